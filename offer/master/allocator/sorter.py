@@ -1,0 +1,54 @@
+"""Ordering policies for the allocator, behind one small interface.
+
+A sorter orders clients (roles, or frameworks within a role) by who should
+be offered resources next. Dominant Resource Fairness (Ghodsi et al., NSDI
+2011) is the default; the interface lets another policy drop in.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from offer.resources import Resources
+
+
+class Sorter(Protocol):
+    """Who goes next. Clients are named by strings."""
+
+    def add(self, name: str, allocation: Resources, weight: float = 1.0) -> None:
+        """Starts tracking a client that already holds `allocation`."""
+
+    def allocate(self, name: str, amount: Resources) -> None:
+        """Records that `name` was given `amount` more."""
+
+    def sorted(self) -> list[str]:
+        """Clients in the order they should be offered to, first first."""
+
+
+class DRFSorter:
+    """Lowest weighted dominant share first; ties broken by name for determinism."""
+
+    def __init__(self, total: Resources) -> None:
+        self._total = total
+        self._allocation: dict[str, Resources] = {}
+        self._weight: dict[str, float] = {}
+        self._order: list[str] | None = None
+
+    def add(self, name: str, allocation: Resources, weight: float = 1.0) -> None:
+        if weight <= 0:
+            raise ValueError(f"weight of {name!r} must be > 0, got {weight}")
+        self._allocation[name] = self._allocation.get(name, Resources()) + allocation
+        self._weight[name] = weight
+        self._order = None
+
+    def allocate(self, name: str, amount: Resources) -> None:
+        self._allocation[name] = self._allocation[name] + amount
+        self._order = None
+
+    def share(self, name: str) -> float:
+        return self._allocation[name].dominant_share(self._total) / self._weight[name]
+
+    def sorted(self) -> list[str]:
+        if self._order is None:
+            self._order = sorted(self._allocation, key=lambda n: (self.share(n), n))
+        return self._order

@@ -1,0 +1,85 @@
+"""`offer-master`: the command line of the master daemon."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+
+from offer.master.core import MasterConfig
+from offer.master.server import run_master
+
+DEFAULT_DB = "sqlite:///offer-state/master.db"
+
+EPILOG = """\
+examples:
+  offer-master                                 # 127.0.0.1:5050, state in ./offer-state/
+  offer-master --port 6060 --db sqlite:////var/lib/offer/master.db
+  offer-master --weights "prod=3,batch=1"      # DRF weights per role
+"""
+
+
+def parse_weights(text: str) -> dict[str, float]:
+    weights: dict[str, float] = {}
+    for part in filter(None, (p.strip() for p in text.split(","))):
+        role, sep, value = part.partition("=")
+        try:
+            weight = float(value)
+        except ValueError:
+            weight = -1.0
+        if not sep or not role or not weight > 0:
+            raise argparse.ArgumentTypeError(
+                f"'{part}' is not ROLE=WEIGHT with a weight > 0 (e.g. 'prod=3,batch=1')"
+            )
+        weights[role.strip()] = weight
+    return weights
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="offer-master",
+        description="The offer master: registers agents, offers their resources to "
+        "frameworks by Dominant Resource Fairness, and keeps the cluster's state in SQL.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default: %(default)s)")
+    parser.add_argument("--port", type=int, default=5050, help="port to listen on (default: %(default)s)")
+    parser.add_argument(
+        "--db", default=DEFAULT_DB, help="SQLAlchemy URL of the state store (default: %(default)s)"
+    )
+    parser.add_argument(
+        "--weights", type=parse_weights, default={}, help="DRF weights per role, e.g. 'prod=3,batch=1'"
+    )
+    parser.add_argument(
+        "--allocation-interval", type=float, default=1.0, metavar="SECONDS",
+        help="run an allocation at least this often (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--heartbeat-interval", type=float, default=15.0, metavar="SECONDS",
+        help="seconds between heartbeats to frameworks (default: %(default)s)",
+    )
+    parser.add_argument("--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"])
+    return parser
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(
+        level=args.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    config = MasterConfig(
+        allocation_interval=args.allocation_interval,
+        heartbeat_interval=args.heartbeat_interval,
+        weights=args.weights,
+    )
+    try:
+        asyncio.run(run_master(args.host, args.port, args.db, config))
+    except OSError as err:
+        print(f"offer-master: {err}", file=sys.stderr)
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()

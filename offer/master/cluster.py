@@ -1,0 +1,85 @@
+"""The master's domain objects: what it knows about agents, frameworks, tasks
+and offers. Plain mutable dataclasses, changed only by `offer.master.core`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from offer.resources import Resources
+from offer.tasks import TaskSpec, TaskStatus
+
+DEFAULT_ROLE = "*"
+
+TaskKey = tuple[str, str]
+"""(framework_id, task_id): task ids are unique within a framework only."""
+
+
+@dataclass
+class Agent:
+    agent_id: str
+    hostname: str
+    total: Resources
+    registered_at: float
+    connected: bool = False
+    # Held by the agent's non-terminal tasks.
+    allocated: Resources = field(default_factory=Resources)
+    # In outstanding offers. With `allocated`, never more than `total`.
+    offered: Resources = field(default_factory=Resources)
+    tasks: set[TaskKey] = field(default_factory=set)
+
+    @property
+    def free(self) -> Resources:
+        return self.total - self.allocated - self.offered
+
+    @property
+    def status(self) -> str:
+        return "active" if self.connected else "disconnected"
+
+
+@dataclass
+class Framework:
+    framework_id: str
+    name: str
+    role: str
+    user: str
+    failover_timeout: float
+    registered_at: float
+    connected: bool = False
+    # Torn down: its tasks were killed and it may not subscribe again.
+    removed: bool = False
+    suppressed: bool = False
+    allocated: Resources = field(default_factory=Resources)
+    offered: Resources = field(default_factory=Resources)
+    # agent_id -> (until, amount): offers of no more than `amount` on that
+    # agent are not made to this framework before `until` (Mesos's filters).
+    refusals: dict[str, tuple[float, Resources]] = field(default_factory=dict)
+    # Updates sent but not yet acknowledged, in the order they were sent.
+    unacked: dict[str, TaskStatus] = field(default_factory=dict)
+    tasks: set[TaskKey] = field(default_factory=set)
+
+
+@dataclass
+class Task:
+    framework_id: str
+    agent_id: str
+    spec: TaskSpec
+    created_at: float
+    status: TaskStatus
+
+    @property
+    def key(self) -> TaskKey:
+        return (self.framework_id, self.spec.task_id)
+
+    @property
+    def is_live(self) -> bool:
+        return not self.status.state.is_terminal
+
+
+@dataclass(frozen=True, slots=True)
+class Offer:
+    offer_id: str
+    framework_id: str
+    agent_id: str
+    hostname: str
+    resources: Resources
+    created_at: float

@@ -1,0 +1,102 @@
+"""Agent service: one bidirectional stream per agent."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator
+
+import grpc
+
+from offer import wire
+from offer.master.core import Master, MasterError
+from offer.master.links import (
+    AgentCommand,
+    AgentRefused,
+    AgentRegistered,
+    KillTask,
+    LaunchTask,
+    Outbox,
+    UpdatePersisted,
+)
+from offer.v1 import agent_pb2 as pb
+from offer.v1 import agent_pb2_grpc
+
+log = logging.getLogger(__name__)
+
+
+class AgentServicer(agent_pb2_grpc.AgentServicer):
+    def __init__(self, master: Master) -> None:
+        self._master = master
+
+    async def Connect(  # noqa: N802 (gRPC method name)
+        self,
+        request_iterator: AsyncIterator[pb.AgentMessage],
+        context: grpc.aio.ServicerContext,
+    ) -> AsyncIterator[pb.MasterMessage]:
+        first = await anext(aiter(request_iterator), None)
+        if first is None or not first.HasField("register"):
+            await context.abort(
+                grpc.StatusCode.INVALID_ARGUMENT, "the first message on Connect must be register"
+            )
+            return
+        reg = first.register
+        link: Outbox[AgentCommand] = Outbox()
+        try:
+            agent = await self._master.register_agent(
+                reg.agent_id,
+                reg.hostname,
+                wire.resources_from_pb(reg.total),
+                [wire.status_from_pb(s) for s in reg.running_tasks],
+                link,
+            )
+        except MasterError:
+            async for command in link:  # the refusal, then the end of the stream
+                yield command_to_pb(command)
+            return
+        reader = asyncio.create_task(self._read(agent.agent_id, request_iterator, link))
+        try:
+            async for command in link:
+                yield command_to_pb(command)
+        finally:
+            reader.cancel()
+            self._master.agent_disconnected(agent.agent_id, link)
+
+    async def _read(
+        self,
+        agent_id: str,
+        messages: AsyncIterator[pb.AgentMessage],
+        link: Outbox[AgentCommand],
+    ) -> None:
+        try:
+            async for message in messages:
+                if message.HasField("status_update"):
+                    status = wire.status_from_pb(message.status_update.status)
+                    await self._master.status_update(agent_id, status)
+        except (asyncio.CancelledError, grpc.aio.AioRpcError):
+            pass
+        except Exception:
+            log.exception("agent %s stream failed", agent_id)
+        finally:
+            link.close()
+
+
+def command_to_pb(command: AgentCommand) -> pb.MasterMessage:
+    match command:
+        case AgentRegistered(agent_id):
+            return pb.MasterMessage(registered=pb.Registered(agent_id=agent_id))
+        case LaunchTask(framework_id, spec):
+            return pb.MasterMessage(
+                launch_task=pb.LaunchTask(framework_id=framework_id, task=wire.task_to_pb(spec))
+            )
+        case KillTask(framework_id, task_id, grace):
+            return pb.MasterMessage(
+                kill_task=pb.KillTask(
+                    framework_id=framework_id, task_id=task_id, grace_seconds=grace
+                )
+            )
+        case UpdatePersisted(uuid):
+            return pb.MasterMessage(status_update_ack=pb.StatusUpdateAck(uuid=uuid))
+        case AgentRefused(reason):
+            return pb.MasterMessage(shutdown_reason=reason)
+    raise TypeError(f"not an agent command: {command!r}")

@@ -1,0 +1,85 @@
+"""Operator service: read-only views for offerctl and dashboards."""
+
+from __future__ import annotations
+
+import grpc
+
+from offer import wire
+from offer.master.cluster import Agent, Framework, Task
+from offer.master.core import Master
+from offer.resources import Resources
+from offer.v1 import common_pb2 as common
+from offer.v1 import operator_pb2 as pb
+from offer.v1 import operator_pb2_grpc
+
+
+class OperatorServicer(operator_pb2_grpc.OperatorServicer):
+    def __init__(self, master: Master) -> None:
+        self._master = master
+
+    async def ListAgents(  # noqa: N802 (gRPC method name)
+        self, request: pb.ListAgentsRequest, context: grpc.aio.ServicerContext
+    ) -> pb.ListAgentsResponse:
+        return pb.ListAgentsResponse(agents=[agent_to_pb(a) for a in self._master.agents_view()])
+
+    async def ListFrameworks(  # noqa: N802
+        self, request: pb.ListFrameworksRequest, context: grpc.aio.ServicerContext
+    ) -> pb.ListFrameworksResponse:
+        total = self._master.cluster_total()
+        return pb.ListFrameworksResponse(
+            frameworks=[
+                framework_to_pb(f, self._master, total) for f in self._master.frameworks_view()
+            ]
+        )
+
+    async def ListTasks(  # noqa: N802
+        self, request: pb.ListTasksRequest, context: grpc.aio.ServicerContext
+    ) -> pb.ListTasksResponse:
+        return pb.ListTasksResponse(
+            tasks=[task_to_pb(t) for t in self._master.tasks_view(request.framework_id)]
+        )
+
+
+def agent_to_pb(agent: Agent) -> common.AgentInfo:
+    return common.AgentInfo(
+        agent_id=agent.agent_id,
+        hostname=agent.hostname,
+        total=wire.resources_to_pb(agent.total),
+        allocated=wire.resources_to_pb(agent.allocated),
+        offered=wire.resources_to_pb(agent.offered),
+        status=agent.status,
+        registered_at=agent.registered_at,
+    )
+
+
+def framework_to_pb(fw: Framework, master: Master, total: Resources) -> pb.FrameworkSummary:
+    held = fw.allocated + fw.offered
+    return pb.FrameworkSummary(
+        info=common.FrameworkInfo(
+            framework_id=fw.framework_id,
+            name=fw.name,
+            role=fw.role,
+            user=fw.user,
+            failover_timeout=fw.failover_timeout,
+        ),
+        connected=fw.connected,
+        allocated=wire.resources_to_pb(fw.allocated),
+        offered=wire.resources_to_pb(fw.offered),
+        dominant_share=held.dominant_share(total),
+        registered_at=fw.registered_at,
+        active_tasks=sum(1 for k in fw.tasks if master.tasks[k].is_live),
+    )
+
+
+def task_to_pb(task: Task) -> pb.TaskSummary:
+    info = wire.task_to_pb(task.spec)
+    return pb.TaskSummary(
+        task_id=task.spec.task_id,
+        framework_id=task.framework_id,
+        agent_id=task.agent_id,
+        name=task.spec.name,
+        resources=info.resources,
+        container=info.container,
+        status=wire.status_to_pb(task.status),
+        created_at=task.created_at,
+    )

@@ -1,0 +1,156 @@
+"""Scheduler service: what frameworks call. Translates and delegates only."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import AsyncIterator
+
+import grpc
+
+from offer import wire
+from offer.master.core import ErrorKind, Master, MasterError
+from offer.master.links import (
+    AgentFailed,
+    FrameworkEvent,
+    Heartbeat,
+    OfferRescinded,
+    OffersMade,
+    Outbox,
+    StatusChanged,
+    Subscribed,
+    SubscriptionEnded,
+)
+from offer.master.servicers.errors import call_core
+from offer.v1 import common_pb2 as common
+from offer.v1 import scheduler_pb2 as pb
+from offer.v1 import scheduler_pb2_grpc
+
+
+class SchedulerServicer(scheduler_pb2_grpc.SchedulerServicer):
+    def __init__(self, master: Master) -> None:
+        self._master = master
+
+    async def Subscribe(  # noqa: N802 (gRPC method name)
+        self, request: pb.SubscribeRequest, context: grpc.aio.ServicerContext
+    ) -> AsyncIterator[pb.Event]:
+        info = request.framework
+        link: Outbox[FrameworkEvent] = Outbox()
+        fw = await call_core(
+            context,
+            self._master.subscribe,
+            info.framework_id,
+            info.name,
+            info.role,
+            info.user,
+            info.failover_timeout,
+            link,
+        )
+        try:
+            async for event in link:
+                yield event_to_pb(event)
+        finally:
+            self._master.framework_disconnected(fw.framework_id, link)
+
+    async def Accept(  # noqa: N802
+        self, request: pb.AcceptRequest, context: grpc.aio.ServicerContext
+    ) -> pb.AcceptResponse:
+        specs = [
+            wire.task_from_pb(task)
+            for op in request.operations
+            if op.HasField("launch")
+            for task in op.launch.tasks
+        ]
+        refuse = await _refuse_seconds(request.filters, context)
+        await call_core(
+            context, self._master.accept, request.framework_id, list(request.offer_ids),
+            specs, refuse,
+        )
+        return pb.AcceptResponse()
+
+    async def Decline(  # noqa: N802
+        self, request: pb.DeclineRequest, context: grpc.aio.ServicerContext
+    ) -> pb.DeclineResponse:
+        refuse = await _refuse_seconds(request.filters, context)
+        await call_core(
+            context, self._master.decline, request.framework_id, list(request.offer_ids), refuse
+        )
+        return pb.DeclineResponse()
+
+    async def Revive(  # noqa: N802
+        self, request: pb.ReviveRequest, context: grpc.aio.ServicerContext
+    ) -> pb.ReviveResponse:
+        await call_core(context, self._master.revive, request.framework_id)
+        return pb.ReviveResponse()
+
+    async def Suppress(  # noqa: N802
+        self, request: pb.SuppressRequest, context: grpc.aio.ServicerContext
+    ) -> pb.SuppressResponse:
+        await call_core(context, self._master.suppress, request.framework_id)
+        return pb.SuppressResponse()
+
+    async def Kill(  # noqa: N802
+        self, request: pb.KillRequest, context: grpc.aio.ServicerContext
+    ) -> pb.KillResponse:
+        await call_core(context, self._master.kill, request.framework_id, request.task_id)
+        return pb.KillResponse()
+
+    async def Acknowledge(  # noqa: N802
+        self, request: pb.AcknowledgeRequest, context: grpc.aio.ServicerContext
+    ) -> pb.AcknowledgeResponse:
+        await call_core(context, self._master.acknowledge, request.framework_id, request.uuid)
+        return pb.AcknowledgeResponse()
+
+    async def Reconcile(  # noqa: N802
+        self, request: pb.ReconcileRequest, context: grpc.aio.ServicerContext
+    ) -> pb.ReconcileResponse:
+        await call_core(
+            context, self._master.reconcile, request.framework_id, list(request.task_ids)
+        )
+        return pb.ReconcileResponse()
+
+    async def Teardown(  # noqa: N802
+        self, request: pb.TeardownRequest, context: grpc.aio.ServicerContext
+    ) -> pb.TeardownResponse:
+        await call_core(context, self._master.teardown, request.framework_id)
+        return pb.TeardownResponse()
+
+
+async def _refuse_seconds(
+    filters: common.Filters, context: grpc.aio.ServicerContext
+) -> float | None:
+    if not filters.HasField("refuse_seconds"):
+        return None
+    seconds = filters.refuse_seconds
+    if not math.isfinite(seconds) or seconds < 0:
+        err = MasterError(ErrorKind.INVALID_ARGUMENT, "filters.refuse_seconds must be >= 0")
+        await context.abort(grpc.StatusCode.INVALID_ARGUMENT, str(err))
+    return seconds
+
+
+def event_to_pb(event: FrameworkEvent) -> pb.Event:
+    match event:
+        case Subscribed(framework_id, interval):
+            return pb.Event(subscribed=pb.Subscribed(
+                framework_id=framework_id, heartbeat_interval_seconds=interval))
+        case OffersMade(offers):
+            return pb.Event(offers=pb.Offers(offers=[
+                common.Offer(
+                    offer_id=o.offer_id,
+                    framework_id=o.framework_id,
+                    agent_id=o.agent_id,
+                    hostname=o.hostname,
+                    resources=wire.resources_to_pb(o.resources),
+                )
+                for o in offers
+            ]))
+        case OfferRescinded(offer_id):
+            return pb.Event(rescind=pb.Rescind(offer_id=offer_id))
+        case StatusChanged(status):
+            return pb.Event(update=pb.Update(status=wire.status_to_pb(status)))
+        case AgentFailed(agent_id):
+            return pb.Event(failure=pb.Failure(agent_id=agent_id))
+        case SubscriptionEnded(message):
+            return pb.Event(error=pb.Error(message=message))
+        case Heartbeat():
+            return pb.Event(heartbeat=pb.Heartbeat())
+    raise TypeError(f"not a framework event: {event!r}")

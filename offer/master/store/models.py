@@ -1,0 +1,69 @@
+"""SQLAlchemy models of the master's state. Rows never leave the store package."""
+
+from __future__ import annotations
+
+from sqlalchemy import JSON, Boolean, Float, Integer, String, Text
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class AgentRow(Base):
+    __tablename__ = "agents"
+
+    agent_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    hostname: Mapped[str] = mapped_column(String(255))
+    cpus: Mapped[float] = mapped_column(Float)
+    mem: Mapped[float] = mapped_column(Float)
+    disk: Mapped[float] = mapped_column(Float)
+    registered_at: Mapped[float] = mapped_column(Float)
+
+
+class FrameworkRow(Base):
+    __tablename__ = "frameworks"
+
+    framework_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(String(255))
+    role: Mapped[str] = mapped_column(String(128))
+    user: Mapped[str] = mapped_column(String(128))
+    failover_timeout: Mapped[float] = mapped_column(Float)
+    registered_at: Mapped[float] = mapped_column(Float)
+    removed: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class TaskRow(Base):
+    __tablename__ = "tasks"
+
+    framework_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    task_id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    agent_id: Mapped[str] = mapped_column(String(64), index=True)
+    name: Mapped[str] = mapped_column(String(255))
+    cpus: Mapped[float] = mapped_column(Float)
+    mem: Mapped[float] = mapped_column(Float)
+    disk: Mapped[float] = mapped_column(Float)
+    # {"image", "command", "env", "kill_grace_seconds"}: read back whole only.
+    container: Mapped[dict[str, object]] = mapped_column(JSON)
+    created_at: Mapped[float] = mapped_column(Float)
+    # The latest status, denormalised so that listing tasks needs one query.
+    state: Mapped[int] = mapped_column(Integer)
+    status_uuid: Mapped[str] = mapped_column(String(32))
+
+
+class StatusUpdateRow(Base):
+    """Every status update, in arrival order (seq), kept for history and redelivery."""
+
+    __tablename__ = "status_updates"
+
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    uuid: Mapped[str] = mapped_column(String(32), unique=True)
+    framework_id: Mapped[str] = mapped_column(String(64), index=True)
+    task_id: Mapped[str] = mapped_column(String(128))
+    agent_id: Mapped[str] = mapped_column(String(64))
+    state: Mapped[int] = mapped_column(Integer)
+    reason: Mapped[int] = mapped_column(Integer)
+    message: Mapped[str] = mapped_column(Text)
+    timestamp: Mapped[float] = mapped_column(Float)
+    exit_code: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    acknowledged: Mapped[bool] = mapped_column(Boolean, default=False)

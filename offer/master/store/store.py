@@ -1,0 +1,284 @@
+"""The state store: durable writes with group commit, and recovery reads.
+
+Writes are snapshotted on the caller's thread, queued, and committed by one
+writer thread in batches: every write queued while a commit runs joins the
+next one, so a burst of status updates costs one fsync, not one each. A
+caller's `await write(...)` returns only once its rows are committed, which
+is what lets the master keep its rule: durable before anyone is told.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from offer.master.cluster import Agent, Framework, Task
+from offer.master.store.models import AgentRow, Base, FrameworkRow, StatusUpdateRow, TaskRow
+from offer.resources import Resources
+from offer.tasks import StatusReason, TaskSpec, TaskState, TaskStatus
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Snapshot:
+    """Everything persisted, as domain objects, for a master coming back up."""
+
+    agents: list[Agent] = field(default_factory=list)
+    frameworks: list[Framework] = field(default_factory=list)
+    tasks: list[Task] = field(default_factory=list)
+    # Unacknowledged updates per framework, oldest first.
+    unacked: dict[str, list[TaskStatus]] = field(default_factory=dict)
+
+
+@dataclass
+class _Batch:
+    rows: list[tuple[type[Base], dict[str, Any]]]
+    acks: list[str]
+    done: asyncio.Future[None]
+
+
+def sqlite_url_for(path: Path) -> str:
+    return f"sqlite:///{path}"
+
+
+class StateStore:
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self._engine = _make_engine(url)
+        Base.metadata.create_all(self._engine)
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="state-store")
+        self._queue: asyncio.Queue[_Batch] | None = None
+        self._writer: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        self._queue = asyncio.Queue()
+        self._writer = asyncio.create_task(self._write_loop(), name="state-store-writer")
+
+    async def close(self) -> None:
+        if self._writer is not None:
+            self._writer.cancel()
+            await asyncio.gather(self._writer, return_exceptions=True)
+        self._executor.shutdown(wait=True)
+        self._engine.dispose()
+
+    def write(
+        self,
+        *,
+        agents: Iterable[Agent] = (),
+        frameworks: Iterable[Framework] = (),
+        tasks: Iterable[Task] = (),
+        updates: Iterable[TaskStatus] = (),
+        acks: Iterable[str] = (),
+    ) -> asyncio.Future[None]:
+        """Queues rows for the next commit; the future resolves once they are durable."""
+        assert self._queue is not None, "StateStore.start() was not awaited"
+        rows: list[tuple[type[Base], dict[str, Any]]] = []
+        rows += [(AgentRow, _agent_row(a)) for a in agents]
+        rows += [(FrameworkRow, _framework_row(f)) for f in frameworks]
+        rows += [(TaskRow, _task_row(t)) for t in tasks]
+        rows += [(StatusUpdateRow, _update_row(u)) for u in updates]
+        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._queue.put_nowait(_Batch(rows, list(acks), done))
+        return done
+
+    async def _write_loop(self) -> None:
+        assert self._queue is not None
+        loop = asyncio.get_running_loop()
+        while True:
+            batches = [await self._queue.get()]
+            while not self._queue.empty():
+                batches.append(self._queue.get_nowait())
+            try:
+                await loop.run_in_executor(self._executor, self._commit, batches)
+            except Exception as exc:  # a failed commit must reach every waiter
+                log.exception("state store commit failed")
+                for b in batches:
+                    if not b.done.done():
+                        b.done.set_exception(exc)
+            else:
+                for b in batches:
+                    if not b.done.done():
+                        b.done.set_result(None)
+
+    def _commit(self, batches: Sequence[_Batch]) -> None:
+        with Session(self._engine) as session, session.begin():
+            for batch in batches:
+                for model, values in batch.rows:
+                    session.execute(_upsert(self._engine, model, values))
+                if batch.acks:
+                    session.execute(
+                        update(StatusUpdateRow)
+                        .where(StatusUpdateRow.uuid.in_(batch.acks))
+                        .values(acknowledged=True)
+                    )
+
+    def load(self) -> Snapshot:
+        """Reads the whole state (blocking; call before serving, or in a thread)."""
+        snap = Snapshot()
+        with Session(self._engine) as session:
+            snap.agents = [_agent_from(r) for r in session.scalars(select(AgentRow))]
+            snap.frameworks = [_framework_from(r) for r in session.scalars(select(FrameworkRow))]
+            latest = {
+                r.uuid: _update_from(r)
+                for r in session.scalars(
+                    select(StatusUpdateRow).where(
+                        StatusUpdateRow.uuid.in_(select(TaskRow.status_uuid))
+                    )
+                )
+            }
+            for row in session.scalars(select(TaskRow).order_by(TaskRow.created_at)):
+                snap.tasks.append(_task_from(row, latest.get(row.status_uuid)))
+            pending = session.scalars(
+                select(StatusUpdateRow)
+                .where(StatusUpdateRow.acknowledged.is_(False))
+                .order_by(StatusUpdateRow.seq)
+            )
+            for row in pending:
+                snap.unacked.setdefault(row.framework_id, []).append(_update_from(row))
+        return snap
+
+
+def _make_engine(url: str) -> Engine:
+    if url.startswith("sqlite:///") and url != "sqlite:///:memory:":
+        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(url)
+    if engine.dialect.name == "sqlite":
+
+        @event.listens_for(engine, "connect")
+        def _pragmas(dbapi_conn: Any, _record: Any) -> None:
+            cursor = dbapi_conn.cursor()
+            # WAL lets readers run beside the writer; FULL makes each commit
+            # survive power loss, which group commit keeps affordable.
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA synchronous=FULL")
+            cursor.execute("PRAGMA busy_timeout=5000")
+            cursor.close()
+
+    return engine
+
+
+def _upsert(engine: Engine, model: type[Base], values: dict[str, Any]) -> Any:
+    keys = [c.name for c in model.__table__.primary_key.columns]
+    if model is StatusUpdateRow:
+        keys = ["uuid"]
+    dialect = {"sqlite": sqlite, "postgresql": postgresql}.get(engine.dialect.name)
+    if dialect is None:
+        raise RuntimeError(f"unsupported database dialect {engine.dialect.name!r}")
+    stmt = dialect.insert(model).values(**values)
+    changed = {k: v for k, v in values.items() if k not in keys}
+    return stmt.on_conflict_do_update(index_elements=keys, set_=changed)
+
+
+def _agent_row(a: Agent) -> dict[str, Any]:
+    return {
+        "agent_id": a.agent_id,
+        "hostname": a.hostname,
+        "cpus": a.total.cpus,
+        "mem": a.total.mem,
+        "disk": a.total.disk,
+        "registered_at": a.registered_at,
+    }
+
+
+def _agent_from(r: AgentRow) -> Agent:
+    return Agent(r.agent_id, r.hostname, Resources(r.cpus, r.mem, r.disk), r.registered_at)
+
+
+def _framework_row(f: Framework) -> dict[str, Any]:
+    return {
+        "framework_id": f.framework_id,
+        "name": f.name,
+        "role": f.role,
+        "user": f.user,
+        "failover_timeout": f.failover_timeout,
+        "registered_at": f.registered_at,
+        "removed": f.removed,
+    }
+
+
+def _framework_from(r: FrameworkRow) -> Framework:
+    return Framework(
+        r.framework_id,
+        r.name,
+        r.role,
+        r.user,
+        r.failover_timeout,
+        r.registered_at,
+        removed=r.removed,
+    )
+
+
+def _task_row(t: Task) -> dict[str, Any]:
+    spec = t.spec
+    return {
+        "framework_id": t.framework_id,
+        "task_id": spec.task_id,
+        "agent_id": t.agent_id,
+        "name": spec.name,
+        "cpus": spec.resources.cpus,
+        "mem": spec.resources.mem,
+        "disk": spec.resources.disk,
+        "container": {
+            "image": spec.image,
+            "command": list(spec.command),
+            "env": dict(spec.env),
+            "kill_grace_seconds": spec.kill_grace_seconds,
+        },
+        "created_at": t.created_at,
+        "state": int(t.status.state),
+        "status_uuid": t.status.uuid,
+    }
+
+
+def _task_from(r: TaskRow, status: TaskStatus | None) -> Task:
+    c = r.container
+    spec = TaskSpec(
+        task_id=r.task_id,
+        name=r.name,
+        resources=Resources(r.cpus, r.mem, r.disk),
+        image=str(c["image"]),
+        command=tuple(c["command"]),  # type: ignore[call-overload]
+        env=tuple(sorted(c["env"].items())),  # type: ignore[attr-defined]
+        kill_grace_seconds=float(c["kill_grace_seconds"]),  # type: ignore[arg-type]
+    )
+    if status is None:  # the update row is written with the task; this is defensive
+        status = TaskStatus(r.task_id, r.framework_id, r.agent_id, TaskState(r.state))
+    return Task(r.framework_id, r.agent_id, spec, r.created_at, status)
+
+
+def _update_row(u: TaskStatus) -> dict[str, Any]:
+    return {
+        "uuid": u.uuid,
+        "framework_id": u.framework_id,
+        "task_id": u.task_id,
+        "agent_id": u.agent_id,
+        "state": int(u.state),
+        "reason": int(u.reason),
+        "message": u.message,
+        "timestamp": u.timestamp,
+        "exit_code": u.exit_code,
+    }
+
+
+def _update_from(r: StatusUpdateRow) -> TaskStatus:
+    return TaskStatus(
+        task_id=r.task_id,
+        framework_id=r.framework_id,
+        agent_id=r.agent_id,
+        state=TaskState(r.state),
+        reason=StatusReason(r.reason),
+        message=r.message,
+        timestamp=r.timestamp,
+        uuid=r.uuid,
+        exit_code=r.exit_code,
+    )

@@ -1,0 +1,86 @@
+"""Checks of what frameworks and agents send, each returning a message that
+names the faulty field and says what would be right (None when all is well).
+Pure functions, so that every rule is unit-testable."""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable, Sequence
+
+from offer.resources import MIN_TASK_MEM, Resources
+from offer.tasks import TaskSpec
+
+_TASK_ID_RE = re.compile(r"^[A-Za-z0-9._-]{1,128}$")
+_ROLE_RE = re.compile(r"^(\*|[A-Za-z0-9_][A-Za-z0-9._-]{0,63})$")
+MAX_TASKS_PER_ACCEPT = 1000
+
+
+def _finite(res: Resources) -> bool:
+    return all(math.isfinite(v) and v >= 0 for v in (res.cpus, res.mem, res.disk))
+
+
+def check_agent_total(total: Resources) -> str | None:
+    if not _finite(total):
+        return f"agent resources must be finite and >= 0, got {total}"
+    if total.cpus <= 0 or total.mem < MIN_TASK_MEM:
+        return f"agent resources {total} are too small to run any task"
+    return None
+
+
+def check_role(role: str) -> str | None:
+    if not _ROLE_RE.match(role):
+        return (
+            f"role {role!r} is malformed: use '*' or up to 64 letters, digits and '._-', "
+            "not starting with '.' or '-'"
+        )
+    return None
+
+
+def check_task(spec: TaskSpec) -> str | None:
+    where = f"task {spec.task_id!r}"
+    if not _TASK_ID_RE.match(spec.task_id):
+        return (
+            f"task_id {spec.task_id!r} is malformed: use 1 to 128 letters, digits and '._-'"
+        )
+    if not spec.image.strip():
+        return f"{where}: container.image is empty; name a Docker image, e.g. 'busybox:latest'"
+    res = spec.resources
+    if not _finite(res):
+        return f"{where}: resources must be finite numbers >= 0, got {res}"
+    if res.cpus <= 0:
+        return f"{where}: resources.cpus must be > 0 (every container gets a CPU limit)"
+    if res.mem < MIN_TASK_MEM:
+        return f"{where}: resources.mem must be at least {MIN_TASK_MEM:g} MiB, got {res.mem:g}"
+    if spec.kill_grace_seconds < 0 or not math.isfinite(spec.kill_grace_seconds):
+        return f"{where}: kill_grace_seconds must be >= 0"
+    return None
+
+
+def check_tasks(
+    specs: Sequence[TaskSpec], offered: Resources, used: Callable[[str], bool]
+) -> str | None:
+    """Checks a whole launch: each task, id uniqueness, and the total against
+    the offered amount. `used(task_id)` says whether the framework had that id."""
+    if len(specs) > MAX_TASKS_PER_ACCEPT:
+        return f"at most {MAX_TASKS_PER_ACCEPT} tasks per Accept, got {len(specs)}"
+    seen: set[str] = set()
+    for spec in specs:
+        problem = check_task(spec)
+        if problem:
+            return problem
+        if spec.task_id in seen:
+            return f"task_id {spec.task_id!r} appears twice in this Accept"
+        if used(spec.task_id):
+            return (
+                f"task_id {spec.task_id!r} was already used by this framework; "
+                "task ids must be unique"
+            )
+        seen.add(spec.task_id)
+    needed = sum((s.resources for s in specs), Resources())
+    if not offered.contains(needed):
+        return (
+            f"the tasks need more than the offers hold ({offered.shortfall(needed)}); "
+            "launch fewer or smaller tasks"
+        )
+    return None

@@ -1,0 +1,106 @@
+"""Resource amounts and their arithmetic (pure; shared by master, agent and SDK).
+
+CPUs are kept as fixed-point millicores internally (as Mesos does) so that
+repeated additions and subtractions never drift: 0.1 + 0.2 - 0.3 is exactly 0.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+__all__ = ["MIN_TASK_MEM", "Resources", "ResourceParseError", "parse_resources"]
+
+# Docker refuses memory limits under 6 MiB.
+MIN_TASK_MEM = 6.0
+
+_KINDS = ("cpus", "mem", "disk")
+
+
+def _round(value: float) -> float:
+    return round(value, 3)
+
+
+@dataclass(frozen=True, slots=True)
+class Resources:
+    """An amount of CPU (cores), memory and disk (MiB). Immutable."""
+
+    cpus: float = 0.0
+    mem: float = 0.0
+    disk: float = 0.0
+
+    def __add__(self, other: Resources) -> Resources:
+        return Resources(
+            _round(self.cpus + other.cpus),
+            _round(self.mem + other.mem),
+            _round(self.disk + other.disk),
+        )
+
+    def __sub__(self, other: Resources) -> Resources:
+        return Resources(
+            _round(self.cpus - other.cpus),
+            _round(self.mem - other.mem),
+            _round(self.disk - other.disk),
+        )
+
+    def contains(self, other: Resources) -> bool:
+        """True when `other` fits inside this amount on every kind."""
+        return self.cpus >= other.cpus and self.mem >= other.mem and self.disk >= other.disk
+
+    def is_empty(self) -> bool:
+        return self.cpus <= 0 and self.mem <= 0 and self.disk <= 0
+
+    def shortfall(self, needed: Resources) -> str:
+        """Says which kinds `needed` exceeds this amount by, for error messages."""
+        parts = [
+            f"{kind} {getattr(needed, kind):g} > {getattr(self, kind):g}"
+            for kind in _KINDS
+            if getattr(needed, kind) > getattr(self, kind)
+        ]
+        return ", ".join(parts)
+
+    def dominant_share(self, total: Resources) -> float:
+        """The largest fraction of `total` this amount takes on any kind (DRF)."""
+        share = 0.0
+        for kind in ("cpus", "mem"):
+            whole = getattr(total, kind)
+            if whole > 0:
+                share = max(share, getattr(self, kind) / whole)
+        return share
+
+    def __str__(self) -> str:
+        text = f"cpus:{self.cpus:g};mem:{self.mem:g}"
+        return text + (f";disk:{self.disk:g}" if self.disk else "")
+
+
+class ResourceParseError(ValueError):
+    """A resource string that does not read as `name:amount;...`."""
+
+
+def parse_resources(text: str) -> Resources:
+    """Reads "cpus:2;mem:1024[;disk:N]" (Mesos's --resources syntax).
+
+    Raises ResourceParseError with a message naming the faulty part.
+    """
+    amounts: dict[str, float] = {}
+    for raw in text.split(";"):
+        part = raw.strip()
+        if not part:
+            continue
+        name, sep, value = part.partition(":")
+        name = name.strip()
+        if not sep:
+            raise ResourceParseError(f"'{part}' is not NAME:AMOUNT (e.g. 'cpus:2;mem:1024')")
+        if name not in _KINDS:
+            raise ResourceParseError(f"unknown resource '{name}' (known: {', '.join(_KINDS)})")
+        if name in amounts:
+            raise ResourceParseError(f"resource '{name}' is given twice")
+        try:
+            amount = float(value)
+        except ValueError:
+            raise ResourceParseError(f"'{value.strip()}' is not a number in '{part}'") from None
+        if not amount >= 0 or amount == float("inf"):
+            raise ResourceParseError(f"'{part}' must be a finite amount >= 0")
+        amounts[name] = amount
+    if not amounts:
+        raise ResourceParseError("no resources given (e.g. 'cpus:2;mem:1024')")
+    return Resources(**{k: _round(v) for k, v in amounts.items()})

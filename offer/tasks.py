@@ -1,0 +1,85 @@
+"""Task states and status records (pure; shared by master, agent and SDK)."""
+
+from __future__ import annotations
+
+import enum
+import time
+import uuid
+from dataclasses import dataclass, field
+
+from offer.resources import Resources
+
+__all__ = ["TERMINAL_STATES", "StatusReason", "TaskSpec", "TaskState", "TaskStatus"]
+
+
+class TaskState(enum.IntEnum):
+    """Mirrors offer.v1.TaskState; the numbers are the wire values."""
+
+    UNSPECIFIED = 0
+    STAGING = 1
+    STARTING = 2
+    RUNNING = 3
+    FINISHED = 4
+    FAILED = 5
+    KILLED = 6
+    ERROR = 7
+    LOST = 8
+    UNKNOWN = 9
+    KILLING = 10
+
+    @property
+    def is_terminal(self) -> bool:
+        return self in TERMINAL_STATES
+
+
+TERMINAL_STATES = frozenset(
+    {TaskState.FINISHED, TaskState.FAILED, TaskState.KILLED, TaskState.ERROR, TaskState.LOST}
+)
+
+
+class StatusReason(enum.IntEnum):
+    """Mirrors offer.v1.StatusReason."""
+
+    UNSPECIFIED = 0
+    COMMAND_EXITED = 1
+    KILLED_BY_REQUEST = 2
+    IMAGE_UNAVAILABLE = 3
+    CONTAINER_LAUNCH_FAILED = 4
+    OUT_OF_MEMORY = 5
+    AGENT_LOST = 6
+    INVALID_TASK = 7
+    RECONCILIATION = 8
+    FRAMEWORK_REMOVED = 9
+    AGENT_RESTARTED = 10
+
+
+def new_uuid() -> str:
+    return uuid.uuid4().hex
+
+
+@dataclass(frozen=True, slots=True)
+class TaskStatus:
+    """One observed state of a task, with why and when."""
+
+    task_id: str
+    framework_id: str
+    agent_id: str
+    state: TaskState
+    reason: StatusReason = StatusReason.UNSPECIFIED
+    message: str = ""
+    timestamp: float = field(default_factory=time.time)
+    uuid: str = field(default_factory=new_uuid)
+    exit_code: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class TaskSpec:
+    """What a framework asked to run: the part of a task that never changes."""
+
+    task_id: str
+    name: str
+    resources: Resources
+    image: str
+    command: tuple[str, ...] = ()
+    env: tuple[tuple[str, str], ...] = ()
+    kill_grace_seconds: float = 0.0
