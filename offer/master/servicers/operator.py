@@ -63,6 +63,7 @@ def framework_to_pb(fw: Framework, master: Master, total: Resources) -> pb.Frame
             failover_timeout=fw.failover_timeout,
         ),
         connected=fw.connected,
+        removed=fw.removed,
         allocated=wire.resources_to_pb(fw.allocated),
         offered=wire.resources_to_pb(fw.offered),
         dominant_share=held.dominant_share(total),

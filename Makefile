@@ -1,0 +1,41 @@
+# Everything runs from a virtualenv in .venv, made by `make setup`.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
+
+.PHONY: setup engine protos demo test lint bench clean
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $@
+
+## setup: the virtualenv with the project and its dev tools
+setup: $(VENV)/.installed
+
+## engine: a running Docker engine and the local test image (idempotent)
+engine:
+	bash scripts/docker-engine.sh
+
+## protos: regenerate offer/v1/ from protos/
+protos: setup
+	$(PY) -m grpc_tools.protoc -I protos --python_out=. --pyi_out=. --grpc_python_out=. protos/offer/v1/*.proto
+
+## demo: a master, an agent and a framework running containers, shown by offerctl
+demo: setup engine
+	$(PY) scripts/demo.py
+
+## test: the whole test suite (real processes, real Docker engine)
+test: setup engine
+	$(PY) -m pytest -n 2 -q
+
+## lint: ruff and mypy
+lint: setup
+	$(VENV)/bin/ruff check offer tests examples scripts
+	$(VENV)/bin/ruff format --check offer tests examples scripts
+	$(VENV)/bin/mypy offer
+
+clean:
+	rm -rf $(VENV) offer-state demo-state .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,56 @@
+"""A complete framework in about 50 lines: run N containers to completion.
+
+    OFFER_MASTER=127.0.0.1:5050 python examples/hello_framework.py --tasks 5
+"""
+
+import argparse
+import asyncio
+
+from offer.frameworks.sdk import Driver, Offer, Resources, Scheduler, TaskSpec, TaskStatus
+
+TASK = Resources(cpus=0.1, mem=32)
+
+
+class Hello(Scheduler):
+    def __init__(self, count: int, image: str) -> None:
+        self.waiting = [
+            TaskSpec(f"hello-{i}", f"hello-{i}", TASK, image,
+                     ("sh", "-c", f"echo hello from task {i}; sleep 1"))
+            for i in range(count)
+        ]
+        self.running = count
+        self.failed = 0
+
+    async def offers(self, driver: Driver, offers: list[Offer]) -> None:
+        for offer in offers:
+            fits, room = [], offer.resources
+            while self.waiting and room.contains(TASK):
+                fits.append(self.waiting.pop())
+                room -= TASK
+            if fits:
+                await driver.accept([offer.offer_id], fits)
+            else:
+                await driver.decline([offer.offer_id], refuse_seconds=30)
+
+    async def update(self, driver: Driver, status: TaskStatus) -> None:
+        print(f"{status.task_id}: {status.state.name} {status.message}", flush=True)
+        if status.state.is_terminal:
+            self.running -= 1
+            self.failed += status.state.name != "FINISHED"
+            if self.running == 0:
+                await driver.teardown()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="Run N hello containers through offers.")
+    parser.add_argument("--tasks", type=int, default=5)
+    parser.add_argument("--image", default="offer-test/busybox:latest")
+    parser.add_argument("--master", default=None, help="HOST:PORT (default: $OFFER_MASTER)")
+    args = parser.parse_args()
+    hello = Hello(args.tasks, args.image)
+    asyncio.run(Driver(hello, master=args.master, name="hello").run())
+    raise SystemExit(1 if hello.failed else 0)
+
+
+if __name__ == "__main__":
+    main()

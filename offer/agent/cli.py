@@ -1,0 +1,85 @@
+"""`offer-agent`: the command line of the node daemon."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import os
+import signal
+import socket
+import sys
+from pathlib import Path
+
+from offer.agent.daemon import AgentDaemon, AgentRefusedError
+from offer.agent.machine import machine_resources
+from offer.resources import ResourceParseError, Resources, parse_resources
+
+EPILOG = """\
+examples:
+  offer-agent --master 127.0.0.1:5050
+  offer-agent --master 10.0.0.5:5050 --resources "cpus:2;mem:1024" --work-dir /var/lib/offer-agent
+"""
+
+
+def _resources(text: str) -> Resources:
+    try:
+        return parse_resources(text)
+    except ResourceParseError as err:
+        raise argparse.ArgumentTypeError(str(err)) from None
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="offer-agent",
+        description="The offer agent: registers this machine's resources with the master "
+        "and runs the tasks it is given as Docker containers.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument(
+        "--master", default=os.environ.get("OFFER_MASTER", "127.0.0.1:5050"),
+        help="master address HOST:PORT (default: $OFFER_MASTER or %(default)s)",
+    )
+    parser.add_argument(
+        "--resources", type=_resources, default=None,
+        help="offer exactly this instead of the machine's totals, e.g. 'cpus:2;mem:1024'",
+    )
+    parser.add_argument(
+        "--work-dir", type=Path, default=Path("offer-state/agent"),
+        help="where the agent keeps its id and state (default: %(default)s)",
+    )
+    parser.add_argument("--hostname", default=socket.gethostname(),
+                        help="hostname to register (default: this machine's)")
+    parser.add_argument("--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"])
+    return parser
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(
+        level=args.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    args.work_dir.mkdir(parents=True, exist_ok=True)
+    total = args.resources or machine_resources(str(args.work_dir))
+    daemon = AgentDaemon(args.master, args.work_dir, total, args.hostname)
+    try:
+        asyncio.run(_run_until_signalled(daemon))
+    except AgentRefusedError as err:
+        print(f"offer-agent: the master refused this agent: {err}", file=sys.stderr)
+        sys.exit(1)
+
+
+async def _run_until_signalled(daemon: AgentDaemon) -> None:
+    task = asyncio.create_task(daemon.run())
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, task.cancel)
+    try:
+        await task
+    except asyncio.CancelledError:
+        logging.getLogger(__name__).info("offer-agent stopped; its containers keep running")
+
+
+if __name__ == "__main__":
+    main()

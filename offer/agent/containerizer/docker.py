@@ -1,0 +1,175 @@
+"""The Docker containerizer: runs tasks as containers through the Docker SDK.
+
+The SDK blocks, so every call runs in a thread behind these async methods.
+Exits are learnt from the engine's event stream (one reader thread), never
+by polling. Containers carry labels naming their agent, framework and task,
+so that an agent only ever touches its own, and finds them again after a
+restart.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import threading
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Any
+
+import docker
+import docker.errors
+
+from offer.tasks import StatusReason, TaskSpec
+
+log = logging.getLogger(__name__)
+
+LABEL_MANAGED = "offer.managed"
+LABEL_AGENT = "offer.agent_id"
+LABEL_FRAMEWORK = "offer.framework_id"
+LABEL_TASK = "offer.task_id"
+
+# Lines of output quoted in a failed task's message.
+TAIL_LINES = 10
+MAX_TAIL_CHARS = 800
+
+
+class LaunchError(Exception):
+    """The container could not be started; reason says which way."""
+
+    def __init__(self, reason: StatusReason, message: str) -> None:
+        super().__init__(message)
+        self.reason = reason
+
+
+@dataclass(frozen=True, slots=True)
+class ContainerExit:
+    """A container of this agent stopped."""
+
+    container_id: str
+    framework_id: str
+    task_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class ExitDetails:
+    exit_code: int
+    oom_killed: bool
+    output_tail: str
+
+
+class DockerContainerizer:
+    def __init__(self, agent_id: str, client: docker.DockerClient | None = None) -> None:
+        self.agent_id = agent_id
+        self._client = client or docker.from_env()
+        self._events: Any = None
+
+    async def launch(self, framework_id: str, spec: TaskSpec) -> str:
+        """Creates and starts the task's container; returns its id."""
+        await self._ensure_image(spec.image)
+        try:
+            container = await asyncio.to_thread(
+                self._client.containers.create,
+                spec.image,
+                command=list(spec.command) or None,
+                environment=dict(spec.env),
+                labels={
+                    LABEL_MANAGED: "true",
+                    LABEL_AGENT: self.agent_id,
+                    LABEL_FRAMEWORK: framework_id,
+                    LABEL_TASK: spec.task_id,
+                },
+                nano_cpus=int(spec.resources.cpus * 1e9),
+                mem_limit=int(spec.resources.mem * 1024 * 1024),
+                # No swap beyond the limit: the memory limit is a hard one.
+                memswap_limit=int(spec.resources.mem * 1024 * 1024),
+                detach=True,
+            )
+            await asyncio.to_thread(container.start)
+        except docker.errors.APIError as err:
+            raise LaunchError(
+                StatusReason.CONTAINER_LAUNCH_FAILED,
+                f"the Docker engine refused the container: {_explain(err)}",
+            ) from err
+        return str(container.id)
+
+    async def _ensure_image(self, image: str) -> None:
+        try:
+            await asyncio.to_thread(self._client.images.get, image)
+            return
+        except docker.errors.ImageNotFound:
+            pass
+        except docker.errors.APIError as err:
+            raise LaunchError(
+                StatusReason.CONTAINER_LAUNCH_FAILED, f"cannot inspect image {image!r}: {_explain(err)}"
+            ) from err
+        try:
+            await asyncio.to_thread(self._client.images.pull, image)
+        except docker.errors.APIError as err:
+            raise LaunchError(
+                StatusReason.IMAGE_UNAVAILABLE,
+                f"image {image!r} is not on this agent and could not be pulled: {_explain(err)}",
+            ) from err
+
+    async def stop(self, container_id: str, grace_seconds: float) -> None:
+        """SIGTERM, then SIGKILL after the grace period. A gone container is fine."""
+        with contextlib.suppress(docker.errors.NotFound):
+            container = await asyncio.to_thread(self._client.containers.get, container_id)
+            await asyncio.to_thread(container.stop, timeout=max(0, round(grace_seconds)))
+
+    async def exit_details(self, container_id: str) -> ExitDetails:
+        container = await asyncio.to_thread(self._client.containers.get, container_id)
+        state = container.attrs["State"]
+        raw = await asyncio.to_thread(container.logs, tail=TAIL_LINES)
+        tail = raw.decode("utf-8", "replace").strip()[-MAX_TAIL_CHARS:]
+        return ExitDetails(int(state.get("ExitCode", -1)), bool(state.get("OOMKilled")), tail)
+
+    async def remove(self, container_id: str) -> None:
+        with contextlib.suppress(docker.errors.NotFound):
+            container = await asyncio.to_thread(self._client.containers.get, container_id)
+            await asyncio.to_thread(container.remove, force=True)
+
+    async def subscribe_exits(self) -> AsyncIterator[ContainerExit]:
+        """Subscribes to exits of this agent's containers (the engine's event
+        stream) and returns them as an async iterator. Once this returns, no
+        exit is missed."""
+        loop = asyncio.get_running_loop()
+        queue: asyncio.Queue[ContainerExit | None] = asyncio.Queue()
+        events = await asyncio.to_thread(
+            self._client.events,
+            decode=True,
+            filters={"type": "container", "event": "die", "label": f"{LABEL_AGENT}={self.agent_id}"},
+        )
+        self._events = events
+
+        def pump() -> None:
+            try:
+                for event in events:
+                    attrs = event.get("Actor", {}).get("Attributes", {})
+                    item = ContainerExit(
+                        event.get("id", ""), attrs.get(LABEL_FRAMEWORK, ""), attrs.get(LABEL_TASK, "")
+                    )
+                    loop.call_soon_threadsafe(queue.put_nowait, item)
+            except Exception as err:  # the engine went away; the caller decides
+                log.warning("Docker event stream ended: %s", err)
+            finally:
+                with contextlib.suppress(RuntimeError):  # loop already closed
+                    loop.call_soon_threadsafe(queue.put_nowait, None)
+
+        threading.Thread(target=pump, name="docker-events", daemon=True).start()
+        return _drain(queue)
+
+    def close(self) -> None:
+        if self._events is not None:
+            with contextlib.suppress(Exception):
+                self._events.close()
+        self._client.close()
+
+
+def _explain(err: docker.errors.APIError) -> str:
+    return str(err.explanation or err)
+
+
+async def _drain(queue: asyncio.Queue[ContainerExit | None]) -> AsyncIterator[ContainerExit]:
+    while (item := await queue.get()) is not None:
+        yield item

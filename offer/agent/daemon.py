@@ -1,0 +1,150 @@
+"""The agent daemon: its stream to the master, and reliable status updates.
+
+Status updates are kept until the master acknowledges them (it does so once
+they are durable), re-sent after a reconnect and periodically while
+unacknowledged, so none is lost when the master or the link fails.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import grpc
+
+from offer import wire
+from offer.agent.containerizer.docker import DockerContainerizer
+from offer.agent.executor import TaskExecutor
+from offer.grpc_options import KEEPALIVE_OPTIONS
+from offer.resources import Resources
+from offer.tasks import TaskStatus
+from offer.v1 import agent_pb2 as pb
+from offer.v1 import agent_pb2_grpc
+
+log = logging.getLogger(__name__)
+
+MIN_BACKOFF = 0.2
+MAX_BACKOFF = 10.0
+RESEND_AFTER = 5.0
+
+
+class AgentRefusedError(Exception):
+    """The master refused this agent; retrying would not help."""
+
+
+class AgentDaemon:
+    def __init__(self, master: str, work_dir: Path, total: Resources, hostname: str) -> None:
+        self.master = master
+        self.work_dir = work_dir
+        self.total = total
+        self.hostname = hostname
+        self._id_file = work_dir / "agent_id"
+        self.agent_id = self._id_file.read_text().strip() if self._id_file.exists() else ""
+        self._pending: dict[str, TaskStatus] = {}
+        self._sent_at: dict[str, float] = {}
+        self._outbox: asyncio.Queue[pb.AgentMessage] | None = None
+        self._executor: TaskExecutor | None = None
+        self._containerizer: DockerContainerizer | None = None
+
+    async def run(self) -> None:
+        """Stays connected to the master, reconnecting with backoff, until
+        cancelled. Raises AgentRefusedError if the master refuses it."""
+        resender = asyncio.create_task(self._resend_loop())
+        backoff = MIN_BACKOFF
+        try:
+            while True:
+                try:
+                    if await self._session():
+                        backoff = MIN_BACKOFF
+                    log.warning("stream to master %s closed; reconnecting", self.master)
+                except grpc.aio.AioRpcError as err:
+                    log.warning(
+                        "master %s unreachable (%s); retrying in %.1fs",
+                        self.master, err.details() or err.code().name, backoff,
+                    )
+                await asyncio.sleep(backoff)
+                backoff = min(backoff * 2, MAX_BACKOFF)
+        finally:
+            resender.cancel()
+            if self._executor is not None:
+                await self._executor.close()
+            if self._containerizer is not None:
+                self._containerizer.close()
+
+    async def _session(self) -> bool:
+        """One stream to the master. True if it got as far as registering."""
+        registered = False
+        outbox: asyncio.Queue[pb.AgentMessage] = asyncio.Queue()
+        running = self._executor.live_statuses() if self._executor else []
+        outbox.put_nowait(pb.AgentMessage(register=pb.Register(
+            agent_id=self.agent_id,
+            hostname=self.hostname,
+            total=wire.resources_to_pb(self.total),
+            running_tasks=[wire.status_to_pb(s) for s in running],
+        )))
+        async with grpc.aio.insecure_channel(self.master, options=KEEPALIVE_OPTIONS) as channel:
+            call = agent_pb2_grpc.AgentStub(channel).Connect(_drain(outbox))
+            try:
+                async for message in call:
+                    kind = message.WhichOneof("message")
+                    if kind == "registered":
+                        await self._on_registered(message.registered.agent_id, outbox)
+                        registered = True
+                    elif kind == "launch_task" and self._executor is not None:
+                        launch = message.launch_task
+                        self._executor.launch(launch.framework_id, wire.task_from_pb(launch.task))
+                    elif kind == "kill_task" and self._executor is not None:
+                        kill = message.kill_task
+                        self._executor.kill(kill.framework_id, kill.task_id, kill.grace_seconds)
+                    elif kind == "status_update_ack":
+                        self._on_ack(message.status_update_ack.uuid)
+                    elif kind == "shutdown_reason":
+                        raise AgentRefusedError(message.shutdown_reason)
+            finally:
+                self._outbox = None
+        return registered
+
+    async def _on_registered(self, agent_id: str, outbox: asyncio.Queue[pb.AgentMessage]) -> None:
+        if agent_id != self.agent_id:
+            self._id_file.write_text(agent_id + "\n")
+            self.agent_id = agent_id
+        if self._executor is None:
+            self._containerizer = DockerContainerizer(agent_id)
+            self._executor = TaskExecutor(agent_id, self._containerizer, self._emit)
+            await self._executor.start()
+        log.info("registered with master %s as agent %s (%s)", self.master, agent_id, self.total)
+        self._outbox = outbox
+        for status in self._pending.values():
+            self._send(status)
+
+    def _emit(self, status: TaskStatus) -> None:
+        self._pending[status.uuid] = status
+        self._send(status)
+
+    def _send(self, status: TaskStatus) -> None:
+        if self._outbox is not None:
+            self._sent_at[status.uuid] = time.monotonic()
+            self._outbox.put_nowait(pb.AgentMessage(
+                status_update=pb.StatusUpdate(status=wire.status_to_pb(status))))
+
+    def _on_ack(self, uuid: str) -> None:
+        status = self._pending.pop(uuid, None)
+        self._sent_at.pop(uuid, None)
+        if status is not None and status.state.is_terminal and self._executor is not None:
+            self._executor.forget(status.framework_id, status.task_id)
+
+    async def _resend_loop(self) -> None:
+        while True:
+            await asyncio.sleep(RESEND_AFTER)
+            stale = time.monotonic() - RESEND_AFTER
+            for uuid, status in list(self._pending.items()):
+                if self._sent_at.get(uuid, 0.0) < stale:
+                    self._send(status)
+
+
+async def _drain(queue: asyncio.Queue[pb.AgentMessage]) -> AsyncIterator[pb.AgentMessage]:
+    while True:
+        yield await queue.get()

@@ -1,0 +1,159 @@
+"""Turns launches, kills and container exits into task status updates.
+
+Per task the updates go out in order: STARTING, RUNNING, then one terminal
+state. A container can exit before `start` even returns, so an exit is only
+reported once its task's RUNNING has been emitted.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, field
+
+from offer.agent.containerizer.docker import ContainerExit, DockerContainerizer, LaunchError
+from offer.tasks import StatusReason, TaskSpec, TaskState, TaskStatus
+
+log = logging.getLogger(__name__)
+
+DEFAULT_KILL_GRACE = 3.0
+
+
+@dataclass
+class LocalTask:
+    framework_id: str
+    spec: TaskSpec
+    state: TaskState = TaskState.STARTING
+    container_id: str | None = None
+    kill_requested: bool = False
+    # Set once RUNNING was emitted (or the launch failed): exits wait for it.
+    launched: asyncio.Event = field(default_factory=asyncio.Event)
+
+
+class TaskExecutor:
+    def __init__(
+        self,
+        agent_id: str,
+        containerizer: DockerContainerizer,
+        emit: Callable[[TaskStatus], None],
+    ) -> None:
+        self.agent_id = agent_id
+        self._containerizer = containerizer
+        self._emit = emit
+        self._tasks: dict[tuple[str, str], LocalTask] = {}
+        self._background: set[asyncio.Task[None]] = set()
+
+    def live_statuses(self) -> list[TaskStatus]:
+        """The non-terminal tasks, as re-registration reports them."""
+        return [
+            TaskStatus(t.spec.task_id, t.framework_id, self.agent_id, t.state)
+            for t in self._tasks.values()
+            if not t.state.is_terminal
+        ]
+
+    def launch(self, framework_id: str, spec: TaskSpec) -> None:
+        key = (framework_id, spec.task_id)
+        if key in self._tasks:
+            return  # a re-sent launch of a task already under way
+        task = LocalTask(framework_id, spec)
+        self._tasks[key] = task
+        self._update(task, TaskState.STARTING, message=f"pulling or starting image {spec.image}")
+        self._spawn(self._launch(task))
+
+    async def _launch(self, task: LocalTask) -> None:
+        try:
+            task.container_id = await self._containerizer.launch(task.framework_id, task.spec)
+        except LaunchError as err:
+            self._update(task, TaskState.FAILED, err.reason, str(err))
+            task.launched.set()
+            return
+        except Exception as err:  # the engine is unreachable or misbehaving
+            log.exception("launch of %s failed", task.spec.task_id)
+            self._update(task, TaskState.FAILED, StatusReason.CONTAINER_LAUNCH_FAILED,
+                         f"the container could not be started: {err}")
+            task.launched.set()
+            return
+        self._update(task, TaskState.RUNNING, message=f"container {task.container_id[:12]} started")
+        task.launched.set()
+        if task.kill_requested:
+            await self._stop(task, task.spec.kill_grace_seconds)
+
+    def kill(self, framework_id: str, task_id: str, grace_seconds: float) -> None:
+        task = self._tasks.get((framework_id, task_id))
+        if task is None or task.state.is_terminal:
+            log.info("kill of %s/%s: not running here", framework_id, task_id)
+            return
+        task.kill_requested = True
+        if task.container_id is not None:
+            self._spawn(self._stop(task, grace_seconds or task.spec.kill_grace_seconds))
+
+    async def _stop(self, task: LocalTask, grace_seconds: float) -> None:
+        assert task.container_id is not None
+        await self._containerizer.stop(task.container_id, grace_seconds or DEFAULT_KILL_GRACE)
+
+    async def start(self) -> None:
+        """Subscribes to container exits; launches are safe once this returns."""
+        exits = await self._containerizer.subscribe_exits()
+        self._spawn(self._watch_exits(exits))
+
+    async def _watch_exits(self, exits: AsyncIterator[ContainerExit]) -> None:
+        async for exit_ in exits:
+            task = self._tasks.get((exit_.framework_id, exit_.task_id))
+            if task is not None and not task.state.is_terminal:
+                self._spawn(self._on_exit(task, exit_.container_id))
+
+    async def _on_exit(self, task: LocalTask, container_id: str) -> None:
+        await task.launched.wait()
+        if task.state.is_terminal:
+            return
+        try:
+            details = await self._containerizer.exit_details(container_id)
+        except Exception as err:
+            log.warning("cannot inspect exited container %s: %s", container_id[:12], err)
+            self._update(task, TaskState.FAILED, StatusReason.COMMAND_EXITED,
+                         f"the container exited and could not be inspected: {err}")
+            return
+        tail = f"; last output: {details.output_tail}" if details.output_tail else ""
+        if task.kill_requested:
+            self._update(task, TaskState.KILLED, StatusReason.KILLED_BY_REQUEST,
+                         "killed on request", details.exit_code)
+        elif details.oom_killed:
+            self._update(task, TaskState.FAILED, StatusReason.OUT_OF_MEMORY,
+                         f"out of memory: killed at its {task.spec.resources.mem:g} MiB limit{tail}",
+                         details.exit_code)
+        elif details.exit_code == 0:
+            self._update(task, TaskState.FINISHED, StatusReason.COMMAND_EXITED,
+                         "exited with code 0", 0)
+        else:
+            self._update(task, TaskState.FAILED, StatusReason.COMMAND_EXITED,
+                         f"exited with code {details.exit_code}{tail}", details.exit_code)
+        await self._containerizer.remove(container_id)
+
+    def forget(self, framework_id: str, task_id: str) -> None:
+        """Drops a terminal task once its final update is safely with the master."""
+        task = self._tasks.get((framework_id, task_id))
+        if task is not None and task.state.is_terminal:
+            del self._tasks[(framework_id, task_id)]
+
+    def _update(
+        self,
+        task: LocalTask,
+        state: TaskState,
+        reason: StatusReason = StatusReason.UNSPECIFIED,
+        message: str = "",
+        exit_code: int | None = None,
+    ) -> None:
+        task.state = state
+        self._emit(TaskStatus(task.spec.task_id, task.framework_id, self.agent_id, state,
+                              reason, message, exit_code=exit_code))
+
+    def _spawn(self, coro: object) -> None:
+        job = asyncio.ensure_future(coro)  # type: ignore[call-overload]
+        self._background.add(job)
+        job.add_done_callback(self._background.discard)
+
+    async def close(self) -> None:
+        for job in list(self._background):
+            job.cancel()
+        await asyncio.gather(*self._background, return_exceptions=True)

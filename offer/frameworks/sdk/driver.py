@@ -1,0 +1,197 @@
+"""The driver: keeps a framework subscribed and carries its calls.
+
+It subscribes, dispatches events to the Scheduler one at a time, acknowledges
+each update after its callback returns, and reconnects with backoff
+(re-subscribing with its framework id) when the stream breaks.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+from collections.abc import Sequence
+
+import grpc
+
+from offer import wire
+from offer.frameworks.sdk.scheduler import Offer, Scheduler
+from offer.grpc_options import KEEPALIVE_OPTIONS
+from offer.tasks import TaskSpec
+from offer.v1 import common_pb2, scheduler_pb2_grpc
+from offer.v1 import scheduler_pb2 as pb
+
+log = logging.getLogger(__name__)
+
+MIN_BACKOFF = 0.2
+MAX_BACKOFF = 10.0
+
+
+class CallRefusedError(Exception):
+    """The master refused a call; `code` is the gRPC status code name."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(f"{code}: {message}")
+        self.code = code
+        self.message = message
+
+
+class Driver:
+    def __init__(
+        self,
+        scheduler: Scheduler,
+        *,
+        master: str | None = None,
+        name: str = "framework",
+        role: str = "*",
+        user: str = "",
+        framework_id: str = "",
+        failover_timeout: float = 0.0,
+    ) -> None:
+        self.scheduler = scheduler
+        self.master = master or os.environ.get("OFFER_MASTER", "127.0.0.1:5050")
+        self.name, self.role, self.user = name, role, user
+        self.framework_id = framework_id
+        self.failover_timeout = failover_timeout
+        self._channel: grpc.aio.Channel | None = None
+        self._stub: scheduler_pb2_grpc.SchedulerStub | None = None
+        self._stopped = asyncio.Event()
+        self._torn_down = False
+
+    async def run(self) -> None:
+        """Runs until stop() or teardown(). Raises CallRefusedError if the
+        master refuses the subscription itself (e.g. a bad role)."""
+        # The channel belongs to the loop that runs the driver.
+        self._channel = grpc.aio.insecure_channel(self.master, options=KEEPALIVE_OPTIONS)
+        self._stub = scheduler_pb2_grpc.SchedulerStub(self._channel)
+        backoff = MIN_BACKOFF
+        try:
+            while not self._stopped.is_set():
+                try:
+                    await self._subscription()
+                    backoff = MIN_BACKOFF
+                except grpc.aio.AioRpcError as err:
+                    if err.code() in (grpc.StatusCode.INVALID_ARGUMENT, grpc.StatusCode.NOT_FOUND):
+                        raise CallRefusedError(err.code().name, err.details() or "") from None
+                    log.warning("master %s unreachable (%s); retrying in %.1fs",
+                                self.master, err.details() or err.code().name, backoff)
+                if self._stopped.is_set():
+                    break
+                await self.scheduler.disconnected(self)
+                try:
+                    await asyncio.wait_for(self._stopped.wait(), backoff)
+                except TimeoutError:
+                    pass
+                backoff = min(backoff * 2, MAX_BACKOFF)
+        finally:
+            await self._channel.close()
+            self._channel = self._stub = None
+
+    def stop(self) -> None:
+        """Ends run(); the framework stays registered (its tasks keep running)."""
+        self._stopped.set()
+
+    @property
+    def stub(self) -> scheduler_pb2_grpc.SchedulerStub:
+        if self._stub is None:
+            raise RuntimeError("the driver is not running; call run() first")
+        return self._stub
+
+    async def _subscription(self) -> None:
+        request = pb.SubscribeRequest(framework=common_pb2.FrameworkInfo(
+            framework_id=self.framework_id, name=self.name, role=self.role, user=self.user,
+            failover_timeout=self.failover_timeout,
+        ))
+        call = self.stub.Subscribe(request)
+        stop_waiter = asyncio.create_task(self._stopped.wait())
+        stop_waiter.add_done_callback(lambda _: call.cancel())
+        try:
+            async for event in call:
+                await self._dispatch(event)
+        except asyncio.CancelledError:
+            if not self._stopped.is_set():
+                raise
+        except grpc.aio.AioRpcError as err:
+            if err.code() != grpc.StatusCode.CANCELLED or not self._stopped.is_set():
+                raise
+        finally:
+            stop_waiter.cancel()
+
+    async def _dispatch(self, event: pb.Event) -> None:
+        kind = event.WhichOneof("event")
+        if kind == "subscribed":
+            self.framework_id = event.subscribed.framework_id
+            await self.scheduler.subscribed(self, self.framework_id)
+        elif kind == "offers":
+            offers = [
+                Offer(o.offer_id, o.agent_id, o.hostname, wire.resources_from_pb(o.resources))
+                for o in event.offers.offers
+            ]
+            await self.scheduler.offers(self, offers)
+        elif kind == "rescind":
+            await self.scheduler.rescind(self, event.rescind.offer_id)
+        elif kind == "update":
+            status = wire.status_from_pb(event.update.status)
+            await self.scheduler.update(self, status)
+            if status.uuid and not self._torn_down:
+                await self._call(self.stub.Acknowledge, pb.AcknowledgeRequest(
+                    framework_id=self.framework_id, uuid=status.uuid))
+        elif kind == "failure":
+            await self.scheduler.failure(self, event.failure.agent_id)
+        elif kind == "error":
+            self._stopped.set()
+            await self.scheduler.error(self, event.error.message)
+
+    # ------------------------------------------------------------- calls
+
+    async def accept(
+        self,
+        offer_ids: Sequence[str],
+        tasks: Sequence[TaskSpec],
+        refuse_seconds: float | None = None,
+    ) -> None:
+        """Launches `tasks` on the offers (all on one agent). Raises
+        CallRefusedError, with nothing changed, if the master refuses."""
+        await self._call(self.stub.Accept, pb.AcceptRequest(
+            framework_id=self.framework_id,
+            offer_ids=list(offer_ids),
+            operations=[pb.Operation(launch=pb.Launch(tasks=[wire.task_to_pb(t) for t in tasks]))],
+            filters=_filters(refuse_seconds),
+        ))
+
+    async def decline(self, offer_ids: Sequence[str], refuse_seconds: float | None = None) -> None:
+        await self._call(self.stub.Decline, pb.DeclineRequest(
+            framework_id=self.framework_id, offer_ids=list(offer_ids),
+            filters=_filters(refuse_seconds)))
+
+    async def revive(self) -> None:
+        await self._call(self.stub.Revive, pb.ReviveRequest(framework_id=self.framework_id))
+
+    async def suppress(self) -> None:
+        await self._call(self.stub.Suppress, pb.SuppressRequest(framework_id=self.framework_id))
+
+    async def kill(self, task_id: str) -> None:
+        await self._call(self.stub.Kill, pb.KillRequest(
+            framework_id=self.framework_id, task_id=task_id))
+
+    async def reconcile(self, task_ids: Sequence[str] = ()) -> None:
+        await self._call(self.stub.Reconcile, pb.ReconcileRequest(
+            framework_id=self.framework_id, task_ids=list(task_ids)))
+
+    async def teardown(self) -> None:
+        """Unregisters the framework: its tasks are killed; run() returns."""
+        await self._call(self.stub.Teardown, pb.TeardownRequest(framework_id=self.framework_id))
+        self._torn_down = True
+        self._stopped.set()
+
+    async def _call(self, method: object, request: object) -> None:
+        try:
+            await method(request, timeout=10)  # type: ignore[operator]
+        except grpc.aio.AioRpcError as err:
+            raise CallRefusedError(err.code().name, err.details() or "") from None
+
+
+def _filters(refuse_seconds: float | None) -> common_pb2.Filters:
+    if refuse_seconds is None:
+        return common_pb2.Filters()
+    return common_pb2.Filters(refuse_seconds=refuse_seconds)
