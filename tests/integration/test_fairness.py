@@ -1,0 +1,51 @@
+"""Two frameworks with equal demand on one agent end with equal dominant shares."""
+
+from __future__ import annotations
+
+import asyncio
+
+from offer.frameworks.sdk import Driver, Offer, TaskStatus
+from offer.tasks import TaskState
+from tests.support.cluster import Cluster
+from tests.support.framework import Recorder, framework, task
+
+SLOTS = 8  # 2 cpus / 0.25 cpu per task
+
+
+class OneAtATime(Recorder):
+    """Launches one small long-running task per offer and hands the rest back."""
+
+    def __init__(self, prefix: str, running: set[str], full: asyncio.Event) -> None:
+        super().__init__()
+        self.prefix = prefix
+        self.launched = 0
+        self.running, self.full = running, full
+
+    async def offers(self, driver: Driver, offers: list[Offer]) -> None:
+        for offer in offers:
+            if offer.resources.cpus >= 0.25 and offer.resources.mem >= 64:
+                self.launched += 1
+                spec = task(f"{self.prefix}{self.launched}", "sleep 300", cpus=0.25, mem=64)
+                await driver.accept([offer.offer_id], [spec], refuse_seconds=0)
+            else:
+                await driver.decline([offer.offer_id], refuse_seconds=0)
+
+    async def update(self, driver: Driver, status: TaskStatus) -> None:
+        await super().update(driver, status)
+        if status.state == TaskState.RUNNING:
+            self.running.add(status.task_id)
+            if len(self.running) == SLOTS:
+                self.full.set()
+
+
+async def test_equal_demand_gets_equal_dominant_shares(running_cluster: Cluster) -> None:
+    running: set[str] = set()
+    full = asyncio.Event()
+    a, b = OneAtATime("a", running, full), OneAtATime("b", running, full)
+    async with framework(running_cluster.address, a, "fair-a"), \
+            framework(running_cluster.address, b, "fair-b"):
+        await asyncio.wait_for(full.wait(), 60)
+        frameworks = {f.info.name: f for f in running_cluster.list("frameworks")}
+
+    assert a.launched == b.launched == SLOTS // 2
+    assert frameworks["fair-a"].dominant_share == frameworks["fair-b"].dominant_share == 0.5

@@ -1,0 +1,46 @@
+from __future__ import annotations
+
+import pytest
+
+from offer.resources import ResourceParseError, Resources, parse_resources
+
+
+def test_arithmetic_does_not_drift() -> None:
+    r = Resources()
+    for _ in range(10):
+        r += Resources(0.1, 0.1)
+    assert r == Resources(1, 1)
+    assert r - Resources(0.3, 0.3) - Resources(0.7, 0.7) == Resources()
+
+
+def test_contains_and_shortfall() -> None:
+    big, small = Resources(2, 1024), Resources(1, 2048)
+    assert not big.contains(small)
+    assert big.shortfall(small) == "mem 2048 > 1024"
+    assert big.contains(Resources(2, 1024))
+
+
+def test_dominant_share() -> None:
+    assert Resources(1, 4096).dominant_share(Resources(9, 18432)) == pytest.approx(4 / 18)
+
+
+def test_parse() -> None:
+    assert parse_resources("cpus:2;mem:1024") == Resources(2, 1024)
+    assert parse_resources(" cpus : 0.5 ; mem:64 ; disk:10 ;") == Resources(0.5, 64, 10)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("cpus:two", "'two' is not a number in 'cpus:two'"),
+        ("cpus2", "'cpus2' is not NAME:AMOUNT"),
+        ("gpus:1", "unknown resource 'gpus'"),
+        ("cpus:1;cpus:2", "'cpus' is given twice"),
+        ("cpus:-1", "must be a finite amount >= 0"),
+        ("mem:inf", "must be a finite amount >= 0"),
+        ("", "no resources given"),
+    ],
+)
+def test_parse_errors_name_the_fault(text: str, message: str) -> None:
+    with pytest.raises(ResourceParseError, match=message):
+        parse_resources(text)

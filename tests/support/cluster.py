@@ -1,0 +1,184 @@
+"""Real clusters for tests: master and agent processes on loopback, a real
+SQLite file, a real Docker engine. Each cluster has its own port, state
+directory and agent ids, so tests run in parallel without meeting."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import docker
+import grpc
+
+from offer.agent.containerizer.docker import LABEL_AGENT
+from offer.v1 import operator_pb2, operator_pb2_grpc
+
+IMAGE = "offer-test/busybox:latest"
+START_TIMEOUT = 20.0
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def wait_for(predicate: Callable[[], Any], timeout: float = START_TIMEOUT, what: str = "") -> Any:
+    """Polls `predicate` until it returns something truthy (for conditions
+    that have no event to await, such as another process's state)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"timed out after {timeout}s waiting for {what or predicate}")
+        time.sleep(0.05)
+
+
+@dataclass
+class Proc:
+    name: str
+    popen: subprocess.Popen[bytes]
+    log_path: Path
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+    def stop(self, sig: int = signal.SIGTERM, timeout: float = 10.0) -> int:
+        if self.popen.poll() is None:
+            self.popen.send_signal(sig)
+            try:
+                self.popen.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.popen.kill()
+                self.popen.wait()
+        return self.popen.returncode
+
+
+@dataclass
+class AgentProc(Proc):
+    work_dir: Path = field(default_factory=Path)
+
+    @property
+    def agent_id(self) -> str:
+        path = self.work_dir / "agent_id"
+        return path.read_text().strip() if path.exists() else ""
+
+
+class Cluster:
+    """Starts processes on demand; `close()` stops them and removes every
+    container its agents started."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.port = free_port()
+        self.address = f"127.0.0.1:{self.port}"
+        self.db_url = f"sqlite:///{root / 'master.db'}"
+        self.master: Proc | None = None
+        self.agents: list[AgentProc] = []
+        self._procs: list[Proc] = []
+
+    def _spawn(self, name: str, args: list[str]) -> tuple[subprocess.Popen[bytes], Path]:
+        log_path = self.root / f"{name}.log"
+        popen = subprocess.Popen(
+            [sys.executable, "-m", *args],
+            stdout=log_path.open("ab"),
+            stderr=subprocess.STDOUT,
+            env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        )
+        return popen, log_path
+
+    def start_master(self, *extra: str) -> Proc:
+        popen, log_path = self._spawn(
+            "master",
+            ["offer.master.cli", "--port", str(self.port), "--db", self.db_url,
+             "--heartbeat-interval", "2", *extra],
+        )
+        self.master = Proc("master", popen, log_path)
+        self._procs.append(self.master)
+        wait_for(self._master_answers, what=f"master on {self.address}\n{self.master.log()}")
+        return self.master
+
+    def _master_answers(self) -> bool:
+        assert self.master is not None
+        if self.master.popen.poll() is not None:
+            raise RuntimeError(f"master exited:\n{self.master.log()}")
+        try:
+            self.list("agents")
+            return True
+        except grpc.RpcError:
+            return False
+
+    def start_agent(self, resources: str = "cpus:2;mem:1024", *extra: str) -> AgentProc:
+        n = len(self.agents)
+        work_dir = self.root / f"agent{n}"
+        popen, log_path = self._spawn(
+            f"agent{n}",
+            ["offer.agent.cli", "--master", self.address, "--resources", resources,
+             "--work-dir", str(work_dir), "--hostname", f"host{n}", *extra],
+        )
+        agent = AgentProc(f"agent{n}", popen, log_path, work_dir)
+        self.agents.append(agent)
+        self._procs.append(agent)
+        wait_for(lambda: self._registered(agent), what=f"agent{n} to register")
+        return agent
+
+    def _registered(self, agent: AgentProc) -> bool:
+        if agent.popen.poll() is not None:
+            raise RuntimeError(f"agent exited:\n{agent.log()}")
+        ids = {a.agent_id for a in self.list("agents") if a.status == "active"}
+        return bool(agent.agent_id) and agent.agent_id in ids
+
+    def list(self, what: str, **kwargs: str) -> list[Any]:
+        """Asks the Operator API (a real gRPC call) for agents, frameworks or tasks."""
+        with grpc.insecure_channel(self.address) as channel:
+            stub = operator_pb2_grpc.OperatorStub(channel)
+            if what == "agents":
+                return list(stub.ListAgents(operator_pb2.ListAgentsRequest(), timeout=5).agents)
+            if what == "frameworks":
+                return list(
+                    stub.ListFrameworks(operator_pb2.ListFrameworksRequest(), timeout=5).frameworks
+                )
+            return list(stub.ListTasks(operator_pb2.ListTasksRequest(**kwargs), timeout=5).tasks)
+
+    def offerctl(self, *args: str, master: str | None = None) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "offer.ctl.cli", "--master", master or self.address, *args],
+            capture_output=True, text=True, timeout=30,
+        )
+
+    def offerctl_json(self, *args: str) -> Any:
+        done = self.offerctl(*args, "-o", "json")
+        assert done.returncode == 0, done.stderr
+        return json.loads(done.stdout)
+
+    def containers(self, agent: AgentProc | None = None, all_states: bool = True) -> list[Any]:
+        """This cluster's containers, straight from the Docker engine."""
+        agents = [agent] if agent else self.agents
+        client = docker.from_env()
+        try:
+            found = []
+            for a in agents:
+                if a.agent_id:
+                    found += client.containers.list(
+                        all=all_states, filters={"label": f"{LABEL_AGENT}={a.agent_id}"}
+                    )
+            return found
+        finally:
+            client.close()
+
+    def close(self) -> None:
+        for proc in reversed(self._procs):
+            proc.stop()
+        for container in self.containers():
+            container.remove(force=True)
