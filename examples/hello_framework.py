@@ -1,6 +1,6 @@
 """A complete framework in about 50 lines: run N containers to completion.
 
-    OFFER_MASTER=127.0.0.1:5050 python examples/hello_framework.py --tasks 5
+OFFER_MASTER=127.0.0.1:5050 python examples/hello_framework.py --tasks 5
 """
 
 import argparse
@@ -14,8 +14,13 @@ TASK = Resources(cpus=0.1, mem=32)
 class Hello(Scheduler):
     def __init__(self, count: int, image: str) -> None:
         self.waiting = [
-            TaskSpec(f"hello-{i}", f"hello-{i}", TASK, image,
-                     ("sh", "-c", f"echo hello from task {i}; sleep 1"))
+            TaskSpec(
+                f"hello-{i}",
+                f"hello-{i}",
+                TASK,
+                image,
+                ("sh", "-c", f"echo hello from task {i}; sleep 1"),
+            )
             for i in range(count)
         ]
         self.running = count

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["MIN_TASK_MEM", "Resources", "ResourceParseError", "parse_resources"]
+__all__ = ["MIN_TASK_MEM", "ResourceParseError", "Resources", "parse_resources"]
 
 # Docker refuses memory limits under 6 MiB.
 MIN_TASK_MEM = 6.0

@@ -27,8 +27,9 @@ def status_to_pb(status: TaskStatus) -> pb.TaskStatus:
         task_id=status.task_id,
         framework_id=status.framework_id,
         agent_id=status.agent_id,
-        state=int(status.state),
-        reason=int(status.reason),
+        # The stubs name only their own enum types; the wire value is the int.
+        state=int(status.state),  # type: ignore[arg-type]
+        reason=int(status.reason),  # type: ignore[arg-type]
         message=status.message,
         timestamp=status.timestamp,
         uuid=status.uuid,

@@ -38,20 +38,30 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument(
-        "--master", default=os.environ.get("OFFER_MASTER", "127.0.0.1:5050"),
+        "--master",
+        default=os.environ.get("OFFER_MASTER", "127.0.0.1:5050"),
         help="master address HOST:PORT (default: $OFFER_MASTER or %(default)s)",
     )
     parser.add_argument(
-        "--resources", type=_resources, default=None,
+        "--resources",
+        type=_resources,
+        default=None,
         help="offer exactly this instead of the machine's totals, e.g. 'cpus:2;mem:1024'",
     )
     parser.add_argument(
-        "--work-dir", type=Path, default=Path("offer-state/agent"),
+        "--work-dir",
+        type=Path,
+        default=Path("offer-state/agent"),
         help="where the agent keeps its id and state (default: %(default)s)",
     )
-    parser.add_argument("--hostname", default=socket.gethostname(),
-                        help="hostname to register (default: this machine's)")
-    parser.add_argument("--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"])
+    parser.add_argument(
+        "--hostname",
+        default=socket.gethostname(),
+        help="hostname to register (default: this machine's)",
+    )
+    parser.add_argument(
+        "--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"]
+    )
     return parser
 
 

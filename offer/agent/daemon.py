@@ -63,7 +63,9 @@ class AgentDaemon:
                 except grpc.aio.AioRpcError as err:
                     log.warning(
                         "master %s unreachable (%s); retrying in %.1fs",
-                        self.master, err.details() or err.code().name, backoff,
+                        self.master,
+                        err.details() or err.code().name,
+                        backoff,
                     )
                 await asyncio.sleep(backoff)
                 backoff = min(backoff * 2, MAX_BACKOFF)
@@ -79,12 +81,16 @@ class AgentDaemon:
         registered = False
         outbox: asyncio.Queue[pb.AgentMessage] = asyncio.Queue()
         running = self._executor.live_statuses() if self._executor else []
-        outbox.put_nowait(pb.AgentMessage(register=pb.Register(
-            agent_id=self.agent_id,
-            hostname=self.hostname,
-            total=wire.resources_to_pb(self.total),
-            running_tasks=[wire.status_to_pb(s) for s in running],
-        )))
+        outbox.put_nowait(
+            pb.AgentMessage(
+                register=pb.Register(
+                    agent_id=self.agent_id,
+                    hostname=self.hostname,
+                    total=wire.resources_to_pb(self.total),
+                    running_tasks=[wire.status_to_pb(s) for s in running],
+                )
+            )
+        )
         async with grpc.aio.insecure_channel(self.master, options=KEEPALIVE_OPTIONS) as channel:
             call = agent_pb2_grpc.AgentStub(channel).Connect(_drain(outbox))
             try:
@@ -127,8 +133,9 @@ class AgentDaemon:
     def _send(self, status: TaskStatus) -> None:
         if self._outbox is not None:
             self._sent_at[status.uuid] = time.monotonic()
-            self._outbox.put_nowait(pb.AgentMessage(
-                status_update=pb.StatusUpdate(status=wire.status_to_pb(status))))
+            self._outbox.put_nowait(
+                pb.AgentMessage(status_update=pb.StatusUpdate(status=wire.status_to_pb(status)))
+            )
 
     def _on_ack(self, uuid: str) -> None:
         status = self._pending.pop(uuid, None)

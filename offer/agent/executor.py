@@ -70,8 +70,12 @@ class TaskExecutor:
             return
         except Exception as err:  # the engine is unreachable or misbehaving
             log.exception("launch of %s failed", task.spec.task_id)
-            self._update(task, TaskState.FAILED, StatusReason.CONTAINER_LAUNCH_FAILED,
-                         f"the container could not be started: {err}")
+            self._update(
+                task,
+                TaskState.FAILED,
+                StatusReason.CONTAINER_LAUNCH_FAILED,
+                f"the container could not be started: {err}",
+            )
             task.launched.set()
             return
         self._update(task, TaskState.RUNNING, message=f"container {task.container_id[:12]} started")
@@ -111,23 +115,42 @@ class TaskExecutor:
             details = await self._containerizer.exit_details(container_id)
         except Exception as err:
             log.warning("cannot inspect exited container %s: %s", container_id[:12], err)
-            self._update(task, TaskState.FAILED, StatusReason.COMMAND_EXITED,
-                         f"the container exited and could not be inspected: {err}")
+            self._update(
+                task,
+                TaskState.FAILED,
+                StatusReason.COMMAND_EXITED,
+                f"the container exited and could not be inspected: {err}",
+            )
             return
         tail = f"; last output: {details.output_tail}" if details.output_tail else ""
         if task.kill_requested:
-            self._update(task, TaskState.KILLED, StatusReason.KILLED_BY_REQUEST,
-                         "killed on request", details.exit_code)
+            self._update(
+                task,
+                TaskState.KILLED,
+                StatusReason.KILLED_BY_REQUEST,
+                "killed on request",
+                details.exit_code,
+            )
         elif details.oom_killed:
-            self._update(task, TaskState.FAILED, StatusReason.OUT_OF_MEMORY,
-                         f"out of memory: killed at its {task.spec.resources.mem:g} MiB limit{tail}",
-                         details.exit_code)
+            self._update(
+                task,
+                TaskState.FAILED,
+                StatusReason.OUT_OF_MEMORY,
+                f"out of memory: killed at its {task.spec.resources.mem:g} MiB limit{tail}",
+                details.exit_code,
+            )
         elif details.exit_code == 0:
-            self._update(task, TaskState.FINISHED, StatusReason.COMMAND_EXITED,
-                         "exited with code 0", 0)
+            self._update(
+                task, TaskState.FINISHED, StatusReason.COMMAND_EXITED, "exited with code 0", 0
+            )
         else:
-            self._update(task, TaskState.FAILED, StatusReason.COMMAND_EXITED,
-                         f"exited with code {details.exit_code}{tail}", details.exit_code)
+            self._update(
+                task,
+                TaskState.FAILED,
+                StatusReason.COMMAND_EXITED,
+                f"exited with code {details.exit_code}{tail}",
+                details.exit_code,
+            )
         await self._containerizer.remove(container_id)
 
     def forget(self, framework_id: str, task_id: str) -> None:
@@ -145,8 +168,17 @@ class TaskExecutor:
         exit_code: int | None = None,
     ) -> None:
         task.state = state
-        self._emit(TaskStatus(task.spec.task_id, task.framework_id, self.agent_id, state,
-                              reason, message, exit_code=exit_code))
+        self._emit(
+            TaskStatus(
+                task.spec.task_id,
+                task.framework_id,
+                self.agent_id,
+                state,
+                reason,
+                message,
+                exit_code=exit_code,
+            )
+        )
 
     def _spawn(self, coro: object) -> None:
         job = asyncio.ensure_future(coro)  # type: ignore[call-overload]

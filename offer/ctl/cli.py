@@ -48,7 +48,9 @@ def _fetch_frameworks(stub: operator_pb2_grpc.OperatorStub, args: argparse.Names
 
 
 def _fetch_tasks(stub: operator_pb2_grpc.OperatorStub, args: argparse.Namespace) -> list[Any]:
-    resp = stub.ListTasks(pb.ListTasksRequest(framework_id=args.framework or ""), timeout=CALL_TIMEOUT)
+    resp = stub.ListTasks(
+        pb.ListTasksRequest(framework_id=args.framework or ""), timeout=CALL_TIMEOUT
+    )
     tasks = [task_view(t) for t in resp.tasks]
     if args.state:
         tasks = [t for t in tasks if t["state"] == args.state.upper()]
@@ -130,7 +132,8 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument(
-        "--master", default=os.environ.get("OFFER_MASTER", DEFAULT_MASTER),
+        "--master",
+        default=os.environ.get("OFFER_MASTER", DEFAULT_MASTER),
         help=f"master address HOST:PORT (default: $OFFER_MASTER or {DEFAULT_MASTER})",
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -141,11 +144,19 @@ def build_parser() -> argparse.ArgumentParser:
     }
     for name, (text, example) in helps.items():
         sub = commands.add_parser(
-            name, help=text, description=text.capitalize() + ".", epilog=f"example:\n  {example}",
+            name,
+            help=text,
+            description=text.capitalize() + ".",
+            epilog=f"example:\n  {example}",
             formatter_class=argparse.RawDescriptionHelpFormatter,
         )
-        sub.add_argument("-o", "--output", choices=["table", "json"], default="table",
-                         help="output format (default: %(default)s)")
+        sub.add_argument(
+            "-o",
+            "--output",
+            choices=["table", "json"],
+            default="table",
+            help="output format (default: %(default)s)",
+        )
         if name == "tasks":
             sub.add_argument("--framework", help="only this framework's tasks")
             sub.add_argument("--state", help="only tasks in this state, e.g. running or failed")
@@ -159,8 +170,8 @@ def main(argv: list[str] | None = None) -> None:
             stub = operator_pb2_grpc.OperatorStub(channel)
             rows = FETCHERS[args.command](stub, args)
     except grpc.RpcError as err:
-        code = err.code()  # type: ignore[attr-defined]
-        detail = err.details()  # type: ignore[attr-defined]
+        code = err.code()
+        detail = err.details()
         if code in (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED):
             print(
                 f"offerctl: cannot reach the master at {args.master} ({code.name.lower()}); "

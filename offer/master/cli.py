@@ -44,23 +44,38 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default: %(default)s)")
-    parser.add_argument("--port", type=int, default=5050, help="port to listen on (default: %(default)s)")
+    parser.add_argument(
+        "--host", default="127.0.0.1", help="address to listen on (default: %(default)s)"
+    )
+    parser.add_argument(
+        "--port", type=int, default=5050, help="port to listen on (default: %(default)s)"
+    )
     parser.add_argument(
         "--db", default=DEFAULT_DB, help="SQLAlchemy URL of the state store (default: %(default)s)"
     )
     parser.add_argument(
-        "--weights", type=parse_weights, default={}, help="DRF weights per role, e.g. 'prod=3,batch=1'"
+        "--weights",
+        type=parse_weights,
+        default={},
+        help="DRF weights per role, e.g. 'prod=3,batch=1'",
     )
     parser.add_argument(
-        "--allocation-interval", type=float, default=1.0, metavar="SECONDS",
+        "--allocation-interval",
+        type=float,
+        default=1.0,
+        metavar="SECONDS",
         help="run an allocation at least this often (default: %(default)s)",
     )
     parser.add_argument(
-        "--heartbeat-interval", type=float, default=15.0, metavar="SECONDS",
+        "--heartbeat-interval",
+        type=float,
+        default=15.0,
+        metavar="SECONDS",
         help="seconds between heartbeats to frameworks (default: %(default)s)",
     )
-    parser.add_argument("--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"])
+    parser.add_argument(
+        "--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"]
+    )
     return parser
 
 

@@ -135,8 +135,10 @@ class Master:
         for loop in self._loops:
             loop.cancel()
         await asyncio.gather(*self._loops, return_exceptions=True)
-        for link in [*self._agent_links.values(), *self._framework_links.values()]:
-            link.close()
+        for agent_link in self._agent_links.values():
+            agent_link.close()
+        for framework_link in self._framework_links.values():
+            framework_link.close()
         await self.store.close()
 
     # --------------------------------------------------------------- agents
@@ -151,7 +153,9 @@ class Master:
     ) -> Agent:
         """Registers a new agent (empty id) or takes back a known one."""
         problem = check_agent_total(total) or (
-            None if not agent_id or _NAME_RE.match(agent_id) else f"agent id {agent_id!r} is malformed"
+            None
+            if not agent_id or _NAME_RE.match(agent_id)
+            else f"agent id {agent_id!r} is malformed"
         )
         if problem:
             link.send(AgentRefused(problem))
@@ -163,13 +167,18 @@ class Master:
             agent = Agent(agent_id or f"agent-{secrets.token_hex(6)}", hostname, total, now)
             self.agents[agent.agent_id] = agent
         agent.hostname, agent.total = hostname, total
+        lost, strays = self._reconcile_agent(agent, running)
+        await self.store.write(
+            agents=[agent], tasks=[t for t, _ in lost], updates=[u for _, u in lost]
+        )
+        # Only now may anything reach the agent, and AgentRegistered first:
+        # attaching the link earlier would let an offer (and so a launch)
+        # through while the write is in flight.
         old = self._agent_links.pop(agent.agent_id, None)
         if old is not None:
             old.close()
         self._agent_links[agent.agent_id] = link
         agent.connected = True
-        lost, strays = self._reconcile_agent(agent, running)
-        await self.store.write(agents=[agent], tasks=[t for t, _ in lost], updates=[u for _, u in lost])
         link.send(AgentRegistered(agent.agent_id))
         for fid, task_id in strays:
             link.send(KillTask(fid, task_id))
@@ -189,12 +198,21 @@ class Master:
         for key in sorted(agent.tasks):
             task = self.tasks[key]
             if task.is_live and key not in reported:
-                update = self._status(task, TaskState.LOST, StatusReason.AGENT_RESTARTED,
-                                      "the agent re-registered without this task")
+                update = self._status(
+                    task,
+                    TaskState.LOST,
+                    StatusReason.AGENT_RESTARTED,
+                    "the agent re-registered without this task",
+                )
                 self._apply_status(task, update)
                 lost.append((task, update))
-        strays = [k for k in reported if k not in self.tasks or not self.tasks[k].is_live
-                  or self.tasks[k].agent_id != agent.agent_id]
+        strays = [
+            k
+            for k in reported
+            if k not in self.tasks
+            or not self.tasks[k].is_live
+            or self.tasks[k].agent_id != agent.agent_id
+        ]
         return lost, strays
 
     def agent_disconnected(self, agent_id: str, link: Outbox[AgentCommand]) -> None:
@@ -264,6 +282,9 @@ class Master:
                 registered_at=self.clock(),
             )
             self.frameworks[fw.framework_id] = fw
+        await self.store.write(frameworks=[fw])
+        # Attached only once durable, so that SUBSCRIBED is the stream's first
+        # event: an allocation during the write must not offer to this link.
         old = self._framework_links.pop(fw.framework_id, None)
         if old is not None:
             old.send(SubscriptionEnded("another subscription for this framework replaced this one"))
@@ -271,7 +292,6 @@ class Master:
         self._drop_offers_of(fw)
         self._framework_links[fw.framework_id] = link
         fw.connected = True
-        await self.store.write(frameworks=[fw])
         link.send(Subscribed(fw.framework_id, self.config.heartbeat_interval))
         for update in fw.unacked.values():
             link.send(StatusChanged(update))
@@ -308,8 +328,14 @@ class Master:
         now = self.clock()
         tasks = []
         for spec in specs:
-            status = TaskStatus(spec.task_id, framework_id, agent.agent_id, TaskState.STAGING,
-                                message="accepted; sending to the agent", timestamp=now)
+            status = TaskStatus(
+                spec.task_id,
+                framework_id,
+                agent.agent_id,
+                TaskState.STAGING,
+                message="accepted; sending to the agent",
+                timestamp=now,
+            )
             task = Task(framework_id, agent.agent_id, spec, now, status)
             self._index_task(task)
             tasks.append(task)
@@ -378,9 +404,16 @@ class Master:
         for key in keys:
             task = self.tasks.get(key)
             if task is None:
-                answer = TaskStatus(key[1], framework_id, "", TaskState.UNKNOWN,
-                                    StatusReason.RECONCILIATION, "the master does not know this task",
-                                    timestamp=self.clock(), uuid="")
+                answer = TaskStatus(
+                    key[1],
+                    framework_id,
+                    "",
+                    TaskState.UNKNOWN,
+                    StatusReason.RECONCILIATION,
+                    "the master does not know this task",
+                    timestamp=self.clock(),
+                    uuid="",
+                )
             else:
                 answer = replace(task.status, reason=StatusReason.RECONCILIATION, uuid="")
             link.send(StatusChanged(answer))
@@ -445,8 +478,14 @@ class Master:
         made: dict[str, list[Offer]] = {}
         for plan in plans:
             agent = self.agents[plan.agent_id]
-            offer = Offer(next(self._offer_ids), plan.framework_id, plan.agent_id,
-                          agent.hostname, plan.resources, now)
+            offer = Offer(
+                next(self._offer_ids),
+                plan.framework_id,
+                plan.agent_id,
+                agent.hostname,
+                plan.resources,
+                now,
+            )
             self.offers[offer.offer_id] = offer
             agent.offered += offer.resources
             self.frameworks[offer.framework_id].offered += offer.resources
@@ -537,8 +576,15 @@ class Master:
     def _status(
         self, task: Task, state: TaskState, reason: StatusReason, message: str
     ) -> TaskStatus:
-        return TaskStatus(task.spec.task_id, task.framework_id, task.agent_id, state, reason,
-                          message, timestamp=self.clock())
+        return TaskStatus(
+            task.spec.task_id,
+            task.framework_id,
+            task.agent_id,
+            state,
+            reason,
+            message,
+            timestamp=self.clock(),
+        )
 
     def _apply_status(self, task: Task, status: TaskStatus) -> None:
         was_live = task.is_live

@@ -52,7 +52,12 @@ class Heartbeat:
 
 
 FrameworkEvent = (
-    Subscribed | OffersMade | OfferRescinded | StatusChanged | AgentFailed | SubscriptionEnded
+    Subscribed
+    | OffersMade
+    | OfferRescinded
+    | StatusChanged
+    | AgentFailed
+    | SubscriptionEnded
     | Heartbeat
 )
 

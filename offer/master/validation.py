@@ -40,9 +40,7 @@ def check_role(role: str) -> str | None:
 def check_task(spec: TaskSpec) -> str | None:
     where = f"task {spec.task_id!r}"
     if not _TASK_ID_RE.match(spec.task_id):
-        return (
-            f"task_id {spec.task_id!r} is malformed: use 1 to 128 letters, digits and '._-'"
-        )
+        return f"task_id {spec.task_id!r} is malformed: use 1 to 128 letters, digits and '._-'"
     if not spec.image.strip():
         return f"{where}: container.image is empty; name a Docker image, e.g. 'busybox:latest'"
     res = spec.resources

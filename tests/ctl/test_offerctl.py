@@ -30,12 +30,19 @@ async def test_lists_what_ran(running_cluster: Cluster) -> None:
     assert agent["status"] == "active"
 
     [fw] = running_cluster.offerctl_json("frameworks")
-    assert (fw["framework_id"], fw["name"], fw["status"]) == (rec.framework_id, "ctl-test",
-                                                               "disconnected")
+    assert (fw["framework_id"], fw["name"], fw["status"]) == (
+        rec.framework_id,
+        "ctl-test",
+        "disconnected",
+    )
 
     table = running_cluster.offerctl("tasks")
     assert table.returncode == 0
-    assert "broken" in table.stdout and "FAILED" in table.stdout and "exited with code 7" in table.stdout
+    assert (
+        "broken" in table.stdout
+        and "FAILED" in table.stdout
+        and "exited with code 7" in table.stdout
+    )
     agents_table = running_cluster.offerctl("agents").stdout
     assert running_cluster.agents[0].agent_id in agents_table
 

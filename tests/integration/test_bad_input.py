@@ -68,9 +68,20 @@ def test_malformed_resource_string_stops_the_agent_before_it_registers(
 ) -> None:
     cluster.start_master()
     done = subprocess.run(
-        [sys.executable, "-m", "offer.agent.cli", "--master", cluster.address,
-         "--resources", "cpus:two;mem:512", "--work-dir", str(cluster.root / "bad-agent")],
-        capture_output=True, text=True, timeout=30,
+        [
+            sys.executable,
+            "-m",
+            "offer.agent.cli",
+            "--master",
+            cluster.address,
+            "--resources",
+            "cpus:two;mem:512",
+            "--work-dir",
+            str(cluster.root / "bad-agent"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=30,
     )
     assert done.returncode == 2
     assert "--resources: 'two' is not a number in 'cpus:two'" in done.stderr

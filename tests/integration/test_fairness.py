@@ -42,8 +42,10 @@ async def test_equal_demand_gets_equal_dominant_shares(running_cluster: Cluster)
     running: set[str] = set()
     full = asyncio.Event()
     a, b = OneAtATime("a", running, full), OneAtATime("b", running, full)
-    async with framework(running_cluster.address, a, "fair-a"), \
-            framework(running_cluster.address, b, "fair-b"):
+    async with (
+        framework(running_cluster.address, a, "fair-a"),
+        framework(running_cluster.address, b, "fair-b"),
+    ):
         await asyncio.wait_for(full.wait(), 60)
         frameworks = {f.info.name: f for f in running_cluster.list("frameworks")}
 

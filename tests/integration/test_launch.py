@@ -32,12 +32,17 @@ async def test_exit_codes_become_finished_and_failed(running_cluster: Cluster) -
         "SELECT task_id, state, acknowledged FROM status_updates ORDER BY seq"
     ).fetchall()
     states = {tid: [s for t, s, _ in rows if t == tid] for tid in ("ok", "bad")}
-    assert states["ok"] == [TaskState.STAGING, TaskState.STARTING, TaskState.RUNNING,
-                            TaskState.FINISHED]
+    assert states["ok"] == [
+        TaskState.STAGING,
+        TaskState.STARTING,
+        TaskState.RUNNING,
+        TaskState.FINISHED,
+    ]
     assert states["bad"][-1] == TaskState.FAILED
     assert all(acked for *_, acked in rows)
     assert dict(db.execute("SELECT task_id, state FROM tasks")) == {
-        "ok": TaskState.FINISHED, "bad": TaskState.FAILED
+        "ok": TaskState.FINISHED,
+        "bad": TaskState.FAILED,
     }
 
 
@@ -66,8 +71,9 @@ async def test_task_resources_return_to_the_pool_when_it_ends(running_cluster: C
     async with framework(running_cluster.address) as (driver, rec):
         first = await rec.next_offer()
         assert (first.resources.cpus, first.resources.mem) == (2, 1024)
-        await driver.accept([first.offer_id], [task("short", "exit 0", cpus=2, mem=1024)],
-                            refuse_seconds=0)
+        await driver.accept(
+            [first.offer_id], [task("short", "exit 0", cpus=2, mem=1024)], refuse_seconds=0
+        )
         await rec.until_terminal("short")
         again = await rec.next_offer()
     assert (again.resources.cpus, again.resources.mem) == (2, 1024)

@@ -62,8 +62,9 @@ def test_role_weights_scale_shares() -> None:
         FrameworkDemand("p", "prod", Resources(3, 0)),  # share 3/8, weight 3 -> 1/8
         FrameworkDemand("b", "batch", Resources(2, 0)),  # share 2/8, weight 1 -> 2/8
     ]
-    view = AllocationInput(agents, frameworks, total=Resources(8, 1024), now=NOW,
-                           weights={"prod": 3})
+    view = AllocationInput(
+        agents, frameworks, total=Resources(8, 1024), now=NOW, weights={"prod": 3}
+    )
     assert allocate(view)[0].framework_id == "p"
 
 
@@ -77,11 +78,15 @@ def test_drf_paper_example() -> None:
     refused: dict[tuple[str, str], tuple[float, Resources]] = {}
     while True:
         free = total - held["A"] - held["B"]
-        plans = allocate(AllocationInput(
-            [AgentSlot("m", free)],
-            [FrameworkDemand(f, "*", held[f]) for f in held],
-            total=total, now=NOW, refusals=refused,
-        ))
+        plans = allocate(
+            AllocationInput(
+                [AgentSlot("m", free)],
+                [FrameworkDemand(f, "*", held[f]) for f in held],
+                total=total,
+                now=NOW,
+                refusals=refused,
+            )
+        )
         if not plans:
             break
         fw = plans[0].framework_id

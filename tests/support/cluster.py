@@ -101,8 +101,16 @@ class Cluster:
     def start_master(self, *extra: str) -> Proc:
         popen, log_path = self._spawn(
             "master",
-            ["offer.master.cli", "--port", str(self.port), "--db", self.db_url,
-             "--heartbeat-interval", "2", *extra],
+            [
+                "offer.master.cli",
+                "--port",
+                str(self.port),
+                "--db",
+                self.db_url,
+                "--heartbeat-interval",
+                "2",
+                *extra,
+            ],
         )
         self.master = Proc("master", popen, log_path)
         self._procs.append(self.master)
@@ -124,8 +132,18 @@ class Cluster:
         work_dir = self.root / f"agent{n}"
         popen, log_path = self._spawn(
             f"agent{n}",
-            ["offer.agent.cli", "--master", self.address, "--resources", resources,
-             "--work-dir", str(work_dir), "--hostname", f"host{n}", *extra],
+            [
+                "offer.agent.cli",
+                "--master",
+                self.address,
+                "--resources",
+                resources,
+                "--work-dir",
+                str(work_dir),
+                "--hostname",
+                f"host{n}",
+                *extra,
+            ],
         )
         agent = AgentProc(f"agent{n}", popen, log_path, work_dir)
         self.agents.append(agent)
@@ -154,7 +172,9 @@ class Cluster:
     def offerctl(self, *args: str, master: str | None = None) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
             [sys.executable, "-m", "offer.ctl.cli", "--master", master or self.address, *args],
-            capture_output=True, text=True, timeout=30,
+            capture_output=True,
+            text=True,
+            timeout=30,
         )
 
     def offerctl_json(self, *args: str) -> Any:

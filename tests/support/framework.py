@@ -43,7 +43,9 @@ class Recorder(Scheduler):
     async def next_update(self, timeout: float = EVENT_TIMEOUT) -> TaskStatus:
         return await asyncio.wait_for(self.update_queue.get(), timeout)
 
-    async def until_terminal(self, task_id: str, timeout: float = EVENT_TIMEOUT) -> list[TaskStatus]:
+    async def until_terminal(
+        self, task_id: str, timeout: float = EVENT_TIMEOUT
+    ) -> list[TaskStatus]:
         """Every update of `task_id` up to and including its terminal one."""
         seen = [u for u in self.updates if u.task_id == task_id]
         while not (seen and seen[-1].state.is_terminal):

@@ -101,7 +101,8 @@ class DockerContainerizer:
             pass
         except docker.errors.APIError as err:
             raise LaunchError(
-                StatusReason.CONTAINER_LAUNCH_FAILED, f"cannot inspect image {image!r}: {_explain(err)}"
+                StatusReason.CONTAINER_LAUNCH_FAILED,
+                f"cannot inspect image {image!r}: {_explain(err)}",
             ) from err
         try:
             await asyncio.to_thread(self._client.images.pull, image)
@@ -138,7 +139,11 @@ class DockerContainerizer:
         events = await asyncio.to_thread(
             self._client.events,
             decode=True,
-            filters={"type": "container", "event": "die", "label": f"{LABEL_AGENT}={self.agent_id}"},
+            filters={
+                "type": "container",
+                "event": "die",
+                "label": f"{LABEL_AGENT}={self.agent_id}",
+            },
         )
         self._events = events
 
@@ -147,7 +152,9 @@ class DockerContainerizer:
                 for event in events:
                     attrs = event.get("Actor", {}).get("Attributes", {})
                     item = ContainerExit(
-                        event.get("id", ""), attrs.get(LABEL_FRAMEWORK, ""), attrs.get(LABEL_TASK, "")
+                        event.get("id", ""),
+                        attrs.get(LABEL_FRAMEWORK, ""),
+                        attrs.get(LABEL_TASK, ""),
                     )
                     loop.call_soon_threadsafe(queue.put_nowait, item)
             except Exception as err:  # the engine went away; the caller decides

@@ -8,6 +8,7 @@ each update after its callback returns, and reconnects with backoff
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 from collections.abc import Sequence
@@ -73,15 +74,17 @@ class Driver:
                 except grpc.aio.AioRpcError as err:
                     if err.code() in (grpc.StatusCode.INVALID_ARGUMENT, grpc.StatusCode.NOT_FOUND):
                         raise CallRefusedError(err.code().name, err.details() or "") from None
-                    log.warning("master %s unreachable (%s); retrying in %.1fs",
-                                self.master, err.details() or err.code().name, backoff)
+                    log.warning(
+                        "master %s unreachable (%s); retrying in %.1fs",
+                        self.master,
+                        err.details() or err.code().name,
+                        backoff,
+                    )
                 if self._stopped.is_set():
                     break
                 await self.scheduler.disconnected(self)
-                try:
+                with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._stopped.wait(), backoff)
-                except TimeoutError:
-                    pass
                 backoff = min(backoff * 2, MAX_BACKOFF)
         finally:
             await self._channel.close()
@@ -98,15 +101,22 @@ class Driver:
         return self._stub
 
     async def _subscription(self) -> None:
-        request = pb.SubscribeRequest(framework=common_pb2.FrameworkInfo(
-            framework_id=self.framework_id, name=self.name, role=self.role, user=self.user,
-            failover_timeout=self.failover_timeout,
-        ))
+        request = pb.SubscribeRequest(
+            framework=common_pb2.FrameworkInfo(
+                framework_id=self.framework_id,
+                name=self.name,
+                role=self.role,
+                user=self.user,
+                failover_timeout=self.failover_timeout,
+            )
+        )
         call = self.stub.Subscribe(request)
         stop_waiter = asyncio.create_task(self._stopped.wait())
         stop_waiter.add_done_callback(lambda _: call.cancel())
         try:
             async for event in call:
+                if self._stopped.is_set():
+                    break  # stop() or teardown() came from a callback
                 await self._dispatch(event)
         except asyncio.CancelledError:
             if not self._stopped.is_set():
@@ -134,8 +144,10 @@ class Driver:
             status = wire.status_from_pb(event.update.status)
             await self.scheduler.update(self, status)
             if status.uuid and not self._torn_down:
-                await self._call(self.stub.Acknowledge, pb.AcknowledgeRequest(
-                    framework_id=self.framework_id, uuid=status.uuid))
+                await self._call(
+                    self.stub.Acknowledge,
+                    pb.AcknowledgeRequest(framework_id=self.framework_id, uuid=status.uuid),
+                )
         elif kind == "failure":
             await self.scheduler.failure(self, event.failure.agent_id)
         elif kind == "error":
@@ -152,17 +164,27 @@ class Driver:
     ) -> None:
         """Launches `tasks` on the offers (all on one agent). Raises
         CallRefusedError, with nothing changed, if the master refuses."""
-        await self._call(self.stub.Accept, pb.AcceptRequest(
-            framework_id=self.framework_id,
-            offer_ids=list(offer_ids),
-            operations=[pb.Operation(launch=pb.Launch(tasks=[wire.task_to_pb(t) for t in tasks]))],
-            filters=_filters(refuse_seconds),
-        ))
+        await self._call(
+            self.stub.Accept,
+            pb.AcceptRequest(
+                framework_id=self.framework_id,
+                offer_ids=list(offer_ids),
+                operations=[
+                    pb.Operation(launch=pb.Launch(tasks=[wire.task_to_pb(t) for t in tasks]))
+                ],
+                filters=_filters(refuse_seconds),
+            ),
+        )
 
     async def decline(self, offer_ids: Sequence[str], refuse_seconds: float | None = None) -> None:
-        await self._call(self.stub.Decline, pb.DeclineRequest(
-            framework_id=self.framework_id, offer_ids=list(offer_ids),
-            filters=_filters(refuse_seconds)))
+        await self._call(
+            self.stub.Decline,
+            pb.DeclineRequest(
+                framework_id=self.framework_id,
+                offer_ids=list(offer_ids),
+                filters=_filters(refuse_seconds),
+            ),
+        )
 
     async def revive(self) -> None:
         await self._call(self.stub.Revive, pb.ReviveRequest(framework_id=self.framework_id))
@@ -171,12 +193,15 @@ class Driver:
         await self._call(self.stub.Suppress, pb.SuppressRequest(framework_id=self.framework_id))
 
     async def kill(self, task_id: str) -> None:
-        await self._call(self.stub.Kill, pb.KillRequest(
-            framework_id=self.framework_id, task_id=task_id))
+        await self._call(
+            self.stub.Kill, pb.KillRequest(framework_id=self.framework_id, task_id=task_id)
+        )
 
     async def reconcile(self, task_ids: Sequence[str] = ()) -> None:
-        await self._call(self.stub.Reconcile, pb.ReconcileRequest(
-            framework_id=self.framework_id, task_ids=list(task_ids)))
+        await self._call(
+            self.stub.Reconcile,
+            pb.ReconcileRequest(framework_id=self.framework_id, task_ids=list(task_ids)),
+        )
 
     async def teardown(self) -> None:
         """Unregisters the framework: its tasks are killed; run() returns."""

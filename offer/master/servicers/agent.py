@@ -19,6 +19,7 @@ from offer.master.links import (
     Outbox,
     UpdatePersisted,
 )
+from offer.master.servicers.calls import to_the_end
 from offer.v1 import agent_pb2 as pb
 from offer.v1 import agent_pb2_grpc
 
@@ -29,7 +30,7 @@ class AgentServicer(agent_pb2_grpc.AgentServicer):
     def __init__(self, master: Master) -> None:
         self._master = master
 
-    async def Connect(  # noqa: N802 (gRPC method name)
+    async def Connect(
         self,
         request_iterator: AsyncIterator[pb.AgentMessage],
         context: grpc.aio.ServicerContext,
@@ -43,12 +44,15 @@ class AgentServicer(agent_pb2_grpc.AgentServicer):
         reg = first.register
         link: Outbox[AgentCommand] = Outbox()
         try:
-            agent = await self._master.register_agent(
-                reg.agent_id,
-                reg.hostname,
-                wire.resources_from_pb(reg.total),
-                [wire.status_from_pb(s) for s in reg.running_tasks],
-                link,
+            agent = await to_the_end(
+                self._master.register_agent(
+                    reg.agent_id,
+                    reg.hostname,
+                    wire.resources_from_pb(reg.total),
+                    [wire.status_from_pb(s) for s in reg.running_tasks],
+                    link,
+                ),
+                on_abandoned=lambda agent: self._master.agent_disconnected(agent.agent_id, link),
             )
         except MasterError:
             async for command in link:  # the refusal, then the end of the stream
@@ -72,7 +76,7 @@ class AgentServicer(agent_pb2_grpc.AgentServicer):
             async for message in messages:
                 if message.HasField("status_update"):
                     status = wire.status_from_pb(message.status_update.status)
-                    await self._master.status_update(agent_id, status)
+                    await to_the_end(self._master.status_update(agent_id, status))
         except (asyncio.CancelledError, grpc.aio.AioRpcError):
             pass
         except Exception:

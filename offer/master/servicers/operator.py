@@ -17,12 +17,12 @@ class OperatorServicer(operator_pb2_grpc.OperatorServicer):
     def __init__(self, master: Master) -> None:
         self._master = master
 
-    async def ListAgents(  # noqa: N802 (gRPC method name)
+    async def ListAgents(
         self, request: pb.ListAgentsRequest, context: grpc.aio.ServicerContext
     ) -> pb.ListAgentsResponse:
         return pb.ListAgentsResponse(agents=[agent_to_pb(a) for a in self._master.agents_view()])
 
-    async def ListFrameworks(  # noqa: N802
+    async def ListFrameworks(
         self, request: pb.ListFrameworksRequest, context: grpc.aio.ServicerContext
     ) -> pb.ListFrameworksResponse:
         total = self._master.cluster_total()
@@ -32,7 +32,7 @@ class OperatorServicer(operator_pb2_grpc.OperatorServicer):
             ]
         )
 
-    async def ListTasks(  # noqa: N802
+    async def ListTasks(
         self, request: pb.ListTasksRequest, context: grpc.aio.ServicerContext
     ) -> pb.ListTasksResponse:
         return pb.ListTasksResponse(

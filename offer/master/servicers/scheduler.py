@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator
 import grpc
 
 from offer import wire
-from offer.master.core import ErrorKind, Master, MasterError
+from offer.master.core import Master
 from offer.master.links import (
     AgentFailed,
     FrameworkEvent,
@@ -20,7 +20,7 @@ from offer.master.links import (
     Subscribed,
     SubscriptionEnded,
 )
-from offer.master.servicers.errors import call_core
+from offer.master.servicers.calls import core_errors, refuse, to_the_end
 from offer.v1 import common_pb2 as common
 from offer.v1 import scheduler_pb2 as pb
 from offer.v1 import scheduler_pb2_grpc
@@ -30,28 +30,25 @@ class SchedulerServicer(scheduler_pb2_grpc.SchedulerServicer):
     def __init__(self, master: Master) -> None:
         self._master = master
 
-    async def Subscribe(  # noqa: N802 (gRPC method name)
+    async def Subscribe(
         self, request: pb.SubscribeRequest, context: grpc.aio.ServicerContext
     ) -> AsyncIterator[pb.Event]:
         info = request.framework
         link: Outbox[FrameworkEvent] = Outbox()
-        fw = await call_core(
-            context,
-            self._master.subscribe,
-            info.framework_id,
-            info.name,
-            info.role,
-            info.user,
-            info.failover_timeout,
-            link,
-        )
+        async with core_errors(context):
+            fw = await to_the_end(
+                self._master.subscribe(
+                    info.framework_id, info.name, info.role, info.user, info.failover_timeout, link
+                ),
+                on_abandoned=lambda fw: self._master.framework_disconnected(fw.framework_id, link),
+            )
         try:
             async for event in link:
                 yield event_to_pb(event)
         finally:
             self._master.framework_disconnected(fw.framework_id, link)
 
-    async def Accept(  # noqa: N802
+    async def Accept(
         self, request: pb.AcceptRequest, context: grpc.aio.ServicerContext
     ) -> pb.AcceptResponse:
         specs = [
@@ -60,58 +57,63 @@ class SchedulerServicer(scheduler_pb2_grpc.SchedulerServicer):
             if op.HasField("launch")
             for task in op.launch.tasks
         ]
-        refuse = await _refuse_seconds(request.filters, context)
-        await call_core(
-            context, self._master.accept, request.framework_id, list(request.offer_ids),
-            specs, refuse,
-        )
+        refuse_seconds = await _refuse_seconds(request.filters, context)
+        async with core_errors(context):
+            await to_the_end(
+                self._master.accept(
+                    request.framework_id, list(request.offer_ids), specs, refuse_seconds
+                )
+            )
         return pb.AcceptResponse()
 
-    async def Decline(  # noqa: N802
+    async def Decline(
         self, request: pb.DeclineRequest, context: grpc.aio.ServicerContext
     ) -> pb.DeclineResponse:
-        refuse = await _refuse_seconds(request.filters, context)
-        await call_core(
-            context, self._master.decline, request.framework_id, list(request.offer_ids), refuse
-        )
+        refuse_seconds = await _refuse_seconds(request.filters, context)
+        async with core_errors(context):
+            self._master.decline(request.framework_id, list(request.offer_ids), refuse_seconds)
         return pb.DeclineResponse()
 
-    async def Revive(  # noqa: N802
+    async def Revive(
         self, request: pb.ReviveRequest, context: grpc.aio.ServicerContext
     ) -> pb.ReviveResponse:
-        await call_core(context, self._master.revive, request.framework_id)
+        async with core_errors(context):
+            self._master.revive(request.framework_id)
         return pb.ReviveResponse()
 
-    async def Suppress(  # noqa: N802
+    async def Suppress(
         self, request: pb.SuppressRequest, context: grpc.aio.ServicerContext
     ) -> pb.SuppressResponse:
-        await call_core(context, self._master.suppress, request.framework_id)
+        async with core_errors(context):
+            self._master.suppress(request.framework_id)
         return pb.SuppressResponse()
 
-    async def Kill(  # noqa: N802
+    async def Kill(
         self, request: pb.KillRequest, context: grpc.aio.ServicerContext
     ) -> pb.KillResponse:
-        await call_core(context, self._master.kill, request.framework_id, request.task_id)
+        async with core_errors(context):
+            await to_the_end(self._master.kill(request.framework_id, request.task_id))
         return pb.KillResponse()
 
-    async def Acknowledge(  # noqa: N802
+    async def Acknowledge(
         self, request: pb.AcknowledgeRequest, context: grpc.aio.ServicerContext
     ) -> pb.AcknowledgeResponse:
-        await call_core(context, self._master.acknowledge, request.framework_id, request.uuid)
+        async with core_errors(context):
+            await to_the_end(self._master.acknowledge(request.framework_id, request.uuid))
         return pb.AcknowledgeResponse()
 
-    async def Reconcile(  # noqa: N802
+    async def Reconcile(
         self, request: pb.ReconcileRequest, context: grpc.aio.ServicerContext
     ) -> pb.ReconcileResponse:
-        await call_core(
-            context, self._master.reconcile, request.framework_id, list(request.task_ids)
-        )
+        async with core_errors(context):
+            self._master.reconcile(request.framework_id, list(request.task_ids))
         return pb.ReconcileResponse()
 
-    async def Teardown(  # noqa: N802
+    async def Teardown(
         self, request: pb.TeardownRequest, context: grpc.aio.ServicerContext
     ) -> pb.TeardownResponse:
-        await call_core(context, self._master.teardown, request.framework_id)
+        async with core_errors(context):
+            await to_the_end(self._master.teardown(request.framework_id))
         return pb.TeardownResponse()
 
 
@@ -122,27 +124,33 @@ async def _refuse_seconds(
         return None
     seconds = filters.refuse_seconds
     if not math.isfinite(seconds) or seconds < 0:
-        err = MasterError(ErrorKind.INVALID_ARGUMENT, "filters.refuse_seconds must be >= 0")
-        await context.abort(grpc.StatusCode.INVALID_ARGUMENT, str(err))
+        await refuse(context, "filters.refuse_seconds", f"must be a number >= 0, got {seconds}")
     return seconds
 
 
 def event_to_pb(event: FrameworkEvent) -> pb.Event:
     match event:
         case Subscribed(framework_id, interval):
-            return pb.Event(subscribed=pb.Subscribed(
-                framework_id=framework_id, heartbeat_interval_seconds=interval))
-        case OffersMade(offers):
-            return pb.Event(offers=pb.Offers(offers=[
-                common.Offer(
-                    offer_id=o.offer_id,
-                    framework_id=o.framework_id,
-                    agent_id=o.agent_id,
-                    hostname=o.hostname,
-                    resources=wire.resources_to_pb(o.resources),
+            return pb.Event(
+                subscribed=pb.Subscribed(
+                    framework_id=framework_id, heartbeat_interval_seconds=interval
                 )
-                for o in offers
-            ]))
+            )
+        case OffersMade(offers):
+            return pb.Event(
+                offers=pb.Offers(
+                    offers=[
+                        common.Offer(
+                            offer_id=o.offer_id,
+                            framework_id=o.framework_id,
+                            agent_id=o.agent_id,
+                            hostname=o.hostname,
+                            resources=wire.resources_to_pb(o.resources),
+                        )
+                        for o in offers
+                    ]
+                )
+            )
         case OfferRescinded(offer_id):
             return pb.Event(rescind=pb.Rescind(offer_id=offer_id))
         case StatusChanged(status):

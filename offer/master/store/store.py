@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, select, update
+from sqlalchemy import Engine, create_engine, event, inspect, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -59,6 +59,8 @@ class StateStore:
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="state-store")
         self._queue: asyncio.Queue[_Batch] | None = None
         self._writer: asyncio.Task[None] | None = None
+        # Transactions committed so far (a measure of how well writes group).
+        self.commits = 0
 
     async def start(self) -> None:
         self._queue = asyncio.Queue()
@@ -121,6 +123,7 @@ class StateStore:
                         .where(StatusUpdateRow.uuid.in_(batch.acks))
                         .values(acknowledged=True)
                     )
+        self.commits += 1
 
     def load(self) -> Snapshot:
         """Reads the whole state (blocking; call before serving, or in a thread)."""
@@ -129,8 +132,8 @@ class StateStore:
             snap.agents = [_agent_from(r) for r in session.scalars(select(AgentRow))]
             snap.frameworks = [_framework_from(r) for r in session.scalars(select(FrameworkRow))]
             latest = {
-                r.uuid: _update_from(r)
-                for r in session.scalars(
+                u.uuid: _update_from(u)
+                for u in session.scalars(
                     select(StatusUpdateRow).where(
                         StatusUpdateRow.uuid.in_(select(TaskRow.status_uuid))
                     )
@@ -143,8 +146,10 @@ class StateStore:
                 .where(StatusUpdateRow.acknowledged.is_(False))
                 .order_by(StatusUpdateRow.seq)
             )
-            for row in pending:
-                snap.unacked.setdefault(row.framework_id, []).append(_update_from(row))
+            for update_row in pending:
+                snap.unacked.setdefault(update_row.framework_id, []).append(
+                    _update_from(update_row)
+                )
         return snap
 
 
@@ -168,9 +173,8 @@ def _make_engine(url: str) -> Engine:
 
 
 def _upsert(engine: Engine, model: type[Base], values: dict[str, Any]) -> Any:
-    keys = [c.name for c in model.__table__.primary_key.columns]
-    if model is StatusUpdateRow:
-        keys = ["uuid"]
+    # Status updates are numbered by seq but identified by their uuid.
+    keys = ["uuid"] if model is StatusUpdateRow else [c.name for c in inspect(model).primary_key]
     dialect = {"sqlite": sqlite, "postgresql": postgresql}.get(engine.dialect.name)
     if dialect is None:
         raise RuntimeError(f"unsupported database dialect {engine.dialect.name!r}")
@@ -241,15 +245,15 @@ def _task_row(t: Task) -> dict[str, Any]:
 
 
 def _task_from(r: TaskRow, status: TaskStatus | None) -> Task:
-    c = r.container
+    c: dict[str, Any] = r.container
     spec = TaskSpec(
         task_id=r.task_id,
         name=r.name,
         resources=Resources(r.cpus, r.mem, r.disk),
         image=str(c["image"]),
-        command=tuple(c["command"]),  # type: ignore[call-overload]
-        env=tuple(sorted(c["env"].items())),  # type: ignore[attr-defined]
-        kill_grace_seconds=float(c["kill_grace_seconds"]),  # type: ignore[arg-type]
+        command=tuple(c["command"]),
+        env=tuple(sorted(c["env"].items())),
+        kill_grace_seconds=float(c["kill_grace_seconds"]),
     )
     if status is None:  # the update row is written with the task; this is defensive
         status = TaskStatus(r.task_id, r.framework_id, r.agent_id, TaskState(r.state))
