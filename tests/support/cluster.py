@@ -68,6 +68,7 @@ class Proc:
 @dataclass
 class AgentProc(Proc):
     work_dir: Path = field(default_factory=Path)
+    args: list[str] = field(default_factory=list)
 
     @property
     def agent_id(self) -> str:
@@ -130,26 +131,30 @@ class Cluster:
     def start_agent(self, resources: str = "cpus:2;mem:1024", *extra: str) -> AgentProc:
         n = len(self.agents)
         work_dir = self.root / f"agent{n}"
-        popen, log_path = self._spawn(
-            f"agent{n}",
-            [
-                "offer.agent.cli",
-                "--master",
-                self.address,
-                "--resources",
-                resources,
-                "--work-dir",
-                str(work_dir),
-                "--hostname",
-                f"host{n}",
-                *extra,
-            ],
-        )
-        agent = AgentProc(f"agent{n}", popen, log_path, work_dir)
+        args = [
+            "offer.agent.cli",
+            "--master",
+            self.address,
+            "--resources",
+            resources,
+            "--work-dir",
+            str(work_dir),
+            "--hostname",
+            f"host{n}",
+            *extra,
+        ]
+        popen, log_path = self._spawn(f"agent{n}", args)
+        agent = AgentProc(f"agent{n}", popen, log_path, work_dir, args)
         self.agents.append(agent)
         self._procs.append(agent)
         wait_for(lambda: self._registered(agent), what=f"agent{n} to register")
         return agent
+
+    def restart_agent(self, agent: AgentProc, sig: int = signal.SIGTERM) -> None:
+        """Stops the agent process and starts it again with the same flags."""
+        agent.stop(sig)
+        agent.popen, _ = self._spawn(agent.name, agent.args)
+        wait_for(lambda: self._registered(agent), what=f"{agent.name} to register again")
 
     def _registered(self, agent: AgentProc) -> bool:
         if agent.popen.poll() is not None:
