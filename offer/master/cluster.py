@@ -21,6 +21,8 @@ class Agent:
     total: Resources
     registered_at: float
     connected: bool = False
+    # No stream for longer than the agent timeout: its tasks were made LOST.
+    lost: bool = False
     # Held by the agent's non-terminal tasks.
     allocated: Resources = field(default_factory=Resources)
     # In outstanding offers. With `allocated`, never more than `total`.
@@ -33,7 +35,9 @@ class Agent:
 
     @property
     def status(self) -> str:
-        return "active" if self.connected else "disconnected"
+        if self.connected:
+            return "active"
+        return "lost" if self.lost else "disconnected"
 
 
 @dataclass
@@ -65,6 +69,9 @@ class Task:
     spec: TaskSpec
     created_at: float
     status: TaskStatus
+    # Uuids of updates already applied while the task is live, so that an
+    # agent's re-sent update (after a master restart, say) is recognised.
+    seen_updates: set[str] = field(default_factory=set)
 
     @property
     def key(self) -> TaskKey:

@@ -5,7 +5,8 @@ validate against the current state, change the in-memory state (with no
 await in between, so no other call can interleave), await the state store
 until the change is durable, and only then tell anyone (reply, forward an
 update, send a launch). Validation failures raise MasterError before
-anything has changed.
+anything has changed. Timers (offer timeout, agent timeout, framework
+failover) enter through the same methods.
 """
 
 from __future__ import annotations
@@ -18,18 +19,14 @@ import logging
 import re
 import secrets
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field, replace
 
-from offer.master.allocator import (
-    AgentSlot,
-    AllocationInput,
-    FrameworkDemand,
-    allocate,
-)
+from offer.master.allocator import AgentSlot, AllocationInput, FrameworkDemand, allocate
 from offer.master.cluster import DEFAULT_ROLE, Agent, Framework, Offer, Task, TaskKey
 from offer.master.links import (
     AgentCommand,
+    AgentFailed,
     AgentRefused,
     AgentRegistered,
     FrameworkEvent,
@@ -44,6 +41,7 @@ from offer.master.links import (
     SubscriptionEnded,
     UpdatePersisted,
 )
+from offer.master.state import ClusterState
 from offer.master.store import StateStore
 from offer.master.validation import check_agent_total, check_role, check_tasks
 from offer.resources import Resources
@@ -51,7 +49,7 @@ from offer.tasks import StatusReason, TaskSpec, TaskState, TaskStatus
 
 log = logging.getLogger(__name__)
 
-_NAME_RE = re.compile(r"^[A-Za-z0-9._-]{1,128}$")
+_ID_RE = re.compile(r"^[A-Za-z0-9._-]{1,128}$")
 
 
 class ErrorKind(enum.Enum):
@@ -71,12 +69,16 @@ class MasterError(Exception):
 @dataclass(frozen=True)
 class MasterConfig:
     # Allocation runs this long after the first change that wants it, so that
-    # a burst of changes costs one cycle.
+    # a burst of changes costs one cycle...
     allocation_delay: float = 0.005
     # ... and at least this often, so that expired filters are noticed.
     allocation_interval: float = 1.0
     heartbeat_interval: float = 15.0
     default_refuse_seconds: float = 5.0
+    # An offer not answered within this is rescinded.
+    offer_timeout: float = 60.0
+    # An agent without a stream for this long is lost; its tasks become LOST.
+    agent_timeout: float = 60.0
     # Unlike Mesos's 0, long enough for frameworks to survive a master restart.
     default_failover_timeout: float = 7 * 24 * 3600.0
     # Role -> weight for DRF.
@@ -94,47 +96,68 @@ class Master:
         self.config = config or MasterConfig()
         self.clock = clock
         self.started_at = clock()
-        self.agents: dict[str, Agent] = {}
-        self.frameworks: dict[str, Framework] = {}
-        self.tasks: dict[TaskKey, Task] = {}
-        self.offers: dict[str, Offer] = {}
+        self.state = ClusterState()
         self._agent_links: dict[str, Outbox[AgentCommand]] = {}
         self._framework_links: dict[str, Outbox[FrameworkEvent]] = {}
+        # Kills for tasks whose agent is disconnected, sent when it returns.
+        self._pending_kills: set[TaskKey] = set()
+        # Frameworks that (re)subscribed or revived and have had no offer yet.
+        self._awaiting_offers: set[str] = set()
         # Offer ids must never repeat, even across restarts: a stale id from
         # before a restart must not name a new offer.
         self._offer_ids = (f"{secrets.token_hex(4)}-O{n}" for n in itertools.count(1))
         self._allocation_wanted = asyncio.Event()
+        self._timers: dict[str, asyncio.TimerHandle] = {}
+        self._background: set[asyncio.Task[None]] = set()
         self._loops: list[asyncio.Task[None]] = []
 
     # ----------------------------------------------------------------- life
 
     async def start(self) -> None:
+        """Loads the persisted state; every agent and framework starts out
+        disconnected, with its timeout running, until it comes back."""
         snapshot = await asyncio.to_thread(self.store.load)
         await self.store.start()
         for agent in snapshot.agents:
-            self.agents[agent.agent_id] = agent
+            self.state.agents[agent.agent_id] = agent
+            if not agent.lost:
+                self._later(
+                    f"agent:{agent.agent_id}",
+                    self.config.agent_timeout,
+                    self._agent_timed_out,
+                    agent.agent_id,
+                )
         for fw in snapshot.frameworks:
-            self.frameworks[fw.framework_id] = fw
+            self.state.frameworks[fw.framework_id] = fw
+            if not fw.removed:
+                self._later(
+                    f"framework:{fw.framework_id}",
+                    fw.failover_timeout,
+                    self._failover_expired,
+                    fw.framework_id,
+                )
         for task in snapshot.tasks:
-            self._index_task(task)
+            self.state.add_task(task, snapshot.seen.get(task.key, ()))
         for fid, updates in snapshot.unacked.items():
-            if fid in self.frameworks:
-                self.frameworks[fid].unacked = {u.uuid: u for u in updates}
+            if fid in self.state.frameworks:
+                self.state.frameworks[fid].unacked = {u.uuid: u for u in updates}
         self._loops = [
             asyncio.create_task(self._allocation_loop(), name="allocation"),
             asyncio.create_task(self._heartbeat_loop(), name="heartbeat"),
         ]
         log.info(
             "master state loaded: %d agents, %d frameworks, %d tasks",
-            len(self.agents),
-            len(self.frameworks),
-            len(self.tasks),
+            len(self.state.agents),
+            len(self.state.frameworks),
+            len(self.state.tasks),
         )
 
     async def stop(self) -> None:
-        for loop in self._loops:
-            loop.cancel()
-        await asyncio.gather(*self._loops, return_exceptions=True)
+        for handle in self._timers.values():
+            handle.cancel()
+        for job in [*self._loops, *self._background]:
+            job.cancel()
+        await asyncio.gather(*self._loops, *self._background, return_exceptions=True)
         for agent_link in self._agent_links.values():
             agent_link.close()
         for framework_link in self._framework_links.values():
@@ -152,21 +175,21 @@ class Master:
         link: Outbox[AgentCommand],
     ) -> Agent:
         """Registers a new agent (empty id) or takes back a known one."""
-        problem = check_agent_total(total) or (
-            None
-            if not agent_id or _NAME_RE.match(agent_id)
-            else f"agent id {agent_id!r} is malformed"
-        )
+        problem = check_agent_total(total)
+        if agent_id and not _ID_RE.match(agent_id):
+            problem = f"agent id {agent_id!r} is malformed"
         if problem:
             link.send(AgentRefused(problem))
             link.close()
             raise MasterError(ErrorKind.INVALID_ARGUMENT, problem)
-        now = self.clock()
-        agent = self.agents.get(agent_id) if agent_id else None
+        agent = self.state.agents.get(agent_id) if agent_id else None
         if agent is None:
-            agent = Agent(agent_id or f"agent-{secrets.token_hex(6)}", hostname, total, now)
-            self.agents[agent.agent_id] = agent
-        agent.hostname, agent.total = hostname, total
+            agent = Agent(
+                agent_id or f"agent-{secrets.token_hex(6)}", hostname, total, self.clock()
+            )
+            self.state.agents[agent.agent_id] = agent
+        agent.hostname, agent.total, agent.lost = hostname, total, False
+        self._cancel(f"agent:{agent.agent_id}")
         lost, strays = self._reconcile_agent(agent, running)
         await self.store.write(
             agents=[agent], tasks=[t for t, _ in lost], updates=[u for _, u in lost]
@@ -182,6 +205,12 @@ class Master:
         link.send(AgentRegistered(agent.agent_id))
         for fid, task_id in strays:
             link.send(KillTask(fid, task_id))
+        for task in self.state.live_tasks_on(agent):
+            if task.key in self._pending_kills:
+                self._pending_kills.discard(task.key)
+                link.send(
+                    KillTask(task.framework_id, task.spec.task_id, task.spec.kill_grace_seconds)
+                )
         for task, update in lost:
             self._forward(task, update)
         log.info("agent %s registered from %s with %s", agent.agent_id, hostname, total)
@@ -195,53 +224,81 @@ class Master:
         agent runs but the master does not expect are returned to be killed."""
         reported = {(s.framework_id, s.task_id) for s in running}
         lost = []
-        for key in sorted(agent.tasks):
-            task = self.tasks[key]
-            if task.is_live and key not in reported:
+        for task in self.state.live_tasks_on(agent):
+            if task.key not in reported:
                 update = self._status(
                     task,
                     TaskState.LOST,
                     StatusReason.AGENT_RESTARTED,
                     "the agent re-registered without this task",
                 )
-                self._apply_status(task, update)
+                self.state.set_status(task, update)
                 lost.append((task, update))
-        strays = [
-            k
-            for k in reported
-            if k not in self.tasks
-            or not self.tasks[k].is_live
-            or self.tasks[k].agent_id != agent.agent_id
-        ]
+        expected = {t.key for t in self.state.live_tasks_on(agent)}
+        strays = sorted(reported - expected)
         return lost, strays
 
     def agent_disconnected(self, agent_id: str, link: Outbox[AgentCommand]) -> None:
         if self._agent_links.get(agent_id) is not link:
             return  # an older stream of an agent that has reconnected since
         del self._agent_links[agent_id]
-        agent = self.agents[agent_id]
-        agent.connected = False
-        for offer in [o for o in self.offers.values() if o.agent_id == agent_id]:
+        self.state.agents[agent_id].connected = False
+        for offer in self.state.offers_where(agent_id=agent_id):
             self._remove_offer(offer, rescind=True)
-        log.warning("agent %s disconnected", agent_id)
+        self._later(f"agent:{agent_id}", self.config.agent_timeout, self._agent_timed_out, agent_id)
+        log.warning(
+            "agent %s disconnected; lost unless back within %gs",
+            agent_id,
+            self.config.agent_timeout,
+        )
+
+    async def _agent_timed_out(self, agent_id: str) -> None:
+        agent = self.state.agents[agent_id]
+        if agent.connected or agent.lost:
+            return
+        agent.lost = True
+        changed = []
+        for task in self.state.live_tasks_on(agent):
+            update = self._status(
+                task,
+                TaskState.LOST,
+                StatusReason.AGENT_LOST,
+                f"agent {agent_id} ({agent.hostname}) was lost: "
+                f"no contact for {self.config.agent_timeout:g}s",
+            )
+            self.state.set_status(task, update)
+            self._pending_kills.discard(task.key)
+            changed.append((task, update))
+        await self.store.write(
+            agents=[agent], tasks=[t for t, _ in changed], updates=[u for _, u in changed]
+        )
+        log.warning("agent %s lost; %d tasks LOST", agent_id, len(changed))
+        for fw_link in self._framework_links.values():
+            fw_link.send(AgentFailed(agent_id))
+        for task, update in changed:
+            self._forward(task, update)
+        self._want_allocation()
 
     async def status_update(self, agent_id: str, status: TaskStatus) -> None:
         """An update from an agent: persisted, acknowledged to the agent,
-        then forwarded to the framework. Duplicates are acknowledged again."""
+        then forwarded to the framework. Re-sent updates are acknowledged
+        again and otherwise ignored."""
         link = self._agent_links.get(agent_id)
-        task = self.tasks.get((status.framework_id, status.task_id))
+        task = self.state.tasks.get((status.framework_id, status.task_id))
         if task is None or task.agent_id != agent_id:
             if link is not None:
                 link.send(UpdatePersisted(status.uuid))
                 if not status.state.is_terminal:
                     link.send(KillTask(status.framework_id, status.task_id))
             return
-        if task.status.uuid == status.uuid or not task.is_live:
+        if not task.is_live or status.uuid in task.seen_updates:
             if link is not None:
                 link.send(UpdatePersisted(status.uuid))
             return
         status = replace(status, agent_id=agent_id)
-        self._apply_status(task, status)
+        if self.state.set_status(task, status):
+            self._pending_kills.discard(task.key)
+            self._want_allocation()
         await self.store.write(tasks=[task], updates=[status])
         if link is not None:
             link.send(UpdatePersisted(status.uuid))
@@ -262,16 +319,12 @@ class Master:
         problem = check_role(role)
         if problem:
             raise MasterError(ErrorKind.INVALID_ARGUMENT, problem)
-        if failover_timeout < 0:
+        if not failover_timeout >= 0:
             raise MasterError(ErrorKind.INVALID_ARGUMENT, "failover_timeout must be >= 0")
         if framework_id:
-            fw = self.frameworks.get(framework_id)
-            if fw is None or fw.removed:
-                raise MasterError(
-                    ErrorKind.NOT_FOUND,
-                    f"framework {framework_id} is not known to this master or was torn down; "
-                    "subscribe without a framework id to register anew",
-                )
+            fw = self._known(framework_id)
+            fw.name = name or fw.name
+            fw.failover_timeout = failover_timeout or fw.failover_timeout
         else:
             fw = Framework(
                 framework_id=f"fw-{secrets.token_hex(6)}",
@@ -281,7 +334,8 @@ class Master:
                 failover_timeout=failover_timeout or self.config.default_failover_timeout,
                 registered_at=self.clock(),
             )
-            self.frameworks[fw.framework_id] = fw
+            self.state.frameworks[fw.framework_id] = fw
+        self._cancel(f"framework:{fw.framework_id}")
         await self.store.write(frameworks=[fw])
         # Attached only once durable, so that SUBSCRIBED is the stream's first
         # event: an allocation during the write must not offer to this link.
@@ -296,6 +350,7 @@ class Master:
         for update in fw.unacked.values():
             link.send(StatusChanged(update))
         log.info("framework %s (%s, role %s) subscribed", fw.framework_id, fw.name, fw.role)
+        self._awaiting_offers.add(fw.framework_id)
         self._want_allocation()
         return fw
 
@@ -303,11 +358,27 @@ class Master:
         if self._framework_links.get(framework_id) is not link:
             return
         del self._framework_links[framework_id]
-        fw = self.frameworks[framework_id]
+        fw = self.state.frameworks[framework_id]
         fw.connected = False
         self._drop_offers_of(fw)
-        log.info("framework %s disconnected", framework_id)
-        self._want_allocation()
+        if not fw.removed:
+            self._later(
+                f"framework:{framework_id}",
+                fw.failover_timeout,
+                self._failover_expired,
+                framework_id,
+            )
+        log.info(
+            "framework %s disconnected; removed unless back within %gs",
+            framework_id,
+            fw.failover_timeout,
+        )
+
+    async def _failover_expired(self, framework_id: str) -> None:
+        fw = self.state.frameworks[framework_id]
+        if not fw.connected and not fw.removed:
+            log.warning("framework %s did not return within its failover timeout", framework_id)
+            await self._remove_framework(fw, "its failover timeout expired")
 
     async def accept(
         self,
@@ -318,9 +389,11 @@ class Master:
     ) -> list[Task]:
         fw = self._subscribed(framework_id)
         offers = self._outstanding(fw, offer_ids)
-        agent = self.agents[offers[0].agent_id]
+        agent = self.state.agents[offers[0].agent_id]
         pooled = sum((o.resources for o in offers), Resources())
-        problem = check_tasks(specs, pooled, used=lambda tid: (framework_id, tid) in self.tasks)
+        problem = check_tasks(
+            specs, pooled, used=lambda tid: (framework_id, tid) in self.state.tasks
+        )
         if problem:
             raise MasterError(ErrorKind.INVALID_ARGUMENT, problem)
         for offer in offers:
@@ -337,7 +410,7 @@ class Master:
                 timestamp=now,
             )
             task = Task(framework_id, agent.agent_id, spec, now, status)
-            self._index_task(task)
+            self.state.add_task(task)
             tasks.append(task)
         used = sum((s.resources for s in specs), Resources())
         self._refuse(fw, agent.agent_id, pooled - used, refuse_seconds)
@@ -346,26 +419,24 @@ class Master:
             tasks=tasks, updates=[t.status for t in tasks], acks=[t.status.uuid for t in tasks]
         )
         link = self._agent_links.get(agent.agent_id)
-        for task in tasks:
-            if link is not None:
+        if link is not None:
+            for task in tasks:
                 link.send(LaunchTask(framework_id, task.spec))
-        self._want_allocation()
         return tasks
 
     def decline(
         self, framework_id: str, offer_ids: Sequence[str], refuse_seconds: float | None
     ) -> None:
         fw = self._subscribed(framework_id)
-        offers = self._outstanding(fw, offer_ids, same_agent=False)
-        for offer in offers:
+        for offer in self._outstanding(fw, offer_ids, same_agent=False):
             self._remove_offer(offer, rescind=False)
             self._refuse(fw, offer.agent_id, offer.resources, refuse_seconds)
-        self._want_allocation()
 
     def revive(self, framework_id: str) -> None:
         fw = self._subscribed(framework_id)
         fw.refusals.clear()
         fw.suppressed = False
+        self._awaiting_offers.add(framework_id)
         self._want_allocation()
 
     def suppress(self, framework_id: str) -> None:
@@ -373,18 +444,17 @@ class Master:
         fw.suppressed = True
         self._drop_offers_of(fw)
 
-    async def kill(self, framework_id: str, task_id: str) -> None:
+    def kill(self, framework_id: str, task_id: str) -> None:
+        """Kills a live task; for any other the answer is an update with the
+        task's state (TASK_UNKNOWN if the master never heard of it)."""
         fw = self._known(framework_id)
-        task = self.tasks.get((fw.framework_id, task_id))
+        task = self.state.tasks.get((fw.framework_id, task_id))
         if task is None:
-            raise MasterError(
-                ErrorKind.NOT_FOUND, f"task {task_id!r} is not known for framework {framework_id}"
-            )
-        if not task.is_live:
-            return
-        link = self._agent_links.get(task.agent_id)
-        if link is not None:
-            link.send(KillTask(framework_id, task_id, task.spec.kill_grace_seconds))
+            self._tell(framework_id, StatusChanged(self._unknown(framework_id, task_id)))
+        elif not task.is_live:
+            self._tell(framework_id, StatusChanged(replace(task.status, uuid="")))
+        else:
+            self._kill(task)
 
     async def acknowledge(self, framework_id: str, uuid: str) -> None:
         fw = self._known(framework_id)
@@ -396,44 +466,38 @@ class Master:
         await self.store.write(acks=[uuid])
 
     def reconcile(self, framework_id: str, task_ids: Sequence[str]) -> None:
+        """Answers with each task's latest state (implicit: all live tasks)."""
         fw = self._subscribed(framework_id)
-        link = self._framework_links[framework_id]
-        keys = [(framework_id, t) for t in task_ids] or [
-            k for k in sorted(fw.tasks) if self.tasks[k].is_live
-        ]
-        for key in keys:
-            task = self.tasks.get(key)
-            if task is None:
-                answer = TaskStatus(
-                    key[1],
-                    framework_id,
-                    "",
-                    TaskState.UNKNOWN,
-                    StatusReason.RECONCILIATION,
-                    "the master does not know this task",
-                    timestamp=self.clock(),
-                    uuid="",
-                )
-            else:
-                answer = replace(task.status, reason=StatusReason.RECONCILIATION, uuid="")
-            link.send(StatusChanged(answer))
+        if task_ids:
+            tasks = [self.state.tasks.get((framework_id, t)) for t in task_ids]
+            answers = [
+                self._unknown(framework_id, tid) if task is None else task.status
+                for tid, task in zip(task_ids, tasks, strict=True)
+            ]
+        else:
+            answers = [t.status for t in self.state.live_tasks_of(fw)]
+        for answer in answers:
+            self._tell(
+                framework_id,
+                StatusChanged(replace(answer, reason=StatusReason.RECONCILIATION, uuid="")),
+            )
 
     async def teardown(self, framework_id: str) -> None:
-        fw = self._known(framework_id)
+        await self._remove_framework(self._known(framework_id), "the framework was torn down")
+
+    async def _remove_framework(self, fw: Framework, why: str) -> None:
         fw.removed = True
+        self._cancel(f"framework:{fw.framework_id}")
         self._drop_offers_of(fw)
-        for key in sorted(fw.tasks):
-            task = self.tasks[key]
-            link = self._agent_links.get(task.agent_id)
-            if task.is_live and link is not None:
-                link.send(KillTask(framework_id, task.spec.task_id, task.spec.kill_grace_seconds))
+        for task in self.state.live_tasks_of(fw):
+            self._kill(task)
         await self.store.write(frameworks=[fw])
-        fw_link = self._framework_links.pop(framework_id, None)
+        link = self._framework_links.pop(fw.framework_id, None)
         fw.connected = False
-        if fw_link is not None:
-            fw_link.send(SubscriptionEnded("the framework was torn down"))
-            fw_link.close()
-        log.info("framework %s torn down", framework_id)
+        if link is not None:
+            link.send(SubscriptionEnded(why))
+            link.close()
+        log.info("framework %s removed: %s", fw.framework_id, why)
 
     # ----------------------------------------------------------- allocation
 
@@ -456,8 +520,8 @@ class Master:
     def allocate_now(self) -> None:
         """Runs one allocation cycle and sends the offers it makes."""
         now = self.clock()
-        agents = [a for a in self.agents.values() if a.connected]
-        frameworks = [f for f in self.frameworks.values() if f.connected and not f.removed]
+        agents = [a for a in self.state.agents.values() if a.connected]
+        frameworks = [f for f in self.state.frameworks.values() if f.connected]
         refusals = {}
         for fw in frameworks:
             fw.refusals = {a: r for a, r in fw.refusals.items() if r[0] > now}
@@ -469,7 +533,7 @@ class Master:
                     FrameworkDemand(f.framework_id, f.role, f.allocated + f.offered, f.suppressed)
                     for f in frameworks
                 ],
-                total=sum((a.total for a in agents), Resources()),
+                total=self.state.active_total(),
                 now=now,
                 weights=self.config.weights,
                 refusals=refusals,
@@ -477,7 +541,7 @@ class Master:
         )
         made: dict[str, list[Offer]] = {}
         for plan in plans:
-            agent = self.agents[plan.agent_id]
+            agent = self.state.agents[plan.agent_id]
             offer = Offer(
                 next(self._offer_ids),
                 plan.framework_id,
@@ -486,12 +550,38 @@ class Master:
                 plan.resources,
                 now,
             )
-            self.offers[offer.offer_id] = offer
-            agent.offered += offer.resources
-            self.frameworks[offer.framework_id].offered += offer.resources
+            self.state.add_offer(offer)
+            self._later(
+                f"offer:{offer.offer_id}",
+                self.config.offer_timeout,
+                self._offer_expired,
+                offer.offer_id,
+            )
             made.setdefault(offer.framework_id, []).append(offer)
         for fid, offers in made.items():
             self._framework_links[fid].send(OffersMade(tuple(offers)))
+        self._reclaim_for_newcomers(set(made))
+
+    def _reclaim_for_newcomers(self, offered: set[str]) -> None:
+        """A framework that just subscribed or revived, and got nothing
+        because every free resource sits in others' offers, should not wait
+        for those to time out: they are rescinded, and the next cycle shares
+        them out by DRF again."""
+        for fid in list(self._awaiting_offers):
+            self._awaiting_offers.discard(fid)
+            fw = self.state.frameworks.get(fid)
+            if fw is None or not fw.connected or fw.suppressed or fid in offered:
+                continue
+            others = [o for o in self.state.offers.values() if o.framework_id != fid]
+            if others:
+                log.info("rescinding %d offers so that framework %s gets a share", len(others), fid)
+            for offer in others:
+                self._remove_offer(offer, rescind=True)
+
+    def _offer_expired(self, offer_id: str) -> None:
+        offer = self.state.offers.get(offer_id)
+        if offer is not None:
+            self._remove_offer(offer, rescind=True)
 
     async def _heartbeat_loop(self) -> None:
         while True:
@@ -499,12 +589,38 @@ class Master:
             for link in self._framework_links.values():
                 link.send(Heartbeat())
 
+    # --------------------------------------------------------------- timers
+
+    def _later(
+        self, key: str, delay: float, fn: Callable[[str], Awaitable[None] | None], arg: str
+    ) -> None:
+        """Runs fn(arg) after `delay` seconds, replacing any timer under `key`."""
+        self._cancel(key)
+        self._timers[key] = asyncio.get_running_loop().call_later(delay, self._fire, key, fn, arg)
+
+    def _fire(self, key: str, fn: Callable[[str], Awaitable[None] | None], arg: str) -> None:
+        self._timers.pop(key, None)
+        result = fn(arg)
+        if result is not None:
+            job = asyncio.ensure_future(result)
+            self._background.add(job)
+            job.add_done_callback(self._background.discard)
+
+    def _cancel(self, key: str) -> None:
+        handle = self._timers.pop(key, None)
+        if handle is not None:
+            handle.cancel()
+
     # -------------------------------------------------------------- helpers
 
     def _known(self, framework_id: str) -> Framework:
-        fw = self.frameworks.get(framework_id)
+        fw = self.state.frameworks.get(framework_id)
         if fw is None or fw.removed:
-            raise MasterError(ErrorKind.NOT_FOUND, f"framework {framework_id!r} is not known")
+            raise MasterError(
+                ErrorKind.NOT_FOUND,
+                f"framework {framework_id!r} is not known or was removed; "
+                "subscribe without a framework id to register anew",
+            )
         return fw
 
     def _subscribed(self, framework_id: str) -> Framework:
@@ -525,7 +641,7 @@ class Master:
             raise MasterError(ErrorKind.INVALID_ARGUMENT, "offer_ids names an offer twice")
         offers = []
         for offer_id in offer_ids:
-            offer = self.offers.get(offer_id)
+            offer = self.state.offers.get(offer_id)
             if offer is None or offer.framework_id != fw.framework_id:
                 raise MasterError(
                     ErrorKind.NOT_FOUND,
@@ -540,16 +656,14 @@ class Master:
         return offers
 
     def _remove_offer(self, offer: Offer, rescind: bool) -> None:
-        del self.offers[offer.offer_id]
-        self.agents[offer.agent_id].offered -= offer.resources
-        self.frameworks[offer.framework_id].offered -= offer.resources
-        link = self._framework_links.get(offer.framework_id)
-        if rescind and link is not None:
-            link.send(OfferRescinded(offer.offer_id))
+        self.state.remove_offer(offer)
+        self._cancel(f"offer:{offer.offer_id}")
+        if rescind:
+            self._tell(offer.framework_id, OfferRescinded(offer.offer_id))
         self._want_allocation()
 
     def _drop_offers_of(self, fw: Framework) -> None:
-        for offer in [o for o in self.offers.values() if o.framework_id == fw.framework_id]:
+        for offer in self.state.offers_where(framework_id=fw.framework_id):
             self._remove_offer(offer, rescind=False)
 
     def _refuse(
@@ -559,19 +673,12 @@ class Master:
         if seconds > 0 and not amount.is_empty():
             fw.refusals[agent_id] = (self.clock() + seconds, amount)
 
-    def _index_task(self, task: Task) -> None:
-        self.tasks[task.key] = task
-        fw = self.frameworks.get(task.framework_id)
-        agent = self.agents.get(task.agent_id)
-        if fw is not None:
-            fw.tasks.add(task.key)
-        if agent is not None:
-            agent.tasks.add(task.key)
-        if task.is_live:
-            if fw is not None:
-                fw.allocated += task.spec.resources
-            if agent is not None:
-                agent.allocated += task.spec.resources
+    def _kill(self, task: Task) -> None:
+        link = self._agent_links.get(task.agent_id)
+        if link is None:
+            self._pending_kills.add(task.key)
+        else:
+            link.send(KillTask(task.framework_id, task.spec.task_id, task.spec.kill_grace_seconds))
 
     def _status(
         self, task: Task, state: TaskState, reason: StatusReason, message: str
@@ -586,36 +693,43 @@ class Master:
             timestamp=self.clock(),
         )
 
-    def _apply_status(self, task: Task, status: TaskStatus) -> None:
-        was_live = task.is_live
-        task.status = status
-        if was_live and not task.is_live:
-            self.agents[task.agent_id].allocated -= task.spec.resources
-            self.frameworks[task.framework_id].allocated -= task.spec.resources
-            self._want_allocation()
+    def _unknown(self, framework_id: str, task_id: str) -> TaskStatus:
+        return TaskStatus(
+            task_id,
+            framework_id,
+            "",
+            TaskState.UNKNOWN,
+            StatusReason.RECONCILIATION,
+            "the master does not know this task",
+            timestamp=self.clock(),
+            uuid="",
+        )
+
+    def _tell(self, framework_id: str, event: FrameworkEvent) -> None:
+        link = self._framework_links.get(framework_id)
+        if link is not None:
+            link.send(event)
 
     def _forward(self, task: Task, status: TaskStatus) -> None:
-        fw = self.frameworks.get(task.framework_id)
+        """Hands a persisted update to its framework, keeping it until acknowledged."""
+        fw = self.state.frameworks.get(task.framework_id)
         if fw is None or fw.removed:
             return
         fw.unacked[status.uuid] = status
-        link = self._framework_links.get(fw.framework_id)
-        if link is not None:
-            link.send(StatusChanged(status))
+        self._tell(fw.framework_id, StatusChanged(status))
 
     # ---------------------------------------------------------------- views
 
     def agents_view(self) -> list[Agent]:
-        return sorted(self.agents.values(), key=lambda a: a.registered_at)
+        return sorted(self.state.agents.values(), key=lambda a: a.registered_at)
 
     def frameworks_view(self) -> list[Framework]:
-        return sorted(self.frameworks.values(), key=lambda f: f.registered_at)
+        return sorted(self.state.frameworks.values(), key=lambda f: f.registered_at)
 
     def tasks_view(self, framework_id: str = "") -> list[Task]:
-        tasks: Iterable[Task] = self.tasks.values()
-        if framework_id:
-            tasks = (t for t in tasks if t.framework_id == framework_id)
+        tasks = [
+            t
+            for t in self.state.tasks.values()
+            if not framework_id or t.framework_id == framework_id
+        ]
         return sorted(tasks, key=lambda t: t.created_at, reverse=True)
-
-    def cluster_total(self) -> Resources:
-        return sum((a.total for a in self.agents.values() if a.connected), Resources())

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
-from offer.frameworks.sdk import Driver, Offer, TaskStatus
+from offer.frameworks.sdk import CallRefusedError, Driver, Offer, TaskStatus
 from offer.tasks import TaskState
 from tests.support.cluster import Cluster
 from tests.support.framework import Recorder, framework, task
@@ -24,9 +24,13 @@ class OneAtATime(Recorder):
     async def offers(self, driver: Driver, offers: list[Offer]) -> None:
         for offer in offers:
             if offer.resources.cpus >= 0.25 and offer.resources.mem >= 64:
+                spec = task(f"{self.prefix}{self.launched + 1}", "sleep 300", cpus=0.25, mem=64)
+                try:
+                    await driver.accept([offer.offer_id], [spec], refuse_seconds=0)
+                except CallRefusedError as err:
+                    assert err.code == "NOT_FOUND"  # rescinded meanwhile: wait for the next
+                    continue
                 self.launched += 1
-                spec = task(f"{self.prefix}{self.launched}", "sleep 300", cpus=0.25, mem=64)
-                await driver.accept([offer.offer_id], [spec], refuse_seconds=0)
             else:
                 await driver.decline([offer.offer_id], refuse_seconds=0)
 

@@ -64,3 +64,20 @@ async def test_concurrent_writes_are_grouped_into_few_commits(tmp_path: Path) ->
     db = sqlite3.connect(tmp_path / "m.db")
     assert db.execute("SELECT count(*) FROM status_updates").fetchone() == (200,)
     assert db.execute("PRAGMA journal_mode").fetchone() == ("wal",)
+
+
+def test_migrations_build_exactly_the_models(tmp_path: Path) -> None:
+    """A model changed without a migration (python -m offer.master.store.migrate
+    revision "...") fails here."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+    from sqlalchemy import create_engine
+
+    from offer.master.store import migrate
+    from offer.master.store.models import Base
+
+    engine = create_engine(f"sqlite:///{tmp_path / 'm.db'}")
+    migrate.upgrade(engine)
+    migrate.upgrade(engine)  # idempotent on an up-to-date database
+    with engine.connect() as conn:
+        assert compare_metadata(MigrationContext.configure(conn), Base.metadata) == []

@@ -11,7 +11,7 @@ import asyncio
 import contextlib
 import logging
 import os
-from collections.abc import Sequence
+from collections.abc import Awaitable, Sequence
 
 import grpc
 
@@ -130,29 +130,45 @@ class Driver:
     async def _dispatch(self, event: pb.Event) -> None:
         kind = event.WhichOneof("event")
         if kind == "subscribed":
+            resubscribed = bool(self.framework_id)
             self.framework_id = event.subscribed.framework_id
-            await self.scheduler.subscribed(self, self.framework_id)
+            await self._callback(self.scheduler.subscribed(self, self.framework_id))
+            if resubscribed:
+                # Updates may have been missed while disconnected: ask for
+                # the current state of every live task.
+                await self.reconcile()
         elif kind == "offers":
             offers = [
                 Offer(o.offer_id, o.agent_id, o.hostname, wire.resources_from_pb(o.resources))
                 for o in event.offers.offers
             ]
-            await self.scheduler.offers(self, offers)
+            await self._callback(self.scheduler.offers(self, offers))
         elif kind == "rescind":
-            await self.scheduler.rescind(self, event.rescind.offer_id)
+            await self._callback(self.scheduler.rescind(self, event.rescind.offer_id))
         elif kind == "update":
             status = wire.status_from_pb(event.update.status)
-            await self.scheduler.update(self, status)
-            if status.uuid and not self._torn_down:
+            handled = await self._callback(self.scheduler.update(self, status))
+            if handled and status.uuid and not self._torn_down:
                 await self._call(
                     self.stub.Acknowledge,
                     pb.AcknowledgeRequest(framework_id=self.framework_id, uuid=status.uuid),
                 )
         elif kind == "failure":
-            await self.scheduler.failure(self, event.failure.agent_id)
+            await self._callback(self.scheduler.failure(self, event.failure.agent_id))
         elif kind == "error":
             self._stopped.set()
-            await self.scheduler.error(self, event.error.message)
+            await self._callback(self.scheduler.error(self, event.error.message))
+
+    async def _callback(self, call: Awaitable[None]) -> bool:
+        """Runs a Scheduler callback; an exception is logged, not fatal.
+        False means it raised (an update is then not acknowledged, so the
+        master delivers it again)."""
+        try:
+            await call
+        except Exception:
+            log.exception("a %s callback raised", type(self.scheduler).__name__)
+            return False
+        return True
 
     # ------------------------------------------------------------- calls
 

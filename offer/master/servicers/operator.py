@@ -25,7 +25,7 @@ class OperatorServicer(operator_pb2_grpc.OperatorServicer):
     async def ListFrameworks(
         self, request: pb.ListFrameworksRequest, context: grpc.aio.ServicerContext
     ) -> pb.ListFrameworksResponse:
-        total = self._master.cluster_total()
+        total = self._master.state.active_total()
         return pb.ListFrameworksResponse(
             frameworks=[
                 framework_to_pb(f, self._master, total) for f in self._master.frameworks_view()
@@ -68,7 +68,7 @@ def framework_to_pb(fw: Framework, master: Master, total: Resources) -> pb.Frame
         offered=wire.resources_to_pb(fw.offered),
         dominant_share=held.dominant_share(total),
         registered_at=fw.registered_at,
-        active_tasks=sum(1 for k in fw.tasks if master.tasks[k].is_live),
+        active_tasks=len(master.state.live_tasks_of(fw)),
     )
 
 

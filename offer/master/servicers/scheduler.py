@@ -92,7 +92,7 @@ class SchedulerServicer(scheduler_pb2_grpc.SchedulerServicer):
         self, request: pb.KillRequest, context: grpc.aio.ServicerContext
     ) -> pb.KillResponse:
         async with core_errors(context):
-            await to_the_end(self._master.kill(request.framework_id, request.task_id))
+            self._master.kill(request.framework_id, request.task_id)
         return pb.KillResponse()
 
     async def Acknowledge(

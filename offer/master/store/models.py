@@ -19,6 +19,8 @@ class AgentRow(Base):
     mem: Mapped[float] = mapped_column(Float)
     disk: Mapped[float] = mapped_column(Float)
     registered_at: Mapped[float] = mapped_column(Float)
+    # Declared lost after --agent-timeout without a stream; its tasks are LOST.
+    lost: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
 class FrameworkRow(Base):

@@ -17,11 +17,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, inspect, select, update
+from sqlalchemy import Engine, create_engine, event, inspect, select, tuple_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from offer.master.cluster import Agent, Framework, Task
+from offer.master.store import migrate
 from offer.master.store.models import AgentRow, Base, FrameworkRow, StatusUpdateRow, TaskRow
 from offer.resources import Resources
 from offer.tasks import StatusReason, TaskSpec, TaskState, TaskStatus
@@ -36,6 +37,8 @@ class Snapshot:
     agents: list[Agent] = field(default_factory=list)
     frameworks: list[Framework] = field(default_factory=list)
     tasks: list[Task] = field(default_factory=list)
+    # Update uuids already applied to each live task, oldest first.
+    seen: dict[tuple[str, str], list[str]] = field(default_factory=dict)
     # Unacknowledged updates per framework, oldest first.
     unacked: dict[str, list[TaskStatus]] = field(default_factory=dict)
 
@@ -55,7 +58,7 @@ class StateStore:
     def __init__(self, url: str) -> None:
         self.url = url
         self._engine = _make_engine(url)
-        Base.metadata.create_all(self._engine)
+        migrate.upgrade(self._engine)
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="state-store")
         self._queue: asyncio.Queue[_Batch] | None = None
         self._writer: asyncio.Task[None] | None = None
@@ -141,6 +144,16 @@ class StateStore:
             }
             for row in session.scalars(select(TaskRow).order_by(TaskRow.created_at)):
                 snap.tasks.append(_task_from(row, latest.get(row.status_uuid)))
+            live = select(TaskRow.framework_id, TaskRow.task_id).where(
+                TaskRow.state.in_([int(st) for st in TaskState if not st.is_terminal])
+            )
+            seen_rows = session.execute(
+                select(StatusUpdateRow.framework_id, StatusUpdateRow.task_id, StatusUpdateRow.uuid)
+                .where(tuple_(StatusUpdateRow.framework_id, StatusUpdateRow.task_id).in_(live))
+                .order_by(StatusUpdateRow.seq)
+            )
+            for fid, tid, uuid in seen_rows:
+                snap.seen.setdefault((fid, tid), []).append(uuid)
             pending = session.scalars(
                 select(StatusUpdateRow)
                 .where(StatusUpdateRow.acknowledged.is_(False))
@@ -191,11 +204,14 @@ def _agent_row(a: Agent) -> dict[str, Any]:
         "mem": a.total.mem,
         "disk": a.total.disk,
         "registered_at": a.registered_at,
+        "lost": a.lost,
     }
 
 
 def _agent_from(r: AgentRow) -> Agent:
-    return Agent(r.agent_id, r.hostname, Resources(r.cpus, r.mem, r.disk), r.registered_at)
+    return Agent(
+        r.agent_id, r.hostname, Resources(r.cpus, r.mem, r.disk), r.registered_at, lost=r.lost
+    )
 
 
 def _framework_row(f: Framework) -> dict[str, Any]:

@@ -1,0 +1,86 @@
+"""The master's in-memory state and its bookkeeping.
+
+Pure: no I/O, no asyncio. It keeps the invariants that make the numbers add
+up: an agent's `allocated` is the sum of its live tasks, `offered` the sum
+of its outstanding offers, and the two never exceed its total; the same sums
+hold per framework. `offer.master.core` decides *when* to change things;
+this module knows *how*.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from offer.master.cluster import Agent, Framework, Offer, Task, TaskKey
+from offer.resources import Resources
+from offer.tasks import TaskStatus
+
+
+class ClusterState:
+    def __init__(self) -> None:
+        self.agents: dict[str, Agent] = {}
+        self.frameworks: dict[str, Framework] = {}
+        self.tasks: dict[TaskKey, Task] = {}
+        self.offers: dict[str, Offer] = {}
+
+    # ---------------------------------------------------------------- tasks
+
+    def add_task(self, task: Task, seen: Iterable[str] = ()) -> None:
+        self.tasks[task.key] = task
+        task.seen_updates.update(seen)
+        task.seen_updates.add(task.status.uuid)
+        fw = self.frameworks.get(task.framework_id)
+        agent = self.agents.get(task.agent_id)
+        if fw is not None:
+            fw.tasks.add(task.key)
+        if agent is not None:
+            agent.tasks.add(task.key)
+        if task.is_live:
+            if fw is not None:
+                fw.allocated += task.spec.resources
+            if agent is not None:
+                agent.allocated += task.spec.resources
+
+    def set_status(self, task: Task, status: TaskStatus) -> bool:
+        """Records a task's new status; True if it ended, freeing its resources."""
+        was_live = task.is_live
+        task.status = status
+        task.seen_updates.add(status.uuid)
+        if was_live and not task.is_live:
+            self.agents[task.agent_id].allocated -= task.spec.resources
+            self.frameworks[task.framework_id].allocated -= task.spec.resources
+            task.seen_updates.clear()  # nothing is accepted after a terminal state
+            return True
+        return False
+
+    def live_tasks_on(self, agent: Agent) -> list[Task]:
+        return [self.tasks[k] for k in sorted(agent.tasks) if self.tasks[k].is_live]
+
+    def live_tasks_of(self, fw: Framework) -> list[Task]:
+        return [self.tasks[k] for k in sorted(fw.tasks) if self.tasks[k].is_live]
+
+    # --------------------------------------------------------------- offers
+
+    def add_offer(self, offer: Offer) -> None:
+        self.offers[offer.offer_id] = offer
+        self.agents[offer.agent_id].offered += offer.resources
+        self.frameworks[offer.framework_id].offered += offer.resources
+
+    def remove_offer(self, offer: Offer) -> None:
+        del self.offers[offer.offer_id]
+        self.agents[offer.agent_id].offered -= offer.resources
+        self.frameworks[offer.framework_id].offered -= offer.resources
+
+    def offers_where(self, *, agent_id: str = "", framework_id: str = "") -> list[Offer]:
+        return [
+            o
+            for o in self.offers.values()
+            if (not agent_id or o.agent_id == agent_id)
+            and (not framework_id or o.framework_id == framework_id)
+        ]
+
+    # ---------------------------------------------------------------- views
+
+    def active_total(self) -> Resources:
+        """What connected agents hold in total: the denominator of DRF shares."""
+        return sum((a.total for a in self.agents.values() if a.connected), Resources())
