@@ -52,6 +52,8 @@ class Framework:
     # Torn down: its tasks were killed and it may not subscribe again.
     removed: bool = False
     suppressed: bool = False
+    # Time of its latest offer, for fair tie-breaking between equal shares.
+    last_offered: float = 0.0
     allocated: Resources = field(default_factory=Resources)
     offered: Resources = field(default_factory=Resources)
     # agent_id -> (until, amount): offers of no more than `amount` on that

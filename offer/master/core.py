@@ -19,10 +19,9 @@ import logging
 import re
 import secrets
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 
-from offer.master.allocator import AgentSlot, AllocationInput, FrameworkDemand, allocate
 from offer.master.cluster import DEFAULT_ROLE, Agent, Framework, Offer, Task, TaskKey
 from offer.master.links import (
     AgentCommand,
@@ -41,8 +40,10 @@ from offer.master.links import (
     SubscriptionEnded,
     UpdatePersisted,
 )
+from offer.master.offers import make_offers, offers_to_reclaim
 from offer.master.state import ClusterState
 from offer.master.store import StateStore
+from offer.master.timers import Timers
 from offer.master.validation import check_agent_total, check_role, check_tasks
 from offer.resources import Resources
 from offer.tasks import StatusReason, TaskSpec, TaskState, TaskStatus
@@ -107,8 +108,7 @@ class Master:
         # before a restart must not name a new offer.
         self._offer_ids = (f"{secrets.token_hex(4)}-O{n}" for n in itertools.count(1))
         self._allocation_wanted = asyncio.Event()
-        self._timers: dict[str, asyncio.TimerHandle] = {}
-        self._background: set[asyncio.Task[None]] = set()
+        self._timers = Timers()
         self._loops: list[asyncio.Task[None]] = []
 
     # ----------------------------------------------------------------- life
@@ -121,7 +121,7 @@ class Master:
         for agent in snapshot.agents:
             self.state.agents[agent.agent_id] = agent
             if not agent.lost:
-                self._later(
+                self._timers.set(
                     f"agent:{agent.agent_id}",
                     self.config.agent_timeout,
                     self._agent_timed_out,
@@ -130,7 +130,7 @@ class Master:
         for fw in snapshot.frameworks:
             self.state.frameworks[fw.framework_id] = fw
             if not fw.removed:
-                self._later(
+                self._timers.set(
                     f"framework:{fw.framework_id}",
                     fw.failover_timeout,
                     self._failover_expired,
@@ -153,11 +153,10 @@ class Master:
         )
 
     async def stop(self) -> None:
-        for handle in self._timers.values():
-            handle.cancel()
-        for job in [*self._loops, *self._background]:
-            job.cancel()
-        await asyncio.gather(*self._loops, *self._background, return_exceptions=True)
+        await self._timers.close()
+        for loop in self._loops:
+            loop.cancel()
+        await asyncio.gather(*self._loops, return_exceptions=True)
         for agent_link in self._agent_links.values():
             agent_link.close()
         for framework_link in self._framework_links.values():
@@ -189,7 +188,7 @@ class Master:
             )
             self.state.agents[agent.agent_id] = agent
         agent.hostname, agent.total, agent.lost = hostname, total, False
-        self._cancel(f"agent:{agent.agent_id}")
+        self._timers.cancel(f"agent:{agent.agent_id}")
         lost, strays = self._reconcile_agent(agent, running)
         await self.store.write(
             agents=[agent], tasks=[t for t, _ in lost], updates=[u for _, u in lost]
@@ -245,7 +244,9 @@ class Master:
         self.state.agents[agent_id].connected = False
         for offer in self.state.offers_where(agent_id=agent_id):
             self._remove_offer(offer, rescind=True)
-        self._later(f"agent:{agent_id}", self.config.agent_timeout, self._agent_timed_out, agent_id)
+        self._timers.set(
+            f"agent:{agent_id}", self.config.agent_timeout, self._agent_timed_out, agent_id
+        )
         log.warning(
             "agent %s disconnected; lost unless back within %gs",
             agent_id,
@@ -335,7 +336,7 @@ class Master:
                 registered_at=self.clock(),
             )
             self.state.frameworks[fw.framework_id] = fw
-        self._cancel(f"framework:{fw.framework_id}")
+        self._timers.cancel(f"framework:{fw.framework_id}")
         await self.store.write(frameworks=[fw])
         # Attached only once durable, so that SUBSCRIBED is the stream's first
         # event: an allocation during the write must not offer to this link.
@@ -362,7 +363,7 @@ class Master:
         fw.connected = False
         self._drop_offers_of(fw)
         if not fw.removed:
-            self._later(
+            self._timers.set(
                 f"framework:{framework_id}",
                 fw.failover_timeout,
                 self._failover_expired,
@@ -487,7 +488,7 @@ class Master:
 
     async def _remove_framework(self, fw: Framework, why: str) -> None:
         fw.removed = True
-        self._cancel(f"framework:{fw.framework_id}")
+        self._timers.cancel(f"framework:{fw.framework_id}")
         self._drop_offers_of(fw)
         for task in self.state.live_tasks_of(fw):
             self._kill(task)
@@ -519,64 +520,24 @@ class Master:
 
     def allocate_now(self) -> None:
         """Runs one allocation cycle and sends the offers it makes."""
-        now = self.clock()
-        agents = [a for a in self.state.agents.values() if a.connected]
-        frameworks = [f for f in self.state.frameworks.values() if f.connected]
-        refusals = {}
-        for fw in frameworks:
-            fw.refusals = {a: r for a, r in fw.refusals.items() if r[0] > now}
-            refusals.update({(fw.framework_id, a): r for a, r in fw.refusals.items()})
-        plans = allocate(
-            AllocationInput(
-                agents=[AgentSlot(a.agent_id, a.free) for a in agents],
-                frameworks=[
-                    FrameworkDemand(f.framework_id, f.role, f.allocated + f.offered, f.suppressed)
-                    for f in frameworks
-                ],
-                total=self.state.active_total(),
-                now=now,
-                weights=self.config.weights,
-                refusals=refusals,
-            )
+        made = make_offers(
+            self.state, self.config.weights, self.clock(), lambda: next(self._offer_ids)
         )
-        made: dict[str, list[Offer]] = {}
-        for plan in plans:
-            agent = self.state.agents[plan.agent_id]
-            offer = Offer(
-                next(self._offer_ids),
-                plan.framework_id,
-                plan.agent_id,
-                agent.hostname,
-                plan.resources,
-                now,
-            )
-            self.state.add_offer(offer)
-            self._later(
-                f"offer:{offer.offer_id}",
-                self.config.offer_timeout,
-                self._offer_expired,
-                offer.offer_id,
-            )
-            made.setdefault(offer.framework_id, []).append(offer)
         for fid, offers in made.items():
+            for offer in offers:
+                self._timers.set(
+                    f"offer:{offer.offer_id}",
+                    self.config.offer_timeout,
+                    self._offer_expired,
+                    offer.offer_id,
+                )
             self._framework_links[fid].send(OffersMade(tuple(offers)))
-        self._reclaim_for_newcomers(set(made))
-
-    def _reclaim_for_newcomers(self, offered: set[str]) -> None:
-        """A framework that just subscribed or revived, and got nothing
-        because every free resource sits in others' offers, should not wait
-        for those to time out: they are rescinded, and the next cycle shares
-        them out by DRF again."""
-        for fid in list(self._awaiting_offers):
-            self._awaiting_offers.discard(fid)
-            fw = self.state.frameworks.get(fid)
-            if fw is None or not fw.connected or fw.suppressed or fid in offered:
-                continue
-            others = [o for o in self.state.offers.values() if o.framework_id != fid]
-            if others:
-                log.info("rescinding %d offers so that framework %s gets a share", len(others), fid)
-            for offer in others:
-                self._remove_offer(offer, rescind=True)
+        reclaim = offers_to_reclaim(self.state, self._awaiting_offers, set(made))
+        self._awaiting_offers.clear()
+        if reclaim:
+            log.info("rescinding %d offers so that a new framework gets a share", len(reclaim))
+        for offer in reclaim:
+            self._remove_offer(offer, rescind=True)
 
     def _offer_expired(self, offer_id: str) -> None:
         offer = self.state.offers.get(offer_id)
@@ -588,28 +549,6 @@ class Master:
             await asyncio.sleep(self.config.heartbeat_interval)
             for link in self._framework_links.values():
                 link.send(Heartbeat())
-
-    # --------------------------------------------------------------- timers
-
-    def _later(
-        self, key: str, delay: float, fn: Callable[[str], Awaitable[None] | None], arg: str
-    ) -> None:
-        """Runs fn(arg) after `delay` seconds, replacing any timer under `key`."""
-        self._cancel(key)
-        self._timers[key] = asyncio.get_running_loop().call_later(delay, self._fire, key, fn, arg)
-
-    def _fire(self, key: str, fn: Callable[[str], Awaitable[None] | None], arg: str) -> None:
-        self._timers.pop(key, None)
-        result = fn(arg)
-        if result is not None:
-            job = asyncio.ensure_future(result)
-            self._background.add(job)
-            job.add_done_callback(self._background.discard)
-
-    def _cancel(self, key: str) -> None:
-        handle = self._timers.pop(key, None)
-        if handle is not None:
-            handle.cancel()
 
     # -------------------------------------------------------------- helpers
 
@@ -657,7 +596,7 @@ class Master:
 
     def _remove_offer(self, offer: Offer, rescind: bool) -> None:
         self.state.remove_offer(offer)
-        self._cancel(f"offer:{offer.offer_id}")
+        self._timers.cancel(f"offer:{offer.offer_id}")
         if rescind:
             self._tell(offer.framework_id, OfferRescinded(offer.offer_id))
         self._want_allocation()

@@ -97,3 +97,28 @@ def test_drf_paper_example() -> None:
     tasks = {f: round(held[f].cpus / need[f].cpus) for f in held}
     assert tasks == {"A": 3, "B": 2}
     assert held["A"].dominant_share(total) == held["B"].dominant_share(total) == 2 / 3
+
+
+def test_equal_shares_rotate_so_a_decliner_cannot_starve_others() -> None:
+    """A declines everything with no filter; B must still be served."""
+    agents = [AgentSlot("a1", Resources(1, 1024))]
+    last = {"A": 0.0, "B": 0.0}
+    served = []
+    for cycle in range(4):
+        [plan] = allocate(
+            _view(
+                agents, [FrameworkDemand(f, "*", Resources(), last_offered=last[f]) for f in last]
+            )
+        )
+        served.append(plan.framework_id)
+        last[plan.framework_id] = NOW + cycle  # then it declines, refuse_seconds=0
+    assert served == ["A", "B", "A", "B"]
+
+
+def test_equal_role_shares_rotate_too() -> None:
+    agents = [AgentSlot("a1", Resources(1, 1024))]
+    frameworks = [
+        FrameworkDemand("A", "alpha", Resources(), last_offered=NOW),
+        FrameworkDemand("B", "beta", Resources(), last_offered=NOW - 10),
+    ]
+    assert allocate(_view(agents, frameworks))[0].framework_id == "B"

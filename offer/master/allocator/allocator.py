@@ -35,6 +35,8 @@ class FrameworkDemand:
     # Resources of its live tasks plus its outstanding offers.
     allocated: Resources
     suppressed: bool = False
+    # When it was last made an offer: among equal shares, longest-waiting first.
+    last_offered: float = 0.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,10 +73,10 @@ def allocate(
     framework_sorters: dict[str, Sorter] = {}
     eligible: dict[str, list[str]] = {}
     for fw in view.frameworks:
-        role_sorter.add(fw.role, fw.allocated, view.weights.get(fw.role, 1.0))
+        role_sorter.add(fw.role, fw.allocated, view.weights.get(fw.role, 1.0), fw.last_offered)
         if fw.role not in framework_sorters:
             framework_sorters[fw.role] = make_sorter(view.total)
-        framework_sorters[fw.role].add(fw.framework_id, fw.allocated)
+        framework_sorters[fw.role].add(fw.framework_id, fw.allocated, 1.0, fw.last_offered)
         if not fw.suppressed:
             eligible.setdefault(fw.role, []).append(fw.framework_id)
     wanting = {fid for ids in eligible.values() for fid in ids}

@@ -15,8 +15,12 @@ from offer.resources import Resources
 class Sorter(Protocol):
     """Who goes next. Clients are named by strings."""
 
-    def add(self, name: str, allocation: Resources, weight: float = 1.0) -> None:
-        """Starts tracking a client that already holds `allocation`."""
+    def add(
+        self, name: str, allocation: Resources, weight: float = 1.0, served_at: float = 0.0
+    ) -> None:
+        """Tracks a client that holds `allocation` and was last offered
+        something at `served_at` (a client added twice keeps the sum and the
+        latest time)."""
 
     def allocate(self, name: str, amount: Resources) -> None:
         """Records that `name` was given `amount` more."""
@@ -26,19 +30,25 @@ class Sorter(Protocol):
 
 
 class DRFSorter:
-    """Lowest weighted dominant share first; ties broken by name for determinism."""
+    """Lowest weighted dominant share first. Equal shares go to whoever was
+    served least recently, so that a client which declines everything cannot
+    keep the front of the queue; then by name, for determinism."""
 
     def __init__(self, total: Resources) -> None:
         self._total = total
         self._allocation: dict[str, Resources] = {}
         self._weight: dict[str, float] = {}
+        self._served_at: dict[str, float] = {}
         self._order: list[str] | None = None
 
-    def add(self, name: str, allocation: Resources, weight: float = 1.0) -> None:
+    def add(
+        self, name: str, allocation: Resources, weight: float = 1.0, served_at: float = 0.0
+    ) -> None:
         if weight <= 0:
             raise ValueError(f"weight of {name!r} must be > 0, got {weight}")
         self._allocation[name] = self._allocation.get(name, Resources()) + allocation
         self._weight[name] = weight
+        self._served_at[name] = max(served_at, self._served_at.get(name, 0.0))
         self._order = None
 
     def allocate(self, name: str, amount: Resources) -> None:
@@ -50,5 +60,7 @@ class DRFSorter:
 
     def sorted(self) -> list[str]:
         if self._order is None:
-            self._order = sorted(self._allocation, key=lambda n: (self.share(n), n))
+            self._order = sorted(
+                self._allocation, key=lambda n: (self.share(n), self._served_at[n], n)
+            )
         return self._order
