@@ -52,6 +52,10 @@ class AgentDaemon:
     async def run(self) -> None:
         """Stays connected to the master, reconnecting with backoff, until
         cancelled. Raises AgentRefusedError if the master refuses it."""
+        if self.agent_id:
+            # A known agent adopts its containers before it registers, so
+            # that its Register lists the tasks still running.
+            await self._start_executor(self.agent_id)
         resender = asyncio.create_task(self._resend_loop())
         backoff = MIN_BACKOFF
         try:
@@ -118,13 +122,16 @@ class AgentDaemon:
             self._id_file.write_text(agent_id + "\n")
             self.agent_id = agent_id
         if self._executor is None:
-            self._containerizer = DockerContainerizer(agent_id)
-            self._executor = TaskExecutor(agent_id, self._containerizer, self._emit)
-            await self._executor.start()
+            await self._start_executor(agent_id)
         log.info("registered with master %s as agent %s (%s)", self.master, agent_id, self.total)
         self._outbox = outbox
         for status in self._pending.values():
             self._send(status)
+
+    async def _start_executor(self, agent_id: str) -> None:
+        self._containerizer = DockerContainerizer(agent_id)
+        self._executor = TaskExecutor(agent_id, self._containerizer, self._emit)
+        await self._executor.start()
 
     def _emit(self, status: TaskStatus) -> None:
         self._pending[status.uuid] = status

@@ -97,9 +97,27 @@ class TaskExecutor:
         await self._containerizer.stop(task.container_id, grace_seconds or DEFAULT_KILL_GRACE)
 
     async def start(self) -> None:
-        """Subscribes to container exits; launches are safe once this returns."""
+        """Subscribes to container exits, then adopts the containers a previous
+        run of this agent left: running ones are tracked again, and exits
+        that happened while the agent was down are reported now. Launches
+        are safe once this returns."""
         exits = await self._containerizer.subscribe_exits()
         self._spawn(self._watch_exits(exits))
+        for own in await self._containerizer.list_own():
+            key = (own.framework_id, own.spec.task_id)
+            if key in self._tasks:
+                continue
+            task = LocalTask(own.framework_id, own.spec, TaskState.RUNNING, own.container_id)
+            task.launched.set()
+            self._tasks[key] = task
+            if own.running:
+                log.info(
+                    "adopted running task %s (container %s)",
+                    own.spec.task_id,
+                    own.container_id[:12],
+                )
+            else:
+                self._spawn(self._on_exit(task, own.container_id))
 
     async def _watch_exits(self, exits: AsyncIterator[ContainerExit]) -> None:
         async for exit_ in exits:

@@ -67,6 +67,29 @@ def build_parser() -> argparse.ArgumentParser:
         help="run an allocation at least this often (default: %(default)s)",
     )
     parser.add_argument(
+        "--offer-timeout",
+        type=float,
+        default=60.0,
+        metavar="SECONDS",
+        help="rescind offers not answered within this (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--agent-timeout",
+        type=float,
+        default=60.0,
+        metavar="SECONDS",
+        help="an agent without a stream this long is lost and its tasks LOST "
+        "(default: %(default)s)",
+    )
+    parser.add_argument(
+        "--failover-timeout",
+        type=float,
+        default=7 * 24 * 3600.0,
+        metavar="SECONDS",
+        help="how long a disconnected framework keeps its tasks, unless it asks for "
+        "another (default: 7 days)",
+    )
+    parser.add_argument(
         "--heartbeat-interval",
         type=float,
         default=15.0,
@@ -80,13 +103,21 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> None:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    for flag in ("allocation_interval", "offer_timeout", "agent_timeout", "failover_timeout",
+                 "heartbeat_interval"):
+        if not getattr(args, flag) > 0:
+            parser.error(f"--{flag.replace('_', '-')} must be a number of seconds > 0")
     logging.basicConfig(
         level=args.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
     config = MasterConfig(
         allocation_interval=args.allocation_interval,
         heartbeat_interval=args.heartbeat_interval,
+        offer_timeout=args.offer_timeout,
+        agent_timeout=args.agent_timeout,
+        default_failover_timeout=args.failover_timeout,
         weights=args.weights,
     )
     try:

@@ -86,6 +86,7 @@ class Cluster:
         self.address = f"127.0.0.1:{self.port}"
         self.db_url = f"sqlite:///{root / 'master.db'}"
         self.master: Proc | None = None
+        self._master_args: list[str] = []
         self.agents: list[AgentProc] = []
         self._procs: list[Proc] = []
 
@@ -100,23 +101,31 @@ class Cluster:
         return popen, log_path
 
     def start_master(self, *extra: str) -> Proc:
-        popen, log_path = self._spawn(
-            "master",
-            [
-                "offer.master.cli",
-                "--port",
-                str(self.port),
-                "--db",
-                self.db_url,
-                "--heartbeat-interval",
-                "2",
-                *extra,
-            ],
-        )
+        self._master_args = [
+            "offer.master.cli",
+            "--port",
+            str(self.port),
+            "--db",
+            self.db_url,
+            "--heartbeat-interval",
+            "2",
+            "--allocation-interval",
+            "0.2",
+            *extra,
+        ]
+        popen, log_path = self._spawn("master", self._master_args)
         self.master = Proc("master", popen, log_path)
         self._procs.append(self.master)
-        wait_for(self._master_answers, what=f"master on {self.address}\n{self.master.log()}")
+        wait_for(self._master_answers, what=f"master on {self.address}")
         return self.master
+
+    def restart_master(self, sig: int = signal.SIGKILL) -> None:
+        """Stops the master (kill -9 by default) and starts it again on the
+        same port and database."""
+        assert self.master is not None
+        self.master.stop(sig)
+        self.master.popen, _ = self._spawn("master", self._master_args)
+        wait_for(self._master_answers, what=f"master on {self.address} after a restart")
 
     def _master_answers(self) -> bool:
         assert self.master is not None

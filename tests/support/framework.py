@@ -4,10 +4,18 @@ master sends so that a test can await each event."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
-from offer.frameworks.sdk import Driver, Offer, Resources, Scheduler, TaskSpec, TaskStatus
+from offer.frameworks.sdk import (
+    CallRefusedError,
+    Driver,
+    Offer,
+    Resources,
+    Scheduler,
+    TaskSpec,
+    TaskStatus,
+)
 from tests.support.cluster import IMAGE
 
 EVENT_TIMEOUT = 30.0
@@ -17,25 +25,51 @@ class Recorder(Scheduler):
     def __init__(self) -> None:
         self.framework_id = ""
         self.is_subscribed = asyncio.Event()
+        self.subscriptions = 0
         self.offer_queue: asyncio.Queue[Offer] = asyncio.Queue()
         self.update_queue: asyncio.Queue[TaskStatus] = asyncio.Queue()
         self.updates: list[TaskStatus] = []
         self.rescinded: list[str] = []
+        self.failures: list[str] = []
+        self.errors: list[str] = []
+        self._changed = asyncio.Condition()
+
+    async def _note(self) -> None:
+        async with self._changed:
+            self._changed.notify_all()
+
+    async def until(self, predicate: Callable[[], object], timeout: float = EVENT_TIMEOUT) -> None:
+        """Waits, without polling, until `predicate()` holds after some event."""
+        async with self._changed:
+            await asyncio.wait_for(self._changed.wait_for(predicate), timeout)
 
     async def subscribed(self, driver: Driver, framework_id: str) -> None:
         self.framework_id = framework_id
+        self.subscriptions += 1
         self.is_subscribed.set()
+        await self._note()
 
     async def offers(self, driver: Driver, offers: list[Offer]) -> None:
         for offer in offers:
             self.offer_queue.put_nowait(offer)
+        await self._note()
 
     async def rescind(self, driver: Driver, offer_id: str) -> None:
         self.rescinded.append(offer_id)
+        await self._note()
 
     async def update(self, driver: Driver, status: TaskStatus) -> None:
         self.updates.append(status)
         self.update_queue.put_nowait(status)
+        await self._note()
+
+    async def failure(self, driver: Driver, agent_id: str) -> None:
+        self.failures.append(agent_id)
+        await self._note()
+
+    async def error(self, driver: Driver, message: str) -> None:
+        self.errors.append(message)
+        await self._note()
 
     async def next_offer(self, timeout: float = EVENT_TIMEOUT) -> Offer:
         return await asyncio.wait_for(self.offer_queue.get(), timeout)
@@ -43,24 +77,73 @@ class Recorder(Scheduler):
     async def next_update(self, timeout: float = EVENT_TIMEOUT) -> TaskStatus:
         return await asyncio.wait_for(self.update_queue.get(), timeout)
 
+    async def launch(self, driver: Driver, *specs: TaskSpec) -> Offer:
+        """Accepts the next offer that fits `specs`, skipping offers that were
+        rescinded before the accept reached the master (as a real framework must)."""
+        need = sum((s.resources for s in specs), Resources())
+        while True:
+            offer = await self.next_offer()
+            if not offer.resources.contains(need):
+                await driver.decline([offer.offer_id], refuse_seconds=0)
+                continue
+            try:
+                await driver.accept([offer.offer_id], list(specs))
+                return offer
+            except CallRefusedError as err:
+                if err.code != "NOT_FOUND":
+                    raise
+
+    def latest(self, task_id: str) -> TaskStatus | None:
+        mine = [u for u in self.updates if u.task_id == task_id]
+        return mine[-1] if mine else None
+
+    async def until_state(
+        self, task_id: str, *states: object, timeout: float = EVENT_TIMEOUT
+    ) -> TaskStatus:
+        """Waits for an update of `task_id` in one of `states`; returns it."""
+
+        def reached() -> bool:
+            return any(u.task_id == task_id and u.state in states for u in self.updates)
+
+        await self.until(reached, timeout)
+        return next(u for u in reversed(self.updates) if u.task_id == task_id and u.state in states)
+
     async def until_terminal(
         self, task_id: str, timeout: float = EVENT_TIMEOUT
     ) -> list[TaskStatus]:
         """Every update of `task_id` up to and including its terminal one."""
-        seen = [u for u in self.updates if u.task_id == task_id]
-        while not (seen and seen[-1].state.is_terminal):
-            update = await self.next_update(timeout)
-            if update.task_id == task_id:
-                seen.append(update)
+        await self.until(
+            lambda: any(u.task_id == task_id and u.state.is_terminal for u in self.updates), timeout
+        )
+        seen = []
+        for u in self.updates:
+            if u.task_id == task_id:
+                seen.append(u)
+                if u.state.is_terminal:
+                    break
         return seen
 
 
 @asynccontextmanager
 async def framework(
-    master: str, recorder: Recorder | None = None, name: str = "test", role: str = "*"
+    master: str,
+    recorder: Recorder | None = None,
+    name: str = "test",
+    role: str = "*",
+    failover_timeout: float = 0.0,
+    framework_id: str = "",
 ) -> AsyncIterator[tuple[Driver, Recorder]]:
+    """A subscribed framework; leaving the block disconnects it (it stays
+    registered until its failover timeout)."""
     rec = recorder or Recorder()
-    driver = Driver(rec, master=master, name=name, role=role)
+    driver = Driver(
+        rec,
+        master=master,
+        name=name,
+        role=role,
+        failover_timeout=failover_timeout,
+        framework_id=framework_id,
+    )
     running = asyncio.create_task(driver.run())
     try:
         await asyncio.wait_for(rec.is_subscribed.wait(), EVENT_TIMEOUT)

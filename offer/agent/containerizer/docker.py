@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 import threading
 from collections.abc import AsyncIterator
@@ -20,6 +21,7 @@ from typing import Any
 import docker
 import docker.errors
 
+from offer.resources import Resources
 from offer.tasks import StatusReason, TaskSpec
 
 log = logging.getLogger(__name__)
@@ -28,6 +30,8 @@ LABEL_MANAGED = "offer.managed"
 LABEL_AGENT = "offer.agent_id"
 LABEL_FRAMEWORK = "offer.framework_id"
 LABEL_TASK = "offer.task_id"
+# The task's spec (without env), so that a restarted agent can adopt it.
+LABEL_SPEC = "offer.spec"
 
 # Lines of output quoted in a failed task's message.
 TAIL_LINES = 10
@@ -49,6 +53,16 @@ class ContainerExit:
     container_id: str
     framework_id: str
     task_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class OwnContainer:
+    """A container this agent started, found by its labels."""
+
+    container_id: str
+    framework_id: str
+    spec: TaskSpec
+    running: bool
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,6 +92,7 @@ class DockerContainerizer:
                     LABEL_AGENT: self.agent_id,
                     LABEL_FRAMEWORK: framework_id,
                     LABEL_TASK: spec.task_id,
+                    LABEL_SPEC: _spec_label(spec),
                 },
                 nano_cpus=int(spec.resources.cpus * 1e9),
                 mem_limit=int(spec.resources.mem * 1024 * 1024),
@@ -111,6 +126,31 @@ class DockerContainerizer:
                 StatusReason.IMAGE_UNAVAILABLE,
                 f"image {image!r} is not on this agent and could not be pulled: {_explain(err)}",
             ) from err
+
+    async def list_own(self) -> list[OwnContainer]:
+        """This agent's containers, running or exited, as its labels describe them."""
+        found = await asyncio.to_thread(
+            self._client.containers.list,
+            all=True,
+            filters={"label": f"{LABEL_AGENT}={self.agent_id}"},
+        )
+        own = []
+        for container in found:
+            labels = container.labels
+            try:
+                spec = _spec_from_label(labels[LABEL_SPEC])
+            except (KeyError, ValueError, TypeError):
+                log.warning("container %s has no readable %s label", container.short_id, LABEL_SPEC)
+                continue
+            own.append(
+                OwnContainer(
+                    str(container.id),
+                    labels.get(LABEL_FRAMEWORK, ""),
+                    spec,
+                    container.status in ("running", "restarting", "paused"),
+                )
+            )
+        return own
 
     async def stop(self, container_id: str, grace_seconds: float) -> None:
         """SIGTERM, then SIGKILL after the grace period. A gone container is fine."""
@@ -171,6 +211,31 @@ class DockerContainerizer:
             with contextlib.suppress(Exception):
                 self._events.close()
         self._client.close()
+
+
+def _spec_label(spec: TaskSpec) -> str:
+    return json.dumps(
+        {
+            "task_id": spec.task_id,
+            "name": spec.name,
+            "resources": [spec.resources.cpus, spec.resources.mem, spec.resources.disk],
+            "image": spec.image,
+            "command": list(spec.command),
+            "kill_grace_seconds": spec.kill_grace_seconds,
+        }
+    )
+
+
+def _spec_from_label(text: str) -> TaskSpec:
+    raw = json.loads(text)
+    return TaskSpec(
+        task_id=str(raw["task_id"]),
+        name=str(raw["name"]),
+        resources=Resources(*(float(x) for x in raw["resources"])),
+        image=str(raw["image"]),
+        command=tuple(str(c) for c in raw["command"]),
+        kill_grace_seconds=float(raw["kill_grace_seconds"]),
+    )
 
 
 def _explain(err: docker.errors.APIError) -> str:

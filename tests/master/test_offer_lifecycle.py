@@ -1,0 +1,141 @@
+"""The offer lifecycle (Mesos v1 scheduler semantics) on a real master and agent."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+import pytest
+
+from offer.frameworks.sdk import CallRefusedError
+from offer.tasks import StatusReason, TaskState
+from tests.support.cluster import Cluster
+from tests.support.framework import Recorder, framework, task
+
+
+async def test_decline_filter_keeps_resources_away_for_refuse_seconds(
+    running_cluster: Cluster,
+) -> None:
+    async with framework(running_cluster.address) as (driver, rec):
+        offer = await rec.next_offer()
+        declined_at = time.monotonic()
+        await driver.decline([offer.offer_id], refuse_seconds=1.0)
+        again = await rec.next_offer()
+        waited = time.monotonic() - declined_at
+    assert again.agent_id == offer.agent_id
+    assert waited >= 1.0  # a lower bound: the filter held at least this long
+
+
+async def test_revive_clears_filters_and_suppress_stops_offers(running_cluster: Cluster) -> None:
+    async with framework(running_cluster.address) as (driver, rec):
+        offer = await rec.next_offer()
+        await driver.decline([offer.offer_id], refuse_seconds=3600)
+        await driver.revive()
+        revived = await rec.next_offer()  # long before the hour is up
+        assert revived.resources == offer.resources
+
+        await driver.suppress()  # takes back the outstanding offer too
+        with pytest.raises(CallRefusedError, match="not outstanding"):
+            await driver.decline([revived.offer_id])
+        with pytest.raises(TimeoutError):  # several allocation cycles (0.2 s) pass
+            await rec.next_offer(timeout=1.0)
+        await driver.revive()
+        await rec.next_offer()
+
+
+async def test_unanswered_offers_time_out_and_are_rescinded(cluster: Cluster) -> None:
+    cluster.start_master("--offer-timeout", "0.5")
+    cluster.start_agent()
+    async with framework(cluster.address) as (driver, rec):
+        offer = await rec.next_offer()
+        await rec.until(lambda: offer.offer_id in rec.rescinded)
+        with pytest.raises(CallRefusedError) as late:
+            await driver.accept([offer.offer_id], [task("late")])
+        assert late.value.code == "NOT_FOUND"
+        fresh = await rec.next_offer()  # the resources come back in a new offer
+    assert fresh.offer_id != offer.offer_id
+    assert fresh.resources == offer.resources
+
+
+async def test_a_newcomer_gets_resources_held_in_anothers_offer(running_cluster: Cluster) -> None:
+    """The first framework sits on its offer (the timeout is 60 s); the
+    second must not wait for that."""
+    async with framework(running_cluster.address, name="hoarder") as (_, hoarder):
+        held = await hoarder.next_offer()
+        async with framework(running_cluster.address, name="newcomer") as (_, newcomer):
+            offer = await newcomer.next_offer(timeout=10)
+            assert held.offer_id in hoarder.rescinded
+    assert offer.agent_id == held.agent_id
+
+
+async def test_a_framework_declining_everything_does_not_starve_another(
+    running_cluster: Cluster,
+) -> None:
+    class Decliner(Recorder):
+        async def offers(self, driver, offers):  # type: ignore[no-untyped-def]
+            await driver.decline([o.offer_id for o in offers], refuse_seconds=0)
+
+    async with (
+        framework(running_cluster.address, Decliner(), "decliner"),
+        framework(running_cluster.address, name="worker") as (driver, worker),
+    ):
+        await worker.launch(driver, task("work"))
+        assert (await worker.until_terminal("work"))[-1].state == TaskState.FINISHED
+
+
+async def test_reconcile_explicit_and_implicit(running_cluster: Cluster) -> None:
+    async with framework(running_cluster.address) as (driver, rec):
+        offer = await rec.next_offer()
+        await driver.accept([offer.offer_id], [task("long", "sleep 300"), task("short")])
+        await rec.until_state("long", TaskState.RUNNING)
+        await rec.until_state("short", TaskState.FINISHED)
+        before = len(rec.updates)
+
+        await driver.reconcile()  # implicit: every live task
+        await rec.until(lambda: len(rec.updates) > before)
+        await driver.reconcile(["short", "never-launched"])
+        await rec.until(lambda: len(rec.updates) >= before + 3)
+        answers = rec.updates[before:]
+
+    assert [(a.task_id, a.state) for a in answers] == [
+        ("long", TaskState.RUNNING),
+        ("short", TaskState.FINISHED),
+        ("never-launched", TaskState.UNKNOWN),
+    ]
+    assert all(a.reason == StatusReason.RECONCILIATION and a.uuid == "" for a in answers)
+
+
+async def test_kill_of_unknown_or_ended_task_answers_with_its_state(
+    running_cluster: Cluster,
+) -> None:
+    async with framework(running_cluster.address) as (driver, rec):
+        offer = await rec.next_offer()
+        await driver.accept([offer.offer_id], [task("done")])
+        await rec.until_state("done", TaskState.FINISHED)
+        await driver.kill("ghost")
+        ghost = await rec.until_state("ghost", TaskState.UNKNOWN)
+        before = len(rec.updates)
+        await driver.kill("done")
+        await rec.until(lambda: len(rec.updates) > before)
+    assert ghost.message == "the master does not know this task"
+    assert (rec.updates[-1].task_id, rec.updates[-1].state) == ("done", TaskState.FINISHED)
+
+
+async def test_offers_never_promise_more_than_an_agent_has(running_cluster: Cluster) -> None:
+    """Two frameworks that hold every offer they get: together they are never
+    offered more than the agent's 2 cpus and 1024 MiB."""
+    async with (
+        framework(running_cluster.address, name="x") as (_, x),
+        framework(running_cluster.address, name="y") as (_, y),
+    ):
+        await asyncio.sleep(1.5)  # many allocation cycles (0.2 s) with both subscribed
+        held = [o for rec in (x, y) for o in _drain(rec) if o.offer_id not in rec.rescinded]
+    assert sum(o.resources.cpus for o in held) <= 2
+    assert sum(o.resources.mem for o in held) <= 1024
+
+
+def _drain(rec: Recorder) -> list:  # type: ignore[type-arg]
+    offers = []
+    while not rec.offer_queue.empty():
+        offers.append(rec.offer_queue.get_nowait())
+    return offers
