@@ -84,14 +84,14 @@ class AgentDaemon:
         """One stream to the master. True if it got as far as registering."""
         registered = False
         outbox: asyncio.Queue[pb.AgentMessage] = asyncio.Queue()
-        running = self._executor.live_statuses() if self._executor else []
+        known = self._executor.known_statuses() if self._executor else []
         outbox.put_nowait(
             pb.AgentMessage(
                 register=pb.Register(
                     agent_id=self.agent_id,
                     hostname=self.hostname,
                     total=wire.resources_to_pb(self.total),
-                    running_tasks=[wire.status_to_pb(s) for s in running],
+                    tasks=[wire.status_to_pb(s) for s in known],
                 )
             )
         )

@@ -44,12 +44,12 @@ class TaskExecutor:
         self._tasks: dict[tuple[str, str], LocalTask] = {}
         self._background: set[asyncio.Task[None]] = set()
 
-    def live_statuses(self) -> list[TaskStatus]:
-        """The non-terminal tasks, as re-registration reports them."""
+    def known_statuses(self) -> list[TaskStatus]:
+        """Every task still tracked (live, or ended with its final update not
+        yet acknowledged), as a re-registration reports them."""
         return [
             TaskStatus(t.spec.task_id, t.framework_id, self.agent_id, t.state)
             for t in self._tasks.values()
-            if not t.state.is_terminal
         ]
 
     def launch(self, framework_id: str, spec: TaskSpec) -> None:

@@ -105,8 +105,13 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> None:
     parser = build_parser()
     args = parser.parse_args(argv)
-    for flag in ("allocation_interval", "offer_timeout", "agent_timeout", "failover_timeout",
-                 "heartbeat_interval"):
+    for flag in (
+        "allocation_interval",
+        "offer_timeout",
+        "agent_timeout",
+        "failover_timeout",
+        "heartbeat_interval",
+    ):
         if not getattr(args, flag) > 0:
             parser.error(f"--{flag.replace('_', '-')} must be a number of seconds > 0")
     logging.basicConfig(

@@ -170,7 +170,7 @@ class Master:
         agent_id: str,
         hostname: str,
         total: Resources,
-        running: Sequence[TaskStatus],
+        known: Sequence[TaskStatus],
         link: Outbox[AgentCommand],
     ) -> Agent:
         """Registers a new agent (empty id) or takes back a known one."""
@@ -189,7 +189,7 @@ class Master:
             self.state.agents[agent.agent_id] = agent
         agent.hostname, agent.total, agent.lost = hostname, total, False
         self._timers.cancel(f"agent:{agent.agent_id}")
-        lost, strays = self._reconcile_agent(agent, running)
+        lost, strays = self._reconcile_agent(agent, known)
         await self.store.write(
             agents=[agent], tasks=[t for t, _ in lost], updates=[u for _, u in lost]
         )
@@ -217,11 +217,13 @@ class Master:
         return agent
 
     def _reconcile_agent(
-        self, agent: Agent, running: Sequence[TaskStatus]
+        self, agent: Agent, known: Sequence[TaskStatus]
     ) -> tuple[list[tuple[Task, TaskStatus]], list[TaskKey]]:
-        """Tasks the master expects but the agent lacks become LOST; tasks the
-        agent runs but the master does not expect are returned to be killed."""
-        reported = {(s.framework_id, s.task_id) for s in running}
+        """Tasks the master expects but the agent does not know become LOST;
+        live tasks the agent runs but the master does not expect are returned
+        to be killed. Tasks the agent reports as ended keep their state here
+        until the agent's own final update arrives."""
+        reported = {(s.framework_id, s.task_id): s for s in known}
         lost = []
         for task in self.state.live_tasks_on(agent):
             if task.key not in reported:
@@ -234,7 +236,9 @@ class Master:
                 self.state.set_status(task, update)
                 lost.append((task, update))
         expected = {t.key for t in self.state.live_tasks_on(agent)}
-        strays = sorted(reported - expected)
+        strays = sorted(
+            key for key, s in reported.items() if not s.state.is_terminal and key not in expected
+        )
         return lost, strays
 
     def agent_disconnected(self, agent_id: str, link: Outbox[AgentCommand]) -> None:

@@ -25,7 +25,7 @@ _sym_db = _symbol_database.Default()
 from offer.v1 import common_pb2 as offer_dot_v1_dot_common__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x14offer/v1/agent.proto\x12\x08offer.v1\x1a\x15offer/v1/common.proto\"r\n\x0c\x41gentMessage\x12&\n\x08register\x18\x01 \x01(\x0b\x32\x12.offer.v1.RegisterH\x00\x12/\n\rstatus_update\x18\x02 \x01(\x0b\x32\x16.offer.v1.StatusUpdateH\x00\x42\t\n\x07message\"\xef\x01\n\rMasterMessage\x12*\n\nregistered\x18\x01 \x01(\x0b\x32\x14.offer.v1.RegisteredH\x00\x12+\n\x0blaunch_task\x18\x02 \x01(\x0b\x32\x14.offer.v1.LaunchTaskH\x00\x12\'\n\tkill_task\x18\x03 \x01(\x0b\x32\x12.offer.v1.KillTaskH\x00\x12\x36\n\x11status_update_ack\x18\x04 \x01(\x0b\x32\x19.offer.v1.StatusUpdateAckH\x00\x12\x19\n\x0fshutdown_reason\x18\x05 \x01(\tH\x00\x42\t\n\x07message\"\x7f\n\x08Register\x12\x10\n\x08\x61gent_id\x18\x01 \x01(\t\x12\x10\n\x08hostname\x18\x02 \x01(\t\x12\"\n\x05total\x18\x03 \x01(\x0b\x32\x13.offer.v1.Resources\x12+\n\rrunning_tasks\x18\x04 \x03(\x0b\x32\x14.offer.v1.TaskStatus\"\x1e\n\nRegistered\x12\x10\n\x08\x61gent_id\x18\x01 \x01(\t\"D\n\nLaunchTask\x12\x14\n\x0c\x66ramework_id\x18\x01 \x01(\t\x12 \n\x04task\x18\x02 \x01(\x0b\x32\x12.offer.v1.TaskInfo\"H\n\x08KillTask\x12\x14\n\x0c\x66ramework_id\x18\x01 \x01(\t\x12\x0f\n\x07task_id\x18\x02 \x01(\t\x12\x15\n\rgrace_seconds\x18\x03 \x01(\x01\"4\n\x0cStatusUpdate\x12$\n\x06status\x18\x01 \x01(\x0b\x32\x14.offer.v1.TaskStatus\"\x1f\n\x0fStatusUpdateAck\x12\x0c\n\x04uuid\x18\x01 \x01(\t2G\n\x05\x41gent\x12>\n\x07\x43onnect\x12\x16.offer.v1.AgentMessage\x1a\x17.offer.v1.MasterMessage(\x01\x30\x01\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x14offer/v1/agent.proto\x12\x08offer.v1\x1a\x15offer/v1/common.proto\"r\n\x0c\x41gentMessage\x12&\n\x08register\x18\x01 \x01(\x0b\x32\x12.offer.v1.RegisterH\x00\x12/\n\rstatus_update\x18\x02 \x01(\x0b\x32\x16.offer.v1.StatusUpdateH\x00\x42\t\n\x07message\"\xef\x01\n\rMasterMessage\x12*\n\nregistered\x18\x01 \x01(\x0b\x32\x14.offer.v1.RegisteredH\x00\x12+\n\x0blaunch_task\x18\x02 \x01(\x0b\x32\x14.offer.v1.LaunchTaskH\x00\x12\'\n\tkill_task\x18\x03 \x01(\x0b\x32\x12.offer.v1.KillTaskH\x00\x12\x36\n\x11status_update_ack\x18\x04 \x01(\x0b\x32\x19.offer.v1.StatusUpdateAckH\x00\x12\x19\n\x0fshutdown_reason\x18\x05 \x01(\tH\x00\x42\t\n\x07message\"w\n\x08Register\x12\x10\n\x08\x61gent_id\x18\x01 \x01(\t\x12\x10\n\x08hostname\x18\x02 \x01(\t\x12\"\n\x05total\x18\x03 \x01(\x0b\x32\x13.offer.v1.Resources\x12#\n\x05tasks\x18\x04 \x03(\x0b\x32\x14.offer.v1.TaskStatus\"\x1e\n\nRegistered\x12\x10\n\x08\x61gent_id\x18\x01 \x01(\t\"D\n\nLaunchTask\x12\x14\n\x0c\x66ramework_id\x18\x01 \x01(\t\x12 \n\x04task\x18\x02 \x01(\x0b\x32\x12.offer.v1.TaskInfo\"H\n\x08KillTask\x12\x14\n\x0c\x66ramework_id\x18\x01 \x01(\t\x12\x0f\n\x07task_id\x18\x02 \x01(\t\x12\x15\n\rgrace_seconds\x18\x03 \x01(\x01\"4\n\x0cStatusUpdate\x12$\n\x06status\x18\x01 \x01(\x0b\x32\x14.offer.v1.TaskStatus\"\x1f\n\x0fStatusUpdateAck\x12\x0c\n\x04uuid\x18\x01 \x01(\t2G\n\x05\x41gent\x12>\n\x07\x43onnect\x12\x16.offer.v1.AgentMessage\x1a\x17.offer.v1.MasterMessage(\x01\x30\x01\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -37,17 +37,17 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_MASTERMESSAGE']._serialized_start=174
   _globals['_MASTERMESSAGE']._serialized_end=413
   _globals['_REGISTER']._serialized_start=415
-  _globals['_REGISTER']._serialized_end=542
-  _globals['_REGISTERED']._serialized_start=544
-  _globals['_REGISTERED']._serialized_end=574
-  _globals['_LAUNCHTASK']._serialized_start=576
-  _globals['_LAUNCHTASK']._serialized_end=644
-  _globals['_KILLTASK']._serialized_start=646
-  _globals['_KILLTASK']._serialized_end=718
-  _globals['_STATUSUPDATE']._serialized_start=720
-  _globals['_STATUSUPDATE']._serialized_end=772
-  _globals['_STATUSUPDATEACK']._serialized_start=774
-  _globals['_STATUSUPDATEACK']._serialized_end=805
-  _globals['_AGENT']._serialized_start=807
-  _globals['_AGENT']._serialized_end=878
+  _globals['_REGISTER']._serialized_end=534
+  _globals['_REGISTERED']._serialized_start=536
+  _globals['_REGISTERED']._serialized_end=566
+  _globals['_LAUNCHTASK']._serialized_start=568
+  _globals['_LAUNCHTASK']._serialized_end=636
+  _globals['_KILLTASK']._serialized_start=638
+  _globals['_KILLTASK']._serialized_end=710
+  _globals['_STATUSUPDATE']._serialized_start=712
+  _globals['_STATUSUPDATE']._serialized_end=764
+  _globals['_STATUSUPDATEACK']._serialized_start=766
+  _globals['_STATUSUPDATEACK']._serialized_end=797
+  _globals['_AGENT']._serialized_start=799
+  _globals['_AGENT']._serialized_end=870
 # @@protoc_insertion_point(module_scope)

@@ -30,16 +30,16 @@ class MasterMessage(_message.Message):
     def __init__(self, registered: _Optional[_Union[Registered, _Mapping]] = ..., launch_task: _Optional[_Union[LaunchTask, _Mapping]] = ..., kill_task: _Optional[_Union[KillTask, _Mapping]] = ..., status_update_ack: _Optional[_Union[StatusUpdateAck, _Mapping]] = ..., shutdown_reason: _Optional[str] = ...) -> None: ...
 
 class Register(_message.Message):
-    __slots__ = ("agent_id", "hostname", "total", "running_tasks")
+    __slots__ = ("agent_id", "hostname", "total", "tasks")
     AGENT_ID_FIELD_NUMBER: _ClassVar[int]
     HOSTNAME_FIELD_NUMBER: _ClassVar[int]
     TOTAL_FIELD_NUMBER: _ClassVar[int]
-    RUNNING_TASKS_FIELD_NUMBER: _ClassVar[int]
+    TASKS_FIELD_NUMBER: _ClassVar[int]
     agent_id: str
     hostname: str
     total: _common_pb2.Resources
-    running_tasks: _containers.RepeatedCompositeFieldContainer[_common_pb2.TaskStatus]
-    def __init__(self, agent_id: _Optional[str] = ..., hostname: _Optional[str] = ..., total: _Optional[_Union[_common_pb2.Resources, _Mapping]] = ..., running_tasks: _Optional[_Iterable[_Union[_common_pb2.TaskStatus, _Mapping]]] = ...) -> None: ...
+    tasks: _containers.RepeatedCompositeFieldContainer[_common_pb2.TaskStatus]
+    def __init__(self, agent_id: _Optional[str] = ..., hostname: _Optional[str] = ..., total: _Optional[_Union[_common_pb2.Resources, _Mapping]] = ..., tasks: _Optional[_Iterable[_Union[_common_pb2.TaskStatus, _Mapping]]] = ...) -> None: ...
 
 class Registered(_message.Message):
     __slots__ = ("agent_id",)

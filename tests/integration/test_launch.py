@@ -53,13 +53,15 @@ async def test_container_limits_and_labels_match_the_task(running_cluster: Clust
         await driver.accept([offer.offer_id], [task("limited", "sleep 60", cpus=0.5, mem=48)])
         while (await rec.next_update()).state != TaskState.RUNNING:
             pass
-        [container] = running_cluster.containers(agent)
-        host = container.attrs["HostConfig"]
+        [listed] = running_cluster.containers(agent)
+        container = running_cluster.inspect(listed["Id"])
+        host = container["HostConfig"]
         assert host["NanoCpus"] == 500_000_000
         assert host["Memory"] == 48 * 2**20
-        assert container.labels["offer.task_id"] == "limited"
-        assert container.labels["offer.framework_id"] == rec.framework_id
-        assert container.labels["offer.agent_id"] == agent.agent_id
+        labels = container["Config"]["Labels"]
+        assert labels["offer.task_id"] == "limited"
+        assert labels["offer.framework_id"] == rec.framework_id
+        assert labels["offer.agent_id"] == agent.agent_id
 
         await driver.kill("limited")
         updates = await rec.until_terminal("limited")

@@ -4,6 +4,7 @@ directory and agent ids, so tests run in parallel without meeting."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -196,23 +197,34 @@ class Cluster:
         assert done.returncode == 0, done.stderr
         return json.loads(done.stdout)
 
-    def containers(self, agent: AgentProc | None = None, all_states: bool = True) -> list[Any]:
-        """This cluster's containers, straight from the Docker engine."""
+    def containers(self, agent: AgentProc | None = None) -> list[dict[str, Any]]:
+        """This cluster's containers, running or not, straight from the Docker
+        engine (the engine's list entries: "Id", "Labels", "State", ...)."""
         agents = [agent] if agent else self.agents
         client = docker.from_env()
         try:
-            found = []
+            found: list[dict[str, Any]] = []
             for a in agents:
                 if a.agent_id:
-                    found += client.containers.list(
-                        all=all_states, filters={"label": f"{LABEL_AGENT}={a.agent_id}"}
+                    found += client.api.containers(
+                        all=True, filters={"label": f"{LABEL_AGENT}={a.agent_id}"}
                     )
             return found
+        finally:
+            client.close()
+
+    def inspect(self, container_id: str) -> dict[str, Any]:
+        client = docker.from_env()
+        try:
+            return dict(client.api.inspect_container(container_id))
         finally:
             client.close()
 
     def close(self) -> None:
         for proc in reversed(self._procs):
             proc.stop()
+        client = docker.from_env()
         for container in self.containers():
-            container.remove(force=True)
+            with contextlib.suppress(docker.errors.NotFound):
+                client.api.remove_container(container["Id"], force=True)
+        client.close()

@@ -149,10 +149,16 @@ class Driver:
             status = wire.status_from_pb(event.update.status)
             handled = await self._callback(self.scheduler.update(self, status))
             if handled and status.uuid and not self._torn_down:
-                await self._call(
-                    self.stub.Acknowledge,
-                    pb.AcknowledgeRequest(framework_id=self.framework_id, uuid=status.uuid),
-                )
+                try:
+                    await self._call(
+                        self.stub.Acknowledge,
+                        pb.AcknowledgeRequest(framework_id=self.framework_id, uuid=status.uuid),
+                    )
+                except CallRefusedError as err:
+                    # Harmless: the master re-sends what was not acknowledged.
+                    log.info(
+                        "acknowledgement of %s failed (%s); it will be re-sent", status.uuid, err
+                    )
         elif kind == "failure":
             await self._callback(self.scheduler.failure(self, event.failure.agent_id))
         elif kind == "error":

@@ -49,7 +49,7 @@ class AgentServicer(agent_pb2_grpc.AgentServicer):
                     reg.agent_id,
                     reg.hostname,
                     wire.resources_from_pb(reg.total),
-                    [wire.status_from_pb(s) for s in reg.running_tasks],
+                    [wire.status_from_pb(s) for s in reg.tasks],
                     link,
                 ),
                 on_abandoned=lambda agent: self._master.agent_disconnected(agent.agent_id, link),
