@@ -33,9 +33,13 @@ test: setup engine
 
 ## lint: ruff and mypy
 lint: setup
-	$(VENV)/bin/ruff check offer tests examples scripts
-	$(VENV)/bin/ruff format --check offer tests examples scripts
+	$(VENV)/bin/ruff check offer tests examples scripts bench
+	$(VENV)/bin/ruff format --check offer tests examples scripts bench
 	$(VENV)/bin/mypy offer
+
+## bench: every benchmark; writes docs/performance.md (BENCH_QUICK=1 for a smaller run)
+bench: setup
+	$(PY) -m bench.run
 
 clean:
 	rm -rf $(VENV) offer-state demo-state .pytest_cache .mypy_cache .ruff_cache
