@@ -42,6 +42,25 @@ class OneAtATime(Recorder):
                 self.full.set()
 
 
+async def test_role_weights_scale_the_shares(cluster: Cluster) -> None:
+    """prod weighs 3, batch 1: with equal demand prod ends with 3 times batch's share."""
+    cluster.start_master("--weights", "prod=3,batch=1")
+    cluster.start_agent()
+    running: set[str] = set()
+    full = asyncio.Event()
+    prod, batch = OneAtATime("p", running, full), OneAtATime("b", running, full)
+    async with (
+        framework(cluster.address, prod, "prod-fw", role="prod"),
+        framework(cluster.address, batch, "batch-fw", role="batch"),
+    ):
+        await asyncio.wait_for(full.wait(), 60)
+        frameworks = {f.info.name: f for f in cluster.list("frameworks")}
+
+    assert (prod.launched, batch.launched) == (6, 2)
+    assert frameworks["prod-fw"].dominant_share == 0.75
+    assert frameworks["batch-fw"].dominant_share == 0.25
+
+
 async def test_equal_demand_gets_equal_dominant_shares(running_cluster: Cluster) -> None:
     running: set[str] = set()
     full = asyncio.Event()

@@ -160,4 +160,8 @@ def task(
     mem: float = 32,
     image: str = IMAGE,
 ) -> TaskSpec:
-    return TaskSpec(task_id, task_id, Resources(cpus, mem), image, ("sh", "-c", command))
+    # busybox sh ignores SIGTERM as PID 1, so a kill always waits out the
+    # grace period: keep it short.
+    return TaskSpec(
+        task_id, task_id, Resources(cpus, mem), image, ("sh", "-c", command), kill_grace_seconds=0.2
+    )

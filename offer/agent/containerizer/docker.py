@@ -153,10 +153,19 @@ class DockerContainerizer:
         return own
 
     async def stop(self, container_id: str, grace_seconds: float) -> None:
-        """SIGTERM, then SIGKILL after the grace period. A gone container is fine."""
-        with contextlib.suppress(docker.errors.NotFound):
+        """SIGTERM, then SIGKILL if it is still running after the grace period
+        (to the millisecond; Docker's own stop counts whole seconds). A
+        container that is already gone is fine."""
+        try:
             container = await asyncio.to_thread(self._client.containers.get, container_id)
-            await asyncio.to_thread(container.stop, timeout=max(0, round(grace_seconds)))
+            await asyncio.to_thread(container.kill, signal="SIGTERM")
+        except (docker.errors.NotFound, docker.errors.APIError):
+            return  # gone, or not running any more
+        try:
+            await asyncio.to_thread(container.wait, timeout=grace_seconds)
+        except Exception:  # still running after the grace period
+            with contextlib.suppress(docker.errors.NotFound, docker.errors.APIError):
+                await asyncio.to_thread(container.kill, signal="SIGKILL")
 
     async def exit_details(self, container_id: str) -> ExitDetails:
         container = await asyncio.to_thread(self._client.containers.get, container_id)
