@@ -8,12 +8,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from offer import ranges
+from offer.ranges import Ranges
+
 __all__ = ["MIN_TASK_MEM", "ResourceParseError", "Resources", "parse_resources"]
 
 # Docker refuses memory limits under 6 MiB.
 MIN_TASK_MEM = 6.0
 
 _KINDS = ("cpus", "mem", "disk")
+_ALL_KINDS = (*_KINDS, "ports")
 
 
 def _round(value: float) -> float:
@@ -22,17 +26,20 @@ def _round(value: float) -> float:
 
 @dataclass(frozen=True, slots=True)
 class Resources:
-    """An amount of CPU (cores), memory and disk (MiB). Immutable."""
+    """An amount of CPU (cores), memory and disk (MiB), and a set of ports
+    (sorted, disjoint, inclusive ranges). Immutable."""
 
     cpus: float = 0.0
     mem: float = 0.0
     disk: float = 0.0
+    ports: Ranges = ()
 
     def __add__(self, other: Resources) -> Resources:
         return Resources(
             _round(self.cpus + other.cpus),
             _round(self.mem + other.mem),
             _round(self.disk + other.disk),
+            ranges.union(self.ports, other.ports) if other.ports else self.ports,
         )
 
     def __sub__(self, other: Resources) -> Resources:
@@ -40,14 +47,23 @@ class Resources:
             _round(self.cpus - other.cpus),
             _round(self.mem - other.mem),
             _round(self.disk - other.disk),
+            ranges.difference(self.ports, other.ports) if other.ports else self.ports,
         )
 
     def contains(self, other: Resources) -> bool:
         """True when `other` fits inside this amount on every kind."""
-        return self.cpus >= other.cpus and self.mem >= other.mem and self.disk >= other.disk
+        return (
+            self.cpus >= other.cpus
+            and self.mem >= other.mem
+            and self.disk >= other.disk
+            and (not other.ports or ranges.contains(self.ports, other.ports))
+        )
 
     def is_empty(self) -> bool:
-        return self.cpus <= 0 and self.mem <= 0 and self.disk <= 0
+        return self.cpus <= 0 and self.mem <= 0 and self.disk <= 0 and not self.ports
+
+    def without_ports(self) -> Resources:
+        return Resources(self.cpus, self.mem, self.disk)
 
     def shortfall(self, needed: Resources) -> str:
         """Says which kinds `needed` exceeds this amount by, for error messages."""
@@ -56,6 +72,9 @@ class Resources:
             for kind in _KINDS
             if getattr(needed, kind) > getattr(self, kind)
         ]
+        missing = ranges.difference(needed.ports, self.ports)
+        if missing:
+            parts.append(f"ports {ranges.to_text(missing)} not offered")
         return ", ".join(parts)
 
     def dominant_share(self, total: Resources) -> float:
@@ -69,7 +88,11 @@ class Resources:
 
     def __str__(self) -> str:
         text = f"cpus:{self.cpus:g};mem:{self.mem:g}"
-        return text + (f";disk:{self.disk:g}" if self.disk else "")
+        if self.disk:
+            text += f";disk:{self.disk:g}"
+        if self.ports:
+            text += f";ports:[{ranges.to_text(self.ports)}]"
+        return text
 
 
 class ResourceParseError(ValueError):
@@ -77,11 +100,10 @@ class ResourceParseError(ValueError):
 
 
 def parse_resources(text: str) -> Resources:
-    """Reads "cpus:2;mem:1024[;disk:N]" (Mesos's --resources syntax).
-
-    Raises ResourceParseError with a message naming the faulty part.
-    """
+    """Reads "cpus:2;mem:1024[;disk:N][;ports:[31000-32000]]" (Mesos's
+    --resources syntax). Raises ResourceParseError naming the faulty part."""
     amounts: dict[str, float] = {}
+    ports: Ranges = ()
     for raw in text.split(";"):
         part = raw.strip()
         if not part:
@@ -90,10 +112,16 @@ def parse_resources(text: str) -> Resources:
         name = name.strip()
         if not sep:
             raise ResourceParseError(f"'{part}' is not NAME:AMOUNT (e.g. 'cpus:2;mem:1024')")
-        if name not in _KINDS:
-            raise ResourceParseError(f"unknown resource '{name}' (known: {', '.join(_KINDS)})")
-        if name in amounts:
+        if name not in _ALL_KINDS:
+            raise ResourceParseError(f"unknown resource '{name}' (known: {', '.join(_ALL_KINDS)})")
+        if name in amounts or (name == "ports" and ports):
             raise ResourceParseError(f"resource '{name}' is given twice")
+        if name == "ports":
+            try:
+                ports = ranges.parse(value)
+            except ValueError as err:
+                raise ResourceParseError(f"'{part}': {err} (e.g. 'ports:[31000-32000]')") from None
+            continue
         try:
             amount = float(value)
         except ValueError:
@@ -101,6 +129,6 @@ def parse_resources(text: str) -> Resources:
         if not amount >= 0 or amount == float("inf"):
             raise ResourceParseError(f"'{part}' must be a finite amount >= 0")
         amounts[name] = amount
-    if not amounts:
+    if not amounts and not ports:
         raise ResourceParseError("no resources given (e.g. 'cpus:2;mem:1024')")
-    return Resources(**{k: _round(v) for k, v in amounts.items()})
+    return Resources(**{k: _round(v) for k, v in amounts.items()}, ports=ports)

@@ -9,7 +9,16 @@ from dataclasses import dataclass, field
 
 from offer.resources import Resources
 
-__all__ = ["TERMINAL_STATES", "StatusReason", "TaskSpec", "TaskState", "TaskStatus"]
+__all__ = [
+    "TERMINAL_STATES",
+    "HealthCheck",
+    "PortMapping",
+    "StatusReason",
+    "TaskSpec",
+    "TaskState",
+    "TaskStatus",
+    "Volume",
+]
 
 
 class TaskState(enum.IntEnum):
@@ -51,6 +60,10 @@ class StatusReason(enum.IntEnum):
     RECONCILIATION = 8
     FRAMEWORK_REMOVED = 9
     AGENT_RESTARTED = 10
+    UNHEALTHY = 11
+    AGENT_DRAINED = 12
+    ENGINE_UNAVAILABLE = 13
+    HEALTH_CHANGED = 14
 
 
 def new_uuid() -> str:
@@ -70,6 +83,38 @@ class TaskStatus:
     timestamp: float = field(default_factory=time.time)
     uuid: str = field(default_factory=new_uuid)
     exit_code: int | None = None
+    # Latest health-check verdict, for tasks that have a health check.
+    healthy: bool | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PortMapping:
+    container_port: int
+    host_port: int
+    protocol: str = "tcp"
+
+
+@dataclass(frozen=True, slots=True)
+class Volume:
+    host_path: str
+    container_path: str
+    read_only: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class HealthCheck:
+    """How the agent checks a task: "command" (in the container), "tcp" or
+    "http" (through the published host port of container port `port`)."""
+
+    kind: str
+    command: tuple[str, ...] = ()
+    port: int = 0
+    path: str = "/"
+    interval: float = 10.0
+    timeout: float = 5.0
+    grace_period: float = 0.0
+    max_consecutive_failures: int = 3
+    kill_when_unhealthy: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,3 +128,15 @@ class TaskSpec:
     command: tuple[str, ...] = ()
     env: tuple[tuple[str, str], ...] = ()
     kill_grace_seconds: float = 0.0
+    working_dir: str = ""
+    labels: tuple[tuple[str, str], ...] = ()
+    volumes: tuple[Volume, ...] = ()
+    port_mappings: tuple[PortMapping, ...] = ()
+    health_check: HealthCheck | None = None
+
+    def host_port(self, container_port: int) -> int | None:
+        """The host port that publishes `container_port`, if any."""
+        for mapping in self.port_mappings:
+            if mapping.container_port == container_port:
+                return mapping.host_port
+        return None

@@ -7,19 +7,46 @@ from __future__ import annotations
 
 from typing import TypeVar
 
+from google.protobuf import json_format
+
 from offer.resources import Resources
-from offer.tasks import StatusReason, TaskSpec, TaskState, TaskStatus
+from offer.tasks import (
+    HealthCheck,
+    PortMapping,
+    StatusReason,
+    TaskSpec,
+    TaskState,
+    TaskStatus,
+    Volume,
+)
 from offer.v1 import common_pb2 as pb
 
 _E = TypeVar("_E", TaskState, StatusReason)
 
+# Defaults of HealthCheck fields whose proto zero value means "the default".
+_CHECK_INTERVAL, _CHECK_TIMEOUT, _CHECK_FAILURES = 10.0, 5.0, 3
+
 
 def resources_to_pb(res: Resources) -> pb.Resources:
-    return pb.Resources(cpus=res.cpus, mem=res.mem, disk=res.disk)
+    return pb.Resources(
+        cpus=res.cpus,
+        mem=res.mem,
+        disk=res.disk,
+        ports=[pb.Range(begin=b, end=e) for b, e in res.ports],
+    )
 
 
 def resources_from_pb(msg: pb.Resources) -> Resources:
-    return Resources(round(msg.cpus, 3), round(msg.mem, 3), round(msg.disk, 3))
+    return Resources(
+        round(msg.cpus, 3),
+        round(msg.mem, 3),
+        round(msg.disk, 3),
+        tuple((r.begin, r.end) for r in msg.ports),
+    )
+
+
+def usage_to_pb(cpus: float, mem: float, timestamp: float) -> pb.Usage:
+    return pb.Usage(cpus_used=cpus, mem_used=mem, timestamp=timestamp)
 
 
 def status_to_pb(status: TaskStatus) -> pb.TaskStatus:
@@ -36,6 +63,8 @@ def status_to_pb(status: TaskStatus) -> pb.TaskStatus:
     )
     if status.exit_code is not None:
         msg.exit_code = status.exit_code
+    if status.healthy is not None:
+        msg.healthy = status.healthy
     return msg
 
 
@@ -50,28 +79,90 @@ def status_from_pb(msg: pb.TaskStatus) -> TaskStatus:
         timestamp=msg.timestamp,
         uuid=msg.uuid,
         exit_code=msg.exit_code if msg.HasField("exit_code") else None,
+        healthy=msg.healthy if msg.HasField("healthy") else None,
     )
 
 
 def task_to_pb(spec: TaskSpec) -> pb.TaskInfo:
-    return pb.TaskInfo(
+    msg = pb.TaskInfo(
         task_id=spec.task_id,
         name=spec.name,
         resources=resources_to_pb(spec.resources),
-        container=pb.ContainerSpec(image=spec.image, command=spec.command, env=dict(spec.env)),
+        container=pb.ContainerSpec(
+            image=spec.image,
+            command=spec.command,
+            env=dict(spec.env),
+            working_dir=spec.working_dir,
+            labels=dict(spec.labels),
+            volumes=[
+                pb.Volume(
+                    host_path=v.host_path, container_path=v.container_path, read_only=v.read_only
+                )
+                for v in spec.volumes
+            ],
+            port_mappings=[
+                pb.PortMapping(
+                    container_port=p.container_port, host_port=p.host_port, protocol=p.protocol
+                )
+                for p in spec.port_mappings
+            ],
+        ),
         kill_grace_seconds=spec.kill_grace_seconds,
     )
+    if spec.health_check is not None:
+        msg.health_check.CopyFrom(_check_to_pb(spec.health_check))
+    return msg
 
 
 def task_from_pb(msg: pb.TaskInfo) -> TaskSpec:
+    c = msg.container
     return TaskSpec(
         task_id=msg.task_id,
         name=msg.name or msg.task_id,
         resources=resources_from_pb(msg.resources),
-        image=msg.container.image,
-        command=tuple(msg.container.command),
-        env=tuple(sorted(msg.container.env.items())),
+        image=c.image,
+        command=tuple(c.command),
+        env=tuple(sorted(c.env.items())),
         kill_grace_seconds=msg.kill_grace_seconds,
+        working_dir=c.working_dir,
+        labels=tuple(sorted(c.labels.items())),
+        volumes=tuple(Volume(v.host_path, v.container_path, v.read_only) for v in c.volumes),
+        port_mappings=tuple(
+            PortMapping(p.container_port, p.host_port, p.protocol or "tcp") for p in c.port_mappings
+        ),
+        health_check=_check_from_pb(msg.health_check) if msg.HasField("health_check") else None,
+    )
+
+
+def _check_to_pb(check: HealthCheck) -> pb.HealthCheck:
+    msg = pb.HealthCheck(
+        interval_seconds=check.interval,
+        timeout_seconds=check.timeout,
+        grace_period_seconds=check.grace_period,
+        max_consecutive_failures=check.max_consecutive_failures,
+        kill_when_unhealthy=check.kill_when_unhealthy,
+    )
+    if check.kind == "command":
+        msg.command.command.extend(check.command)
+    elif check.kind == "tcp":
+        msg.tcp.port = check.port
+    elif check.kind == "http":
+        msg.http.port, msg.http.path = check.port, check.path
+    return msg
+
+
+def _check_from_pb(msg: pb.HealthCheck) -> HealthCheck:
+    kind = msg.WhichOneof("check") or ""
+    return HealthCheck(
+        kind=kind,
+        command=tuple(msg.command.command),
+        port=msg.tcp.port if kind == "tcp" else msg.http.port,
+        path=msg.http.path or "/",
+        interval=msg.interval_seconds or _CHECK_INTERVAL,
+        timeout=msg.timeout_seconds or _CHECK_TIMEOUT,
+        grace_period=msg.grace_period_seconds,
+        max_consecutive_failures=msg.max_consecutive_failures or _CHECK_FAILURES,
+        kill_when_unhealthy=msg.kill_when_unhealthy,
     )
 
 
@@ -80,3 +171,21 @@ def _enum(kind: type[_E], value: int) -> _E:
         return kind(value)
     except ValueError:
         return kind(0)
+
+
+def spec_to_json(spec: TaskSpec, with_env: bool = True) -> str:
+    """A TaskSpec as the protobuf JSON of its TaskInfo: the one stored form
+    (state store rows, container labels), stable as the proto evolves."""
+    msg = task_to_pb(spec)
+    if not with_env:
+        msg.container.ClearField("env")
+    text: str = json_format.MessageToJson(msg, indent=None, preserving_proto_field_name=True)
+    return text
+
+
+def spec_from_json(text: str) -> TaskSpec:
+    """Raises ValueError when `text` is not a TaskInfo in JSON."""
+    try:
+        return task_from_pb(json_format.Parse(text, pb.TaskInfo()))
+    except json_format.ParseError as err:
+        raise ValueError(str(err)) from None

@@ -21,6 +21,7 @@ class Agent:
     total: Resources
     registered_at: float
     connected: bool = False
+    attributes: dict[str, str] = field(default_factory=dict)
     # No stream for longer than the agent timeout: its tasks were made LOST.
     lost: bool = False
     # Held by the agent's non-terminal tasks.

@@ -8,38 +8,55 @@ from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 DESCRIPTOR: _descriptor.FileDescriptor
 
 class AgentMessage(_message.Message):
-    __slots__ = ("register", "status_update")
+    __slots__ = ("register", "status_update", "usage", "log_chunk")
     REGISTER_FIELD_NUMBER: _ClassVar[int]
     STATUS_UPDATE_FIELD_NUMBER: _ClassVar[int]
+    USAGE_FIELD_NUMBER: _ClassVar[int]
+    LOG_CHUNK_FIELD_NUMBER: _ClassVar[int]
     register: Register
     status_update: StatusUpdate
-    def __init__(self, register: _Optional[_Union[Register, _Mapping]] = ..., status_update: _Optional[_Union[StatusUpdate, _Mapping]] = ...) -> None: ...
+    usage: UsageReport
+    log_chunk: LogChunk
+    def __init__(self, register: _Optional[_Union[Register, _Mapping]] = ..., status_update: _Optional[_Union[StatusUpdate, _Mapping]] = ..., usage: _Optional[_Union[UsageReport, _Mapping]] = ..., log_chunk: _Optional[_Union[LogChunk, _Mapping]] = ...) -> None: ...
 
 class MasterMessage(_message.Message):
-    __slots__ = ("registered", "launch_task", "kill_task", "status_update_ack", "shutdown_reason")
+    __slots__ = ("registered", "launch_task", "kill_task", "status_update_ack", "shutdown_reason", "log_request", "log_cancel")
     REGISTERED_FIELD_NUMBER: _ClassVar[int]
     LAUNCH_TASK_FIELD_NUMBER: _ClassVar[int]
     KILL_TASK_FIELD_NUMBER: _ClassVar[int]
     STATUS_UPDATE_ACK_FIELD_NUMBER: _ClassVar[int]
     SHUTDOWN_REASON_FIELD_NUMBER: _ClassVar[int]
+    LOG_REQUEST_FIELD_NUMBER: _ClassVar[int]
+    LOG_CANCEL_FIELD_NUMBER: _ClassVar[int]
     registered: Registered
     launch_task: LaunchTask
     kill_task: KillTask
     status_update_ack: StatusUpdateAck
     shutdown_reason: str
-    def __init__(self, registered: _Optional[_Union[Registered, _Mapping]] = ..., launch_task: _Optional[_Union[LaunchTask, _Mapping]] = ..., kill_task: _Optional[_Union[KillTask, _Mapping]] = ..., status_update_ack: _Optional[_Union[StatusUpdateAck, _Mapping]] = ..., shutdown_reason: _Optional[str] = ...) -> None: ...
+    log_request: LogRequest
+    log_cancel: LogCancel
+    def __init__(self, registered: _Optional[_Union[Registered, _Mapping]] = ..., launch_task: _Optional[_Union[LaunchTask, _Mapping]] = ..., kill_task: _Optional[_Union[KillTask, _Mapping]] = ..., status_update_ack: _Optional[_Union[StatusUpdateAck, _Mapping]] = ..., shutdown_reason: _Optional[str] = ..., log_request: _Optional[_Union[LogRequest, _Mapping]] = ..., log_cancel: _Optional[_Union[LogCancel, _Mapping]] = ...) -> None: ...
 
 class Register(_message.Message):
-    __slots__ = ("agent_id", "hostname", "total", "tasks")
+    __slots__ = ("agent_id", "hostname", "total", "tasks", "attributes")
+    class AttributesEntry(_message.Message):
+        __slots__ = ("key", "value")
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: str
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[str] = ...) -> None: ...
     AGENT_ID_FIELD_NUMBER: _ClassVar[int]
     HOSTNAME_FIELD_NUMBER: _ClassVar[int]
     TOTAL_FIELD_NUMBER: _ClassVar[int]
     TASKS_FIELD_NUMBER: _ClassVar[int]
+    ATTRIBUTES_FIELD_NUMBER: _ClassVar[int]
     agent_id: str
     hostname: str
     total: _common_pb2.Resources
     tasks: _containers.RepeatedCompositeFieldContainer[_common_pb2.TaskStatus]
-    def __init__(self, agent_id: _Optional[str] = ..., hostname: _Optional[str] = ..., total: _Optional[_Union[_common_pb2.Resources, _Mapping]] = ..., tasks: _Optional[_Iterable[_Union[_common_pb2.TaskStatus, _Mapping]]] = ...) -> None: ...
+    attributes: _containers.ScalarMap[str, str]
+    def __init__(self, agent_id: _Optional[str] = ..., hostname: _Optional[str] = ..., total: _Optional[_Union[_common_pb2.Resources, _Mapping]] = ..., tasks: _Optional[_Iterable[_Union[_common_pb2.TaskStatus, _Mapping]]] = ..., attributes: _Optional[_Mapping[str, str]] = ...) -> None: ...
 
 class Registered(_message.Message):
     __slots__ = ("agent_id",)
@@ -76,3 +93,53 @@ class StatusUpdateAck(_message.Message):
     UUID_FIELD_NUMBER: _ClassVar[int]
     uuid: str
     def __init__(self, uuid: _Optional[str] = ...) -> None: ...
+
+class UsageReport(_message.Message):
+    __slots__ = ("machine", "tasks")
+    MACHINE_FIELD_NUMBER: _ClassVar[int]
+    TASKS_FIELD_NUMBER: _ClassVar[int]
+    machine: _common_pb2.Usage
+    tasks: _containers.RepeatedCompositeFieldContainer[TaskUsage]
+    def __init__(self, machine: _Optional[_Union[_common_pb2.Usage, _Mapping]] = ..., tasks: _Optional[_Iterable[_Union[TaskUsage, _Mapping]]] = ...) -> None: ...
+
+class TaskUsage(_message.Message):
+    __slots__ = ("framework_id", "task_id", "usage")
+    FRAMEWORK_ID_FIELD_NUMBER: _ClassVar[int]
+    TASK_ID_FIELD_NUMBER: _ClassVar[int]
+    USAGE_FIELD_NUMBER: _ClassVar[int]
+    framework_id: str
+    task_id: str
+    usage: _common_pb2.Usage
+    def __init__(self, framework_id: _Optional[str] = ..., task_id: _Optional[str] = ..., usage: _Optional[_Union[_common_pb2.Usage, _Mapping]] = ...) -> None: ...
+
+class LogRequest(_message.Message):
+    __slots__ = ("request_id", "framework_id", "task_id", "tail_lines", "follow")
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    FRAMEWORK_ID_FIELD_NUMBER: _ClassVar[int]
+    TASK_ID_FIELD_NUMBER: _ClassVar[int]
+    TAIL_LINES_FIELD_NUMBER: _ClassVar[int]
+    FOLLOW_FIELD_NUMBER: _ClassVar[int]
+    request_id: str
+    framework_id: str
+    task_id: str
+    tail_lines: int
+    follow: bool
+    def __init__(self, request_id: _Optional[str] = ..., framework_id: _Optional[str] = ..., task_id: _Optional[str] = ..., tail_lines: _Optional[int] = ..., follow: _Optional[bool] = ...) -> None: ...
+
+class LogCancel(_message.Message):
+    __slots__ = ("request_id",)
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    request_id: str
+    def __init__(self, request_id: _Optional[str] = ...) -> None: ...
+
+class LogChunk(_message.Message):
+    __slots__ = ("request_id", "data", "eof", "error")
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    DATA_FIELD_NUMBER: _ClassVar[int]
+    EOF_FIELD_NUMBER: _ClassVar[int]
+    ERROR_FIELD_NUMBER: _ClassVar[int]
+    request_id: str
+    data: bytes
+    eof: bool
+    error: str
+    def __init__(self, request_id: _Optional[str] = ..., data: _Optional[bytes] = ..., eof: _Optional[bool] = ..., error: _Optional[str] = ...) -> None: ...

@@ -34,6 +34,10 @@ class StatusReason(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     REASON_RECONCILIATION: _ClassVar[StatusReason]
     REASON_FRAMEWORK_REMOVED: _ClassVar[StatusReason]
     REASON_AGENT_RESTARTED: _ClassVar[StatusReason]
+    REASON_UNHEALTHY: _ClassVar[StatusReason]
+    REASON_AGENT_DRAINED: _ClassVar[StatusReason]
+    REASON_ENGINE_UNAVAILABLE: _ClassVar[StatusReason]
+    REASON_HEALTH_CHANGED: _ClassVar[StatusReason]
 TASK_STATE_UNSPECIFIED: TaskState
 TASK_STAGING: TaskState
 TASK_STARTING: TaskState
@@ -56,19 +60,43 @@ REASON_INVALID_TASK: StatusReason
 REASON_RECONCILIATION: StatusReason
 REASON_FRAMEWORK_REMOVED: StatusReason
 REASON_AGENT_RESTARTED: StatusReason
+REASON_UNHEALTHY: StatusReason
+REASON_AGENT_DRAINED: StatusReason
+REASON_ENGINE_UNAVAILABLE: StatusReason
+REASON_HEALTH_CHANGED: StatusReason
 
 class Resources(_message.Message):
-    __slots__ = ("cpus", "mem", "disk")
+    __slots__ = ("cpus", "mem", "disk", "ports")
     CPUS_FIELD_NUMBER: _ClassVar[int]
     MEM_FIELD_NUMBER: _ClassVar[int]
     DISK_FIELD_NUMBER: _ClassVar[int]
+    PORTS_FIELD_NUMBER: _ClassVar[int]
     cpus: float
     mem: float
     disk: float
-    def __init__(self, cpus: _Optional[float] = ..., mem: _Optional[float] = ..., disk: _Optional[float] = ...) -> None: ...
+    ports: _containers.RepeatedCompositeFieldContainer[Range]
+    def __init__(self, cpus: _Optional[float] = ..., mem: _Optional[float] = ..., disk: _Optional[float] = ..., ports: _Optional[_Iterable[_Union[Range, _Mapping]]] = ...) -> None: ...
+
+class Range(_message.Message):
+    __slots__ = ("begin", "end")
+    BEGIN_FIELD_NUMBER: _ClassVar[int]
+    END_FIELD_NUMBER: _ClassVar[int]
+    begin: int
+    end: int
+    def __init__(self, begin: _Optional[int] = ..., end: _Optional[int] = ...) -> None: ...
+
+class Usage(_message.Message):
+    __slots__ = ("cpus_used", "mem_used", "timestamp")
+    CPUS_USED_FIELD_NUMBER: _ClassVar[int]
+    MEM_USED_FIELD_NUMBER: _ClassVar[int]
+    TIMESTAMP_FIELD_NUMBER: _ClassVar[int]
+    cpus_used: float
+    mem_used: float
+    timestamp: float
+    def __init__(self, cpus_used: _Optional[float] = ..., mem_used: _Optional[float] = ..., timestamp: _Optional[float] = ...) -> None: ...
 
 class TaskStatus(_message.Message):
-    __slots__ = ("task_id", "framework_id", "agent_id", "state", "reason", "message", "timestamp", "uuid", "exit_code")
+    __slots__ = ("task_id", "framework_id", "agent_id", "state", "reason", "message", "timestamp", "uuid", "exit_code", "healthy")
     TASK_ID_FIELD_NUMBER: _ClassVar[int]
     FRAMEWORK_ID_FIELD_NUMBER: _ClassVar[int]
     AGENT_ID_FIELD_NUMBER: _ClassVar[int]
@@ -78,6 +106,7 @@ class TaskStatus(_message.Message):
     TIMESTAMP_FIELD_NUMBER: _ClassVar[int]
     UUID_FIELD_NUMBER: _ClassVar[int]
     EXIT_CODE_FIELD_NUMBER: _ClassVar[int]
+    HEALTHY_FIELD_NUMBER: _ClassVar[int]
     task_id: str
     framework_id: str
     agent_id: str
@@ -87,11 +116,19 @@ class TaskStatus(_message.Message):
     timestamp: float
     uuid: str
     exit_code: int
-    def __init__(self, task_id: _Optional[str] = ..., framework_id: _Optional[str] = ..., agent_id: _Optional[str] = ..., state: _Optional[_Union[TaskState, str]] = ..., reason: _Optional[_Union[StatusReason, str]] = ..., message: _Optional[str] = ..., timestamp: _Optional[float] = ..., uuid: _Optional[str] = ..., exit_code: _Optional[int] = ...) -> None: ...
+    healthy: bool
+    def __init__(self, task_id: _Optional[str] = ..., framework_id: _Optional[str] = ..., agent_id: _Optional[str] = ..., state: _Optional[_Union[TaskState, str]] = ..., reason: _Optional[_Union[StatusReason, str]] = ..., message: _Optional[str] = ..., timestamp: _Optional[float] = ..., uuid: _Optional[str] = ..., exit_code: _Optional[int] = ..., healthy: _Optional[bool] = ...) -> None: ...
 
 class ContainerSpec(_message.Message):
-    __slots__ = ("image", "command", "env")
+    __slots__ = ("image", "command", "env", "working_dir", "labels", "volumes", "port_mappings")
     class EnvEntry(_message.Message):
+        __slots__ = ("key", "value")
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: str
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[str] = ...) -> None: ...
+    class LabelsEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
         VALUE_FIELD_NUMBER: _ClassVar[int]
@@ -101,38 +138,117 @@ class ContainerSpec(_message.Message):
     IMAGE_FIELD_NUMBER: _ClassVar[int]
     COMMAND_FIELD_NUMBER: _ClassVar[int]
     ENV_FIELD_NUMBER: _ClassVar[int]
+    WORKING_DIR_FIELD_NUMBER: _ClassVar[int]
+    LABELS_FIELD_NUMBER: _ClassVar[int]
+    VOLUMES_FIELD_NUMBER: _ClassVar[int]
+    PORT_MAPPINGS_FIELD_NUMBER: _ClassVar[int]
     image: str
     command: _containers.RepeatedScalarFieldContainer[str]
     env: _containers.ScalarMap[str, str]
-    def __init__(self, image: _Optional[str] = ..., command: _Optional[_Iterable[str]] = ..., env: _Optional[_Mapping[str, str]] = ...) -> None: ...
+    working_dir: str
+    labels: _containers.ScalarMap[str, str]
+    volumes: _containers.RepeatedCompositeFieldContainer[Volume]
+    port_mappings: _containers.RepeatedCompositeFieldContainer[PortMapping]
+    def __init__(self, image: _Optional[str] = ..., command: _Optional[_Iterable[str]] = ..., env: _Optional[_Mapping[str, str]] = ..., working_dir: _Optional[str] = ..., labels: _Optional[_Mapping[str, str]] = ..., volumes: _Optional[_Iterable[_Union[Volume, _Mapping]]] = ..., port_mappings: _Optional[_Iterable[_Union[PortMapping, _Mapping]]] = ...) -> None: ...
+
+class Volume(_message.Message):
+    __slots__ = ("host_path", "container_path", "read_only")
+    HOST_PATH_FIELD_NUMBER: _ClassVar[int]
+    CONTAINER_PATH_FIELD_NUMBER: _ClassVar[int]
+    READ_ONLY_FIELD_NUMBER: _ClassVar[int]
+    host_path: str
+    container_path: str
+    read_only: bool
+    def __init__(self, host_path: _Optional[str] = ..., container_path: _Optional[str] = ..., read_only: _Optional[bool] = ...) -> None: ...
+
+class PortMapping(_message.Message):
+    __slots__ = ("container_port", "host_port", "protocol")
+    CONTAINER_PORT_FIELD_NUMBER: _ClassVar[int]
+    HOST_PORT_FIELD_NUMBER: _ClassVar[int]
+    PROTOCOL_FIELD_NUMBER: _ClassVar[int]
+    container_port: int
+    host_port: int
+    protocol: str
+    def __init__(self, container_port: _Optional[int] = ..., host_port: _Optional[int] = ..., protocol: _Optional[str] = ...) -> None: ...
+
+class HealthCheck(_message.Message):
+    __slots__ = ("command", "tcp", "http", "interval_seconds", "timeout_seconds", "grace_period_seconds", "max_consecutive_failures", "kill_when_unhealthy")
+    COMMAND_FIELD_NUMBER: _ClassVar[int]
+    TCP_FIELD_NUMBER: _ClassVar[int]
+    HTTP_FIELD_NUMBER: _ClassVar[int]
+    INTERVAL_SECONDS_FIELD_NUMBER: _ClassVar[int]
+    TIMEOUT_SECONDS_FIELD_NUMBER: _ClassVar[int]
+    GRACE_PERIOD_SECONDS_FIELD_NUMBER: _ClassVar[int]
+    MAX_CONSECUTIVE_FAILURES_FIELD_NUMBER: _ClassVar[int]
+    KILL_WHEN_UNHEALTHY_FIELD_NUMBER: _ClassVar[int]
+    command: CommandCheck
+    tcp: TcpCheck
+    http: HttpCheck
+    interval_seconds: float
+    timeout_seconds: float
+    grace_period_seconds: float
+    max_consecutive_failures: int
+    kill_when_unhealthy: bool
+    def __init__(self, command: _Optional[_Union[CommandCheck, _Mapping]] = ..., tcp: _Optional[_Union[TcpCheck, _Mapping]] = ..., http: _Optional[_Union[HttpCheck, _Mapping]] = ..., interval_seconds: _Optional[float] = ..., timeout_seconds: _Optional[float] = ..., grace_period_seconds: _Optional[float] = ..., max_consecutive_failures: _Optional[int] = ..., kill_when_unhealthy: _Optional[bool] = ...) -> None: ...
+
+class CommandCheck(_message.Message):
+    __slots__ = ("command",)
+    COMMAND_FIELD_NUMBER: _ClassVar[int]
+    command: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, command: _Optional[_Iterable[str]] = ...) -> None: ...
+
+class TcpCheck(_message.Message):
+    __slots__ = ("port",)
+    PORT_FIELD_NUMBER: _ClassVar[int]
+    port: int
+    def __init__(self, port: _Optional[int] = ...) -> None: ...
+
+class HttpCheck(_message.Message):
+    __slots__ = ("port", "path")
+    PORT_FIELD_NUMBER: _ClassVar[int]
+    PATH_FIELD_NUMBER: _ClassVar[int]
+    port: int
+    path: str
+    def __init__(self, port: _Optional[int] = ..., path: _Optional[str] = ...) -> None: ...
 
 class TaskInfo(_message.Message):
-    __slots__ = ("task_id", "name", "resources", "container", "kill_grace_seconds")
+    __slots__ = ("task_id", "name", "resources", "container", "kill_grace_seconds", "health_check")
     TASK_ID_FIELD_NUMBER: _ClassVar[int]
     NAME_FIELD_NUMBER: _ClassVar[int]
     RESOURCES_FIELD_NUMBER: _ClassVar[int]
     CONTAINER_FIELD_NUMBER: _ClassVar[int]
     KILL_GRACE_SECONDS_FIELD_NUMBER: _ClassVar[int]
+    HEALTH_CHECK_FIELD_NUMBER: _ClassVar[int]
     task_id: str
     name: str
     resources: Resources
     container: ContainerSpec
     kill_grace_seconds: float
-    def __init__(self, task_id: _Optional[str] = ..., name: _Optional[str] = ..., resources: _Optional[_Union[Resources, _Mapping]] = ..., container: _Optional[_Union[ContainerSpec, _Mapping]] = ..., kill_grace_seconds: _Optional[float] = ...) -> None: ...
+    health_check: HealthCheck
+    def __init__(self, task_id: _Optional[str] = ..., name: _Optional[str] = ..., resources: _Optional[_Union[Resources, _Mapping]] = ..., container: _Optional[_Union[ContainerSpec, _Mapping]] = ..., kill_grace_seconds: _Optional[float] = ..., health_check: _Optional[_Union[HealthCheck, _Mapping]] = ...) -> None: ...
 
 class Offer(_message.Message):
-    __slots__ = ("offer_id", "framework_id", "agent_id", "hostname", "resources")
+    __slots__ = ("offer_id", "framework_id", "agent_id", "hostname", "resources", "attributes")
+    class AttributesEntry(_message.Message):
+        __slots__ = ("key", "value")
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: str
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[str] = ...) -> None: ...
     OFFER_ID_FIELD_NUMBER: _ClassVar[int]
     FRAMEWORK_ID_FIELD_NUMBER: _ClassVar[int]
     AGENT_ID_FIELD_NUMBER: _ClassVar[int]
     HOSTNAME_FIELD_NUMBER: _ClassVar[int]
     RESOURCES_FIELD_NUMBER: _ClassVar[int]
+    ATTRIBUTES_FIELD_NUMBER: _ClassVar[int]
     offer_id: str
     framework_id: str
     agent_id: str
     hostname: str
     resources: Resources
-    def __init__(self, offer_id: _Optional[str] = ..., framework_id: _Optional[str] = ..., agent_id: _Optional[str] = ..., hostname: _Optional[str] = ..., resources: _Optional[_Union[Resources, _Mapping]] = ...) -> None: ...
+    attributes: _containers.ScalarMap[str, str]
+    def __init__(self, offer_id: _Optional[str] = ..., framework_id: _Optional[str] = ..., agent_id: _Optional[str] = ..., hostname: _Optional[str] = ..., resources: _Optional[_Union[Resources, _Mapping]] = ..., attributes: _Optional[_Mapping[str, str]] = ...) -> None: ...
 
 class Filters(_message.Message):
     __slots__ = ("refuse_seconds",)
@@ -141,7 +257,14 @@ class Filters(_message.Message):
     def __init__(self, refuse_seconds: _Optional[float] = ...) -> None: ...
 
 class AgentInfo(_message.Message):
-    __slots__ = ("agent_id", "hostname", "total", "allocated", "offered", "status", "registered_at")
+    __slots__ = ("agent_id", "hostname", "total", "allocated", "offered", "status", "registered_at", "attributes", "usage", "drain_deadline")
+    class AttributesEntry(_message.Message):
+        __slots__ = ("key", "value")
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: str
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[str] = ...) -> None: ...
     AGENT_ID_FIELD_NUMBER: _ClassVar[int]
     HOSTNAME_FIELD_NUMBER: _ClassVar[int]
     TOTAL_FIELD_NUMBER: _ClassVar[int]
@@ -149,6 +272,9 @@ class AgentInfo(_message.Message):
     OFFERED_FIELD_NUMBER: _ClassVar[int]
     STATUS_FIELD_NUMBER: _ClassVar[int]
     REGISTERED_AT_FIELD_NUMBER: _ClassVar[int]
+    ATTRIBUTES_FIELD_NUMBER: _ClassVar[int]
+    USAGE_FIELD_NUMBER: _ClassVar[int]
+    DRAIN_DEADLINE_FIELD_NUMBER: _ClassVar[int]
     agent_id: str
     hostname: str
     total: Resources
@@ -156,7 +282,10 @@ class AgentInfo(_message.Message):
     offered: Resources
     status: str
     registered_at: float
-    def __init__(self, agent_id: _Optional[str] = ..., hostname: _Optional[str] = ..., total: _Optional[_Union[Resources, _Mapping]] = ..., allocated: _Optional[_Union[Resources, _Mapping]] = ..., offered: _Optional[_Union[Resources, _Mapping]] = ..., status: _Optional[str] = ..., registered_at: _Optional[float] = ...) -> None: ...
+    attributes: _containers.ScalarMap[str, str]
+    usage: Usage
+    drain_deadline: float
+    def __init__(self, agent_id: _Optional[str] = ..., hostname: _Optional[str] = ..., total: _Optional[_Union[Resources, _Mapping]] = ..., allocated: _Optional[_Union[Resources, _Mapping]] = ..., offered: _Optional[_Union[Resources, _Mapping]] = ..., status: _Optional[str] = ..., registered_at: _Optional[float] = ..., attributes: _Optional[_Mapping[str, str]] = ..., usage: _Optional[_Union[Usage, _Mapping]] = ..., drain_deadline: _Optional[float] = ...) -> None: ...
 
 class FrameworkInfo(_message.Message):
     __slots__ = ("framework_id", "name", "role", "user", "failover_timeout")

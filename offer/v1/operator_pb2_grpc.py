@@ -49,6 +49,16 @@ class OperatorStub:
                 request_serializer=offer_dot_v1_dot_operator__pb2.ListTasksRequest.SerializeToString,
                 response_deserializer=offer_dot_v1_dot_operator__pb2.ListTasksResponse.FromString,
                 _registered_method=True)
+        self.GetTaskLogs = channel.unary_stream(
+                '/offer.v1.Operator/GetTaskLogs',
+                request_serializer=offer_dot_v1_dot_operator__pb2.GetTaskLogsRequest.SerializeToString,
+                response_deserializer=offer_dot_v1_dot_operator__pb2.TaskLogChunk.FromString,
+                _registered_method=True)
+        self.DrainAgent = channel.unary_unary(
+                '/offer.v1.Operator/DrainAgent',
+                request_serializer=offer_dot_v1_dot_operator__pb2.DrainAgentRequest.SerializeToString,
+                response_deserializer=offer_dot_v1_dot_operator__pb2.DrainAgentResponse.FromString,
+                _registered_method=True)
 
 
 class OperatorServicer:
@@ -75,6 +85,24 @@ class OperatorServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def GetTaskLogs(self, request, context):
+        """A task's output (stdout and stderr), fetched from its agent: the last
+        lines first, then, with follow, new output as it comes until the task
+        ends. NOT_FOUND for an unknown task; UNAVAILABLE if its agent is not
+        connected.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def DrainAgent(self, request, context):
+        """Puts an agent into maintenance (Mesos's drain): it gets no new offers
+        and its tasks are killed once the deadline passes.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_OperatorServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -92,6 +120,16 @@ def add_OperatorServicer_to_server(servicer, server):
                     servicer.ListTasks,
                     request_deserializer=offer_dot_v1_dot_operator__pb2.ListTasksRequest.FromString,
                     response_serializer=offer_dot_v1_dot_operator__pb2.ListTasksResponse.SerializeToString,
+            ),
+            'GetTaskLogs': grpc.unary_stream_rpc_method_handler(
+                    servicer.GetTaskLogs,
+                    request_deserializer=offer_dot_v1_dot_operator__pb2.GetTaskLogsRequest.FromString,
+                    response_serializer=offer_dot_v1_dot_operator__pb2.TaskLogChunk.SerializeToString,
+            ),
+            'DrainAgent': grpc.unary_unary_rpc_method_handler(
+                    servicer.DrainAgent,
+                    request_deserializer=offer_dot_v1_dot_operator__pb2.DrainAgentRequest.FromString,
+                    response_serializer=offer_dot_v1_dot_operator__pb2.DrainAgentResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -175,6 +213,60 @@ class Operator:
             '/offer.v1.Operator/ListTasks',
             offer_dot_v1_dot_operator__pb2.ListTasksRequest.SerializeToString,
             offer_dot_v1_dot_operator__pb2.ListTasksResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetTaskLogs(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_stream(
+            request,
+            target,
+            '/offer.v1.Operator/GetTaskLogs',
+            offer_dot_v1_dot_operator__pb2.GetTaskLogsRequest.SerializeToString,
+            offer_dot_v1_dot_operator__pb2.TaskLogChunk.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def DrainAgent(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/offer.v1.Operator/DrainAgent',
+            offer_dot_v1_dot_operator__pb2.DrainAgentRequest.SerializeToString,
+            offer_dot_v1_dot_operator__pb2.DrainAgentResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -44,3 +44,17 @@ def test_parse() -> None:
 def test_parse_errors_name_the_fault(text: str, message: str) -> None:
     with pytest.raises(ResourceParseError, match=message):
         parse_resources(text)
+
+
+def test_ports_arithmetic_and_parse() -> None:
+    agent = parse_resources("cpus:2;mem:1024;ports:[31000-31009]")
+    task = Resources(0.5, 64, ports=((31002, 31003),))
+    left = agent - task
+    assert left.ports == ((31000, 31001), (31004, 31009))
+    assert left + task == agent
+    assert agent.contains(task)
+    assert not left.contains(task)
+    assert left.shortfall(task) == "ports 31002-31003 not offered"
+    assert str(agent) == "cpus:2;mem:1024;ports:[31000-31009]"
+    with pytest.raises(ResourceParseError, match="not a port range"):
+        parse_resources("cpus:1;ports:[0-5]")

@@ -81,3 +81,30 @@ def test_migrations_build_exactly_the_models(tmp_path: Path) -> None:
     migrate.upgrade(engine)  # idempotent on an up-to-date database
     with engine.connect() as conn:
         assert compare_metadata(MigrationContext.configure(conn), Base.metadata) == []
+
+
+def test_upgrading_an_old_database_keeps_its_tasks(tmp_path: Path) -> None:
+    """A database at the first schema, with a task in it, upgrades to head
+    and the task reads back whole."""
+    from alembic import command
+    from sqlalchemy import create_engine
+
+    from offer.master.store import migrate
+
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    engine = create_engine(url)
+    config = migrate._config()
+    with engine.begin() as conn:
+        config.attributes["connection"] = conn
+        command.upgrade(config, "e3a824bc9ead")  # the initial schema
+        conn.exec_driver_sql(
+            "INSERT INTO tasks VALUES ('fw-1', 't1', 'agent-1', 't1', 0.5, 64, 0, "
+            '\'{"image": "img", "command": ["sh"], "env": {"A": "1"}, '
+            "\"kill_grace_seconds\": 2.0}', 10.0, 3, 'u1')"
+        )
+    engine.dispose()
+
+    snap = StateStore(url).load()
+    [task] = snap.tasks
+    assert task.spec == TaskSpec("t1", "t1", Resources(0.5, 64), "img", ("sh",), (("A", "1"),), 2.0)
+    assert task.status.state == TaskState.RUNNING

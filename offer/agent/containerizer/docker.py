@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
 import threading
 from collections.abc import AsyncIterator
@@ -21,7 +20,7 @@ from typing import Any
 import docker
 import docker.errors
 
-from offer.resources import Resources
+from offer import wire
 from offer.tasks import StatusReason, TaskSpec
 
 log = logging.getLogger(__name__)
@@ -92,7 +91,7 @@ class DockerContainerizer:
                     LABEL_AGENT: self.agent_id,
                     LABEL_FRAMEWORK: framework_id,
                     LABEL_TASK: spec.task_id,
-                    LABEL_SPEC: _spec_label(spec),
+                    LABEL_SPEC: wire.spec_to_json(spec, with_env=False),
                 },
                 nano_cpus=int(spec.resources.cpus * 1e9),
                 mem_limit=int(spec.resources.mem * 1024 * 1024),
@@ -138,7 +137,7 @@ class DockerContainerizer:
         for container in found:
             labels = container.labels
             try:
-                spec = _spec_from_label(labels[LABEL_SPEC])
+                spec = wire.spec_from_json(labels[LABEL_SPEC])
             except (KeyError, ValueError, TypeError):
                 log.warning("container %s has no readable %s label", container.short_id, LABEL_SPEC)
                 continue
@@ -220,31 +219,6 @@ class DockerContainerizer:
             with contextlib.suppress(Exception):
                 self._events.close()
         self._client.close()
-
-
-def _spec_label(spec: TaskSpec) -> str:
-    return json.dumps(
-        {
-            "task_id": spec.task_id,
-            "name": spec.name,
-            "resources": [spec.resources.cpus, spec.resources.mem, spec.resources.disk],
-            "image": spec.image,
-            "command": list(spec.command),
-            "kill_grace_seconds": spec.kill_grace_seconds,
-        }
-    )
-
-
-def _spec_from_label(text: str) -> TaskSpec:
-    raw = json.loads(text)
-    return TaskSpec(
-        task_id=str(raw["task_id"]),
-        name=str(raw["name"]),
-        resources=Resources(*(float(x) for x in raw["resources"])),
-        image=str(raw["image"]),
-        command=tuple(str(c) for c in raw["command"]),
-        kill_grace_seconds=float(raw["kill_grace_seconds"]),
-    )
 
 
 def _explain(err: docker.errors.APIError) -> str:

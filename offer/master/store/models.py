@@ -19,6 +19,9 @@ class AgentRow(Base):
     mem: Mapped[float] = mapped_column(Float)
     disk: Mapped[float] = mapped_column(Float)
     registered_at: Mapped[float] = mapped_column(Float)
+    # [[begin, end], ...] of its port ranges.
+    ports: Mapped[list[list[int]]] = mapped_column(JSON, default=list, server_default="[]")
+    attributes: Mapped[dict[str, str]] = mapped_column(JSON, default=dict, server_default="{}")
     # Declared lost after --agent-timeout without a stream; its tasks are LOST.
     lost: Mapped[bool] = mapped_column(Boolean, default=False)
 
@@ -45,8 +48,9 @@ class TaskRow(Base):
     cpus: Mapped[float] = mapped_column(Float)
     mem: Mapped[float] = mapped_column(Float)
     disk: Mapped[float] = mapped_column(Float)
-    # {"image", "command", "env", "kill_grace_seconds"}: read back whole only.
-    container: Mapped[dict[str, object]] = mapped_column(JSON)
+    # The whole TaskInfo as protobuf JSON (offer.wire.spec_to_json); the
+    # columns above repeat what queries need.
+    spec: Mapped[str] = mapped_column(Text)
     created_at: Mapped[float] = mapped_column(Float)
     # The latest status, denormalised so that listing tasks needs one query.
     state: Mapped[int] = mapped_column(Integer)

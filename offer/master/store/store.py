@@ -21,11 +21,12 @@ from sqlalchemy import Engine, create_engine, event, inspect, select, tuple_, up
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from offer import wire
 from offer.master.cluster import Agent, Framework, Task
 from offer.master.store import migrate
 from offer.master.store.models import AgentRow, Base, FrameworkRow, StatusUpdateRow, TaskRow
 from offer.resources import Resources
-from offer.tasks import StatusReason, TaskSpec, TaskState, TaskStatus
+from offer.tasks import StatusReason, TaskState, TaskStatus
 
 log = logging.getLogger(__name__)
 
@@ -203,14 +204,17 @@ def _agent_row(a: Agent) -> dict[str, Any]:
         "cpus": a.total.cpus,
         "mem": a.total.mem,
         "disk": a.total.disk,
+        "ports": [list(r) for r in a.total.ports],
+        "attributes": dict(a.attributes),
         "registered_at": a.registered_at,
         "lost": a.lost,
     }
 
 
 def _agent_from(r: AgentRow) -> Agent:
+    total = Resources(r.cpus, r.mem, r.disk, tuple((b, e) for b, e in r.ports))
     return Agent(
-        r.agent_id, r.hostname, Resources(r.cpus, r.mem, r.disk), r.registered_at, lost=r.lost
+        r.agent_id, r.hostname, total, r.registered_at, lost=r.lost, attributes=dict(r.attributes)
     )
 
 
@@ -248,12 +252,7 @@ def _task_row(t: Task) -> dict[str, Any]:
         "cpus": spec.resources.cpus,
         "mem": spec.resources.mem,
         "disk": spec.resources.disk,
-        "container": {
-            "image": spec.image,
-            "command": list(spec.command),
-            "env": dict(spec.env),
-            "kill_grace_seconds": spec.kill_grace_seconds,
-        },
+        "spec": wire.spec_to_json(spec),
         "created_at": t.created_at,
         "state": int(t.status.state),
         "status_uuid": t.status.uuid,
@@ -261,16 +260,7 @@ def _task_row(t: Task) -> dict[str, Any]:
 
 
 def _task_from(r: TaskRow, status: TaskStatus | None) -> Task:
-    c: dict[str, Any] = r.container
-    spec = TaskSpec(
-        task_id=r.task_id,
-        name=r.name,
-        resources=Resources(r.cpus, r.mem, r.disk),
-        image=str(c["image"]),
-        command=tuple(c["command"]),
-        env=tuple(sorted(c["env"].items())),
-        kill_grace_seconds=float(c["kill_grace_seconds"]),
-    )
+    spec = wire.spec_from_json(r.spec)
     if status is None:  # the update row is written with the task; this is defensive
         status = TaskStatus(r.task_id, r.framework_id, r.agent_id, TaskState(r.state))
     return Task(r.framework_id, r.agent_id, spec, r.created_at, status)
