@@ -12,13 +12,14 @@ import sys
 from pathlib import Path
 
 from offer.agent.daemon import AgentDaemon, AgentRefusedError
-from offer.agent.machine import machine_resources
+from offer.agent.machine import machine_resources, parse_attributes
 from offer.resources import ResourceParseError, Resources, parse_resources
 
 EPILOG = """\
 examples:
   offer-agent --master 127.0.0.1:5050
-  offer-agent --master 10.0.0.5:5050 --resources "cpus:2;mem:1024" --work-dir /var/lib/offer-agent
+  offer-agent --master 10.0.0.5:5050 --resources "cpus:2;mem:1024;ports:[31000-31099]"
+  offer-agent --master 10.0.0.5:5050 --reserve "cpus:1;mem:2048" --attributes "rack:r1;zone:a"
 """
 
 
@@ -26,6 +27,13 @@ def _resources(text: str) -> Resources:
     try:
         return parse_resources(text)
     except ResourceParseError as err:
+        raise argparse.ArgumentTypeError(str(err)) from None
+
+
+def _attributes(text: str) -> dict[str, str]:
+    try:
+        return parse_attributes(text)
+    except ValueError as err:
         raise argparse.ArgumentTypeError(str(err)) from None
 
 
@@ -47,6 +55,18 @@ def build_parser() -> argparse.ArgumentParser:
         type=_resources,
         default=None,
         help="offer exactly this instead of the machine's totals, e.g. 'cpus:2;mem:1024'",
+    )
+    parser.add_argument(
+        "--reserve",
+        type=_resources,
+        default=None,
+        help="keep this much of the machine's totals back, e.g. 'cpus:0.5;mem:512'",
+    )
+    parser.add_argument(
+        "--attributes",
+        type=_attributes,
+        default={},
+        help="free-form NAME:VALUE pairs for placement constraints, e.g. 'rack:r1;zone:a'",
     )
     parser.add_argument(
         "--work-dir",
@@ -71,8 +91,10 @@ def main(argv: list[str] | None = None) -> None:
         level=args.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
     args.work_dir.mkdir(parents=True, exist_ok=True)
-    total = args.resources or machine_resources(str(args.work_dir))
-    daemon = AgentDaemon(args.master, args.work_dir, total, args.hostname)
+    if args.resources and args.reserve:
+        build_parser().error("--reserve applies to the machine's totals; drop it or --resources")
+    total = args.resources or machine_resources(str(args.work_dir), args.reserve)
+    daemon = AgentDaemon(args.master, args.work_dir, total, args.hostname, args.attributes)
     try:
         asyncio.run(_run_until_signalled(daemon))
     except AgentRefusedError as err:

@@ -36,8 +36,16 @@ class AgentRefusedError(Exception):
 
 
 class AgentDaemon:
-    def __init__(self, master: str, work_dir: Path, total: Resources, hostname: str) -> None:
+    def __init__(
+        self,
+        master: str,
+        work_dir: Path,
+        total: Resources,
+        hostname: str,
+        attributes: dict[str, str] | None = None,
+    ) -> None:
         self.master = master
+        self.attributes = dict(attributes or {})
         self.work_dir = work_dir
         self.total = total
         self.hostname = hostname
@@ -92,6 +100,7 @@ class AgentDaemon:
                     hostname=self.hostname,
                     total=wire.resources_to_pb(self.total),
                     tasks=[wire.status_to_pb(s) for s in known],
+                    attributes=self.attributes,
                 )
             )
         )

@@ -93,3 +93,4 @@ class Offer:
     hostname: str
     resources: Resources
     created_at: float
+    attributes: tuple[tuple[str, str], ...] = ()

@@ -172,6 +172,7 @@ class Master:
         total: Resources,
         known: Sequence[TaskStatus],
         link: Outbox[AgentCommand],
+        attributes: dict[str, str] | None = None,
     ) -> Agent:
         """Registers a new agent (empty id) or takes back a known one."""
         problem = check_agent_total(total)
@@ -188,6 +189,7 @@ class Master:
             )
             self.state.agents[agent.agent_id] = agent
         agent.hostname, agent.total, agent.lost = hostname, total, False
+        agent.attributes = dict(attributes or {})
         self._timers.cancel(f"agent:{agent.agent_id}")
         lost, strays = self._reconcile_agent(agent, known)
         await self.store.write(

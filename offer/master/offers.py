@@ -40,7 +40,13 @@ def make_offers(
     for plan in plans:
         agent = state.agents[plan.agent_id]
         offer = Offer(
-            new_id(), plan.framework_id, plan.agent_id, agent.hostname, plan.resources, now
+            new_id(),
+            plan.framework_id,
+            plan.agent_id,
+            agent.hostname,
+            plan.resources,
+            now,
+            tuple(sorted(agent.attributes.items())),
         )
         state.add_offer(offer)
         made.setdefault(offer.framework_id, []).append(offer)

@@ -8,6 +8,7 @@ import math
 import re
 from collections.abc import Callable, Sequence
 
+from offer import ranges
 from offer.resources import MIN_TASK_MEM, Resources
 from offer.tasks import TaskSpec
 
@@ -52,6 +53,58 @@ def check_task(spec: TaskSpec) -> str | None:
         return f"{where}: resources.mem must be at least {MIN_TASK_MEM:g} MiB, got {res.mem:g}"
     if spec.kill_grace_seconds < 0 or not math.isfinite(spec.kill_grace_seconds):
         return f"{where}: kill_grace_seconds must be >= 0"
+    return _check_container(spec, where) or _check_health(spec, where)
+
+
+def _check_container(spec: TaskSpec, where: str) -> str | None:
+    if spec.working_dir and not spec.working_dir.startswith("/"):
+        return f"{where}: container.working_dir must be an absolute path, got {spec.working_dir!r}"
+    for key, _ in spec.labels:
+        if key.startswith("offer."):
+            return f"{where}: container.labels key {key!r} is reserved (offer.* labels)"
+    for volume in spec.volumes:
+        if not volume.host_path.startswith("/") or not volume.container_path.startswith("/"):
+            return (
+                f"{where}: container.volumes needs absolute host_path and container_path, "
+                f"got {volume.host_path!r} -> {volume.container_path!r}"
+            )
+    published: set[tuple[int, str]] = set()
+    for mapping in spec.port_mappings:
+        label = f"{where}: container.port_mappings {mapping.container_port}->{mapping.host_port}"
+        if not (0 < mapping.container_port <= 65535 and 0 < mapping.host_port <= 65535):
+            return f"{label}: ports must be within 1-65535"
+        if mapping.protocol not in ("tcp", "udp"):
+            return f"{label}: protocol must be 'tcp' or 'udp', got {mapping.protocol!r}"
+        if not ranges.contains(spec.resources.ports, ((mapping.host_port, mapping.host_port),)):
+            return (
+                f"{label}: host port {mapping.host_port} is not in the task's resources.ports; "
+                "take host ports from the offer's ports"
+            )
+        if (mapping.host_port, mapping.protocol) in published:
+            return f"{label}: host port {mapping.host_port} is published twice"
+        published.add((mapping.host_port, mapping.protocol))
+    return None
+
+
+def _check_health(spec: TaskSpec, where: str) -> str | None:
+    check = spec.health_check
+    if check is None:
+        return None
+    label = f"{where}: health_check"
+    if check.kind not in ("command", "tcp", "http"):
+        return f"{label} needs one of command, tcp or http"
+    if check.kind == "command" and not check.command:
+        return f"{label}.command.command is empty; give the argv to run in the container"
+    if check.kind in ("tcp", "http") and spec.host_port(check.port) is None:
+        return (
+            f"{label}.{check.kind}.port {check.port} is not a container port of the task's "
+            "port_mappings; checks reach the container through its published port"
+        )
+    numbers = [check.interval, check.timeout, check.grace_period]
+    if not all(math.isfinite(n) for n in numbers) or check.interval <= 0 or check.timeout <= 0:
+        return f"{label}: interval_seconds and timeout_seconds must be > 0"
+    if check.grace_period < 0 or check.max_consecutive_failures < 1:
+        return f"{label}: grace_period_seconds must be >= 0 and max_consecutive_failures >= 1"
     return None
 
 

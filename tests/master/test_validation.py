@@ -1,12 +1,14 @@
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from offer.master.validation import check_role, check_tasks
 from offer.resources import Resources
-from offer.tasks import TaskSpec
+from offer.tasks import HealthCheck, PortMapping, TaskSpec, Volume
 
-OFFER = Resources(2, 1024)
+OFFER = Resources(2, 1024, ports=((31000, 31009),))
 
 
 def spec(task_id: str = "t1", cpus: float = 1, mem: float = 64, image: str = "img") -> TaskSpec:
@@ -41,3 +43,43 @@ def test_roles() -> None:
     assert check_role("prod.web") is None
     assert "malformed" in (check_role("-x") or "")
     assert "malformed" in (check_role("a b") or "")
+
+
+WEB = TaskSpec(
+    "web",
+    "web",
+    Resources(1, 64, ports=((31000, 31000),)),
+    "img",
+    port_mappings=(PortMapping(80, 31000),),
+)
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"port_mappings": (PortMapping(80, 31001),)}, "host port 31001 is not in the task's"),
+        ({"port_mappings": (PortMapping(80, 31000, "sctp"),)}, "protocol must be 'tcp' or 'udp'"),
+        ({"port_mappings": (PortMapping(0, 31000),)}, "ports must be within 1-65535"),
+        ({"volumes": (Volume("data", "/data"),)}, "needs absolute host_path"),
+        ({"working_dir": "app"}, "working_dir must be an absolute path"),
+        ({"labels": (("offer.task_id", "x"),)}, "is reserved"),
+        ({"health_check": HealthCheck("http", port=8080)}, "health_check.http.port 8080 is not"),
+        ({"health_check": HealthCheck("command")}, "health_check.command.command is empty"),
+        ({"health_check": HealthCheck("tcp", port=80, interval=0)}, "interval_seconds"),
+        ({"health_check": HealthCheck("")}, "needs one of command, tcp or http"),
+    ],
+)
+def test_bad_container_fields_are_named(change: dict[str, object], message: str) -> None:
+    problem = check_tasks([replace(WEB, **change)], OFFER, used=lambda _: False)
+    assert problem is not None and message in problem
+
+
+def test_ports_must_come_from_the_offer() -> None:
+    assert check_tasks([WEB], OFFER, used=lambda _: False) is None
+    outside = replace(
+        WEB,
+        resources=Resources(1, 64, ports=((40000, 40000),)),
+        port_mappings=(PortMapping(80, 40000),),
+    )
+    problem = check_tasks([outside], OFFER, used=lambda _: False)
+    assert problem is not None and "ports 40000 not offered" in problem

@@ -12,6 +12,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,6 +32,27 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
+
+
+def free_ports(count: int) -> str:
+    """A Mesos ports resource of `count` currently free ports, e.g. "ports:[a,b]"."""
+    sockets = [socket.socket() for _ in range(count)]
+    try:
+        for s in sockets:
+            s.bind(("127.0.0.1", 0))
+        return "ports:[" + ",".join(str(s.getsockname()[1]) for s in sockets) + "]"
+    finally:
+        for s in sockets:
+            s.close()
+
+
+def http_get(url: str, timeout: float = 2.0) -> str | None:
+    """The body at `url`, or None if nothing answers there (yet)."""
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as response:
+            return str(response.read().decode())
+    except OSError:
+        return None
 
 
 def wait_for(predicate: Callable[[], Any], timeout: float = START_TIMEOUT, what: str = "") -> Any:

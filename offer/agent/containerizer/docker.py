@@ -80,32 +80,49 @@ class DockerContainerizer:
     async def launch(self, framework_id: str, spec: TaskSpec) -> str:
         """Creates and starts the task's container; returns its id."""
         await self._ensure_image(spec.image)
+        container = None
         try:
             container = await asyncio.to_thread(
-                self._client.containers.create,
-                spec.image,
-                command=list(spec.command) or None,
-                environment=dict(spec.env),
-                labels={
-                    LABEL_MANAGED: "true",
-                    LABEL_AGENT: self.agent_id,
-                    LABEL_FRAMEWORK: framework_id,
-                    LABEL_TASK: spec.task_id,
-                    LABEL_SPEC: wire.spec_to_json(spec, with_env=False),
-                },
-                nano_cpus=int(spec.resources.cpus * 1e9),
-                mem_limit=int(spec.resources.mem * 1024 * 1024),
-                # No swap beyond the limit: the memory limit is a hard one.
-                memswap_limit=int(spec.resources.mem * 1024 * 1024),
-                detach=True,
+                self._client.containers.create, spec.image, **self._create_args(framework_id, spec)
             )
             await asyncio.to_thread(container.start)
         except docker.errors.APIError as err:
+            if container is not None:  # created but not started: leave nothing behind
+                with contextlib.suppress(docker.errors.APIError):
+                    await asyncio.to_thread(container.remove, force=True)
             raise LaunchError(
                 StatusReason.CONTAINER_LAUNCH_FAILED,
                 f"the Docker engine refused the container: {_explain(err)}",
             ) from err
         return str(container.id)
+
+    def _create_args(self, framework_id: str, spec: TaskSpec) -> dict[str, Any]:
+        """The Docker create parameters for a task: limits always set, labels
+        that name its owner, and what its ContainerSpec asks for."""
+        mem_bytes = int(spec.resources.mem * 1024 * 1024)
+        return {
+            "command": list(spec.command) or None,
+            "environment": dict(spec.env),
+            "working_dir": spec.working_dir or None,
+            "labels": {
+                **dict(spec.labels),
+                LABEL_MANAGED: "true",
+                LABEL_AGENT: self.agent_id,
+                LABEL_FRAMEWORK: framework_id,
+                LABEL_TASK: spec.task_id,
+                LABEL_SPEC: wire.spec_to_json(spec, with_env=False),
+            },
+            "nano_cpus": int(spec.resources.cpus * 1e9),
+            "mem_limit": mem_bytes,
+            # No swap beyond the limit: the memory limit is a hard one.
+            "memswap_limit": mem_bytes,
+            "volumes": {
+                v.host_path: {"bind": v.container_path, "mode": "ro" if v.read_only else "rw"}
+                for v in spec.volumes
+            },
+            "ports": {f"{p.container_port}/{p.protocol}": p.host_port for p in spec.port_mappings},
+            "detach": True,
+        }
 
     async def _ensure_image(self, image: str) -> None:
         try:

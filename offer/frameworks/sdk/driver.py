@@ -139,7 +139,13 @@ class Driver:
                 await self.reconcile()
         elif kind == "offers":
             offers = [
-                Offer(o.offer_id, o.agent_id, o.hostname, wire.resources_from_pb(o.resources))
+                Offer(
+                    o.offer_id,
+                    o.agent_id,
+                    o.hostname,
+                    wire.resources_from_pb(o.resources),
+                    dict(o.attributes),
+                )
                 for o in event.offers.offers
             ]
             await self._callback(self.scheduler.offers(self, offers))

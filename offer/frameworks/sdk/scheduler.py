@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from offer.resources import Resources
@@ -20,6 +20,8 @@ class Offer:
     agent_id: str
     hostname: str
     resources: Resources
+    # The agent's attributes (e.g. rack, zone), for placement constraints.
+    attributes: dict[str, str] = field(default_factory=dict)
 
 
 class Scheduler:

@@ -51,6 +51,7 @@ class AgentServicer(agent_pb2_grpc.AgentServicer):
                     wire.resources_from_pb(reg.total),
                     [wire.status_from_pb(s) for s in reg.tasks],
                     link,
+                    dict(reg.attributes),
                 ),
                 on_abandoned=lambda agent: self._master.agent_disconnected(agent.agent_id, link),
             )

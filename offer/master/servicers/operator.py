@@ -49,6 +49,7 @@ def agent_to_pb(agent: Agent) -> common.AgentInfo:
         offered=wire.resources_to_pb(agent.offered),
         status=agent.status,
         registered_at=agent.registered_at,
+        attributes=agent.attributes,
     )
 
 

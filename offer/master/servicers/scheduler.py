@@ -146,6 +146,7 @@ def event_to_pb(event: FrameworkEvent) -> pb.Event:
                             agent_id=o.agent_id,
                             hostname=o.hostname,
                             resources=wire.resources_to_pb(o.resources),
+                            attributes=dict(o.attributes),
                         )
                         for o in offers
                     ]
