@@ -18,6 +18,7 @@ import grpc
 from offer import wire
 from offer.agent.containerizer.docker import DockerContainerizer
 from offer.agent.executor import TaskExecutor
+from offer.agent.logs import LogServer
 from offer.grpc_options import KEEPALIVE_OPTIONS
 from offer.resources import Resources
 from offer.tasks import TaskStatus
@@ -55,6 +56,7 @@ class AgentDaemon:
         self._sent_at: dict[str, float] = {}
         self._outbox: asyncio.Queue[pb.AgentMessage] | None = None
         self._executor: TaskExecutor | None = None
+        self._logs: LogServer | None = None
         self._containerizer: DockerContainerizer | None = None
 
     async def run(self) -> None:
@@ -83,6 +85,8 @@ class AgentDaemon:
                 backoff = min(backoff * 2, MAX_BACKOFF)
         finally:
             resender.cancel()
+            if self._logs is not None:
+                await self._logs.close()
             if self._executor is not None:
                 await self._executor.close()
             if self._containerizer is not None:
@@ -118,6 +122,10 @@ class AgentDaemon:
                     elif kind == "kill_task" and self._executor is not None:
                         kill = message.kill_task
                         self._executor.kill(kill.framework_id, kill.task_id, kill.grace_seconds)
+                    elif kind == "log_request" and self._logs is not None:
+                        self._logs.request(message.log_request)
+                    elif kind == "log_cancel" and self._logs is not None:
+                        self._logs.cancel(message.log_cancel.request_id)
                     elif kind == "status_update_ack":
                         self._on_ack(message.status_update_ack.uuid)
                     elif kind == "shutdown_reason":
@@ -139,7 +147,10 @@ class AgentDaemon:
 
     async def _start_executor(self, agent_id: str) -> None:
         self._containerizer = DockerContainerizer(agent_id)
-        self._executor = TaskExecutor(agent_id, self._containerizer, self._emit)
+        self._executor = TaskExecutor(
+            agent_id, self._containerizer, self._emit, self.work_dir / "sandboxes"
+        )
+        self._logs = LogServer(self._executor, self._containerizer, self._send_message)
         await self._executor.start()
 
     def _emit(self, status: TaskStatus) -> None:
@@ -149,9 +160,15 @@ class AgentDaemon:
     def _send(self, status: TaskStatus) -> None:
         if self._outbox is not None:
             self._sent_at[status.uuid] = time.monotonic()
-            self._outbox.put_nowait(
+            self._send_message(
                 pb.AgentMessage(status_update=pb.StatusUpdate(status=wire.status_to_pb(status)))
             )
+
+    def _send_message(self, message: pb.AgentMessage) -> None:
+        """Sends on the current stream; dropped while disconnected (only
+        status updates are kept for re-sending)."""
+        if self._outbox is not None:
+            self._outbox.put_nowait(message)
 
     def _on_ack(self, uuid: str) -> None:
         status = self._pending.pop(uuid, None)

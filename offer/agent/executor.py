@@ -11,6 +11,7 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from offer.agent.containerizer.docker import ContainerExit, DockerContainerizer, LaunchError
 from offer.tasks import StatusReason, TaskSpec, TaskState, TaskStatus
@@ -37,8 +38,10 @@ class TaskExecutor:
         agent_id: str,
         containerizer: DockerContainerizer,
         emit: Callable[[TaskStatus], None],
+        sandboxes: Path,
     ) -> None:
         self.agent_id = agent_id
+        self.sandboxes = sandboxes
         self._containerizer = containerizer
         self._emit = emit
         self._tasks: dict[tuple[str, str], LocalTask] = {}
@@ -140,6 +143,12 @@ class TaskExecutor:
                 f"the container exited and could not be inspected: {err}",
             )
             return
+        try:
+            await self._containerizer.save_output(
+                container_id, self.output_path(task.framework_id, task.spec.task_id)
+            )
+        except Exception as err:
+            log.warning("could not keep the output of %s: %s", task.spec.task_id, err)
         tail = f"; last output: {details.output_tail}" if details.output_tail else ""
         if task.kill_requested:
             self._update(
@@ -170,6 +179,13 @@ class TaskExecutor:
                 details.exit_code,
             )
         await self._containerizer.remove(container_id)
+
+    def output_path(self, framework_id: str, task_id: str) -> Path:
+        """Where an ended task's output is kept."""
+        return self.sandboxes / framework_id / task_id / "output.log"
+
+    def find(self, framework_id: str, task_id: str) -> LocalTask | None:
+        return self._tasks.get((framework_id, task_id))
 
     def forget(self, framework_id: str, task_id: str) -> None:
         """Drops a terminal task once its final update is safely with the master."""

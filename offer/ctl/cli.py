@@ -6,128 +6,60 @@ Exit codes: 0 ok, 1 the call failed (e.g. master unreachable), 2 usage error.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
-import time
 from collections.abc import Callable
-from typing import Any
 
 import grpc
-from rich.console import Console
-from rich.table import Table
 
-from offer.ctl.views import agent_view, framework_view, task_view
-from offer.v1 import operator_pb2 as pb
-from offer.v1 import operator_pb2_grpc
+from offer.ctl import commands
 
 DEFAULT_MASTER = "127.0.0.1:5050"
-CALL_TIMEOUT = 5.0
 
 EPILOG = """\
 examples:
   offerctl agents
   offerctl tasks -o json | jq '.[] | select(.state == "FAILED")'
-  offerctl --master 10.0.0.5:5050 frameworks
+  offerctl logs web-1 --tail 50 --follow
+  offerctl agent drain agent-3f2a --deadline 300
   OFFER_MASTER=10.0.0.5:5050 offerctl tasks --framework fw-1234
 """
 
-
-class CtlError(Exception):
-    """A failure to report in one line, with exit code 1."""
+Command = Callable[[commands.Stub, argparse.Namespace], int]
 
 
-def _fetch_agents(stub: operator_pb2_grpc.OperatorStub, args: argparse.Namespace) -> list[Any]:
-    resp = stub.ListAgents(pb.ListAgentsRequest(), timeout=CALL_TIMEOUT)
-    return [agent_view(a) for a in resp.agents]
-
-
-def _fetch_frameworks(stub: operator_pb2_grpc.OperatorStub, args: argparse.Namespace) -> list[Any]:
-    resp = stub.ListFrameworks(pb.ListFrameworksRequest(), timeout=CALL_TIMEOUT)
-    return [framework_view(f) for f in resp.frameworks]
-
-
-def _fetch_tasks(stub: operator_pb2_grpc.OperatorStub, args: argparse.Namespace) -> list[Any]:
-    resp = stub.ListTasks(
-        pb.ListTasksRequest(framework_id=args.framework or ""), timeout=CALL_TIMEOUT
+def _sub(
+    group: argparse._SubParsersAction,  # type: ignore[type-arg]
+    name: str,
+    text: str,
+    examples: list[str],
+    run: Command,
+) -> argparse.ArgumentParser:
+    sub: argparse.ArgumentParser = group.add_parser(
+        name,
+        help=text,
+        description=text[0].upper() + text[1:] + ".",
+        epilog="examples:\n" + "\n".join(f"  {e}" for e in examples),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    tasks = [task_view(t) for t in resp.tasks]
-    if args.state:
-        tasks = [t for t in tasks if t["state"] == args.state.upper()]
-    return tasks
+    sub.set_defaults(run=run)
+    return sub
 
 
-def _res(r: dict[str, float]) -> str:
-    return f"{r['cpus']:g} cpu, {r['mem']:g} MiB"
-
-
-def _ago(ts: float) -> str:
-    seconds = max(0, int(time.time() - ts))
-    if seconds < 120:
-        return f"{seconds}s"
-    if seconds < 7200:
-        return f"{seconds // 60}m"
-    return f"{seconds // 3600}h"
-
-
-COLUMNS: dict[str, list[tuple[str, Callable[[dict[str, Any]], str]]]] = {
-    "agents": [
-        ("ID", lambda a: a["agent_id"]),
-        ("HOSTNAME", lambda a: a["hostname"]),
-        ("STATUS", lambda a: a["status"]),
-        ("TOTAL", lambda a: _res(a["total"])),
-        ("ALLOCATED", lambda a: _res(a["allocated"])),
-        ("OFFERED", lambda a: _res(a["offered"])),
-        ("AGE", lambda a: _ago(a["registered_at"])),
-    ],
-    "frameworks": [
-        ("ID", lambda f: f["framework_id"]),
-        ("NAME", lambda f: f["name"]),
-        ("ROLE", lambda f: f["role"]),
-        ("STATUS", lambda f: f["status"]),
-        ("TASKS", lambda f: str(f["active_tasks"])),
-        ("ALLOCATED", lambda f: _res(f["allocated"])),
-        ("SHARE", lambda f: f"{f['dominant_share']:.0%}"),
-        ("AGE", lambda f: _ago(f["registered_at"])),
-    ],
-    "tasks": [
-        ("ID", lambda t: t["task_id"]),
-        ("FRAMEWORK", lambda t: t["framework_id"]),
-        ("AGENT", lambda t: t["agent_id"]),
-        ("STATE", lambda t: t["state"]),
-        ("IMAGE", lambda t: t["image"]),
-        ("RESOURCES", lambda t: _res(t["resources"])),
-        ("AGE", lambda t: _ago(t["created_at"])),
-        ("MESSAGE", lambda t: t["message"]),
-    ],
-}
-
-FETCHERS = {"agents": _fetch_agents, "frameworks": _fetch_frameworks, "tasks": _fetch_tasks}
-
-
-def render(kind: str, rows: list[dict[str, Any]], output: str) -> None:
-    if output == "json":
-        print(json.dumps(rows, indent=2))
-        return
-    table = Table(box=None, header_style="bold", pad_edge=False)
-    for title, _ in COLUMNS[kind]:
-        # Ids are what people copy into the next command: never fold them.
-        table.add_column(title, no_wrap=title != "MESSAGE", overflow="fold")
-    for row in rows:
-        table.add_row(*(cell(row) for _, cell in COLUMNS[kind]))
-    console = Console()
-    if not console.is_terminal:
-        console = Console(width=250)  # a pipe or a file: no terminal width to fit
-    if rows:
-        console.print(table)
-    else:
-        console.print(f"No {kind}.")
+def _output(sub: argparse.ArgumentParser) -> None:
+    sub.add_argument(
+        "-o",
+        "--output",
+        choices=["table", "json"],
+        default="table",
+        help="output format (default: %(default)s)",
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="offerctl",
-        description="Ask the offer master what the cluster is doing.",
+        description="Ask the offer master what the cluster is doing, and steer it.",
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -136,30 +68,79 @@ def build_parser() -> argparse.ArgumentParser:
         default=os.environ.get("OFFER_MASTER", DEFAULT_MASTER),
         help=f"master address HOST:PORT (default: $OFFER_MASTER or {DEFAULT_MASTER})",
     )
-    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    helps = {
-        "agents": ("list agents and their resources", "offerctl agents -o json"),
-        "frameworks": ("list frameworks and their shares", "offerctl frameworks"),
-        "tasks": ("list tasks, newest first", "offerctl tasks --state failed"),
-    }
-    for name, (text, example) in helps.items():
-        sub = commands.add_parser(
-            name,
-            help=text,
-            description=text.capitalize() + ".",
-            epilog=f"example:\n  {example}",
-            formatter_class=argparse.RawDescriptionHelpFormatter,
+    group = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    _output(
+        _sub(
+            group,
+            "agents",
+            "list agents, their resources and usage",
+            ["offerctl agents", "offerctl agents -o json"],
+            commands.list_agents,
         )
-        sub.add_argument(
-            "-o",
-            "--output",
-            choices=["table", "json"],
-            default="table",
-            help="output format (default: %(default)s)",
+    )
+    _output(
+        _sub(
+            group,
+            "frameworks",
+            "list frameworks and their shares",
+            ["offerctl frameworks"],
+            commands.list_frameworks,
         )
-        if name == "tasks":
-            sub.add_argument("--framework", help="only this framework's tasks")
-            sub.add_argument("--state", help="only tasks in this state, e.g. running or failed")
+    )
+    tasks = _sub(
+        group,
+        "tasks",
+        "list tasks, newest first",
+        ["offerctl tasks --state failed", "offerctl tasks --framework fw-1234 -o json"],
+        commands.list_tasks,
+    )
+    _output(tasks)
+    tasks.add_argument("--framework", help="only this framework's tasks")
+    tasks.add_argument("--state", help="only tasks in this state, e.g. running or failed")
+
+    logs = _sub(
+        group,
+        "logs",
+        "print a task's output (stdout and stderr)",
+        ["offerctl logs web-1", "offerctl logs web-1 --tail 20 --follow"],
+        commands.logs,
+    )
+    logs.add_argument("task_id", metavar="TASK", help="the task's id")
+    logs.add_argument("--framework", help="the task's framework, if several use this id")
+    logs.add_argument(
+        "--tail",
+        type=int,
+        default=0,
+        metavar="N",
+        help="only the last N lines (default: all that is kept)",
+    )
+    logs.add_argument(
+        "-f",
+        "--follow",
+        action="store_true",
+        help="keep printing new output until the task ends (Ctrl-C stops)",
+    )
+
+    agent = group.add_parser(
+        "agent", help="act on one agent (drain)", description="Act on one agent."
+    )
+    agent_group = agent.add_subparsers(dest="action", required=True, metavar="ACTION")
+    drain = _sub(
+        agent_group,
+        "drain",
+        "stop offers for an agent and kill its tasks after a deadline (maintenance)",
+        ["offerctl agent drain agent-3f2a", "offerctl agent drain agent-3f2a --deadline 0"],
+        commands.drain,
+    )
+    drain.add_argument("agent_id", metavar="AGENT", help="the agent's id")
+    drain.add_argument(
+        "--deadline",
+        type=float,
+        default=60.0,
+        metavar="SECONDS",
+        help="seconds before its tasks are killed (default: %(default)s)",
+    )
     return parser
 
 
@@ -167,25 +148,28 @@ def main(argv: list[str] | None = None) -> None:
     args = build_parser().parse_args(argv)
     try:
         with grpc.insecure_channel(args.master) as channel:
-            stub = operator_pb2_grpc.OperatorStub(channel)
-            rows = FETCHERS[args.command](stub, args)
+            code = args.run(commands.Stub(channel), args)
     except grpc.RpcError as err:
-        code = err.code()
-        detail = err.details()
-        if code in (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED):
-            print(
-                f"offerctl: cannot reach the master at {args.master} ({code.name.lower()}); "
-                "is offer-master running there? Set --master or OFFER_MASTER.",
-                file=sys.stderr,
-            )
-        else:
-            print(f"offerctl: the master at {args.master} refused: {detail}", file=sys.stderr)
-        sys.exit(1)
-    try:
-        render(args.command, rows, args.output)
-        sys.stdout.flush()
+        print(_explain(err, args.master), file=sys.stderr)
+        code = 1
+    except KeyboardInterrupt:
+        code = 130
     except BrokenPipeError:  # e.g. `offerctl tasks | head`: the reader has enough
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        code = 0
+    sys.exit(code)
+
+
+def _explain(err: grpc.RpcError, master: str) -> str:
+    code, detail = err.code(), err.details()
+    if code == grpc.StatusCode.UNAVAILABLE and "connect" in (detail or "").lower():
+        return (
+            f"offerctl: cannot reach the master at {master} (unavailable); "
+            "is offer-master running there? Set --master or OFFER_MASTER."
+        )
+    if code == grpc.StatusCode.DEADLINE_EXCEEDED:
+        return f"offerctl: the master at {master} did not answer in time"
+    return f"offerctl: {detail} ({code.name.lower().replace('_', ' ')})"
 
 
 if __name__ == "__main__":

@@ -10,8 +10,21 @@ from offer.tasks import StatusReason, TaskState
 from offer.v1 import common_pb2, operator_pb2
 
 
-def _resources(r: common_pb2.Resources) -> dict[str, float]:
-    return {"cpus": r.cpus, "mem": r.mem, "disk": r.disk}
+def _resources(r: common_pb2.Resources) -> dict[str, Any]:
+    out: dict[str, Any] = {"cpus": r.cpus, "mem": r.mem, "disk": r.disk}
+    if r.ports:
+        out["ports"] = [[p.begin, p.end] for p in r.ports]
+    return out
+
+
+def _usage(u: common_pb2.Usage, present: bool) -> dict[str, float] | None:
+    if not present:
+        return None
+    return {
+        "cpus_used": round(u.cpus_used, 3),
+        "mem_used": round(u.mem_used, 1),
+        "timestamp": u.timestamp,
+    }
 
 
 def agent_view(a: common_pb2.AgentInfo) -> dict[str, Any]:
@@ -22,6 +35,9 @@ def agent_view(a: common_pb2.AgentInfo) -> dict[str, Any]:
         "total": _resources(a.total),
         "allocated": _resources(a.allocated),
         "offered": _resources(a.offered),
+        "usage": _usage(a.usage, a.HasField("usage")),
+        "attributes": dict(a.attributes),
+        "drain_deadline": a.drain_deadline or None,
         "registered_at": a.registered_at,
     }
 
@@ -52,9 +68,11 @@ def task_view(t: operator_pb2.TaskSummary) -> dict[str, Any]:
         "reason": _name(StatusReason, s.reason),
         "message": s.message,
         "exit_code": s.exit_code if s.HasField("exit_code") else None,
+        "healthy": s.healthy if s.HasField("healthy") else None,
         "image": t.container.image,
         "command": list(t.container.command),
         "resources": _resources(t.resources),
+        "usage": _usage(t.usage, t.HasField("usage")),
         "created_at": t.created_at,
         "updated_at": s.timestamp,
     }

@@ -57,6 +57,7 @@ class ErrorKind(enum.Enum):
     INVALID_ARGUMENT = "invalid argument"
     NOT_FOUND = "not found"
     FAILED_PRECONDITION = "failed precondition"
+    UNAVAILABLE = "unavailable"
 
 
 class MasterError(Exception):
@@ -662,6 +663,32 @@ class Master:
             return
         fw.unacked[status.uuid] = status
         self._tell(fw.framework_id, StatusChanged(status))
+
+    def send_to_agent(self, agent_id: str, command: AgentCommand) -> bool:
+        """Sends a command that changes no state (e.g. a log request);
+        False if the agent is not connected."""
+        link = self._agent_links.get(agent_id)
+        if link is not None:
+            link.send(command)
+        return link is not None
+
+    def find_task(self, task_id: str, framework_id: str = "") -> Task:
+        """The task with this id; the framework is needed only when the id is
+        used by several."""
+        if framework_id:
+            found = [
+                self.state.tasks[k] for k in [(framework_id, task_id)] if k in self.state.tasks
+            ]
+        else:
+            found = [t for t in self.state.tasks.values() if t.spec.task_id == task_id]
+        if not found:
+            raise MasterError(ErrorKind.NOT_FOUND, f"no task {task_id!r} is known")
+        if len(found) > 1:
+            raise MasterError(
+                ErrorKind.FAILED_PRECONDITION,
+                f"{len(found)} frameworks have a task {task_id!r}; name the framework too",
+            )
+        return found[0]
 
     # ---------------------------------------------------------------- views
 

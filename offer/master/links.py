@@ -91,7 +91,29 @@ class AgentRefused:
     reason: str
 
 
-AgentCommand = AgentRegistered | LaunchTask | KillTask | UpdatePersisted | AgentRefused
+@dataclass(frozen=True, slots=True)
+class RequestLogs:
+    request_id: str
+    framework_id: str
+    task_id: str
+    tail_lines: int
+    follow: bool
+
+
+@dataclass(frozen=True, slots=True)
+class CancelLogs:
+    request_id: str
+
+
+AgentCommand = (
+    AgentRegistered
+    | LaunchTask
+    | KillTask
+    | UpdatePersisted
+    | AgentRefused
+    | RequestLogs
+    | CancelLogs
+)
 
 
 class Outbox(Generic[T]):

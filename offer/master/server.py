@@ -10,6 +10,7 @@ import grpc
 
 from offer.grpc_options import SERVER_OPTIONS
 from offer.master.core import Master, MasterConfig
+from offer.master.logs import LogRelay
 from offer.master.servicers.agent import AgentServicer
 from offer.master.servicers.operator import OperatorServicer
 from offer.master.servicers.scheduler import SchedulerServicer
@@ -24,9 +25,10 @@ async def run_master(host: str, port: int, db_url: str, config: MasterConfig) ->
     master = Master(StateStore(db_url), config)
     await master.start()
     server = grpc.aio.server(options=SERVER_OPTIONS)
+    logs = LogRelay(master)
     scheduler_pb2_grpc.add_SchedulerServicer_to_server(SchedulerServicer(master), server)
-    agent_pb2_grpc.add_AgentServicer_to_server(AgentServicer(master), server)
-    operator_pb2_grpc.add_OperatorServicer_to_server(OperatorServicer(master), server)
+    agent_pb2_grpc.add_AgentServicer_to_server(AgentServicer(master, logs), server)
+    operator_pb2_grpc.add_OperatorServicer_to_server(OperatorServicer(master, logs), server)
     bound = server.add_insecure_port(f"{host}:{port}")
     if bound == 0:
         raise OSError(f"cannot listen on {host}:{port} (is another master running there?)")

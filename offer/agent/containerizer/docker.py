@@ -15,6 +15,7 @@ import logging
 import threading
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import docker
@@ -34,6 +35,8 @@ LABEL_SPEC = "offer.spec"
 
 # Lines of output quoted in a failed task's message.
 TAIL_LINES = 10
+# Bytes of an ended task's output kept in its sandbox.
+OUTPUT_KEPT = 1024 * 1024
 MAX_TAIL_CHARS = 800
 
 
@@ -189,6 +192,45 @@ class DockerContainerizer:
         raw = await asyncio.to_thread(container.logs, tail=TAIL_LINES)
         tail = raw.decode("utf-8", "replace").strip()[-MAX_TAIL_CHARS:]
         return ExitDetails(int(state.get("ExitCode", -1)), bool(state.get("OOMKilled")), tail)
+
+    async def save_output(self, container_id: str, path: Path) -> None:
+        """Keeps the last OUTPUT_KEPT bytes of a container's output in `path`,
+        so that its logs outlive the container."""
+        container = await asyncio.to_thread(self._client.containers.get, container_id)
+        raw = await asyncio.to_thread(container.logs)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        await asyncio.to_thread(path.write_bytes, raw[-OUTPUT_KEPT:])
+
+    async def stream_output(
+        self, container_id: str, tail: int, follow: bool
+    ) -> AsyncIterator[bytes]:
+        """A running container's output: the last `tail` lines (0: all), then
+        with `follow` new output until it exits. Closing the iterator stops
+        the reader thread."""
+        container = await asyncio.to_thread(self._client.containers.get, container_id)
+        stream = await asyncio.to_thread(
+            container.logs, stream=True, follow=follow, tail=tail or "all"
+        )
+        loop = asyncio.get_running_loop()
+        queue: asyncio.Queue[bytes | None] = asyncio.Queue()
+
+        def pump() -> None:
+            try:
+                for piece in stream:
+                    loop.call_soon_threadsafe(queue.put_nowait, piece)
+            except Exception as err:  # the stream was closed, or the engine went away
+                log.debug("log stream of %s ended: %s", container_id[:12], err)
+            finally:
+                with contextlib.suppress(RuntimeError):
+                    loop.call_soon_threadsafe(queue.put_nowait, None)
+
+        threading.Thread(target=pump, name="docker-logs", daemon=True).start()
+        try:
+            while (piece := await queue.get()) is not None:
+                yield piece
+        finally:
+            with contextlib.suppress(Exception):
+                stream.close()
 
     async def remove(self, container_id: str) -> None:
         with contextlib.suppress(docker.errors.NotFound):

@@ -14,11 +14,14 @@ from offer.master.links import (
     AgentCommand,
     AgentRefused,
     AgentRegistered,
+    CancelLogs,
     KillTask,
     LaunchTask,
     Outbox,
+    RequestLogs,
     UpdatePersisted,
 )
+from offer.master.logs import LogRelay
 from offer.master.servicers.calls import to_the_end
 from offer.v1 import agent_pb2 as pb
 from offer.v1 import agent_pb2_grpc
@@ -27,8 +30,9 @@ log = logging.getLogger(__name__)
 
 
 class AgentServicer(agent_pb2_grpc.AgentServicer):
-    def __init__(self, master: Master) -> None:
+    def __init__(self, master: Master, logs: LogRelay) -> None:
         self._master = master
+        self._logs = logs
 
     async def Connect(
         self,
@@ -66,6 +70,7 @@ class AgentServicer(agent_pb2_grpc.AgentServicer):
         finally:
             reader.cancel()
             self._master.agent_disconnected(agent.agent_id, link)
+            self._logs.agent_gone(agent.agent_id)
 
     async def _read(
         self,
@@ -75,9 +80,13 @@ class AgentServicer(agent_pb2_grpc.AgentServicer):
     ) -> None:
         try:
             async for message in messages:
-                if message.HasField("status_update"):
+                kind = message.WhichOneof("message")
+                if kind == "status_update":
                     status = wire.status_from_pb(message.status_update.status)
                     await to_the_end(self._master.status_update(agent_id, status))
+                elif kind == "log_chunk":
+                    chunk = message.log_chunk
+                    self._logs.deliver(chunk.request_id, chunk.data, chunk.eof, chunk.error)
         except (asyncio.CancelledError, grpc.aio.AioRpcError):
             pass
         except Exception:
@@ -104,4 +113,16 @@ def command_to_pb(command: AgentCommand) -> pb.MasterMessage:
             return pb.MasterMessage(status_update_ack=pb.StatusUpdateAck(uuid=uuid))
         case AgentRefused(reason):
             return pb.MasterMessage(shutdown_reason=reason)
+        case RequestLogs(request_id, framework_id, task_id, tail_lines, follow):
+            return pb.MasterMessage(
+                log_request=pb.LogRequest(
+                    request_id=request_id,
+                    framework_id=framework_id,
+                    task_id=task_id,
+                    tail_lines=tail_lines,
+                    follow=follow,
+                )
+            )
+        case CancelLogs(request_id):
+            return pb.MasterMessage(log_cancel=pb.LogCancel(request_id=request_id))
     raise TypeError(f"not an agent command: {command!r}")

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+
 import grpc
 
 from offer import wire
 from offer.master.cluster import Agent, Framework, Task
 from offer.master.core import Master
+from offer.master.logs import LogRelay
+from offer.master.servicers.calls import core_errors
 from offer.resources import Resources
 from offer.v1 import common_pb2 as common
 from offer.v1 import operator_pb2 as pb
@@ -14,8 +18,9 @@ from offer.v1 import operator_pb2_grpc
 
 
 class OperatorServicer(operator_pb2_grpc.OperatorServicer):
-    def __init__(self, master: Master) -> None:
+    def __init__(self, master: Master, logs: LogRelay) -> None:
         self._master = master
+        self._logs = logs
 
     async def ListAgents(
         self, request: pb.ListAgentsRequest, context: grpc.aio.ServicerContext
@@ -38,6 +43,14 @@ class OperatorServicer(operator_pb2_grpc.OperatorServicer):
         return pb.ListTasksResponse(
             tasks=[task_to_pb(t) for t in self._master.tasks_view(request.framework_id)]
         )
+
+    async def GetTaskLogs(
+        self, request: pb.GetTaskLogsRequest, context: grpc.aio.ServicerContext
+    ) -> AsyncIterator[pb.TaskLogChunk]:
+        async with core_errors(context):
+            task = self._master.find_task(request.task_id, request.framework_id)
+            async for data in self._logs.stream(task, request.tail_lines, request.follow):
+                yield pb.TaskLogChunk(data=data)
 
 
 def agent_to_pb(agent: Agent) -> common.AgentInfo:
