@@ -166,6 +166,16 @@ class TaskExecutor:
                 f"out of memory: killed at its {task.spec.resources.mem:g} MiB limit{tail}",
                 details.exit_code,
             )
+        elif details.exit_code == 137:
+            self._update(
+                task,
+                TaskState.FAILED,
+                StatusReason.COMMAND_EXITED,
+                "killed by SIGKILL (exit code 137); if it used more than its "
+                f"{task.spec.resources.mem:g} MiB memory limit, the kernel's OOM killer "
+                f"did it{tail}",
+                137,
+            )
         elif details.exit_code == 0:
             self._update(
                 task, TaskState.FINISHED, StatusReason.COMMAND_EXITED, "exited with code 0", 0

@@ -47,7 +47,9 @@ async def test_a_task_over_its_memory_limit_fails_as_out_of_memory(
     running_cluster: Cluster,
 ) -> None:
     async with framework(running_cluster.address) as (driver, rec):
-        hog = task("hog", "dd if=/dev/zero of=/dev/null bs=64M count=1", mem=16)
+        # Allocating in the very first milliseconds can beat the engine's OOM
+        # watch (containerd#8180); a real workload allocates after it starts.
+        hog = task("hog", "sleep 0.5; dd if=/dev/zero of=/dev/null bs=64M count=1", mem=16)
         await rec.launch(driver, hog)
         end = (await rec.until_terminal("hog"))[-1]
     assert (end.state, end.reason, end.exit_code) == (

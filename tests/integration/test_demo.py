@@ -32,7 +32,8 @@ def test_demo_runs_to_the_end_and_cleans_up(tmp_path: Path) -> None:
     out = done.stdout
     assert "== offerctl agents" in out and agent_id in out
     assert "== offerctl frameworks" in out and "hello" in out
-    finished = [line for line in out.splitlines() if "hello-" in line and " FINISHED " in line]
+    rows = [line.split() for line in out.splitlines() if line.startswith("hello-")]
+    finished = [r for r in rows if not r[0].endswith(":") and "FINISHED" in r]
     assert len(finished) == 3
     assert "no container left behind" in out
 

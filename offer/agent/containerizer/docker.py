@@ -79,6 +79,9 @@ class DockerContainerizer:
         self.agent_id = agent_id
         self._client = client or docker.from_env()
         self._events: Any = None
+        # Containers the engine reported an "oom" event for: a second source
+        # besides State.OOMKilled, which the engine can miss (containerd#8180).
+        self._oom_seen: set[str] = set()
 
     async def launch(self, framework_id: str, spec: TaskSpec) -> str:
         """Creates and starts the task's container; returns its id."""
@@ -191,7 +194,9 @@ class DockerContainerizer:
         state = container.attrs["State"]
         raw = await asyncio.to_thread(container.logs, tail=TAIL_LINES)
         tail = raw.decode("utf-8", "replace").strip()[-MAX_TAIL_CHARS:]
-        return ExitDetails(int(state.get("ExitCode", -1)), bool(state.get("OOMKilled")), tail)
+        oom = bool(state.get("OOMKilled")) or container_id in self._oom_seen
+        self._oom_seen.discard(container_id)
+        return ExitDetails(int(state.get("ExitCode", -1)), oom, tail)
 
     async def save_output(self, container_id: str, path: Path) -> None:
         """Keeps the last OUTPUT_KEPT bytes of a container's output in `path`,
@@ -248,7 +253,7 @@ class DockerContainerizer:
             decode=True,
             filters={
                 "type": "container",
-                "event": "die",
+                "event": ["die", "oom"],
                 "label": f"{LABEL_AGENT}={self.agent_id}",
             },
         )
@@ -257,6 +262,9 @@ class DockerContainerizer:
         def pump() -> None:
             try:
                 for event in events:
+                    if event.get("status") == "oom":
+                        self._oom_seen.add(event.get("id", ""))
+                        continue
                     attrs = event.get("Actor", {}).get("Attributes", {})
                     item = ContainerExit(
                         event.get("id", ""),
