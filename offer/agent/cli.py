@@ -80,6 +80,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="hostname to register (default: this machine's)",
     )
     parser.add_argument(
+        "--usage-interval",
+        type=float,
+        default=5.0,
+        metavar="SECONDS",
+        help="how often to report the machine's and tasks' usage (default: %(default)s)",
+    )
+    parser.add_argument(
         "--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"]
     )
     return parser
@@ -94,7 +101,11 @@ def main(argv: list[str] | None = None) -> None:
     if args.resources and args.reserve:
         build_parser().error("--reserve applies to the machine's totals; drop it or --resources")
     total = args.resources or machine_resources(str(args.work_dir), args.reserve)
-    daemon = AgentDaemon(args.master, args.work_dir, total, args.hostname, args.attributes)
+    if not args.usage_interval > 0:
+        build_parser().error("--usage-interval must be a number of seconds > 0")
+    daemon = AgentDaemon(
+        args.master, args.work_dir, total, args.hostname, args.attributes, args.usage_interval
+    )
     try:
         asyncio.run(_run_until_signalled(daemon))
     except AgentRefusedError as err:

@@ -19,11 +19,12 @@ from offer import wire
 from offer.agent.containerizer.docker import DockerContainerizer
 from offer.agent.executor import TaskExecutor
 from offer.agent.logs import LogServer
+from offer.agent.usage import ContainerSampler, Sample, machine_usage
 from offer.grpc_options import KEEPALIVE_OPTIONS
 from offer.resources import Resources
-from offer.tasks import TaskStatus
+from offer.tasks import StatusReason, TaskStatus
 from offer.v1 import agent_pb2 as pb
-from offer.v1 import agent_pb2_grpc
+from offer.v1 import agent_pb2_grpc, common_pb2
 
 log = logging.getLogger(__name__)
 
@@ -44,8 +45,10 @@ class AgentDaemon:
         total: Resources,
         hostname: str,
         attributes: dict[str, str] | None = None,
+        usage_interval: float = 5.0,
     ) -> None:
         self.master = master
+        self.usage_interval = usage_interval
         self.attributes = dict(attributes or {})
         self.work_dir = work_dir
         self.total = total
@@ -67,6 +70,7 @@ class AgentDaemon:
             # that its Register lists the tasks still running.
             await self._start_executor(self.agent_id)
         resender = asyncio.create_task(self._resend_loop())
+        reporter = asyncio.create_task(self._usage_loop())
         backoff = MIN_BACKOFF
         try:
             while True:
@@ -85,6 +89,7 @@ class AgentDaemon:
                 backoff = min(backoff * 2, MAX_BACKOFF)
         finally:
             resender.cancel()
+            reporter.cancel()
             if self._logs is not None:
                 await self._logs.close()
             if self._executor is not None:
@@ -121,7 +126,12 @@ class AgentDaemon:
                         self._executor.launch(launch.framework_id, wire.task_from_pb(launch.task))
                     elif kind == "kill_task" and self._executor is not None:
                         kill = message.kill_task
-                        self._executor.kill(kill.framework_id, kill.task_id, kill.grace_seconds)
+                        self._executor.kill(
+                            kill.framework_id,
+                            kill.task_id,
+                            kill.grace_seconds,
+                            _reason(kill.reason),
+                        )
                     elif kind == "log_request" and self._logs is not None:
                         self._logs.request(message.log_request)
                     elif kind == "log_cancel" and self._logs is not None:
@@ -176,6 +186,26 @@ class AgentDaemon:
         if status is not None and status.state.is_terminal and self._executor is not None:
             self._executor.forget(status.framework_id, status.task_id)
 
+    async def _usage_loop(self) -> None:
+        """Reports the machine's and each task's use every usage_interval."""
+        sampler: ContainerSampler | None = None
+        while True:
+            await asyncio.sleep(self.usage_interval)
+            if self._executor is None or self._containerizer is None or self._outbox is None:
+                continue
+            sampler = sampler or ContainerSampler(self._containerizer)
+            live = self._executor.running_containers()
+            samples = await sampler.sample([c for _, _, c in live])
+            report = pb.UsageReport(machine=_usage_pb(machine_usage()))
+            for framework_id, task_id, container_id in live:
+                if container_id in samples:
+                    report.tasks.add(
+                        framework_id=framework_id,
+                        task_id=task_id,
+                        usage=_usage_pb(samples[container_id]),
+                    )
+            self._send_message(pb.AgentMessage(usage=report))
+
     async def _resend_loop(self) -> None:
         while True:
             await asyncio.sleep(RESEND_AFTER)
@@ -183,6 +213,17 @@ class AgentDaemon:
             for uuid, status in list(self._pending.items()):
                 if self._sent_at.get(uuid, 0.0) < stale:
                     self._send(status)
+
+
+def _usage_pb(sample: Sample) -> common_pb2.Usage:
+    return wire.usage_to_pb(sample.cpus_used, sample.mem_used, sample.timestamp)
+
+
+def _reason(value: int) -> StatusReason:
+    try:
+        return StatusReason(value)
+    except ValueError:
+        return StatusReason.KILLED_BY_REQUEST
 
 
 async def _drain(queue: asyncio.Queue[pb.AgentMessage]) -> AsyncIterator[pb.AgentMessage]:

@@ -20,6 +20,13 @@ log = logging.getLogger(__name__)
 
 DEFAULT_KILL_GRACE = 3.0
 
+_KILL_MESSAGES = {
+    StatusReason.KILLED_BY_REQUEST: "killed on request",
+    StatusReason.AGENT_DRAINED: "killed: its agent is drained for maintenance",
+    StatusReason.UNHEALTHY: "killed: it failed its health checks",
+    StatusReason.FRAMEWORK_REMOVED: "killed: its framework was removed",
+}
+
 
 @dataclass
 class LocalTask:
@@ -28,6 +35,7 @@ class LocalTask:
     state: TaskState = TaskState.STARTING
     container_id: str | None = None
     kill_requested: bool = False
+    kill_reason: StatusReason = StatusReason.KILLED_BY_REQUEST
     # Set once RUNNING was emitted (or the launch failed): exits wait for it.
     launched: asyncio.Event = field(default_factory=asyncio.Event)
 
@@ -86,12 +94,19 @@ class TaskExecutor:
         if task.kill_requested:
             await self._stop(task, task.spec.kill_grace_seconds)
 
-    def kill(self, framework_id: str, task_id: str, grace_seconds: float) -> None:
+    def kill(
+        self,
+        framework_id: str,
+        task_id: str,
+        grace_seconds: float,
+        reason: StatusReason = StatusReason.KILLED_BY_REQUEST,
+    ) -> None:
         task = self._tasks.get((framework_id, task_id))
         if task is None or task.state.is_terminal:
             log.info("kill of %s/%s: not running here", framework_id, task_id)
             return
         task.kill_requested = True
+        task.kill_reason = reason
         if task.container_id is not None:
             self._spawn(self._stop(task, grace_seconds or task.spec.kill_grace_seconds))
 
@@ -154,8 +169,8 @@ class TaskExecutor:
             self._update(
                 task,
                 TaskState.KILLED,
-                StatusReason.KILLED_BY_REQUEST,
-                "killed on request",
+                task.kill_reason,
+                _KILL_MESSAGES.get(task.kill_reason, "killed on request"),
                 details.exit_code,
             )
         elif details.oom_killed:
@@ -193,6 +208,14 @@ class TaskExecutor:
     def output_path(self, framework_id: str, task_id: str) -> Path:
         """Where an ended task's output is kept."""
         return self.sandboxes / framework_id / task_id / "output.log"
+
+    def running_containers(self) -> list[tuple[str, str, str]]:
+        """(framework_id, task_id, container_id) of every task with a live container."""
+        return [
+            (t.framework_id, t.spec.task_id, t.container_id)
+            for t in self._tasks.values()
+            if t.container_id and not t.state.is_terminal
+        ]
 
     def find(self, framework_id: str, task_id: str) -> LocalTask | None:
         return self._tasks.get((framework_id, task_id))

@@ -123,7 +123,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
 
     agent = group.add_parser(
-        "agent", help="act on one agent (drain)", description="Act on one agent."
+        "agent", help="act on one agent (drain, reactivate)", description="Act on one agent."
     )
     agent_group = agent.add_subparsers(dest="action", required=True, metavar="ACTION")
     drain = _sub(
@@ -141,6 +141,14 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="SECONDS",
         help="seconds before its tasks are killed (default: %(default)s)",
     )
+    reactivate = _sub(
+        agent_group,
+        "reactivate",
+        "end an agent's drain: it gets offers again",
+        ["offerctl agent reactivate agent-3f2a"],
+        commands.reactivate,
+    )
+    reactivate.add_argument("agent_id", metavar="AGENT", help="the agent's id")
     return parser
 
 

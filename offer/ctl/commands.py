@@ -55,6 +55,12 @@ def logs(stub: Stub, args: argparse.Namespace) -> int:
     return 0
 
 
+def reactivate(stub: Stub, args: argparse.Namespace) -> int:
+    stub.ReactivateAgent(pb.ReactivateAgentRequest(agent_id=args.agent_id), timeout=CALL_TIMEOUT)
+    print(f"agent {args.agent_id} is active again: it gets offers")
+    return 0
+
+
 def drain(stub: Stub, args: argparse.Namespace) -> int:
     stub.DrainAgent(
         pb.DrainAgentRequest(agent_id=args.agent_id, deadline_seconds=args.deadline),

@@ -14,6 +14,15 @@ TaskKey = tuple[str, str]
 """(framework_id, task_id): task ids are unique within a framework only."""
 
 
+@dataclass(frozen=True, slots=True)
+class Usage:
+    """Measured use, as an agent last reported it (telemetry: not persisted)."""
+
+    cpus_used: float
+    mem_used: float
+    timestamp: float
+
+
 @dataclass
 class Agent:
     agent_id: str
@@ -24,6 +33,9 @@ class Agent:
     attributes: dict[str, str] = field(default_factory=dict)
     # No stream for longer than the agent timeout: its tasks were made LOST.
     lost: bool = False
+    # Set while drained for maintenance: no offers; tasks killed at this time.
+    drain_deadline: float | None = None
+    usage: Usage | None = None
     # Held by the agent's non-terminal tasks.
     allocated: Resources = field(default_factory=Resources)
     # In outstanding offers. With `allocated`, never more than `total`.
@@ -37,7 +49,7 @@ class Agent:
     @property
     def status(self) -> str:
         if self.connected:
-            return "active"
+            return "active" if self.drain_deadline is None else "draining"
         return "lost" if self.lost else "disconnected"
 
 
@@ -72,6 +84,7 @@ class Task:
     spec: TaskSpec
     created_at: float
     status: TaskStatus
+    usage: Usage | None = None
     # Uuids of updates already applied while the task is live, so that an
     # agent's re-sent update (after a master restart, say) is recognised.
     seen_updates: set[str] = field(default_factory=set)

@@ -22,7 +22,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 
-from offer.master.cluster import DEFAULT_ROLE, Agent, Framework, Offer, Task, TaskKey
+from offer.master.cluster import DEFAULT_ROLE, Agent, Framework, Offer, Task, TaskKey, Usage
 from offer.master.links import (
     AgentCommand,
     AgentFailed,
@@ -102,7 +102,7 @@ class Master:
         self._agent_links: dict[str, Outbox[AgentCommand]] = {}
         self._framework_links: dict[str, Outbox[FrameworkEvent]] = {}
         # Kills for tasks whose agent is disconnected, sent when it returns.
-        self._pending_kills: set[TaskKey] = set()
+        self._pending_kills: dict[TaskKey, StatusReason] = {}
         # Frameworks that (re)subscribed or revived and have had no offer yet.
         self._awaiting_offers: set[str] = set()
         # Offer ids must never repeat, even across restarts: a stale id from
@@ -121,6 +121,13 @@ class Master:
         await self.store.start()
         for agent in snapshot.agents:
             self.state.agents[agent.agent_id] = agent
+            if agent.drain_deadline is not None:
+                self._timers.set(
+                    f"drain:{agent.agent_id}",
+                    max(0.0, agent.drain_deadline - self.clock()),
+                    self._drain_expired,
+                    agent.agent_id,
+                )
             if not agent.lost:
                 self._timers.set(
                     f"agent:{agent.agent_id}",
@@ -208,11 +215,9 @@ class Master:
         for fid, task_id in strays:
             link.send(KillTask(fid, task_id))
         for task in self.state.live_tasks_on(agent):
-            if task.key in self._pending_kills:
-                self._pending_kills.discard(task.key)
-                link.send(
-                    KillTask(task.framework_id, task.spec.task_id, task.spec.kill_grace_seconds)
-                )
+            reason = self._pending_kills.pop(task.key, None)
+            if reason is not None:
+                self._kill(task, reason)
         for task, update in lost:
             self._forward(task, update)
         log.info("agent %s registered from %s with %s", agent.agent_id, hostname, total)
@@ -275,7 +280,7 @@ class Master:
                 f"no contact for {self.config.agent_timeout:g}s",
             )
             self.state.set_status(task, update)
-            self._pending_kills.discard(task.key)
+            self._pending_kills.pop(task.key, None)
             changed.append((task, update))
         await self.store.write(
             agents=[agent], tasks=[t for t, _ in changed], updates=[u for _, u in changed]
@@ -305,7 +310,7 @@ class Master:
             return
         status = replace(status, agent_id=agent_id)
         if self.state.set_status(task, status):
-            self._pending_kills.discard(task.key)
+            self._pending_kills.pop(task.key, None)
             self._want_allocation()
         await self.store.write(tasks=[task], updates=[status])
         if link is not None:
@@ -498,7 +503,7 @@ class Master:
         self._timers.cancel(f"framework:{fw.framework_id}")
         self._drop_offers_of(fw)
         for task in self.state.live_tasks_of(fw):
-            self._kill(task)
+            self._kill(task, StatusReason.FRAMEWORK_REMOVED)
         await self.store.write(frameworks=[fw])
         link = self._framework_links.pop(fw.framework_id, None)
         fw.connected = False
@@ -619,12 +624,15 @@ class Master:
         if seconds > 0 and not amount.is_empty():
             fw.refusals[agent_id] = (self.clock() + seconds, amount)
 
-    def _kill(self, task: Task) -> None:
+    def _kill(self, task: Task, reason: StatusReason = StatusReason.KILLED_BY_REQUEST) -> None:
+        """Asks the task's agent to kill it, now or when the agent returns."""
         link = self._agent_links.get(task.agent_id)
         if link is None:
-            self._pending_kills.add(task.key)
+            self._pending_kills[task.key] = reason
         else:
-            link.send(KillTask(task.framework_id, task.spec.task_id, task.spec.kill_grace_seconds))
+            link.send(
+                KillTask(task.framework_id, task.spec.task_id, task.spec.kill_grace_seconds, reason)
+            )
 
     def _status(
         self, task: Task, state: TaskState, reason: StatusReason, message: str
@@ -663,6 +671,53 @@ class Master:
             return
         fw.unacked[status.uuid] = status
         self._tell(fw.framework_id, StatusChanged(status))
+
+    # ------------------------------------------------------------ operators
+
+    def _agent(self, agent_id: str) -> Agent:
+        agent = self.state.agents.get(agent_id)
+        if agent is None:
+            raise MasterError(ErrorKind.NOT_FOUND, f"no agent {agent_id!r} is known")
+        return agent
+
+    async def drain_agent(self, agent_id: str, deadline_seconds: float) -> None:
+        """Maintenance: no more offers for the agent; its tasks are killed
+        once `deadline_seconds` have passed (frameworks may move them first)."""
+        agent = self._agent(agent_id)
+        if not deadline_seconds >= 0:
+            raise MasterError(ErrorKind.INVALID_ARGUMENT, "deadline_seconds must be >= 0")
+        agent.drain_deadline = self.clock() + deadline_seconds
+        for offer in self.state.offers_where(agent_id=agent_id):
+            self._remove_offer(offer, rescind=True)
+        await self.store.write(agents=[agent])
+        self._timers.set(f"drain:{agent_id}", deadline_seconds, self._drain_expired, agent_id)
+        log.info("agent %s draining; its tasks are killed in %gs", agent_id, deadline_seconds)
+
+    def _drain_expired(self, agent_id: str) -> None:
+        agent = self.state.agents[agent_id]
+        if agent.drain_deadline is None:
+            return
+        for task in self.state.live_tasks_on(agent):
+            self._kill(task, StatusReason.AGENT_DRAINED)
+
+    async def reactivate_agent(self, agent_id: str) -> None:
+        """Ends a drain: the agent is offered again."""
+        agent = self._agent(agent_id)
+        agent.drain_deadline = None
+        self._timers.cancel(f"drain:{agent_id}")
+        await self.store.write(agents=[agent])
+        self._want_allocation()
+
+    def record_usage(self, agent_id: str, machine: Usage, tasks: dict[TaskKey, Usage]) -> None:
+        """Telemetry from an agent: kept in memory for operators, not persisted."""
+        agent = self.state.agents.get(agent_id)
+        if agent is None:
+            return
+        agent.usage = machine
+        for key, usage in tasks.items():
+            task = self.state.tasks.get(key)
+            if task is not None and task.agent_id == agent_id:
+                task.usage = usage
 
     def send_to_agent(self, agent_id: str, command: AgentCommand) -> bool:
         """Sends a command that changes no state (e.g. a log request);

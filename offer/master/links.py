@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Generic, TypeVar
 
 from offer.master.cluster import Offer
-from offer.tasks import TaskSpec, TaskStatus
+from offer.tasks import StatusReason, TaskSpec, TaskStatus
 
 T = TypeVar("T")
 
@@ -79,6 +79,7 @@ class KillTask:
     framework_id: str
     task_id: str
     grace_seconds: float = 0.0
+    reason: StatusReason = StatusReason.KILLED_BY_REQUEST
 
 
 @dataclass(frozen=True, slots=True)

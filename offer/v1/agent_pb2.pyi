@@ -73,14 +73,16 @@ class LaunchTask(_message.Message):
     def __init__(self, framework_id: _Optional[str] = ..., task: _Optional[_Union[_common_pb2.TaskInfo, _Mapping]] = ...) -> None: ...
 
 class KillTask(_message.Message):
-    __slots__ = ("framework_id", "task_id", "grace_seconds")
+    __slots__ = ("framework_id", "task_id", "grace_seconds", "reason")
     FRAMEWORK_ID_FIELD_NUMBER: _ClassVar[int]
     TASK_ID_FIELD_NUMBER: _ClassVar[int]
     GRACE_SECONDS_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
     framework_id: str
     task_id: str
     grace_seconds: float
-    def __init__(self, framework_id: _Optional[str] = ..., task_id: _Optional[str] = ..., grace_seconds: _Optional[float] = ...) -> None: ...
+    reason: _common_pb2.StatusReason
+    def __init__(self, framework_id: _Optional[str] = ..., task_id: _Optional[str] = ..., grace_seconds: _Optional[float] = ..., reason: _Optional[_Union[_common_pb2.StatusReason, str]] = ...) -> None: ...
 
 class StatusUpdate(_message.Message):
     __slots__ = ("status",)

@@ -59,6 +59,11 @@ class OperatorStub:
                 request_serializer=offer_dot_v1_dot_operator__pb2.DrainAgentRequest.SerializeToString,
                 response_deserializer=offer_dot_v1_dot_operator__pb2.DrainAgentResponse.FromString,
                 _registered_method=True)
+        self.ReactivateAgent = channel.unary_unary(
+                '/offer.v1.Operator/ReactivateAgent',
+                request_serializer=offer_dot_v1_dot_operator__pb2.ReactivateAgentRequest.SerializeToString,
+                response_deserializer=offer_dot_v1_dot_operator__pb2.ReactivateAgentResponse.FromString,
+                _registered_method=True)
 
 
 class OperatorServicer:
@@ -103,6 +108,13 @@ class OperatorServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ReactivateAgent(self, request, context):
+        """Ends a drain: the agent gets offers again.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_OperatorServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -130,6 +142,11 @@ def add_OperatorServicer_to_server(servicer, server):
                     servicer.DrainAgent,
                     request_deserializer=offer_dot_v1_dot_operator__pb2.DrainAgentRequest.FromString,
                     response_serializer=offer_dot_v1_dot_operator__pb2.DrainAgentResponse.SerializeToString,
+            ),
+            'ReactivateAgent': grpc.unary_unary_rpc_method_handler(
+                    servicer.ReactivateAgent,
+                    request_deserializer=offer_dot_v1_dot_operator__pb2.ReactivateAgentRequest.FromString,
+                    response_serializer=offer_dot_v1_dot_operator__pb2.ReactivateAgentResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -267,6 +284,33 @@ class Operator:
             '/offer.v1.Operator/DrainAgent',
             offer_dot_v1_dot_operator__pb2.DrainAgentRequest.SerializeToString,
             offer_dot_v1_dot_operator__pb2.DrainAgentResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ReactivateAgent(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/offer.v1.Operator/ReactivateAgent',
+            offer_dot_v1_dot_operator__pb2.ReactivateAgentRequest.SerializeToString,
+            offer_dot_v1_dot_operator__pb2.ReactivateAgentResponse.FromString,
             options,
             channel_credentials,
             insecure,

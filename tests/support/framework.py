@@ -27,6 +27,7 @@ class Recorder(Scheduler):
         self.is_subscribed = asyncio.Event()
         self.subscriptions = 0
         self.offer_queue: asyncio.Queue[Offer] = asyncio.Queue()
+        self.offers_seen: list[Offer] = []
         self.update_queue: asyncio.Queue[TaskStatus] = asyncio.Queue()
         self.updates: list[TaskStatus] = []
         self.rescinded: list[str] = []
@@ -52,6 +53,7 @@ class Recorder(Scheduler):
     async def offers(self, driver: Driver, offers: list[Offer]) -> None:
         for offer in offers:
             self.offer_queue.put_nowait(offer)
+            self.offers_seen.append(offer)
         await self._note()
 
     async def rescind(self, driver: Driver, offer_id: str) -> None:

@@ -237,6 +237,15 @@ class DockerContainerizer:
             with contextlib.suppress(Exception):
                 stream.close()
 
+    async def stats(self, container_id: str) -> tuple[int, int]:
+        """(CPU time used so far in ns, memory in use in bytes, less page cache)."""
+        container = await asyncio.to_thread(self._client.containers.get, container_id)
+        raw = await asyncio.to_thread(container.stats, stream=False, one_shot=True)
+        cpu = int(raw.get("cpu_stats", {}).get("cpu_usage", {}).get("total_usage", 0))
+        memory = raw.get("memory_stats", {})
+        cache = int(memory.get("stats", {}).get("total_cache", 0))
+        return cpu, max(0, int(memory.get("usage", 0)) - cache)
+
     async def remove(self, container_id: str) -> None:
         with contextlib.suppress(docker.errors.NotFound):
             container = await asyncio.to_thread(self._client.containers.get, container_id)

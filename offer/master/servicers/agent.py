@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator
 import grpc
 
 from offer import wire
+from offer.master.cluster import Usage
 from offer.master.core import Master, MasterError
 from offer.master.links import (
     AgentCommand,
@@ -24,7 +25,7 @@ from offer.master.links import (
 from offer.master.logs import LogRelay
 from offer.master.servicers.calls import to_the_end
 from offer.v1 import agent_pb2 as pb
-from offer.v1 import agent_pb2_grpc
+from offer.v1 import agent_pb2_grpc, common_pb2
 
 log = logging.getLogger(__name__)
 
@@ -84,6 +85,8 @@ class AgentServicer(agent_pb2_grpc.AgentServicer):
                 if kind == "status_update":
                     status = wire.status_from_pb(message.status_update.status)
                     await to_the_end(self._master.status_update(agent_id, status))
+                elif kind == "usage":
+                    self._master.record_usage(agent_id, *_usage_from_pb(message.usage))
                 elif kind == "log_chunk":
                     chunk = message.log_chunk
                     self._logs.deliver(chunk.request_id, chunk.data, chunk.eof, chunk.error)
@@ -95,6 +98,16 @@ class AgentServicer(agent_pb2_grpc.AgentServicer):
             link.close()
 
 
+def _usage_from_pb(
+    report: pb.UsageReport,
+) -> tuple[Usage, dict[tuple[str, str], Usage]]:
+    def usage(u: common_pb2.Usage) -> Usage:
+        return Usage(u.cpus_used, u.mem_used, u.timestamp)
+
+    tasks = {(t.framework_id, t.task_id): usage(t.usage) for t in report.tasks}
+    return usage(report.machine), tasks
+
+
 def command_to_pb(command: AgentCommand) -> pb.MasterMessage:
     match command:
         case AgentRegistered(agent_id):
@@ -103,10 +116,13 @@ def command_to_pb(command: AgentCommand) -> pb.MasterMessage:
             return pb.MasterMessage(
                 launch_task=pb.LaunchTask(framework_id=framework_id, task=wire.task_to_pb(spec))
             )
-        case KillTask(framework_id, task_id, grace):
+        case KillTask(framework_id, task_id, grace, reason):
             return pb.MasterMessage(
                 kill_task=pb.KillTask(
-                    framework_id=framework_id, task_id=task_id, grace_seconds=grace
+                    framework_id=framework_id,
+                    task_id=task_id,
+                    grace_seconds=grace,
+                    reason=int(reason),  # type: ignore[arg-type]
                 )
             )
         case UpdatePersisted(uuid):

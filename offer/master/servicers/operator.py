@@ -7,10 +7,10 @@ from collections.abc import AsyncIterator
 import grpc
 
 from offer import wire
-from offer.master.cluster import Agent, Framework, Task
+from offer.master.cluster import Agent, Framework, Task, Usage
 from offer.master.core import Master
 from offer.master.logs import LogRelay
-from offer.master.servicers.calls import core_errors
+from offer.master.servicers.calls import core_errors, to_the_end
 from offer.resources import Resources
 from offer.v1 import common_pb2 as common
 from offer.v1 import operator_pb2 as pb
@@ -44,6 +44,20 @@ class OperatorServicer(operator_pb2_grpc.OperatorServicer):
             tasks=[task_to_pb(t) for t in self._master.tasks_view(request.framework_id)]
         )
 
+    async def DrainAgent(
+        self, request: pb.DrainAgentRequest, context: grpc.aio.ServicerContext
+    ) -> pb.DrainAgentResponse:
+        async with core_errors(context):
+            await to_the_end(self._master.drain_agent(request.agent_id, request.deadline_seconds))
+        return pb.DrainAgentResponse()
+
+    async def ReactivateAgent(
+        self, request: pb.ReactivateAgentRequest, context: grpc.aio.ServicerContext
+    ) -> pb.ReactivateAgentResponse:
+        async with core_errors(context):
+            await to_the_end(self._master.reactivate_agent(request.agent_id))
+        return pb.ReactivateAgentResponse()
+
     async def GetTaskLogs(
         self, request: pb.GetTaskLogsRequest, context: grpc.aio.ServicerContext
     ) -> AsyncIterator[pb.TaskLogChunk]:
@@ -63,7 +77,15 @@ def agent_to_pb(agent: Agent) -> common.AgentInfo:
         status=agent.status,
         registered_at=agent.registered_at,
         attributes=agent.attributes,
+        usage=_usage(agent.usage),
+        drain_deadline=agent.drain_deadline or 0.0,
     )
+
+
+def _usage(usage: Usage | None) -> common.Usage | None:
+    if usage is None:
+        return None
+    return wire.usage_to_pb(usage.cpus_used, usage.mem_used, usage.timestamp)
 
 
 def framework_to_pb(fw: Framework, master: Master, total: Resources) -> pb.FrameworkSummary:
@@ -97,4 +119,5 @@ def task_to_pb(task: Task) -> pb.TaskSummary:
         container=info.container,
         status=wire.status_to_pb(task.status),
         created_at=task.created_at,
+        usage=_usage(task.usage),
     )

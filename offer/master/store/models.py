@@ -24,6 +24,8 @@ class AgentRow(Base):
     attributes: Mapped[dict[str, str]] = mapped_column(JSON, default=dict, server_default="{}")
     # Declared lost after --agent-timeout without a stream; its tasks are LOST.
     lost: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Unix time its tasks are killed at, while drained for maintenance.
+    drain_deadline: Mapped[float | None] = mapped_column(Float, nullable=True)
 
 
 class FrameworkRow(Base):

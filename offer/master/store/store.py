@@ -208,13 +208,20 @@ def _agent_row(a: Agent) -> dict[str, Any]:
         "attributes": dict(a.attributes),
         "registered_at": a.registered_at,
         "lost": a.lost,
+        "drain_deadline": a.drain_deadline,
     }
 
 
 def _agent_from(r: AgentRow) -> Agent:
     total = Resources(r.cpus, r.mem, r.disk, tuple((b, e) for b, e in r.ports))
     return Agent(
-        r.agent_id, r.hostname, total, r.registered_at, lost=r.lost, attributes=dict(r.attributes)
+        r.agent_id,
+        r.hostname,
+        total,
+        r.registered_at,
+        lost=r.lost,
+        attributes=dict(r.attributes),
+        drain_deadline=r.drain_deadline,
     )
 
 

@@ -1,0 +1,60 @@
+"""What the machine and each task's container use, sampled periodically.
+
+CPU is derived from two successive samples of cumulative CPU time (one-shot
+engine stats take milliseconds, where a two-sample stats call takes a
+second per container).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from dataclasses import dataclass
+
+import psutil
+
+from offer.agent.containerizer.docker import DockerContainerizer
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class Sample:
+    cpus_used: float
+    mem_used: float  # MiB
+    timestamp: float
+
+
+def machine_usage() -> Sample:
+    # cpu_percent(None) measures since its previous call, i.e. over an interval.
+    cores = psutil.cpu_percent(None) / 100 * (psutil.cpu_count() or 1)
+    vm = psutil.virtual_memory()
+    return Sample(round(cores, 3), round((vm.total - vm.available) / 2**20, 1), time.time())
+
+
+class ContainerSampler:
+    def __init__(self, containerizer: DockerContainerizer) -> None:
+        self._containerizer = containerizer
+        self._previous: dict[str, tuple[float, int]] = {}  # container -> (monotonic, cpu ns)
+
+    async def sample(self, container_ids: list[str]) -> dict[str, Sample]:
+        results = await asyncio.gather(
+            *(self._containerizer.stats(c) for c in container_ids), return_exceptions=True
+        )
+        samples: dict[str, Sample] = {}
+        now, wall = time.monotonic(), time.time()
+        for container_id, result in zip(container_ids, results, strict=True):
+            if isinstance(result, BaseException):
+                log.debug("no stats for %s: %s", container_id[:12], result)
+                continue
+            cpu_ns, mem_bytes = result
+            before = self._previous.get(container_id)
+            cores = 0.0
+            if before is not None and now > before[0]:
+                cores = max(0.0, (cpu_ns - before[1]) / 1e9 / (now - before[0]))
+            self._previous[container_id] = (now, cpu_ns)
+            samples[container_id] = Sample(round(cores, 3), round(mem_bytes / 2**20, 1), wall)
+        for gone in set(self._previous) - set(container_ids):
+            del self._previous[gone]
+        return samples
