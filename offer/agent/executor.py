@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from offer.agent.containerizer.docker import ContainerExit, DockerContainerizer, LaunchError
+from offer.agent.health import HealthChecker
 from offer.tasks import StatusReason, TaskSpec, TaskState, TaskStatus
 
 log = logging.getLogger(__name__)
@@ -36,6 +37,9 @@ class LocalTask:
     container_id: str | None = None
     kill_requested: bool = False
     kill_reason: StatusReason = StatusReason.KILLED_BY_REQUEST
+    # The latest health-check verdict (None: no check, or none conclusive yet).
+    healthy: bool | None = None
+    checker: asyncio.Future[None] | None = None
     # Set once RUNNING was emitted (or the launch failed): exits wait for it.
     launched: asyncio.Event = field(default_factory=asyncio.Event)
 
@@ -93,6 +97,29 @@ class TaskExecutor:
         task.launched.set()
         if task.kill_requested:
             await self._stop(task, task.spec.kill_grace_seconds)
+        else:
+            self._start_health_checks(task)
+
+    def _start_health_checks(self, task: LocalTask) -> None:
+        check, container_id = task.spec.health_check, task.container_id
+        if check is None or container_id is None:
+            return
+
+        async def run_in_container(command: tuple[str, ...]) -> int:
+            return await self._containerizer.exec(container_id, command)
+
+        def on_change(healthy: bool, detail: str) -> None:
+            if task.state != TaskState.RUNNING:
+                return
+            task.healthy = healthy
+            self._update(task, TaskState.RUNNING, StatusReason.HEALTH_CHANGED, detail)
+            if not healthy and check.kill_when_unhealthy:
+                self.kill(task.framework_id, task.spec.task_id, 0.0, StatusReason.UNHEALTHY)
+
+        checker = HealthChecker(check, task.spec.host_port(check.port), run_in_container, on_change)
+        task.checker = asyncio.ensure_future(checker.run())
+        self._background.add(task.checker)
+        task.checker.add_done_callback(self._background.discard)
 
     def kill(
         self,
@@ -134,6 +161,7 @@ class TaskExecutor:
                     own.spec.task_id,
                     own.container_id[:12],
                 )
+                self._start_health_checks(task)
             else:
                 self._spawn(self._on_exit(task, own.container_id))
 
@@ -235,6 +263,8 @@ class TaskExecutor:
         exit_code: int | None = None,
     ) -> None:
         task.state = state
+        if state.is_terminal and task.checker is not None:
+            task.checker.cancel()
         self._emit(
             TaskStatus(
                 task.spec.task_id,
@@ -244,6 +274,7 @@ class TaskExecutor:
                 reason,
                 message,
                 exit_code=exit_code,
+                healthy=task.healthy,
             )
         )
 

@@ -237,6 +237,12 @@ class DockerContainerizer:
             with contextlib.suppress(Exception):
                 stream.close()
 
+    async def exec(self, container_id: str, command: tuple[str, ...]) -> int:
+        """Runs `command` inside the container; returns its exit code."""
+        container = await asyncio.to_thread(self._client.containers.get, container_id)
+        result = await asyncio.to_thread(container.exec_run, list(command))
+        return int(result.exit_code)
+
     async def stats(self, container_id: str) -> tuple[int, int]:
         """(CPU time used so far in ns, memory in use in bytes, less page cache)."""
         container = await asyncio.to_thread(self._client.containers.get, container_id)
