@@ -29,6 +29,7 @@ from offer.v1 import agent_pb2_grpc, common_pb2
 log = logging.getLogger(__name__)
 
 MIN_BACKOFF = 0.2
+MAX_ENGINE_BACKOFF = 2.0
 MAX_BACKOFF = 10.0
 RESEND_AFTER = 5.0
 
@@ -60,15 +61,19 @@ class AgentDaemon:
         self._outbox: asyncio.Queue[pb.AgentMessage] | None = None
         self._executor: TaskExecutor | None = None
         self._logs: LogServer | None = None
+        self._has_id = asyncio.Event()
+        if self.agent_id:
+            self._has_id.set()
+        # Set once the engine was reached: a known agent registers only then,
+        # so that its Register lists the containers it still runs.
+        self._engine_reached = asyncio.Event()
+        self._engine_problem = ""
         self._containerizer: DockerContainerizer | None = None
 
     async def run(self) -> None:
         """Stays connected to the master, reconnecting with backoff, until
         cancelled. Raises AgentRefusedError if the master refuses it."""
-        if self.agent_id:
-            # A known agent adopts its containers before it registers, so
-            # that its Register lists the tasks still running.
-            await self._start_executor(self.agent_id)
+        engine = asyncio.create_task(self._engine_loop())
         resender = asyncio.create_task(self._resend_loop())
         reporter = asyncio.create_task(self._usage_loop())
         backoff = MIN_BACKOFF
@@ -90,6 +95,7 @@ class AgentDaemon:
         finally:
             resender.cancel()
             reporter.cancel()
+            engine.cancel()
             if self._logs is not None:
                 await self._logs.close()
             if self._executor is not None:
@@ -99,6 +105,9 @@ class AgentDaemon:
 
     async def _session(self) -> bool:
         """One stream to the master. True if it got as far as registering."""
+        if self.agent_id and not self._engine_reached.is_set():
+            log.info("waiting for the Docker engine before registering, to report its tasks")
+            await self._engine_reached.wait()
         registered = False
         outbox: asyncio.Queue[pb.AgentMessage] = asyncio.Queue()
         known = self._executor.known_statuses() if self._executor else []
@@ -148,20 +157,64 @@ class AgentDaemon:
         if agent_id != self.agent_id:
             self._id_file.write_text(agent_id + "\n")
             self.agent_id = agent_id
-        if self._executor is None:
-            await self._start_executor(agent_id)
+        self._make_executor()
+        self._has_id.set()
         log.info("registered with master %s as agent %s (%s)", self.master, agent_id, self.total)
         self._outbox = outbox
+        if self._engine_problem:
+            self._send_engine_state()
         for status in self._pending.values():
             self._send(status)
 
-    async def _start_executor(self, agent_id: str) -> None:
-        self._containerizer = DockerContainerizer(agent_id)
-        self._executor = TaskExecutor(
-            agent_id, self._containerizer, self._emit, self.work_dir / "sandboxes"
+    def _make_executor(self) -> TaskExecutor:
+        """The executor exists as soon as the agent has an id, so that no
+        launch finds it missing; it waits for the engine itself."""
+        if self._executor is None:
+            self._containerizer = DockerContainerizer(self.agent_id)
+            self._executor = TaskExecutor(
+                self.agent_id, self._containerizer, self._emit, self.work_dir / "sandboxes"
+            )
+            self._logs = LogServer(self._executor, self._containerizer, self._send_message)
+        return self._executor
+
+    async def _engine_loop(self) -> None:
+        """Keeps the executor connected to the container engine: reports when
+        it is lost, retries with backoff, and reconciles when it is back."""
+        await self._has_id.wait()
+        executor = self._make_executor()
+        backoff = MIN_BACKOFF
+        while True:
+            try:
+                await executor.connect_engine()
+            except Exception as err:
+                self._set_engine_problem(f"cannot reach the Docker engine: {err}")
+                await asyncio.sleep(backoff)
+                backoff = min(backoff * 2, MAX_ENGINE_BACKOFF)
+                continue
+            backoff = MIN_BACKOFF
+            self._set_engine_problem("")
+            self._engine_reached.set()
+            await executor.engine_lost.wait()
+            self._set_engine_problem("the Docker engine's event stream ended (engine stopped?)")
+
+    def _set_engine_problem(self, problem: str) -> None:
+        if problem == self._engine_problem:
+            return
+        if problem:
+            log.error("%s; no new tasks until it is back, retrying", problem)
+        else:
+            log.info("the Docker engine is reachable")
+        self._engine_problem = problem
+        self._send_engine_state()
+
+    def _send_engine_state(self) -> None:
+        self._send_message(
+            pb.AgentMessage(
+                engine=pb.EngineState(
+                    available=not self._engine_problem, message=self._engine_problem
+                )
+            )
         )
-        self._logs = LogServer(self._executor, self._containerizer, self._send_message)
-        await self._executor.start()
 
     def _emit(self, status: TaskStatus) -> None:
         self._pending[status.uuid] = status

@@ -20,6 +20,8 @@ from offer.tasks import StatusReason, TaskSpec, TaskState, TaskStatus
 log = logging.getLogger(__name__)
 
 DEFAULT_KILL_GRACE = 3.0
+# How long a launch waits for an engine that is away (restarting, say).
+ENGINE_WAIT = 30.0
 
 _KILL_MESSAGES = {
     StatusReason.KILLED_BY_REQUEST: "killed on request",
@@ -57,6 +59,10 @@ class TaskExecutor:
         self._containerizer = containerizer
         self._emit = emit
         self._tasks: dict[tuple[str, str], LocalTask] = {}
+        # Set when the engine's event stream ends: the engine is gone or restarting.
+        self.engine_lost = asyncio.Event()
+        # Set while connected to the engine; launches wait for it.
+        self.engine_ready = asyncio.Event()
         self._background: set[asyncio.Task[None]] = set()
 
     def known_statuses(self) -> list[TaskStatus]:
@@ -78,18 +84,29 @@ class TaskExecutor:
 
     async def _launch(self, task: LocalTask) -> None:
         try:
+            await asyncio.wait_for(self.engine_ready.wait(), ENGINE_WAIT)
+        except TimeoutError:
+            self._update(
+                task,
+                TaskState.FAILED,
+                StatusReason.ENGINE_UNAVAILABLE,
+                f"the container engine was not reachable within {ENGINE_WAIT:g}s",
+            )
+            task.launched.set()
+            return
+        try:
             task.container_id = await self._containerizer.launch(task.framework_id, task.spec)
         except LaunchError as err:
             self._update(task, TaskState.FAILED, err.reason, str(err))
             task.launched.set()
             return
         except Exception as err:  # the engine is unreachable or misbehaving
-            log.exception("launch of %s failed", task.spec.task_id)
+            log.warning("launch of %s failed: %s", task.spec.task_id, err)
             self._update(
                 task,
                 TaskState.FAILED,
-                StatusReason.CONTAINER_LAUNCH_FAILED,
-                f"the container could not be started: {err}",
+                StatusReason.ENGINE_UNAVAILABLE,
+                f"the container engine could not be reached: {err}",
             )
             task.launched.set()
             return
@@ -141,35 +158,53 @@ class TaskExecutor:
         assert task.container_id is not None
         await self._containerizer.stop(task.container_id, grace_seconds or DEFAULT_KILL_GRACE)
 
-    async def start(self) -> None:
-        """Subscribes to container exits, then adopts the containers a previous
-        run of this agent left: running ones are tracked again, and exits
-        that happened while the agent was down are reported now. Launches
-        are safe once this returns."""
+    async def connect_engine(self) -> None:
+        """Subscribes to container exits, then squares what this agent tracks
+        with the containers the engine has: a previous run's running
+        containers are adopted, exits that happened while the agent or the
+        engine was away are reported now, and a tracked container that is
+        gone fails its task. Launches are safe once this returns; it raises
+        if the engine cannot be reached, and may be called again after
+        `engine_lost` is set."""
+        self.engine_lost.clear()
+        self.engine_ready.clear()
         exits = await self._containerizer.subscribe_exits()
         self._spawn(self._watch_exits(exits))
-        for own in await self._containerizer.list_own():
-            key = (own.framework_id, own.spec.task_id)
-            if key in self._tasks:
-                continue
-            task = LocalTask(own.framework_id, own.spec, TaskState.RUNNING, own.container_id)
-            task.launched.set()
-            self._tasks[key] = task
-            if own.running:
-                log.info(
-                    "adopted running task %s (container %s)",
-                    own.spec.task_id,
-                    own.container_id[:12],
-                )
-                self._start_health_checks(task)
-            else:
+        found = {(o.framework_id, o.spec.task_id): o for o in await self._containerizer.list_own()}
+        for key, own in found.items():
+            task = self._tasks.get(key)
+            if task is None:
+                task = LocalTask(own.framework_id, own.spec, TaskState.RUNNING, own.container_id)
+                task.launched.set()
+                self._tasks[key] = task
+                if own.running:
+                    log.info(
+                        "adopted running task %s (container %s)",
+                        own.spec.task_id,
+                        own.container_id[:12],
+                    )
+                    self._start_health_checks(task)
+            if not own.running and not task.state.is_terminal:
                 self._spawn(self._on_exit(task, own.container_id))
+        for key, task in self._tasks.items():
+            if task.container_id and not task.state.is_terminal and key not in found:
+                self._update(
+                    task,
+                    TaskState.FAILED,
+                    StatusReason.ENGINE_UNAVAILABLE,
+                    "its container disappeared while the engine was unreachable",
+                )
+        self.engine_ready.set()
 
     async def _watch_exits(self, exits: AsyncIterator[ContainerExit]) -> None:
-        async for exit_ in exits:
-            task = self._tasks.get((exit_.framework_id, exit_.task_id))
-            if task is not None and not task.state.is_terminal:
-                self._spawn(self._on_exit(task, exit_.container_id))
+        try:
+            async for exit_ in exits:
+                task = self._tasks.get((exit_.framework_id, exit_.task_id))
+                if task is not None and not task.state.is_terminal:
+                    self._spawn(self._on_exit(task, exit_.container_id))
+        finally:
+            self.engine_ready.clear()
+            self.engine_lost.set()
 
     async def _on_exit(self, task: LocalTask, container_id: str) -> None:
         await task.launched.wait()

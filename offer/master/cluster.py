@@ -35,6 +35,8 @@ class Agent:
     lost: bool = False
     # Set while drained for maintenance: no offers; tasks killed at this time.
     drain_deadline: float | None = None
+    # Why its container engine is unreachable ("" when it is fine): no offers.
+    engine_problem: str = ""
     usage: Usage | None = None
     # Held by the agent's non-terminal tasks.
     allocated: Resources = field(default_factory=Resources)
@@ -49,6 +51,8 @@ class Agent:
     @property
     def status(self) -> str:
         if self.connected:
+            if self.engine_problem:
+                return "engine unavailable"
             return "active" if self.drain_deadline is None else "draining"
         return "lost" if self.lost else "disconnected"
 

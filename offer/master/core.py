@@ -197,6 +197,7 @@ class Master:
             )
             self.state.agents[agent.agent_id] = agent
         agent.hostname, agent.total, agent.lost = hostname, total, False
+        agent.engine_problem = ""
         agent.attributes = dict(attributes or {})
         self._timers.cancel(f"agent:{agent.agent_id}")
         lost, strays = self._reconcile_agent(agent, known)
@@ -707,6 +708,21 @@ class Master:
         self._timers.cancel(f"drain:{agent_id}")
         await self.store.write(agents=[agent])
         self._want_allocation()
+
+    def engine_changed(self, agent_id: str, available: bool, message: str) -> None:
+        """An agent lost or regained its container engine: no offers of it
+        meanwhile (the state is the agent's to report again after a restart)."""
+        agent = self.state.agents.get(agent_id)
+        if agent is None:
+            return
+        agent.engine_problem = "" if available else (message or "unavailable")
+        if available:
+            log.info("agent %s can reach its container engine again", agent_id)
+            self._want_allocation()
+            return
+        log.warning("agent %s cannot reach its container engine: %s", agent_id, message)
+        for offer in self.state.offers_where(agent_id=agent_id):
+            self._remove_offer(offer, rescind=True)
 
     def record_usage(self, agent_id: str, machine: Usage, tasks: dict[TaskKey, Usage]) -> None:
         """Telemetry from an agent: kept in memory for operators, not persisted."""

@@ -15,7 +15,11 @@ def make_offers(
 ) -> dict[str, list[Offer]]:
     """Runs the allocator on connected agents and frameworks, records the
     offers it plans in `state`, and returns them per framework."""
-    agents = [a for a in state.agents.values() if a.connected and a.drain_deadline is None]
+    agents = [
+        a
+        for a in state.agents.values()
+        if a.connected and a.drain_deadline is None and not a.engine_problem
+    ]
     frameworks = [f for f in state.frameworks.values() if f.connected]
     refusals = {}
     for fw in frameworks:

@@ -8,16 +8,26 @@ from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 DESCRIPTOR: _descriptor.FileDescriptor
 
 class AgentMessage(_message.Message):
-    __slots__ = ("register", "status_update", "usage", "log_chunk")
+    __slots__ = ("register", "status_update", "usage", "log_chunk", "engine")
     REGISTER_FIELD_NUMBER: _ClassVar[int]
     STATUS_UPDATE_FIELD_NUMBER: _ClassVar[int]
     USAGE_FIELD_NUMBER: _ClassVar[int]
     LOG_CHUNK_FIELD_NUMBER: _ClassVar[int]
+    ENGINE_FIELD_NUMBER: _ClassVar[int]
     register: Register
     status_update: StatusUpdate
     usage: UsageReport
     log_chunk: LogChunk
-    def __init__(self, register: _Optional[_Union[Register, _Mapping]] = ..., status_update: _Optional[_Union[StatusUpdate, _Mapping]] = ..., usage: _Optional[_Union[UsageReport, _Mapping]] = ..., log_chunk: _Optional[_Union[LogChunk, _Mapping]] = ...) -> None: ...
+    engine: EngineState
+    def __init__(self, register: _Optional[_Union[Register, _Mapping]] = ..., status_update: _Optional[_Union[StatusUpdate, _Mapping]] = ..., usage: _Optional[_Union[UsageReport, _Mapping]] = ..., log_chunk: _Optional[_Union[LogChunk, _Mapping]] = ..., engine: _Optional[_Union[EngineState, _Mapping]] = ...) -> None: ...
+
+class EngineState(_message.Message):
+    __slots__ = ("available", "message")
+    AVAILABLE_FIELD_NUMBER: _ClassVar[int]
+    MESSAGE_FIELD_NUMBER: _ClassVar[int]
+    available: bool
+    message: str
+    def __init__(self, available: _Optional[bool] = ..., message: _Optional[str] = ...) -> None: ...
 
 class MasterMessage(_message.Message):
     __slots__ = ("registered", "launch_task", "kill_task", "status_update_ack", "shutdown_reason", "log_request", "log_cancel")

@@ -92,6 +92,7 @@ class Proc:
 class AgentProc(Proc):
     work_dir: Path = field(default_factory=Path)
     args: list[str] = field(default_factory=list)
+    env: dict[str, str] = field(default_factory=dict)
 
     @property
     def agent_id(self) -> str:
@@ -113,13 +114,15 @@ class Cluster:
         self.agents: list[AgentProc] = []
         self._procs: list[Proc] = []
 
-    def _spawn(self, name: str, args: list[str]) -> tuple[subprocess.Popen[bytes], Path]:
+    def _spawn(
+        self, name: str, args: list[str], env: dict[str, str] | None = None
+    ) -> tuple[subprocess.Popen[bytes], Path]:
         log_path = self.root / f"{name}.log"
         popen = subprocess.Popen(
             [sys.executable, "-m", *args],
             stdout=log_path.open("ab"),
             stderr=subprocess.STDOUT,
-            env={**os.environ, "PYTHONUNBUFFERED": "1"},
+            env={**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})},
         )
         return popen, log_path
 
@@ -160,7 +163,9 @@ class Cluster:
         except grpc.RpcError:
             return False
 
-    def start_agent(self, resources: str = "cpus:2;mem:1024", *extra: str) -> AgentProc:
+    def start_agent(
+        self, resources: str = "cpus:2;mem:1024", *extra: str, env: dict[str, str] | None = None
+    ) -> AgentProc:
         n = len(self.agents)
         work_dir = self.root / f"agent{n}"
         args = [
@@ -175,8 +180,8 @@ class Cluster:
             f"host{n}",
             *extra,
         ]
-        popen, log_path = self._spawn(f"agent{n}", args)
-        agent = AgentProc(f"agent{n}", popen, log_path, work_dir, args)
+        popen, log_path = self._spawn(f"agent{n}", args, env)
+        agent = AgentProc(f"agent{n}", popen, log_path, work_dir, args, env or {})
         self.agents.append(agent)
         self._procs.append(agent)
         wait_for(lambda: self._registered(agent), what=f"agent{n} to register")
@@ -185,13 +190,13 @@ class Cluster:
     def restart_agent(self, agent: AgentProc, sig: int = signal.SIGTERM) -> None:
         """Stops the agent process and starts it again with the same flags."""
         agent.stop(sig)
-        agent.popen, _ = self._spawn(agent.name, agent.args)
+        agent.popen, _ = self._spawn(agent.name, agent.args, agent.env)
         wait_for(lambda: self._registered(agent), what=f"{agent.name} to register again")
 
     def _registered(self, agent: AgentProc) -> bool:
         if agent.popen.poll() is not None:
             raise RuntimeError(f"agent exited:\n{agent.log()}")
-        ids = {a.agent_id for a in self.list("agents") if a.status == "active"}
+        ids = {a.agent_id for a in self.list("agents") if a.status not in ("disconnected", "lost")}
         return bool(agent.agent_id) and agent.agent_id in ids
 
     def list(self, what: str, **kwargs: str) -> list[Any]:

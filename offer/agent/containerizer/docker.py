@@ -77,11 +77,19 @@ class ExitDetails:
 class DockerContainerizer:
     def __init__(self, agent_id: str, client: docker.DockerClient | None = None) -> None:
         self.agent_id = agent_id
-        self._client = client or docker.from_env()
+        self._docker = client
         self._events: Any = None
         # Containers the engine reported an "oom" event for: a second source
         # besides State.OOMKilled, which the engine can miss (containerd#8180).
         self._oom_seen: set[str] = set()
+
+    @property
+    def _client(self) -> docker.DockerClient:
+        """Connects on first use, so that an engine that is down when the
+        agent starts is an error to retry, not a crash."""
+        if self._docker is None:
+            self._docker = docker.from_env()
+        return self._docker
 
     async def launch(self, framework_id: str, spec: TaskSpec) -> str:
         """Creates and starts the task's container; returns its id."""
@@ -300,7 +308,8 @@ class DockerContainerizer:
         if self._events is not None:
             with contextlib.suppress(Exception):
                 self._events.close()
-        self._client.close()
+        if self._docker is not None:
+            self._docker.close()
 
 
 def _explain(err: docker.errors.APIError) -> str:

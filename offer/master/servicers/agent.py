@@ -85,6 +85,9 @@ class AgentServicer(agent_pb2_grpc.AgentServicer):
                 if kind == "status_update":
                     status = wire.status_from_pb(message.status_update.status)
                     await to_the_end(self._master.status_update(agent_id, status))
+                elif kind == "engine":
+                    engine = message.engine
+                    self._master.engine_changed(agent_id, engine.available, engine.message)
                 elif kind == "usage":
                     self._master.record_usage(agent_id, *_usage_from_pb(message.usage))
                 elif kind == "log_chunk":
