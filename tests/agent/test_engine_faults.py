@@ -6,10 +6,11 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Iterator
 
+import docker
 import pytest
 
 from offer.tasks import TaskState
-from tests.support.cluster import Cluster, wait_for
+from tests.support.cluster import IMAGE, Cluster, wait_for
 from tests.support.engine import PrivateEngine
 from tests.support.framework import framework, task
 
@@ -57,6 +58,13 @@ async def test_engine_stopped_and_restarted_under_a_running_agent(
         assert end.state == TaskState.FAILED  # its container died with the engine
         await rec.launch(driver, task("after"))
         assert (await rec.until_terminal("after"))[-1].state == TaskState.FINISHED
+
+    # The private engine came and went without harming the shared one.
+    shared = docker.from_env()
+    try:
+        assert shared.containers.run(IMAGE, ["echo", "ok"], remove=True).strip() == b"ok"
+    finally:
+        shared.close()
 
 
 async def test_engine_down_when_a_new_agent_starts(cluster: Cluster, engine: PrivateEngine) -> None:

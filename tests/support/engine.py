@@ -19,8 +19,8 @@ from tests.support.cluster import IMAGE, wait_for
 
 class PrivateEngine:
     def __init__(self) -> None:
-        if os.geteuid() != 0 or shutil.which("dockerd") is None:
-            pytest.skip("needs root and dockerd to run a private Docker engine")
+        if os.geteuid() != 0 or not (shutil.which("dockerd") and shutil.which("unshare")):
+            pytest.skip("needs root, dockerd and unshare to run a private Docker engine")
         # Short: containerd's socket under exec-root must fit a unix socket path.
         self.root = Path(tempfile.mkdtemp(prefix="oe-", dir="/tmp"))
         self.host = f"unix://{self.root}/docker.sock"
@@ -28,26 +28,21 @@ class PrivateEngine:
 
     def start(self) -> None:
         r = self.root
+        # Its own network namespace: a second dockerd in the host's namespace
+        # removes the shared engine's docker0 bridge, breaking every other
+        # test's containers. unshare execs dockerd, so the pid is dockerd's.
+        command = [
+            "unshare", "--net", "dockerd",
+            "--host", self.host,
+            "--data-root", str(r / "data"),
+            "--exec-root", str(r / "exec"),
+            "--pidfile", str(r / "docker.pid"),
+            "--iptables=false",
+            "--ip-masq=false",
+            "--shutdown-timeout", "1",
+        ]  # fmt: skip
         self._proc = subprocess.Popen(
-            [
-                "dockerd",
-                "--host",
-                self.host,
-                "--data-root",
-                str(r / "data"),
-                "--exec-root",
-                str(r / "exec"),
-                "--pidfile",
-                str(r / "docker.pid"),
-                "--bridge",
-                "none",
-                "--iptables=false",
-                "--ip-masq=false",
-                "--shutdown-timeout",
-                "1",
-            ],
-            stdout=(r / "dockerd.log").open("ab"),
-            stderr=subprocess.STDOUT,
+            command, stdout=(r / "dockerd.log").open("ab"), stderr=subprocess.STDOUT
         )
         wait_for(self._answers, 30, f"the private engine at {self.host}")
 
