@@ -7,17 +7,42 @@ Subclass `Scheduler`, override the callbacks you need, and run a `Driver`.
 
 from offer.frameworks.sdk.driver import CallRefusedError, Driver
 from offer.frameworks.sdk.scheduler import Offer, Scheduler
+from offer.frameworks.sdk.tasks import (
+    Constraint,
+    Packing,
+    Placement,
+    check_constraints,
+    make_task,
+    pack,
+)
 from offer.resources import Resources
-from offer.tasks import StatusReason, TaskSpec, TaskState, TaskStatus
+from offer.tasks import (
+    HealthCheck,
+    PortMapping,
+    StatusReason,
+    TaskSpec,
+    TaskState,
+    TaskStatus,
+    Volume,
+)
 
 __all__ = [
     "CallRefusedError",
+    "Constraint",
     "Driver",
+    "HealthCheck",
     "Offer",
+    "Packing",
+    "Placement",
+    "PortMapping",
     "Resources",
     "Scheduler",
     "StatusReason",
     "TaskSpec",
     "TaskState",
     "TaskStatus",
+    "Volume",
+    "check_constraints",
+    "make_task",
+    "pack",
 ]

@@ -1,0 +1,81 @@
+"""The SDK's pure helpers: building, packing and placing tasks."""
+
+from __future__ import annotations
+
+import pytest
+
+import offer.frameworks.sdk as sdk
+from offer.frameworks.sdk import (
+    Constraint,
+    Offer,
+    Placement,
+    Resources,
+    check_constraints,
+    make_task,
+    pack,
+)
+
+
+def test_the_public_surface_is_what_all_says() -> None:
+    public = {name for name in dir(sdk) if not name.startswith("_")}
+    modules = {"driver", "scheduler", "tasks"}
+    assert public - modules == set(sdk.__all__)
+
+
+def test_make_task_reads_a_shell_line_or_an_argv() -> None:
+    shell = make_task("t1", "img", "echo hi && exit 3", cpus=0.5, mem=64, env={"A": "1"})
+    assert shell.command == ("sh", "-c", "echo hi && exit 3")
+    assert (shell.resources, shell.env) == (Resources(0.5, 64), (("A", "1"),))
+    assert make_task("t2", "img", ["httpd", "-f"]).command == ("httpd", "-f")
+    assert make_task("t3", "img").command == ()
+
+
+def test_pack_fits_in_order_and_assigns_host_ports() -> None:
+    offer = Offer("o1", "a1", "host1", Resources(1, 256, ports=((31000, 31002),)))
+    web = [make_task(f"web{i}", "img", ports=[8080, 9090], cpus=0.2, mem=64) for i in range(3)]
+    packed = pack(offer, web)
+    # Two host ports each: the offer's three ports fit one web task only.
+    assert [t.task_id for t in packed.launch] == ["web0"]
+    assert [(m.container_port, m.host_port) for m in packed.launch[0].port_mappings] == [
+        (8080, 31000),
+        (9090, 31001),
+    ]
+    assert packed.launch[0].resources.ports == ((31000, 31001),)
+    assert [t.task_id for t in packed.left_out] == ["web1", "web2"]
+    assert packed.remaining == Resources(0.8, 192, ports=((31002, 31002),))
+
+
+def test_pack_stops_at_cpu_and_memory() -> None:
+    tasks = [make_task(f"t{i}", "img", cpus=0.4, mem=100) for i in range(4)]
+    packed = pack(Resources(1, 1000), tasks)
+    assert len(packed.launch) == 2 and len(packed.left_out) == 2
+
+
+OFFER = Offer("o", "a", "host1", Resources(1, 1), {"rack": "r1", "zone": "a"})
+
+
+@pytest.mark.parametrize(
+    ("constraint", "placed", "verdict"),
+    [
+        (Constraint("hostname", "UNIQUE"), [], None),
+        (Constraint("hostname", "UNIQUE"), [Placement("host1", {})], "UNIQUE hostname: host1"),
+        (Constraint("rack", "UNIQUE"), [Placement("host2", {"rack": "r1"})], "UNIQUE rack: r1"),
+        (Constraint("zone", "CLUSTER", "a"), [], None),
+        (Constraint("zone", "CLUSTER", "b"), [], "CLUSTER zone:b: agent has zone=a"),
+        (Constraint("rack", "LIKE", "r[0-9]"), [], None),
+        (Constraint("rack", "UNLIKE", "r1"), [], "UNLIKE rack:r1"),
+        (Constraint("rack", "MAX_PER", "2"), [Placement("h", {"rack": "r1"})], None),
+        (Constraint("rack", "MAX_PER", "2"), [Placement("h", {"rack": "r1"})] * 2, "MAX_PER"),
+        (Constraint("gpu", "UNIQUE"), [], "has no attribute 'gpu'"),
+    ],
+)
+def test_constraints(constraint: Constraint, placed: list[Placement], verdict: str | None) -> None:
+    result = check_constraints([constraint], OFFER, placed)
+    assert result == verdict if verdict is None else verdict in (result or "")
+
+
+def test_malformed_constraints_say_why() -> None:
+    assert "unknown operator" in (Constraint("hostname", "SPREAD").problem() or "")
+    assert "needs a whole number" in (Constraint("rack", "MAX_PER", "x").problem() or "")
+    assert "bad regular expression" in (Constraint("rack", "LIKE", "(").problem() or "")
+    assert Constraint("hostname", "UNIQUE").problem() is None
