@@ -1,26 +1,18 @@
 """A complete framework in about 50 lines: run N containers to completion.
 
-OFFER_MASTER=127.0.0.1:5050 python examples/hello_framework.py --tasks 5
+    OFFER_MASTER=127.0.0.1:5050 python examples/hello_framework.py --tasks 5
 """
 
 import argparse
 import asyncio
 
-from offer.frameworks.sdk import Driver, Offer, Resources, Scheduler, TaskSpec, TaskStatus
-
-TASK = Resources(cpus=0.1, mem=32)
+from offer.frameworks.sdk import Driver, Offer, Scheduler, TaskStatus, make_task, pack
 
 
 class Hello(Scheduler):
     def __init__(self, count: int, image: str) -> None:
         self.waiting = [
-            TaskSpec(
-                f"hello-{i}",
-                f"hello-{i}",
-                TASK,
-                image,
-                ("sh", "-c", f"echo hello from task {i}; sleep 1"),
-            )
+            make_task(f"hello-{i}", image, f"echo hello from task {i}; sleep 1", cpus=0.1, mem=32)
             for i in range(count)
         ]
         self.running = count
@@ -28,14 +20,14 @@ class Hello(Scheduler):
 
     async def offers(self, driver: Driver, offers: list[Offer]) -> None:
         for offer in offers:
-            fits, room = [], offer.resources
-            while self.waiting and room.contains(TASK):
-                fits.append(self.waiting.pop())
-                room -= TASK
-            if fits:
-                await driver.accept([offer.offer_id], fits)
+            packed = pack(offer, self.waiting)
+            self.waiting = packed.left_out
+            if packed.launch:
+                await driver.accept([offer.offer_id], packed.launch)
             else:
                 await driver.decline([offer.offer_id], refuse_seconds=30)
+        if not self.waiting:
+            await driver.suppress()  # nothing left to place: no more offers, please
 
     async def update(self, driver: Driver, status: TaskStatus) -> None:
         print(f"{status.task_id}: {status.state.name} {status.message}", flush=True)
