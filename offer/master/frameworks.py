@@ -1,0 +1,222 @@
+"""What frameworks do to the master's state: subscribe, accept and decline
+offers, kill, acknowledge, reconcile, tear down; and their failover.
+Every method follows the core's order: validate, change memory, await the
+store, then tell."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from collections.abc import Sequence
+from dataclasses import replace
+
+from offer.master.base import ErrorKind, MasterBase, MasterError
+from offer.master.cluster import DEFAULT_ROLE, Framework, Task
+from offer.master.links import (
+    FrameworkEvent,
+    LaunchTask,
+    Outbox,
+    StatusChanged,
+    Subscribed,
+    SubscriptionEnded,
+)
+from offer.master.validation import check_role, check_tasks
+from offer.resources import Resources
+from offer.tasks import StatusReason, TaskSpec, TaskState, TaskStatus
+
+log = logging.getLogger(__name__)
+
+
+class FrameworkCalls(MasterBase):
+    async def subscribe(
+        self,
+        framework_id: str,
+        name: str,
+        role: str,
+        user: str,
+        failover_timeout: float,
+        link: Outbox[FrameworkEvent],
+    ) -> Framework:
+        role = role or DEFAULT_ROLE
+        problem = check_role(role)
+        if problem:
+            raise MasterError(ErrorKind.INVALID_ARGUMENT, problem)
+        if not failover_timeout >= 0:
+            raise MasterError(ErrorKind.INVALID_ARGUMENT, "failover_timeout must be >= 0")
+        if framework_id:
+            fw = self._known(framework_id)
+            fw.name = name or fw.name
+            fw.failover_timeout = failover_timeout or fw.failover_timeout
+        else:
+            fw = Framework(
+                framework_id=f"fw-{secrets.token_hex(6)}",
+                name=name or "unnamed",
+                role=role,
+                user=user,
+                failover_timeout=failover_timeout or self.config.default_failover_timeout,
+                registered_at=self.clock(),
+            )
+            self.state.frameworks[fw.framework_id] = fw
+        self._timers.cancel(f"framework:{fw.framework_id}")
+        await self.store.write(frameworks=[fw])
+        # Attached only once durable, so that SUBSCRIBED is the stream's first
+        # event: an allocation during the write must not offer to this link.
+        old = self._framework_links.pop(fw.framework_id, None)
+        if old is not None:
+            old.send(SubscriptionEnded("another subscription for this framework replaced this one"))
+            old.close()
+        self._drop_offers_of(fw)
+        self._framework_links[fw.framework_id] = link
+        fw.connected = True
+        link.send(Subscribed(fw.framework_id, self.config.heartbeat_interval))
+        for update in fw.unacked.values():
+            link.send(StatusChanged(update))
+        log.info("framework %s (%s, role %s) subscribed", fw.framework_id, fw.name, fw.role)
+        self._awaiting_offers.add(fw.framework_id)
+        self._want_allocation()
+        return fw
+
+    def framework_disconnected(self, framework_id: str, link: Outbox[FrameworkEvent]) -> None:
+        if self._framework_links.get(framework_id) is not link:
+            return
+        del self._framework_links[framework_id]
+        fw = self.state.frameworks[framework_id]
+        fw.connected = False
+        self._drop_offers_of(fw)
+        if not fw.removed:
+            self._timers.set(
+                f"framework:{framework_id}",
+                fw.failover_timeout,
+                self._failover_expired,
+                framework_id,
+            )
+        log.info(
+            "framework %s disconnected; removed unless back within %gs",
+            framework_id,
+            fw.failover_timeout,
+        )
+
+    async def _failover_expired(self, framework_id: str) -> None:
+        fw = self.state.frameworks[framework_id]
+        if not fw.connected and not fw.removed:
+            log.warning("framework %s did not return within its failover timeout", framework_id)
+            await self._remove_framework(fw, "its failover timeout expired")
+
+    async def accept(
+        self,
+        framework_id: str,
+        offer_ids: Sequence[str],
+        specs: Sequence[TaskSpec],
+        refuse_seconds: float | None,
+    ) -> list[Task]:
+        fw = self._subscribed(framework_id)
+        offers = self._outstanding(fw, offer_ids)
+        agent = self.state.agents[offers[0].agent_id]
+        pooled = sum((o.resources for o in offers), Resources())
+        problem = check_tasks(
+            specs, pooled, used=lambda tid: (framework_id, tid) in self.state.tasks
+        )
+        if problem:
+            raise MasterError(ErrorKind.INVALID_ARGUMENT, problem)
+        for offer in offers:
+            self._remove_offer(offer, rescind=False)
+        now = self.clock()
+        tasks = []
+        for spec in specs:
+            status = TaskStatus(
+                spec.task_id,
+                framework_id,
+                agent.agent_id,
+                TaskState.STAGING,
+                message="accepted; sending to the agent",
+                timestamp=now,
+            )
+            task = Task(framework_id, agent.agent_id, spec, now, status)
+            self.state.add_task(task)
+            tasks.append(task)
+        used = sum((s.resources for s in specs), Resources())
+        self._refuse(fw, agent.agent_id, pooled - used, refuse_seconds)
+        # STAGING is recorded but never forwarded, so it needs no acknowledgement.
+        await self.store.write(
+            tasks=tasks, updates=[t.status for t in tasks], acks=[t.status.uuid for t in tasks]
+        )
+        link = self._agent_links.get(agent.agent_id)
+        if link is not None:
+            for task in tasks:
+                link.send(LaunchTask(framework_id, task.spec))
+        return tasks
+
+    def decline(
+        self, framework_id: str, offer_ids: Sequence[str], refuse_seconds: float | None
+    ) -> None:
+        fw = self._subscribed(framework_id)
+        for offer in self._outstanding(fw, offer_ids, same_agent=False):
+            self._remove_offer(offer, rescind=False)
+            self._refuse(fw, offer.agent_id, offer.resources, refuse_seconds)
+
+    def revive(self, framework_id: str) -> None:
+        fw = self._subscribed(framework_id)
+        fw.refusals.clear()
+        fw.suppressed = False
+        self._awaiting_offers.add(framework_id)
+        self._want_allocation()
+
+    def suppress(self, framework_id: str) -> None:
+        fw = self._subscribed(framework_id)
+        fw.suppressed = True
+        self._drop_offers_of(fw)
+
+    def kill(self, framework_id: str, task_id: str) -> None:
+        """Kills a live task; for any other the answer is an update with the
+        task's state (TASK_UNKNOWN if the master never heard of it)."""
+        fw = self._known(framework_id)
+        task = self.state.tasks.get((fw.framework_id, task_id))
+        if task is None:
+            self._tell(framework_id, StatusChanged(self._unknown(framework_id, task_id)))
+        elif not task.is_live:
+            self._tell(framework_id, StatusChanged(replace(task.status, uuid="")))
+        else:
+            self._kill(task)
+
+    async def acknowledge(self, framework_id: str, uuid: str) -> None:
+        fw = self._known(framework_id)
+        if fw.unacked.pop(uuid, None) is None:
+            raise MasterError(
+                ErrorKind.NOT_FOUND,
+                f"no unacknowledged update {uuid!r} for framework {framework_id}",
+            )
+        await self.store.write(acks=[uuid])
+
+    def reconcile(self, framework_id: str, task_ids: Sequence[str]) -> None:
+        """Answers with each task's latest state (implicit: all live tasks)."""
+        fw = self._subscribed(framework_id)
+        if task_ids:
+            tasks = [self.state.tasks.get((framework_id, t)) for t in task_ids]
+            answers = [
+                self._unknown(framework_id, tid) if task is None else task.status
+                for tid, task in zip(task_ids, tasks, strict=True)
+            ]
+        else:
+            answers = [t.status for t in self.state.live_tasks_of(fw)]
+        for answer in answers:
+            self._tell(
+                framework_id,
+                StatusChanged(replace(answer, reason=StatusReason.RECONCILIATION, uuid="")),
+            )
+
+    async def teardown(self, framework_id: str) -> None:
+        await self._remove_framework(self._known(framework_id), "the framework was torn down")
+
+    async def _remove_framework(self, fw: Framework, why: str) -> None:
+        fw.removed = True
+        self._timers.cancel(f"framework:{fw.framework_id}")
+        self._drop_offers_of(fw)
+        for task in self.state.live_tasks_of(fw):
+            self._kill(task, StatusReason.FRAMEWORK_REMOVED)
+        await self.store.write(frameworks=[fw])
+        link = self._framework_links.pop(fw.framework_id, None)
+        fw.connected = False
+        if link is not None:
+            link.send(SubscriptionEnded(why))
+            link.close()
+        log.info("framework %s removed: %s", fw.framework_id, why)
