@@ -1,0 +1,141 @@
+"""The service framework's decisions, as a pure function: from what should
+run, what runs and the offers at hand, to what to launch where, what to
+kill, and why anything missing is still missing. No I/O, no clock."""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+
+from offer.frameworks.sdk import Offer, Placement, Resources, TaskSpec, check_constraints, pack
+from offer.frameworks.service.spec import AppSpec, largest_fit_problem
+from offer.tasks import TaskState
+
+
+@dataclass(frozen=True, slots=True)
+class InstanceView:
+    task_id: str
+    app_id: str
+    version: str
+    state: TaskState
+    hostname: str
+    attributes: Mapping[str, str]
+    healthy: bool | None
+    created_at: float
+
+    @property
+    def live(self) -> bool:
+        return not self.state.is_terminal
+
+    def ready(self, has_check: bool) -> bool:
+        """Running, and healthy if the app checks health."""
+        return self.state == TaskState.RUNNING and (self.healthy is True or not has_check)
+
+
+@dataclass(frozen=True, slots=True)
+class AppView:
+    spec: AppSpec
+    version: str
+    instances: Sequence[InstanceView]
+    backoff_until: float = 0.0
+    failures: int = 0
+
+
+@dataclass
+class Plan:
+    # offer id -> (offer, [(app id, task)]) to accept.
+    launches: dict[str, tuple[Offer, list[tuple[str, TaskSpec]]]] = field(default_factory=dict)
+    kills: list[str] = field(default_factory=list)
+    # app id -> why fewer instances run than are wanted.
+    waiting: dict[str, str] = field(default_factory=dict)
+    # True while some app could use an offer (not backing off, not complete).
+    wants_offers: bool = False
+
+
+def plan(
+    apps: Sequence[AppView],
+    offers: Sequence[Offer],
+    now: float,
+    new_task_id: Callable[[str], str],
+    largest_seen: Resources | None = None,
+) -> Plan:
+    result = Plan()
+    free = {o.offer_id: o.resources for o in offers}
+    for app in sorted(apps, key=lambda a: a.spec.id):
+        result.kills += _kills(app)
+        need = _launches_wanted(app)
+        if need <= 0:
+            continue
+        if now < app.backoff_until:
+            until = datetime.datetime.fromtimestamp(app.backoff_until).strftime("%H:%M:%S")
+            result.waiting[app.spec.id] = (
+                f"backing off until {until} after {app.failures} failures in a row"
+            )
+            continue
+        placed = [Placement(i.hostname, i.attributes) for i in app.instances if i.live]
+        refusals: list[str] = []
+        for offer in offers:
+            while need > 0:
+                refusal = check_constraints(app.spec.parsed_constraints(), offer, placed)
+                if refusal:
+                    refusals.append(refusal)
+                    break
+                packed = pack(free[offer.offer_id], [app.spec.task("")])
+                if not packed.launch:
+                    break
+                free[offer.offer_id] = packed.remaining
+                # An id only for a real launch: ids name attempts in logs.
+                launch = replace(packed.launch[0], task_id=new_task_id(app.spec.id))
+                result.launches.setdefault(offer.offer_id, (offer, []))[1].append(
+                    (app.spec.id, launch)
+                )
+                placed.append(Placement(offer.hostname, offer.attributes))
+                need -= 1
+        if need > 0:
+            result.wants_offers = True
+            result.waiting[app.spec.id] = _why_waiting(app.spec, offers, refusals, largest_seen)
+    return result
+
+
+def _kills(app: AppView) -> list[str]:
+    """Scale-down (newest first), and old versions once new ones are ready."""
+    live = [i for i in app.instances if i.live]
+    current = [i for i in live if i.version == app.version]
+    old = sorted((i for i in live if i.version != app.version), key=lambda i: i.created_at)
+    wanted = app.spec.instances
+    has_check = app.spec.health_check is not None
+    kills: list[str] = []
+    excess = len(current) - wanted
+    if excess > 0:
+        newest_first = sorted(current, key=lambda i: i.created_at, reverse=True)
+        kills += [i.task_id for i in newest_first[:excess]]
+    # Rolling update at full capacity: an old instance goes only once enough
+    # new ones are ready to keep `wanted` ready instances without it.
+    ready_new = sum(1 for i in current if i.ready(has_check))
+    removable = max(0, ready_new + len(old) - wanted) if wanted else len(old)
+    kills += [i.task_id for i in old[:removable]]
+    return kills
+
+
+def _launches_wanted(app: AppView) -> int:
+    live = [i for i in app.instances if i.live]
+    current = sum(1 for i in live if i.version == app.version)
+    old = len(live) - current
+    wanted = app.spec.instances
+    # One instance over capacity at most while old ones are still running.
+    room = wanted + 1 - len(live) if old else wanted - current
+    return max(0, min(wanted - current, room))
+
+
+def _why_waiting(
+    spec: AppSpec, offers: Sequence[Offer], refusals: list[str], largest: Resources | None
+) -> str:
+    too_big = largest_fit_problem(spec, largest)
+    if too_big:
+        return too_big
+    if not offers:
+        return "waiting for offers"
+    if refusals and len(refusals) >= len(offers):
+        return f"no agent matches the constraints: {refusals[0]}"
+    return "waiting for an offer with enough free resources"

@@ -1,0 +1,105 @@
+"""The service framework's planner, driven with no processes."""
+
+from __future__ import annotations
+
+import itertools
+
+import pytest
+
+from offer.frameworks.sdk import Offer, Resources
+from offer.frameworks.service.planner import AppView, InstanceView, plan
+from offer.frameworks.service.spec import AppSpec, SpecError, parse_apps
+from offer.tasks import TaskState
+
+NOW = 1000.0
+
+
+def new_id_factory():  # type: ignore[no-untyped-def]
+    counter = itertools.count(1)
+    return lambda app: f"{app}.{next(counter)}"
+
+
+def offer(n: int, host: str, cpus: float = 1, mem: float = 512, **attrs: str) -> Offer:
+    return Offer(f"o{n}", f"a{n}", host, Resources(cpus, mem), attrs)
+
+
+def instance(
+    task_id: str,
+    version: str,
+    created: float,
+    host: str = "h1",
+    state: TaskState = TaskState.RUNNING,
+) -> InstanceView:
+    return InstanceView(task_id, "web", version, state, host, {}, None, created)
+
+
+def app(instances: int, running: list[InstanceView] = (), **spec: object) -> AppView:  # type: ignore[assignment]
+    fields: dict[str, object] = {"cpus": 0.25, "mem": 64, **spec}
+    s = AppSpec(id="web", image="img", instances=instances, **fields)  # type: ignore[arg-type]
+    return AppView(s, s.version, list(running))
+
+
+def test_scale_up_packs_instances_into_offers() -> None:
+    p = plan([app(5)], [offer(1, "h1"), offer(2, "h2")], NOW, new_id_factory())
+    placed = {oid: [t.task_id for _, t in tasks] for oid, (_, tasks) in p.launches.items()}
+    assert placed == {"o1": ["web.1", "web.2", "web.3", "web.4"], "o2": ["web.5"]}
+    assert p.waiting == {} and not p.wants_offers
+
+
+def test_scale_down_kills_the_newest_first() -> None:
+    a = app(2)
+    running = [instance(f"web.{i}", a.version, created=float(i)) for i in range(5)]
+    p = plan([AppView(a.spec, a.version, running)], [], NOW, new_id_factory())
+    assert p.kills == ["web.4", "web.3", "web.2"]
+
+
+def test_unique_hostname_leaves_excess_waiting_with_the_reason() -> None:
+    a = app(3, constraints=[["hostname", "UNIQUE"]])
+    p = plan([a], [offer(1, "h1", cpus=4), offer(2, "h2", cpus=4)], NOW, new_id_factory())
+    assert sum(len(t) for _, t in p.launches.values()) == 2
+    assert p.waiting["web"] == (
+        "no agent matches the constraints: UNIQUE hostname: h1 already runs an instance"
+    )
+
+
+def test_backoff_and_too_big_and_no_offers_are_told_apart() -> None:
+    backing = AppView(app(1).spec, app(1).version, [], backoff_until=NOW + 60, failures=3)
+    p = plan([backing], [offer(1, "h1")], NOW, new_id_factory())
+    assert p.waiting["web"].startswith("backing off until") and "3 failures" in p.waiting["web"]
+    huge = app(1, cpus=8)
+    p = plan([huge], [offer(1, "h1")], NOW, new_id_factory(), largest_seen=Resources(2, 512))
+    assert p.waiting["web"] == "needs cpus 8 > 2 in the largest offer seen"
+    p = plan([app(1)], [], NOW, new_id_factory())
+    assert p.waiting["web"] == "waiting for offers" and p.wants_offers
+
+
+def test_rolling_update_keeps_capacity() -> None:
+    new = app(2)
+    old = [instance("web.1", "old", 1.0), instance("web.2", "old", 2.0)]
+    first = plan([AppView(new.spec, new.version, old)], [offer(1, "h1")], NOW, new_id_factory())
+    # One extra instance at most, and no old one killed before a new one is ready.
+    assert sum(len(t) for _, t in first.launches.values()) == 1
+    assert first.kills == []
+    ready = [*old, instance("web.3", new.version, 3.0)]
+    second = plan([AppView(new.spec, new.version, ready)], [], NOW, new_id_factory())
+    assert second.kills == ["web.1"]
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("id: web\nimage: img\ncolour: blue", "unknown field 'colour'"),
+        ("id: web\nimage: img\ninstances: -1", "field 'instances' must be a whole number >= 0"),
+        ("id: Web_1\nimage: img", "field 'id' 'Web_1' must be lowercase"),
+        ("id: web", "field 'image' is required"),
+        ("id: web\nimage: img\nmem: 2", "field 'mem' must be a number >= 6"),
+        ("id: web\nimage: img\nconstraints: [[hostname, SPREAD]]", "unknown operator 'SPREAD'"),
+        ("id: web\nimage: img\nhealth_check: {protocol: http, port: 80}", "health_check.port"),
+        ("id: web\nimage: img\nenv: {N: 1}", "field 'env' must map names to strings"),
+        ("- {id: a, image: i}\n- {id: a, image: i}", "an app id appears twice"),
+        ("id: [", "not valid YAML"),
+    ],
+)
+def test_bad_specs_name_the_field(text: str, message: str) -> None:
+    with pytest.raises(SpecError, match=message.replace("[", r"\[")):
+        parse_apps(text)
