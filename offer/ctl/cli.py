@@ -9,12 +9,14 @@ import argparse
 import os
 import sys
 from collections.abc import Callable
+from typing import Any
 
 import grpc
 
-from offer.ctl import commands
+from offer.ctl import apps, commands
 
 DEFAULT_MASTER = "127.0.0.1:5050"
+DEFAULT_SERVICE = "127.0.0.1:5060"
 
 EPILOG = """\
 examples:
@@ -25,7 +27,14 @@ examples:
   OFFER_MASTER=10.0.0.5:5050 offerctl tasks --framework fw-1234
 """
 
-Command = Callable[[commands.Stub, argparse.Namespace], int]
+# Each command gets the stub of the API it talks to (the master's or offer-service's).
+Command = Callable[[Any, argparse.Namespace], int]
+
+
+# --master after the command too (offerctl agents --master H:P). SUPPRESS: a
+# sub-command's default must not overwrite a --master given before it.
+_MASTER_FLAG = argparse.ArgumentParser(add_help=False)
+_MASTER_FLAG.add_argument("--master", default=argparse.SUPPRESS, help="master address HOST:PORT")
 
 
 def _sub(
@@ -34,9 +43,11 @@ def _sub(
     text: str,
     examples: list[str],
     run: Command,
+    parents: list[argparse.ArgumentParser] | None = None,
 ) -> argparse.ArgumentParser:
     sub: argparse.ArgumentParser = group.add_parser(
         name,
+        parents=[_MASTER_FLAG] if parents is None else parents,
         help=text,
         description=text[0].upper() + text[1:] + ".",
         epilog="examples:\n" + "\n".join(f"  {e}" for e in examples),
@@ -149,16 +160,78 @@ def build_parser() -> argparse.ArgumentParser:
         commands.reactivate,
     )
     reactivate.add_argument("agent_id", metavar="AGENT", help="the agent's id")
+    _add_app_commands(group)
     return parser
+
+
+def _add_app_commands(group: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    app = group.add_parser(
+        "app",
+        help="long-running apps of offer-service (deploy, list, show, scale, ...)",
+        description="Long-running apps, kept running by offer-service. These commands talk to "
+        "its control API: --service or OFFER_SERVICE (default 127.0.0.1:5060).",
+    )
+    service = argparse.ArgumentParser(add_help=False)
+    service.add_argument(
+        "--service",
+        default=os.environ.get("OFFER_SERVICE", DEFAULT_SERVICE),
+        help=f"offer-service control address (default: $OFFER_SERVICE or {DEFAULT_SERVICE})",
+    )
+    service.set_defaults(target="service")
+    actions = app.add_subparsers(dest="action", required=True, metavar="ACTION")
+
+    def action(name: str, text: str, example: str, run: Command) -> argparse.ArgumentParser:
+        return _sub(actions, name, text, [example], run, [service])
+
+    deploy = action(
+        "deploy",
+        "create or update apps from a YAML file ('-': stdin)",
+        "offerctl app deploy web.yaml",
+        apps.deploy,
+    )
+    deploy.add_argument("file", metavar="FILE")
+    _output(
+        action(
+            "list",
+            "list apps with running and wanted instances",
+            "offerctl app list",
+            apps.list_apps,
+        )
+    )
+    show = action(
+        "show",
+        "an app's instances, and why any is not running yet",
+        "offerctl app show web -o json",
+        apps.show,
+    )
+    show.add_argument("app_id", metavar="APP")
+    _output(show)
+    scale = action(
+        "scale",
+        "change the number of instances (newest go first)",
+        "offerctl app scale web 5",
+        apps.scale,
+    )
+    scale.add_argument("app_id", metavar="APP")
+    scale.add_argument("instances", metavar="INSTANCES", type=int)
+    for name, text, run in (
+        ("restart", "replace every instance", apps.restart),
+        ("remove", "kill every instance and forget the app", apps.remove),
+    ):
+        action(name, text, f"offerctl app {name} web", run).add_argument("app_id", metavar="APP")
 
 
 def main(argv: list[str] | None = None) -> None:
     args = build_parser().parse_args(argv)
+    to_service = getattr(args, "target", "") == "service"
+    address = args.service if to_service else args.master
     try:
-        with grpc.insecure_channel(args.master) as channel:
-            code = args.run(commands.Stub(channel), args)
+        with grpc.insecure_channel(address) as channel:
+            stub = apps.Stub(channel) if to_service else commands.Stub(channel)
+            code = args.run(stub, args)
     except grpc.RpcError as err:
-        print(_explain(err, args.master), file=sys.stderr)
+        what = "offer-service" if to_service else "the master"
+        print(_explain(err, address, what), file=sys.stderr)
         code = 1
     except KeyboardInterrupt:
         code = 130
@@ -168,15 +241,17 @@ def main(argv: list[str] | None = None) -> None:
     sys.exit(code)
 
 
-def _explain(err: grpc.RpcError, master: str) -> str:
+def _explain(err: grpc.RpcError, address: str, what: str) -> str:
     code, detail = err.code(), err.details()
     if code == grpc.StatusCode.UNAVAILABLE and "connect" in (detail or "").lower():
-        return (
-            f"offerctl: cannot reach the master at {master} (unavailable); "
-            "is offer-master running there? Set --master or OFFER_MASTER."
+        hint = (
+            "is offer-service running there? Set --service or OFFER_SERVICE."
+            if what == "offer-service"
+            else "is offer-master running there? Set --master or OFFER_MASTER."
         )
+        return f"offerctl: cannot reach {what} at {address} (unavailable); {hint}"
     if code == grpc.StatusCode.DEADLINE_EXCEEDED:
-        return f"offerctl: the master at {master} did not answer in time"
+        return f"offerctl: {what} at {address} did not answer in time"
     return f"offerctl: {detail} ({code.name.lower().replace('_', ' ')})"
 
 

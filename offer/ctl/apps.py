@@ -1,0 +1,133 @@
+"""offerctl's `app` commands: they talk to the service framework's control
+API (offer-service), not to the master."""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+from offer.v1 import service_pb2 as pb
+from offer.v1 import service_pb2_grpc
+
+CALL_TIMEOUT = 10.0
+
+Stub = service_pb2_grpc.ServiceControlStub
+
+
+def app_view(a: pb.AppStatus) -> dict[str, Any]:
+    return {
+        "app_id": a.app_id,
+        "instances": a.instances,
+        "healthy": a.healthy,
+        "waiting_reason": a.waiting_reason,
+        "backoff_until": a.backoff_until or None,
+        "tasks": [
+            {
+                "task_id": t.task_id,
+                "agent_id": t.agent_id,
+                "hostname": t.hostname,
+                "state": t.state,
+                "health": t.health,
+                "host_ports": list(t.host_ports),
+                "started_at": t.started_at,
+                "message": t.message,
+            }
+            for t in a.tasks
+        ],
+    }
+
+
+def _console() -> Console:
+    console = Console()
+    return console if console.is_terminal else Console(width=250)
+
+
+def deploy(stub: Stub, args: argparse.Namespace) -> int:
+    path = Path(args.file)
+    try:
+        text = sys.stdin.read() if args.file == "-" else path.read_text()
+    except OSError as err:
+        print(f"offerctl: cannot read {args.file}: {err.strerror}", file=sys.stderr)
+        return 1
+    resp = stub.DeployApps(pb.DeployAppsRequest(yaml=text), timeout=CALL_TIMEOUT)
+    for app_id in resp.app_ids:
+        print(f"app {app_id} deployed")
+    return 0
+
+
+def list_apps(stub: Stub, args: argparse.Namespace) -> int:
+    apps = [app_view(a) for a in stub.ListApps(pb.ListAppsRequest(), timeout=CALL_TIMEOUT).apps]
+    if args.output == "json":
+        print(json.dumps(apps, indent=2))
+        return 0
+    table = Table(box=None, header_style="bold", pad_edge=False)
+    for title in ("APP", "RUNNING", "WANTED", "WAITING"):
+        table.add_column(title, no_wrap=title != "WAITING")
+    for a in apps:
+        table.add_row(a["app_id"], str(a["healthy"]), str(a["instances"]), a["waiting_reason"])
+    _console().print(table if apps else "No apps.")
+    return 0
+
+
+def show(stub: Stub, args: argparse.Namespace) -> int:
+    status = stub.GetApp(pb.GetAppRequest(app_id=args.app_id), timeout=CALL_TIMEOUT)
+    _print_status(status, args.output)
+    return 0
+
+
+def _print_status(status: pb.AppStatus, output: str) -> None:
+    view = app_view(status)
+    if output == "json":
+        print(json.dumps(view, indent=2))
+        return
+    console = _console()
+    console.print(f"app {view['app_id']}: {view['healthy']} of {view['instances']} running")
+    if view["waiting_reason"]:
+        console.print(f"waiting: {view['waiting_reason']}")
+    table = Table(box=None, header_style="bold", pad_edge=False)
+    for title in ("TASK", "AGENT", "HOST", "STATE", "HEALTH", "PORTS", "STARTED", "MESSAGE"):
+        table.add_column(title, no_wrap=title != "MESSAGE")
+    for t in view["tasks"]:
+        started = datetime.datetime.fromtimestamp(t["started_at"]).strftime("%H:%M:%S")
+        table.add_row(
+            t["task_id"],
+            t["agent_id"],
+            t["hostname"],
+            t["state"],
+            t["health"],
+            ",".join(map(str, t["host_ports"])),
+            started,
+            t["message"],
+        )
+    if view["tasks"]:
+        console.print(table)
+
+
+def scale(stub: Stub, args: argparse.Namespace) -> int:
+    if args.instances < 0:
+        print("offerctl: INSTANCES must be 0 or more", file=sys.stderr)
+        return 2
+    status = stub.ScaleApp(
+        pb.ScaleAppRequest(app_id=args.app_id, instances=args.instances), timeout=CALL_TIMEOUT
+    )
+    print(f"app {args.app_id} scaled to {status.instances}")
+    return 0
+
+
+def restart(stub: Stub, args: argparse.Namespace) -> int:
+    stub.RestartApp(pb.RestartAppRequest(app_id=args.app_id), timeout=CALL_TIMEOUT)
+    print(f"app {args.app_id}: every instance is being replaced")
+    return 0
+
+
+def remove(stub: Stub, args: argparse.Namespace) -> int:
+    stub.RemoveApp(pb.RemoveAppRequest(app_id=args.app_id), timeout=CALL_TIMEOUT)
+    print(f"app {args.app_id} removed; its instances are being killed")
+    return 0
