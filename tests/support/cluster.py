@@ -145,6 +145,53 @@ class Cluster:
         wait_for(self._master_answers, what=f"master on {self.address}")
         return self.master
 
+    def start_service(self, *extra: str) -> Proc:
+        """offer-service, with its own database and control port."""
+        self.service_address = f"127.0.0.1:{free_port()}"
+        self._service_args = [
+            "offer.frameworks.service.cli",
+            "--master",
+            self.address,
+            "--db",
+            f"sqlite:///{self.root / 'service.db'}",
+            "--port",
+            self.service_address.rsplit(":", 1)[1],
+            *extra,
+        ]
+        popen, log_path = self._spawn("service", self._service_args)
+        self.service = Proc("service", popen, log_path)
+        self._procs.append(self.service)
+        wait_for(lambda: self.app("list").returncode == 0, what="offer-service to answer")
+        return self.service
+
+    def restart_service(self, sig: int = signal.SIGKILL) -> None:
+        self.service.stop(sig)
+        self.service.popen, _ = self._spawn("service", self._service_args)
+        wait_for(lambda: self.app("list").returncode == 0, what="offer-service to answer")
+
+    def app(self, *args: str) -> subprocess.CompletedProcess[str]:
+        """offerctl app ARGS against this cluster's offer-service."""
+        return subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "offer.ctl.cli",
+                "app",
+                *args[:1],
+                "--service",
+                self.service_address,
+                *args[1:],
+            ],
+            capture_output=True,
+            text=True,
+            timeout=30,
+        )
+
+    def app_json(self, app_id: str) -> Any:
+        done = self.app("show", app_id, "-o", "json")
+        assert done.returncode == 0, done.stderr
+        return json.loads(done.stdout)
+
     def restart_master(self, sig: int = signal.SIGKILL) -> None:
         """Stops the master (kill -9 by default) and starts it again on the
         same port and database."""

@@ -51,6 +51,8 @@ class Plan:
     waiting: dict[str, str] = field(default_factory=dict)
     # True while some app could use an offer (not backing off, not complete).
     wants_offers: bool = False
+    # The earliest end of a backoff: offers are wanted again from then on.
+    retry_at: float | None = None
 
 
 def plan(
@@ -68,6 +70,7 @@ def plan(
         if need <= 0:
             continue
         if now < app.backoff_until:
+            result.retry_at = min(result.retry_at or app.backoff_until, app.backoff_until)
             until = datetime.datetime.fromtimestamp(app.backoff_until).strftime("%H:%M:%S")
             result.waiting[app.spec.id] = (
                 f"backing off until {until} after {app.failures} failures in a row"

@@ -44,6 +44,8 @@ class ServiceScheduler(Scheduler):
         self.driver: Driver | None = None
         # Instances we asked to kill: no longer counted, not killed twice.
         self._killing: set[str] = set()
+        self._wakeup: asyncio.TimerHandle | None = None
+        self._jobs: set[asyncio.Future[None]] = set()
         self._lock = asyncio.Lock()
 
     async def load(self) -> None:
@@ -79,10 +81,32 @@ class ServiceScheduler(Scheduler):
             await self._launch(driver, decided)
             unused = [o.offer_id for o in offers if o.offer_id not in decided.launches]
             if unused:
-                await driver.decline(unused, refuse_seconds=2 if decided.wants_offers else 30)
+                await driver.decline(unused, refuse_seconds=self._refuse_for(decided))
             await self._kill(decided.kills)
-            if not decided.wants_offers:
+            self._wake_at(decided.retry_at)
+            if not decided.wants_offers and decided.retry_at is None:
                 await driver.suppress()
+
+    def _refuse_for(self, decided: Plan) -> float:
+        """How long declined resources stay away: until a backoff ends, briefly
+        while instances are wanted, long when nothing is."""
+        if decided.retry_at is not None:
+            return max(0.1, decided.retry_at - self.clock())
+        return 2.0 if decided.wants_offers else 30.0
+
+    def _wake_at(self, when: float | None) -> None:
+        """Revives offers when a backoff ends (offers were declined until then)."""
+        if self._wakeup is not None:
+            self._wakeup.cancel()
+            self._wakeup = None
+        if when is not None:
+            loop = asyncio.get_running_loop()
+            self._wakeup = loop.call_later(max(0.0, when - self.clock()), self._spawn_converge)
+
+    def _spawn_converge(self) -> None:
+        job = asyncio.ensure_future(self._converge())
+        self._jobs.add(job)  # keep a reference until it is done
+        job.add_done_callback(self._jobs.discard)
 
     async def _launch(self, driver: Driver, decided: Plan) -> None:
         for offer_id, (offer, tasks) in decided.launches.items():
@@ -172,7 +196,8 @@ class ServiceScheduler(Scheduler):
         decided = plan(self._views(), [], self.clock(), self._new_task_id, self.largest_offer)
         self.waiting = decided.waiting
         await self._kill(decided.kills)
-        if decided.wants_offers or any("backing off" in w for w in decided.waiting.values()):
+        self._wake_at(decided.retry_at)
+        if decided.wants_offers:
             await self.driver.revive()
 
     async def _kill(self, task_ids: Sequence[str]) -> None:

@@ -1,0 +1,173 @@
+"""offer-service against a real cluster: real master, agents, containers."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+from pathlib import Path
+
+import docker
+
+from tests.support.cluster import IMAGE, Cluster, wait_for
+
+SLEEPER = f"""
+id: web
+image: {IMAGE}
+cmd: sleep 300
+cpus: 0.1
+mem: 32
+instances: {{n}}
+kill_grace_seconds: 0.2
+backoff_seconds: 0.2
+"""
+
+
+def deploy(cluster: Cluster, tmp_path: Path, text: str) -> None:
+    spec = tmp_path / "app.yaml"
+    spec.write_text(text)
+    done = cluster.app("deploy", str(spec))
+    assert done.returncode == 0, done.stderr
+
+
+def running(cluster: Cluster, app_id: str = "web") -> list[dict]:  # type: ignore[type-arg]
+    return [t for t in cluster.app_json(app_id)["tasks"] if t["state"] == "RUNNING"]
+
+
+def until_running(cluster: Cluster, count: int, app_id: str = "web") -> list[dict]:  # type: ignore[type-arg]
+    def settled() -> list[dict] | None:  # type: ignore[type-arg]
+        status = cluster.app_json(app_id)
+        live = [
+            t
+            for t in status["tasks"]
+            if t["state"] not in ("FINISHED", "FAILED", "KILLED", "LOST", "ERROR")
+        ]
+        ok = [t for t in live if t["state"] == "RUNNING"]
+        return ok if len(ok) == count == len(live) else None
+
+    return wait_for(settled, 30, f"{count} running instances of {app_id}")  # type: ignore[no-any-return]
+
+
+async def test_scale_up_and_down_newest_first(cluster: Cluster, tmp_path: Path) -> None:
+    cluster.start_master()
+    cluster.start_agent("cpus:2;mem:1024")
+    cluster.start_service()
+    deploy(cluster, tmp_path, SLEEPER.format(n=0))
+    assert cluster.app_json("web")["tasks"] == []
+    assert cluster.app("scale", "web", "5").returncode == 0
+    five = await asyncio.to_thread(until_running, cluster, 5)
+    oldest = {t["task_id"] for t in sorted(five, key=lambda t: t["started_at"])[:2]}
+    assert cluster.app("scale", "web", "2").returncode == 0
+    two = await asyncio.to_thread(until_running, cluster, 2)
+    assert {t["task_id"] for t in two} == oldest
+    assert len(cluster.containers()) == 2
+    listed = cluster.app("list").stdout
+    assert "web" in listed and "2" in listed
+
+
+async def test_a_container_killed_by_hand_comes_back(cluster: Cluster, tmp_path: Path) -> None:
+    cluster.start_master()
+    cluster.start_agent("cpus:2;mem:1024")
+    cluster.start_service()
+    deploy(cluster, tmp_path, SLEEPER.format(n=1))
+    [first] = await asyncio.to_thread(until_running, cluster, 1)
+    [container] = cluster.containers()
+    client = docker.from_env()
+    client.containers.get(container["Id"]).kill()
+    client.close()
+    [second] = await asyncio.to_thread(
+        wait_for,
+        lambda: [t for t in running(cluster) if t["task_id"] != first["task_id"]] or None,
+        30,
+        "a replacement instance",
+    )
+    states = {t["task_id"]: t["state"] for t in cluster.app_json("web")["tasks"]}
+    assert states[first["task_id"]] == "FAILED"
+    assert second["state"] == "RUNNING"
+
+
+async def test_unique_hostname_spreads_and_says_why_the_rest_waits(
+    cluster: Cluster, tmp_path: Path
+) -> None:
+    cluster.start_master()
+    for _ in range(3):
+        cluster.start_agent("cpus:1;mem:256")
+    cluster.start_service()
+    deploy(cluster, tmp_path, SLEEPER.format(n=4) + "constraints: [[hostname, UNIQUE]]\n")
+    three = await asyncio.to_thread(
+        wait_for, lambda: (r := running(cluster)) and len(r) == 3 and r, 30, "3 instances"
+    )
+    assert len({t["hostname"] for t in three}) == 3
+    await asyncio.to_thread(
+        wait_for,
+        lambda: "UNIQUE hostname" in cluster.app_json("web")["waiting_reason"],
+        15,
+        "the waiting reason",
+    )
+    reason = cluster.app_json("web")["waiting_reason"]
+    assert reason.startswith("no agent matches the constraints: UNIQUE hostname: host")
+    assert "waiting: no agent matches the constraints" in cluster.app("show", "web").stdout
+
+
+async def test_a_crash_looping_app_backs_off(cluster: Cluster, tmp_path: Path) -> None:
+    cluster.start_master()
+    cluster.start_agent("cpus:2;mem:1024")
+    cluster.start_service()
+    crasher = (
+        SLEEPER.format(n=1)
+        .replace("sleep 300", "exit 1")
+        .replace("backoff_seconds: 0.2", "backoff_seconds: 1\nbackoff_factor: 2")
+    )
+    deploy(cluster, tmp_path, crasher)
+    status = await asyncio.to_thread(
+        wait_for,
+        lambda: "backing off" in (s := cluster.app_json("web"))["waiting_reason"] and s,
+        30,
+        "the app to back off",
+    )
+    assert "failures in a row" in status["waiting_reason"]
+    assert status["backoff_until"] is not None
+    attempts = len(cluster.app_json("web")["tasks"])
+    await asyncio.sleep(1.5)
+    # Delays of 1, 2, 4... seconds: few more attempts in 1.5 s, not dozens.
+    assert len(cluster.app_json("web")["tasks"]) <= attempts + 2
+
+
+async def test_restart_of_offer_service_keeps_instances_without_duplicates(
+    cluster: Cluster, tmp_path: Path
+) -> None:
+    cluster.start_master()
+    cluster.start_agent("cpus:2;mem:1024")
+    cluster.start_service()
+    deploy(cluster, tmp_path, SLEEPER.format(n=3))
+    before = {t["task_id"] for t in await asyncio.to_thread(until_running, cluster, 3)}
+    await asyncio.to_thread(cluster.restart_service, signal.SIGKILL)
+    await asyncio.sleep(1.0)  # time for it to re-subscribe and reconcile
+    after = {t["task_id"] for t in await asyncio.to_thread(until_running, cluster, 3)}
+    assert after == before
+    assert len(cluster.containers()) == 3
+    [fw] = [f for f in cluster.list("frameworks") if f.info.name == "offer-service"]
+    assert fw.connected
+
+
+def test_bad_app_specs_are_refused_naming_the_field(cluster: Cluster, tmp_path: Path) -> None:
+    cluster.start_master()
+    cluster.start_agent("cpus:2;mem:1024")
+    cluster.start_service()
+    cases = {
+        "id: web\nimage: img\ncolour: blue\n": "unknown field 'colour'",
+        "id: web\nimage: img\ninstances: -2\n": "field 'instances' must be a whole number >= 0",
+        "id: web\nimage: img\nconstraints: [[hostname, SPREAD]]\n": "unknown operator 'SPREAD'",
+    }
+    for text, message in cases.items():
+        spec = tmp_path / "bad.yaml"
+        spec.write_text(text)
+        done = cluster.app("deploy", str(spec))
+        assert done.returncode == 1
+        assert message in done.stderr and done.stderr.count("\n") == 1
+    # Larger than any agent: refused once the framework has seen an offer.
+    wait_for(lambda: cluster.app("list").returncode == 0)
+    big = tmp_path / "big.yaml"
+    big.write_text(f"id: big\nimage: {IMAGE}\ncpus: 64\nmem: 32\n")
+    done = wait_for(lambda: (d := cluster.app("deploy", str(big))).returncode == 1 and d, 15)
+    assert "fields 'cpus'/'mem' (64 cpu, 32 MiB) are more than any offer seen" in done.stderr
+    assert "no app" in cluster.app("show", "big").stderr
