@@ -13,12 +13,32 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
+from offer.v1 import operator_pb2, operator_pb2_grpc, service_pb2_grpc
 from offer.v1 import service_pb2 as pb
-from offer.v1 import service_pb2_grpc
 
 CALL_TIMEOUT = 10.0
 
 Stub = service_pb2_grpc.ServiceControlStub
+
+
+class NoServiceError(Exception):
+    """No offer-service is registered with the master."""
+
+
+def find_service(master_channel: object, name: str = "offer-service") -> str:
+    """The control address offer-service registered with the master (the
+    connected one first)."""
+    stub = operator_pb2_grpc.OperatorStub(master_channel)
+    frameworks = stub.ListFrameworks(
+        operator_pb2.ListFrameworksRequest(), timeout=CALL_TIMEOUT
+    ).frameworks
+    found = sorted(
+        (f for f in frameworks if f.info.name == name and f.info.control_address and not f.removed),
+        key=lambda f: not f.connected,
+    )
+    if not found:
+        raise NoServiceError(name)
+    return str(found[0].info.control_address)
 
 
 def app_view(a: pb.AppStatus) -> dict[str, Any]:

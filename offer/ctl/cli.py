@@ -16,7 +16,6 @@ import grpc
 from offer.ctl import apps, commands
 
 DEFAULT_MASTER = "127.0.0.1:5050"
-DEFAULT_SERVICE = "127.0.0.1:5060"
 
 EPILOG = """\
 examples:
@@ -169,19 +168,20 @@ def _add_app_commands(group: argparse._SubParsersAction) -> None:  # type: ignor
         "app",
         help="long-running apps of offer-service (deploy, list, show, scale, ...)",
         description="Long-running apps, kept running by offer-service. These commands talk to "
-        "its control API: --service or OFFER_SERVICE (default 127.0.0.1:5060).",
+        "its control API, found through the master (or given by --service / OFFER_SERVICE).",
     )
     service = argparse.ArgumentParser(add_help=False)
     service.add_argument(
         "--service",
-        default=os.environ.get("OFFER_SERVICE", DEFAULT_SERVICE),
-        help=f"offer-service control address (default: $OFFER_SERVICE or {DEFAULT_SERVICE})",
+        default=os.environ.get("OFFER_SERVICE", ""),
+        help="offer-service's control address (default: $OFFER_SERVICE, else the address "
+        "offer-service registered with the master)",
     )
     service.set_defaults(target="service")
     actions = app.add_subparsers(dest="action", required=True, metavar="ACTION")
 
     def action(name: str, text: str, example: str, run: Command) -> argparse.ArgumentParser:
-        return _sub(actions, name, text, [example], run, [service])
+        return _sub(actions, name, text, [example], run, [service, _MASTER_FLAG])
 
     deploy = action(
         "deploy",
@@ -224,13 +224,21 @@ def _add_app_commands(group: argparse._SubParsersAction) -> None:  # type: ignor
 def main(argv: list[str] | None = None) -> None:
     args = build_parser().parse_args(argv)
     to_service = getattr(args, "target", "") == "service"
-    address = args.service if to_service else args.master
+    address, what = args.master, "the master"
     try:
+        if to_service:
+            address, what = _service_address(args), "offer-service"
         with grpc.insecure_channel(address) as channel:
             stub = apps.Stub(channel) if to_service else commands.Stub(channel)
             code = args.run(stub, args)
+    except apps.NoServiceError:
+        print(
+            f"offerctl: no offer-service is registered with the master at {args.master}; "
+            "start offer-service, or give its address with --service or OFFER_SERVICE",
+            file=sys.stderr,
+        )
+        code = 1
     except grpc.RpcError as err:
-        what = "offer-service" if to_service else "the master"
         print(_explain(err, address, what), file=sys.stderr)
         code = 1
     except KeyboardInterrupt:
@@ -239,6 +247,14 @@ def main(argv: list[str] | None = None) -> None:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         code = 0
     sys.exit(code)
+
+
+def _service_address(args: argparse.Namespace) -> str:
+    """--service or OFFER_SERVICE, else what offer-service registered with the master."""
+    if args.service:
+        return str(args.service)
+    with grpc.insecure_channel(args.master) as channel:
+        return apps.find_service(channel)
 
 
 def _explain(err: grpc.RpcError, address: str, what: str) -> str:

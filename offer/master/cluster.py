@@ -71,6 +71,8 @@ class Framework:
     suppressed: bool = False
     # Time of its latest offer, for fair tie-breaking between equal shares.
     last_offered: float = 0.0
+    # HOST:PORT of its own control API, if it has one.
+    control_address: str = ""
     allocated: Resources = field(default_factory=Resources)
     offered: Resources = field(default_factory=Resources)
     # agent_id -> (until, amount): offers of no more than `amount` on that

@@ -36,6 +36,7 @@ class FrameworkCalls(MasterBase):
         user: str,
         failover_timeout: float,
         link: Outbox[FrameworkEvent],
+        control_address: str = "",
     ) -> Framework:
         role = role or DEFAULT_ROLE
         problem = check_role(role)
@@ -57,6 +58,7 @@ class FrameworkCalls(MasterBase):
                 registered_at=self.clock(),
             )
             self.state.frameworks[fw.framework_id] = fw
+        fw.control_address = control_address
         self._timers.cancel(f"framework:{fw.framework_id}")
         await self.store.write(frameworks=[fw])
         # Attached only once durable, so that SUBSCRIBED is the stream's first

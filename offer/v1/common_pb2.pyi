@@ -288,15 +288,17 @@ class AgentInfo(_message.Message):
     def __init__(self, agent_id: _Optional[str] = ..., hostname: _Optional[str] = ..., total: _Optional[_Union[Resources, _Mapping]] = ..., allocated: _Optional[_Union[Resources, _Mapping]] = ..., offered: _Optional[_Union[Resources, _Mapping]] = ..., status: _Optional[str] = ..., registered_at: _Optional[float] = ..., attributes: _Optional[_Mapping[str, str]] = ..., usage: _Optional[_Union[Usage, _Mapping]] = ..., drain_deadline: _Optional[float] = ...) -> None: ...
 
 class FrameworkInfo(_message.Message):
-    __slots__ = ("framework_id", "name", "role", "user", "failover_timeout")
+    __slots__ = ("framework_id", "name", "role", "user", "failover_timeout", "control_address")
     FRAMEWORK_ID_FIELD_NUMBER: _ClassVar[int]
     NAME_FIELD_NUMBER: _ClassVar[int]
     ROLE_FIELD_NUMBER: _ClassVar[int]
     USER_FIELD_NUMBER: _ClassVar[int]
     FAILOVER_TIMEOUT_FIELD_NUMBER: _ClassVar[int]
+    CONTROL_ADDRESS_FIELD_NUMBER: _ClassVar[int]
     framework_id: str
     name: str
     role: str
     user: str
     failover_timeout: float
-    def __init__(self, framework_id: _Optional[str] = ..., name: _Optional[str] = ..., role: _Optional[str] = ..., user: _Optional[str] = ..., failover_timeout: _Optional[float] = ...) -> None: ...
+    control_address: str
+    def __init__(self, framework_id: _Optional[str] = ..., name: _Optional[str] = ..., role: _Optional[str] = ..., user: _Optional[str] = ..., failover_timeout: _Optional[float] = ..., control_address: _Optional[str] = ...) -> None: ...

@@ -48,12 +48,14 @@ class Driver:
         user: str = "",
         framework_id: str = "",
         failover_timeout: float = 0.0,
+        control_address: str = "",
     ) -> None:
         self.scheduler = scheduler
         self.master = master or os.environ.get("OFFER_MASTER", "127.0.0.1:5050")
         self.name, self.role, self.user = name, role, user
         self.framework_id = framework_id
         self.failover_timeout = failover_timeout
+        self.control_address = control_address
         self._channel: grpc.aio.Channel | None = None
         self._stub: scheduler_pb2_grpc.SchedulerStub | None = None
         self._stopped = asyncio.Event()
@@ -108,6 +110,7 @@ class Driver:
                 role=self.role,
                 user=self.user,
                 failover_timeout=self.failover_timeout,
+                control_address=self.control_address,
             )
         )
         call = self.stub.Subscribe(request)

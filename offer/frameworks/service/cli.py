@@ -78,6 +78,7 @@ async def run(args: argparse.Namespace) -> None:
         role=args.role,
         framework_id=scheduler.framework_id,
         failover_timeout=args.failover_timeout,
+        control_address=f"{args.host}:{args.port}",
     )
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):

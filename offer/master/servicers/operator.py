@@ -97,6 +97,7 @@ def framework_to_pb(fw: Framework, master: Master, total: Resources) -> pb.Frame
             role=fw.role,
             user=fw.user,
             failover_timeout=fw.failover_timeout,
+            control_address=fw.control_address,
         ),
         connected=fw.connected,
         removed=fw.removed,

@@ -38,7 +38,13 @@ class SchedulerServicer(scheduler_pb2_grpc.SchedulerServicer):
         async with core_errors(context):
             fw = await to_the_end(
                 self._master.subscribe(
-                    info.framework_id, info.name, info.role, info.user, info.failover_timeout, link
+                    info.framework_id,
+                    info.name,
+                    info.role,
+                    info.user,
+                    info.failover_timeout,
+                    link,
+                    info.control_address,
                 ),
                 on_abandoned=lambda fw: self._master.framework_disconnected(fw.framework_id, link),
             )

@@ -38,6 +38,7 @@ class FrameworkRow(Base):
     failover_timeout: Mapped[float] = mapped_column(Float)
     registered_at: Mapped[float] = mapped_column(Float)
     removed: Mapped[bool] = mapped_column(Boolean, default=False)
+    control_address: Mapped[str] = mapped_column(String(255), default="", server_default="")
 
 
 class TaskRow(Base):

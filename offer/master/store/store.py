@@ -234,6 +234,7 @@ def _framework_row(f: Framework) -> dict[str, Any]:
         "failover_timeout": f.failover_timeout,
         "registered_at": f.registered_at,
         "removed": f.removed,
+        "control_address": f.control_address,
     }
 
 
@@ -246,6 +247,7 @@ def _framework_from(r: FrameworkRow) -> Framework:
         r.failover_timeout,
         r.registered_at,
         removed=r.removed,
+        control_address=r.control_address,
     )
 
 

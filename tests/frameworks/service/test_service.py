@@ -171,3 +171,20 @@ def test_bad_app_specs_are_refused_naming_the_field(cluster: Cluster, tmp_path: 
     done = wait_for(lambda: (d := cluster.app("deploy", str(big))).returncode == 1 and d, 15)
     assert "fields 'cpus'/'mem' (64 cpu, 32 MiB) are more than any offer seen" in done.stderr
     assert "no app" in cluster.app("show", "big").stderr
+
+
+def test_offerctl_finds_offer_service_through_the_master(cluster: Cluster, tmp_path: Path) -> None:
+    cluster.start_master()
+    cluster.start_agent("cpus:1;mem:256")
+    nobody = cluster.offerctl("app", "list")
+    assert nobody.returncode == 1
+    assert nobody.stderr.strip() == (
+        f"offerctl: no offer-service is registered with the master at {cluster.address}; "
+        "start offer-service, or give its address with --service or OFFER_SERVICE"
+    )
+    cluster.start_service()
+    deploy(cluster, tmp_path, SLEEPER.format(n=0))
+    via_master = wait_for(lambda: (d := cluster.offerctl("app", "list")).returncode == 0 and d, 15)
+    assert "web" in via_master.stdout
+    [fw] = [f for f in cluster.list("frameworks") if f.info.name == "offer-service"]
+    assert fw.info.control_address == cluster.service_address
