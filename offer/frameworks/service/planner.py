@@ -5,6 +5,7 @@ kill, and why anything missing is still missing. No I/O, no clock."""
 from __future__ import annotations
 
 import datetime
+import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
@@ -102,33 +103,40 @@ def plan(
 
 
 def _kills(app: AppView) -> list[str]:
-    """Scale-down (newest first), and old versions once new ones are ready."""
+    """Scale-down (newest first), and old versions as a rolling update allows."""
     live = [i for i in app.instances if i.live]
     current = [i for i in live if i.version == app.version]
-    old = sorted((i for i in live if i.version != app.version), key=lambda i: i.created_at)
     wanted = app.spec.instances
-    has_check = app.spec.health_check is not None
     kills: list[str] = []
     excess = len(current) - wanted
     if excess > 0:
         newest_first = sorted(current, key=lambda i: i.created_at, reverse=True)
         kills += [i.task_id for i in newest_first[:excess]]
-    # Rolling update at full capacity: an old instance goes only once enough
-    # new ones are ready to keep `wanted` ready instances without it.
+    return kills + _old_to_kill(app, live, current)
+
+
+def _old_to_kill(app: AppView, live: list[InstanceView], current: list[InstanceView]) -> list[str]:
+    """Old instances that are not ready go at once; ready ones only while at
+    least minimum_health_capacity of `instances` stays ready without them."""
+    has_check = app.spec.health_check is not None
+    old = sorted((i for i in live if i.version != app.version), key=lambda i: i.created_at)
+    not_ready = [i.task_id for i in old if not i.ready(has_check)]
+    ready_old = [i.task_id for i in old if i.ready(has_check)]
     ready_new = sum(1 for i in current if i.ready(has_check))
-    removable = max(0, ready_new + len(old) - wanted) if wanted else len(old)
-    kills += [i.task_id for i in old[:removable]]
-    return kills
+    keep_ready = math.ceil(app.spec.instances * app.spec.minimum_health_capacity)
+    removable = max(0, ready_new + len(ready_old) - keep_ready)
+    return not_ready + ready_old[:removable]
 
 
 def _launches_wanted(app: AppView) -> int:
     live = [i for i in app.instances if i.live]
     current = sum(1 for i in live if i.version == app.version)
-    old = len(live) - current
     wanted = app.spec.instances
-    # One instance over capacity at most while old ones are still running.
-    room = wanted + 1 - len(live) if old else wanted - current
-    return max(0, min(wanted - current, room))
+    if len(live) == current:
+        return max(0, wanted - current)
+    # During a rolling update: at most maximum_over_capacity more in all.
+    ceiling = wanted + math.ceil(wanted * app.spec.maximum_over_capacity)
+    return max(0, min(wanted - current, ceiling - len(live)))
 
 
 def _why_waiting(

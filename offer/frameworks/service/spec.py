@@ -44,6 +44,11 @@ class AppSpec:
     backoff_factor: float = 1.15
     max_launch_delay_seconds: float = 300.0
     kill_grace_seconds: float = 3.0
+    # Rolling updates, as Marathon: at least this fraction of `instances`
+    # stays ready, and at most this fraction more may run, while a new
+    # version replaces the old.
+    minimum_health_capacity: float = 1.0
+    maximum_over_capacity: float = 1.0
 
     @property
     def version(self) -> str:
@@ -170,6 +175,10 @@ def _problem(s: AppSpec) -> str | None:
         bad = Constraint(*[str(x) for x in c]).problem()
         if bad:
             return f"field 'constraints': {bad}"
+    for name in ("minimum_health_capacity", "maximum_over_capacity"):
+        value = getattr(s, name)
+        if not _number(value) or not 0 <= value <= 1:
+            return f"field {name!r} must be a fraction from 0 to 1, got {value!r}"
     for name in ("backoff_seconds", "backoff_factor", "max_launch_delay_seconds"):
         if not _number(getattr(s, name)) or getattr(s, name) < (
             1 if name == "backoff_factor" else 0

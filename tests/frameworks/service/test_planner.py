@@ -74,7 +74,7 @@ def test_backoff_and_too_big_and_no_offers_are_told_apart() -> None:
 
 
 def test_rolling_update_keeps_capacity() -> None:
-    new = app(2)
+    new = app(2, maximum_over_capacity=0.5)
     old = [instance("web.1", "old", 1.0), instance("web.2", "old", 2.0)]
     first = plan([AppView(new.spec, new.version, old)], [offer(1, "h1")], NOW, new_id_factory())
     # One extra instance at most, and no old one killed before a new one is ready.
@@ -103,3 +103,11 @@ def test_rolling_update_keeps_capacity() -> None:
 def test_bad_specs_name_the_field(text: str, message: str) -> None:
     with pytest.raises(SpecError, match=message.replace("[", r"\[")):
         parse_apps(text)
+
+
+def test_rolling_update_with_no_minimum_replaces_at_once() -> None:
+    new = app(2, minimum_health_capacity=0.0)
+    old = [instance("web.1", "old", 1.0), instance("web.2", "old", 2.0)]
+    p = plan([AppView(new.spec, new.version, old)], [offer(1, "h1")], NOW, new_id_factory())
+    assert p.kills == ["web.1", "web.2"]
+    assert sum(len(t) for _, t in p.launches.values()) == 2  # maximum_over_capacity 1.0

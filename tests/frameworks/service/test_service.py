@@ -8,7 +8,7 @@ from pathlib import Path
 
 import docker
 
-from tests.support.cluster import IMAGE, Cluster, wait_for
+from tests.support.cluster import IMAGE, Cluster, free_ports, wait_for
 
 SLEEPER = f"""
 id: web
@@ -188,3 +188,56 @@ def test_offerctl_finds_offer_service_through_the_master(cluster: Cluster, tmp_p
     assert "web" in via_master.stdout
     [fw] = [f for f in cluster.list("frameworks") if f.info.name == "offer-service"]
     assert fw.info.control_address == cluster.service_address
+
+
+WEB = f"""
+id: web
+image: {IMAGE}
+cmd: httpd -f -p 8080 -h /www
+cpus: 0.1
+mem: 32
+instances: 2
+ports: [8080]
+env:
+  VERSION: "{{v}}"
+kill_grace_seconds: 0.2
+minimum_health_capacity: 1.0
+maximum_over_capacity: 0.5
+health_check:
+  protocol: http
+  port: 8080
+  path: /
+  interval_seconds: 0.3
+  max_consecutive_failures: 2
+"""
+
+
+async def test_rolling_update_under_health_checks_keeps_minimum_capacity(
+    cluster: Cluster, tmp_path: Path
+) -> None:
+    cluster.start_master()
+    cluster.start_agent(f"cpus:2;mem:1024;{free_ports(6)}")
+    cluster.start_service()
+    deploy(cluster, tmp_path, WEB.format(v=1))
+
+    def healthy(status: dict) -> list[dict]:  # type: ignore[type-arg]
+        return [t for t in status["tasks"] if t["state"] == "RUNNING" and t["health"] == "healthy"]
+
+    first = await asyncio.to_thread(
+        wait_for, lambda: len(h := healthy(cluster.app_json("web"))) == 2 and h, 30, "v1"
+    )
+    old = {t["task_id"] for t in first}
+    deploy(cluster, tmp_path, WEB.format(v=2))
+
+    def rolled() -> bool:
+        status = cluster.app_json("web")
+        ready = healthy(status)
+        lowest.append(len(ready))
+        live = [t for t in status["tasks"] if t["state"] in ("STAGING", "STARTING", "RUNNING")]
+        return len(ready) == 2 and not ({t["task_id"] for t in live} & old)
+
+    lowest: list[int] = []
+    await asyncio.to_thread(wait_for, rolled, 60, "the rolling update")
+    assert min(lowest) >= 2  # never below minimum_health_capacity 1.0 of 2
+    tasks = {t["task_id"]: t["state"] for t in cluster.app_json("web")["tasks"]}
+    assert all(tasks[t] == "KILLED" for t in old)
