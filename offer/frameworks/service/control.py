@@ -6,8 +6,9 @@ import contextlib
 
 import grpc
 
+from offer.frameworks.service.documents import parse_apps
 from offer.frameworks.service.scheduler import ServiceScheduler, UnknownAppError
-from offer.frameworks.service.spec import SpecError, parse_apps
+from offer.frameworks.service.spec import SpecError, check_dependencies
 from offer.v1 import service_pb2 as pb
 from offer.v1 import service_pb2_grpc
 
@@ -21,6 +22,8 @@ class ServiceControlServicer(service_pb2_grpc.ServiceControlServicer):
     ) -> pb.DeployAppsResponse:
         try:
             specs = parse_apps(request.yaml)
+            deployed = {a.spec.id: a.spec for a in self._scheduler.apps.values()}
+            check_dependencies({**deployed, **{s.id: s for s in specs}})
         except SpecError as err:
             await context.abort(grpc.StatusCode.INVALID_ARGUMENT, str(err))
         too_big = [s for s in specs if not self._fits_anywhere(s.cpus, s.mem)]

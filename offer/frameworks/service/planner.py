@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime
 import math
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
@@ -24,6 +25,8 @@ class InstanceView:
     attributes: Mapping[str, str]
     healthy: bool | None
     created_at: float
+    # Host ports, in the order of the app's container ports.
+    host_ports: tuple[int, ...] = ()
 
     @property
     def live(self) -> bool:
@@ -65,11 +68,19 @@ def plan(
 ) -> Plan:
     result = Plan()
     free = {o.offer_id: o.resources for o in offers}
+    endpoints = {a.spec.id: _endpoint(a) for a in apps}
     for app in sorted(apps, key=lambda a: a.spec.id):
         result.kills += _kills(app)
         need = _launches_wanted(app)
         if need <= 0:
             continue
+        missing = [d for d in app.spec.dependencies() if endpoints.get(d) is None]
+        if missing:
+            result.waiting[app.spec.id] = (
+                f"waiting for dependencies to be ready: {', '.join(missing)}"
+            )
+            continue
+        link_env = _link_env(app.spec, apps, endpoints)
         if now < app.backoff_until:
             result.retry_at = min(result.retry_at or app.backoff_until, app.backoff_until)
             until = datetime.datetime.fromtimestamp(app.backoff_until).strftime("%H:%M:%S")
@@ -90,7 +101,11 @@ def plan(
                     break
                 free[offer.offer_id] = packed.remaining
                 # An id only for a real launch: ids name attempts in logs.
-                launch = replace(packed.launch[0], task_id=new_task_id(app.spec.id))
+                launch = replace(
+                    packed.launch[0],
+                    task_id=new_task_id(app.spec.id),
+                    env=tuple(sorted({**dict(packed.launch[0].env), **link_env}.items())),
+                )
                 result.launches.setdefault(offer.offer_id, (offer, []))[1].append(
                     (app.spec.id, launch)
                 )
@@ -137,6 +152,47 @@ def _launches_wanted(app: AppView) -> int:
     # During a rolling update: at most maximum_over_capacity more in all.
     ceiling = wanted + math.ceil(wanted * app.spec.maximum_over_capacity)
     return max(0, min(wanted - current, ceiling - len(live)))
+
+
+def _endpoint(app: AppView) -> tuple[str, tuple[int, ...]] | None:
+    """Host and host ports of the app's oldest ready instance, if any."""
+    has_check = app.spec.health_check is not None
+    ready = sorted((i for i in app.instances if i.ready(has_check)), key=lambda i: i.created_at)
+    return (ready[0].hostname, ready[0].host_ports) if ready else None
+
+
+def _link_env(
+    spec: AppSpec,
+    apps: Sequence[AppView],
+    endpoints: Mapping[str, tuple[str, tuple[int, ...]] | None],
+) -> dict[str, str]:
+    """Docker's legacy link variables for each of `spec.links`:
+    ALIAS_PORT=tcp://host:port and ALIAS_PORT_<p>_TCP[_ADDR|_PORT|_PROTO]."""
+    specs = {a.spec.id: a.spec for a in apps}
+    env: dict[str, str] = {}
+    for link in spec.links:
+        target, _, alias = link.partition(":")
+        endpoint = endpoints.get(target)
+        if endpoint is None:
+            continue
+        host, host_ports = endpoint
+        prefix = re.sub(r"[^A-Z0-9]", "_", (alias or target).upper())
+        for index, (container_port, host_port) in enumerate(
+            zip(specs[target].ports, host_ports, strict=False)
+        ):
+            url = f"tcp://{host}:{host_port}"
+            if index == 0:
+                env[f"{prefix}_PORT"] = url
+            base = f"{prefix}_PORT_{container_port}_TCP"
+            env.update(
+                {
+                    base: url,
+                    f"{base}_ADDR": host,
+                    f"{base}_PORT": str(host_port),
+                    f"{base}_PROTO": "tcp",
+                }
+            )
+    return env
 
 
 def _why_waiting(

@@ -222,6 +222,7 @@ class ServiceScheduler(Scheduler):
                     i.attributes,
                     i.healthy,
                     i.created_at,
+                    tuple(i.host_ports),
                 )
                 for i in self.instances.values()
                 if i.app_id == app.spec.id and i.task_id not in self._killing

@@ -49,6 +49,14 @@ class AppSpec:
     # version replaces the old.
     minimum_health_capacity: float = 1.0
     maximum_over_capacity: float = 1.0
+    # Apps that must have a ready instance before this one launches.
+    depends_on: list[str] = field(default_factory=list)
+    # "app" or "app:alias": a dependency whose host and ports are passed in
+    # Docker's link variables (ALIAS_PORT_6379_TCP_ADDR, ..._PORT, ...).
+    links: list[str] = field(default_factory=list)
+
+    def dependencies(self) -> list[str]:
+        return sorted({*self.depends_on, *(link.split(":")[0] for link in self.links)})
 
     @property
     def version(self) -> str:
@@ -103,20 +111,30 @@ class AppSpec:
 _FIELDS = {f for f in AppSpec.__dataclass_fields__}
 
 
-def parse_apps(text: str) -> list[AppSpec]:
-    """Reads one app, or several under `apps:`. Raises SpecError."""
-    try:
-        doc = yaml.safe_load(text)
-    except yaml.YAMLError as err:
-        raise SpecError(f"not valid YAML: {err}") from None
-    if isinstance(doc, dict) and set(doc) == {"apps"}:
-        doc = doc["apps"]
-    items = doc if isinstance(doc, list) else [doc]
-    apps = [parse_app(item, i) for i, item in enumerate(items)]
-    ids = [a.id for a in apps]
-    if len(set(ids)) != len(ids):
-        raise SpecError(f"an app id appears twice: {sorted(ids)}")
-    return apps
+def check_dependencies(apps: dict[str, AppSpec]) -> None:
+    """Every dependency exists, and none is circular. Raises SpecError."""
+    for app in apps.values():
+        for dep in app.dependencies():
+            if dep not in apps:
+                raise SpecError(
+                    f"app {app.id!r}: field 'depends_on'/'links' names {dep!r}, "
+                    "which is not deployed"
+                )
+    state: dict[str, str] = {}
+
+    def visit(app_id: str, path: list[str]) -> None:
+        if state.get(app_id) == "done":
+            return
+        if state.get(app_id) == "visiting":
+            cycle = " -> ".join([*path[path.index(app_id) :], app_id])
+            raise SpecError(f"app {app_id!r}: field 'depends_on'/'links' is circular: {cycle}")
+        state[app_id] = "visiting"
+        for dep in apps[app_id].dependencies():
+            visit(dep, [*path, app_id])
+        state[app_id] = "done"
+
+    for app_id in sorted(apps):
+        visit(app_id, [])
 
 
 def parse_app(raw: object, index: int = 0) -> AppSpec:
@@ -175,6 +193,10 @@ def _problem(s: AppSpec) -> str | None:
         bad = Constraint(*[str(x) for x in c]).problem()
         if bad:
             return f"field 'constraints': {bad}"
+    for name in ("depends_on", "links"):
+        value = getattr(s, name)
+        if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
+            return f"field {name!r} must be a list of app ids"
     for name in ("minimum_health_capacity", "maximum_over_capacity"):
         value = getattr(s, name)
         if not _number(value) or not 0 <= value <= 1:

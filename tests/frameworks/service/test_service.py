@@ -8,7 +8,7 @@ from pathlib import Path
 
 import docker
 
-from tests.support.cluster import IMAGE, Cluster, free_ports, wait_for
+from tests.support.cluster import IMAGE, Cluster, free_ports, http_get, wait_for
 
 SLEEPER = f"""
 id: web
@@ -241,3 +241,62 @@ async def test_rolling_update_under_health_checks_keeps_minimum_capacity(
     assert min(lowest) >= 2  # never below minimum_health_capacity 1.0 of 2
     tasks = {t["task_id"]: t["state"] for t in cluster.app_json("web")["tasks"]}
     assert all(tasks[t] == "KILLED" for t in old)
+
+
+COMPOSE = f"""
+db:
+  image: {IMAGE}
+  command: httpd -f -p 6379 -h /www
+  ports:
+    - "6379"
+web:
+  image: {IMAGE}
+  command: sh -c 'env | grep ^DB_ | sort; sleep 300'
+  ports:
+    - "3000:3000"
+  links:
+    - db
+"""
+
+
+async def test_the_compose_example_runs_with_its_link_variables(
+    cluster: Cluster, tmp_path: Path
+) -> None:
+    cluster.start_master()
+    cluster.start_agent(f"cpus:2;mem:1024;{free_ports(4)}")
+    cluster.start_service()
+    deploy(cluster, tmp_path, COMPOSE)
+    [db] = await asyncio.to_thread(until_running, cluster, 1, "db")
+    [web] = await asyncio.to_thread(until_running, cluster, 1, "web")
+    assert web["started_at"] > db["started_at"]  # it waited for its dependency
+    db_port = db["host_ports"][0]
+    logs = await asyncio.to_thread(
+        wait_for,
+        lambda: (
+            "DB_PORT_6379_TCP_PORT" in (out := cluster.offerctl("logs", web["task_id"]).stdout)
+            and out
+        ),
+        15,
+        "web's output",
+    )
+    env = dict(line.split("=", 1) for line in logs.split())
+    assert env["DB_PORT_6379_TCP_ADDR"] == db["hostname"]
+    assert env["DB_PORT_6379_TCP_PORT"] == str(db_port)
+    assert env["DB_PORT"] == f"tcp://{db['hostname']}:{db_port}"
+    # The link points at a real server: db answers on its published port.
+    body = await asyncio.to_thread(
+        wait_for, lambda: http_get(f"http://127.0.0.1:{db_port}/"), 10, "db to answer"
+    )
+    assert body.strip() == "ok"
+
+
+def test_a_cyclic_compose_file_is_refused(cluster: Cluster, tmp_path: Path) -> None:
+    cluster.start_master()
+    cluster.start_agent("cpus:1;mem:256")
+    cluster.start_service()
+    spec = tmp_path / "cycle.yaml"
+    spec.write_text(f"a: {{image: {IMAGE}, depends_on: [b]}}\nb: {{image: {IMAGE}, links: [a]}}\n")
+    done = cluster.app("deploy", str(spec))
+    assert done.returncode == 1
+    assert "field 'depends_on'/'links' is circular: a -> b -> a" in done.stderr
+    assert cluster.app("list").stdout.strip() == "No apps."
