@@ -24,10 +24,14 @@ assert offer.__path__[0].startswith(sys.argv[2]), offer.__path__  # the generate
 stub = sg.SchedulerStub(grpc.insecure_channel(sys.argv[1]))
 events = stub.Subscribe(s.SubscribeRequest(framework=c.FrameworkInfo(name="standalone")))
 framework_id = ""
+launched = False
 for event in events:
     kind = event.WhichOneof("event")
     if kind == "subscribed":
         framework_id = event.subscribed.framework_id
+    elif kind == "offers" and launched:  # one task only: give the rest back
+        stub.Decline(s.DeclineRequest(framework_id=framework_id,
+                                      offer_ids=[o.offer_id for o in event.offers.offers]))
     elif kind == "offers":
         task = c.TaskInfo(
             task_id="raw",
@@ -43,6 +47,8 @@ for event in events:
         except grpc.RpcError as err:
             if err.code() != grpc.StatusCode.NOT_FOUND:  # NOT_FOUND: rescinded; wait
                 sys.exit(f"Accept refused: {err.code()} {err.details()}")
+        else:
+            launched = True
     elif kind == "update":
         status = event.update.status
         print(c.TaskState.Name(status.state), flush=True)
