@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 import logging
 import os
+import time
 from collections.abc import Awaitable, Sequence
 
 import grpc
@@ -25,6 +26,8 @@ from offer.v1 import scheduler_pb2 as pb
 log = logging.getLogger(__name__)
 
 MIN_BACKOFF = 0.2
+# Heartbeat periods without any event after which the stream is presumed dead.
+MISSED_HEARTBEATS = 3
 MAX_BACKOFF = 10.0
 
 
@@ -60,6 +63,8 @@ class Driver:
         self._stub: scheduler_pb2_grpc.SchedulerStub | None = None
         self._stopped = asyncio.Event()
         self._torn_down = False
+        self._heartbeat_interval: float | None = None
+        self._last_event = 0.0
 
     async def run(self) -> None:
         """Runs until stop() or teardown(). Raises CallRefusedError if the
@@ -116,23 +121,47 @@ class Driver:
         call = self.stub.Subscribe(request)
         stop_waiter = asyncio.create_task(self._stopped.wait())
         stop_waiter.add_done_callback(lambda _: call.cancel())
+        silent = asyncio.Event()
+        watchdog = asyncio.create_task(self._watch_heartbeats(call, silent))
         try:
             async for event in call:
+                self._last_event = time.monotonic()
                 if self._stopped.is_set():
                     break  # stop() or teardown() came from a callback
                 await self._dispatch(event)
         except asyncio.CancelledError:
-            if not self._stopped.is_set():
+            if not (self._stopped.is_set() or silent.is_set()):
                 raise
         except grpc.aio.AioRpcError as err:
-            if err.code() != grpc.StatusCode.CANCELLED or not self._stopped.is_set():
+            cancelled = err.code() == grpc.StatusCode.CANCELLED
+            if not (cancelled and (self._stopped.is_set() or silent.is_set())):
                 raise
         finally:
             stop_waiter.cancel()
+            watchdog.cancel()
+
+    async def _watch_heartbeats(
+        self, call: grpc.aio.UnaryStreamCall, silent: asyncio.Event
+    ) -> None:
+        """Ends a subscription that has been silent for MISSED_HEARTBEATS
+        heartbeat periods: the master (or the path to it) is gone, even if
+        the connection looks open. run() then reconnects."""
+        self._last_event = time.monotonic()
+        while True:
+            await asyncio.sleep(1.0)
+            if self._heartbeat_interval is None:
+                continue
+            quiet = time.monotonic() - self._last_event
+            if quiet > MISSED_HEARTBEATS * self._heartbeat_interval:
+                log.warning("no event from master %s for %.0fs; reconnecting", self.master, quiet)
+                silent.set()
+                call.cancel()
+                return
 
     async def _dispatch(self, event: pb.Event) -> None:
         kind = event.WhichOneof("event")
         if kind == "subscribed":
+            self._heartbeat_interval = event.subscribed.heartbeat_interval_seconds or None
             resubscribed = bool(self.framework_id)
             self.framework_id = event.subscribed.framework_id
             await self._callback(self.scheduler.subscribed(self, self.framework_id))

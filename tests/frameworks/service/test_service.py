@@ -300,3 +300,35 @@ def test_a_cyclic_compose_file_is_refused(cluster: Cluster, tmp_path: Path) -> N
     assert done.returncode == 1
     assert "field 'depends_on'/'links' is circular: a -> b -> a" in done.stderr
     assert cluster.app("list").stdout.strip() == "No apps."
+
+
+async def test_restart_replaces_every_instance_and_remove_forgets_the_app(
+    cluster: Cluster, tmp_path: Path
+) -> None:
+    cluster.start_master()
+    cluster.start_agent("cpus:2;mem:1024")
+    cluster.start_service()
+    deploy(cluster, tmp_path, SLEEPER.format(n=2))
+    before = {t["task_id"] for t in await asyncio.to_thread(until_running, cluster, 2)}
+    restarted = cluster.app("restart", "web")
+    assert restarted.returncode == 0
+    assert restarted.stdout.strip() == "app web: every instance is being replaced"
+    after = await asyncio.to_thread(
+        wait_for,
+        lambda: (
+            (r := running(cluster))
+            and len(r) == 2
+            and not ({t["task_id"] for t in r} & before)
+            and r
+        ),
+        30,
+        "new instances",
+    )
+    assert len(after) == 2
+    removed = cluster.app("remove", "web")
+    assert removed.returncode == 0
+    await asyncio.to_thread(wait_for, lambda: cluster.containers() == [], 20, "containers to go")
+    assert cluster.app("list").stdout.strip() == "No apps."
+    missing = cluster.app("show", "web")
+    assert missing.returncode == 1
+    assert "no app 'web'" in missing.stderr
