@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
-import os
 import signal
 import socket
 import sys
@@ -13,6 +12,7 @@ from pathlib import Path
 
 from offer.agent.daemon import AgentDaemon, AgentRefusedError
 from offer.agent.machine import machine_resources, parse_attributes
+from offer.daemon_cli import add_master_flag, daemon_parser, setup_logging
 from offer.resources import ResourceParseError, Resources, parse_resources
 
 EPILOG = """\
@@ -38,18 +38,13 @@ def _attributes(text: str) -> dict[str, str]:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="offer-agent",
-        description="The offer agent: registers this machine's resources with the master "
+    parser = daemon_parser(
+        "offer-agent",
+        "The offer agent: registers this machine's resources with the master "
         "and runs the tasks it is given as Docker containers.",
-        epilog=EPILOG,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        EPILOG,
     )
-    parser.add_argument(
-        "--master",
-        default=os.environ.get("OFFER_MASTER", "127.0.0.1:5050"),
-        help="master address HOST:PORT (default: $OFFER_MASTER or %(default)s)",
-    )
+    add_master_flag(parser)
     parser.add_argument(
         "--resources",
         type=_resources,
@@ -86,17 +81,12 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="SECONDS",
         help="how often to report the machine's and tasks' usage (default: %(default)s)",
     )
-    parser.add_argument(
-        "--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"]
-    )
     return parser
 
 
 def main(argv: list[str] | None = None) -> None:
     args = build_parser().parse_args(argv)
-    logging.basicConfig(
-        level=args.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    setup_logging(args.log_level)
     args.work_dir.mkdir(parents=True, exist_ok=True)
     if args.resources and args.reserve:
         build_parser().error("--reserve applies to the machine's totals; drop it or --resources")

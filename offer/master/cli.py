@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import logging
 import sys
 
+from offer.daemon_cli import daemon_parser, setup_logging
 from offer.master.core import MasterConfig
 from offer.master.server import run_master
 
@@ -37,12 +37,11 @@ def parse_weights(text: str) -> dict[str, float]:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="offer-master",
-        description="The offer master: registers agents, offers their resources to "
+    parser = daemon_parser(
+        "offer-master",
+        "The offer master: registers agents, offers their resources to "
         "frameworks by Dominant Resource Fairness, and keeps the cluster's state in SQL.",
-        epilog=EPILOG,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        EPILOG,
     )
     parser.add_argument(
         "--host", default="127.0.0.1", help="address to listen on (default: %(default)s)"
@@ -96,9 +95,6 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="SECONDS",
         help="seconds between heartbeats to frameworks (default: %(default)s)",
     )
-    parser.add_argument(
-        "--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"]
-    )
     return parser
 
 
@@ -114,9 +110,7 @@ def main(argv: list[str] | None = None) -> None:
     ):
         if not getattr(args, flag) > 0:
             parser.error(f"--{flag.replace('_', '-')} must be a number of seconds > 0")
-    logging.basicConfig(
-        level=args.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    setup_logging(args.log_level)
     config = MasterConfig(
         allocation_interval=args.allocation_interval,
         heartbeat_interval=args.heartbeat_interval,

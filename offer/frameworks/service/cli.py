@@ -5,11 +5,11 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
-import os
 import signal
 
 import grpc
 
+from offer.daemon_cli import add_master_flag, daemon_parser, setup_logging
 from offer.frameworks.sdk import Driver
 from offer.frameworks.service.control import ServiceControlServicer
 from offer.frameworks.service.scheduler import ServiceScheduler
@@ -24,18 +24,13 @@ examples:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="offer-service",
-        description="Keeps long-running apps (N instances of a container) running and "
+    parser = daemon_parser(
+        "offer-service",
+        "Keeps long-running apps (N instances of a container) running and "
         "healthy on an offer cluster. Control it with `offerctl app ...`.",
-        epilog=EPILOG,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        EPILOG,
     )
-    parser.add_argument(
-        "--master",
-        default=os.environ.get("OFFER_MASTER", "127.0.0.1:5050"),
-        help="master address HOST:PORT (default: $OFFER_MASTER or %(default)s)",
-    )
+    add_master_flag(parser)
     parser.add_argument(
         "--db",
         default="sqlite:///offer-state/service.db",
@@ -55,9 +50,6 @@ def build_parser() -> argparse.ArgumentParser:
         default=7 * 24 * 3600.0,
         metavar="SECONDS",
         help="how long the master keeps its instances while it is away (default: 7 days)",
-    )
-    parser.add_argument(
-        "--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"]
     )
     return parser
 
@@ -91,9 +83,7 @@ async def run(args: argparse.Namespace) -> None:
 
 def main(argv: list[str] | None = None) -> None:
     args = build_parser().parse_args(argv)
-    logging.basicConfig(
-        level=args.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    setup_logging(args.log_level)
     try:
         asyncio.run(run(args))
     except OSError as err:
