@@ -168,7 +168,10 @@ class Driver:
             if resubscribed:
                 # Updates may have been missed while disconnected: ask for
                 # the current state of every live task.
-                await self.reconcile()
+                try:
+                    await self.reconcile()
+                except CallRefusedError as err:  # the stream broke again meanwhile
+                    log.info("reconciliation after re-subscribing failed (%s)", err)
         elif kind == "offers":
             offers = [
                 Offer(
