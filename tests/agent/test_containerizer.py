@@ -7,7 +7,7 @@ import signal
 from pathlib import Path
 
 from offer import ranges
-from offer.frameworks.sdk import Resources, TaskSpec
+from offer.frameworks.sdk import Offer, Resources, TaskSpec
 from offer.tasks import PortMapping, StatusReason, TaskState, Volume
 from tests.support.cluster import IMAGE, Cluster, free_ports, http_get, wait_for
 from tests.support.framework import framework, task
@@ -135,10 +135,16 @@ async def test_two_agents_on_one_host_never_touch_each_others_containers(
     a = cluster.start_agent("cpus:1;mem:256")
     b = cluster.start_agent("cpus:1;mem:256")
     async with framework(cluster.address) as (driver, rec):
+        # One offer from each agent, then one task on each: placement by choice,
+        # not by the order in which offers happen to arrive.
+        by_agent: dict[str, Offer] = {}
+        while len(by_agent) < 2:
+            offer = await rec.next_offer()
+            by_agent.setdefault(offer.agent_id, offer)
         on: dict[str, str] = {}
-        for name in ("one", "two"):
-            offer = await rec.launch(driver, task(name, "sleep 300"))
-            on[offer.agent_id] = name
+        for (agent_id, offer), name in zip(sorted(by_agent.items()), ("one", "two"), strict=True):
+            await driver.accept([offer.offer_id], [task(name, "sleep 300")])
+            on[agent_id] = name
         assert set(on) == {a.agent_id, b.agent_id}
         for name in on.values():
             await rec.until_state(name, TaskState.RUNNING)
