@@ -50,7 +50,7 @@ COLUMNS: dict[str, list[tuple[str, Callable[[Row], str]]]] = {
         ("ID", lambda f: f["framework_id"]),
         ("NAME", lambda f: f["name"]),
         ("ROLE", lambda f: f["role"]),
-        ("STATUS", lambda f: f["status"]),
+        ("STATUS", lambda f: f["status"] + (", suppressed" if f["suppressed"] else "")),
         ("TASKS", lambda f: str(f["active_tasks"])),
         ("ALLOCATED", lambda f: _res(f["allocated"])),
         ("SHARE", lambda f: f"{f['dominant_share']:.0%}"),

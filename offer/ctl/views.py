@@ -49,6 +49,7 @@ def framework_view(f: operator_pb2.FrameworkSummary) -> dict[str, Any]:
         "role": f.info.role,
         "user": f.info.user,
         "status": "removed" if f.removed else ("active" if f.connected else "disconnected"),
+        "suppressed": f.suppressed,
         "active_tasks": f.active_tasks,
         "allocated": _resources(f.allocated),
         "offered": _resources(f.offered),

@@ -25,7 +25,7 @@ _sym_db = _symbol_database.Default()
 from offer.v1 import common_pb2 as offer_dot_v1_dot_common__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x17offer/v1/operator.proto\x12\x08offer.v1\x1a\x15offer/v1/common.proto\"_\n\x12GetTaskLogsRequest\x12\x0f\n\x07task_id\x18\x01 \x01(\t\x12\x14\n\x0c\x66ramework_id\x18\x02 \x01(\t\x12\x12\n\ntail_lines\x18\x03 \x01(\r\x12\x0e\n\x06\x66ollow\x18\x04 \x01(\x08\"\x1c\n\x0cTaskLogChunk\x12\x0c\n\x04\x64\x61ta\x18\x01 \x01(\x0c\"?\n\x11\x44rainAgentRequest\x12\x10\n\x08\x61gent_id\x18\x01 \x01(\t\x12\x18\n\x10\x64\x65\x61\x64line_seconds\x18\x02 \x01(\x01\"\x14\n\x12\x44rainAgentResponse\"*\n\x16ReactivateAgentRequest\x12\x10\n\x08\x61gent_id\x18\x01 \x01(\t\"\x19\n\x17ReactivateAgentResponse\"\x13\n\x11ListAgentsRequest\"9\n\x12ListAgentsResponse\x12#\n\x06\x61gents\x18\x01 \x03(\x0b\x32\x13.offer.v1.AgentInfo\"\xf0\x01\n\x10\x46rameworkSummary\x12%\n\x04info\x18\x01 \x01(\x0b\x32\x17.offer.v1.FrameworkInfo\x12\x11\n\tconnected\x18\x02 \x01(\x08\x12&\n\tallocated\x18\x03 \x01(\x0b\x32\x13.offer.v1.Resources\x12$\n\x07offered\x18\x04 \x01(\x0b\x32\x13.offer.v1.Resources\x12\x16\n\x0e\x64ominant_share\x18\x05 \x01(\x01\x12\x15\n\rregistered_at\x18\x06 \x01(\x01\x12\x14\n\x0c\x61\x63tive_tasks\x18\x07 \x01(\x05\x12\x0f\n\x07removed\x18\x08 \x01(\x08\"\x17\n\x15ListFrameworksRequest\"H\n\x16ListFrameworksResponse\x12.\n\nframeworks\x18\x01 \x03(\x0b\x32\x1a.offer.v1.FrameworkSummary\"\x82\x02\n\x0bTaskSummary\x12\x0f\n\x07task_id\x18\x01 \x01(\t\x12\x14\n\x0c\x66ramework_id\x18\x02 \x01(\t\x12\x10\n\x08\x61gent_id\x18\x03 \x01(\t\x12\x0c\n\x04name\x18\x04 \x01(\t\x12&\n\tresources\x18\x05 \x01(\x0b\x32\x13.offer.v1.Resources\x12*\n\tcontainer\x18\x06 \x01(\x0b\x32\x17.offer.v1.ContainerSpec\x12$\n\x06status\x18\x07 \x01(\x0b\x32\x14.offer.v1.TaskStatus\x12\x12\n\ncreated_at\x18\x08 \x01(\x01\x12\x1e\n\x05usage\x18\t \x01(\x0b\x32\x0f.offer.v1.Usage\"(\n\x10ListTasksRequest\x12\x14\n\x0c\x66ramework_id\x18\x01 \x01(\t\"9\n\x11ListTasksResponse\x12$\n\x05tasks\x18\x01 \x03(\x0b\x32\x15.offer.v1.TaskSummary2\xd6\x03\n\x08Operator\x12G\n\nListAgents\x12\x1b.offer.v1.ListAgentsRequest\x1a\x1c.offer.v1.ListAgentsResponse\x12S\n\x0eListFrameworks\x12\x1f.offer.v1.ListFrameworksRequest\x1a .offer.v1.ListFrameworksResponse\x12\x44\n\tListTasks\x12\x1a.offer.v1.ListTasksRequest\x1a\x1b.offer.v1.ListTasksResponse\x12\x45\n\x0bGetTaskLogs\x12\x1c.offer.v1.GetTaskLogsRequest\x1a\x16.offer.v1.TaskLogChunk0\x01\x12G\n\nDrainAgent\x12\x1b.offer.v1.DrainAgentRequest\x1a\x1c.offer.v1.DrainAgentResponse\x12V\n\x0fReactivateAgent\x12 .offer.v1.ReactivateAgentRequest\x1a!.offer.v1.ReactivateAgentResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x17offer/v1/operator.proto\x12\x08offer.v1\x1a\x15offer/v1/common.proto\"_\n\x12GetTaskLogsRequest\x12\x0f\n\x07task_id\x18\x01 \x01(\t\x12\x14\n\x0c\x66ramework_id\x18\x02 \x01(\t\x12\x12\n\ntail_lines\x18\x03 \x01(\r\x12\x0e\n\x06\x66ollow\x18\x04 \x01(\x08\"\x1c\n\x0cTaskLogChunk\x12\x0c\n\x04\x64\x61ta\x18\x01 \x01(\x0c\"?\n\x11\x44rainAgentRequest\x12\x10\n\x08\x61gent_id\x18\x01 \x01(\t\x12\x18\n\x10\x64\x65\x61\x64line_seconds\x18\x02 \x01(\x01\"\x14\n\x12\x44rainAgentResponse\"*\n\x16ReactivateAgentRequest\x12\x10\n\x08\x61gent_id\x18\x01 \x01(\t\"\x19\n\x17ReactivateAgentResponse\"\x13\n\x11ListAgentsRequest\"9\n\x12ListAgentsResponse\x12#\n\x06\x61gents\x18\x01 \x03(\x0b\x32\x13.offer.v1.AgentInfo\"\x84\x02\n\x10\x46rameworkSummary\x12%\n\x04info\x18\x01 \x01(\x0b\x32\x17.offer.v1.FrameworkInfo\x12\x11\n\tconnected\x18\x02 \x01(\x08\x12&\n\tallocated\x18\x03 \x01(\x0b\x32\x13.offer.v1.Resources\x12$\n\x07offered\x18\x04 \x01(\x0b\x32\x13.offer.v1.Resources\x12\x16\n\x0e\x64ominant_share\x18\x05 \x01(\x01\x12\x15\n\rregistered_at\x18\x06 \x01(\x01\x12\x14\n\x0c\x61\x63tive_tasks\x18\x07 \x01(\x05\x12\x0f\n\x07removed\x18\x08 \x01(\x08\x12\x12\n\nsuppressed\x18\t \x01(\x08\"\x17\n\x15ListFrameworksRequest\"H\n\x16ListFrameworksResponse\x12.\n\nframeworks\x18\x01 \x03(\x0b\x32\x1a.offer.v1.FrameworkSummary\"\x82\x02\n\x0bTaskSummary\x12\x0f\n\x07task_id\x18\x01 \x01(\t\x12\x14\n\x0c\x66ramework_id\x18\x02 \x01(\t\x12\x10\n\x08\x61gent_id\x18\x03 \x01(\t\x12\x0c\n\x04name\x18\x04 \x01(\t\x12&\n\tresources\x18\x05 \x01(\x0b\x32\x13.offer.v1.Resources\x12*\n\tcontainer\x18\x06 \x01(\x0b\x32\x17.offer.v1.ContainerSpec\x12$\n\x06status\x18\x07 \x01(\x0b\x32\x14.offer.v1.TaskStatus\x12\x12\n\ncreated_at\x18\x08 \x01(\x01\x12\x1e\n\x05usage\x18\t \x01(\x0b\x32\x0f.offer.v1.Usage\"(\n\x10ListTasksRequest\x12\x14\n\x0c\x66ramework_id\x18\x01 \x01(\t\"9\n\x11ListTasksResponse\x12$\n\x05tasks\x18\x01 \x03(\x0b\x32\x15.offer.v1.TaskSummary2\xd6\x03\n\x08Operator\x12G\n\nListAgents\x12\x1b.offer.v1.ListAgentsRequest\x1a\x1c.offer.v1.ListAgentsResponse\x12S\n\x0eListFrameworks\x12\x1f.offer.v1.ListFrameworksRequest\x1a .offer.v1.ListFrameworksResponse\x12\x44\n\tListTasks\x12\x1a.offer.v1.ListTasksRequest\x1a\x1b.offer.v1.ListTasksResponse\x12\x45\n\x0bGetTaskLogs\x12\x1c.offer.v1.GetTaskLogsRequest\x1a\x16.offer.v1.TaskLogChunk0\x01\x12G\n\nDrainAgent\x12\x1b.offer.v1.DrainAgentRequest\x1a\x1c.offer.v1.DrainAgentResponse\x12V\n\x0fReactivateAgent\x12 .offer.v1.ReactivateAgentRequest\x1a!.offer.v1.ReactivateAgentResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -49,17 +49,17 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_LISTAGENTSRESPONSE']._serialized_start=366
   _globals['_LISTAGENTSRESPONSE']._serialized_end=423
   _globals['_FRAMEWORKSUMMARY']._serialized_start=426
-  _globals['_FRAMEWORKSUMMARY']._serialized_end=666
-  _globals['_LISTFRAMEWORKSREQUEST']._serialized_start=668
-  _globals['_LISTFRAMEWORKSREQUEST']._serialized_end=691
-  _globals['_LISTFRAMEWORKSRESPONSE']._serialized_start=693
-  _globals['_LISTFRAMEWORKSRESPONSE']._serialized_end=765
-  _globals['_TASKSUMMARY']._serialized_start=768
-  _globals['_TASKSUMMARY']._serialized_end=1026
-  _globals['_LISTTASKSREQUEST']._serialized_start=1028
-  _globals['_LISTTASKSREQUEST']._serialized_end=1068
-  _globals['_LISTTASKSRESPONSE']._serialized_start=1070
-  _globals['_LISTTASKSRESPONSE']._serialized_end=1127
-  _globals['_OPERATOR']._serialized_start=1130
-  _globals['_OPERATOR']._serialized_end=1600
+  _globals['_FRAMEWORKSUMMARY']._serialized_end=686
+  _globals['_LISTFRAMEWORKSREQUEST']._serialized_start=688
+  _globals['_LISTFRAMEWORKSREQUEST']._serialized_end=711
+  _globals['_LISTFRAMEWORKSRESPONSE']._serialized_start=713
+  _globals['_LISTFRAMEWORKSRESPONSE']._serialized_end=785
+  _globals['_TASKSUMMARY']._serialized_start=788
+  _globals['_TASKSUMMARY']._serialized_end=1046
+  _globals['_LISTTASKSREQUEST']._serialized_start=1048
+  _globals['_LISTTASKSREQUEST']._serialized_end=1088
+  _globals['_LISTTASKSRESPONSE']._serialized_start=1090
+  _globals['_LISTTASKSRESPONSE']._serialized_end=1147
+  _globals['_OPERATOR']._serialized_start=1150
+  _globals['_OPERATOR']._serialized_end=1620
 # @@protoc_insertion_point(module_scope)

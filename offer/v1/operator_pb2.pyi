@@ -58,7 +58,7 @@ class ListAgentsResponse(_message.Message):
     def __init__(self, agents: _Optional[_Iterable[_Union[_common_pb2.AgentInfo, _Mapping]]] = ...) -> None: ...
 
 class FrameworkSummary(_message.Message):
-    __slots__ = ("info", "connected", "allocated", "offered", "dominant_share", "registered_at", "active_tasks", "removed")
+    __slots__ = ("info", "connected", "allocated", "offered", "dominant_share", "registered_at", "active_tasks", "removed", "suppressed")
     INFO_FIELD_NUMBER: _ClassVar[int]
     CONNECTED_FIELD_NUMBER: _ClassVar[int]
     ALLOCATED_FIELD_NUMBER: _ClassVar[int]
@@ -67,6 +67,7 @@ class FrameworkSummary(_message.Message):
     REGISTERED_AT_FIELD_NUMBER: _ClassVar[int]
     ACTIVE_TASKS_FIELD_NUMBER: _ClassVar[int]
     REMOVED_FIELD_NUMBER: _ClassVar[int]
+    SUPPRESSED_FIELD_NUMBER: _ClassVar[int]
     info: _common_pb2.FrameworkInfo
     connected: bool
     allocated: _common_pb2.Resources
@@ -75,7 +76,8 @@ class FrameworkSummary(_message.Message):
     registered_at: float
     active_tasks: int
     removed: bool
-    def __init__(self, info: _Optional[_Union[_common_pb2.FrameworkInfo, _Mapping]] = ..., connected: _Optional[bool] = ..., allocated: _Optional[_Union[_common_pb2.Resources, _Mapping]] = ..., offered: _Optional[_Union[_common_pb2.Resources, _Mapping]] = ..., dominant_share: _Optional[float] = ..., registered_at: _Optional[float] = ..., active_tasks: _Optional[int] = ..., removed: _Optional[bool] = ...) -> None: ...
+    suppressed: bool
+    def __init__(self, info: _Optional[_Union[_common_pb2.FrameworkInfo, _Mapping]] = ..., connected: _Optional[bool] = ..., allocated: _Optional[_Union[_common_pb2.Resources, _Mapping]] = ..., offered: _Optional[_Union[_common_pb2.Resources, _Mapping]] = ..., dominant_share: _Optional[float] = ..., registered_at: _Optional[float] = ..., active_tasks: _Optional[int] = ..., removed: _Optional[bool] = ..., suppressed: _Optional[bool] = ...) -> None: ...
 
 class ListFrameworksRequest(_message.Message):
     __slots__ = ()

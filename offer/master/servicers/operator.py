@@ -101,6 +101,7 @@ def framework_to_pb(fw: Framework, master: Master, total: Resources) -> pb.Frame
         ),
         connected=fw.connected,
         removed=fw.removed,
+        suppressed=fw.suppressed,
         allocated=wire.resources_to_pb(fw.allocated),
         offered=wire.resources_to_pb(fw.offered),
         dominant_share=held.dominant_share(total),

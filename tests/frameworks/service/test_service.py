@@ -332,3 +332,23 @@ async def test_restart_replaces_every_instance_and_remove_forgets_the_app(
     missing = cluster.app("show", "web")
     assert missing.returncode == 1
     assert "no app 'web'" in missing.stderr
+
+
+async def test_offer_service_suppresses_when_satisfied_and_revives_for_new_work(
+    cluster: Cluster, tmp_path: Path
+) -> None:
+    cluster.start_master()
+    cluster.start_agent("cpus:2;mem:1024")
+    cluster.start_service()
+
+    def suppressed() -> bool:
+        [fw] = [f for f in cluster.offerctl_json("frameworks") if f["name"] == "offer-service"]
+        return bool(fw["suppressed"])
+
+    deploy(cluster, tmp_path, SLEEPER.format(n=1))
+    await asyncio.to_thread(until_running, cluster, 1)
+    await asyncio.to_thread(wait_for, suppressed, 15, "offer-service to suppress offers")
+    assert "suppressed" in cluster.offerctl("frameworks").stdout
+    assert cluster.app("scale", "web", "3").returncode == 0
+    await asyncio.to_thread(until_running, cluster, 3)  # it revived, got offers, launched
+    await asyncio.to_thread(wait_for, suppressed, 15, "suppressed again once satisfied")
