@@ -23,6 +23,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
+from offer.frameworks.service import migrate
 from offer.frameworks.service.spec import AppSpec
 from offer.tasks import TaskState
 
@@ -55,17 +56,17 @@ class InstanceRecord:
     message: str = ""
 
 
-class _Base(DeclarativeBase):
+class ServiceBase(DeclarativeBase):
     pass
 
 
-class _Meta(_Base):
+class _Meta(ServiceBase):
     __tablename__ = "meta"
     key: Mapped[str] = mapped_column(String(64), primary_key=True)
     value: Mapped[str] = mapped_column(Text)
 
 
-class _App(_Base):
+class _App(ServiceBase):
     __tablename__ = "apps"
     app_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     spec: Mapped[dict[str, Any]] = mapped_column(JSON)
@@ -74,7 +75,7 @@ class _App(_Base):
     failures: Mapped[int] = mapped_column(Integer)
 
 
-class _Instance(_Base):
+class _Instance(ServiceBase):
     __tablename__ = "instances"
     task_id: Mapped[str] = mapped_column(String(128), primary_key=True)
     app_id: Mapped[str] = mapped_column(String(64), index=True)
@@ -100,7 +101,7 @@ class ServiceStore:
             def _wal(dbapi_conn: Any, _record: Any) -> None:
                 dbapi_conn.execute("PRAGMA journal_mode=WAL")
 
-        _Base.metadata.create_all(self._engine)
+        migrate.upgrade(self._engine)
 
     def load(self) -> tuple[str, list[AppRecord], list[InstanceRecord]]:
         with Session(self._engine) as s:

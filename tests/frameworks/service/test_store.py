@@ -1,0 +1,38 @@
+"""offer-service's own store against a real SQLite file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import create_engine
+
+from offer.frameworks.service import migrate
+from offer.frameworks.service.spec import AppSpec
+from offer.frameworks.service.store import AppRecord, InstanceRecord, ServiceBase, ServiceStore
+
+
+def test_migrations_build_exactly_the_models(tmp_path: Path) -> None:
+    """A model changed without a migration (python -m
+    offer.frameworks.service.migrate revision "...") fails here."""
+    engine = create_engine(f"sqlite:///{tmp_path / 's.db'}")
+    migrate.upgrade(engine)
+    migrate.upgrade(engine)
+    with engine.connect() as conn:
+        assert compare_metadata(MigrationContext.configure(conn), ServiceBase.metadata) == []
+
+
+def test_state_survives_a_reopen(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 's.db'}"
+    store = ServiceStore(url)
+    app = AppRecord(AppSpec(id="web", image="img", instances=3, ports=[80]), nonce=2)
+    store.save_framework_id("fw-1")
+    store.save_app(app)
+    store.save_instances(InstanceRecord("web.1", "web", app.version, 5.0, host_ports=[31000]))
+    framework_id, apps, instances = ServiceStore(url).load()
+    assert framework_id == "fw-1"
+    assert [(a.spec, a.nonce) for a in apps] == [(app.spec, 2)]
+    assert [(i.task_id, i.version, i.host_ports) for i in instances] == [
+        ("web.1", app.version, [31000])
+    ]
