@@ -1,6 +1,6 @@
 """A complete framework in about 50 lines: run N containers to completion.
 
-    OFFER_MASTER=127.0.0.1:5050 python examples/hello_framework.py --tasks 5
+OFFER_MASTER=127.0.0.1:5050 python examples/hello_framework.py --tasks 5
 """
 
 import argparse
