@@ -51,10 +51,6 @@ class _Batch:
     done: asyncio.Future[None]
 
 
-def sqlite_url_for(path: Path) -> str:
-    return f"sqlite:///{path}"
-
-
 class StateStore:
     def __init__(self, url: str) -> None:
         self.url = url
