@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import signal
 import time
 
 import pytest
@@ -139,3 +140,16 @@ def _drain(rec: Recorder) -> list:  # type: ignore[type-arg]
     while not rec.offer_queue.empty():
         offers.append(rec.offer_queue.get_nowait())
     return offers
+
+
+async def test_offers_on_an_agent_that_disconnects_are_rescinded(running_cluster: Cluster) -> None:
+    agent = running_cluster.agents[0]
+    async with framework(running_cluster.address) as (driver, rec):
+        held = await rec.next_offer()
+        agent.stop(signal.SIGKILL)  # the stream breaks; the agent is not yet lost
+        await rec.until(lambda: held.offer_id in rec.rescinded)
+        with pytest.raises(CallRefusedError) as late:
+            await driver.accept([held.offer_id], [task("late")])
+    assert late.value.code == "NOT_FOUND"
+    [listed] = running_cluster.list("agents")
+    assert listed.status == "disconnected"
