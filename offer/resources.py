@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from offer import ranges
 from offer.ranges import Ranges
 
-__all__ = ["MIN_TASK_MEM", "ResourceParseError", "Resources", "parse_resources"]
+__all__ = ["MIN_TASK_MEM", "ResourceParseError", "Resources", "Usage", "parse_resources"]
 
 # Docker refuses memory limits under 6 MiB.
 MIN_TASK_MEM = 6.0
@@ -93,6 +93,15 @@ class Resources:
         if self.ports:
             text += f";ports:[{ranges.to_text(self.ports)}]"
         return text
+
+
+@dataclass(frozen=True, slots=True)
+class Usage:
+    """Measured use of a machine or a container (telemetry: not persisted)."""
+
+    cpus_used: float  # cores, averaged over the last interval
+    mem_used: float  # MiB
+    timestamp: float  # Unix seconds
 
 
 class ResourceParseError(ValueError):

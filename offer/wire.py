@@ -9,7 +9,7 @@ from typing import TypeVar
 
 from google.protobuf import json_format
 
-from offer.resources import Resources
+from offer.resources import Resources, Usage
 from offer.tasks import (
     HealthCheck,
     PortMapping,
@@ -45,8 +45,12 @@ def resources_from_pb(msg: pb.Resources) -> Resources:
     )
 
 
-def usage_to_pb(cpus: float, mem: float, timestamp: float) -> pb.Usage:
-    return pb.Usage(cpus_used=cpus, mem_used=mem, timestamp=timestamp)
+def usage_to_pb(usage: Usage) -> pb.Usage:
+    return pb.Usage(cpus_used=usage.cpus_used, mem_used=usage.mem_used, timestamp=usage.timestamp)
+
+
+def usage_from_pb(msg: pb.Usage) -> Usage:
+    return Usage(msg.cpus_used, msg.mem_used, msg.timestamp)
 
 
 def status_to_pb(status: TaskStatus) -> pb.TaskStatus:

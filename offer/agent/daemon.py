@@ -19,12 +19,12 @@ from offer import wire
 from offer.agent.containerizer.docker import DockerContainerizer
 from offer.agent.executor import TaskExecutor
 from offer.agent.logs import LogServer
-from offer.agent.usage import ContainerSampler, Sample, machine_usage
+from offer.agent.usage import ContainerSampler, machine_usage
 from offer.grpc_options import KEEPALIVE_OPTIONS
 from offer.resources import Resources
 from offer.tasks import StatusReason, TaskStatus
 from offer.v1 import agent_pb2 as pb
-from offer.v1 import agent_pb2_grpc, common_pb2
+from offer.v1 import agent_pb2_grpc
 
 log = logging.getLogger(__name__)
 
@@ -249,13 +249,13 @@ class AgentDaemon:
             sampler = sampler or ContainerSampler(self._containerizer)
             live = self._executor.running_containers()
             samples = await sampler.sample([c for _, _, c in live])
-            report = pb.UsageReport(machine=_usage_pb(machine_usage()))
+            report = pb.UsageReport(machine=wire.usage_to_pb(machine_usage()))
             for framework_id, task_id, container_id in live:
                 if container_id in samples:
                     report.tasks.add(
                         framework_id=framework_id,
                         task_id=task_id,
-                        usage=_usage_pb(samples[container_id]),
+                        usage=wire.usage_to_pb(samples[container_id]),
                     )
             self._send_message(pb.AgentMessage(usage=report))
 
@@ -266,10 +266,6 @@ class AgentDaemon:
             for uuid, status in list(self._pending.items()):
                 if self._sent_at.get(uuid, 0.0) < stale:
                     self._send(status)
-
-
-def _usage_pb(sample: Sample) -> common_pb2.Usage:
-    return wire.usage_to_pb(sample.cpus_used, sample.mem_used, sample.timestamp)
 
 
 def _reason(value: int) -> StatusReason:

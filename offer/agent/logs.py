@@ -8,7 +8,7 @@ import logging
 from collections.abc import Callable
 from pathlib import Path
 
-from offer.agent.containerizer.docker import DockerContainerizer
+from offer.agent.containerizer.docker import ContainerGone, DockerContainerizer
 from offer.agent.executor import TaskExecutor
 from offer.v1 import agent_pb2 as pb
 
@@ -63,10 +63,8 @@ class LogServer:
             pieces = self._containerizer.stream_output(container_id, req.tail_lines, req.follow)
             async for piece in pieces:
                 self._chunk(req.request_id, piece)
-        except Exception as err:
-            if "No such container" in str(err) or "404" in str(err):
-                return False
-            raise
+        except ContainerGone:
+            return False
         return True
 
     def _from_sandbox(self, req: pb.LogRequest) -> str:

@@ -10,27 +10,20 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from dataclasses import dataclass
 
 import psutil
 
 from offer.agent.containerizer.docker import DockerContainerizer
+from offer.resources import Usage
 
 log = logging.getLogger(__name__)
 
 
-@dataclass(frozen=True, slots=True)
-class Sample:
-    cpus_used: float
-    mem_used: float  # MiB
-    timestamp: float
-
-
-def machine_usage() -> Sample:
+def machine_usage() -> Usage:
     # cpu_percent(None) measures since its previous call, i.e. over an interval.
     cores = psutil.cpu_percent(None) / 100 * (psutil.cpu_count() or 1)
     vm = psutil.virtual_memory()
-    return Sample(round(cores, 3), round((vm.total - vm.available) / 2**20, 1), time.time())
+    return Usage(round(cores, 3), round((vm.total - vm.available) / 2**20, 1), time.time())
 
 
 class ContainerSampler:
@@ -38,11 +31,11 @@ class ContainerSampler:
         self._containerizer = containerizer
         self._previous: dict[str, tuple[float, int]] = {}  # container -> (monotonic, cpu ns)
 
-    async def sample(self, container_ids: list[str]) -> dict[str, Sample]:
+    async def sample(self, container_ids: list[str]) -> dict[str, Usage]:
         results = await asyncio.gather(
             *(self._containerizer.stats(c) for c in container_ids), return_exceptions=True
         )
-        samples: dict[str, Sample] = {}
+        samples: dict[str, Usage] = {}
         now, wall = time.monotonic(), time.time()
         for container_id, result in zip(container_ids, results, strict=True):
             if isinstance(result, BaseException):
@@ -54,7 +47,7 @@ class ContainerSampler:
             if before is not None and now > before[0]:
                 cores = max(0.0, (cpu_ns - before[1]) / 1e9 / (now - before[0]))
             self._previous[container_id] = (now, cpu_ns)
-            samples[container_id] = Sample(round(cores, 3), round(mem_bytes / 2**20, 1), wall)
+            samples[container_id] = Usage(round(cores, 3), round(mem_bytes / 2**20, 1), wall)
         for gone in set(self._previous) - set(container_ids):
             del self._previous[gone]
         return samples

@@ -6,13 +6,12 @@ store, then tell."""
 from __future__ import annotations
 
 import logging
-import re
 import secrets
 from collections.abc import Sequence
 from dataclasses import replace
 
 from offer.master.base import ErrorKind, MasterBase, MasterError
-from offer.master.cluster import Agent, Task, TaskKey, Usage
+from offer.master.cluster import Agent, Task, TaskKey
 from offer.master.links import (
     AgentCommand,
     AgentFailed,
@@ -22,14 +21,11 @@ from offer.master.links import (
     Outbox,
     UpdatePersisted,
 )
-from offer.master.validation import check_agent_total
-from offer.resources import Resources
+from offer.master.validation import check_agent
+from offer.resources import Resources, Usage
 from offer.tasks import StatusReason, TaskState, TaskStatus
 
 log = logging.getLogger(__name__)
-
-# Agent ids, when an agent brings its own.
-_ID_RE = re.compile(r"^[A-Za-z0-9._-]{1,128}$")
 
 
 class AgentCalls(MasterBase):
@@ -43,9 +39,7 @@ class AgentCalls(MasterBase):
         attributes: dict[str, str] | None = None,
     ) -> Agent:
         """Registers a new agent (empty id) or takes back a known one."""
-        problem = check_agent_total(total)
-        if agent_id and not _ID_RE.match(agent_id):
-            problem = f"agent id {agent_id!r} is malformed"
+        problem = check_agent(agent_id, total)
         if problem:
             link.send(AgentRefused(problem))
             link.close()

@@ -282,12 +282,11 @@ class MasterBase:
     def find_task(self, task_id: str, framework_id: str = "") -> Task:
         """The task with this id; the framework is needed only when the id is
         used by several."""
-        if framework_id:
-            found = [
-                self.state.tasks[k] for k in [(framework_id, task_id)] if k in self.state.tasks
-            ]
-        else:
-            found = [t for t in self.state.tasks.values() if t.spec.task_id == task_id]
+        found = [
+            t
+            for t in self.state.tasks.values()
+            if t.spec.task_id == task_id and framework_id in ("", t.framework_id)
+        ]
         if not found:
             raise MasterError(ErrorKind.NOT_FOUND, f"no task {task_id!r} is known")
         if len(found) > 1:

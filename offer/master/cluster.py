@@ -5,22 +5,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from offer.resources import Resources
+from offer.resources import Resources, Usage
 from offer.tasks import TaskSpec, TaskStatus
 
 DEFAULT_ROLE = "*"
 
 TaskKey = tuple[str, str]
 """(framework_id, task_id): task ids are unique within a framework only."""
-
-
-@dataclass(frozen=True, slots=True)
-class Usage:
-    """Measured use, as an agent last reported it (telemetry: not persisted)."""
-
-    cpus_used: float
-    mem_used: float
-    timestamp: float
 
 
 @dataclass

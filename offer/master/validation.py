@@ -12,13 +12,21 @@ from offer import ranges
 from offer.resources import MIN_TASK_MEM, Resources
 from offer.tasks import TaskSpec
 
-_TASK_ID_RE = re.compile(r"^[A-Za-z0-9._-]{1,128}$")
+# Task ids and agent ids alike.
+_ID_RE = re.compile(r"^[A-Za-z0-9._-]{1,128}$")
 _ROLE_RE = re.compile(r"^(\*|[A-Za-z0-9_][A-Za-z0-9._-]{0,63})$")
 MAX_TASKS_PER_ACCEPT = 1000
 
 
 def _finite(res: Resources) -> bool:
     return all(math.isfinite(v) and v >= 0 for v in (res.cpus, res.mem, res.disk))
+
+
+def check_agent(agent_id: str, total: Resources) -> str | None:
+    """A registration: an id it brings (empty when new) and its resources."""
+    if agent_id and not _ID_RE.match(agent_id):
+        return f"agent id {agent_id!r} is malformed"
+    return check_agent_total(total)
 
 
 def check_agent_total(total: Resources) -> str | None:
@@ -40,7 +48,7 @@ def check_role(role: str) -> str | None:
 
 def check_task(spec: TaskSpec) -> str | None:
     where = f"task {spec.task_id!r}"
-    if not _TASK_ID_RE.match(spec.task_id):
+    if not _ID_RE.match(spec.task_id):
         return f"task_id {spec.task_id!r} is malformed: use 1 to 128 letters, digits and '._-'"
     if not spec.image.strip():
         return f"{where}: container.image is empty; name a Docker image, e.g. 'busybox:latest'"

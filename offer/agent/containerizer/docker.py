@@ -48,6 +48,10 @@ class LaunchError(Exception):
         self.reason = reason
 
 
+class ContainerGone(Exception):
+    """The container was removed (its task ended and its output was kept)."""
+
+
 @dataclass(frozen=True, slots=True)
 class ContainerExit:
     """A container of this agent stopped."""
@@ -219,8 +223,11 @@ class DockerContainerizer:
     ) -> AsyncIterator[bytes]:
         """A running container's output: the last `tail` lines (0: all), then
         with `follow` new output until it exits. Closing the iterator stops
-        the reader thread."""
-        container = await asyncio.to_thread(self._client.containers.get, container_id)
+        the reader thread. Raises ContainerGone if the container no longer exists."""
+        try:
+            container = await asyncio.to_thread(self._client.containers.get, container_id)
+        except docker.errors.NotFound:
+            raise ContainerGone(container_id) from None
         stream = await asyncio.to_thread(
             container.logs, stream=True, follow=follow, tail=tail or "all"
         )

@@ -9,7 +9,6 @@ from collections.abc import AsyncIterator
 import grpc
 
 from offer import wire
-from offer.master.cluster import Usage
 from offer.master.core import Master, MasterError
 from offer.master.links import (
     AgentCommand,
@@ -24,8 +23,9 @@ from offer.master.links import (
 )
 from offer.master.logs import LogRelay
 from offer.master.servicers.calls import to_the_end
+from offer.resources import Usage
 from offer.v1 import agent_pb2 as pb
-from offer.v1 import agent_pb2_grpc, common_pb2
+from offer.v1 import agent_pb2_grpc
 
 log = logging.getLogger(__name__)
 
@@ -104,11 +104,8 @@ class AgentServicer(agent_pb2_grpc.AgentServicer):
 def _usage_from_pb(
     report: pb.UsageReport,
 ) -> tuple[Usage, dict[tuple[str, str], Usage]]:
-    def usage(u: common_pb2.Usage) -> Usage:
-        return Usage(u.cpus_used, u.mem_used, u.timestamp)
-
-    tasks = {(t.framework_id, t.task_id): usage(t.usage) for t in report.tasks}
-    return usage(report.machine), tasks
+    tasks = {(t.framework_id, t.task_id): wire.usage_from_pb(t.usage) for t in report.tasks}
+    return wire.usage_from_pb(report.machine), tasks
 
 
 def command_to_pb(command: AgentCommand) -> pb.MasterMessage:

@@ -7,11 +7,11 @@ from collections.abc import AsyncIterator
 import grpc
 
 from offer import wire
-from offer.master.cluster import Agent, Framework, Task, Usage
+from offer.master.cluster import Agent, Framework, Task
 from offer.master.core import Master
 from offer.master.logs import LogRelay
 from offer.master.servicers.calls import core_errors, to_the_end
-from offer.resources import Resources
+from offer.resources import Resources, Usage
 from offer.v1 import common_pb2 as common
 from offer.v1 import operator_pb2 as pb
 from offer.v1 import operator_pb2_grpc
@@ -85,7 +85,7 @@ def agent_to_pb(agent: Agent) -> common.AgentInfo:
 def _usage(usage: Usage | None) -> common.Usage | None:
     if usage is None:
         return None
-    return wire.usage_to_pb(usage.cpus_used, usage.mem_used, usage.timestamp)
+    return wire.usage_to_pb(usage)
 
 
 def framework_to_pb(fw: Framework, master: Master, total: Resources) -> pb.FrameworkSummary:
