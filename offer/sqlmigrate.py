@@ -6,14 +6,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from alembic import command
+from alembic import command, context
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine
+from sqlalchemy import Engine, MetaData, create_engine
 
 
-def config(migrations: Path) -> Config:
+def config(migrations: Path, metadata: MetaData | None = None) -> Config:
     cfg = Config()
     cfg.set_main_option("script_location", str(migrations))
+    cfg.attributes["metadata"] = metadata
     return cfg
 
 
@@ -25,11 +26,25 @@ def upgrade(engine: Engine, migrations: Path) -> None:
         command.upgrade(cfg, "head")
 
 
-def new_revision(migrations: Path, message: str) -> None:
-    """Writes a migration for the difference between the models and head."""
+def new_revision(migrations: Path, metadata: MetaData, message: str) -> None:
+    """Writes a migration for the difference between `metadata` and head."""
     engine = create_engine("sqlite://")
     upgrade(engine, migrations)
-    cfg = config(migrations)
+    cfg = config(migrations, metadata)
     with engine.begin() as connection:
         cfg.attributes["connection"] = connection
         command.revision(cfg, message=message, autogenerate=True)
+
+
+def run_environment() -> None:
+    """The body of every store's migrations/env.py: runs the migrations on the
+    connection (and against the models) handed over in the config."""
+    attributes = context.config.attributes
+    context.configure(
+        connection=attributes["connection"],
+        target_metadata=attributes.get("metadata"),
+        # SQLite cannot ALTER most things; batch mode copies the table instead.
+        render_as_batch=True,
+    )
+    with context.begin_transaction():
+        context.run_migrations()

@@ -2,31 +2,13 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from tests.support.protos import ROOT, generate
 
 
 def test_generated_code_is_fresh(tmp_path: Path) -> None:
-    protos = sorted(str(p.relative_to(ROOT)) for p in (ROOT / "protos").rglob("*.proto"))
-    subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "grpc_tools.protoc",
-            "-I",
-            "protos",
-            f"--python_out={tmp_path}",
-            f"--pyi_out={tmp_path}",
-            f"--grpc_python_out={tmp_path}",
-            *protos,
-        ],
-        cwd=ROOT,
-        check=True,
-        capture_output=True,
-    )
+    generate(tmp_path)
     made = {p.relative_to(tmp_path) for p in tmp_path.rglob("*.py*")}
     checked_in = {p.relative_to(ROOT) for p in (ROOT / "offer" / "v1").glob("*_pb2*.py*")}
     assert made == checked_in, "run `make protos` and commit offer/v1/"

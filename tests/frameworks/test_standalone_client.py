@@ -11,8 +11,7 @@ import google.protobuf
 import grpc
 
 from tests.support.cluster import IMAGE, Cluster
-
-ROOT = Path(__file__).resolve().parents[2]
+from tests.support.protos import generate
 
 CLIENT = """
 import sys
@@ -65,21 +64,7 @@ def test_a_client_generated_from_the_protos_alone_runs_a_task(
 ) -> None:
     generated = tmp_path / "generated"
     generated.mkdir()
-    protos = [str(p.relative_to(ROOT)) for p in (ROOT / "protos").rglob("*.proto")]
-    subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "grpc_tools.protoc",
-            "-I",
-            "protos",
-            f"--python_out={generated}",
-            f"--grpc_python_out={generated}",
-            *protos,
-        ],
-        cwd=ROOT,
-        check=True,
-    )
+    generate(generated, stubs=False)
     script = tmp_path / "client.py"
     script.write_text(CLIENT)
     # -S: no site module, so no .pth files and no editable install of this

@@ -22,4 +22,6 @@ def upgrade(engine: Engine) -> None:
 if __name__ == "__main__":
     if len(sys.argv) != 3 or sys.argv[1] != "revision":
         sys.exit('usage: python -m offer.frameworks.service.migrate revision "what changed"')
-    sqlmigrate.new_revision(MIGRATIONS, sys.argv[2])
+    from offer.frameworks.service.store import ServiceBase  # the store imports this module
+
+    sqlmigrate.new_revision(MIGRATIONS, ServiceBase.metadata, sys.argv[2])

@@ -12,6 +12,7 @@ from alembic.config import Config
 from sqlalchemy import Engine
 
 from offer import sqlmigrate
+from offer.master.store.models import Base
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -27,4 +28,4 @@ def upgrade(engine: Engine) -> None:
 if __name__ == "__main__":
     if len(sys.argv) != 3 or sys.argv[1] != "revision":
         sys.exit('usage: python -m offer.master.store.migrate revision "what changed"')
-    sqlmigrate.new_revision(MIGRATIONS, sys.argv[2])
+    sqlmigrate.new_revision(MIGRATIONS, Base.metadata, sys.argv[2])

@@ -1,17 +1,5 @@
-"""Alembic environment: runs on the connection the store hands over."""
+"""Alembic environment: see offer.sqlmigrate.run_environment."""
 
-from __future__ import annotations
+from offer.sqlmigrate import run_environment
 
-from alembic import context
-
-from offer.master.store.models import Base
-
-connection = context.config.attributes["connection"]
-context.configure(
-    connection=connection,
-    target_metadata=Base.metadata,
-    # SQLite cannot ALTER most things; batch mode copies the table instead.
-    render_as_batch=True,
-)
-with context.begin_transaction():
-    context.run_migrations()
+run_environment()
