@@ -89,10 +89,11 @@ def plan(
             )
             continue
         placed = [Placement(i.hostname, i.attributes) for i in app.instances if i.live]
+        constraints = app.spec.parsed_constraints()
         refusals: list[str] = []
         for offer in offers:
             while need > 0:
-                refusal = check_constraints(app.spec.parsed_constraints(), offer, placed)
+                refusal = check_constraints(constraints, offer, placed)
                 if refusal:
                     refusals.append(refusal)
                     break
