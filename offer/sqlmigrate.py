@@ -4,11 +4,13 @@ runs on the connection handed over here."""
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
+from typing import Any
 
 from alembic import command, context
 from alembic.config import Config
-from sqlalchemy import Engine, MetaData, create_engine
+from sqlalchemy import Engine, MetaData, create_engine, event
 
 
 def config(migrations: Path, metadata: MetaData | None = None) -> Config:
@@ -24,6 +26,29 @@ def upgrade(engine: Engine, migrations: Path) -> None:
     with engine.begin() as connection:
         cfg.attributes["connection"] = connection
         command.upgrade(cfg, "head")
+
+
+def open_engine(url: str, migrations: Path) -> Engine:
+    """An engine on `url` whose schema is up to date (a new SQLite file and its
+    folder are created), in WAL mode so that readers never wait for a writer."""
+    if url.startswith("sqlite:///"):
+        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(url)
+    if engine.dialect.name == "sqlite":
+
+        @event.listens_for(engine, "connect")
+        def _wal(dbapi_conn: Any, _record: Any) -> None:
+            dbapi_conn.execute("PRAGMA journal_mode=WAL")
+
+    upgrade(engine, migrations)
+    return engine
+
+
+def revision_cli(migrations: Path, metadata: MetaData, module: str) -> None:
+    """`python -m MODULE revision "what changed"`: a migration after a model change."""
+    if len(sys.argv) != 3 or sys.argv[1] != "revision":
+        sys.exit(f'usage: python -m {module} revision "what changed"')
+    new_revision(migrations, metadata, sys.argv[2])
 
 
 def new_revision(migrations: Path, metadata: MetaData, message: str) -> None:

@@ -5,7 +5,6 @@ python -m offer.frameworks.service.migrate revision "add a column"   # after edi
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 from sqlalchemy import Engine
@@ -20,8 +19,6 @@ def upgrade(engine: Engine) -> None:
 
 
 if __name__ == "__main__":
-    if len(sys.argv) != 3 or sys.argv[1] != "revision":
-        sys.exit('usage: python -m offer.frameworks.service.migrate revision "what changed"')
     from offer.frameworks.service.store import ServiceBase  # the store imports this module
 
-    sqlmigrate.new_revision(MIGRATIONS, ServiceBase.metadata, sys.argv[2])
+    sqlmigrate.revision_cli(MIGRATIONS, ServiceBase.metadata, "offer.frameworks.service.migrate")

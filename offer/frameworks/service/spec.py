@@ -12,6 +12,7 @@ from typing import Any
 
 import yaml
 
+from offer.frameworks.dependencies import dependency_problem
 from offer.frameworks.sdk import Constraint, HealthCheck, Resources, TaskSpec, make_task
 from offer.resources import MIN_TASK_MEM
 
@@ -113,28 +114,10 @@ _FIELDS = {f for f in AppSpec.__dataclass_fields__}
 
 def check_dependencies(apps: dict[str, AppSpec]) -> None:
     """Every dependency exists, and none is circular. Raises SpecError."""
-    for app in apps.values():
-        for dep in app.dependencies():
-            if dep not in apps:
-                raise SpecError(
-                    f"app {app.id!r}: field 'depends_on'/'links' names {dep!r}, "
-                    "which is not deployed"
-                )
-    state: dict[str, str] = {}
-
-    def visit(app_id: str, path: list[str]) -> None:
-        if state.get(app_id) == "done":
-            return
-        if state.get(app_id) == "visiting":
-            cycle = " -> ".join([*path[path.index(app_id) :], app_id])
-            raise SpecError(f"app {app_id!r}: field 'depends_on'/'links' is circular: {cycle}")
-        state[app_id] = "visiting"
-        for dep in apps[app_id].dependencies():
-            visit(dep, [*path, app_id])
-        state[app_id] = "done"
-
-    for app_id in sorted(apps):
-        visit(app_id, [])
+    graph = {app_id: app.dependencies() for app_id, app in apps.items()}
+    problem = dependency_problem(graph, "app", "'depends_on'/'links'", "deployed")
+    if problem:
+        raise SpecError(problem)
 
 
 def parse_app(raw: object, index: int = 0) -> AppSpec:

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy import (
@@ -16,13 +15,12 @@ from sqlalchemy import (
     Integer,
     String,
     Text,
-    create_engine,
     delete,
-    event,
     select,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
+from offer import sqlmigrate
 from offer.frameworks.service import migrate
 from offer.frameworks.service.spec import AppSpec
 from offer.tasks import TaskState
@@ -92,16 +90,7 @@ class _Instance(ServiceBase):
 
 class ServiceStore:
     def __init__(self, url: str) -> None:
-        if url.startswith("sqlite:///"):
-            Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
-        self._engine = create_engine(url)
-        if self._engine.dialect.name == "sqlite":
-
-            @event.listens_for(self._engine, "connect")
-            def _wal(dbapi_conn: Any, _record: Any) -> None:
-                dbapi_conn.execute("PRAGMA journal_mode=WAL")
-
-        migrate.upgrade(self._engine)
+        self._engine = sqlmigrate.open_engine(url, migrate.MIGRATIONS)
 
     def load(self) -> tuple[str, list[AppRecord], list[InstanceRecord]]:
         with Session(self._engine) as s:
