@@ -64,17 +64,23 @@ def app_view(a: pb.AppStatus) -> dict[str, Any]:
     }
 
 
-def _console() -> Console:
-    console = Console()
-    return console if console.is_terminal else Console(width=250)
+def console() -> Console:
+    found = Console()
+    return found if found.is_terminal else Console(width=250)
+
+
+def read_spec_file(name: str) -> str | None:
+    """The text of a spec file ('-': stdin); None, after saying why, if unreadable."""
+    try:
+        return sys.stdin.read() if name == "-" else Path(name).read_text()
+    except OSError as err:
+        print(f"offerctl: cannot read {name}: {err.strerror}", file=sys.stderr)
+        return None
 
 
 def deploy(stub: Stub, args: argparse.Namespace) -> int:
-    path = Path(args.file)
-    try:
-        text = sys.stdin.read() if args.file == "-" else path.read_text()
-    except OSError as err:
-        print(f"offerctl: cannot read {args.file}: {err.strerror}", file=sys.stderr)
+    text = read_spec_file(args.file)
+    if text is None:
         return 1
     resp = stub.DeployApps(pb.DeployAppsRequest(yaml=text), timeout=CALL_TIMEOUT)
     for app_id in resp.app_ids:
@@ -92,7 +98,7 @@ def list_apps(stub: Stub, args: argparse.Namespace) -> int:
         table.add_column(title, no_wrap=title != "WAITING")
     for a in apps:
         table.add_row(a["app_id"], str(a["healthy"]), str(a["instances"]), a["waiting_reason"])
-    _console().print(table if apps else "No apps.")
+    console().print(table if apps else "No apps.")
     return 0
 
 
@@ -107,10 +113,10 @@ def _print_status(status: pb.AppStatus, output: str) -> None:
     if output == "json":
         print(json.dumps(view, indent=2))
         return
-    console = _console()
-    console.print(f"app {view['app_id']}: {view['healthy']} of {view['instances']} running")
+    out = console()
+    out.print(f"app {view['app_id']}: {view['healthy']} of {view['instances']} running")
     if view["waiting_reason"]:
-        console.print(f"waiting: {view['waiting_reason']}")
+        out.print(f"waiting: {view['waiting_reason']}")
     table = Table(box=None, header_style="bold", pad_edge=False)
     for title in ("TASK", "AGENT", "HOST", "STATE", "HEALTH", "PORTS", "STARTED", "MESSAGE"):
         table.add_column(title, no_wrap=title != "MESSAGE")
@@ -127,7 +133,7 @@ def _print_status(status: pb.AppStatus, output: str) -> None:
             t["message"],
         )
     if view["tasks"]:
-        console.print(table)
+        out.print(table)
 
 
 def scale(stub: Stub, args: argparse.Namespace) -> int:

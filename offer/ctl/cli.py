@@ -13,7 +13,7 @@ from typing import Any
 
 import grpc
 
-from offer.ctl import apps, commands
+from offer.ctl import apps, commands, jobs
 
 DEFAULT_MASTER = "127.0.0.1:5050"
 
@@ -160,6 +160,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     reactivate.add_argument("agent_id", metavar="AGENT", help="the agent's id")
     _add_app_commands(group)
+    _add_job_commands(group)
     return parser
 
 
@@ -221,20 +222,95 @@ def _add_app_commands(group: argparse._SubParsersAction) -> None:  # type: ignor
         action(name, text, f"offerctl app {name} web", run).add_argument("app_id", metavar="APP")
 
 
+def _add_job_commands(group: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    job = group.add_parser(
+        "job",
+        help="batch jobs of offer-batch (submit, list, run, runs, logs, ...)",
+        description="Batch jobs, run to completion by offer-batch. These commands talk to "
+        "its control API, found through the master (or given by --batch / OFFER_BATCH).",
+    )
+    batch = argparse.ArgumentParser(add_help=False)
+    batch.add_argument(
+        "--batch",
+        default=os.environ.get("OFFER_BATCH", ""),
+        help="offer-batch's control address (default: $OFFER_BATCH, else the address "
+        "offer-batch registered with the master)",
+    )
+    batch.set_defaults(target="batch")
+    actions = job.add_subparsers(dest="action", required=True, metavar="ACTION")
+
+    def action(name: str, text: str, example: str, run: Command) -> argparse.ArgumentParser:
+        return _sub(actions, name, text, [example], run, [batch, _MASTER_FLAG])
+
+    action(
+        "submit",
+        "create or update jobs from a YAML file ('-': stdin)",
+        "offerctl job submit jobs.yaml",
+        jobs.submit,
+    ).add_argument("file", metavar="FILE")
+    _output(
+        action(
+            "list", "list jobs, their schedules and last runs", "offerctl job list", jobs.list_jobs
+        )
+    )
+    show = action(
+        "show", "a job's spec, next run and latest runs", "offerctl job show etl", jobs.show
+    )
+    show.add_argument("name", metavar="JOB")
+    _output(show)
+    action("run", "start a run of a job now", "offerctl job run etl", jobs.run_now).add_argument(
+        "name", metavar="JOB"
+    )
+    runs = action("runs", "a job's kept runs, newest first", "offerctl job runs etl", jobs.runs)
+    runs.add_argument("name", metavar="JOB")
+    _output(runs)
+    run = action(
+        "run-show",
+        "one run with every attempt of every task",
+        "offerctl job run-show etl-3 -o json",
+        jobs.show_run,
+    )
+    run.add_argument("run_id", metavar="RUN")
+    _output(run)
+    action(
+        "cancel",
+        "kill a run's tasks and end it CANCELLED",
+        "offerctl job cancel etl-3",
+        jobs.cancel,
+    ).add_argument("run_id", metavar="RUN")
+    action(
+        "remove",
+        "cancel a job's runs and forget it with its history",
+        "offerctl job remove etl",
+        jobs.remove,
+    ).add_argument("name", metavar="JOB")
+    logs = action(
+        "logs",
+        "a run's output: the last attempt of each task, or of task --task N",
+        "offerctl job logs etl-3 --task 0",
+        jobs.logs,
+    )
+    logs.add_argument("run_id", metavar="RUN")
+    logs.add_argument("--task", type=int, metavar="N", help="only the task with index N")
+    logs.add_argument("--tail", type=int, default=0, metavar="N", help="only the last N lines")
+
+
 def main(argv: list[str] | None = None) -> None:
     args = build_parser().parse_args(argv)
-    to_service = getattr(args, "target", "") == "service"
+    target = getattr(args, "target", "")
     address, what = args.master, "the master"
     try:
-        if to_service:
-            address, what = _service_address(args), "offer-service"
+        if target:
+            address, what = _framework_address(args, target), f"offer-{target}"
         with grpc.insecure_channel(address) as channel:
-            stub = apps.Stub(channel) if to_service else commands.Stub(channel)
+            stubs: dict[str, Any] = {"service": apps.Stub, "batch": jobs.Stub}
+            stub = stubs.get(target, commands.Stub)(channel)
             code = args.run(stub, args)
     except apps.NoServiceError:
+        flag = f"--{target}"
         print(
-            f"offerctl: no offer-service is registered with the master at {args.master}; "
-            "start offer-service, or give its address with --service or OFFER_SERVICE",
+            f"offerctl: no offer-{target} is registered with the master at {args.master}; "
+            f"start offer-{target}, or give its address with {flag} or OFFER_{target.upper()}",
             file=sys.stderr,
         )
         code = 1
@@ -249,22 +325,25 @@ def main(argv: list[str] | None = None) -> None:
     sys.exit(code)
 
 
-def _service_address(args: argparse.Namespace) -> str:
-    """--service or OFFER_SERVICE, else what offer-service registered with the master."""
-    if args.service:
-        return str(args.service)
+def _framework_address(args: argparse.Namespace, target: str) -> str:
+    """--service/--batch (or OFFER_SERVICE/OFFER_BATCH), else the control
+    address offer-service/offer-batch registered with the master."""
+    given = getattr(args, target)
+    if given:
+        return str(given)
     with grpc.insecure_channel(args.master) as channel:
-        return apps.find_service(channel)
+        return apps.find_service(channel, f"offer-{target}")
 
 
 def _explain(err: grpc.RpcError, address: str, what: str) -> str:
     code, detail = err.code(), err.details()
     if code == grpc.StatusCode.UNAVAILABLE and "connect" in (detail or "").lower():
+        flag = {"offer-service": "service", "offer-batch": "batch"}.get(what, "master")
         hint = (
-            "is offer-service running there? Set --service or OFFER_SERVICE."
-            if what == "offer-service"
-            else "is offer-master running there? Set --master or OFFER_MASTER."
+            f"is {what.removeprefix('the ')} running there? Set --{flag} or OFFER_{flag.upper()}."
         )
+        if what == "the master":
+            hint = "is offer-master running there? Set --master or OFFER_MASTER."
         return f"offerctl: cannot reach {what} at {address} (unavailable); {hint}"
     if code == grpc.StatusCode.DEADLINE_EXCEEDED:
         return f"offerctl: {what} at {address} did not answer in time"

@@ -113,6 +113,9 @@ class Cluster:
         self._master_args: list[str] = []
         self.agents: list[AgentProc] = []
         self._procs: list[Proc] = []
+        # Control addresses and command lines of offer-service / offer-batch.
+        self.framework_addresses: dict[str, str] = {}
+        self._framework_args: dict[str, list[str]] = {}
 
     def _spawn(
         self, name: str, args: list[str], env: dict[str, str] | None = None
@@ -147,39 +150,75 @@ class Cluster:
 
     def start_service(self, *extra: str) -> Proc:
         """offer-service, with its own database and control port."""
-        self.service_address = f"127.0.0.1:{free_port()}"
-        self._service_args = [
-            "offer.frameworks.service.cli",
+        self.service = self._start_framework("service", *extra)
+        self.service_address = self.framework_addresses["service"]
+        return self.service
+
+    def start_batch(self, *extra: str) -> Proc:
+        """offer-batch, with its own database and control port."""
+        self.batch = self._start_framework("batch", *extra)
+        self.batch_address = self.framework_addresses["batch"]
+        return self.batch
+
+    def _start_framework(self, kind: str, *extra: str) -> Proc:
+        address = f"127.0.0.1:{free_port()}"
+        self.framework_addresses[kind] = address
+        self._framework_args[kind] = [
+            f"offer.frameworks.{kind}.cli",
             "--master",
             self.address,
             "--db",
-            f"sqlite:///{self.root / 'service.db'}",
+            f"sqlite:///{self.root / f'{kind}.db'}",
             "--port",
-            self.service_address.rsplit(":", 1)[1],
+            address.rsplit(":", 1)[1],
             *extra,
         ]
-        popen, log_path = self._spawn("service", self._service_args)
-        self.service = Proc("service", popen, log_path)
-        self._procs.append(self.service)
-        wait_for(lambda: self.app("list").returncode == 0, what="offer-service to answer")
-        return self.service
+        popen, log_path = self._spawn(kind, self._framework_args[kind])
+        proc = Proc(kind, popen, log_path)
+        self._procs.append(proc)
+        self._until_framework_answers(kind, proc)
+        return proc
+
+    def _until_framework_answers(self, kind: str, proc: Proc) -> None:
+        def answers() -> bool:
+            if proc.popen.poll() is not None:
+                raise RuntimeError(f"offer-{kind} exited:\n{proc.log()}")
+            return self._control(kind, "list").returncode == 0
+
+        wait_for(answers, what=f"offer-{kind} to answer")
 
     def restart_service(self, sig: int = signal.SIGKILL) -> None:
-        self.service.stop(sig)
-        self.service.popen, _ = self._spawn("service", self._service_args)
-        wait_for(lambda: self.app("list").returncode == 0, what="offer-service to answer")
+        self._restart_framework("service", self.service, sig)
+
+    def restart_batch(self, sig: int = signal.SIGKILL) -> None:
+        self._restart_framework("batch", self.batch, sig)
+
+    def _restart_framework(self, kind: str, proc: Proc, sig: int) -> None:
+        proc.stop(sig)
+        proc.popen, _ = self._spawn(kind, self._framework_args[kind])
+        self._until_framework_answers(kind, proc)
 
     def app(self, *args: str) -> subprocess.CompletedProcess[str]:
         """offerctl app ARGS against this cluster's offer-service."""
+        return self._control("service", *args)
+
+    def job(self, *args: str) -> subprocess.CompletedProcess[str]:
+        """offerctl job ARGS against this cluster's offer-batch."""
+        return self._control("batch", *args)
+
+    def _control(self, kind: str, *args: str) -> subprocess.CompletedProcess[str]:
+        group = {"service": "app", "batch": "job"}[kind]
         return subprocess.run(
             [
                 sys.executable,
                 "-m",
                 "offer.ctl.cli",
-                "app",
+                "--master",
+                self.address,
+                group,
                 *args[:1],
-                "--service",
-                self.service_address,
+                f"--{kind}",
+                self.framework_addresses[kind],
                 *args[1:],
             ],
             capture_output=True,
@@ -189,6 +228,12 @@ class Cluster:
 
     def app_json(self, app_id: str) -> Any:
         done = self.app("show", app_id, "-o", "json")
+        assert done.returncode == 0, done.stderr
+        return json.loads(done.stdout)
+
+    def job_json(self, *args: str) -> Any:
+        """offerctl job ARGS -o json, parsed."""
+        done = self.job(*args, "-o", "json")
         assert done.returncode == 0, done.stderr
         return json.loads(done.stdout)
 

@@ -1,0 +1,243 @@
+"""offerctl's `job` commands: they talk to the batch framework's control API
+(offer-batch), and to the master for a run's task logs."""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+import grpc
+from rich.table import Table
+
+from offer.ctl.apps import console, read_spec_file
+from offer.v1 import batch_pb2 as pb
+from offer.v1 import batch_pb2_grpc, operator_pb2, operator_pb2_grpc
+
+CALL_TIMEOUT = 10.0
+
+Stub = batch_pb2_grpc.BatchControlStub
+
+_ENDED = ("FINISHED", "FAILED", "KILLED", "LOST", "ERROR")
+
+
+def _time(ts: float) -> str | None:
+    return datetime.datetime.fromtimestamp(ts).isoformat(timespec="seconds") if ts else None
+
+
+def run_view(r: pb.RunStatus) -> dict[str, Any]:
+    return {
+        "run_id": r.run_id,
+        "job": r.job,
+        "state": r.state,
+        "trigger": r.trigger,
+        "created_at": r.created_at,
+        "scheduled_for": r.scheduled_for or None,
+        "ended_at": r.ended_at or None,
+        "message": r.message,
+        "exit_code": r.exit_code if r.HasField("exit_code") else None,
+        "completions": r.completions,
+        "parallelism": r.parallelism,
+        "succeeded": r.succeeded,
+        "running": r.running,
+        "failed_attempts": r.failed_attempts,
+        "framework_id": r.framework_id,
+        "tasks": [
+            {
+                "task_id": t.task_id,
+                "index": t.index,
+                "attempt": t.attempt,
+                "state": t.state,
+                "exit_code": t.exit_code if t.HasField("exit_code") else None,
+                "agent_id": t.agent_id,
+                "hostname": t.hostname,
+                "created_at": t.created_at,
+                "started_at": t.started_at or None,
+                "ended_at": t.ended_at or None,
+                "message": t.message,
+                "timed_out": t.timed_out,
+            }
+            for t in r.tasks
+        ],
+    }
+
+
+def job_view(j: pb.JobStatus) -> dict[str, Any]:
+    return {
+        "name": j.name,
+        "schedule": j.schedule,
+        "timezone": j.timezone,
+        "next_run_at": j.next_run_at or None,
+        "depends_on": list(j.depends_on),
+        "active_runs": j.active_runs,
+        "submitted_at": j.submitted_at,
+        "last_run": run_view(j.last_run) if j.last_run.run_id else None,
+    }
+
+
+def _table(titles: Sequence[str], rows: Sequence[Sequence[str]], empty: str) -> None:
+    table = Table(box=None, header_style="bold", pad_edge=False)
+    for title in titles:
+        table.add_column(title, no_wrap=title != "MESSAGE")
+    for row in rows:
+        table.add_row(*row)
+    console().print(table if rows else empty)
+
+
+def _print_json(value: object) -> None:
+    print(json.dumps(value, indent=2))
+
+
+def submit(stub: Stub, args: argparse.Namespace) -> int:
+    text = read_spec_file(args.file)
+    if text is None:
+        return 1
+    resp = stub.SubmitJobs(pb.SubmitJobsRequest(yaml=text), timeout=CALL_TIMEOUT)
+    for name in resp.names:
+        print(f"job {name} submitted")
+    return 0
+
+
+def list_jobs(stub: Stub, args: argparse.Namespace) -> int:
+    jobs = [job_view(j) for j in stub.ListJobs(pb.ListJobsRequest(), timeout=CALL_TIMEOUT).jobs]
+    if args.output == "json":
+        _print_json(jobs)
+        return 0
+    rows = []
+    for j in jobs:
+        last = j["last_run"]
+        when = j["schedule"] or (f"after {', '.join(j['depends_on'])}" if j["depends_on"] else "")
+        rows.append(
+            (
+                j["name"],
+                when,
+                _time(j["next_run_at"] or 0) or "",
+                str(j["active_runs"]),
+                f"{last['run_id']} {last['state']}" if last else "",
+            )
+        )
+    _table(("JOB", "SCHEDULE", "NEXT RUN", "ACTIVE", "LAST RUN"), rows, "No jobs.")
+    return 0
+
+
+def show(stub: Stub, args: argparse.Namespace) -> int:
+    job = stub.GetJob(pb.GetJobRequest(name=args.name), timeout=CALL_TIMEOUT)
+    view = job_view(job)
+    if args.output == "json":
+        _print_json({**view, "spec_yaml": job.spec_yaml})
+        return 0
+    out = console()
+    out.print(job.spec_yaml.rstrip(), markup=False, highlight=False)
+    if view["next_run_at"]:
+        out.print(f"next run: {_time(view['next_run_at'])} ({view['timezone']})")
+    runs = stub.ListRuns(pb.ListRunsRequest(name=args.name), timeout=CALL_TIMEOUT).runs
+    _runs_table([run_view(r) for r in runs[:5]])
+    return 0
+
+
+def run_now(stub: Stub, args: argparse.Namespace) -> int:
+    run = stub.RunJob(pb.RunJobRequest(name=args.name), timeout=CALL_TIMEOUT)
+    print(f"run {run.run_id} started")
+    return 0
+
+
+def runs(stub: Stub, args: argparse.Namespace) -> int:
+    found = [
+        run_view(r)
+        for r in stub.ListRuns(pb.ListRunsRequest(name=args.name), timeout=CALL_TIMEOUT).runs
+    ]
+    if args.output == "json":
+        _print_json(found)
+    else:
+        _runs_table(found)
+    return 0
+
+
+def _runs_table(found: list[dict[str, Any]]) -> None:
+    rows = [
+        (
+            r["run_id"],
+            r["state"],
+            f"{r['succeeded']}/{r['completions']}",
+            str(r["running"]),
+            str(r["failed_attempts"]),
+            r["trigger"],
+            _time(r["created_at"]) or "",
+            _time(r["ended_at"] or 0) or "",
+            r["message"],
+        )
+        for r in found
+    ]
+    titles = ("RUN", "STATE", "DONE", "RUNNING", "FAILED", "TRIGGER", "STARTED", "ENDED", "MESSAGE")
+    _table(titles, rows, "No runs.")
+
+
+def show_run(stub: Stub, args: argparse.Namespace) -> int:
+    view = run_view(stub.GetRun(pb.GetRunRequest(run_id=args.run_id), timeout=CALL_TIMEOUT))
+    if args.output == "json":
+        _print_json(view)
+        return 0
+    _runs_table([view])
+    rows = [
+        (
+            str(t["index"]),
+            str(t["attempt"]),
+            t["task_id"],
+            t["state"],
+            "" if t["exit_code"] is None else str(t["exit_code"]),
+            t["hostname"],
+            t["message"],
+        )
+        for t in view["tasks"]
+    ]
+    _table(("INDEX", "ATTEMPT", "TASK", "STATE", "EXIT", "HOST", "MESSAGE"), rows, "No tasks yet.")
+    return 0
+
+
+def cancel(stub: Stub, args: argparse.Namespace) -> int:
+    run = stub.CancelRun(pb.CancelRunRequest(run_id=args.run_id), timeout=CALL_TIMEOUT)
+    if run.state == "CANCELLED":
+        print(f"run {run.run_id} cancelled; its tasks are being killed")
+    else:
+        print(f"run {run.run_id} had already ended ({run.state})")
+    return 0
+
+
+def remove(stub: Stub, args: argparse.Namespace) -> int:
+    stub.RemoveJob(pb.RemoveJobRequest(name=args.name), timeout=CALL_TIMEOUT)
+    print(f"job {args.name} removed")
+    return 0
+
+
+def logs(stub: Stub, args: argparse.Namespace) -> int:
+    """The output of a run's tasks (the last attempt at each index), from the master."""
+    run = stub.GetRun(pb.GetRunRequest(run_id=args.run_id), timeout=CALL_TIMEOUT)
+    last: dict[int, pb.RunTask] = {}
+    for t in run.tasks:
+        last[t.index] = t
+    if args.task is not None:
+        if args.task not in last:
+            print(
+                f"offerctl: run {run.run_id} has no task with index {args.task} yet "
+                f"(indexes 0-{run.completions - 1}; launched: {sorted(last) or 'none'})",
+                file=sys.stderr,
+            )
+            return 1
+        last = {args.task: last[args.task]}
+    out = sys.stdout.buffer
+    with grpc.insecure_channel(args.master) as channel:
+        master = operator_pb2_grpc.OperatorStub(channel)
+        for index in sorted(last):
+            task = last[index]
+            if len(last) > 1:
+                out.write(f"==> task {index} ({task.task_id}, {task.state}) <==\n".encode())
+            request = operator_pb2.GetTaskLogsRequest(
+                task_id=task.task_id, framework_id=run.framework_id, tail_lines=args.tail
+            )
+            for chunk in master.GetTaskLogs(request, timeout=30):
+                out.write(chunk.data)
+            out.flush()
+    return 0
