@@ -140,6 +140,31 @@ kill_grace_seconds: 0.1
     assert task["state"] == "KILLED" and "timed out after 1s" in task["message"]
     assert all(c["State"] != "running" for c in cluster.containers())
 
+    # A run cancelled by hand ends CANCELLED and its task is killed.
+    run_id = start_run(cluster, "slow")
+    wait_for(lambda: cluster.job_json("run-show", run_id)["tasks"], 30, "a task")
+    cancelled = cluster.job("cancel", run_id)
+    assert cancelled.returncode == 0 and "cancelled" in cancelled.stdout, cancelled.stderr
+    run = until_ended(cluster, run_id)
+    assert run["state"] == "CANCELLED"
+    wait_for(
+        lambda: all(t["state"] == "KILLED" for t in cluster.job_json("run-show", run_id)["tasks"]),
+        30,
+        "the cancelled run's task to be killed",
+    )
+    # Idle again, it suppresses offers; `job show` and `job remove` work.
+    wait_for(
+        lambda: (
+            [f for f in cluster.list("frameworks") if f.info.name == "offer-batch"][0].suppressed
+        ),
+        30,
+        "offer-batch to suppress offers",
+    )
+    shown = cluster.job("show", "slow")
+    assert shown.returncode == 0 and "timeout_seconds: 1" in shown.stdout, shown.stderr
+    assert cluster.job("remove", "slow").returncode == 0
+    assert cluster.job_json("list") == []
+
 
 def test_dependencies_run_in_order_and_stop_at_a_failure(cluster: Cluster, tmp_path: Path) -> None:
     cluster.start_master()
@@ -147,7 +172,7 @@ def test_dependencies_run_in_order_and_stop_at_a_failure(cluster: Cluster, tmp_p
     cluster.start_batch()
     chain = f"""
 jobs:
-- {{name: a, image: {IMAGE}, cmd: "true", kill_grace_seconds: 0.1}}
+- {{name: a, image: {IMAGE}, cmd: "true", kill_grace_seconds: 0.1, history: 1}}
 - {{name: b, image: {IMAGE}, cmd: "B_CMD", depends_on: [a], kill_grace_seconds: 0.1}}
 - {{name: c, image: {IMAGE}, cmd: "true", depends_on: [b], kill_grace_seconds: 0.1}}
 """
@@ -163,6 +188,8 @@ jobs:
     start_run(cluster, "a")
     assert until_ended(cluster, "b-2")["state"] == "FAILED"
     assert [r["run_id"] for r in cluster.job_json("runs", "c")] == ["c-1"]
+    # Job a keeps one ended run ('history: 1').
+    assert [r["run_id"] for r in cluster.job_json("runs", "a")] == ["a-2"]
 
     # A cycle is refused at submit, naming the field, and changes nothing.
     cyclic = tmp_path / "cycle.yaml"
