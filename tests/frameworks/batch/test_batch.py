@@ -155,7 +155,7 @@ kill_grace_seconds: 0.1
     # Idle again, it suppresses offers; `job show` and `job remove` work.
     wait_for(
         lambda: (
-            [f for f in cluster.list("frameworks") if f.info.name == "offer-batch"][0].suppressed
+            next(f for f in cluster.list("frameworks") if f.info.name == "offer-batch").suppressed
         ),
         30,
         "offer-batch to suppress offers",

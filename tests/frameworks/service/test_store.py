@@ -4,23 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from alembic.autogenerate import compare_metadata
-from alembic.migration import MigrationContext
-from sqlalchemy import create_engine
-
-from offer.frameworks.service import migrate
 from offer.frameworks.service.spec import AppSpec
-from offer.frameworks.service.store import AppRecord, InstanceRecord, ServiceBase, ServiceStore
-
-
-def test_migrations_build_exactly_the_models(tmp_path: Path) -> None:
-    """A model changed without a migration (python -m
-    offer.frameworks.service.migrate revision "...") fails here."""
-    engine = create_engine(f"sqlite:///{tmp_path / 's.db'}")
-    migrate.upgrade(engine)
-    migrate.upgrade(engine)
-    with engine.connect() as conn:
-        assert compare_metadata(MigrationContext.configure(conn), ServiceBase.metadata) == []
+from offer.frameworks.service.store import AppRecord, InstanceRecord, ServiceStore
 
 
 def test_state_survives_a_reopen(tmp_path: Path) -> None:

@@ -1,0 +1,39 @@
+"""offer-batch's own store against a real SQLite file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from sqlalchemy.exc import IntegrityError
+
+from offer.frameworks.batch.runs import Attempt, Run, RunState
+from offer.frameworks.batch.spec import JobSpec
+from offer.frameworks.batch.store import BatchStore, JobRecord
+from offer.tasks import TaskState
+
+
+def test_state_survives_a_reopen(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'b.db'}"
+    store = BatchStore(url)
+    spec = JobSpec(name="etl", image="img", completions=3, schedule="* * * * *")
+    job = JobRecord(spec, 1.0, seq=1, next_at=60.0)
+    run = Run("etl-1", "etl", 1, spec, "schedule", 2.0, scheduled_for=0.0)
+    attempt = Attempt("etl-1.0.1", "etl-1", 0, 1, 3.0, TaskState.FAILED, exit_code=3, counts=False)
+    store.save_framework_id("fw-1")
+    store.save(jobs=[job], runs=[run], attempts=[attempt])
+    loaded = BatchStore(url).load()
+    assert loaded.framework_id == "fw-1"
+    assert loaded.jobs == [job] and loaded.runs == [run] and loaded.attempts == [attempt]
+    run.state = RunState.SUCCEEDED
+    store.save(runs=[run])
+    store.forget_runs(["etl-1"])
+    assert BatchStore(url).load().runs == [] and BatchStore(url).load().attempts == []
+
+
+def test_one_scheduled_time_is_run_once(tmp_path: Path) -> None:
+    store = BatchStore(f"sqlite:///{tmp_path / 'b.db'}")
+    spec = JobSpec(name="etl", image="img", schedule="* * * * *")
+    store.save(runs=[Run("etl-1", "etl", 1, spec, "schedule", 2.0, scheduled_for=60.0)])
+    with pytest.raises(IntegrityError):
+        store.save(runs=[Run("etl-2", "etl", 2, spec, "missed", 3.0, scheduled_for=60.0)])
