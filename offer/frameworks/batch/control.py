@@ -14,6 +14,7 @@ from offer.frameworks.batch.scheduler import (
     UnknownRunError,
 )
 from offer.frameworks.batch.spec import SpecError, check_dependencies, parse_jobs
+from offer.frameworks.checks import size_problem
 from offer.tasks import TaskState
 from offer.v1 import batch_pb2 as pb
 from offer.v1 import batch_pb2_grpc
@@ -32,6 +33,12 @@ class BatchControlServicer(batch_pb2_grpc.BatchControlServicer):
             check_dependencies({**submitted, **{s.name: s for s in specs}})
         except SpecError as err:
             await context.abort(grpc.StatusCode.INVALID_ARGUMENT, str(err))
+        for spec in specs:
+            problem = size_problem(
+                "job", spec.name, spec.cpus, spec.mem, self._scheduler.largest_offer
+            )
+            if problem:
+                await context.abort(grpc.StatusCode.INVALID_ARGUMENT, problem)
         return pb.SubmitJobsResponse(names=await self._scheduler.submit(specs))
 
     async def ListJobs(

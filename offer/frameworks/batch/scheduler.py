@@ -17,10 +17,12 @@ from offer.frameworks.batch import schedule
 from offer.frameworks.batch.runs import Attempt, Run, RunState, Step, assign, earliest, step
 from offer.frameworks.batch.spec import JobSpec
 from offer.frameworks.batch.store import BatchStore, JobRecord
+from offer.frameworks.checks import largest_offer
 from offer.frameworks.sdk import (
     CallRefusedError,
     Driver,
     Offer,
+    Resources,
     Scheduler,
     StatusReason,
     TaskSpec,
@@ -64,6 +66,8 @@ class BatchScheduler(Scheduler):
         self.attempts: dict[str, list[Attempt]] = {}
         self.by_task: dict[str, Attempt] = {}
         self.driver: Driver | None = None
+        # Jobs whose tasks are larger are refused at submit.
+        self.largest_offer: Resources | None = None
         # Since the last revive we declined or suppressed: new work must revive.
         self._holding_back = True
         self._killing: set[str] = set()
@@ -101,6 +105,7 @@ class BatchScheduler(Scheduler):
 
     async def offers(self, driver: Driver, offers: list[Offer]) -> None:
         async with self._lock:
+            self.largest_offer = largest_offer(self.largest_offer, offers)
             now = self.clock()
             wanted: list[tuple[Run, int, int, TaskSpec]] = []
             for run in self._running():

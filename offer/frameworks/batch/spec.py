@@ -11,7 +11,7 @@ from dataclasses import asdict, dataclass, field
 import yaml
 from croniter import croniter
 
-from offer.frameworks.dependencies import dependency_problem
+from offer.frameworks.checks import dependency_problem
 from offer.frameworks.sdk import TaskSpec, Volume, make_task
 from offer.resources import MIN_TASK_MEM
 

@@ -6,6 +6,7 @@ import contextlib
 
 import grpc
 
+from offer.frameworks.checks import size_problem
 from offer.frameworks.service.documents import parse_apps
 from offer.frameworks.service.scheduler import ServiceScheduler, UnknownAppError
 from offer.frameworks.service.spec import SpecError, check_dependencies
@@ -26,19 +27,13 @@ class ServiceControlServicer(service_pb2_grpc.ServiceControlServicer):
             check_dependencies({**deployed, **{s.id: s for s in specs}})
         except SpecError as err:
             await context.abort(grpc.StatusCode.INVALID_ARGUMENT, str(err))
-        too_big = [s for s in specs if not self._fits_anywhere(s.cpus, s.mem)]
-        if too_big:
-            s = too_big[0]
-            await context.abort(
-                grpc.StatusCode.INVALID_ARGUMENT,
-                f"app {s.id!r}: fields 'cpus'/'mem' ({s.cpus:g} cpu, {s.mem:g} MiB) are more than "
-                f"any offer seen so far ({self._scheduler.largest_offer}); no agent can run it",
+        for spec in specs:
+            problem = size_problem(
+                "app", spec.id, spec.cpus, spec.mem, self._scheduler.largest_offer
             )
+            if problem:
+                await context.abort(grpc.StatusCode.INVALID_ARGUMENT, problem)
         return pb.DeployAppsResponse(app_ids=await self._scheduler.deploy(specs))
-
-    def _fits_anywhere(self, cpus: float, mem: float) -> bool:
-        largest = self._scheduler.largest_offer
-        return largest is None or (cpus <= largest.cpus and mem <= largest.mem)
 
     async def ListApps(
         self, request: pb.ListAppsRequest, context: grpc.aio.ServicerContext

@@ -14,6 +14,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 
+from offer.frameworks.checks import largest_offer
 from offer.frameworks.sdk import CallRefusedError, Driver, Offer, Resources, Scheduler, TaskStatus
 from offer.frameworks.service.planner import AppView, InstanceView, Plan, plan
 from offer.frameworks.service.spec import AppSpec
@@ -69,11 +70,7 @@ class ServiceScheduler(Scheduler):
 
     async def offers(self, driver: Driver, offers: list[Offer]) -> None:
         async with self._lock:
-            for offer in offers:
-                if self.largest_offer is None or not self.largest_offer.contains(
-                    offer.resources.without_ports()
-                ):
-                    self.largest_offer = offer.resources.without_ports()
+            self.largest_offer = largest_offer(self.largest_offer, offers)
             decided = plan(
                 self._views(), offers, self.clock(), self._new_task_id, self.largest_offer
             )

@@ -12,7 +12,7 @@ from typing import Any
 
 import yaml
 
-from offer.frameworks.dependencies import dependency_problem
+from offer.frameworks.checks import dependency_problem
 from offer.frameworks.sdk import Constraint, HealthCheck, Resources, TaskSpec, make_task
 from offer.resources import MIN_TASK_MEM
 

@@ -41,6 +41,10 @@ def until_ended(cluster: Cluster, run_id: str, timeout: float = 60) -> dict[str,
     return wait_for(ended, timeout, f"run {run_id} to end")  # type: ignore[no-any-return]
 
 
+def batch_framework(cluster: Cluster) -> Any:
+    return next(f for f in cluster.list("frameworks") if f.info.name == "offer-batch")
+
+
 def shared_folder(tmp_path: Path) -> Path:
     out = tmp_path / "out"
     out.mkdir()
@@ -153,13 +157,7 @@ kill_grace_seconds: 0.1
         "the cancelled run's task to be killed",
     )
     # Idle again, it suppresses offers; `job show` and `job remove` work.
-    wait_for(
-        lambda: (
-            next(f for f in cluster.list("frameworks") if f.info.name == "offer-batch").suppressed
-        ),
-        30,
-        "offer-batch to suppress offers",
-    )
+    wait_for(lambda: batch_framework(cluster).suppressed, 30, "offer-batch to suppress offers")
     shown = cluster.job("show", "slow")
     assert shown.returncode == 0 and "timeout_seconds: 1" in shown.stdout, shown.stderr
     assert cluster.job("remove", "slow").returncode == 0
@@ -217,6 +215,13 @@ def test_bad_specs_are_refused_naming_the_field(cluster: Cluster, tmp_path: Path
     assert cluster.job_json("list") == []
     unknown = cluster.job("run", "nope")
     assert unknown.returncode == 1 and "no job 'nope'" in unknown.stderr
+
+    # Once it has seen an offer, a task larger than any is refused too.
+    cluster.start_agent("cpus:2;mem:1024")
+    wait_for(lambda: batch_framework(cluster).suppressed, 30, "offer-batch to see an offer")
+    spec.write_text(f"{{name: x, image: {IMAGE}, cpus: 64}}")
+    refused = cluster.job("submit", str(spec))
+    assert "job 'x': fields 'cpus'/'mem' (64 cpu, 64 MiB) are more than" in refused.stderr
 
 
 def test_a_schedule_fires_and_a_restart_runs_missed_times_once(

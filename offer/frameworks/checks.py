@@ -1,9 +1,12 @@
-"""Dependencies between named things (apps, jobs): every one must exist and
-none may be circular. Shared by both frameworks' spec checks. Pure."""
+"""Checks both frameworks make of a spec at submit: dependencies between
+named things (apps, jobs) exist and are not circular, and a task is not
+larger than any offer seen. Pure."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+
+from offer.frameworks.sdk import Offer, Resources
 
 
 def dependency_problem(
@@ -36,3 +39,24 @@ def dependency_problem(
         if found:
             return found
     return None
+
+
+def largest_offer(current: Resources | None, offers: Iterable[Offer]) -> Resources | None:
+    """The largest offer (without ports) seen so far, given new offers."""
+    for offer in offers:
+        found = offer.resources.without_ports()
+        if current is None or not current.contains(found):
+            current = found
+    return current
+
+
+def size_problem(
+    kind: str, name: str, cpus: float, mem: float, largest: Resources | None
+) -> str | None:
+    """Why a task of this size can never launch, or None (also while no offer was seen)."""
+    if largest is None or (cpus <= largest.cpus and mem <= largest.mem):
+        return None
+    return (
+        f"{kind} {name!r}: fields 'cpus'/'mem' ({cpus:g} cpu, {mem:g} MiB) are more than "
+        f"any offer seen so far ({largest}); no agent can run it"
+    )
