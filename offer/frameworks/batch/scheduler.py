@@ -34,7 +34,7 @@ log = logging.getLogger(__name__)
 
 # Endings that are not the task's fault: they do not use up a retry.
 _NOT_THE_TASKS_FAULT = {StatusReason.AGENT_DRAINED}
-# How long declined offers stay away: while tasks wait for room, and when idle.
+# How long declined offers stay away: while tasks wait for a larger offer, and otherwise.
 REFUSE_BUSY_SECONDS = 5.0
 REFUSE_IDLE_SECONDS = 60.0
 
@@ -119,13 +119,18 @@ class BatchScheduler(Scheduler):
             for offer_id, (offer, specs) in assignment.launches.items():
                 await self._launch(driver, offer, offer_id, specs, by_id, now)
             if assignment.unused:
-                busy = bool(wanted) or any(True for _ in self._running())
+                # Refused for long unless tasks are left over: a revive clears
+                # refusals when new work appears.
                 await driver.decline(
                     assignment.unused,
-                    refuse_seconds=REFUSE_BUSY_SECONDS if busy else REFUSE_IDLE_SECONDS,
+                    refuse_seconds=REFUSE_BUSY_SECONDS
+                    if assignment.left_out
+                    else REFUSE_IDLE_SECONDS,
                 )
                 self._holding_back = True
             if not wanted and not any(True for _ in self._running()):
+                # Idle: new work revives offers (see _tick). Not while runs go
+                # on: a suppress withdraws offers already on their way.
                 await driver.suppress()
                 self._holding_back = True
 
@@ -159,11 +164,12 @@ class BatchScheduler(Scheduler):
         try:
             await driver.accept([offer_id], specs)
         except CallRefusedError as err:
+            # E.g. the offer was rescinded meanwhile: nothing was launched.
             log.info("launch on offer %s refused (%s); waiting for another", offer_id, err)
             for a in attempts:
-                a.state, a.counts, a.ended_at = TaskState.LOST, False, now
-                a.message = f"launch refused by the master: {err}"
-            await asyncio.to_thread(self.store.save, attempts=attempts)
+                self.attempts[a.run_id].remove(a)
+                del self.by_task[a.task_id]
+            await asyncio.to_thread(self.store.forget_attempts, [a.task_id for a in attempts])
 
     async def update(self, driver: Driver, status: TaskStatus) -> None:
         async with self._lock:
@@ -208,10 +214,19 @@ class BatchScheduler(Scheduler):
             wake_at: float | None = None
             wants = False
             for run in list(self._running()):
-                decided = await self._advance(run, now)
-                kills.update(decided.kill)
-                wants = wants or bool(decided.launch and decided.outcome is None)
+                kills.update((await self._advance(run, now)).kill)
+            # Again over what runs now: advancing may have started dependent runs.
+            for run in self._running():
+                decided = step(run, self.attempts[run.run_id], now)
+                wants = wants or bool(decided.launch)
                 wake_at = earliest(wake_at, decided.wake_at)
+            # Tasks of ended runs (failed, cancelled, replaced) still alive, e.g.
+            # ones found running again after a restart.
+            for run in list(self.runs.values()):
+                if run.state.is_ended:
+                    for a in self.attempts[run.run_id]:
+                        if not a.state.is_terminal:
+                            kills.setdefault(a.task_id, run.message)
             for job in self.jobs.values():
                 wake_at = earliest(wake_at, job.next_at)
             self._wake_at(wake_at)
@@ -352,13 +367,9 @@ class BatchScheduler(Scheduler):
         return run
 
     async def _end(self, run: Run, state: RunState, message: str) -> None:
-        """Ends a run by request and kills its live tasks."""
+        """Ends a run by request; the next tick kills its live tasks."""
         run.state, run.ended_at, run.message = state, self.clock(), message
         await asyncio.to_thread(self.store.save, runs=[run])
-        kills = {a.task_id: message for a in self.attempts[run.run_id] if not a.state.is_terminal}
-        job = asyncio.ensure_future(self._kill(kills))
-        self._background.add(job)
-        job.add_done_callback(self._background.discard)
         await self._forget_old_runs(run.job)
 
     async def _forget_old_runs(self, name: str) -> None:
@@ -413,6 +424,7 @@ class BatchScheduler(Scheduler):
                 raise UnknownRunError(run_id)
             if run.state == RunState.RUNNING:
                 await self._end(run, RunState.CANCELLED, "cancelled by request")
+        await self._tick()
         return run
 
     async def remove(self, name: str) -> None:
@@ -421,14 +433,16 @@ class BatchScheduler(Scheduler):
             needed_by = sorted(j.spec.name for j in self.jobs.values() if name in j.spec.depends_on)
             if needed_by:
                 raise JobInUseError(name, needed_by)
-            for run in [r for r in self._running() if r.job == name]:
-                await self._end(run, RunState.CANCELLED, "the job was removed")
+            kills: dict[str, str] = {}
             del self.jobs[name]
             for run_id in [r.run_id for r in self.runs.values() if r.job == name]:
                 del self.runs[run_id]
                 for a in self.attempts.pop(run_id, []):
                     self.by_task.pop(a.task_id, None)
+                    if not a.state.is_terminal:
+                        kills[a.task_id] = "the job was removed"
             await asyncio.to_thread(self.store.delete_job, name)
+        await self._kill(kills)
 
     def _job(self, name: str) -> JobRecord:
         job = self.jobs.get(name)

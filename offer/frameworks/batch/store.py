@@ -196,6 +196,11 @@ class BatchStore:
             s.execute(delete(_Attempt).where(_Attempt.run_id.in_(run_ids)))
             s.execute(delete(_Run).where(_Run.run_id.in_(run_ids)))
 
+    def forget_attempts(self, task_ids: Sequence[str]) -> None:
+        """Deletes attempts that were never launched."""
+        with Session(self._engine) as s, s.begin():
+            s.execute(delete(_Attempt).where(_Attempt.task_id.in_(task_ids)))
+
     def delete_job(self, name: str) -> None:
         with Session(self._engine) as s, s.begin():
             runs = select(_Run.run_id).where(_Run.job == name)
