@@ -230,10 +230,22 @@ def describe(
     return Group(*parts)
 
 
-def console() -> Console:
+# Widest a line gets: on a pipe always, on a terminal when a table needs it.
+WIDEST = 250
+
+
+def console(content: RenderableType | None = None) -> Console:
+    """Where to print `content`. A pipe or a file gets no colour and no
+    terminal width to fit. A terminal narrower than a table gets the table's
+    full lines to wrap, as kubectl's do, rather than cropped ids."""
     found = Console()
-    # A pipe or a file: no terminal width to fit, and no colour.
-    return found if found.is_terminal else Console(width=250)
+    if not found.is_terminal:
+        return Console(width=WIDEST)
+    if content is not None:
+        natural = found.measure(content, options=found.options.update_width(WIDEST)).maximum
+        if natural > found.width:
+            return Console(width=natural, force_terminal=True)
+    return found
 
 
 def dump(data: Any, output: str, compact: bool = False) -> str:
@@ -250,11 +262,12 @@ def emit(data: Any, human: Callable[[], RenderableType], output: str) -> None:
     if output in ("json", "yaml"):
         print(dump(data, output), end="", flush=True)
         return
-    out = console()
+    content = human()
+    out = console(content)
     if out.is_terminal:
-        out.print(human())
+        out.print(content)
         return
     with out.capture() as captured:
-        out.print(human())
+        out.print(content)
     # rich pads every cell to the table's width: trailing blanks help no reader.
     print("\n".join(line.rstrip() for line in captured.get().splitlines()), flush=True)

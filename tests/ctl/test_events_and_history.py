@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
+import pty
+import subprocess
 import sys
 from typing import Any
 
@@ -51,6 +54,30 @@ class EventStream:
         if self.proc.returncode is None:
             self.proc.kill()
         await self.proc.wait()
+
+
+def on_terminal(cluster: Cluster, *args: str, env: dict[str, str] | None = None) -> bytes:
+    """What offerctl writes to a terminal (a pseudo-terminal here)."""
+    reader, writer = pty.openpty()
+    with subprocess.Popen(
+        [sys.executable, "-m", "offer.ctl.cli", "--master", cluster.address, *args],
+        stdout=writer,
+        stderr=writer,
+        env={**os.environ, "TERM": "xterm-256color", "NO_COLOR": "", **(env or {})},
+    ) as proc:
+        os.close(writer)
+        out = b""
+        while True:
+            try:
+                chunk = os.read(reader, 65536)
+            except OSError:  # the terminal's other end closed: all is read
+                break
+            if not chunk:
+                break
+            out += chunk
+        assert proc.wait(30) == 0, out
+    os.close(reader)
+    return out
 
 
 def _is(state: str, task_id: str) -> Any:
@@ -140,6 +167,11 @@ async def test_a_tasks_whole_history_with_times_and_reasons(running_cluster: Clu
     assert "History:" in shown.stdout and "exited with code 3" in shown.stdout
     rows = shown.stdout.split("History:")[1].splitlines()[2:]
     assert [row.split()[2] for row in rows] == ["STAGING", "STARTING", "RUNNING", "FAILED"]
+
+    red = b"\x1b[31mFAILED"
+    assert red in on_terminal(cluster, "tasks", "show", "broken")
+    assert red not in on_terminal(cluster, "tasks", env={"NO_COLOR": "1"})
+    assert b"broken" in on_terminal(cluster, "tasks", env={"NO_COLOR": "1"})
 
     # The history is in the master's store: a restarted master still has it.
     await asyncio.to_thread(cluster.restart_master)
