@@ -21,6 +21,16 @@ def _when(ts: float) -> str:
     return f"{render.clock(ts)} ({render.ago(ts)} ago)"
 
 
+def _with_work(stub: Stub, row: Row, *, agent_id: str = "", framework_id: str = "") -> Row:
+    """`row` with the live tasks and the outstanding offers of its agent or framework."""
+    ids = {"agent_id": agent_id, "framework_id": framework_id}
+    return {
+        **row,
+        "tasks": live(fetch(stub, "tasks", **ids)),
+        "offers": fetch(stub, "offers", **ids),
+    }
+
+
 def _sections(row: Row) -> list[tuple[str, RenderableType]]:
     return [
         ("Tasks (live)", render.table("tasks", row["tasks"])),
@@ -31,11 +41,7 @@ def _sections(row: Row) -> list[tuple[str, RenderableType]]:
 def _agent(stub: Stub, ident: str, args: argparse.Namespace) -> watch.Snapshot:
     agent = find(fetch(stub, "agents"), "agents", ident, "hostname")
     aid = agent["agent_id"]
-    data = {
-        **agent,
-        "tasks": live(fetch(stub, "tasks", agent_id=aid)),
-        "offers": fetch(stub, "offers", agent_id=aid),
-    }
+    data = _with_work(stub, agent, agent_id=aid)
     fields = [
         ("ID", aid),
         ("Hostname", agent["hostname"]),
@@ -55,11 +61,7 @@ def _agent(stub: Stub, ident: str, args: argparse.Namespace) -> watch.Snapshot:
 def _framework(stub: Stub, ident: str, args: argparse.Namespace) -> watch.Snapshot:
     fw = find(fetch(stub, "frameworks"), "frameworks", ident, "name")
     fid = fw["framework_id"]
-    data = {
-        **fw,
-        "tasks": live(fetch(stub, "tasks", framework_id=fid)),
-        "offers": fetch(stub, "offers", framework_id=fid),
-    }
+    data = _with_work(stub, fw, framework_id=fid)
     fields = [
         ("ID", fid),
         ("Name", fw["name"]),
