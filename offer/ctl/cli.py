@@ -413,6 +413,10 @@ def _explain(err: grpc.RpcError, address: str, what: str) -> str:
             else "is offer-master running there? Set --master or OFFER_MASTER."
         )
         return f"offerctl: cannot reach {what} at {address} (unavailable); {hint}"
+    if code == grpc.StatusCode.UNAVAILABLE:  # e.g. a stream cut off when the master died
+        return (
+            f"offerctl: lost the connection to {what} at {address} ({detail}); is it still running?"
+        )
     if code == grpc.StatusCode.DEADLINE_EXCEEDED:
         return f"offerctl: {what} at {address} did not answer in time"
     return f"offerctl: {detail} ({code.name.lower().replace('_', ' ')})"
