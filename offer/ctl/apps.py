@@ -5,14 +5,15 @@ from __future__ import annotations
 
 import argparse
 import datetime
-import json
 import sys
 from pathlib import Path
 from typing import Any
 
-from rich.console import Console
+from rich.console import Group, RenderableType
 from rich.table import Table
+from rich.text import Text
 
+from offer.ctl import render
 from offer.v1 import operator_pb2, operator_pb2_grpc, service_pb2_grpc
 from offer.v1 import service_pb2 as pb
 
@@ -64,11 +65,6 @@ def app_view(a: pb.AppStatus) -> dict[str, Any]:
     }
 
 
-def console() -> Console:
-    found = Console()
-    return found if found.is_terminal else Console(width=250)
-
-
 def read_spec_file(name: str) -> str | None:
     """The text of a spec file ('-': stdin); None, after saying why, if unreadable."""
     try:
@@ -90,33 +86,33 @@ def deploy(stub: Stub, args: argparse.Namespace) -> int:
 
 def list_apps(stub: Stub, args: argparse.Namespace) -> int:
     apps = [app_view(a) for a in stub.ListApps(pb.ListAppsRequest(), timeout=CALL_TIMEOUT).apps]
-    if args.output == "json":
-        print(json.dumps(apps, indent=2))
-        return 0
-    table = Table(box=None, header_style="bold", pad_edge=False)
-    for title in ("APP", "RUNNING", "WANTED", "WAITING"):
-        table.add_column(title, no_wrap=title != "WAITING")
-    for a in apps:
-        table.add_row(a["app_id"], str(a["healthy"]), str(a["instances"]), a["waiting_reason"])
-    console().print(table if apps else "No apps.")
+
+    def draw() -> RenderableType:
+        if not apps:
+            return "No apps."
+        table = Table(box=None, header_style="bold", pad_edge=False)
+        for title in ("APP", "RUNNING", "WANTED", "WAITING"):
+            table.add_column(title, no_wrap=title != "WAITING")
+        for a in apps:
+            table.add_row(a["app_id"], str(a["healthy"]), str(a["instances"]), a["waiting_reason"])
+        return table
+
+    render.emit(apps, draw, args.output)
     return 0
 
 
 def show(stub: Stub, args: argparse.Namespace) -> int:
-    status = stub.GetApp(pb.GetAppRequest(app_id=args.app_id), timeout=CALL_TIMEOUT)
-    _print_status(status, args.output)
+    view = app_view(stub.GetApp(pb.GetAppRequest(app_id=args.app_id), timeout=CALL_TIMEOUT))
+    render.emit(view, lambda: _draw_app(view), args.output)
     return 0
 
 
-def _print_status(status: pb.AppStatus, output: str) -> None:
-    view = app_view(status)
-    if output == "json":
-        print(json.dumps(view, indent=2))
-        return
-    out = console()
-    out.print(f"app {view['app_id']}: {view['healthy']} of {view['instances']} running")
+def _draw_app(view: dict[str, Any]) -> RenderableType:
+    lines: list[RenderableType] = [
+        Text(f"app {view['app_id']}: {view['healthy']} of {view['instances']} running")
+    ]
     if view["waiting_reason"]:
-        out.print(f"waiting: {view['waiting_reason']}")
+        lines.append(Text(f"waiting: {view['waiting_reason']}"))
     table = Table(box=None, header_style="bold", pad_edge=False)
     for title in ("TASK", "AGENT", "HOST", "STATE", "HEALTH", "PORTS", "STARTED", "MESSAGE"):
         table.add_column(title, no_wrap=title != "MESSAGE")
@@ -130,10 +126,11 @@ def _print_status(status: pb.AppStatus, output: str) -> None:
             t["health"],
             ",".join(map(str, t["host_ports"])),
             started,
-            t["message"],
+            Text(t["message"]),
         )
     if view["tasks"]:
-        out.print(table)
+        lines.append(table)
+    return Group(*lines)
 
 
 def scale(stub: Stub, args: argparse.Namespace) -> int:

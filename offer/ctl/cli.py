@@ -8,66 +8,55 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from collections.abc import Callable
 from typing import Any
 
 import grpc
 
-from offer.ctl import apps, commands, jobs
+from offer.ctl import apps, commands, completion, events, jobs, lists, show, status
+from offer.ctl.errors import CtlError
+from offer.ctl.parsing import MASTER_FLAG as _MASTER_FLAG
+from offer.ctl.parsing import (
+    Command,
+    Parser,
+    add_output,
+    add_watch,
+    at_least_zero,
+    choice,
+    one_of,
+    positive,
+)
+from offer.ctl.parsing import sub as _sub
+from offer.ctl.render import sort_names
+from offer.ctl.views import AGENT_STATUSES, FRAMEWORK_STATUSES, TASK_STATES
+
+__all__ = ["Command", "build_parser", "main"]
 
 DEFAULT_MASTER = "127.0.0.1:5050"
 
 EPILOG = """\
 examples:
-  offerctl agents
+  offerctl status
+  offerctl tasks --state running,staging --sort-by age
   offerctl tasks -o json | jq '.[] | select(.state == "FAILED")'
+  offerctl tasks show web-1                 # with its whole status history
+  offerctl agents --watch
+  offerctl events --type task -o json
   offerctl logs web-1 --tail 50 --follow
   offerctl agent drain agent-3f2a --deadline 300
-  OFFER_MASTER=10.0.0.5:5050 offerctl tasks --framework fw-1234
+  OFFER_MASTER=10.0.0.5:5050 offerctl frameworks
+  source <(offerctl completion bash)
+
+exit codes: 0 ok, 1 failed (e.g. master unreachable, unknown id), 2 usage error.
+docs/offerctl.md describes every command and the JSON each one prints.
 """
-
-# Each command gets the stub of the API it talks to (the master's or offer-service's).
-Command = Callable[[Any, argparse.Namespace], int]
-
-
-# --master after the command too (offerctl agents --master H:P). SUPPRESS: a
-# sub-command's default must not overwrite a --master given before it.
-_MASTER_FLAG = argparse.ArgumentParser(add_help=False)
-_MASTER_FLAG.add_argument("--master", default=argparse.SUPPRESS, help="master address HOST:PORT")
-
-
-def _sub(
-    group: argparse._SubParsersAction,  # type: ignore[type-arg]
-    name: str,
-    text: str,
-    examples: list[str],
-    run: Command,
-    parents: list[argparse.ArgumentParser] | None = None,
-) -> argparse.ArgumentParser:
-    sub: argparse.ArgumentParser = group.add_parser(
-        name,
-        parents=[_MASTER_FLAG] if parents is None else parents,
-        help=text,
-        description=text[0].upper() + text[1:] + ".",
-        epilog="examples:\n" + "\n".join(f"  {e}" for e in examples),
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    sub.set_defaults(run=run)
-    return sub
 
 
 def _output(sub: argparse.ArgumentParser) -> None:
-    sub.add_argument(
-        "-o",
-        "--output",
-        choices=["table", "json"],
-        default="table",
-        help="output format (default: %(default)s)",
-    )
+    add_output(sub)
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog="offerctl",
         description="Ask the offer master what the cluster is doing, and steer it.",
         epilog=EPILOG,
@@ -80,34 +69,17 @@ def build_parser() -> argparse.ArgumentParser:
     )
     group = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    _output(
-        _sub(
-            group,
-            "agents",
-            "list agents, their resources and usage",
-            ["offerctl agents", "offerctl agents -o json"],
-            commands.list_agents,
-        )
-    )
-    _output(
-        _sub(
-            group,
-            "frameworks",
-            "list frameworks and their shares",
-            ["offerctl frameworks"],
-            commands.list_frameworks,
-        )
-    )
-    tasks = _sub(
+    status_cmd = _sub(
         group,
-        "tasks",
-        "list tasks, newest first",
-        ["offerctl tasks --state failed", "offerctl tasks --framework fw-1234 -o json"],
-        commands.list_tasks,
+        "status",
+        "the master (address, version, uptime) and the cluster in numbers",
+        ["offerctl status", "offerctl status -o json | jq .resources.idle", "offerctl status -w"],
+        status.status,
     )
-    _output(tasks)
-    tasks.add_argument("--framework", help="only this framework's tasks")
-    tasks.add_argument("--state", help="only tasks in this state, e.g. running or failed")
+    _output(status_cmd)
+    add_watch(status_cmd)
+    _add_list_commands(group)
+    _add_events_command(group)
 
     logs = _sub(
         group,
@@ -161,7 +133,178 @@ def build_parser() -> argparse.ArgumentParser:
     reactivate.add_argument("agent_id", metavar="AGENT", help="the agent's id")
     _add_app_commands(group)
     _add_job_commands(group)
+    shells = _sub(
+        group,
+        "completion",
+        "print a shell completion script for offerctl",
+        [
+            "source <(offerctl completion bash)          # in ~/.bashrc",
+            "offerctl completion zsh > ~/.zfunc/_offerctl  # a directory in $fpath",
+        ],
+        completion.completion,
+        parents=[],
+    )
+    shells.add_argument(
+        "shell", choices=completion.SHELLS, metavar="SHELL", help="bash, zsh or tcsh"
+    )
+    shells.set_defaults(target="local")
     return parser
+
+
+# kind -> (what the list is, examples, its filters, what `show` takes)
+_LISTS: dict[str, tuple[str, list[str], tuple[str, ...], str]] = {
+    "agents": (
+        "list agents, their resources and usage",
+        [
+            "offerctl agents",
+            "offerctl agents --state draining,lost",
+            "offerctl agents -o wide --sort-by allocated --reverse",
+            "offerctl agents show host3 -o yaml",
+        ],
+        ("state",),
+        "AGENT",
+    ),
+    "frameworks": (
+        "list frameworks and their shares",
+        [
+            "offerctl frameworks",
+            "offerctl frameworks --role prod --sort-by share --reverse",
+            "offerctl frameworks show offer-service",
+        ],
+        ("state", "role"),
+        "FRAMEWORK",
+    ),
+    "tasks": (
+        "list tasks, newest first",
+        [
+            "offerctl tasks --state failed",
+            "offerctl tasks --framework offer-service --agent host1 -o wide",
+            "offerctl tasks --sort-by state -o json",
+            "offerctl tasks show web-1",
+        ],
+        ("state", "framework", "agent", "role"),
+        "TASK",
+    ),
+    "offers": (
+        "list outstanding offers (made, not yet used, declined or rescinded), oldest first",
+        [
+            "offerctl offers",
+            "offerctl offers --framework fw-1234 -o json",
+            "offerctl offers show 5f3a-O12",
+        ],
+        ("framework", "agent", "role"),
+        "OFFER",
+    ),
+}
+
+_STATES = {
+    "agents": ("an agent status", AGENT_STATUSES),
+    "frameworks": ("a framework status", FRAMEWORK_STATUSES),
+    "tasks": ("a task state", TASK_STATES),
+}
+
+_FILTER_HELP = {
+    "framework": "only those of this framework (its id or name)",
+    "agent": "only those on this agent (its id or hostname)",
+    "role": "only those of frameworks in this role",
+}
+
+
+def _add_list_commands(group: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    for kind, (text, examples, filters, what) in _LISTS.items():
+        parser = _sub(group, kind, text, examples, lists.list_command)
+        parser.set_defaults(kind=kind)
+        _output(parser)
+        add_watch(parser)
+        for name in filters:
+            if name == "state":
+                what_state, valid = _STATES[kind]
+                parser.add_argument(
+                    "--state",
+                    type=one_of(what_state, valid),
+                    metavar="STATE[,STATE...]",
+                    help="only those in these states: "
+                    + ", ".join(v.lower().replace(" ", "-") for v in valid),
+                )
+            else:
+                parser.add_argument(f"--{name}", help=_FILTER_HELP[name])
+        parser.add_argument(
+            "--sort-by",
+            type=choice(f"a column of offerctl {kind}", sort_names(kind)),
+            metavar="COLUMN",
+            help="order by this column: " + ", ".join(sort_names(kind)),
+        )
+        parser.add_argument("--reverse", action="store_true", help="reverse the order")
+        actions = parser.add_subparsers(dest="action", metavar="ACTION")
+        single = kind.removesuffix("s")
+        also = {"agents": " (or hostname)", "frameworks": " (or name)"}.get(kind, "")
+        detail = {
+            "agents": "with its live tasks and offers",
+            "frameworks": "with its live tasks and offers",
+            "tasks": "with its whole status history",
+            "offers": "",
+        }[kind]
+        shown = _sub(
+            actions,
+            "show",
+            f"one {single} in full{', ' + detail if detail else ''}",
+            [examples[-1], f"offerctl {kind} show {what} -o json"],
+            show.show_command,
+        )
+        shown.add_argument("ident", metavar=what, help=f"the {single}'s id{also}")
+        if kind == "tasks":
+            shown.add_argument(
+                "--framework",
+                default=argparse.SUPPRESS,
+                help="the task's framework, if several use this id",
+            )
+        add_output(shown, inherit=True)
+        add_watch(shown, inherit=True)
+
+
+def _add_events_command(group: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    watch_events = _sub(
+        group,
+        "events",
+        "print cluster events as they happen (agents, frameworks, task state changes)",
+        [
+            "offerctl events",
+            "offerctl events --type agent,framework --last 100 --no-follow",
+            "offerctl events --task web-1 -o json | jq -r .task.state",
+            "offerctl events --type task --count 1   # wait for the next task change",
+        ],
+        events.events,
+    )
+    _output(watch_events)
+    watch_events.add_argument(
+        "--type",
+        type=one_of("an event type", events.CATEGORIES),
+        metavar="TYPE[,TYPE...]",
+        help="only events about these: agent, framework, task",
+    )
+    watch_events.add_argument("--agent", help="only events about this agent id")
+    watch_events.add_argument("--framework", help="only events about this framework id")
+    watch_events.add_argument("--task", help="only changes of this task id")
+    watch_events.add_argument(
+        "--last",
+        type=at_least_zero,
+        default=10,
+        metavar="N",
+        help="start with up to N recent events (the master keeps 1000; default: %(default)s)",
+    )
+    watch_events.add_argument(
+        "--follow",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="keep printing new events until Ctrl-C (default); --no-follow stops "
+        "after the recent ones",
+    )
+    watch_events.add_argument(
+        "--count",
+        type=positive(int),
+        metavar="N",
+        help="stop after N events (matching the filters)",
+    )
 
 
 def _add_app_commands(group: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -170,6 +313,9 @@ def _add_app_commands(group: argparse._SubParsersAction) -> None:  # type: ignor
         help="long-running apps of offer-service (deploy, list, show, scale, ...)",
         description="Long-running apps, kept running by offer-service. These commands talk to "
         "its control API, found through the master (or given by --service / OFFER_SERVICE).",
+        epilog="examples:\n  offerctl app deploy web.yaml\n  offerctl app show web\n"
+        "  offerctl app scale web 5",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     service = argparse.ArgumentParser(add_help=False)
     service.add_argument(
@@ -228,6 +374,9 @@ def _add_job_commands(group: argparse._SubParsersAction) -> None:  # type: ignor
         help="batch jobs of offer-batch (submit, list, run, runs, logs, ...)",
         description="Batch jobs, run to completion by offer-batch. These commands talk to "
         "its control API, found through the master (or given by --batch / OFFER_BATCH).",
+        epilog="examples:\n  offerctl job submit jobs.yaml && offerctl job run etl\n"
+        "  offerctl job runs etl\n  offerctl job logs etl-1 --task 0",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     batch = argparse.ArgumentParser(add_help=False)
     batch.add_argument(
@@ -298,6 +447,8 @@ def _add_job_commands(group: argparse._SubParsersAction) -> None:  # type: ignor
 def main(argv: list[str] | None = None) -> None:
     args = build_parser().parse_args(argv)
     target = getattr(args, "target", "")
+    if target == "local":
+        sys.exit(args.run(None, args))
     address, what = args.master, "the master"
     try:
         if target:
@@ -313,6 +464,9 @@ def main(argv: list[str] | None = None) -> None:
             f"start offer-{target}, or give its address with {flag} or OFFER_{target.upper()}",
             file=sys.stderr,
         )
+        code = 1
+    except CtlError as err:
+        print(f"offerctl: {err}", file=sys.stderr)
         code = 1
     except grpc.RpcError as err:
         print(_explain(err, address, what), file=sys.stderr)
@@ -345,6 +499,10 @@ def _explain(err: grpc.RpcError, address: str, what: str) -> str:
         if what == "the master":
             hint = "is offer-master running there? Set --master or OFFER_MASTER."
         return f"offerctl: cannot reach {what} at {address} (unavailable); {hint}"
+    if code == grpc.StatusCode.UNAVAILABLE:  # e.g. a stream cut off when the master died
+        return (
+            f"offerctl: lost the connection to {what} at {address} ({detail}); is it still running?"
+        )
     if code == grpc.StatusCode.DEADLINE_EXCEEDED:
         return f"offerctl: {what} at {address} did not answer in time"
     return f"offerctl: {detail} ({code.name.lower().replace('_', ' ')})"

@@ -1,42 +1,18 @@
-"""offerctl's commands: each takes the Operator stub and its parsed
-arguments, does its one thing, and returns the exit code."""
+"""offerctl's commands that act (logs, drain, reactivate): each takes the
+Operator stub and its parsed arguments, does its one thing, and returns the
+exit code. The views are in lists, show, status and events."""
 
 from __future__ import annotations
 
 import argparse
 import sys
 
-from offer.ctl.render import render
-from offer.ctl.views import agent_view, framework_view, task_view
 from offer.v1 import operator_pb2 as pb
 from offer.v1 import operator_pb2_grpc
 
 CALL_TIMEOUT = 5.0
 
 Stub = operator_pb2_grpc.OperatorStub
-
-
-def list_agents(stub: Stub, args: argparse.Namespace) -> int:
-    resp = stub.ListAgents(pb.ListAgentsRequest(), timeout=CALL_TIMEOUT)
-    render("agents", [agent_view(a) for a in resp.agents], args.output)
-    return 0
-
-
-def list_frameworks(stub: Stub, args: argparse.Namespace) -> int:
-    resp = stub.ListFrameworks(pb.ListFrameworksRequest(), timeout=CALL_TIMEOUT)
-    render("frameworks", [framework_view(f) for f in resp.frameworks], args.output)
-    return 0
-
-
-def list_tasks(stub: Stub, args: argparse.Namespace) -> int:
-    resp = stub.ListTasks(
-        pb.ListTasksRequest(framework_id=args.framework or ""), timeout=CALL_TIMEOUT
-    )
-    tasks = [task_view(t) for t in resp.tasks]
-    if args.state:
-        tasks = [t for t in tasks if t["state"] == args.state.upper()]
-    render("tasks", tasks, args.output)
-    return 0
 
 
 def logs(stub: Stub, args: argparse.Namespace) -> int:

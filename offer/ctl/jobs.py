@@ -5,15 +5,17 @@ from __future__ import annotations
 
 import argparse
 import datetime
-import json
 import sys
 from collections.abc import Sequence
 from typing import Any
 
 import grpc
+from rich.console import Group, RenderableType
 from rich.table import Table
+from rich.text import Text
 
-from offer.ctl.apps import console, read_spec_file
+from offer.ctl import render
+from offer.ctl.apps import read_spec_file
 from offer.v1 import batch_pb2 as pb
 from offer.v1 import batch_pb2_grpc, operator_pb2, operator_pb2_grpc
 
@@ -78,17 +80,15 @@ def job_view(j: pb.JobStatus) -> dict[str, Any]:
     }
 
 
-def _table(titles: Sequence[str], rows: Sequence[Sequence[str]], empty: str) -> None:
+def _table(titles: Sequence[str], rows: Sequence[Sequence[str]], empty: str) -> RenderableType:
+    if not rows:
+        return empty
     table = Table(box=None, header_style="bold", pad_edge=False)
     for title in titles:
         table.add_column(title, no_wrap=title != "MESSAGE")
     for row in rows:
-        table.add_row(*row)
-    console().print(table if rows else empty)
-
-
-def _print_json(value: object) -> None:
-    print(json.dumps(value, indent=2))
+        table.add_row(*(Text(cell) for cell in row))
+    return table
 
 
 def submit(stub: Stub, args: argparse.Namespace) -> int:
@@ -103,38 +103,40 @@ def submit(stub: Stub, args: argparse.Namespace) -> int:
 
 def list_jobs(stub: Stub, args: argparse.Namespace) -> int:
     jobs = [job_view(j) for j in stub.ListJobs(pb.ListJobsRequest(), timeout=CALL_TIMEOUT).jobs]
-    if args.output == "json":
-        _print_json(jobs)
-        return 0
-    rows = []
-    for j in jobs:
-        last = j["last_run"]
-        when = j["schedule"] or (f"after {', '.join(j['depends_on'])}" if j["depends_on"] else "")
-        rows.append(
-            (
-                j["name"],
-                when,
-                _time(j["next_run_at"] or 0) or "",
-                str(j["active_runs"]),
-                f"{last['run_id']} {last['state']}" if last else "",
+
+    def draw() -> RenderableType:
+        rows = []
+        for j in jobs:
+            last = j["last_run"]
+            deps = ", ".join(j["depends_on"])
+            rows.append(
+                (
+                    j["name"],
+                    j["schedule"] or (f"after {deps}" if deps else ""),
+                    _time(j["next_run_at"] or 0) or "",
+                    str(j["active_runs"]),
+                    f"{last['run_id']} {last['state']}" if last else "",
+                )
             )
-        )
-    _table(("JOB", "SCHEDULE", "NEXT RUN", "ACTIVE", "LAST RUN"), rows, "No jobs.")
+        return _table(("JOB", "SCHEDULE", "NEXT RUN", "ACTIVE", "LAST RUN"), rows, "No jobs.")
+
+    render.emit(jobs, draw, args.output)
     return 0
 
 
 def show(stub: Stub, args: argparse.Namespace) -> int:
     job = stub.GetJob(pb.GetJobRequest(name=args.name), timeout=CALL_TIMEOUT)
-    view = job_view(job)
-    if args.output == "json":
-        _print_json({**view, "spec_yaml": job.spec_yaml})
-        return 0
-    out = console()
-    out.print(job.spec_yaml.rstrip(), markup=False, highlight=False)
-    if view["next_run_at"]:
-        out.print(f"next run: {_time(view['next_run_at'])} ({view['timezone']})")
-    runs = stub.ListRuns(pb.ListRunsRequest(name=args.name), timeout=CALL_TIMEOUT).runs
-    _runs_table([run_view(r) for r in runs[:5]])
+    view = {**job_view(job), "spec_yaml": job.spec_yaml}
+
+    def draw() -> RenderableType:
+        lines: list[RenderableType] = [Text(job.spec_yaml.rstrip())]
+        if view["next_run_at"]:
+            lines.append(Text(f"next run: {_time(view['next_run_at'])} ({view['timezone']})"))
+        runs = stub.ListRuns(pb.ListRunsRequest(name=args.name), timeout=CALL_TIMEOUT).runs
+        lines.append(_runs_table([run_view(r) for r in runs[:5]]))
+        return Group(*lines)
+
+    render.emit(view, draw, args.output)
     return 0
 
 
@@ -149,14 +151,11 @@ def runs(stub: Stub, args: argparse.Namespace) -> int:
         run_view(r)
         for r in stub.ListRuns(pb.ListRunsRequest(name=args.name), timeout=CALL_TIMEOUT).runs
     ]
-    if args.output == "json":
-        _print_json(found)
-    else:
-        _runs_table(found)
+    render.emit(found, lambda: _runs_table(found), args.output)
     return 0
 
 
-def _runs_table(found: list[dict[str, Any]]) -> None:
+def _runs_table(found: list[dict[str, Any]]) -> RenderableType:
     rows = [
         (
             r["run_id"],
@@ -172,28 +171,29 @@ def _runs_table(found: list[dict[str, Any]]) -> None:
         for r in found
     ]
     titles = ("RUN", "STATE", "DONE", "RUNNING", "FAILED", "TRIGGER", "STARTED", "ENDED", "MESSAGE")
-    _table(titles, rows, "No runs.")
+    return _table(titles, rows, "No runs.")
 
 
 def show_run(stub: Stub, args: argparse.Namespace) -> int:
     view = run_view(stub.GetRun(pb.GetRunRequest(run_id=args.run_id), timeout=CALL_TIMEOUT))
-    if args.output == "json":
-        _print_json(view)
-        return 0
-    _runs_table([view])
-    rows = [
-        (
-            str(t["index"]),
-            str(t["attempt"]),
-            t["task_id"],
-            t["state"],
-            "" if t["exit_code"] is None else str(t["exit_code"]),
-            t["hostname"],
-            t["message"],
-        )
-        for t in view["tasks"]
-    ]
-    _table(("INDEX", "ATTEMPT", "TASK", "STATE", "EXIT", "HOST", "MESSAGE"), rows, "No tasks yet.")
+
+    def draw() -> RenderableType:
+        rows = [
+            (
+                str(t["index"]),
+                str(t["attempt"]),
+                t["task_id"],
+                t["state"],
+                "" if t["exit_code"] is None else str(t["exit_code"]),
+                t["hostname"],
+                t["message"],
+            )
+            for t in view["tasks"]
+        ]
+        titles = ("INDEX", "ATTEMPT", "TASK", "STATE", "EXIT", "HOST", "MESSAGE")
+        return Group(_runs_table([view]), _table(titles, rows, "No tasks yet."))
+
+    render.emit(view, draw, args.output)
     return 0
 
 

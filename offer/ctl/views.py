@@ -9,6 +9,22 @@ from typing import Any
 from offer.tasks import StatusReason, TaskState
 from offer.v1 import common_pb2, operator_pb2
 
+# Every state a task can be listed in, in life order (UNKNOWN is only an
+# answer to reconciliation; UNSPECIFIED never appears).
+TASK_STATES = (
+    "STAGING",
+    "STARTING",
+    "RUNNING",
+    "KILLING",
+    "FINISHED",
+    "FAILED",
+    "KILLED",
+    "ERROR",
+    "LOST",
+)
+AGENT_STATUSES = ("active", "draining", "engine unavailable", "disconnected", "lost")
+FRAMEWORK_STATUSES = ("active", "disconnected", "removed")
+
 
 def _resources(r: common_pb2.Resources) -> dict[str, Any]:
     out: dict[str, Any] = {"cpus": r.cpus, "mem": r.mem, "disk": r.disk}
@@ -50,6 +66,8 @@ def framework_view(f: operator_pb2.FrameworkSummary) -> dict[str, Any]:
         "user": f.info.user,
         "status": "removed" if f.removed else ("active" if f.connected else "disconnected"),
         "suppressed": f.suppressed,
+        "control_address": f.info.control_address or None,
+        "failover_timeout": f.info.failover_timeout,
         "active_tasks": f.active_tasks,
         "allocated": _resources(f.allocated),
         "offered": _resources(f.offered),
@@ -59,23 +77,20 @@ def framework_view(f: operator_pb2.FrameworkSummary) -> dict[str, Any]:
 
 
 def task_view(t: operator_pb2.TaskSummary) -> dict[str, Any]:
-    s = t.status
+    s = status_change_view(t.status)
     return {
         "task_id": t.task_id,
         "framework_id": t.framework_id,
         "agent_id": t.agent_id,
         "name": t.name,
-        "state": _name(TaskState, s.state),
-        "reason": _name(StatusReason, s.reason),
-        "message": s.message,
-        "exit_code": s.exit_code if s.HasField("exit_code") else None,
-        "healthy": s.healthy if s.HasField("healthy") else None,
+        **{k: s[k] for k in ("state", "reason", "message", "exit_code", "healthy")},
+        "host_ports": [m.host_port for m in t.container.port_mappings],
         "image": t.container.image,
         "command": list(t.container.command),
         "resources": _resources(t.resources),
         "usage": _usage(t.usage, t.HasField("usage")),
         "created_at": t.created_at,
-        "updated_at": s.timestamp,
+        "updated_at": s["timestamp"],
     }
 
 
@@ -84,3 +99,74 @@ def _name(kind: type[TaskState] | type[StatusReason], value: int) -> str:
         return kind(value).name
     except ValueError:
         return "UNSPECIFIED"
+
+
+def status_change_view(s: common_pb2.TaskStatus) -> dict[str, Any]:
+    """One entry of a task's history (and the status of a task event)."""
+    return {
+        "task_id": s.task_id,
+        "framework_id": s.framework_id,
+        "agent_id": s.agent_id,
+        "state": _name(TaskState, s.state),
+        "reason": _name(StatusReason, s.reason),
+        "message": s.message,
+        "exit_code": s.exit_code if s.HasField("exit_code") else None,
+        "healthy": s.healthy if s.HasField("healthy") else None,
+        "timestamp": s.timestamp,
+    }
+
+
+def task_detail_view(resp: operator_pb2.GetTaskResponse) -> dict[str, Any]:
+    return {**task_view(resp.task), "history": [status_change_view(s) for s in resp.history]}
+
+
+def offer_view(o: operator_pb2.OfferSummary) -> dict[str, Any]:
+    return {
+        "offer_id": o.offer.offer_id,
+        "framework_id": o.offer.framework_id,
+        "agent_id": o.offer.agent_id,
+        "hostname": o.offer.hostname,
+        "resources": _resources(o.offer.resources),
+        "attributes": dict(o.offer.attributes),
+        "created_at": o.created_at,
+    }
+
+
+def cluster_status_view(s: operator_pb2.GetStatusResponse) -> dict[str, Any]:
+    """Every count is present, zero included, so that scripts need no defaults."""
+
+    def counts(found: Any, names: tuple[str, ...]) -> dict[str, int]:
+        out = {name.replace(" ", "_"): int(found.get(name, 0)) for name in names}
+        out["total"] = sum(found.values())
+        return out
+
+    return {
+        "master": {
+            "address": s.address,
+            "version": s.version,
+            "started_at": s.started_at,
+            "uptime_seconds": round(max(0.0, s.now - s.started_at), 1),
+        },
+        "agents": counts(s.agents, AGENT_STATUSES),
+        "frameworks": counts(s.frameworks, FRAMEWORK_STATUSES),
+        "tasks": counts(s.tasks, TASK_STATES),
+        "resources": {
+            "total": _resources(s.total),
+            "allocated": _resources(s.allocated),
+            "offered": _resources(s.offered),
+            "idle": _resources(s.idle),
+            "used": _usage(s.used, s.HasField("used")),
+        },
+    }
+
+
+def event_view(e: operator_pb2.ClusterEvent) -> dict[str, Any]:
+    return {
+        "seq": e.seq,
+        "timestamp": e.timestamp,
+        "type": operator_pb2.ClusterEventType.Name(e.type).removeprefix("EVENT_"),
+        "agent_id": e.agent_id or None,
+        "framework_id": e.framework_id or None,
+        "task": status_change_view(e.status) if e.HasField("status") else None,
+        "message": e.message,
+    }

@@ -12,6 +12,7 @@ from dataclasses import replace
 
 from offer.master.base import ErrorKind, MasterBase, MasterError
 from offer.master.cluster import Agent, Task, TaskKey
+from offer.master.events import EventKind
 from offer.master.links import (
     AgentCommand,
     AgentFailed,
@@ -45,6 +46,7 @@ class AgentCalls(MasterBase):
             link.close()
             raise MasterError(ErrorKind.INVALID_ARGUMENT, problem)
         agent = self.state.agents.get(agent_id) if agent_id else None
+        added = agent is None
         if agent is None:
             agent = Agent(
                 agent_id or f"agent-{secrets.token_hex(6)}", hostname, total, self.clock()
@@ -67,6 +69,12 @@ class AgentCalls(MasterBase):
         self._agent_links[agent.agent_id] = link
         agent.connected = True
         link.send(AgentRegistered(agent.agent_id))
+        self.events.publish(
+            EventKind.AGENT_ADDED if added else EventKind.AGENT_REREGISTERED,
+            f"agent {agent.agent_id} ({hostname}) {'registered' if added else 're-registered'} "
+            f"with {total}",
+            agent_id=agent.agent_id,
+        )
         for fid, task_id in strays:
             link.send(KillTask(fid, task_id))
         for task in self.state.live_tasks_on(agent):
@@ -114,6 +122,12 @@ class AgentCalls(MasterBase):
         self._timers.set(
             f"agent:{agent_id}", self.config.agent_timeout, self._agent_timed_out, agent_id
         )
+        self.events.publish(
+            EventKind.AGENT_DISCONNECTED,
+            f"agent {agent_id} disconnected; lost unless back within "
+            f"{self.config.agent_timeout:g}s",
+            agent_id=agent_id,
+        )
         log.warning(
             "agent %s disconnected; lost unless back within %gs",
             agent_id,
@@ -141,6 +155,11 @@ class AgentCalls(MasterBase):
             agents=[agent], tasks=[t for t, _ in changed], updates=[u for _, u in changed]
         )
         log.warning("agent %s lost; %d tasks LOST", agent_id, len(changed))
+        self.events.publish(
+            EventKind.AGENT_LOST,
+            f"agent {agent_id} ({agent.hostname}) was lost; {len(changed)} tasks LOST",
+            agent_id=agent_id,
+        )
         for fw_link in self._framework_links.values():
             fw_link.send(AgentFailed(agent_id))
         for task, update in changed:
@@ -183,6 +202,11 @@ class AgentCalls(MasterBase):
             self._remove_offer(offer, rescind=True)
         await self.store.write(agents=[agent])
         self._timers.set(f"drain:{agent_id}", deadline_seconds, self._drain_expired, agent_id)
+        self.events.publish(
+            EventKind.AGENT_DRAINING,
+            f"agent {agent_id} is draining; its tasks are killed in {deadline_seconds:g}s",
+            agent_id=agent_id,
+        )
         log.info("agent %s draining; its tasks are killed in %gs", agent_id, deadline_seconds)
 
     def _drain_expired(self, agent_id: str) -> None:
@@ -198,6 +222,9 @@ class AgentCalls(MasterBase):
         agent.drain_deadline = None
         self._timers.cancel(f"drain:{agent_id}")
         await self.store.write(agents=[agent])
+        self.events.publish(
+            EventKind.AGENT_REACTIVATED, f"agent {agent_id} is active again", agent_id=agent_id
+        )
         self._want_allocation()
 
     def engine_changed(self, agent_id: str, available: bool, message: str) -> None:

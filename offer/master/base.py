@@ -15,6 +15,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from offer.master.cluster import Agent, Framework, Offer, Task, TaskKey
+from offer.master.events import EventHub, EventKind
 from offer.master.links import (
     AgentCommand,
     FrameworkEvent,
@@ -81,6 +82,8 @@ class MasterBase:
         self.clock = clock
         self.started_at = clock()
         self.state = ClusterState()
+        # What operators watch (offerctl events): fed only after a change is durable.
+        self.events = EventHub(clock)
         self._agent_links: dict[str, Outbox[AgentCommand]] = {}
         self._framework_links: dict[str, Outbox[FrameworkEvent]] = {}
         # Kills for tasks whose agent is disconnected, sent when it returns.
@@ -95,6 +98,7 @@ class MasterBase:
         self._loops: list[asyncio.Task[None]] = []
 
     async def stop(self) -> None:
+        self.events.close()
         await self._timers.close()
         for loop in self._loops:
             loop.cancel()
@@ -258,12 +262,26 @@ class MasterBase:
             link.send(event)
 
     def _forward(self, task: Task, status: TaskStatus) -> None:
-        """Hands a persisted update to its framework, keeping it until acknowledged."""
+        """Hands a persisted update to its framework, keeping it until
+        acknowledged, and to operators' event watchers."""
+        self._task_changed(task, status)
         fw = self.state.frameworks.get(task.framework_id)
         if fw is None or fw.removed:
             return
         fw.unacked[status.uuid] = status
         self._tell(fw.framework_id, StatusChanged(status))
+
+    def _task_changed(self, task: Task, status: TaskStatus) -> None:
+        text = f"task {task.spec.task_id} is {status.state.name}"
+        if status.healthy is not None:
+            text += " (healthy)" if status.healthy else " (unhealthy)"
+        self.events.publish(
+            EventKind.TASK_CHANGED,
+            f"{text}: {status.message}" if status.message else text,
+            agent_id=task.agent_id,
+            framework_id=task.framework_id,
+            status=status,
+        )
 
     def _agent(self, agent_id: str) -> Agent:
         agent = self.state.agents.get(agent_id)
@@ -304,10 +322,14 @@ class MasterBase:
     def frameworks_view(self) -> list[Framework]:
         return sorted(self.state.frameworks.values(), key=lambda f: f.registered_at)
 
-    def tasks_view(self, framework_id: str = "") -> list[Task]:
+    def tasks_view(self, framework_id: str = "", agent_id: str = "") -> list[Task]:
         tasks = [
             t
             for t in self.state.tasks.values()
-            if not framework_id or t.framework_id == framework_id
+            if framework_id in ("", t.framework_id) and agent_id in ("", t.agent_id)
         ]
         return sorted(tasks, key=lambda t: t.created_at, reverse=True)
+
+    def offers_view(self, framework_id: str = "", agent_id: str = "") -> list[Offer]:
+        offers = self.state.offers_where(framework_id=framework_id, agent_id=agent_id)
+        return sorted(offers, key=lambda o: (o.created_at, o.offer_id))

@@ -3,6 +3,7 @@ and offers. Plain mutable dataclasses, changed only by `offer.master.core`."""
 
 from __future__ import annotations
 
+import collections
 from dataclasses import dataclass, field
 
 from offer.resources import Resources, Usage
@@ -12,6 +13,10 @@ DEFAULT_ROLE = "*"
 
 TaskKey = tuple[str, str]
 """(framework_id, task_id): task ids are unique within a framework only."""
+
+# Status changes kept per task (in memory and in the store): a life's usual
+# handful, and the latest of a task whose health flaps for days.
+HISTORY_LIMIT = 100
 
 
 @dataclass
@@ -85,6 +90,20 @@ class Task:
     # Uuids of updates already applied while the task is live, so that an
     # agent's re-sent update (after a master restart, say) is recognised.
     seen_updates: set[str] = field(default_factory=set)
+    # Its status changes, oldest first; the last is `status`.
+    history: collections.deque[TaskStatus] = field(
+        default_factory=lambda: collections.deque(maxlen=HISTORY_LIMIT)
+    )
+    # Uuids of updates pushed out of `history`, for the store to delete with
+    # its next write of this task.
+    forgotten: list[str] = field(default_factory=list)
+
+    def record(self, status: TaskStatus) -> None:
+        """Makes `status` the latest, keeping the last HISTORY_LIMIT changes."""
+        if len(self.history) == self.history.maxlen:
+            self.forgotten.append(self.history[0].uuid)
+        self.history.append(status)
+        self.status = status
 
     @property
     def key(self) -> TaskKey:

@@ -12,6 +12,7 @@ from dataclasses import replace
 
 from offer.master.base import ErrorKind, MasterBase, MasterError
 from offer.master.cluster import DEFAULT_ROLE, Framework, Task
+from offer.master.events import EventKind
 from offer.master.links import (
     FrameworkEvent,
     LaunchTask,
@@ -44,6 +45,7 @@ class FrameworkCalls(MasterBase):
             raise MasterError(ErrorKind.INVALID_ARGUMENT, problem)
         if not failover_timeout >= 0:
             raise MasterError(ErrorKind.INVALID_ARGUMENT, "failover_timeout must be >= 0")
+        again = bool(framework_id)
         if framework_id:
             fw = self._known(framework_id)
             fw.name = name or fw.name
@@ -74,6 +76,12 @@ class FrameworkCalls(MasterBase):
         for update in fw.unacked.values():
             link.send(StatusChanged(update))
         log.info("framework %s (%s, role %s) subscribed", fw.framework_id, fw.name, fw.role)
+        self.events.publish(
+            EventKind.FRAMEWORK_SUBSCRIBED,
+            f"framework {fw.framework_id} ({fw.name}, role {fw.role}) "
+            f"{'re-subscribed' if again else 'subscribed'}",
+            framework_id=fw.framework_id,
+        )
         self._awaiting_offers.add(fw.framework_id)
         self._want_allocation()
         return fw
@@ -96,6 +104,11 @@ class FrameworkCalls(MasterBase):
             "framework %s disconnected; removed unless back within %gs",
             framework_id,
             fw.failover_timeout,
+        )
+        self.events.publish(
+            EventKind.FRAMEWORK_DISCONNECTED,
+            f"framework {framework_id} ({fw.name}) disconnected",
+            framework_id=framework_id,
         )
 
     async def _failover_expired(self, framework_id: str) -> None:
@@ -143,8 +156,9 @@ class FrameworkCalls(MasterBase):
             tasks=tasks, updates=[t.status for t in tasks], acks=[t.status.uuid for t in tasks]
         )
         link = self._agent_links.get(agent.agent_id)
-        if link is not None:
-            for task in tasks:
+        for task in tasks:
+            self._task_changed(task, task.status)
+            if link is not None:
                 link.send(LaunchTask(framework_id, task.spec))
         return tasks
 
@@ -222,3 +236,8 @@ class FrameworkCalls(MasterBase):
             link.send(SubscriptionEnded(why))
             link.close()
         log.info("framework %s removed: %s", fw.framework_id, why)
+        self.events.publish(
+            EventKind.FRAMEWORK_REMOVED,
+            f"framework {fw.framework_id} ({fw.name}) removed: {why}",
+            framework_id=fw.framework_id,
+        )

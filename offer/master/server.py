@@ -28,10 +28,12 @@ async def run_master(host: str, port: int, db_url: str, config: MasterConfig) ->
     logs = LogRelay(master)
     scheduler_pb2_grpc.add_SchedulerServicer_to_server(SchedulerServicer(master), server)
     agent_pb2_grpc.add_AgentServicer_to_server(AgentServicer(master, logs), server)
-    operator_pb2_grpc.add_OperatorServicer_to_server(OperatorServicer(master, logs), server)
+    operator = OperatorServicer(master, logs)
+    operator_pb2_grpc.add_OperatorServicer_to_server(operator, server)
     bound = server.add_insecure_port(f"{host}:{port}")
     if bound == 0:
         raise OSError(f"cannot listen on {host}:{port} (is another master running there?)")
+    operator.address = f"{host}:{bound}"
     await server.start()
     log.info("offer-master listening on %s:%d, state in %s", host, bound, db_url)
 

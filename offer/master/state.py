@@ -27,6 +27,8 @@ class ClusterState:
 
     def add_task(self, task: Task, seen: Iterable[str] = ()) -> None:
         self.tasks[task.key] = task
+        if not task.history:
+            task.history.append(task.status)
         task.seen_updates.update(seen)
         task.seen_updates.add(task.status.uuid)
         fw = self.frameworks.get(task.framework_id)
@@ -44,7 +46,7 @@ class ClusterState:
     def set_status(self, task: Task, status: TaskStatus) -> bool:
         """Records a task's new status; True if it ended, freeing its resources."""
         was_live = task.is_live
-        task.status = status
+        task.record(status)
         task.seen_updates.add(status.uuid)
         if was_live and not task.is_live:
             self.agents[task.agent_id].allocated -= task.spec.resources

@@ -1,11 +1,41 @@
 from offer.v1 import common_pb2 as _common_pb2
 from google.protobuf.internal import containers as _containers
+from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
 from google.protobuf import descriptor as _descriptor
 from google.protobuf import message as _message
 from collections.abc import Iterable as _Iterable, Mapping as _Mapping
 from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 
 DESCRIPTOR: _descriptor.FileDescriptor
+
+class ClusterEventType(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    CLUSTER_EVENT_TYPE_UNSPECIFIED: _ClassVar[ClusterEventType]
+    EVENT_AGENT_ADDED: _ClassVar[ClusterEventType]
+    EVENT_AGENT_REREGISTERED: _ClassVar[ClusterEventType]
+    EVENT_AGENT_DISCONNECTED: _ClassVar[ClusterEventType]
+    EVENT_AGENT_LOST: _ClassVar[ClusterEventType]
+    EVENT_AGENT_DRAINING: _ClassVar[ClusterEventType]
+    EVENT_AGENT_REACTIVATED: _ClassVar[ClusterEventType]
+    EVENT_FRAMEWORK_SUBSCRIBED: _ClassVar[ClusterEventType]
+    EVENT_FRAMEWORK_DISCONNECTED: _ClassVar[ClusterEventType]
+    EVENT_FRAMEWORK_REMOVED: _ClassVar[ClusterEventType]
+    EVENT_TASK_CHANGED: _ClassVar[ClusterEventType]
+    EVENT_DROPPED: _ClassVar[ClusterEventType]
+    EVENT_CAUGHT_UP: _ClassVar[ClusterEventType]
+CLUSTER_EVENT_TYPE_UNSPECIFIED: ClusterEventType
+EVENT_AGENT_ADDED: ClusterEventType
+EVENT_AGENT_REREGISTERED: ClusterEventType
+EVENT_AGENT_DISCONNECTED: ClusterEventType
+EVENT_AGENT_LOST: ClusterEventType
+EVENT_AGENT_DRAINING: ClusterEventType
+EVENT_AGENT_REACTIVATED: ClusterEventType
+EVENT_FRAMEWORK_SUBSCRIBED: ClusterEventType
+EVENT_FRAMEWORK_DISCONNECTED: ClusterEventType
+EVENT_FRAMEWORK_REMOVED: ClusterEventType
+EVENT_TASK_CHANGED: ClusterEventType
+EVENT_DROPPED: ClusterEventType
+EVENT_CAUGHT_UP: ClusterEventType
 
 class GetTaskLogsRequest(_message.Message):
     __slots__ = ("task_id", "framework_id", "tail_lines", "follow")
@@ -112,13 +142,132 @@ class TaskSummary(_message.Message):
     def __init__(self, task_id: _Optional[str] = ..., framework_id: _Optional[str] = ..., agent_id: _Optional[str] = ..., name: _Optional[str] = ..., resources: _Optional[_Union[_common_pb2.Resources, _Mapping]] = ..., container: _Optional[_Union[_common_pb2.ContainerSpec, _Mapping]] = ..., status: _Optional[_Union[_common_pb2.TaskStatus, _Mapping]] = ..., created_at: _Optional[float] = ..., usage: _Optional[_Union[_common_pb2.Usage, _Mapping]] = ...) -> None: ...
 
 class ListTasksRequest(_message.Message):
-    __slots__ = ("framework_id",)
+    __slots__ = ("framework_id", "agent_id")
     FRAMEWORK_ID_FIELD_NUMBER: _ClassVar[int]
+    AGENT_ID_FIELD_NUMBER: _ClassVar[int]
     framework_id: str
-    def __init__(self, framework_id: _Optional[str] = ...) -> None: ...
+    agent_id: str
+    def __init__(self, framework_id: _Optional[str] = ..., agent_id: _Optional[str] = ...) -> None: ...
 
 class ListTasksResponse(_message.Message):
     __slots__ = ("tasks",)
     TASKS_FIELD_NUMBER: _ClassVar[int]
     tasks: _containers.RepeatedCompositeFieldContainer[TaskSummary]
     def __init__(self, tasks: _Optional[_Iterable[_Union[TaskSummary, _Mapping]]] = ...) -> None: ...
+
+class GetTaskRequest(_message.Message):
+    __slots__ = ("task_id", "framework_id")
+    TASK_ID_FIELD_NUMBER: _ClassVar[int]
+    FRAMEWORK_ID_FIELD_NUMBER: _ClassVar[int]
+    task_id: str
+    framework_id: str
+    def __init__(self, task_id: _Optional[str] = ..., framework_id: _Optional[str] = ...) -> None: ...
+
+class GetTaskResponse(_message.Message):
+    __slots__ = ("task", "history")
+    TASK_FIELD_NUMBER: _ClassVar[int]
+    HISTORY_FIELD_NUMBER: _ClassVar[int]
+    task: TaskSummary
+    history: _containers.RepeatedCompositeFieldContainer[_common_pb2.TaskStatus]
+    def __init__(self, task: _Optional[_Union[TaskSummary, _Mapping]] = ..., history: _Optional[_Iterable[_Union[_common_pb2.TaskStatus, _Mapping]]] = ...) -> None: ...
+
+class OfferSummary(_message.Message):
+    __slots__ = ("offer", "created_at")
+    OFFER_FIELD_NUMBER: _ClassVar[int]
+    CREATED_AT_FIELD_NUMBER: _ClassVar[int]
+    offer: _common_pb2.Offer
+    created_at: float
+    def __init__(self, offer: _Optional[_Union[_common_pb2.Offer, _Mapping]] = ..., created_at: _Optional[float] = ...) -> None: ...
+
+class ListOffersRequest(_message.Message):
+    __slots__ = ("framework_id", "agent_id")
+    FRAMEWORK_ID_FIELD_NUMBER: _ClassVar[int]
+    AGENT_ID_FIELD_NUMBER: _ClassVar[int]
+    framework_id: str
+    agent_id: str
+    def __init__(self, framework_id: _Optional[str] = ..., agent_id: _Optional[str] = ...) -> None: ...
+
+class ListOffersResponse(_message.Message):
+    __slots__ = ("offers",)
+    OFFERS_FIELD_NUMBER: _ClassVar[int]
+    offers: _containers.RepeatedCompositeFieldContainer[OfferSummary]
+    def __init__(self, offers: _Optional[_Iterable[_Union[OfferSummary, _Mapping]]] = ...) -> None: ...
+
+class GetStatusRequest(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class GetStatusResponse(_message.Message):
+    __slots__ = ("address", "version", "started_at", "now", "agents", "frameworks", "tasks", "total", "allocated", "offered", "idle", "used")
+    class AgentsEntry(_message.Message):
+        __slots__ = ("key", "value")
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: int
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[int] = ...) -> None: ...
+    class FrameworksEntry(_message.Message):
+        __slots__ = ("key", "value")
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: int
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[int] = ...) -> None: ...
+    class TasksEntry(_message.Message):
+        __slots__ = ("key", "value")
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: int
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[int] = ...) -> None: ...
+    ADDRESS_FIELD_NUMBER: _ClassVar[int]
+    VERSION_FIELD_NUMBER: _ClassVar[int]
+    STARTED_AT_FIELD_NUMBER: _ClassVar[int]
+    NOW_FIELD_NUMBER: _ClassVar[int]
+    AGENTS_FIELD_NUMBER: _ClassVar[int]
+    FRAMEWORKS_FIELD_NUMBER: _ClassVar[int]
+    TASKS_FIELD_NUMBER: _ClassVar[int]
+    TOTAL_FIELD_NUMBER: _ClassVar[int]
+    ALLOCATED_FIELD_NUMBER: _ClassVar[int]
+    OFFERED_FIELD_NUMBER: _ClassVar[int]
+    IDLE_FIELD_NUMBER: _ClassVar[int]
+    USED_FIELD_NUMBER: _ClassVar[int]
+    address: str
+    version: str
+    started_at: float
+    now: float
+    agents: _containers.ScalarMap[str, int]
+    frameworks: _containers.ScalarMap[str, int]
+    tasks: _containers.ScalarMap[str, int]
+    total: _common_pb2.Resources
+    allocated: _common_pb2.Resources
+    offered: _common_pb2.Resources
+    idle: _common_pb2.Resources
+    used: _common_pb2.Usage
+    def __init__(self, address: _Optional[str] = ..., version: _Optional[str] = ..., started_at: _Optional[float] = ..., now: _Optional[float] = ..., agents: _Optional[_Mapping[str, int]] = ..., frameworks: _Optional[_Mapping[str, int]] = ..., tasks: _Optional[_Mapping[str, int]] = ..., total: _Optional[_Union[_common_pb2.Resources, _Mapping]] = ..., allocated: _Optional[_Union[_common_pb2.Resources, _Mapping]] = ..., offered: _Optional[_Union[_common_pb2.Resources, _Mapping]] = ..., idle: _Optional[_Union[_common_pb2.Resources, _Mapping]] = ..., used: _Optional[_Union[_common_pb2.Usage, _Mapping]] = ...) -> None: ...
+
+class WatchEventsRequest(_message.Message):
+    __slots__ = ("replay", "follow")
+    REPLAY_FIELD_NUMBER: _ClassVar[int]
+    FOLLOW_FIELD_NUMBER: _ClassVar[int]
+    replay: int
+    follow: bool
+    def __init__(self, replay: _Optional[int] = ..., follow: _Optional[bool] = ...) -> None: ...
+
+class ClusterEvent(_message.Message):
+    __slots__ = ("seq", "timestamp", "type", "agent_id", "framework_id", "status", "message")
+    SEQ_FIELD_NUMBER: _ClassVar[int]
+    TIMESTAMP_FIELD_NUMBER: _ClassVar[int]
+    TYPE_FIELD_NUMBER: _ClassVar[int]
+    AGENT_ID_FIELD_NUMBER: _ClassVar[int]
+    FRAMEWORK_ID_FIELD_NUMBER: _ClassVar[int]
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    MESSAGE_FIELD_NUMBER: _ClassVar[int]
+    seq: int
+    timestamp: float
+    type: ClusterEventType
+    agent_id: str
+    framework_id: str
+    status: _common_pb2.TaskStatus
+    message: str
+    def __init__(self, seq: _Optional[int] = ..., timestamp: _Optional[float] = ..., type: _Optional[_Union[ClusterEventType, str]] = ..., agent_id: _Optional[str] = ..., framework_id: _Optional[str] = ..., status: _Optional[_Union[_common_pb2.TaskStatus, _Mapping]] = ..., message: _Optional[str] = ...) -> None: ...

@@ -49,6 +49,26 @@ class OperatorStub:
                 request_serializer=offer_dot_v1_dot_operator__pb2.ListTasksRequest.SerializeToString,
                 response_deserializer=offer_dot_v1_dot_operator__pb2.ListTasksResponse.FromString,
                 _registered_method=True)
+        self.GetTask = channel.unary_unary(
+                '/offer.v1.Operator/GetTask',
+                request_serializer=offer_dot_v1_dot_operator__pb2.GetTaskRequest.SerializeToString,
+                response_deserializer=offer_dot_v1_dot_operator__pb2.GetTaskResponse.FromString,
+                _registered_method=True)
+        self.ListOffers = channel.unary_unary(
+                '/offer.v1.Operator/ListOffers',
+                request_serializer=offer_dot_v1_dot_operator__pb2.ListOffersRequest.SerializeToString,
+                response_deserializer=offer_dot_v1_dot_operator__pb2.ListOffersResponse.FromString,
+                _registered_method=True)
+        self.GetStatus = channel.unary_unary(
+                '/offer.v1.Operator/GetStatus',
+                request_serializer=offer_dot_v1_dot_operator__pb2.GetStatusRequest.SerializeToString,
+                response_deserializer=offer_dot_v1_dot_operator__pb2.GetStatusResponse.FromString,
+                _registered_method=True)
+        self.WatchEvents = channel.unary_stream(
+                '/offer.v1.Operator/WatchEvents',
+                request_serializer=offer_dot_v1_dot_operator__pb2.WatchEventsRequest.SerializeToString,
+                response_deserializer=offer_dot_v1_dot_operator__pb2.ClusterEvent.FromString,
+                _registered_method=True)
         self.GetTaskLogs = channel.unary_stream(
                 '/offer.v1.Operator/GetTaskLogs',
                 request_serializer=offer_dot_v1_dot_operator__pb2.GetTaskLogsRequest.SerializeToString,
@@ -85,6 +105,41 @@ class OperatorServicer:
 
     def ListTasks(self, request, context):
         """Tasks, newest first, with their latest status.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetTask(self, request, context):
+        """One task with its status history. NOT_FOUND for an unknown task;
+        FAILED_PRECONDITION if several frameworks use the id and none is named.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListOffers(self, request, context):
+        """Outstanding offers (made, not yet accepted, declined or rescinded),
+        oldest first.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetStatus(self, request, context):
+        """The master itself (address, version, start time) and the cluster in
+        numbers: agents, resources, frameworks and tasks.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def WatchEvents(self, request, context):
+        """Cluster events: first up to `replay` recent ones, then (with follow)
+        each new one as it happens, in order, until the caller cancels or the
+        master stops. A watcher that reads too slowly loses its oldest queued
+        events and is told so by an EVENT_DROPPED event; it never slows the
+        master.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -132,6 +187,26 @@ def add_OperatorServicer_to_server(servicer, server):
                     servicer.ListTasks,
                     request_deserializer=offer_dot_v1_dot_operator__pb2.ListTasksRequest.FromString,
                     response_serializer=offer_dot_v1_dot_operator__pb2.ListTasksResponse.SerializeToString,
+            ),
+            'GetTask': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetTask,
+                    request_deserializer=offer_dot_v1_dot_operator__pb2.GetTaskRequest.FromString,
+                    response_serializer=offer_dot_v1_dot_operator__pb2.GetTaskResponse.SerializeToString,
+            ),
+            'ListOffers': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListOffers,
+                    request_deserializer=offer_dot_v1_dot_operator__pb2.ListOffersRequest.FromString,
+                    response_serializer=offer_dot_v1_dot_operator__pb2.ListOffersResponse.SerializeToString,
+            ),
+            'GetStatus': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetStatus,
+                    request_deserializer=offer_dot_v1_dot_operator__pb2.GetStatusRequest.FromString,
+                    response_serializer=offer_dot_v1_dot_operator__pb2.GetStatusResponse.SerializeToString,
+            ),
+            'WatchEvents': grpc.unary_stream_rpc_method_handler(
+                    servicer.WatchEvents,
+                    request_deserializer=offer_dot_v1_dot_operator__pb2.WatchEventsRequest.FromString,
+                    response_serializer=offer_dot_v1_dot_operator__pb2.ClusterEvent.SerializeToString,
             ),
             'GetTaskLogs': grpc.unary_stream_rpc_method_handler(
                     servicer.GetTaskLogs,
@@ -230,6 +305,114 @@ class Operator:
             '/offer.v1.Operator/ListTasks',
             offer_dot_v1_dot_operator__pb2.ListTasksRequest.SerializeToString,
             offer_dot_v1_dot_operator__pb2.ListTasksResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetTask(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/offer.v1.Operator/GetTask',
+            offer_dot_v1_dot_operator__pb2.GetTaskRequest.SerializeToString,
+            offer_dot_v1_dot_operator__pb2.GetTaskResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListOffers(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/offer.v1.Operator/ListOffers',
+            offer_dot_v1_dot_operator__pb2.ListOffersRequest.SerializeToString,
+            offer_dot_v1_dot_operator__pb2.ListOffersResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetStatus(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/offer.v1.Operator/GetStatus',
+            offer_dot_v1_dot_operator__pb2.GetStatusRequest.SerializeToString,
+            offer_dot_v1_dot_operator__pb2.GetStatusResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def WatchEvents(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_stream(
+            request,
+            target,
+            '/offer.v1.Operator/WatchEvents',
+            offer_dot_v1_dot_operator__pb2.WatchEventsRequest.SerializeToString,
+            offer_dot_v1_dot_operator__pb2.ClusterEvent.FromString,
             options,
             channel_credentials,
             insecure,

@@ -6,7 +6,7 @@ import asyncio
 import sqlite3
 from pathlib import Path
 
-from offer.master.cluster import Agent, Framework, Task
+from offer.master.cluster import HISTORY_LIMIT, Agent, Framework, Task
 from offer.master.store import StateStore
 from offer.resources import Resources
 from offer.tasks import StatusReason, TaskSpec, TaskState, TaskStatus
@@ -108,3 +108,30 @@ def test_upgrading_an_old_database_keeps_its_tasks(tmp_path: Path) -> None:
     [task] = snap.tasks
     assert task.spec == TaskSpec("t1", "t1", Resources(0.5, 64), "img", ("sh",), (("A", "1"),), 2.0)
     assert task.status.state == TaskState.RUNNING
+
+
+async def test_task_history_is_kept_with_health_and_bounded(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'm.db'}"
+    store = StateStore(url)
+    await store.start()
+    task = _task(1, TaskState.STAGING)
+    task.history.append(task.status)
+    await store.write(tasks=[task], updates=[task.status], acks=[task.status.uuid])
+    changes = [
+        TaskStatus("t1", "fw-1", "agent-1", TaskState.RUNNING, healthy=n % 2 == 1)
+        for n in range(HISTORY_LIMIT + 5)
+    ]
+    for status in changes:
+        task.record(status)
+        # Acknowledged first, as a framework would have: only those are forgotten.
+        await store.write(acks=[status.uuid], updates=[status])
+        await store.write(tasks=[task])
+    await store.close()
+
+    snap = StateStore(url).load()
+    [loaded] = snap.tasks
+    assert list(loaded.history) == changes[-HISTORY_LIMIT:]
+    assert loaded.status == changes[-1] and loaded.status.healthy is False
+    with sqlite3.connect(tmp_path / "m.db") as db:
+        [(rows,)] = db.execute("SELECT count(*) FROM status_updates")
+    assert rows == HISTORY_LIMIT

@@ -3,24 +3,38 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from importlib import metadata
 
 import grpc
 
 from offer import wire
-from offer.master.cluster import Agent, Framework, Task
+from offer.master.cluster import Agent, Framework, Offer, Task
 from offer.master.core import Master
+from offer.master.events import ClusterEvent
 from offer.master.logs import LogRelay
 from offer.master.servicers.calls import core_errors, to_the_end
+from offer.master.servicers.scheduler import offer_to_pb
+from offer.master.summary import summarize
 from offer.resources import Resources, Usage
 from offer.v1 import common_pb2 as common
 from offer.v1 import operator_pb2 as pb
 from offer.v1 import operator_pb2_grpc
 
 
+def _version() -> str:
+    try:
+        return metadata.version("offer")
+    except metadata.PackageNotFoundError:  # run from a checkout that was never installed
+        return "unknown"
+
+
 class OperatorServicer(operator_pb2_grpc.OperatorServicer):
     def __init__(self, master: Master, logs: LogRelay) -> None:
         self._master = master
         self._logs = logs
+        # HOST:PORT the server listens on, known once it has bound its port.
+        self.address = ""
+        self._version = _version()
 
     async def ListAgents(
         self, request: pb.ListAgentsRequest, context: grpc.aio.ServicerContext
@@ -40,9 +54,58 @@ class OperatorServicer(operator_pb2_grpc.OperatorServicer):
     async def ListTasks(
         self, request: pb.ListTasksRequest, context: grpc.aio.ServicerContext
     ) -> pb.ListTasksResponse:
-        return pb.ListTasksResponse(
-            tasks=[task_to_pb(t) for t in self._master.tasks_view(request.framework_id)]
+        tasks = self._master.tasks_view(request.framework_id, request.agent_id)
+        return pb.ListTasksResponse(tasks=[task_to_pb(t) for t in tasks])
+
+    async def GetTask(
+        self, request: pb.GetTaskRequest, context: grpc.aio.ServicerContext
+    ) -> pb.GetTaskResponse:
+        async with core_errors(context):
+            task = self._master.find_task(request.task_id, request.framework_id)
+        return pb.GetTaskResponse(
+            task=task_to_pb(task), history=[wire.status_to_pb(s) for s in task.history]
         )
+
+    async def ListOffers(
+        self, request: pb.ListOffersRequest, context: grpc.aio.ServicerContext
+    ) -> pb.ListOffersResponse:
+        offers = self._master.offers_view(request.framework_id, request.agent_id)
+        return pb.ListOffersResponse(offers=[_offer_summary(o) for o in offers])
+
+    async def GetStatus(
+        self, request: pb.GetStatusRequest, context: grpc.aio.ServicerContext
+    ) -> pb.GetStatusResponse:
+        summary = summarize(self._master.state)
+        return pb.GetStatusResponse(
+            address=self.address,
+            version=self._version,
+            started_at=self._master.started_at,
+            now=self._master.clock(),
+            agents=summary.agents,
+            frameworks=summary.frameworks,
+            tasks=summary.tasks,
+            total=wire.resources_to_pb(summary.total),
+            allocated=wire.resources_to_pb(summary.allocated),
+            offered=wire.resources_to_pb(summary.offered),
+            idle=wire.resources_to_pb(summary.idle),
+            used=_usage(summary.used),
+        )
+
+    async def WatchEvents(
+        self, request: pb.WatchEventsRequest, context: grpc.aio.ServicerContext
+    ) -> AsyncIterator[pb.ClusterEvent]:
+        with self._master.events.watch(request.replay) as watcher:
+            for past in watcher.history:
+                yield event_to_pb(past)
+            if not request.follow:
+                return
+            yield pb.ClusterEvent(
+                type=pb.EVENT_CAUGHT_UP,
+                timestamp=self._master.clock(),
+                message="the events above happened before; those below happen live",
+            )
+            while (event := await watcher.next()) is not None:
+                yield event_to_pb(event)
 
     async def DrainAgent(
         self, request: pb.DrainAgentRequest, context: grpc.aio.ServicerContext
@@ -123,3 +186,21 @@ def task_to_pb(task: Task) -> pb.TaskSummary:
         created_at=task.created_at,
         usage=_usage(task.usage),
     )
+
+
+def _offer_summary(offer: Offer) -> pb.OfferSummary:
+    return pb.OfferSummary(offer=offer_to_pb(offer), created_at=offer.created_at)
+
+
+def event_to_pb(event: ClusterEvent) -> pb.ClusterEvent:
+    msg = pb.ClusterEvent(
+        seq=event.seq,
+        timestamp=event.timestamp,
+        type=int(event.kind),  # type: ignore[arg-type]
+        agent_id=event.agent_id,
+        framework_id=event.framework_id,
+        message=event.message,
+    )
+    if event.status is not None:
+        msg.status.CopyFrom(wire.status_to_pb(event.status))
+    return msg

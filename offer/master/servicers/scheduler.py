@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator
 import grpc
 
 from offer import wire
+from offer.master.cluster import Offer
 from offer.master.core import Master
 from offer.master.links import (
     AgentFailed,
@@ -134,6 +135,17 @@ async def _refuse_seconds(
     return seconds
 
 
+def offer_to_pb(o: Offer) -> common.Offer:
+    return common.Offer(
+        offer_id=o.offer_id,
+        framework_id=o.framework_id,
+        agent_id=o.agent_id,
+        hostname=o.hostname,
+        resources=wire.resources_to_pb(o.resources),
+        attributes=dict(o.attributes),
+    )
+
+
 def event_to_pb(event: FrameworkEvent) -> pb.Event:
     match event:
         case Subscribed(framework_id, interval):
@@ -143,21 +155,7 @@ def event_to_pb(event: FrameworkEvent) -> pb.Event:
                 )
             )
         case OffersMade(offers):
-            return pb.Event(
-                offers=pb.Offers(
-                    offers=[
-                        common.Offer(
-                            offer_id=o.offer_id,
-                            framework_id=o.framework_id,
-                            agent_id=o.agent_id,
-                            hostname=o.hostname,
-                            resources=wire.resources_to_pb(o.resources),
-                            attributes=dict(o.attributes),
-                        )
-                        for o in offers
-                    ]
-                )
-            )
+            return pb.Event(offers=pb.Offers(offers=[offer_to_pb(o) for o in offers]))
         case OfferRescinded(offer_id):
             return pb.Event(rescind=pb.Rescind(offer_id=offer_id))
         case StatusChanged(status):

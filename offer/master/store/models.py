@@ -61,7 +61,8 @@ class TaskRow(Base):
 
 
 class StatusUpdateRow(Base):
-    """Every status update, in arrival order (seq), kept for history and redelivery."""
+    """Status updates in arrival order (seq), kept for redelivery and as each
+    task's history: the last HISTORY_LIMIT per task, and any not yet acknowledged."""
 
     __tablename__ = "status_updates"
 
@@ -75,4 +76,6 @@ class StatusUpdateRow(Base):
     message: Mapped[str] = mapped_column(Text)
     timestamp: Mapped[float] = mapped_column(Float)
     exit_code: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    # The health-check verdict it carried, if any.
+    healthy: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
     acknowledged: Mapped[bool] = mapped_column(Boolean, default=False)

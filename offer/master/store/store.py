@@ -17,12 +17,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, inspect, select, tuple_, update
+from sqlalchemy import Engine, create_engine, delete, event, inspect, select, tuple_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from offer import wire
-from offer.master.cluster import Agent, Framework, Task
+from offer.master.cluster import HISTORY_LIMIT, Agent, Framework, Task
 from offer.master.store import migrate
 from offer.master.store.models import AgentRow, Base, FrameworkRow, StatusUpdateRow, TaskRow
 from offer.resources import Resources
@@ -48,6 +48,8 @@ class Snapshot:
 class _Batch:
     rows: list[tuple[type[Base], dict[str, Any]]]
     acks: list[str]
+    # Updates that fell out of their task's history: deleted once acknowledged.
+    forgotten: list[str]
     done: asyncio.Future[None]
 
 
@@ -87,10 +89,14 @@ class StateStore:
         rows: list[tuple[type[Base], dict[str, Any]]] = []
         rows += [(AgentRow, _agent_row(a)) for a in agents]
         rows += [(FrameworkRow, _framework_row(f)) for f in frameworks]
-        rows += [(TaskRow, _task_row(t)) for t in tasks]
+        forgotten: list[str] = []
+        for task in tasks:
+            rows.append((TaskRow, _task_row(task)))
+            forgotten += task.forgotten
+            task.forgotten.clear()
         rows += [(StatusUpdateRow, _update_row(u)) for u in updates]
         done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        self._queue.put_nowait(_Batch(rows, list(acks), done))
+        self._queue.put_nowait(_Batch(rows, list(acks), forgotten, done))
         return done
 
     async def _write_loop(self) -> None:
@@ -123,6 +129,14 @@ class StateStore:
                         .where(StatusUpdateRow.uuid.in_(batch.acks))
                         .values(acknowledged=True)
                     )
+                if batch.forgotten:
+                    # An unacknowledged one stays, for redelivery.
+                    session.execute(
+                        delete(StatusUpdateRow).where(
+                            StatusUpdateRow.uuid.in_(batch.forgotten),
+                            StatusUpdateRow.acknowledged.is_(True),
+                        )
+                    )
         self.commits += 1
 
     def load(self) -> Snapshot:
@@ -131,16 +145,12 @@ class StateStore:
         with Session(self._engine) as session:
             snap.agents = [_agent_from(r) for r in session.scalars(select(AgentRow))]
             snap.frameworks = [_framework_from(r) for r in session.scalars(select(FrameworkRow))]
-            latest = {
-                u.uuid: _update_from(u)
-                for u in session.scalars(
-                    select(StatusUpdateRow).where(
-                        StatusUpdateRow.uuid.in_(select(TaskRow.status_uuid))
-                    )
-                )
-            }
+            histories: dict[tuple[str, str], list[TaskStatus]] = {}
+            for u in session.scalars(select(StatusUpdateRow).order_by(StatusUpdateRow.seq)):
+                histories.setdefault((u.framework_id, u.task_id), []).append(_update_from(u))
             for row in session.scalars(select(TaskRow).order_by(TaskRow.created_at)):
-                snap.tasks.append(_task_from(row, latest.get(row.status_uuid)))
+                history = histories.get((row.framework_id, row.task_id), [])
+                snap.tasks.append(_task_from(row, history[-HISTORY_LIMIT:]))
             live = select(TaskRow.framework_id, TaskRow.task_id).where(
                 TaskRow.state.in_([int(st) for st in TaskState if not st.is_terminal])
             )
@@ -264,11 +274,16 @@ def _task_row(t: Task) -> dict[str, Any]:
     }
 
 
-def _task_from(r: TaskRow, status: TaskStatus | None) -> Task:
+def _task_from(r: TaskRow, history: list[TaskStatus]) -> Task:
+    """The task with its history; its status is the update it names."""
     spec = wire.spec_from_json(r.spec)
-    if status is None:  # the update row is written with the task; this is defensive
-        status = TaskStatus(r.task_id, r.framework_id, r.agent_id, TaskState(r.state))
-    return Task(r.framework_id, r.agent_id, spec, r.created_at, status)
+    latest = [u for u in history if u.uuid == r.status_uuid]
+    if not latest:  # the update row is written with the task; this is defensive
+        latest = [TaskStatus(r.task_id, r.framework_id, r.agent_id, TaskState(r.state))]
+        history = [*history, latest[0]]
+    task = Task(r.framework_id, r.agent_id, spec, r.created_at, latest[0])
+    task.history.extend(history)
+    return task
 
 
 def _update_row(u: TaskStatus) -> dict[str, Any]:
@@ -282,6 +297,7 @@ def _update_row(u: TaskStatus) -> dict[str, Any]:
         "message": u.message,
         "timestamp": u.timestamp,
         "exit_code": u.exit_code,
+        "healthy": u.healthy,
     }
 
 
@@ -296,4 +312,5 @@ def _update_from(r: StatusUpdateRow) -> TaskStatus:
         timestamp=r.timestamp,
         uuid=r.uuid,
         exit_code=r.exit_code,
+        healthy=r.healthy,
     )

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import signal
 from pathlib import Path
 
 import docker
+import yaml
 
 from tests.support.cluster import IMAGE, Cluster, free_ports, http_get, wait_for
 
@@ -188,6 +190,12 @@ def test_offerctl_finds_offer_service_through_the_master(cluster: Cluster, tmp_p
     assert "web" in via_master.stdout
     [fw] = [f for f in cluster.list("frameworks") if f.info.name == "offer-service"]
     assert fw.info.control_address == cluster.service_address
+    listed = cluster.offerctl("app", "list", "-o", "yaml")
+    assert [a["app_id"] for a in yaml.safe_load(listed.stdout)] == ["web"]
+    shown = cluster.offerctl("app", "show", "web", "-o", "yaml")
+    assert yaml.safe_load(shown.stdout)["app_id"] == "web"
+    control = cluster.offerctl("frameworks", "show", "offer-service", "-o", "json")
+    assert json.loads(control.stdout)["control_address"] == cluster.service_address
 
 
 WEB = f"""

@@ -1,0 +1,135 @@
+"""offerctl agents|frameworks|tasks|offers show ID: one object in full, with
+what belongs to it (an agent's or a framework's live tasks and offers, a
+task's status history)."""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable
+
+import grpc
+from rich.console import RenderableType
+
+from offer.ctl import render, watch
+from offer.ctl.errors import not_found
+from offer.ctl.lists import CALL_TIMEOUT, Row, Stub, fetch, find, live
+from offer.ctl.views import task_detail_view
+from offer.v1 import operator_pb2 as pb
+
+
+def _when(ts: float) -> str:
+    return f"{render.clock(ts)} ({render.ago(ts)} ago)"
+
+
+def _with_work(stub: Stub, row: Row, *, agent_id: str = "", framework_id: str = "") -> Row:
+    """`row` with the live tasks and the outstanding offers of its agent or framework."""
+    ids = {"agent_id": agent_id, "framework_id": framework_id}
+    return {
+        **row,
+        "tasks": live(fetch(stub, "tasks", **ids)),
+        "offers": fetch(stub, "offers", **ids),
+    }
+
+
+def _sections(row: Row) -> list[tuple[str, RenderableType]]:
+    return [
+        ("Tasks (live)", render.table("tasks", row["tasks"])),
+        ("Offers", render.table("offers", row["offers"])),
+    ]
+
+
+def _agent(stub: Stub, ident: str, args: argparse.Namespace) -> watch.Snapshot:
+    agent = find(fetch(stub, "agents"), "agents", ident, "hostname")
+    aid = agent["agent_id"]
+    data = _with_work(stub, agent, agent_id=aid)
+    fields = [
+        ("ID", aid),
+        ("Hostname", agent["hostname"]),
+        ("Status", agent["status"]),
+        ("Total", render.res(agent["total"])),
+        ("Allocated", render.res(agent["allocated"])),
+        ("Offered", render.res(agent["offered"])),
+        ("Used", render.usage(agent["usage"])),
+        ("Attributes", render.pairs(agent["attributes"]) or "-"),
+        ("Registered", _when(agent["registered_at"])),
+    ]
+    if agent["drain_deadline"] is not None:
+        fields.append(("Drain deadline", render.clock(agent["drain_deadline"])))
+    return data, lambda: render.describe(fields, _sections(data))
+
+
+def _framework(stub: Stub, ident: str, args: argparse.Namespace) -> watch.Snapshot:
+    fw = find(fetch(stub, "frameworks"), "frameworks", ident, "name")
+    fid = fw["framework_id"]
+    data = _with_work(stub, fw, framework_id=fid)
+    fields = [
+        ("ID", fid),
+        ("Name", fw["name"]),
+        ("Role", fw["role"]),
+        ("User", fw["user"] or "-"),
+        ("Status", fw["status"]),
+        ("Suppressed", "yes" if fw["suppressed"] else "no"),
+        ("Control address", fw["control_address"] or "-"),
+        ("Failover timeout", f"{fw['failover_timeout']:g}s"),
+        ("Allocated", render.res(fw["allocated"])),
+        ("Offered", render.res(fw["offered"])),
+        ("Dominant share", f"{fw['dominant_share']:.1%}"),
+        ("Registered", _when(fw["registered_at"])),
+    ]
+    return data, lambda: render.describe(fields, _sections(data))
+
+
+def _task(stub: Stub, ident: str, args: argparse.Namespace) -> watch.Snapshot:
+    request = pb.GetTaskRequest(task_id=ident, framework_id=getattr(args, "framework", "") or "")
+    try:
+        data = task_detail_view(stub.GetTask(request, timeout=CALL_TIMEOUT))
+    except grpc.RpcError as err:
+        if err.code() == grpc.StatusCode.NOT_FOUND:
+            raise not_found("tasks", ident) from None
+        raise
+    fields = [
+        ("ID", data["task_id"]),
+        ("Name", data["name"]),
+        ("Framework", data["framework_id"]),
+        ("Agent", data["agent_id"]),
+        ("State", data["state"]),
+        ("Reason", data["reason"]),
+        ("Message", data["message"] or "-"),
+        ("Exit code", render.text(data["exit_code"]) or "-"),
+        ("Health", render.health(data) or "-"),
+        ("Image", data["image"]),
+        ("Command", " ".join(data["command"]) or "(the image's)"),
+        ("Resources", render.res(data["resources"])),
+        ("Host ports", ",".join(map(str, data["host_ports"])) or "-"),
+        ("Used", render.usage(data["usage"])),
+        ("Created", _when(data["created_at"])),
+    ]
+    history = render.table("history", data["history"])
+    return data, lambda: render.describe(fields, [("History", history)])
+
+
+def _offer(stub: Stub, ident: str, args: argparse.Namespace) -> watch.Snapshot:
+    offer = find(fetch(stub, "offers"), "offers", ident)
+    fields = [
+        ("ID", offer["offer_id"]),
+        ("Framework", offer["framework_id"]),
+        ("Agent", offer["agent_id"]),
+        ("Hostname", offer["hostname"]),
+        ("Resources", render.res(offer["resources"])),
+        ("Ports", render.port_ranges(offer["resources"]) or "-"),
+        ("Attributes", render.pairs(offer["attributes"]) or "-"),
+        ("Made", _when(offer["created_at"])),
+    ]
+    return offer, lambda: render.describe(fields)
+
+
+SHOW: dict[str, Callable[[Stub, str, argparse.Namespace], watch.Snapshot]] = {
+    "agents": _agent,
+    "frameworks": _framework,
+    "tasks": _task,
+    "offers": _offer,
+}
+
+
+def show_command(stub: Stub, args: argparse.Namespace) -> int:
+    return watch.show(lambda: SHOW[args.kind](stub, args.ident, args), args)
