@@ -133,6 +133,12 @@ class TaskSpec:
     volumes: tuple[Volume, ...] = ()
     port_mappings: tuple[PortMapping, ...] = ()
     health_check: HealthCheck | None = None
+    # Empty: the image's user.
+    user: str = ""
+    # Reaching into the host; the master refuses these unless an ACL allows them.
+    privileged: bool = False
+    network: str = ""
+    pid: str = ""
 
     def host_port(self, container_port: int) -> int | None:
         """The host port that publishes `container_port`, if any."""

@@ -110,6 +110,10 @@ def task_to_pb(spec: TaskSpec) -> pb.TaskInfo:
                 )
                 for p in spec.port_mappings
             ],
+            user=spec.user,
+            privileged=spec.privileged,
+            network=spec.network,
+            pid=spec.pid,
         ),
         kill_grace_seconds=spec.kill_grace_seconds,
     )
@@ -135,6 +139,10 @@ def task_from_pb(msg: pb.TaskInfo) -> TaskSpec:
             PortMapping(p.container_port, p.host_port, p.protocol or "tcp") for p in c.port_mappings
         ),
         health_check=_check_from_pb(msg.health_check) if msg.HasField("health_check") else None,
+        user=c.user,
+        privileged=c.privileged,
+        network=c.network,
+        pid=c.pid,
     )
 
 

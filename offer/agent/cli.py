@@ -14,6 +14,7 @@ from offer.agent.daemon import AgentDaemon, AgentRefusedError
 from offer.agent.machine import machine_resources, parse_attributes
 from offer.daemon_cli import add_master_flag, daemon_parser, setup_logging
 from offer.resources import ResourceParseError, Resources, parse_resources
+from offer.security.client import ClientSecurity, ClientSecurityError, add_client_flags
 
 EPILOG = """\
 examples:
@@ -81,6 +82,14 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="SECONDS",
         help="how often to report the machine's and tasks' usage (default: %(default)s)",
     )
+    parser.add_argument(
+        "--pids-limit",
+        type=int,
+        default=1024,
+        metavar="N",
+        help="most processes one container may run (default: %(default)s)",
+    )
+    add_client_flags(parser)
     return parser
 
 
@@ -93,8 +102,21 @@ def main(argv: list[str] | None = None) -> None:
     total = args.resources or machine_resources(str(args.work_dir), args.reserve)
     if not args.usage_interval > 0:
         build_parser().error("--usage-interval must be a number of seconds > 0")
+    if args.pids_limit < 1:
+        build_parser().error("--pids-limit must be a whole number >= 1")
+    try:
+        security = ClientSecurity.from_args(args)
+    except ClientSecurityError as err:
+        build_parser().error(str(err))
     daemon = AgentDaemon(
-        args.master, args.work_dir, total, args.hostname, args.attributes, args.usage_interval
+        args.master,
+        args.work_dir,
+        total,
+        args.hostname,
+        args.attributes,
+        args.usage_interval,
+        security=security,
+        pids_limit=args.pids_limit,
     )
     try:
         asyncio.run(_run_until_signalled(daemon))

@@ -22,6 +22,7 @@ from offer.agent.logs import LogServer
 from offer.agent.usage import ContainerSampler, machine_usage
 from offer.grpc_options import KEEPALIVE_OPTIONS
 from offer.resources import Resources
+from offer.security.client import ClientSecurity
 from offer.tasks import StatusReason, TaskStatus
 from offer.v1 import agent_pb2 as pb
 from offer.v1 import agent_pb2_grpc
@@ -32,6 +33,10 @@ MIN_BACKOFF = 0.2
 MAX_ENGINE_BACKOFF = 2.0
 MAX_BACKOFF = 10.0
 RESEND_AFTER = 5.0
+
+
+# Answers that retrying cannot change: the agent stops and says why.
+_REFUSALS = (grpc.StatusCode.UNAUTHENTICATED, grpc.StatusCode.PERMISSION_DENIED)
 
 
 class AgentRefusedError(Exception):
@@ -47,8 +52,13 @@ class AgentDaemon:
         hostname: str,
         attributes: dict[str, str] | None = None,
         usage_interval: float = 5.0,
+        *,
+        security: ClientSecurity | None = None,
+        pids_limit: int = 1024,
     ) -> None:
         self.master = master
+        self.security = security or ClientSecurity()
+        self.pids_limit = pids_limit
         self.usage_interval = usage_interval
         self.attributes = dict(attributes or {})
         self.work_dir = work_dir
@@ -84,6 +94,8 @@ class AgentDaemon:
                         backoff = MIN_BACKOFF
                     log.warning("stream to master %s closed; reconnecting", self.master)
                 except grpc.aio.AioRpcError as err:
+                    if err.code() in _REFUSALS:
+                        raise AgentRefusedError(err.details() or err.code().name) from None
                     log.warning(
                         "master %s unreachable (%s); retrying in %.1fs",
                         self.master,
@@ -122,7 +134,7 @@ class AgentDaemon:
                 )
             )
         )
-        async with grpc.aio.insecure_channel(self.master, options=KEEPALIVE_OPTIONS) as channel:
+        async with self.security.aio_channel(self.master, KEEPALIVE_OPTIONS) as channel:
             call = agent_pb2_grpc.AgentStub(channel).Connect(_drain(outbox))
             try:
                 async for message in call:
@@ -170,7 +182,7 @@ class AgentDaemon:
         """The executor exists as soon as the agent has an id, so that no
         launch finds it missing; it waits for the engine itself."""
         if self._executor is None:
-            self._containerizer = DockerContainerizer(self.agent_id)
+            self._containerizer = DockerContainerizer(self.agent_id, pids_limit=self.pids_limit)
             self._executor = TaskExecutor(
                 self.agent_id, self._containerizer, self._emit, self.work_dir / "sandboxes"
             )

@@ -28,6 +28,7 @@ from offer.ctl.parsing import (
 from offer.ctl.parsing import sub as _sub
 from offer.ctl.render import sort_names
 from offer.ctl.views import AGENT_STATUSES, FRAMEWORK_STATUSES, TASK_STATES
+from offer.security.client import ClientSecurity, ClientSecurityError, add_client_flags
 
 __all__ = ["Command", "build_parser", "main"]
 
@@ -67,6 +68,7 @@ def build_parser() -> argparse.ArgumentParser:
         default=os.environ.get("OFFER_MASTER", DEFAULT_MASTER),
         help=f"master address HOST:PORT (default: $OFFER_MASTER or {DEFAULT_MASTER})",
     )
+    add_client_flags(parser)
     group = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     status_cmd = _sub(
@@ -131,6 +133,17 @@ def build_parser() -> argparse.ArgumentParser:
         commands.reactivate,
     )
     reactivate.add_argument("agent_id", metavar="AGENT", help="the agent's id")
+    framework = group.add_parser(
+        "framework", help="act on one framework (teardown)", description="Act on one framework."
+    )
+    framework_group = framework.add_subparsers(dest="action", required=True, metavar="ACTION")
+    _sub(
+        framework_group,
+        "teardown",
+        "remove a framework for good: its tasks are killed and it may not come back",
+        ["offerctl framework teardown fw-1a2b3c4d5e6f"],
+        commands.teardown,
+    ).add_argument("framework_id", metavar="FRAMEWORK", help="the framework's id")
     _add_app_commands(group)
     _add_job_commands(group)
     shells = _sub(
@@ -451,9 +464,10 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(args.run(None, args))
     address, what = args.master, "the master"
     try:
+        args.security = ClientSecurity.from_args(args)
         if target:
             address, what = _framework_address(args, target), f"offer-{target}"
-        with grpc.insecure_channel(address) as channel:
+        with args.security.channel(address) as channel:
             stubs: dict[str, Any] = {"service": apps.Stub, "batch": jobs.Stub}
             stub = stubs.get(target, commands.Stub)(channel)
             code = args.run(stub, args)
@@ -465,7 +479,7 @@ def main(argv: list[str] | None = None) -> None:
             file=sys.stderr,
         )
         code = 1
-    except CtlError as err:
+    except (CtlError, ClientSecurityError) as err:
         print(f"offerctl: {err}", file=sys.stderr)
         code = 1
     except grpc.RpcError as err:
@@ -485,7 +499,7 @@ def _framework_address(args: argparse.Namespace, target: str) -> str:
     given = getattr(args, target)
     if given:
         return str(given)
-    with grpc.insecure_channel(args.master) as channel:
+    with args.security.channel(args.master) as channel:
         return apps.find_service(channel, f"offer-{target}")
 
 

@@ -31,6 +31,14 @@ def logs(stub: Stub, args: argparse.Namespace) -> int:
     return 0
 
 
+def teardown(stub: Stub, args: argparse.Namespace) -> int:
+    stub.TeardownFramework(
+        pb.TeardownFrameworkRequest(framework_id=args.framework_id), timeout=CALL_TIMEOUT
+    )
+    print(f"framework {args.framework_id} torn down: its tasks are being killed")
+    return 0
+
+
 def reactivate(stub: Stub, args: argparse.Namespace) -> int:
     stub.ReactivateAgent(pb.ReactivateAgentRequest(agent_id=args.agent_id), timeout=CALL_TIMEOUT)
     print(f"agent {args.agent_id} is active again: it gets offers")

@@ -9,7 +9,6 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
-import grpc
 from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
@@ -228,7 +227,7 @@ def logs(stub: Stub, args: argparse.Namespace) -> int:
             return 1
         last = {args.task: last[args.task]}
     out = sys.stdout.buffer
-    with grpc.insecure_channel(args.master) as channel:
+    with args.security.channel(args.master) as channel:
         master = operator_pb2_grpc.OperatorStub(channel)
         for index in sorted(last):
             task = last[index]

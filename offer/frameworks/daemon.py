@@ -14,6 +14,9 @@ import grpc
 
 from offer.daemon_cli import add_master_flag, daemon_parser, setup_logging
 from offer.frameworks.sdk import Driver, Scheduler
+from offer.security.client import ClientSecurity, ClientSecurityError, add_client_flags
+from offer.security.credentials import Credentials, CredentialsError
+from offer.security.server import ServerSecurity
 
 
 def framework_parser(
@@ -39,6 +42,13 @@ def framework_parser(
         metavar="SECONDS",
         help="how long the master keeps its tasks while it is away (default: 7 days)",
     )
+    parser.add_argument(
+        "--control-credentials",
+        metavar="FILE",
+        help="principals and secrets callers of its control API must present "
+        "(as the master's --credentials); without it the API is open to loopback",
+    )
+    add_client_flags(parser)
     return parser
 
 
@@ -49,7 +59,10 @@ async def serve(
     add_control: Callable[[grpc.aio.Server], None],
 ) -> None:
     """Serves the control API and runs the driver until SIGTERM or SIGINT."""
-    server = grpc.aio.server()
+    control = ServerSecurity(
+        credentials=Credentials.load(args.control_credentials) if args.control_credentials else None
+    )
+    server = grpc.aio.server(interceptors=control.interceptors())
     add_control(server)
     if server.add_insecure_port(f"{args.host}:{args.port}") == 0:
         raise OSError(f"cannot listen on {args.host}:{args.port}")
@@ -63,6 +76,7 @@ async def serve(
         framework_id=framework_id,
         failover_timeout=args.failover_timeout,
         control_address=f"{args.host}:{args.port}",
+        security=ClientSecurity.from_args(args),
     )
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
@@ -83,5 +97,5 @@ def main(
     setup_logging(args.log_level)
     try:
         asyncio.run(run(args))
-    except OSError as err:
+    except (OSError, ClientSecurityError, CredentialsError) as err:
         raise SystemExit(f"{prog}: {err}") from None

@@ -31,6 +31,7 @@ from offer.master.state import ClusterState
 from offer.master.store import StateStore
 from offer.master.timers import Timers
 from offer.resources import Resources
+from offer.security.acl import Acls
 from offer.tasks import StatusReason, TaskState, TaskStatus
 
 log = logging.getLogger(__name__)
@@ -38,6 +39,7 @@ log = logging.getLogger(__name__)
 
 class ErrorKind(enum.Enum):
     INVALID_ARGUMENT = "invalid argument"
+    PERMISSION_DENIED = "permission denied"
     NOT_FOUND = "not found"
     FAILED_PRECONDITION = "failed precondition"
     UNAVAILABLE = "unavailable"
@@ -68,6 +70,10 @@ class MasterConfig:
     default_failover_timeout: float = 7 * 24 * 3600.0
     # Role -> weight for DRF.
     weights: dict[str, float] = field(default_factory=dict)
+    # Authorization rules, and whether callers' principals are authenticated
+    # (only then does a framework's principal own it).
+    acls: Acls = field(default_factory=Acls)
+    authenticate: bool = False
 
 
 class MasterBase:

@@ -8,15 +8,25 @@ import sys
 
 from offer.daemon_cli import daemon_parser, setup_logging
 from offer.master.core import MasterConfig
-from offer.master.server import run_master
+from offer.master.server import RATE_LIMITED, run_master
+from offer.security import server as security
+from offer.security.acl import AclError
+from offer.security.credentials import CredentialsError
+from offer.security.server import ServerSecurityError
 
 DEFAULT_DB = "sqlite:///offer-state/master.db"
+# Calls a second per principal to the Scheduler and Operator services: far
+# above what a framework needs (an accept launches many tasks), low enough
+# that one flooding caller cannot starve the others.
+DEFAULT_RATE_LIMIT = 500.0
 
 EPILOG = """\
 examples:
   offer-master                                 # 127.0.0.1:5050, state in ./offer-state/
   offer-master --port 6060 --db sqlite:////var/lib/offer/master.db
   offer-master --weights "prod=3,batch=1"      # DRF weights per role
+  offer-master --host 0.0.0.0 --credentials creds.json --acls acls.yaml \
+      --tls-cert master.pem --tls-key master.key  # see docs/security.md
 """
 
 
@@ -95,6 +105,7 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="SECONDS",
         help="seconds between heartbeats to frameworks (default: %(default)s)",
     )
+    security.add_server_flags(parser, rate_limit=DEFAULT_RATE_LIMIT)
     return parser
 
 
@@ -111,6 +122,10 @@ def main(argv: list[str] | None = None) -> None:
         if not getattr(args, flag) > 0:
             parser.error(f"--{flag.replace('_', '-')} must be a number of seconds > 0")
     setup_logging(args.log_level)
+    try:
+        secured = security.from_args(args, args.host, RATE_LIMITED)
+    except (ServerSecurityError, CredentialsError, AclError) as err:
+        parser.error(str(err))
     config = MasterConfig(
         allocation_interval=args.allocation_interval,
         heartbeat_interval=args.heartbeat_interval,
@@ -118,9 +133,11 @@ def main(argv: list[str] | None = None) -> None:
         agent_timeout=args.agent_timeout,
         default_failover_timeout=args.failover_timeout,
         weights=args.weights,
+        acls=secured.acls,
+        authenticate=secured.authenticates,
     )
     try:
-        asyncio.run(run_master(args.host, args.port, args.db, config))
+        asyncio.run(run_master(args.host, args.port, args.db, config, secured))
     except OSError as err:
         print(f"offer-master: {err}", file=sys.stderr)
         sys.exit(1)

@@ -69,6 +69,8 @@ class Framework:
     last_offered: float = 0.0
     # HOST:PORT of its own control API, if it has one.
     control_address: str = ""
+    # Who registered it (when callers are authenticated, the only one who may act for it).
+    principal: str = ""
     allocated: Resources = field(default_factory=Resources)
     offered: Resources = field(default_factory=Resources)
     # agent_id -> (until, amount): offers of no more than `amount` on that

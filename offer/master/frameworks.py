@@ -38,11 +38,18 @@ class FrameworkCalls(MasterBase):
         failover_timeout: float,
         link: Outbox[FrameworkEvent],
         control_address: str = "",
+        principal: str = "",
     ) -> Framework:
         role = role or DEFAULT_ROLE
         problem = check_role(role)
         if problem:
             raise MasterError(ErrorKind.INVALID_ARGUMENT, problem)
+        if framework_id:
+            self.check_owner(framework_id, principal)
+            role = self._known(framework_id).role
+        denied = self.config.acls.framework_problem(principal, role)
+        if denied:
+            raise MasterError(ErrorKind.PERMISSION_DENIED, denied)
         if not failover_timeout >= 0:
             raise MasterError(ErrorKind.INVALID_ARGUMENT, "failover_timeout must be >= 0")
         again = bool(framework_id)
@@ -58,6 +65,7 @@ class FrameworkCalls(MasterBase):
                 user=user,
                 failover_timeout=failover_timeout or self.config.default_failover_timeout,
                 registered_at=self.clock(),
+                principal=principal,
             )
             self.state.frameworks[fw.framework_id] = fw
         fw.control_address = control_address
@@ -85,6 +93,19 @@ class FrameworkCalls(MasterBase):
         self._awaiting_offers.add(fw.framework_id)
         self._want_allocation()
         return fw
+
+    def check_owner(self, framework_id: str, principal: str) -> None:
+        """With authentication on, only a framework's own principal may act for
+        it; an unknown id gets the same answer, so ids of others do not leak."""
+        if not self.config.authenticate:
+            return
+        fw = self.state.frameworks.get(framework_id)
+        if fw is None or fw.principal != principal:
+            raise MasterError(
+                ErrorKind.PERMISSION_DENIED,
+                f"framework {framework_id!r} is not registered by principal {principal!r}; "
+                "use the framework id your Subscribe returned",
+            )
 
     def framework_disconnected(self, framework_id: str, link: Outbox[FrameworkEvent]) -> None:
         if self._framework_links.get(framework_id) is not link:
@@ -133,6 +154,10 @@ class FrameworkCalls(MasterBase):
         )
         if problem:
             raise MasterError(ErrorKind.INVALID_ARGUMENT, problem)
+        for spec in specs:
+            denied = self.config.acls.container_problem(fw.role, spec)
+            if denied:
+                raise MasterError(ErrorKind.PERMISSION_DENIED, denied)
         for offer in offers:
             self._remove_offer(offer, rescind=False)
         now = self.clock()

@@ -120,7 +120,7 @@ class TaskStatus(_message.Message):
     def __init__(self, task_id: _Optional[str] = ..., framework_id: _Optional[str] = ..., agent_id: _Optional[str] = ..., state: _Optional[_Union[TaskState, str]] = ..., reason: _Optional[_Union[StatusReason, str]] = ..., message: _Optional[str] = ..., timestamp: _Optional[float] = ..., uuid: _Optional[str] = ..., exit_code: _Optional[int] = ..., healthy: _Optional[bool] = ...) -> None: ...
 
 class ContainerSpec(_message.Message):
-    __slots__ = ("image", "command", "env", "working_dir", "labels", "volumes", "port_mappings")
+    __slots__ = ("image", "command", "env", "working_dir", "labels", "volumes", "port_mappings", "user", "privileged", "network", "pid")
     class EnvEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -142,6 +142,10 @@ class ContainerSpec(_message.Message):
     LABELS_FIELD_NUMBER: _ClassVar[int]
     VOLUMES_FIELD_NUMBER: _ClassVar[int]
     PORT_MAPPINGS_FIELD_NUMBER: _ClassVar[int]
+    USER_FIELD_NUMBER: _ClassVar[int]
+    PRIVILEGED_FIELD_NUMBER: _ClassVar[int]
+    NETWORK_FIELD_NUMBER: _ClassVar[int]
+    PID_FIELD_NUMBER: _ClassVar[int]
     image: str
     command: _containers.RepeatedScalarFieldContainer[str]
     env: _containers.ScalarMap[str, str]
@@ -149,7 +153,11 @@ class ContainerSpec(_message.Message):
     labels: _containers.ScalarMap[str, str]
     volumes: _containers.RepeatedCompositeFieldContainer[Volume]
     port_mappings: _containers.RepeatedCompositeFieldContainer[PortMapping]
-    def __init__(self, image: _Optional[str] = ..., command: _Optional[_Iterable[str]] = ..., env: _Optional[_Mapping[str, str]] = ..., working_dir: _Optional[str] = ..., labels: _Optional[_Mapping[str, str]] = ..., volumes: _Optional[_Iterable[_Union[Volume, _Mapping]]] = ..., port_mappings: _Optional[_Iterable[_Union[PortMapping, _Mapping]]] = ...) -> None: ...
+    user: str
+    privileged: bool
+    network: str
+    pid: str
+    def __init__(self, image: _Optional[str] = ..., command: _Optional[_Iterable[str]] = ..., env: _Optional[_Mapping[str, str]] = ..., working_dir: _Optional[str] = ..., labels: _Optional[_Mapping[str, str]] = ..., volumes: _Optional[_Iterable[_Union[Volume, _Mapping]]] = ..., port_mappings: _Optional[_Iterable[_Union[PortMapping, _Mapping]]] = ..., user: _Optional[str] = ..., privileged: _Optional[bool] = ..., network: _Optional[str] = ..., pid: _Optional[str] = ...) -> None: ...
 
 class Volume(_message.Message):
     __slots__ = ("host_path", "container_path", "read_only")

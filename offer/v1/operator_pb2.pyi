@@ -77,6 +77,16 @@ class ReactivateAgentResponse(_message.Message):
     __slots__ = ()
     def __init__(self) -> None: ...
 
+class TeardownFrameworkRequest(_message.Message):
+    __slots__ = ("framework_id",)
+    FRAMEWORK_ID_FIELD_NUMBER: _ClassVar[int]
+    framework_id: str
+    def __init__(self, framework_id: _Optional[str] = ...) -> None: ...
+
+class TeardownFrameworkResponse(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
 class ListAgentsRequest(_message.Message):
     __slots__ = ()
     def __init__(self) -> None: ...

@@ -84,6 +84,11 @@ class OperatorStub:
                 request_serializer=offer_dot_v1_dot_operator__pb2.ReactivateAgentRequest.SerializeToString,
                 response_deserializer=offer_dot_v1_dot_operator__pb2.ReactivateAgentResponse.FromString,
                 _registered_method=True)
+        self.TeardownFramework = channel.unary_unary(
+                '/offer.v1.Operator/TeardownFramework',
+                request_serializer=offer_dot_v1_dot_operator__pb2.TeardownFrameworkRequest.SerializeToString,
+                response_deserializer=offer_dot_v1_dot_operator__pb2.TeardownFrameworkResponse.FromString,
+                _registered_method=True)
 
 
 class OperatorServicer:
@@ -170,6 +175,14 @@ class OperatorServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def TeardownFramework(self, request, context):
+        """Removes a framework for good: its tasks are killed, its offers
+        rescinded, and it may not subscribe again (as Mesos's /teardown).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_OperatorServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -222,6 +235,11 @@ def add_OperatorServicer_to_server(servicer, server):
                     servicer.ReactivateAgent,
                     request_deserializer=offer_dot_v1_dot_operator__pb2.ReactivateAgentRequest.FromString,
                     response_serializer=offer_dot_v1_dot_operator__pb2.ReactivateAgentResponse.SerializeToString,
+            ),
+            'TeardownFramework': grpc.unary_unary_rpc_method_handler(
+                    servicer.TeardownFramework,
+                    request_deserializer=offer_dot_v1_dot_operator__pb2.TeardownFrameworkRequest.FromString,
+                    response_serializer=offer_dot_v1_dot_operator__pb2.TeardownFrameworkResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -494,6 +512,33 @@ class Operator:
             '/offer.v1.Operator/ReactivateAgent',
             offer_dot_v1_dot_operator__pb2.ReactivateAgentRequest.SerializeToString,
             offer_dot_v1_dot_operator__pb2.ReactivateAgentResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def TeardownFramework(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/offer.v1.Operator/TeardownFramework',
+            offer_dot_v1_dot_operator__pb2.TeardownFrameworkRequest.SerializeToString,
+            offer_dot_v1_dot_operator__pb2.TeardownFrameworkResponse.FromString,
             options,
             channel_credentials,
             insecure,

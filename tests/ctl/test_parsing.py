@@ -72,8 +72,8 @@ def test_every_command_has_an_example_in_its_help() -> None:
         commands
     )
     for name, parser in commands.items():
-        if name == "agent":
-            continue  # a group: its actions carry the examples
+        if name in ("agent", "framework"):
+            continue  # groups: their actions carry the examples
         _, _, examples = parser.format_help().partition("examples:\n")
         assert f"offerctl {name.split()[0]}" in examples, name
 

@@ -22,6 +22,7 @@ import docker
 import grpc
 
 from offer.agent.containerizer.docker import LABEL_AGENT
+from offer.security.client import ClientSecurity
 from offer.v1 import operator_pb2, operator_pb2_grpc
 
 IMAGE = "offer-test/busybox:latest"
@@ -113,6 +114,9 @@ class Cluster:
         self._master_args: list[str] = []
         self.agents: list[AgentProc] = []
         self._procs: list[Proc] = []
+        # The identity every process and call of this cluster presents.
+        self.client_env: dict[str, str] = {}
+        self.security = ClientSecurity()
         # Control addresses and command lines of offer-service / offer-batch.
         self.framework_addresses: dict[str, str] = {}
         self._framework_args: dict[str, list[str]] = {}
@@ -125,9 +129,29 @@ class Cluster:
             [sys.executable, "-m", *args],
             stdout=log_path.open("ab"),
             stderr=subprocess.STDOUT,
-            env={**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})},
+            env=self._env(env),
         )
         return popen, log_path
+
+    def _env(self, extra: dict[str, str] | None = None) -> dict[str, str]:
+        """Every process's environment: with this cluster's identity, if it has one."""
+        return {**os.environ, "PYTHONUNBUFFERED": "1", **self.client_env, **(extra or {})}
+
+    def start_secure_master(self, acls: str = "", *extra: str) -> Proc:
+        """A master that authenticates callers (principal "test"), with these
+        ACLs; every process and call of this cluster then uses that identity."""
+        creds = self.root / "credentials"
+        creds.write_text("test test-secret\n")
+        args = ["--credentials", str(creds)]
+        if acls:
+            (self.root / "acls.yaml").write_text(acls)
+            args += ["--acls", str(self.root / "acls.yaml")]
+        self.use_identity("test", "test-secret")
+        return self.start_master(*args, *extra)
+
+    def use_identity(self, principal: str, secret: str) -> None:
+        self.client_env = {"OFFER_PRINCIPAL": principal, "OFFER_SECRET": secret}
+        self.security = ClientSecurity(principal, secret)
 
     def start_master(self, *extra: str) -> Proc:
         self._master_args = [
@@ -224,6 +248,7 @@ class Cluster:
             capture_output=True,
             text=True,
             timeout=30,
+            env=self._env(),
         )
 
     def app_json(self, app_id: str) -> Any:
@@ -293,7 +318,7 @@ class Cluster:
 
     def list(self, what: str, **kwargs: str) -> list[Any]:
         """Asks the Operator API (a real gRPC call) for agents, frameworks or tasks."""
-        with grpc.insecure_channel(self.address) as channel:
+        with self.security.channel(self.address) as channel:
             stub = operator_pb2_grpc.OperatorStub(channel)
             if what == "agents":
                 return list(stub.ListAgents(operator_pb2.ListAgentsRequest(), timeout=5).agents)
@@ -309,6 +334,7 @@ class Cluster:
             capture_output=True,
             text=True,
             timeout=30,
+            env=self._env(),
         )
 
     def offerctl_json(self, *args: str) -> Any:

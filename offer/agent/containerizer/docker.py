@@ -79,8 +79,11 @@ class ExitDetails:
 
 
 class DockerContainerizer:
-    def __init__(self, agent_id: str, client: docker.DockerClient | None = None) -> None:
+    def __init__(
+        self, agent_id: str, client: docker.DockerClient | None = None, pids_limit: int = 1024
+    ) -> None:
         self.agent_id = agent_id
+        self.pids_limit = pids_limit
         self._docker = client
         self._events: Any = None
         # Containers the engine reported an "oom" event for: a second source
@@ -139,6 +142,12 @@ class DockerContainerizer:
                 for v in spec.volumes
             },
             "ports": {f"{p.container_port}/{p.protocol}": p.host_port for p in spec.port_mappings},
+            # A fork bomb in one task must not exhaust the host's process table.
+            "pids_limit": self.pids_limit,
+            "user": spec.user or None,
+            "privileged": spec.privileged,
+            "network_mode": spec.network or None,
+            "pid_mode": spec.pid or None,
             "detach": True,
         }
 

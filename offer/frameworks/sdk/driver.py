@@ -19,6 +19,7 @@ import grpc
 from offer import wire
 from offer.frameworks.sdk.scheduler import Offer, Scheduler
 from offer.grpc_options import KEEPALIVE_OPTIONS
+from offer.security.client import ClientSecurity
 from offer.tasks import TaskSpec
 from offer.v1 import common_pb2, scheduler_pb2_grpc
 from offer.v1 import scheduler_pb2 as pb
@@ -40,6 +41,15 @@ class CallRefusedError(Exception):
         self.message = message
 
 
+# Answers to Subscribe that retrying cannot change.
+_REFUSALS = (
+    grpc.StatusCode.INVALID_ARGUMENT,
+    grpc.StatusCode.NOT_FOUND,
+    grpc.StatusCode.PERMISSION_DENIED,
+    grpc.StatusCode.UNAUTHENTICATED,
+)
+
+
 class Driver:
     def __init__(
         self,
@@ -52,8 +62,11 @@ class Driver:
         framework_id: str = "",
         failover_timeout: float = 0.0,
         control_address: str = "",
+        security: ClientSecurity | None = None,
     ) -> None:
         self.scheduler = scheduler
+        # Credentials and TLS for the master; ClientSecurity() is neither.
+        self.security = security or ClientSecurity()
         self.master = master or os.environ.get("OFFER_MASTER", "127.0.0.1:5050")
         self.name, self.role, self.user = name, role, user
         self.framework_id = framework_id
@@ -70,7 +83,7 @@ class Driver:
         """Runs until stop() or teardown(). Raises CallRefusedError if the
         master refuses the subscription itself (e.g. a bad role)."""
         # The channel belongs to the loop that runs the driver.
-        self._channel = grpc.aio.insecure_channel(self.master, options=KEEPALIVE_OPTIONS)
+        self._channel = self.security.aio_channel(self.master, KEEPALIVE_OPTIONS)
         self._stub = scheduler_pb2_grpc.SchedulerStub(self._channel)
         backoff = MIN_BACKOFF
         try:
@@ -79,7 +92,7 @@ class Driver:
                     await self._subscription()
                     backoff = MIN_BACKOFF
                 except grpc.aio.AioRpcError as err:
-                    if err.code() in (grpc.StatusCode.INVALID_ARGUMENT, grpc.StatusCode.NOT_FOUND):
+                    if err.code() in _REFUSALS:
                         raise CallRefusedError(err.code().name, err.details() or "") from None
                     log.warning(
                         "master %s unreachable (%s); retrying in %.1fs",

@@ -24,6 +24,7 @@ from offer.master.links import (
 from offer.master.logs import LogRelay
 from offer.master.servicers.calls import to_the_end
 from offer.resources import Usage
+from offer.security.server import principal
 from offer.v1 import agent_pb2 as pb
 from offer.v1 import agent_pb2_grpc
 
@@ -47,6 +48,9 @@ class AgentServicer(agent_pb2_grpc.AgentServicer):
             )
             return
         reg = first.register
+        denied = self._master.config.acls.agent_problem(principal())
+        if denied:
+            await context.abort(grpc.StatusCode.PERMISSION_DENIED, denied)
         link: Outbox[AgentCommand] = Outbox()
         try:
             agent = await to_the_end(

@@ -16,6 +16,7 @@ from offer.master.servicers.calls import core_errors, to_the_end
 from offer.master.servicers.scheduler import offer_to_pb
 from offer.master.summary import summarize
 from offer.resources import Resources, Usage
+from offer.security.server import principal
 from offer.v1 import common_pb2 as common
 from offer.v1 import operator_pb2 as pb
 from offer.v1 import operator_pb2_grpc
@@ -110,6 +111,7 @@ class OperatorServicer(operator_pb2_grpc.OperatorServicer):
     async def DrainAgent(
         self, request: pb.DrainAgentRequest, context: grpc.aio.ServicerContext
     ) -> pb.DrainAgentResponse:
+        await self._may(context, "drain")
         async with core_errors(context):
             await to_the_end(self._master.drain_agent(request.agent_id, request.deadline_seconds))
         return pb.DrainAgentResponse()
@@ -117,9 +119,23 @@ class OperatorServicer(operator_pb2_grpc.OperatorServicer):
     async def ReactivateAgent(
         self, request: pb.ReactivateAgentRequest, context: grpc.aio.ServicerContext
     ) -> pb.ReactivateAgentResponse:
+        await self._may(context, "reactivate")
         async with core_errors(context):
             await to_the_end(self._master.reactivate_agent(request.agent_id))
         return pb.ReactivateAgentResponse()
+
+    async def TeardownFramework(
+        self, request: pb.TeardownFrameworkRequest, context: grpc.aio.ServicerContext
+    ) -> pb.TeardownFrameworkResponse:
+        await self._may(context, "teardown")
+        async with core_errors(context):
+            await to_the_end(self._master.teardown(request.framework_id))
+        return pb.TeardownFrameworkResponse()
+
+    async def _may(self, context: grpc.aio.ServicerContext, action: str) -> None:
+        denied = self._master.config.acls.operator_problem(principal(), action)
+        if denied:
+            await context.abort(grpc.StatusCode.PERMISSION_DENIED, denied)
 
     async def GetTaskLogs(
         self, request: pb.GetTaskLogsRequest, context: grpc.aio.ServicerContext

@@ -22,6 +22,7 @@ from offer.master.links import (
     SubscriptionEnded,
 )
 from offer.master.servicers.calls import core_errors, refuse, to_the_end
+from offer.security.server import principal
 from offer.v1 import common_pb2 as common
 from offer.v1 import scheduler_pb2 as pb
 from offer.v1 import scheduler_pb2_grpc
@@ -46,6 +47,7 @@ class SchedulerServicer(scheduler_pb2_grpc.SchedulerServicer):
                     info.failover_timeout,
                     link,
                     info.control_address,
+                    principal(),
                 ),
                 on_abandoned=lambda fw: self._master.framework_disconnected(fw.framework_id, link),
             )
@@ -66,6 +68,7 @@ class SchedulerServicer(scheduler_pb2_grpc.SchedulerServicer):
         ]
         refuse_seconds = await _refuse_seconds(request.filters, context)
         async with core_errors(context):
+            self._master.check_owner(request.framework_id, principal())
             await to_the_end(
                 self._master.accept(
                     request.framework_id, list(request.offer_ids), specs, refuse_seconds
@@ -78,6 +81,7 @@ class SchedulerServicer(scheduler_pb2_grpc.SchedulerServicer):
     ) -> pb.DeclineResponse:
         refuse_seconds = await _refuse_seconds(request.filters, context)
         async with core_errors(context):
+            self._master.check_owner(request.framework_id, principal())
             self._master.decline(request.framework_id, list(request.offer_ids), refuse_seconds)
         return pb.DeclineResponse()
 
@@ -85,6 +89,7 @@ class SchedulerServicer(scheduler_pb2_grpc.SchedulerServicer):
         self, request: pb.ReviveRequest, context: grpc.aio.ServicerContext
     ) -> pb.ReviveResponse:
         async with core_errors(context):
+            self._master.check_owner(request.framework_id, principal())
             self._master.revive(request.framework_id)
         return pb.ReviveResponse()
 
@@ -92,6 +97,7 @@ class SchedulerServicer(scheduler_pb2_grpc.SchedulerServicer):
         self, request: pb.SuppressRequest, context: grpc.aio.ServicerContext
     ) -> pb.SuppressResponse:
         async with core_errors(context):
+            self._master.check_owner(request.framework_id, principal())
             self._master.suppress(request.framework_id)
         return pb.SuppressResponse()
 
@@ -99,6 +105,7 @@ class SchedulerServicer(scheduler_pb2_grpc.SchedulerServicer):
         self, request: pb.KillRequest, context: grpc.aio.ServicerContext
     ) -> pb.KillResponse:
         async with core_errors(context):
+            self._master.check_owner(request.framework_id, principal())
             self._master.kill(request.framework_id, request.task_id)
         return pb.KillResponse()
 
@@ -106,6 +113,7 @@ class SchedulerServicer(scheduler_pb2_grpc.SchedulerServicer):
         self, request: pb.AcknowledgeRequest, context: grpc.aio.ServicerContext
     ) -> pb.AcknowledgeResponse:
         async with core_errors(context):
+            self._master.check_owner(request.framework_id, principal())
             await to_the_end(self._master.acknowledge(request.framework_id, request.uuid))
         return pb.AcknowledgeResponse()
 
@@ -113,6 +121,7 @@ class SchedulerServicer(scheduler_pb2_grpc.SchedulerServicer):
         self, request: pb.ReconcileRequest, context: grpc.aio.ServicerContext
     ) -> pb.ReconcileResponse:
         async with core_errors(context):
+            self._master.check_owner(request.framework_id, principal())
             self._master.reconcile(request.framework_id, list(request.task_ids))
         return pb.ReconcileResponse()
 
@@ -120,6 +129,7 @@ class SchedulerServicer(scheduler_pb2_grpc.SchedulerServicer):
         self, request: pb.TeardownRequest, context: grpc.aio.ServicerContext
     ) -> pb.TeardownResponse:
         async with core_errors(context):
+            self._master.check_owner(request.framework_id, principal())
             await to_the_end(self._master.teardown(request.framework_id))
         return pb.TeardownResponse()
 

@@ -39,6 +39,8 @@ class FrameworkRow(Base):
     registered_at: Mapped[float] = mapped_column(Float)
     removed: Mapped[bool] = mapped_column(Boolean, default=False)
     control_address: Mapped[str] = mapped_column(String(255), default="", server_default="")
+    # The authenticated principal that registered it: only it may act for it.
+    principal: Mapped[str] = mapped_column(String(128), default="", server_default="")
 
 
 class TaskRow(Base):

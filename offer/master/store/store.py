@@ -241,6 +241,7 @@ def _framework_row(f: Framework) -> dict[str, Any]:
         "registered_at": f.registered_at,
         "removed": f.removed,
         "control_address": f.control_address,
+        "principal": f.principal,
     }
 
 
@@ -254,6 +255,7 @@ def _framework_from(r: FrameworkRow) -> Framework:
         r.registered_at,
         removed=r.removed,
         control_address=r.control_address,
+        principal=r.principal,
     )
 
 

@@ -15,6 +15,12 @@ from offer.v1 import common_pb2
 from tests.support.cluster import IMAGE, Cluster, wait_for
 
 ENDED = ("SUCCEEDED", "FAILED", "CANCELLED")
+# Host mounts need an ACL grant; these tests mount a folder to see what ran.
+HOST_MOUNTS = (
+    "register_frameworks: [{principals: '*', roles: '*'}]\n"
+    + "register_agents: [{principals: '*'}]\n"
+    + "containers: [{roles: '*', allow: [host_mounts]}]\n"
+)
 
 
 def submit(cluster: Cluster, tmp_path: Path, text: str) -> None:
@@ -54,7 +60,7 @@ def shared_folder(tmp_path: Path) -> Path:
 
 def test_twenty_tasks_four_at_a_time(cluster: Cluster, tmp_path: Path) -> None:
     out = shared_folder(tmp_path)
-    cluster.start_master()
+    cluster.start_secure_master(HOST_MOUNTS)
     cluster.start_agent("cpus:4;mem:2048")
     cluster.start_batch()
     # Each task counts the tasks running beside it (itself included) before it ends.
@@ -269,7 +275,7 @@ kill_grace_seconds: 0.1
 
 def test_a_restart_mid_job_loses_and_repeats_nothing(cluster: Cluster, tmp_path: Path) -> None:
     out = shared_folder(tmp_path)
-    cluster.start_master()
+    cluster.start_secure_master(HOST_MOUNTS)
     cluster.start_agent("cpus:4;mem:2048")
     cluster.start_batch()
     submit(
