@@ -16,6 +16,7 @@ from offer.frameworks.sdk import (
     TaskSpec,
     TaskStatus,
 )
+from offer.security.client import ClientSecurity
 from tests.support.cluster import IMAGE
 
 EVENT_TIMEOUT = 30.0
@@ -134,6 +135,7 @@ async def framework(
     role: str = "*",
     failover_timeout: float = 0.0,
     framework_id: str = "",
+    security: ClientSecurity | None = None,
 ) -> AsyncIterator[tuple[Driver, Recorder]]:
     """A subscribed framework; leaving the block disconnects it (it stays
     registered until its failover timeout)."""
@@ -145,6 +147,7 @@ async def framework(
         role=role,
         failover_timeout=failover_timeout,
         framework_id=framework_id,
+        security=security,
     )
     running = asyncio.create_task(driver.run())
     try:
