@@ -9,7 +9,7 @@ from pathlib import Path
 from offer import ranges
 from offer.frameworks.sdk import Offer, Resources, TaskSpec
 from offer.tasks import PortMapping, StatusReason, TaskState, Volume
-from tests.support.cluster import IMAGE, Cluster, free_ports, http_get, wait_for
+from tests.support.cluster import HOST_MOUNTS, IMAGE, Cluster, free_ports, http_get, wait_for
 from tests.support.framework import framework, task
 
 
@@ -73,8 +73,10 @@ async def test_a_missing_image_fails_fast_and_blocks_nothing(running_cluster: Cl
 
 
 async def test_env_working_dir_and_volumes_reach_the_container(
-    running_cluster: Cluster, tmp_path: Path
+    cluster: Cluster, tmp_path: Path
 ) -> None:
+    cluster.start_secure_master(HOST_MOUNTS)  # host mounts need a grant
+    cluster.start_agent()
     shared = tmp_path / "shared"
     shared.mkdir()
     (shared / "in.txt").write_text("hello")
@@ -93,7 +95,7 @@ async def test_env_working_dir_and_volumes_reach_the_container(
         working_dir="/tmp",
         volumes=(Volume(str(shared), "/data", read_only=True),),
     )
-    async with framework(running_cluster.address) as (driver, rec):
+    async with framework(cluster.address, security=cluster.security) as (driver, rec):
         await rec.launch(driver, spec)
         end = (await rec.until_terminal("env"))[-1]
     assert (end.state, end.exit_code) == (TaskState.FINISHED, 0), end.message

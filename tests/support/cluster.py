@@ -26,6 +26,14 @@ from offer.security.client import ClientSecurity
 from offer.v1 import operator_pb2, operator_pb2_grpc
 
 IMAGE = "offer-test/busybox:latest"
+# ACLs for a master whose tasks may mount host folders (a grant tests use to
+# see what ran); anything else stays open as without ACLs.
+HOST_MOUNTS = """
+register_frameworks: [{principals: "*", roles: "*"}]
+register_agents: [{principals: "*"}]
+operator: [{principals: "*", actions: "*"}]
+containers: [{roles: "*", allow: [host_mounts]}]
+"""
 START_TIMEOUT = 20.0
 
 

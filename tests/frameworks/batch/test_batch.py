@@ -12,15 +12,9 @@ from pathlib import Path
 from typing import Any
 
 from offer.v1 import common_pb2
-from tests.support.cluster import IMAGE, Cluster, wait_for
+from tests.support.cluster import HOST_MOUNTS, IMAGE, Cluster, wait_for
 
 ENDED = ("SUCCEEDED", "FAILED", "CANCELLED")
-# Host mounts need an ACL grant; these tests mount a folder to see what ran.
-HOST_MOUNTS = (
-    "register_frameworks: [{principals: '*', roles: '*'}]\n"
-    + "register_agents: [{principals: '*'}]\n"
-    + "containers: [{roles: '*', allow: [host_mounts]}]\n"
-)
 
 
 def submit(cluster: Cluster, tmp_path: Path, text: str) -> None:
