@@ -21,9 +21,11 @@ from pathlib import Path
 from typing import Any
 
 import grpc
+from google.protobuf.message import Message
 
 from offer.security.acl import Acls
 from offer.security.credentials import PRINCIPAL_KEY, SECRET_KEY, Credentials
+from offer.security.limits import message_problem
 from offer.security.ratelimit import RateLimiter
 
 log = logging.getLogger(__name__)
@@ -55,6 +57,8 @@ class ServerSecurity:
     rate_burst: float = 0.0
     # Services (full gRPC names) the rate limit applies to.
     limited: frozenset[str] = frozenset()
+    # Every request message is checked against offer.security.limits.
+    check_messages: bool = True
 
     @property
     def authenticates(self) -> bool:
@@ -73,7 +77,7 @@ class ServerSecurity:
         return int(server.add_secure_port(address, tls))
 
     def interceptors(self) -> list[grpc.aio.ServerInterceptor]:
-        if self.credentials is None and not self.rate_limit:
+        if self.credentials is None and not self.rate_limit and not self.check_messages:
             return []
         return [_Guard(self)]
 
@@ -152,6 +156,10 @@ def from_args(
     )
 
 
+def _checked(request: Any) -> str | None:
+    return message_problem(request) if isinstance(request, Message) else None
+
+
 def _read(path: str | None) -> bytes | None:
     if path is None:
         return None
@@ -174,6 +182,7 @@ class _Guard(grpc.aio.ServerInterceptor):
     def __init__(self, security: ServerSecurity) -> None:
         self._credentials = security.credentials
         self._limited = security.limited
+        self._check = _checked if security.check_messages else _unchecked
         self._limiter = (
             RateLimiter(security.rate_limit, security.rate_burst) if security.rate_limit else None
         )
@@ -188,7 +197,7 @@ class _Guard(grpc.aio.ServerInterceptor):
             return handler
         service = handler_call_details.method.lstrip("/").rsplit("/", 1)[0]
         limited = self._limiter is not None and service in self._limited
-        return _wrapped(handler, lambda context: self._admit(context, limited))
+        return _wrapped(handler, lambda context: self._admit(context, limited), self._check)
 
     async def _admit(self, context: grpc.aio.ServicerContext, limited: bool) -> None:
         metadata = {m.key: m.value for m in context.invocation_metadata() or ()}
@@ -223,10 +232,30 @@ class _Guard(grpc.aio.ServerInterceptor):
 
 
 Admit = Callable[[grpc.aio.ServicerContext], Awaitable[None]]
+Check = Callable[[Any], "str | None"]
 
 
-def _wrapped(handler: grpc.RpcMethodHandler, admit: Admit) -> grpc.RpcMethodHandler:
-    """The same handler, admitting each call before it runs."""
+def _unchecked(request: Any) -> str | None:
+    return None
+
+
+async def _refuse_bad(request: Any, check: Check, context: grpc.aio.ServicerContext) -> None:
+    problem = check(request)
+    if problem:
+        await context.abort(grpc.StatusCode.INVALID_ARGUMENT, problem)
+
+
+async def _each_checked(
+    requests: AsyncIterator[Any], check: Check, context: grpc.aio.ServicerContext
+) -> AsyncIterator[Any]:
+    async for request in requests:
+        await _refuse_bad(request, check, context)
+        yield request
+
+
+def _wrapped(handler: grpc.RpcMethodHandler, admit: Admit, check: Check) -> grpc.RpcMethodHandler:
+    """The same handler, admitting each call and checking each request
+    message before the handler sees it."""
     codec = {
         "request_deserializer": handler.request_deserializer,
         "response_serializer": handler.response_serializer,
@@ -236,6 +265,7 @@ def _wrapped(handler: grpc.RpcMethodHandler, admit: Admit) -> grpc.RpcMethodHand
 
         async def unary_unary(request: Any, context: grpc.aio.ServicerContext) -> Any:
             await admit(context)
+            await _refuse_bad(request, check, context)
             return await inner_uu(request, context)
 
         return grpc.unary_unary_rpc_method_handler(unary_unary, **codec)
@@ -244,14 +274,19 @@ def _wrapped(handler: grpc.RpcMethodHandler, admit: Admit) -> grpc.RpcMethodHand
 
         async def stream_unary(requests: Any, context: grpc.aio.ServicerContext) -> Any:
             await admit(context)
-            return await inner_su(requests, context)
+            return await inner_su(_each_checked(requests, check, context), context)
 
         return grpc.stream_unary_rpc_method_handler(stream_unary, **codec)
     streaming = handler.unary_stream or handler.stream_stream
     assert streaming is not None
+    client_streams = handler.stream_stream is not None
 
     async def streamed(request: Any, context: grpc.aio.ServicerContext) -> AsyncIterator[Any]:
         await admit(context)
+        if client_streams:
+            request = _each_checked(request, check, context)
+        else:
+            await _refuse_bad(request, check, context)
         result = streaming(request, context)
         if inspect.isasyncgen(result):
             async for item in result:

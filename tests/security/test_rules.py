@@ -102,3 +102,27 @@ def test_a_flood_waits_longer_and_longer_while_others_go_at_once() -> None:
     assert waits == [0.0, 0.0, pytest.approx(0.1), pytest.approx(0.2), pytest.approx(0.3)]
     assert limiter.delay("quiet", now=0.0) == 0.0
     assert limiter.delay("flood", now=10.0) == 0.0  # refilled
+
+
+def test_message_bounds_name_the_field() -> None:
+    from offer.security.limits import MAX_ITEMS, message_problem
+    from offer.v1 import agent_pb2, common_pb2, scheduler_pb2
+
+    ok = scheduler_pb2.DeclineRequest(framework_id="fw-1", offer_ids=["o-1"])
+    assert message_problem(ok) is None
+    flood = scheduler_pb2.DeclineRequest(offer_ids=["o"] * (MAX_ITEMS + 1))
+    assert "offer_ids: at most" in str(message_problem(flood))
+    bad_id = scheduler_pb2.KillRequest(framework_id="fw 1")
+    assert "framework_id: 'fw 1' is not an id" in str(message_problem(bad_id))
+    nan = scheduler_pb2.DeclineRequest(filters=common_pb2.Filters(refuse_seconds=float("nan")))
+    assert "filters.refuse_seconds: must be a finite number" in str(message_problem(nan))
+    task = common_pb2.TaskInfo(task_id="t")
+    task.container.env["X"] = "y" * 70_000
+    accept = scheduler_pb2.AcceptRequest()
+    accept.operations.add().launch.tasks.append(task)
+    assert "operations[0].launch.tasks[0].container.env['X']: at most" in str(
+        message_problem(accept)
+    )
+    register = agent_pb2.AgentMessage()
+    register.register.hostname = "h" * 300
+    assert "register.hostname: at most 255" in str(message_problem(register))
