@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import grpc
-from google.protobuf.message import Message
+from google.protobuf.message import DecodeError, Message
 
 from offer.security.acl import Acls
 from offer.security.credentials import PRINCIPAL_KEY, SECRET_KEY, Credentials
@@ -157,7 +157,30 @@ def from_args(
 
 
 def _checked(request: Any) -> str | None:
+    if isinstance(request, _Undecodable):
+        return request.problem
     return message_problem(request) if isinstance(request, Message) else None
+
+
+@dataclass(frozen=True)
+class _Undecodable:
+    """Bytes that are not the request message: refused as INVALID_ARGUMENT
+    (raised from gRPC's deserializer, they would surface as UNKNOWN)."""
+
+    problem: str
+
+
+def _tolerant(deserializer: Callable[[bytes], Any] | None) -> Callable[[bytes], Any] | None:
+    if deserializer is None:
+        return None
+
+    def decode(data: bytes) -> Any:
+        try:
+            return deserializer(data)
+        except DecodeError as err:
+            return _Undecodable(f"the request is not a valid protobuf message: {err}")
+
+    return decode
 
 
 def _read(path: str | None) -> bytes | None:
@@ -236,7 +259,7 @@ Check = Callable[[Any], "str | None"]
 
 
 def _unchecked(request: Any) -> str | None:
-    return None
+    return request.problem if isinstance(request, _Undecodable) else None
 
 
 async def _refuse_bad(request: Any, check: Check, context: grpc.aio.ServicerContext) -> None:
@@ -257,7 +280,7 @@ def _wrapped(handler: grpc.RpcMethodHandler, admit: Admit, check: Check) -> grpc
     """The same handler, admitting each call and checking each request
     message before the handler sees it."""
     codec = {
-        "request_deserializer": handler.request_deserializer,
+        "request_deserializer": _tolerant(handler.request_deserializer),
         "response_serializer": handler.response_serializer,
     }
     if handler.unary_unary is not None:
