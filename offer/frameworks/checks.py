@@ -4,9 +4,41 @@ larger than any offer seen. Pure."""
 
 from __future__ import annotations
 
+import math
+import re
 from collections.abc import Iterable, Mapping, Sequence
 
 from offer.frameworks.sdk import Offer, Resources
+from offer.resources import MIN_TASK_MEM
+
+# App ids and job names alike: they end up in task ids and DNS-like labels.
+NAME_RE = re.compile(r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")
+
+
+def is_number(value: object) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def container_problem(
+    key: str, name: object, image: object, cmd: object, cpus: object, mem: object, env: object
+) -> str | None:
+    """The fields every app and job has, checked alike; `key` names the first
+    ('id' or 'name')."""
+    if not isinstance(name, str) or not NAME_RE.match(name):
+        return f"field {key!r} {name!r} must be lowercase letters, digits and '-' (at most 63)"
+    if not isinstance(image, str) or not image.strip():
+        return "field 'image' must name a Docker image"
+    if not (
+        isinstance(cmd, str) or (isinstance(cmd, list) and all(isinstance(c, str) for c in cmd))
+    ):
+        return "field 'cmd' must be a string (run by sh -c) or a list of strings"
+    if not is_number(cpus) or cpus <= 0:  # type: ignore[operator]
+        return f"field 'cpus' must be a number > 0, got {cpus!r}"
+    if not is_number(mem) or mem < MIN_TASK_MEM:  # type: ignore[operator]
+        return f"field 'mem' must be a number >= {MIN_TASK_MEM:g} (MiB), got {mem!r}"
+    if not isinstance(env, dict) or not all(isinstance(v, str) for v in env.values()):
+        return "field 'env' must map names to strings (quote numbers in YAML)"
+    return None
 
 
 def dependency_problem(

@@ -3,19 +3,15 @@ field by field. Pure: no I/O."""
 
 from __future__ import annotations
 
-import math
-import re
 import zoneinfo
 from dataclasses import asdict, dataclass, field
 
 import yaml
 from croniter import croniter
 
-from offer.frameworks.checks import dependency_problem
+from offer.frameworks.checks import container_problem, dependency_problem, is_number
 from offer.frameworks.sdk import TaskSpec, Volume, make_task
-from offer.resources import MIN_TASK_MEM
 
-_NAME_RE = re.compile(r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")
 CONCURRENCY_POLICIES = ("allow", "forbid", "replace")
 MISSED_RUN_POLICIES = ("run_once", "skip")
 
@@ -137,37 +133,21 @@ def parse_job(raw: object, index: int = 0) -> JobSpec:
     return spec
 
 
-def _number(value: object) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
-
-
 def _whole(value: object, least: int) -> bool:
     return isinstance(value, int) and not isinstance(value, bool) and value >= least
 
 
 def _problem(s: JobSpec) -> str | None:
-    if not isinstance(s.name, str) or not _NAME_RE.match(s.name):
-        return f"field 'name' {s.name!r} must be lowercase letters, digits and '-' (at most 63)"
-    if not isinstance(s.image, str) or not s.image.strip():
-        return "field 'image' must name a Docker image"
-    if not (
-        isinstance(s.cmd, str)
-        or (isinstance(s.cmd, list) and all(isinstance(c, str) for c in s.cmd))
-    ):
-        return "field 'cmd' must be a string (run by sh -c) or a list of strings"
-    if not _number(s.cpus) or s.cpus <= 0:
-        return f"field 'cpus' must be a number > 0, got {s.cpus!r}"
-    if not _number(s.mem) or s.mem < MIN_TASK_MEM:
-        return f"field 'mem' must be a number >= {MIN_TASK_MEM:g} (MiB), got {s.mem!r}"
-    if not isinstance(s.env, dict) or not all(isinstance(v, str) for v in s.env.values()):
-        return "field 'env' must map names to strings (quote numbers in YAML)"
+    problem = container_problem("name", s.name, s.image, s.cmd, s.cpus, s.mem, s.env)
+    if problem:
+        return problem
     for name, least in (("completions", 1), ("parallelism", 1), ("retries", 0), ("history", 1)):
         if not _whole(getattr(s, name), least):
             return f"field {name!r} must be a whole number >= {least}, got {getattr(s, name)!r}"
     for name in ("backoff_seconds", "timeout_seconds", "run_timeout_seconds", "kill_grace_seconds"):
-        if not _number(getattr(s, name)) or getattr(s, name) < 0:
+        if not is_number(getattr(s, name)) or getattr(s, name) < 0:
             return f"field {name!r} must be a number of seconds >= 0, got {getattr(s, name)!r}"
-    if not _number(s.backoff_factor) or s.backoff_factor < 1:
+    if not is_number(s.backoff_factor) or s.backoff_factor < 1:
         return f"field 'backoff_factor' must be a number >= 1, got {s.backoff_factor!r}"
     if s.concurrency_policy not in CONCURRENCY_POLICIES:
         return f"field 'concurrency_policy' must be one of {', '.join(CONCURRENCY_POLICIES)}"

@@ -5,18 +5,14 @@ from __future__ import annotations
 
 import hashlib
 import json
-import math
-import re
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import yaml
 
-from offer.frameworks.checks import dependency_problem
+from offer.frameworks.checks import container_problem, dependency_problem, is_number
 from offer.frameworks.sdk import Constraint, HealthCheck, Resources, TaskSpec, make_task
-from offer.resources import MIN_TASK_MEM
 
-_ID_RE = re.compile(r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")
 _CHECK_KINDS = ("command", "tcp", "http")
 
 
@@ -142,28 +138,12 @@ def parse_app(raw: object, index: int = 0) -> AppSpec:
     return spec
 
 
-def _number(value: object) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
-
-
 def _problem(s: AppSpec) -> str | None:
-    if not isinstance(s.id, str) or not _ID_RE.match(s.id):
-        return f"field 'id' {s.id!r} must be lowercase letters, digits and '-' (at most 63)"
-    if not isinstance(s.image, str) or not s.image.strip():
-        return "field 'image' must name a Docker image"
-    if not (
-        isinstance(s.cmd, str)
-        or (isinstance(s.cmd, list) and all(isinstance(c, str) for c in s.cmd))
-    ):
-        return "field 'cmd' must be a string (run by sh -c) or a list of strings"
-    if not _number(s.cpus) or s.cpus <= 0:
-        return f"field 'cpus' must be a number > 0, got {s.cpus!r}"
-    if not _number(s.mem) or s.mem < MIN_TASK_MEM:
-        return f"field 'mem' must be a number >= {MIN_TASK_MEM:g} (MiB), got {s.mem!r}"
+    problem = container_problem("id", s.id, s.image, s.cmd, s.cpus, s.mem, s.env)
+    if problem:
+        return problem
     if not isinstance(s.instances, int) or isinstance(s.instances, bool) or s.instances < 0:
         return f"field 'instances' must be a whole number >= 0, got {s.instances!r}"
-    if not isinstance(s.env, dict) or not all(isinstance(v, str) for v in s.env.values()):
-        return "field 'env' must map names to strings (quote numbers in YAML)"
     if not isinstance(s.ports, list) or not all(
         isinstance(p, int) and 0 < p <= 65535 for p in s.ports
     ):
@@ -182,10 +162,10 @@ def _problem(s: AppSpec) -> str | None:
             return f"field {name!r} must be a list of app ids"
     for name in ("minimum_health_capacity", "maximum_over_capacity"):
         value = getattr(s, name)
-        if not _number(value) or not 0 <= value <= 1:
+        if not is_number(value) or not 0 <= value <= 1:
             return f"field {name!r} must be a fraction from 0 to 1, got {value!r}"
     for name in ("backoff_seconds", "backoff_factor", "max_launch_delay_seconds"):
-        if not _number(getattr(s, name)) or getattr(s, name) < (
+        if not is_number(getattr(s, name)) or getattr(s, name) < (
             1 if name == "backoff_factor" else 0
         ):
             return f"field {name!r} must be a number >= {1 if name == 'backoff_factor' else 0}"
