@@ -366,6 +366,11 @@ class Cluster:
         finally:
             client.close()
 
+    def until_no_containers(self, agent: AgentProc | None = None, timeout: float = 20) -> None:
+        """Waits until the agent(s) removed every container: an ended task's
+        container goes just after its terminal update was sent."""
+        wait_for(lambda: self.containers(agent) == [], timeout, "containers to be removed")
+
     def inspect(self, container_id: str) -> dict[str, Any]:
         client = docker.from_env()
         try:
