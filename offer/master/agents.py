@@ -233,12 +233,25 @@ class AgentCalls(MasterBase):
         agent = self.state.agents.get(agent_id)
         if agent is None:
             return
+        was = agent.engine_problem
         agent.engine_problem = "" if available else (message or "unavailable")
         if available:
             log.info("agent %s can reach its container engine again", agent_id)
+            if was:
+                self.events.publish(
+                    EventKind.AGENT_ENGINE_AVAILABLE,
+                    f"agent {agent_id} can reach its container engine again",
+                    agent_id=agent_id,
+                )
             self._want_allocation()
             return
         log.warning("agent %s cannot reach its container engine: %s", agent_id, message)
+        if not was:
+            self.events.publish(
+                EventKind.AGENT_ENGINE_UNAVAILABLE,
+                f"agent {agent_id} cannot reach its container engine: {agent.engine_problem}",
+                agent_id=agent_id,
+            )
         for offer in self.state.offers_where(agent_id=agent_id):
             self._remove_offer(offer, rescind=True)
 

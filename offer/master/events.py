@@ -41,6 +41,8 @@ class EventKind(enum.IntEnum):
     TASK_CHANGED = 10
     DROPPED = 11
     CAUGHT_UP = 12
+    AGENT_ENGINE_UNAVAILABLE = 13
+    AGENT_ENGINE_AVAILABLE = 14
 
 
 @dataclass(frozen=True, slots=True)

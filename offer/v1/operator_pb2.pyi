@@ -23,6 +23,8 @@ class ClusterEventType(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     EVENT_TASK_CHANGED: _ClassVar[ClusterEventType]
     EVENT_DROPPED: _ClassVar[ClusterEventType]
     EVENT_CAUGHT_UP: _ClassVar[ClusterEventType]
+    EVENT_AGENT_ENGINE_UNAVAILABLE: _ClassVar[ClusterEventType]
+    EVENT_AGENT_ENGINE_AVAILABLE: _ClassVar[ClusterEventType]
 CLUSTER_EVENT_TYPE_UNSPECIFIED: ClusterEventType
 EVENT_AGENT_ADDED: ClusterEventType
 EVENT_AGENT_REREGISTERED: ClusterEventType
@@ -36,6 +38,8 @@ EVENT_FRAMEWORK_REMOVED: ClusterEventType
 EVENT_TASK_CHANGED: ClusterEventType
 EVENT_DROPPED: ClusterEventType
 EVENT_CAUGHT_UP: ClusterEventType
+EVENT_AGENT_ENGINE_UNAVAILABLE: ClusterEventType
+EVENT_AGENT_ENGINE_AVAILABLE: ClusterEventType
 
 class GetTaskLogsRequest(_message.Message):
     __slots__ = ("task_id", "framework_id", "tail_lines", "follow")

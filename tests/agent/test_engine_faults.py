@@ -4,6 +4,7 @@ retries, and squares its tasks with the engine when it is back."""
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import Iterator
 
 import docker
@@ -58,6 +59,12 @@ async def test_engine_stopped_and_restarted_under_a_running_agent(
         assert end.state == TaskState.FAILED  # its container died with the engine
         await rec.launch(driver, task("after"))
         assert (await rec.until_terminal("after"))[-1].state == TaskState.FINISHED
+    events = cluster.offerctl(
+        "events", "--no-follow", "--last", "100", "--type", "agent", "-o", "json"
+    )
+    kinds = [json.loads(line)["type"] for line in events.stdout.splitlines()]
+    engine_events = [k for k in kinds if "ENGINE" in k]
+    assert engine_events == ["AGENT_ENGINE_UNAVAILABLE", "AGENT_ENGINE_AVAILABLE"], kinds
 
     # The private engine came and went without harming the shared one.
     shared = docker.from_env()
