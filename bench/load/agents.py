@@ -13,7 +13,7 @@ import asyncio
 import math
 import time
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping, Sequence
 
 import grpc
 
@@ -38,10 +38,14 @@ class LoadAgent:
         stub: agent_pb2_grpc.AgentStub,
         total: common.Resources,
         recorder: Recorder,
+        agent_id: str = "",
+        known: Sequence[common.TaskStatus] = (),
     ) -> None:
         self.index = index
-        self.agent_id = ""
-        self.live = 0
+        # Known from an earlier life: it re-registers with its id and tasks.
+        self.agent_id = agent_id
+        self._known = list(known)
+        self.live = len(self._known)
         self._stub = stub
         self._total = total
         self._recorder = recorder
@@ -51,7 +55,12 @@ class LoadAgent:
         self._reader: asyncio.Task[None] | None = None
 
     def start(self) -> None:
-        register = pb.Register(hostname=f"load-{self.index}", total=self._total)
+        register = pb.Register(
+            agent_id=self.agent_id,
+            hostname=f"load-{self.index}",
+            total=self._total,
+            tasks=self._known,
+        )
         self._outbox.put_nowait(pb.AgentMessage(register=register))
         call = self._stub.Connect(self._outgoing())
         self._reader = asyncio.create_task(self._read(call))
@@ -129,17 +138,34 @@ class LoadAgents:
     """`count` agents of `cpus` and `mem` each, registered with `master`."""
 
     def __init__(
-        self, master: str, count: int, cpus: float, mem: float, recorder: Recorder
+        self,
+        master: str,
+        count: int,
+        cpus: float,
+        mem: float,
+        recorder: Recorder,
+        known: Mapping[str, Sequence[common.TaskStatus]] | None = None,
     ) -> None:
-        self._master = master
+        """`known`: agent id -> its tasks, for agents that come back to a
+        restarted master (then `count` is ignored)."""
+        known = known or {}
+        ids = list(known) or [""] * count
         self._channels = [
             grpc.aio.insecure_channel(master, options=KEEPALIVE_OPTIONS)
-            for _ in range(math.ceil(count / AGENTS_PER_CHANNEL))
+            for _ in range(math.ceil(len(ids) / AGENTS_PER_CHANNEL))
         ]
         total = common.Resources(cpus=cpus, mem=mem)
         stubs = [agent_pb2_grpc.AgentStub(c) for c in self._channels]
         self.agents = [
-            LoadAgent(i, stubs[i // AGENTS_PER_CHANNEL], total, recorder) for i in range(count)
+            LoadAgent(
+                i,
+                stubs[i // AGENTS_PER_CHANNEL],
+                total,
+                recorder,
+                agent_id,
+                known.get(agent_id, ()),
+            )
+            for i, agent_id in enumerate(ids)
         ]
 
     async def register(self) -> float:

@@ -16,7 +16,6 @@ from offer.v1 import common_pb2 as common
 from offer.v1 import scheduler_pb2 as pb
 from offer.v1 import scheduler_pb2_grpc
 
-TASK_CPUS = 0.25
 TASK_MEM = 64.0
 # When a framework has nothing to launch it declines for this long (and
 # suppresses), as a framework with no pending work would.
@@ -26,9 +25,11 @@ IDLE_REFUSE_SECONDS = 3600.0
 @dataclass
 class Demand:
     """Tasks the frameworks still want, shared by all of them: `remaining`
-    None means without end. Each runs `task_seconds` (inf: until the end)."""
+    None means without end. Each holds `task_cpus` and runs `task_seconds`
+    (inf: until the end)."""
 
     task_seconds: float
+    task_cpus: float
     remaining: int | None = None
 
     def take(self, wanted: int) -> int:
@@ -43,8 +44,8 @@ class Demand:
             self.remaining += count
 
 
-def tasks_that_fit(resources: common.Resources) -> int:
-    return int(min(resources.cpus / TASK_CPUS + 1e-9, resources.mem / TASK_MEM + 1e-9))
+def tasks_that_fit(resources: common.Resources, task_cpus: float) -> int:
+    return int(min(resources.cpus / task_cpus + 1e-9, resources.mem / TASK_MEM + 1e-9))
 
 
 class LoadFramework:
@@ -62,6 +63,7 @@ class LoadFramework:
         self._suppressed = False
         self.framework_id = ""
         self.errors = 0
+        self.last_error = ""
 
     async def start(self) -> None:
         call = self._stub.Subscribe(pb.SubscribeRequest(framework=self._info))
@@ -94,22 +96,25 @@ class LoadFramework:
         idle = []
         for offer in offers:
             self._recorder.offered(offer.agent_id, offer.resources.cpus)
-            count = self._demand.take(tasks_that_fit(offer.resources))
+            demand = self._demand
+            count = demand.take(tasks_that_fit(offer.resources, demand.task_cpus))
             if count:
-                # The duration is read with the demand, so that a task taken
-                # before the demand changed keeps the old one.
-                self._spawn(self._accept(offer, count, self._demand.task_seconds))
+                # The task's shape is read with the demand, so that a task
+                # taken before the demand changed keeps the old one.
+                self._spawn(self._accept(offer, count, demand.task_seconds, demand.task_cpus))
             else:
                 idle.append(offer.offer_id)
         if idle:
             self._spawn(self._decline(idle))
 
-    async def _accept(self, offer: common.Offer, count: int, task_seconds: float) -> None:
+    async def _accept(
+        self, offer: common.Offer, count: int, task_seconds: float, task_cpus: float
+    ) -> None:
         seconds = f"{task_seconds:g}"
         tasks = [
             common.TaskInfo(
                 task_id=f"t{next(self._ids)}",
-                resources=common.Resources(cpus=TASK_CPUS, mem=TASK_MEM),
+                resources=common.Resources(cpus=task_cpus, mem=TASK_MEM),
                 container=common.ContainerSpec(image="load", command=["sleep", seconds]),
             )
             for _ in range(count)
@@ -121,8 +126,8 @@ class LoadFramework:
         )
         try:
             await self._stub.Accept(request)
-        except grpc.aio.AioRpcError:
-            self.errors += 1  # rescinded meanwhile: the tasks wait for the next offer
+        except grpc.aio.AioRpcError as err:
+            self._failed(err)  # rescinded meanwhile: the tasks wait for the next offer
             self._demand.give_back(count)
 
     async def _decline(self, offer_ids: list[str]) -> None:
@@ -136,16 +141,21 @@ class LoadFramework:
             if not self._suppressed:
                 self._suppressed = True
                 await self._stub.Suppress(pb.SuppressRequest(framework_id=self.framework_id))
-        except grpc.aio.AioRpcError:
-            self.errors += 1
+        except grpc.aio.AioRpcError as err:
+            self._failed(err)
 
     async def _acknowledge(self, uuid: str) -> None:
         try:
             await self._stub.Acknowledge(
                 pb.AcknowledgeRequest(framework_id=self.framework_id, uuid=uuid)
             )
-        except grpc.aio.AioRpcError:
+        except grpc.aio.AioRpcError as err:
+            self._failed(err)
+
+    def _failed(self, err: grpc.aio.AioRpcError) -> None:
+        if err.code() != grpc.StatusCode.CANCELLED:  # calls cut short by close()
             self.errors += 1
+            self.last_error = err.details() or err.code().name
 
     async def close(self) -> None:
         if self._reader is not None:

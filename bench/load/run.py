@@ -26,6 +26,10 @@ from bench.masterproc import MasterProcess
 
 AGENT_CPUS = 4.0
 AGENT_MEM = 4096.0
+# Churn tasks take a whole cpu (4 per agent); fill tasks a quarter (16 per
+# agent, so that 10,000 agents hold 100,000 tasks).
+CHURN_CPUS = 1.0
+FILL_CPUS = 0.25
 ROLES = 4
 FILL_TIMEOUT = 600.0
 
@@ -35,6 +39,7 @@ class LoadSpec:
     agents: int
     frameworks: int = 8
     churn_seconds: float = 15.0
+    # With 4 tasks per agent, agents * 4 / task_seconds launches/s are asked for.
     task_seconds: float = 1.0
     warmup_seconds: float = 3.0
     fill_tasks: int = 0
@@ -62,6 +67,7 @@ class LoadResult:
     fill_seconds: float = 0.0
     filled_rss: int = 0
     errors: int = 0
+    last_error: str = ""
 
 
 async def _run(spec: LoadSpec, directory: Path) -> LoadResult:
@@ -69,7 +75,7 @@ async def _run(spec: LoadSpec, directory: Path) -> LoadResult:
     master.start()
     me = psutil.Process()
     recorder = Recorder()
-    demand = Demand(task_seconds=spec.task_seconds)
+    demand = Demand(spec.task_seconds, CHURN_CPUS)
     agents = LoadAgents(master.address, spec.agents, AGENT_CPUS, AGENT_MEM, recorder)
     frameworks = [
         LoadFramework(master.address, f"load-{i}", f"role{i % ROLES}", demand, recorder)
@@ -110,6 +116,7 @@ async def _run(spec: LoadSpec, directory: Path) -> LoadResult:
             fill_seconds=fill_seconds,
             filled_rss=filled_rss,
             errors=sum(f.errors for f in frameworks),
+            last_error=next((f.last_error for f in frameworks if f.last_error), ""),
         )
     finally:
         await asyncio.gather(*(f.close() for f in frameworks))
@@ -121,7 +128,7 @@ async def _fill(spec: LoadSpec, demand: Demand, agents: LoadAgents) -> float:
     """Switches demand to `fill_tasks` endless tasks; returns the seconds
     until all of them run and the churn phase's tasks have ended."""
     start = time.perf_counter()
-    demand.task_seconds, demand.remaining = math.inf, spec.fill_tasks
+    demand.task_seconds, demand.task_cpus, demand.remaining = math.inf, FILL_CPUS, spec.fill_tasks
     while agents.live_tasks != spec.fill_tasks or demand.remaining:
         if time.perf_counter() - start > FILL_TIMEOUT:
             raise TimeoutError(
