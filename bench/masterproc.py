@@ -35,6 +35,13 @@ def answers(address: str, timeout: float = 1.0) -> bool:
     return True
 
 
+def _other_checkout() -> dict[str, str]:
+    """BENCH_MASTER_PYTHONPATH runs the master from another checkout (say,
+    the commit before a fix) under the same harness, for before/after figures."""
+    other = os.environ.get("BENCH_MASTER_PYTHONPATH")
+    return {"PYTHONPATH": other} if other else {}
+
+
 class MasterProcess:
     def __init__(self, db_url: str, log_path: Path, *extra: str) -> None:
         self.port = free_port()
@@ -61,7 +68,7 @@ class MasterProcess:
             self._args,
             stdout=self._log_path.open("ab"),
             stderr=subprocess.STDOUT,
-            env={**os.environ, "PYTHONUNBUFFERED": "1"},
+            env={**os.environ, "PYTHONUNBUFFERED": "1", **_other_checkout()},
         )
         self._process = psutil.Process(self._popen.pid)
         while not answers(self.address, timeout=0.5):
