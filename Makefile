@@ -37,8 +37,8 @@ lint: setup
 	$(VENV)/bin/ruff format --check offer tests examples scripts bench
 	$(VENV)/bin/mypy offer
 
-## bench: every benchmark; writes docs/performance.md (BENCH_QUICK=1 for a smaller run)
-bench: setup
+## bench: every benchmark (needs root for a private Docker engine); writes docs/performance.md and docs/*.png (BENCH_QUICK=1 for a smaller run)
+bench: setup engine
 	$(PY) -m bench.run
 
 clean:

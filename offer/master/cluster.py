@@ -39,10 +39,26 @@ class Agent:
     # In outstanding offers. With `allocated`, never more than `total`.
     offered: Resources = field(default_factory=Resources)
     tasks: set[TaskKey] = field(default_factory=set)
+    # (total, allocated, offered, free) as of the last `free`: every cycle asks
+    # every agent, and Resources are immutable, so unchanged inputs are the
+    # same objects and the subtraction need not be redone.
+    _free: tuple[Resources, Resources, Resources, Resources] | None = field(
+        default=None, init=False, repr=False, compare=False
+    )
 
     @property
     def free(self) -> Resources:
-        return self.total - self.allocated - self.offered
+        cached = self._free
+        if (
+            cached is not None
+            and cached[0] is self.total
+            and cached[1] is self.allocated
+            and cached[2] is self.offered
+        ):
+            return cached[3]
+        free = self.total - self.allocated - self.offered
+        self._free = (self.total, self.allocated, self.offered, free)
+        return free
 
     @property
     def status(self) -> str:

@@ -5,7 +5,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 
-from offer.master.allocator import AgentSlot, AllocationInput, FrameworkDemand, allocate
+from offer.master.allocator import (
+    AgentSlot,
+    AllocationInput,
+    FrameworkDemand,
+    allocate,
+    is_allocatable,
+)
 from offer.master.cluster import Offer
 from offer.master.state import ClusterState
 
@@ -27,7 +33,9 @@ def make_offers(
         refusals.update({(fw.framework_id, a): r for a, r in fw.refusals.items()})
     plans = allocate(
         AllocationInput(
-            agents=[AgentSlot(a.agent_id, a.free) for a in agents],
+            # Only agents with something to offer: under load most have
+            # nothing free, and a slot per agent per cycle dominated the cycle.
+            agents=[AgentSlot(a.agent_id, free) for a in agents if is_allocatable(free := a.free)],
             frameworks=[
                 FrameworkDemand(
                     f.framework_id, f.role, f.allocated + f.offered, f.suppressed, f.last_offered

@@ -11,7 +11,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from offer import ranges
 from offer.master.cluster import Agent, Framework, Offer, Task, TaskKey
+from offer.ranges import Ranges
 from offer.resources import Resources
 from offer.tasks import TaskStatus
 
@@ -85,4 +87,14 @@ class ClusterState:
 
     def active_total(self) -> Resources:
         """What connected agents hold in total: the denominator of DRF shares."""
-        return sum((a.total for a in self.agents.values() if a.connected), Resources())
+        # Summed as plain numbers and rounded once: this runs every allocation
+        # cycle over every agent, and a Resources per addition dominated it.
+        cpus = mem = disk = 0.0
+        ports: Ranges = ()
+        for agent in self.agents.values():
+            if agent.connected:
+                total = agent.total
+                cpus, mem, disk = cpus + total.cpus, mem + total.mem, disk + total.disk
+                if total.ports:
+                    ports = ranges.union(ports, total.ports)
+        return Resources(round(cpus, 3), round(mem, 3), round(disk, 3), ports)

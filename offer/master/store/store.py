@@ -17,7 +17,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, delete, event, inspect, select, tuple_, update
+from sqlalchemy import (
+    Engine,
+    bindparam,
+    create_engine,
+    delete,
+    event,
+    inspect,
+    select,
+    tuple_,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -61,6 +71,7 @@ class StateStore:
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="state-store")
         self._queue: asyncio.Queue[_Batch] | None = None
         self._writer: asyncio.Task[None] | None = None
+        self._upserts: dict[tuple[type[Base], tuple[str, ...]], Any] = {}
         # Transactions committed so far (a measure of how well writes group).
         self.commits = 0
 
@@ -119,25 +130,37 @@ class StateStore:
                         b.done.set_result(None)
 
     def _commit(self, batches: Sequence[_Batch]) -> None:
-        with Session(self._engine) as session, session.begin():
-            for batch in batches:
-                for model, values in batch.rows:
-                    session.execute(_upsert(self._engine, model, values))
-                if batch.acks:
-                    session.execute(
-                        update(StatusUpdateRow)
-                        .where(StatusUpdateRow.uuid.in_(batch.acks))
-                        .values(acknowledged=True)
+        # One executemany per table instead of one statement per row: building
+        # and compiling a statement per row cost more than the fsync. Rows keep
+        # their order within a table (a later version of a row wins); tables
+        # are independent, and acks run last, after the updates they name.
+        by_model: dict[type[Base], list[dict[str, Any]]] = {}
+        for batch in batches:
+            for model, values in batch.rows:
+                by_model.setdefault(model, []).append(values)
+        acks = [{"ack_uuid": uuid} for batch in batches for uuid in batch.acks]
+        with self._engine.begin() as connection:
+            for model, rows in by_model.items():
+                connection.execute(self._upsert(model, tuple(rows[0])), rows)
+            if acks:
+                connection.execute(_ACK, acks)
+            forgotten = [uuid for batch in batches for uuid in batch.forgotten]
+            if forgotten:
+                # An unacknowledged one stays, for redelivery.
+                connection.execute(
+                    delete(StatusUpdateRow).where(
+                        StatusUpdateRow.uuid.in_(forgotten),
+                        StatusUpdateRow.acknowledged.is_(True),
                     )
-                if batch.forgotten:
-                    # An unacknowledged one stays, for redelivery.
-                    session.execute(
-                        delete(StatusUpdateRow).where(
-                            StatusUpdateRow.uuid.in_(batch.forgotten),
-                            StatusUpdateRow.acknowledged.is_(True),
-                        )
-                    )
+                )
         self.commits += 1
+
+    def _upsert(self, model: type[Base], columns: tuple[str, ...]) -> Any:
+        """The upsert of `columns` into `model`'s table, built once."""
+        key = (model, columns)
+        if key not in self._upserts:
+            self._upserts[key] = _upsert(self._engine, model, columns)
+        return self._upserts[key]
 
     def load(self) -> Snapshot:
         """Reads the whole state (blocking; call before serving, or in a thread)."""
@@ -192,14 +215,24 @@ def _make_engine(url: str) -> Engine:
     return engine
 
 
-def _upsert(engine: Engine, model: type[Base], values: dict[str, Any]) -> Any:
+# Marks one status update acknowledged; executed once per uuid (executemany).
+_ACK = (
+    update(StatusUpdateRow)
+    .where(StatusUpdateRow.uuid == bindparam("ack_uuid"))
+    .values(acknowledged=True)
+)
+
+
+def _upsert(engine: Engine, model: type[Base], columns: tuple[str, ...]) -> Any:
+    """INSERT ... ON CONFLICT DO UPDATE of `columns`: executed with a list
+    of rows, it is one executemany."""
     # Status updates are numbered by seq but identified by their uuid.
     keys = ["uuid"] if model is StatusUpdateRow else [c.name for c in inspect(model).primary_key]
     dialect = {"sqlite": sqlite, "postgresql": postgresql}.get(engine.dialect.name)
     if dialect is None:
         raise RuntimeError(f"unsupported database dialect {engine.dialect.name!r}")
-    stmt = dialect.insert(model).values(**values)
-    changed = {k: v for k, v in values.items() if k not in keys}
+    stmt = dialect.insert(model)
+    changed = {c: stmt.excluded[c] for c in columns if c not in keys}
     return stmt.on_conflict_do_update(index_elements=keys, set_=changed)
 
 

@@ -1,0 +1,248 @@
+"""Real containers on one host, side by side on one private engine: the
+time until N `sleep` containers run, launched (1) by the engine alone, N
+parallel `docker run -d` from a thread pool, (2) by Docker Swarm, image by
+tag and by id, and (3) by offer-service through a real master and agent;
+and the time to replace a container killed by hand (Swarm with
+`--restart-delay 0s`, offer-service with `backoff_seconds: 0`).
+
+Every method is timed the same way: from its first call until the engine
+lists N running containers (polled every 20 ms).
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+import docker
+import grpc
+
+from bench.engine import IMAGE, BenchEngine
+from bench.masterproc import MasterProcess, free_port
+from offer.v1 import service_pb2, service_pb2_grpc
+
+POLL = 0.02
+TIMEOUT = 120.0
+
+
+@dataclass(frozen=True)
+class ContainersResult:
+    n: int
+    engine: float
+    swarm_by_tag: float
+    swarm_by_id: float
+    offer: float
+    swarm_replace: float
+    offer_replace: float
+
+
+def _running(client: docker.DockerClient) -> list[str]:
+    return [c["Id"] for c in client.api.containers(filters={"status": "running"})]
+
+
+def _until(predicate: Callable[[], bool], what: str) -> None:
+    deadline = time.monotonic() + TIMEOUT
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"timed out waiting for {what}")
+        time.sleep(POLL)
+
+
+def _timed(client: docker.DockerClient, n: int, launch: Callable[[], object]) -> float:
+    """Seconds from calling `launch` until n containers run."""
+    start = time.perf_counter()
+    launch()
+    _until(lambda: len(_running(client)) >= n, f"{n} running containers")
+    return time.perf_counter() - start
+
+
+def _replace(client: docker.DockerClient, engine: BenchEngine, n: int) -> float:
+    """Kills one of the n running containers; seconds until n run again."""
+    victim = _running(client)[0]
+    start = time.perf_counter()
+    engine.docker("kill", victim)
+    _until(lambda: victim not in (ids := _running(client)) and len(ids) >= n, "a replacement")
+    return time.perf_counter() - start
+
+
+def _cleared(client: docker.DockerClient, engine: BenchEngine) -> None:
+    _until(lambda: not _running(client), "no running containers")
+    engine.docker("container", "prune", "--force")
+
+
+def _engine_limit(client: docker.DockerClient, engine: BenchEngine, n: int) -> float:
+    def launch() -> None:
+        run = ("run", "-d", "--network", "none", IMAGE, "sleep", "3600")
+        with ThreadPoolExecutor(n) as pool:
+            list(pool.map(lambda _: engine.docker(*run), range(n)))
+
+    seconds = _timed(client, n, launch)
+    engine.docker("rm", "--force", *_running(client))
+    _cleared(client, engine)
+    return seconds
+
+
+def _swarm(
+    client: docker.DockerClient, engine: BenchEngine, n: int, image: str, replace: bool
+) -> tuple[float, float]:
+    name = f"bench{n}"
+    create = (
+        "service",
+        "create",
+        "--detach",
+        "--name",
+        name,
+        "--replicas",
+        str(n),
+        "--restart-delay",
+        "0s",
+        image,
+        "sleep",
+        "3600",
+    )
+    seconds = _timed(client, n, lambda: engine.docker(*create))
+    replaced = _replace(client, engine, n) if replace else 0.0
+    engine.docker("service", "rm", name)
+    _cleared(client, engine)
+    return seconds, replaced
+
+
+class OfferCluster:
+    """A master, one agent on the private engine and offer-service."""
+
+    def __init__(self, engine: BenchEngine, root: Path, n_max: int) -> None:
+        self.root = root
+        self.master = MasterProcess(f"sqlite:///{root / 'master.db'}", root / "master.log")
+        self.master.start()
+        env = {**os.environ, "DOCKER_HOST": engine.host, "PYTHONUNBUFFERED": "1"}
+        service_port = free_port()
+        self.service_address = f"127.0.0.1:{service_port}"
+        self._procs = [
+            self._spawn(
+                "agent",
+                env,
+                "offer.agent.cli",
+                "--master",
+                self.master.address,
+                "--resources",
+                f"cpus:{n_max};mem:{64 * n_max}",
+                "--work-dir",
+                str(root / "agent"),
+            ),
+            self._spawn(
+                "service",
+                env,
+                "offer.frameworks.service.cli",
+                "--master",
+                self.master.address,
+                "--db",
+                f"sqlite:///{root / 'svc.db'}",
+                "--port",
+                str(service_port),
+            ),
+        ]
+        self._channel = grpc.insecure_channel(self.service_address)
+        self.control = service_pb2_grpc.ServiceControlStub(self._channel)
+        _until(self._answers, "offer-service to answer")
+
+    def _spawn(self, name: str, env: dict[str, str], *args: str) -> subprocess.Popen[bytes]:
+        log = (self.root / f"{name}.log").open("ab")
+        command = [sys.executable, "-m", *args]
+        return subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env=env)
+
+    def _answers(self) -> bool:
+        try:
+            self.control.ListApps(service_pb2.ListAppsRequest(), timeout=1)
+        except grpc.RpcError:
+            return False
+        return True
+
+    def deploy(self, app_id: str, n: int) -> None:
+        spec = (
+            f"id: {app_id}\nimage: {IMAGE}\ncmd: [sleep, '3600']\ncpus: 0.1\nmem: 32\n"
+            f"instances: {n}\nbackoff_seconds: 0\n"
+        )
+        self.control.DeployApps(service_pb2.DeployAppsRequest(yaml=spec))
+
+    def remove(self, app_id: str) -> None:
+        self.control.RemoveApp(service_pb2.RemoveAppRequest(app_id=app_id))
+
+    def close(self) -> None:
+        self._channel.close()
+        for proc in reversed(self._procs):
+            proc.terminate()
+            try:
+                proc.wait(20)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+        self.master.stop()
+
+
+def run(quick: bool) -> list[ContainersResult]:
+    sizes = [20] if quick else [20, 50]
+    engine = BenchEngine()
+    try:
+        engine.start()
+        image_id = engine.load_image()
+        client = docker.DockerClient(base_url=engine.host)
+        # One container first: the engine's first start pays for cold caches.
+        engine.docker("run", "--rm", "--network", "none", IMAGE, "true")
+        limits = {n: _engine_limit(client, engine, n) for n in sizes}
+        engine.docker("swarm", "init", "--advertise-addr", "127.0.0.1")
+        try:
+            swarm = {
+                n: (
+                    _swarm(client, engine, n, IMAGE, replace=False),
+                    _swarm(client, engine, n, image_id, replace=True),
+                )
+                for n in sizes
+            }
+        finally:
+            engine.docker("swarm", "leave", "--force", check=False)
+        offer = _offer_runs(client, engine, sizes)
+        return [
+            ContainersResult(
+                n,
+                limits[n],
+                swarm[n][0][0],
+                swarm[n][1][0],
+                offer[n][0],
+                swarm[n][1][1],
+                offer[n][1],
+            )
+            for n in sizes
+        ]
+    finally:
+        engine.close()
+
+
+def _offer_runs(
+    client: docker.DockerClient, engine: BenchEngine, sizes: list[int]
+) -> dict[int, tuple[float, float]]:
+    results = {}
+    with tempfile.TemporaryDirectory(prefix="offer-containers-") as tmp:
+        cluster = OfferCluster(engine, Path(tmp), max(sizes))
+        try:
+            for n in sizes:
+                app_id = f"bench{n}"
+                seconds = _timed(client, n, lambda: cluster.deploy(app_id, n))  # noqa: B023
+                replaced = _replace(client, engine, n)
+                cluster.remove(app_id)
+                _cleared(client, engine)
+                results[n] = (seconds, replaced)
+        finally:
+            cluster.close()
+    return results
+
+
+if __name__ == "__main__":
+    for result in run(quick="--quick" in sys.argv):
+        print(result)

@@ -1,0 +1,166 @@
+"""Load-test frameworks: each subscribes over real gRPC, fills every offer
+with as many tasks as fit while there is demand, declines the rest, and
+acknowledges every update, as a framework on the SDK would."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+from dataclasses import dataclass
+
+import grpc
+
+from bench.load.stats import Recorder
+from offer.grpc_options import KEEPALIVE_OPTIONS
+from offer.v1 import common_pb2 as common
+from offer.v1 import scheduler_pb2 as pb
+from offer.v1 import scheduler_pb2_grpc
+
+TASK_MEM = 64.0
+# When a framework has nothing to launch it declines for this long (and
+# suppresses), as a framework with no pending work would.
+IDLE_REFUSE_SECONDS = 3600.0
+
+
+@dataclass
+class Demand:
+    """Tasks the frameworks still want, shared by all of them: `remaining`
+    None means without end. Each holds `task_cpus` and runs `task_seconds`
+    (inf: until the end)."""
+
+    task_seconds: float
+    task_cpus: float
+    remaining: int | None = None
+
+    def take(self, wanted: int) -> int:
+        if self.remaining is None:
+            return wanted
+        granted = min(wanted, self.remaining)
+        self.remaining -= granted
+        return granted
+
+    def give_back(self, count: int) -> None:
+        if self.remaining is not None:
+            self.remaining += count
+
+
+def tasks_that_fit(resources: common.Resources, task_cpus: float) -> int:
+    return int(min(resources.cpus / task_cpus + 1e-9, resources.mem / TASK_MEM + 1e-9))
+
+
+class LoadFramework:
+    def __init__(
+        self, master: str, name: str, role: str, demand: Demand, recorder: Recorder
+    ) -> None:
+        self._channel = grpc.aio.insecure_channel(master, options=KEEPALIVE_OPTIONS)
+        self._stub = scheduler_pb2_grpc.SchedulerStub(self._channel)
+        self._info = common.FrameworkInfo(name=name, role=role, user="bench")
+        self._demand = demand
+        self._recorder = recorder
+        self._ids = itertools.count()
+        self._jobs: set[asyncio.Task[None]] = set()
+        self._reader: asyncio.Task[None] | None = None
+        self._suppressed = False
+        self.framework_id = ""
+        self.errors = 0
+        self.last_error = ""
+
+    async def start(self) -> None:
+        call = self._stub.Subscribe(pb.SubscribeRequest(framework=self._info))
+        subscribed = asyncio.get_running_loop().create_future()
+        self._reader = asyncio.create_task(self._read(call, subscribed))
+        self.framework_id = await subscribed
+
+    async def _read(self, call: grpc.aio.UnaryStreamCall, subscribed: asyncio.Future[str]) -> None:
+        try:
+            async for event in call:
+                kind = event.WhichOneof("event")
+                if kind == "offers":
+                    self._on_offers(event.offers.offers)
+                elif kind == "update":
+                    status = event.update.status
+                    self._recorder.update_received(status.timestamp)
+                    if status.uuid:
+                        self._spawn(self._acknowledge(status.uuid))
+                elif kind == "subscribed":
+                    subscribed.set_result(event.subscribed.framework_id)
+        except grpc.aio.AioRpcError:
+            pass
+
+    def _spawn(self, job: object) -> None:
+        task = asyncio.ensure_future(job)  # type: ignore[call-overload]
+        self._jobs.add(task)
+        task.add_done_callback(self._jobs.discard)
+
+    def _on_offers(self, offers: list[common.Offer]) -> None:
+        idle = []
+        for offer in offers:
+            self._recorder.offered(offer.agent_id, offer.resources.cpus)
+            demand = self._demand
+            count = demand.take(tasks_that_fit(offer.resources, demand.task_cpus))
+            if count:
+                # The task's shape is read with the demand, so that a task
+                # taken before the demand changed keeps the old one.
+                self._spawn(self._accept(offer, count, demand.task_seconds, demand.task_cpus))
+            else:
+                idle.append(offer.offer_id)
+        if idle:
+            self._spawn(self._decline(idle))
+
+    async def _accept(
+        self, offer: common.Offer, count: int, task_seconds: float, task_cpus: float
+    ) -> None:
+        seconds = f"{task_seconds:g}"
+        tasks = [
+            common.TaskInfo(
+                task_id=f"t{next(self._ids)}",
+                resources=common.Resources(cpus=task_cpus, mem=TASK_MEM),
+                container=common.ContainerSpec(image="load", command=["sleep", seconds]),
+            )
+            for _ in range(count)
+        ]
+        request = pb.AcceptRequest(
+            framework_id=self.framework_id,
+            offer_ids=[offer.offer_id],
+            operations=[pb.Operation(launch=pb.Launch(tasks=tasks))],
+        )
+        try:
+            await self._stub.Accept(request)
+        except grpc.aio.AioRpcError as err:
+            self._failed(err)  # rescinded meanwhile: the tasks wait for the next offer
+            self._demand.give_back(count)
+
+    async def _decline(self, offer_ids: list[str]) -> None:
+        request = pb.DeclineRequest(
+            framework_id=self.framework_id,
+            offer_ids=offer_ids,
+            filters=common.Filters(refuse_seconds=IDLE_REFUSE_SECONDS),
+        )
+        try:
+            await self._stub.Decline(request)
+            if not self._suppressed:
+                self._suppressed = True
+                await self._stub.Suppress(pb.SuppressRequest(framework_id=self.framework_id))
+        except grpc.aio.AioRpcError as err:
+            self._failed(err)
+
+    async def _acknowledge(self, uuid: str) -> None:
+        try:
+            await self._stub.Acknowledge(
+                pb.AcknowledgeRequest(framework_id=self.framework_id, uuid=uuid)
+            )
+        except grpc.aio.AioRpcError as err:
+            self._failed(err)
+
+    def _failed(self, err: grpc.aio.AioRpcError) -> None:
+        if err.code() != grpc.StatusCode.CANCELLED:  # calls cut short by close()
+            self.errors += 1
+            self.last_error = err.details() or err.code().name
+
+    async def close(self) -> None:
+        if self._reader is not None:
+            self._reader.cancel()
+        for job in list(self._jobs):
+            job.cancel()
+        await asyncio.gather(*self._jobs, return_exceptions=True)
+        await self._channel.close()

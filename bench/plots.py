@@ -1,0 +1,61 @@
+"""The PNGs of docs/performance.md: launch rate and allocation time
+against cluster size."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")  # files only: no display on a build machine
+import matplotlib.pyplot as plt
+
+from bench.allocator_bench import AllocatorResult
+from bench.load.run import LoadResult
+
+
+def launch_rate(results: list[LoadResult], target: float, anchor: float, out: Path) -> None:
+    fig, ax = plt.subplots(figsize=(6, 4))
+    agents = [r.spec.agents for r in results]
+    ax.plot(agents, [r.launches_per_second for r in results], "o-", label="offer master")
+    ax.axhline(target, color="tab:green", linestyle="--", label=f"target {target:,.0f}/s")
+    ax.axhline(anchor, color="tab:gray", linestyle=":", label=f"Nomad C1M {anchor:,.0f}/s")
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlabel("load agents")
+    ax.set_ylabel("task launches per second")
+    ax.set_title("Launch rate against cluster size")
+    ax.legend()
+    fig.tight_layout()
+    fig.savefig(out, dpi=100)
+    plt.close(fig)
+
+
+def allocation_time(results: list[AllocatorResult], anchor: float, out: Path) -> None:
+    fig, ax = plt.subplots(figsize=(6, 4))
+    for frameworks in sorted({r.frameworks for r in results}):
+        rows = sorted(
+            (r for r in results if r.frameworks == frameworks and r.scenario == "all agents free"),
+            key=lambda r: r.agents,
+        )
+        ax.plot(
+            [r.agents for r in rows],
+            [r.seconds * 1000 for r in rows],
+            "o-",
+            label=f"{frameworks:,} frameworks",
+        )
+    ax.axhline(
+        anchor * 1000,
+        color="tab:gray",
+        linestyle=":",
+        label="Mesos, 10,000 agents x 1,000 frameworks",
+    )
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlabel("agents")
+    ax.set_ylabel("ms per allocation cycle (all agents free)")
+    ax.set_title("Allocation cycle against cluster size")
+    ax.legend()
+    fig.tight_layout()
+    fig.savefig(out, dpi=100)
+    plt.close(fig)
