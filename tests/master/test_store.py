@@ -135,3 +135,33 @@ async def test_task_history_is_kept_with_health_and_bounded(tmp_path: Path) -> N
     with sqlite3.connect(tmp_path / "m.db") as db:
         [(rows,)] = db.execute("SELECT count(*) FROM status_updates")
     assert rows == HISTORY_LIMIT
+
+
+def test_a_spec_reads_back_through_either_json_path() -> None:
+    """spec_from_json's fast path (json + the message constructor) and the
+    full protobuf JSON parser read what spec_to_json writes alike."""
+    from google.protobuf import json_format
+
+    from offer import wire
+    from offer.resources import Resources
+    from offer.tasks import HealthCheck, PortMapping, TaskSpec, Volume
+    from offer.v1 import common_pb2
+
+    spec = TaskSpec(
+        "t-1",
+        "web",
+        Resources(0.5, 64, 0, ((31000, 31001),)),
+        "img:1",
+        ("sh", "-c", "echo hi"),
+        env=(("A", "b"),),
+        kill_grace_seconds=0.2,
+        labels=(("app", "web"),),
+        volumes=(Volume("/h", "/c", read_only=True),),
+        port_mappings=(PortMapping(80, 31000),),
+        health_check=HealthCheck("http", port=80, path="/ok"),
+        user="65534",
+        network="none",
+    )
+    text = wire.spec_to_json(spec)
+    assert wire.spec_from_json(text) == spec
+    assert wire.task_from_pb(json_format.Parse(text, common_pb2.TaskInfo())) == spec
