@@ -101,6 +101,8 @@ class BatchScheduler(Scheduler):
             # Tasks the master never saw (launch lost in a crash) come back UNKNOWN.
             await driver.reconcile(live)
         self._holding_back = True
+        # Kills sent before a disconnect may not have arrived: the tick sends them again.
+        self._killing.clear()
         await self._tick()
 
     async def offers(self, driver: Driver, offers: list[Offer]) -> None:
