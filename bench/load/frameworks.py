@@ -11,6 +11,7 @@ from dataclasses import dataclass
 import grpc
 
 from bench.load.stats import Recorder
+from offer.frameworks.sdk.acks import AckBatcher
 from offer.grpc_options import KEEPALIVE_OPTIONS
 from offer.v1 import common_pb2 as common
 from offer.v1 import scheduler_pb2 as pb
@@ -61,6 +62,7 @@ class LoadFramework:
         self._jobs: set[asyncio.Task[None]] = set()
         self._reader: asyncio.Task[None] | None = None
         self._suppressed = False
+        self._acks = AckBatcher(self._acknowledge)
         self.framework_id = ""
         self.errors = 0
         self.last_error = ""
@@ -81,7 +83,7 @@ class LoadFramework:
                     status = event.update.status
                     self._recorder.update_received(status.timestamp)
                     if status.uuid:
-                        self._spawn(self._acknowledge(status.uuid))
+                        self._acks.add(status.uuid)
                 elif kind == "subscribed":
                     subscribed.set_result(event.subscribed.framework_id)
         except grpc.aio.AioRpcError:
@@ -144,10 +146,11 @@ class LoadFramework:
         except grpc.aio.AioRpcError as err:
             self._failed(err)
 
-    async def _acknowledge(self, uuid: str) -> None:
+    async def _acknowledge(self, uuids: list[str]) -> None:
+        """Updates that arrived together, acknowledged in one call (as the SDK does)."""
         try:
             await self._stub.Acknowledge(
-                pb.AcknowledgeRequest(framework_id=self.framework_id, uuid=uuid)
+                pb.AcknowledgeRequest(framework_id=self.framework_id, uuids=uuids)
             )
         except grpc.aio.AioRpcError as err:
             self._failed(err)

@@ -219,14 +219,17 @@ class FrameworkCalls(MasterBase):
         else:
             self._kill(task)
 
-    async def acknowledge(self, framework_id: str, uuid: str) -> None:
+    async def acknowledge(self, framework_id: str, uuids: Sequence[str]) -> None:
         fw = self._known(framework_id)
-        if fw.unacked.pop(uuid, None) is None:
+        if not uuids:
+            raise MasterError(ErrorKind.INVALID_ARGUMENT, "give the update's uuid (or uuids)")
+        known = [uuid for uuid in dict.fromkeys(uuids) if fw.unacked.pop(uuid, None) is not None]
+        if not known:
             raise MasterError(
                 ErrorKind.NOT_FOUND,
-                f"no unacknowledged update {uuid!r} for framework {framework_id}",
+                f"no unacknowledged update {uuids[0]!r} for framework {framework_id}",
             )
-        await self.store.write(acks=[uuid])
+        await self.store.write(acks=known)
 
     def reconcile(self, framework_id: str, task_ids: Sequence[str]) -> None:
         """Answers with each task's latest state (implicit: all live tasks)."""

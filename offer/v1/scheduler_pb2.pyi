@@ -148,12 +148,14 @@ class KillResponse(_message.Message):
     def __init__(self) -> None: ...
 
 class AcknowledgeRequest(_message.Message):
-    __slots__ = ("framework_id", "uuid")
+    __slots__ = ("framework_id", "uuid", "uuids")
     FRAMEWORK_ID_FIELD_NUMBER: _ClassVar[int]
     UUID_FIELD_NUMBER: _ClassVar[int]
+    UUIDS_FIELD_NUMBER: _ClassVar[int]
     framework_id: str
     uuid: str
-    def __init__(self, framework_id: _Optional[str] = ..., uuid: _Optional[str] = ...) -> None: ...
+    uuids: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, framework_id: _Optional[str] = ..., uuid: _Optional[str] = ..., uuids: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class AcknowledgeResponse(_message.Message):
     __slots__ = ()

@@ -18,7 +18,7 @@ from offer.frameworks.sdk import (
 
 def test_the_public_surface_is_what_all_says() -> None:
     public = {name for name in dir(sdk) if not name.startswith("_")}
-    modules = {"driver", "scheduler", "tasks"}
+    modules = {"acks", "driver", "scheduler", "tasks"}
     assert public - modules == set(sdk.__all__)
 
 

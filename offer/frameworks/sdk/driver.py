@@ -17,6 +17,7 @@ from collections.abc import Awaitable, Sequence
 import grpc
 
 from offer import wire
+from offer.frameworks.sdk.acks import AckBatcher
 from offer.frameworks.sdk.scheduler import Offer, Scheduler
 from offer.grpc_options import KEEPALIVE_OPTIONS
 from offer.security.client import ClientSecurity
@@ -78,6 +79,7 @@ class Driver:
         self._torn_down = False
         self._heartbeat_interval: float | None = None
         self._last_event = 0.0
+        self._acks: AckBatcher | None = None
 
     async def run(self) -> None:
         """Runs until stop() or teardown(). Raises CallRefusedError if the
@@ -85,6 +87,7 @@ class Driver:
         # The channel belongs to the loop that runs the driver.
         self._channel = self.security.aio_channel(self.master, KEEPALIVE_OPTIONS)
         self._stub = scheduler_pb2_grpc.SchedulerStub(self._channel)
+        self._acks = AckBatcher(self._acknowledge)
         backoff = MIN_BACKOFF
         try:
             while not self._stopped.is_set():
@@ -107,6 +110,7 @@ class Driver:
                     await asyncio.wait_for(self._stopped.wait(), backoff)
                 backoff = min(backoff * 2, MAX_BACKOFF)
         finally:
+            await self._acks.close()
             await self._channel.close()
             self._channel = self._stub = None
 
@@ -202,17 +206,8 @@ class Driver:
         elif kind == "update":
             status = wire.status_from_pb(event.update.status)
             handled = await self._callback(self.scheduler.update(self, status))
-            if handled and status.uuid and not self._torn_down:
-                try:
-                    await self._call(
-                        self.stub.Acknowledge,
-                        pb.AcknowledgeRequest(framework_id=self.framework_id, uuid=status.uuid),
-                    )
-                except CallRefusedError as err:
-                    # Harmless: the master re-sends what was not acknowledged.
-                    log.info(
-                        "acknowledgement of %s failed (%s); it will be re-sent", status.uuid, err
-                    )
+            if handled and status.uuid and not self._torn_down and self._acks is not None:
+                self._acks.add(status.uuid)
         elif kind == "failure":
             await self._callback(self.scheduler.failure(self, event.failure.agent_id))
         elif kind == "error":
@@ -284,6 +279,13 @@ class Driver:
         await self._call(self.stub.Teardown, pb.TeardownRequest(framework_id=self.framework_id))
         self._torn_down = True
         self._stopped.set()
+
+    async def _acknowledge(self, uuids: list[str]) -> None:
+        """A failure is harmless: the master re-sends what was not acknowledged."""
+        await self._call(
+            self.stub.Acknowledge,
+            pb.AcknowledgeRequest(framework_id=self.framework_id, uuids=uuids),
+        )
 
     async def _call(self, method: object, request: object) -> None:
         try:

@@ -114,7 +114,8 @@ class SchedulerServicer(scheduler_pb2_grpc.SchedulerServicer):
     ) -> pb.AcknowledgeResponse:
         async with core_errors(context):
             self._master.check_owner(request.framework_id, principal())
-            await to_the_end(self._master.acknowledge(request.framework_id, request.uuid))
+            uuids = [request.uuid, *request.uuids] if request.uuid else list(request.uuids)
+            await to_the_end(self._master.acknowledge(request.framework_id, uuids))
         return pb.AcknowledgeResponse()
 
     async def Reconcile(

@@ -1,0 +1,50 @@
+"""Acknowledgements sent in bursts: updates that arrive together are
+acknowledged in one call (one durable write on the master), off the path
+that reads the next event."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+
+log = logging.getLogger(__name__)
+
+# Well under the master's bound on a repeated field.
+MAX_BATCH = 1000
+# How long stopping waits for pending acknowledgements to be sent.
+CLOSE_SECONDS = 2.0
+
+
+class AckBatcher:
+    def __init__(self, send: Callable[[list[str]], Awaitable[None]]) -> None:
+        self._send = send
+        self._pending: list[str] = []
+        self._flushing: asyncio.Task[None] | None = None
+
+    def add(self, uuid: str) -> None:
+        self._pending.append(uuid)
+        if self._flushing is None or self._flushing.done():
+            self._flushing = asyncio.create_task(self._flush())
+
+    async def _flush(self) -> None:
+        # One turn of the loop first, so that a burst of updates read together
+        # is acknowledged together.
+        await asyncio.sleep(0)
+        while self._pending:
+            batch, self._pending = self._pending[:MAX_BATCH], self._pending[MAX_BATCH:]
+            try:
+                await self._send(batch)
+            except Exception as err:  # the master re-sends what was not acknowledged
+                log.info(
+                    "acknowledging %d update(s) failed (%s); they will be re-sent", len(batch), err
+                )
+
+    async def close(self) -> None:
+        """Sends what is pending (briefly: the master re-sends the rest anyway)."""
+        if self._flushing is None:
+            return
+        try:
+            await asyncio.wait_for(asyncio.shield(self._flushing), CLOSE_SECONDS)
+        except TimeoutError:
+            self._flushing.cancel()
