@@ -83,12 +83,20 @@ class AgentServicer(agent_pb2_grpc.AgentServicer):
         messages: AsyncIterator[pb.AgentMessage],
         link: Outbox[AgentCommand],
     ) -> None:
+        # Updates are applied in the order read, and each is acknowledged and
+        # forwarded only once durable; the next is read meanwhile, so that an
+        # agent's updates share group commits instead of waiting for one each.
+        in_flight = asyncio.Semaphore(UPDATES_IN_FLIGHT)
+        writes: set[asyncio.Task[None]] = set()
         try:
             async for message in messages:
                 kind = message.WhichOneof("message")
                 if kind == "status_update":
                     status = wire.status_from_pb(message.status_update.status)
-                    await to_the_end(self._master.status_update(agent_id, status))
+                    await in_flight.acquire()
+                    write = asyncio.ensure_future(self._master.status_update(agent_id, status))
+                    writes.add(write)
+                    write.add_done_callback(lambda done: _settled(done, writes, in_flight))
                 elif kind == "engine":
                     engine = message.engine
                     self._master.engine_changed(agent_id, engine.available, engine.message)
@@ -103,6 +111,19 @@ class AgentServicer(agent_pb2_grpc.AgentServicer):
             log.exception("agent %s stream failed", agent_id)
         finally:
             link.close()
+
+
+# Status updates of one agent being made durable at once.
+UPDATES_IN_FLIGHT = 64
+
+
+def _settled(
+    write: asyncio.Task[None], writes: set[asyncio.Task[None]], in_flight: asyncio.Semaphore
+) -> None:
+    writes.discard(write)
+    in_flight.release()
+    if not write.cancelled() and write.exception() is not None:
+        log.error("a status update failed", exc_info=write.exception())
 
 
 def _usage_from_pb(
