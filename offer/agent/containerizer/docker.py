@@ -10,6 +10,7 @@ restart.
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import contextlib
 import logging
 import threading
@@ -84,6 +85,10 @@ class DockerContainerizer:
     ) -> None:
         self.agent_id = agent_id
         self.pids_limit = pids_limit
+        # Usage sampling asks the engine about every container at once; on
+        # its own two threads it never delays a launch, a kill or an exit
+        # (which share the loop's default executor).
+        self._sampling = concurrent.futures.ThreadPoolExecutor(2, thread_name_prefix="stats")
         self._docker = client
         self._events: Any = None
         # Containers the engine reported an "oom" event for: a second source
@@ -269,12 +274,16 @@ class DockerContainerizer:
 
     async def stats(self, container_id: str) -> tuple[int, int]:
         """(CPU time used so far in ns, memory in use in bytes, less page cache)."""
-        container = await asyncio.to_thread(self._client.containers.get, container_id)
-        raw = await asyncio.to_thread(container.stats, stream=False, one_shot=True)
+        loop = asyncio.get_running_loop()
+        raw = await loop.run_in_executor(self._sampling, self._one_shot_stats, container_id)
         cpu = int(raw.get("cpu_stats", {}).get("cpu_usage", {}).get("total_usage", 0))
         memory = raw.get("memory_stats", {})
         cache = int(memory.get("stats", {}).get("total_cache", 0))
         return cpu, max(0, int(memory.get("usage", 0)) - cache)
+
+    def _one_shot_stats(self, container_id: str) -> dict[str, Any]:
+        container = self._client.containers.get(container_id)
+        return dict(container.stats(stream=False, one_shot=True))
 
     async def remove(self, container_id: str) -> None:
         with contextlib.suppress(docker.errors.NotFound):
@@ -321,6 +330,7 @@ class DockerContainerizer:
         return _drain(queue)
 
     def close(self) -> None:
+        self._sampling.shutdown(wait=False, cancel_futures=True)
         if self._events is not None:
             with contextlib.suppress(Exception):
                 self._events.close()
