@@ -5,6 +5,7 @@ runs on the connection handed over here."""
 from __future__ import annotations
 
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -28,17 +29,23 @@ def upgrade(engine: Engine, migrations: Path) -> None:
         command.upgrade(cfg, "head")
 
 
-def open_engine(url: str, migrations: Path) -> Engine:
+def open_engine(
+    url: str, migrations: Path, sqlite_pragmas: Sequence[str] = ("journal_mode=WAL",)
+) -> Engine:
     """An engine on `url` whose schema is up to date (a new SQLite file and its
-    folder are created), in WAL mode so that readers never wait for a writer."""
-    if url.startswith("sqlite:///"):
+    folder are created). On SQLite each connection gets `sqlite_pragmas`: by
+    default WAL, so that readers never wait for a writer."""
+    if url.startswith("sqlite:///") and url != "sqlite:///:memory:":
         Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
     engine = create_engine(url)
     if engine.dialect.name == "sqlite":
 
         @event.listens_for(engine, "connect")
-        def _wal(dbapi_conn: Any, _record: Any) -> None:
-            dbapi_conn.execute("PRAGMA journal_mode=WAL")
+        def _pragmas(dbapi_conn: Any, _record: Any) -> None:
+            cursor = dbapi_conn.cursor()
+            for pragma in sqlite_pragmas:
+                cursor.execute(f"PRAGMA {pragma}")
+            cursor.close()
 
     upgrade(engine, migrations)
     return engine

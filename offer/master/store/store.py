@@ -14,15 +14,12 @@ import logging
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy import (
     Engine,
     bindparam,
-    create_engine,
     delete,
-    event,
     inspect,
     select,
     tuple_,
@@ -31,7 +28,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from offer import wire
+from offer import sqlmigrate, wire
 from offer.master.cluster import HISTORY_LIMIT, Agent, Framework, Task
 from offer.master.store import migrate
 from offer.master.store.models import AgentRow, Base, FrameworkRow, StatusUpdateRow, TaskRow
@@ -66,8 +63,7 @@ class _Batch:
 class StateStore:
     def __init__(self, url: str) -> None:
         self.url = url
-        self._engine = _make_engine(url)
-        migrate.upgrade(self._engine)
+        self._engine = sqlmigrate.open_engine(url, migrate.MIGRATIONS, _PRAGMAS)
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="state-store")
         self._queue: asyncio.Queue[_Batch] | None = None
         self._writer: asyncio.Task[None] | None = None
@@ -202,24 +198,9 @@ def _rows(session: Session, model: type[Base], order: Any) -> Iterable[Any]:
     return session.execute(select(*model.__table__.columns).order_by(order))
 
 
-def _make_engine(url: str) -> Engine:
-    if url.startswith("sqlite:///") and url != "sqlite:///:memory:":
-        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(url)
-    if engine.dialect.name == "sqlite":
-
-        @event.listens_for(engine, "connect")
-        def _pragmas(dbapi_conn: Any, _record: Any) -> None:
-            cursor = dbapi_conn.cursor()
-            # WAL lets readers run beside the writer; FULL makes each commit
-            # survive power loss, which group commit keeps affordable.
-            cursor.execute("PRAGMA journal_mode=WAL")
-            cursor.execute("PRAGMA synchronous=FULL")
-            cursor.execute("PRAGMA busy_timeout=5000")
-            cursor.close()
-
-    return engine
-
+# WAL lets readers run beside the writer; FULL makes each commit survive power
+# loss, which group commit keeps affordable.
+_PRAGMAS = ("journal_mode=WAL", "synchronous=FULL", "busy_timeout=5000")
 
 # Marks one status update acknowledged; executed once per uuid (executemany).
 _ACK = (
