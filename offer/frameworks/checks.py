@@ -1,6 +1,7 @@
-"""Checks both frameworks make of a spec at submit: dependencies between
-named things (apps, jobs) exist and are not circular, and a task is not
-larger than any offer seen. Pure."""
+"""Checks both frameworks make of a spec at submit: the document is YAML,
+names are unique, the fields every app and job has are sound, dependencies
+between them exist and are not circular, and a task is not larger than any
+offer seen. Pure."""
 
 from __future__ import annotations
 
@@ -8,8 +9,36 @@ import math
 import re
 from collections.abc import Iterable, Mapping, Sequence
 
+import yaml
+
 from offer.frameworks.sdk import Offer, Resources
 from offer.resources import MIN_TASK_MEM
+
+
+class SpecError(ValueError):
+    """A spec that cannot be deployed or submitted; the message names the field."""
+
+
+def load_document(text: str) -> object:
+    """The YAML document in `text`. Raises SpecError."""
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as err:
+        raise SpecError(f"not valid YAML: {err}") from None
+
+
+def listed(doc: object, key: str) -> list[object]:
+    """The items of a document: one item, a list, or a list under `key:`."""
+    if isinstance(doc, dict) and set(doc) == {key}:
+        doc = doc[key]
+    return doc if isinstance(doc, list) else [doc]
+
+
+def check_unique(names: Sequence[str], what: str) -> None:
+    """Raises SpecError if a name appears twice (`what`: e.g. "a job name")."""
+    if len(set(names)) != len(names):
+        raise SpecError(f"{what} appears twice: {sorted(names)}")
+
 
 # App ids and job names alike: they end up in task ids and DNS-like labels.
 NAME_RE = re.compile(r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")

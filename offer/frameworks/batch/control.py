@@ -13,8 +13,8 @@ from offer.frameworks.batch.scheduler import (
     UnknownJobError,
     UnknownRunError,
 )
-from offer.frameworks.batch.spec import SpecError, check_dependencies, parse_jobs
-from offer.frameworks.checks import size_problem
+from offer.frameworks.batch.spec import check_dependencies, parse_jobs
+from offer.frameworks.checks import SpecError, size_problem
 from offer.tasks import TaskState
 from offer.v1 import batch_pb2 as pb
 from offer.v1 import batch_pb2_grpc

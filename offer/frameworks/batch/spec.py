@@ -9,15 +9,19 @@ from dataclasses import asdict, dataclass, field
 import yaml
 from croniter import croniter
 
-from offer.frameworks.checks import container_problem, dependency_problem, is_number
+from offer.frameworks.checks import (
+    SpecError,
+    check_unique,
+    container_problem,
+    dependency_problem,
+    is_number,
+    listed,
+    load_document,
+)
 from offer.frameworks.sdk import TaskSpec, Volume, make_task
 
 CONCURRENCY_POLICIES = ("allow", "forbid", "replace")
 MISSED_RUN_POLICIES = ("run_once", "skip")
-
-
-class SpecError(ValueError):
-    """A spec that cannot be submitted; the message names the field."""
 
 
 @dataclass(frozen=True)
@@ -100,17 +104,9 @@ def _volume(text: str) -> Volume:
 
 def parse_jobs(text: str) -> list[JobSpec]:
     """One job, or several under `jobs:`. Raises SpecError."""
-    try:
-        doc = yaml.safe_load(text)
-    except yaml.YAMLError as err:
-        raise SpecError(f"not valid YAML: {err}") from None
-    if isinstance(doc, dict) and set(doc) == {"jobs"}:
-        doc = doc["jobs"]
-    items = doc if isinstance(doc, list) else [doc]
+    items = listed(load_document(text), "jobs")
     jobs = [parse_job(item, i) for i, item in enumerate(items)]
-    names = [j.name for j in jobs]
-    if len(set(names)) != len(names):
-        raise SpecError(f"a job name appears twice: {sorted(names)}")
+    check_unique([j.name for j in jobs], "a job name")
     return jobs
 
 

@@ -10,16 +10,16 @@ ignored; any other is refused, naming it, rather than silently dropped.
 from __future__ import annotations
 
 import shlex
-from typing import Any
+from typing import Any, TypeGuard
 
-from offer.frameworks.service.spec import SpecError
+from offer.frameworks.checks import SpecError
 
 _TOP_LEVEL_V1_IGNORED = {"version", "networks", "volumes"}
 _SERVICE_KEYS = {"image", "command", "environment", "ports", "deploy", "depends_on", "links"}
 _IGNORED = {"restart", "container_name", "networks", "hostname", "labels"}
 
 
-def is_compose(doc: object) -> bool:
+def is_compose(doc: object) -> TypeGuard[dict[str, Any]]:
     """A `services:` mapping (Compose v2/v3), or v1's top level of services,
     each a mapping with an image or a build."""
     if not isinstance(doc, dict):

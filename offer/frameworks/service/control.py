@@ -6,10 +6,10 @@ import contextlib
 
 import grpc
 
-from offer.frameworks.checks import size_problem
+from offer.frameworks.checks import SpecError, size_problem
 from offer.frameworks.service.documents import parse_apps
 from offer.frameworks.service.scheduler import ServiceScheduler, UnknownAppError
-from offer.frameworks.service.spec import SpecError, check_dependencies
+from offer.frameworks.service.spec import check_dependencies
 from offer.v1 import service_pb2 as pb
 from offer.v1 import service_pb2_grpc
 

@@ -10,14 +10,10 @@ from typing import Any
 
 import yaml
 
-from offer.frameworks.checks import container_problem, dependency_problem, is_number
+from offer.frameworks.checks import SpecError, container_problem, dependency_problem, is_number
 from offer.frameworks.sdk import Constraint, HealthCheck, Resources, TaskSpec, make_task
 
 _CHECK_KINDS = ("command", "tcp", "http")
-
-
-class SpecError(ValueError):
-    """A spec that cannot be deployed; the message names the field."""
 
 
 @dataclass(frozen=True)
