@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from collections.abc import Callable
 from typing import Any
 
 import grpc
@@ -320,29 +321,50 @@ def _add_events_command(group: argparse._SubParsersAction) -> None:  # type: ign
     )
 
 
-def _add_app_commands(group: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    app = group.add_parser(
-        "app",
-        help="long-running apps of offer-service (deploy, list, show, scale, ...)",
-        description="Long-running apps, kept running by offer-service. These commands talk to "
-        "its control API, found through the master (or given by --service / OFFER_SERVICE).",
-        epilog="examples:\n  offerctl app deploy web.yaml\n  offerctl app show web\n"
-        "  offerctl app scale web 5",
+def _framework_group(
+    group: argparse._SubParsersAction,  # type: ignore[type-arg]
+    name: str,
+    kind: str,
+    summary: str,
+    what: str,
+    examples: list[str],
+) -> Callable[[str, str, str, Command], argparse.ArgumentParser]:
+    """A command group that talks to offer-<kind>'s control API, found through
+    the master or given by --<kind> / OFFER_<KIND>; returns what adds its actions."""
+    env = f"OFFER_{kind.upper()}"
+    parser = group.add_parser(
+        name,
+        help=summary,
+        description=f"{what}. These commands talk to its control API, found through the "
+        f"master (or given by --{kind} / {env}).",
+        epilog="examples:\n" + "\n".join(f"  {e}" for e in examples),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    service = argparse.ArgumentParser(add_help=False)
-    service.add_argument(
-        "--service",
-        default=os.environ.get("OFFER_SERVICE", ""),
-        help="offer-service's control address (default: $OFFER_SERVICE, else the address "
-        "offer-service registered with the master)",
+    address = argparse.ArgumentParser(add_help=False)
+    address.add_argument(
+        f"--{kind}",
+        default=os.environ.get(env, ""),
+        help=f"offer-{kind}'s control address (default: ${env}, else the address "
+        f"offer-{kind} registered with the master)",
     )
-    service.set_defaults(target="service")
-    actions = app.add_subparsers(dest="action", required=True, metavar="ACTION")
+    address.set_defaults(target=kind)
+    actions = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
 
     def action(name: str, text: str, example: str, run: Command) -> argparse.ArgumentParser:
-        return _sub(actions, name, text, [example], run, [service, _MASTER_FLAG])
+        return _sub(actions, name, text, [example], run, [address, _MASTER_FLAG])
 
+    return action
+
+
+def _add_app_commands(group: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    action = _framework_group(
+        group,
+        "app",
+        "service",
+        "long-running apps of offer-service (deploy, list, show, scale, ...)",
+        "Long-running apps, kept running by offer-service",
+        ["offerctl app deploy web.yaml", "offerctl app show web", "offerctl app scale web 5"],
+    )
     deploy = action(
         "deploy",
         "create or update apps from a YAML file ('-': stdin)",
@@ -382,28 +404,18 @@ def _add_app_commands(group: argparse._SubParsersAction) -> None:  # type: ignor
 
 
 def _add_job_commands(group: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    job = group.add_parser(
+    action = _framework_group(
+        group,
         "job",
-        help="batch jobs of offer-batch (submit, list, run, runs, logs, ...)",
-        description="Batch jobs, run to completion by offer-batch. These commands talk to "
-        "its control API, found through the master (or given by --batch / OFFER_BATCH).",
-        epilog="examples:\n  offerctl job submit jobs.yaml && offerctl job run etl\n"
-        "  offerctl job runs etl\n  offerctl job logs etl-1 --task 0",
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        "batch",
+        "batch jobs of offer-batch (submit, list, run, runs, logs, ...)",
+        "Batch jobs, run to completion by offer-batch",
+        [
+            "offerctl job submit jobs.yaml && offerctl job run etl",
+            "offerctl job runs etl",
+            "offerctl job logs etl-1 --task 0",
+        ],
     )
-    batch = argparse.ArgumentParser(add_help=False)
-    batch.add_argument(
-        "--batch",
-        default=os.environ.get("OFFER_BATCH", ""),
-        help="offer-batch's control address (default: $OFFER_BATCH, else the address "
-        "offer-batch registered with the master)",
-    )
-    batch.set_defaults(target="batch")
-    actions = job.add_subparsers(dest="action", required=True, metavar="ACTION")
-
-    def action(name: str, text: str, example: str, run: Command) -> argparse.ArgumentParser:
-        return _sub(actions, name, text, [example], run, [batch, _MASTER_FLAG])
-
     action(
         "submit",
         "create or update jobs from a YAML file ('-': stdin)",
