@@ -215,11 +215,12 @@ class BatchScheduler(Scheduler):
             kills: dict[str, str] = {}
             wake_at: float | None = None
             wants = False
-            for run in list(self._running()):
-                kills.update((await self._advance(run, now)).kill)
-            # Again over what runs now: advancing may have started dependent runs.
+            decisions = {run.run_id: await self._advance(run, now) for run in list(self._running())}
+            for decided in decisions.values():
+                kills.update(decided.kill)
             for run in self._running():
-                decided = step(run, self.attempts[run.run_id], now)
+                # A run started by the advancing (a dependent) has no decision yet.
+                decided = decisions.get(run.run_id) or step(run, self.attempts[run.run_id], now)
                 wants = wants or bool(decided.launch)
                 wake_at = earliest(wake_at, decided.wake_at)
             # Tasks of ended runs (failed, cancelled, replaced) still alive, e.g.
