@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import yaml
 
+from offer.security.files import read_file
 from offer.tasks import TaskSpec
 
 OPERATOR_ACTIONS = ("drain", "reactivate", "teardown")
@@ -117,11 +117,7 @@ class Acls:
 
     @classmethod
     def load(cls, path: str) -> Acls:
-        try:
-            text = Path(path).read_text()
-        except OSError as err:
-            raise AclError(f"cannot read ACL file {path}: {err.strerror}") from None
-        return cls.parse(text, path)
+        return cls.parse(read_file(path, "ACL file", AclError).decode(), path)
 
 
 def _rules(

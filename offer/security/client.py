@@ -15,12 +15,12 @@ import argparse
 import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import grpc
 
 from offer.security.credentials import PRINCIPAL_KEY, SECRET_KEY
+from offer.security.files import read_file
 
 Options = Sequence[tuple[str, Any]]
 
@@ -133,10 +133,7 @@ def add_client_flags(parser: argparse.ArgumentParser) -> None:
 
 
 def _read(path: str, flag: str) -> bytes:
-    try:
-        return Path(path).read_bytes()
-    except OSError as err:
-        raise ClientSecurityError(f"{flag}: cannot read {path}: {err.strerror}") from None
+    return read_file(path, f"{flag} file", ClientSecurityError)
 
 
 # ----------------------------------------------------------- interceptors

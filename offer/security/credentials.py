@@ -11,7 +11,8 @@ import hmac
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
-from pathlib import Path
+
+from offer.security.files import read_file
 
 # gRPC metadata keys a client sends its identity in.
 PRINCIPAL_KEY = "offer-principal"
@@ -62,11 +63,7 @@ class Credentials:
 
     @classmethod
     def load(cls, path: str) -> Credentials:
-        try:
-            text = Path(path).read_text()
-        except OSError as err:
-            raise CredentialsError(f"cannot read credentials file {path}: {err.strerror}") from None
-        return cls.parse(text, path)
+        return cls.parse(read_file(path, "credentials file", CredentialsError).decode(), path)
 
     def check(self, principal: str, secret: str) -> bool:
         expected = self._digests.get(principal, _UNKNOWN)

@@ -17,7 +17,6 @@ import logging
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import grpc
@@ -25,6 +24,7 @@ from google.protobuf.message import DecodeError, Message
 
 from offer.security.acl import Acls
 from offer.security.credentials import PRINCIPAL_KEY, SECRET_KEY, Credentials
+from offer.security.files import read_file
 from offer.security.limits import message_problem
 from offer.security.ratelimit import RateLimiter
 
@@ -184,12 +184,7 @@ def _tolerant(deserializer: Callable[[bytes], Any] | None) -> Callable[[bytes], 
 
 
 def _read(path: str | None) -> bytes | None:
-    if path is None:
-        return None
-    try:
-        return Path(path).read_bytes()
-    except OSError as err:
-        raise ServerSecurityError(f"cannot read {path}: {err.strerror}") from None
+    return None if path is None else read_file(path, "file", ServerSecurityError)
 
 
 def _loopback(host: str) -> bool:
