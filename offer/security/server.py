@@ -147,9 +147,9 @@ def from_args(
     return ServerSecurity(
         credentials=Credentials.load(args.credentials) if args.credentials else None,
         acls=Acls.load(args.acls) if args.acls else Acls(),
-        tls_cert=_read(args.tls_cert),
-        tls_key=_read(args.tls_key),
-        tls_client_ca=_read(args.tls_client_ca),
+        tls_cert=_read(args.tls_cert, "--tls-cert"),
+        tls_key=_read(args.tls_key, "--tls-key"),
+        tls_client_ca=_read(args.tls_client_ca, "--tls-client-ca"),
         rate_limit=args.rate_limit,
         rate_burst=max(1.0, 2 * args.rate_limit),
         limited=limited,
@@ -183,8 +183,8 @@ def _tolerant(deserializer: Callable[[bytes], Any] | None) -> Callable[[bytes], 
     return decode
 
 
-def _read(path: str | None) -> bytes | None:
-    return None if path is None else read_file(path, "file", ServerSecurityError)
+def _read(path: str | None, flag: str) -> bytes | None:
+    return None if path is None else read_file(path, f"{flag} file", ServerSecurityError)
 
 
 def _loopback(host: str) -> bool:
