@@ -111,13 +111,16 @@ def largest_offer(current: Resources | None, offers: Iterable[Offer]) -> Resourc
     return current
 
 
-def size_problem(
-    kind: str, name: str, cpus: float, mem: float, largest: Resources | None
-) -> str | None:
-    """Why a task of this size can never launch, or None (also while no offer was seen)."""
-    if largest is None or (cpus <= largest.cpus and mem <= largest.mem):
-        return None
-    return (
-        f"{kind} {name!r}: fields 'cpus'/'mem' ({cpus:g} cpu, {mem:g} MiB) are more than "
-        f"any offer seen so far ({largest}); no agent can run it"
-    )
+def check_fits(
+    kind: str, sizes: Iterable[tuple[str, float, float]], largest: Resources | None
+) -> None:
+    """Raises SpecError for the first (name, cpus, mem) whose task can never
+    launch: larger than any offer seen (nothing is refused before one is)."""
+    if largest is None:
+        return
+    for name, cpus, mem in sizes:
+        if cpus > largest.cpus or mem > largest.mem:
+            raise SpecError(
+                f"{kind} {name!r}: fields 'cpus'/'mem' ({cpus:g} cpu, {mem:g} MiB) are more "
+                f"than any offer seen so far ({largest}); no agent can run it"
+            )

@@ -14,7 +14,7 @@ from offer.frameworks.batch.scheduler import (
     UnknownRunError,
 )
 from offer.frameworks.batch.spec import check_dependencies, parse_jobs
-from offer.frameworks.checks import SpecError, size_problem
+from offer.frameworks.checks import SpecError, check_fits
 from offer.tasks import TaskState
 from offer.v1 import batch_pb2 as pb
 from offer.v1 import batch_pb2_grpc
@@ -31,14 +31,10 @@ class BatchControlServicer(batch_pb2_grpc.BatchControlServicer):
             specs = parse_jobs(request.yaml)
             submitted = {name: job.spec for name, job in self._scheduler.jobs.items()}
             check_dependencies({**submitted, **{s.name: s for s in specs}})
+            sizes = ((s.name, s.cpus, s.mem) for s in specs)
+            check_fits("job", sizes, self._scheduler.largest_offer)
         except SpecError as err:
             await context.abort(grpc.StatusCode.INVALID_ARGUMENT, str(err))
-        for spec in specs:
-            problem = size_problem(
-                "job", spec.name, spec.cpus, spec.mem, self._scheduler.largest_offer
-            )
-            if problem:
-                await context.abort(grpc.StatusCode.INVALID_ARGUMENT, problem)
         return pb.SubmitJobsResponse(names=await self._scheduler.submit(specs))
 
     async def ListJobs(

@@ -6,7 +6,7 @@ import contextlib
 
 import grpc
 
-from offer.frameworks.checks import SpecError, size_problem
+from offer.frameworks.checks import SpecError, check_fits
 from offer.frameworks.service.documents import parse_apps
 from offer.frameworks.service.scheduler import ServiceScheduler, UnknownAppError
 from offer.frameworks.service.spec import check_dependencies
@@ -25,14 +25,10 @@ class ServiceControlServicer(service_pb2_grpc.ServiceControlServicer):
             specs = parse_apps(request.yaml)
             deployed = {a.spec.id: a.spec for a in self._scheduler.apps.values()}
             check_dependencies({**deployed, **{s.id: s for s in specs}})
+            sizes = ((s.id, s.cpus, s.mem) for s in specs)
+            check_fits("app", sizes, self._scheduler.largest_offer)
         except SpecError as err:
             await context.abort(grpc.StatusCode.INVALID_ARGUMENT, str(err))
-        for spec in specs:
-            problem = size_problem(
-                "app", spec.id, spec.cpus, spec.mem, self._scheduler.largest_offer
-            )
-            if problem:
-                await context.abort(grpc.StatusCode.INVALID_ARGUMENT, problem)
         return pb.DeployAppsResponse(app_ids=await self._scheduler.deploy(specs))
 
     async def ListApps(
