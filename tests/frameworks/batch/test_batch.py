@@ -11,6 +11,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+import yaml
+
 from offer.v1 import common_pb2
 from tests.support.cluster import HOST_MOUNTS, IMAGE, Cluster, wait_for
 
@@ -121,6 +123,13 @@ kill_grace_seconds: 0.2
     assert logs.returncode == 0 and "attempt 3 failing" in logs.stdout, logs.stderr
     runs = cluster.job("runs", "flaky").stdout
     assert "flaky-1" in runs and "FAILED" in runs
+    # Every job view in every output format: the data formats hold the same run.
+    for args in (["list"], ["show", "flaky"], ["runs", "flaky"], ["run-show", "flaky-1"]):
+        for output in ("table", "wide", "json", "yaml"):
+            shown = cluster.job(*args, "-o", output)
+            assert shown.returncode == 0 and "flaky" in shown.stdout, (args, output, shown.stderr)
+        as_json, as_yaml = (cluster.job(*args, "-o", o).stdout for o in ("json", "yaml"))
+        assert json.loads(as_json) == yaml.safe_load(as_yaml), args
 
 
 def test_a_task_past_its_timeout_is_killed(cluster: Cluster, tmp_path: Path) -> None:
