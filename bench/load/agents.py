@@ -18,7 +18,9 @@ from collections.abc import AsyncIterator, Mapping, Sequence
 import grpc
 
 from bench.load.stats import Recorder
+from offer.folding import fold
 from offer.grpc_options import KEEPALIVE_OPTIONS
+from offer.outbox import Outbox
 from offer.v1 import agent_pb2 as pb
 from offer.v1 import agent_pb2_grpc
 from offer.v1 import common_pb2 as common
@@ -27,8 +29,6 @@ AGENTS_PER_CHANNEL = 100
 # Registrations in flight at once: a whole fleet dialling in the same
 # millisecond is not what a master meets, and it would only measure the queue.
 REGISTERING_AT_ONCE = 500
-
-_STOP = None
 
 
 class LoadAgent:
@@ -49,7 +49,7 @@ class LoadAgent:
         self._stub = stub
         self._total = total
         self._recorder = recorder
-        self._outbox: asyncio.Queue[pb.AgentMessage | None] = asyncio.Queue()
+        self._outbox: Outbox[pb.AgentMessage] = Outbox()
         self._timers: dict[tuple[str, str], asyncio.TimerHandle] = {}
         self.registered = asyncio.Event()
         self._reader: asyncio.Task[None] | None = None
@@ -61,13 +61,15 @@ class LoadAgent:
             total=self._total,
             tasks=self._known,
         )
-        self._outbox.put_nowait(pb.AgentMessage(register=register))
+        self._outbox.send(pb.AgentMessage(register=register))
         call = self._stub.Connect(self._outgoing())
         self._reader = asyncio.create_task(self._read(call))
 
     async def _outgoing(self) -> AsyncIterator[pb.AgentMessage]:
-        while (message := await self._outbox.get()) is not _STOP:
-            yield message
+        # As the real agent: what queued up meanwhile goes out together.
+        async for messages in self._outbox.batches():
+            for message in fold(messages, "message", {"status_update": "statuses"}):
+                yield message
 
     async def _read(self, call: AsyncIterator[pb.MasterMessage]) -> None:
         try:
@@ -89,9 +91,12 @@ class LoadAgent:
             pass  # the master went away: the benchmark is over
 
     def _launch(self, launch: pb.LaunchTask) -> None:
+        for task in launch.tasks:
+            self._run(launch.framework_id, task)
+
+    def _run(self, fid: str, task: common.TaskInfo) -> None:
         self._recorder.launched()
-        task = launch.task
-        fid, tid = launch.framework_id, task.task_id
+        tid = task.task_id
         self.live += 1
         self._update(fid, tid, common.TASK_STARTING)
         self._update(fid, tid, common.TASK_RUNNING)
@@ -123,10 +128,10 @@ class LoadAgent:
             uuid=uuid.uuid4().hex,
             exit_code=exit_code,
         )
-        self._outbox.put_nowait(pb.AgentMessage(status_update=pb.StatusUpdate(status=status)))
+        self._outbox.send(pb.AgentMessage(status_update=pb.StatusUpdate(statuses=[status])))
 
     async def close(self) -> None:
-        self._outbox.put_nowait(_STOP)
+        self._outbox.close()
         for timer in self._timers.values():
             timer.cancel()
         if self._reader is not None:

@@ -80,10 +80,10 @@ class LoadFramework:
                 if kind == "offers":
                     self._on_offers(event.offers.offers)
                 elif kind == "update":
-                    status = event.update.status
-                    self._recorder.update_received(status.timestamp)
-                    if status.uuid:
-                        self._acks.add(status.uuid)
+                    for status in event.update.statuses:
+                        self._recorder.update_received(status.timestamp)
+                        if status.uuid:
+                            self._acks.add(status.uuid)
                 elif kind == "subscribed":
                     subscribed.set_result(event.subscribed.framework_id)
         except grpc.aio.AioRpcError:

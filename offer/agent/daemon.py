@@ -20,7 +20,9 @@ from offer.agent.containerizer.docker import DockerContainerizer
 from offer.agent.executor import TaskExecutor
 from offer.agent.logs import LogServer
 from offer.agent.usage import ContainerSampler, machine_usage
+from offer.folding import fold
 from offer.grpc_options import KEEPALIVE_OPTIONS
+from offer.outbox import Outbox
 from offer.resources import Resources
 from offer.security.client import ClientSecurity
 from offer.tasks import StatusReason, TaskStatus
@@ -68,7 +70,7 @@ class AgentDaemon:
         self.agent_id = self._id_file.read_text().strip() if self._id_file.exists() else ""
         self._pending: dict[str, TaskStatus] = {}
         self._sent_at: dict[str, float] = {}
-        self._outbox: asyncio.Queue[pb.AgentMessage] | None = None
+        self._outbox: Outbox[pb.AgentMessage] | None = None
         self._executor: TaskExecutor | None = None
         self._logs: LogServer | None = None
         self._has_id = asyncio.Event()
@@ -121,9 +123,9 @@ class AgentDaemon:
             log.info("waiting for the Docker engine before registering, to report its tasks")
             await self._engine_reached.wait()
         registered = False
-        outbox: asyncio.Queue[pb.AgentMessage] = asyncio.Queue()
+        outbox: Outbox[pb.AgentMessage] = Outbox()
         known = self._executor.known_statuses() if self._executor else []
-        outbox.put_nowait(
+        outbox.send(
             pb.AgentMessage(
                 register=pb.Register(
                     agent_id=self.agent_id,
@@ -144,7 +146,8 @@ class AgentDaemon:
                         registered = True
                     elif kind == "launch_task" and self._executor is not None:
                         launch = message.launch_task
-                        self._executor.launch(launch.framework_id, wire.task_from_pb(launch.task))
+                        for task in launch.tasks:
+                            self._executor.launch(launch.framework_id, wire.task_from_pb(task))
                     elif kind == "kill_task" and self._executor is not None:
                         kill = message.kill_task
                         self._executor.kill(
@@ -158,14 +161,15 @@ class AgentDaemon:
                     elif kind == "log_cancel" and self._logs is not None:
                         self._logs.cancel(message.log_cancel.request_id)
                     elif kind == "status_update_ack":
-                        self._on_ack(message.status_update_ack.uuid)
+                        for uuid in message.status_update_ack.uuids:
+                            self._on_ack(uuid)
                     elif kind == "shutdown_reason":
                         raise AgentRefusedError(message.shutdown_reason)
             finally:
                 self._outbox = None
         return registered
 
-    async def _on_registered(self, agent_id: str, outbox: asyncio.Queue[pb.AgentMessage]) -> None:
+    async def _on_registered(self, agent_id: str, outbox: Outbox[pb.AgentMessage]) -> None:
         if agent_id != self.agent_id:
             self._id_file.write_text(agent_id + "\n")
             self.agent_id = agent_id
@@ -236,14 +240,14 @@ class AgentDaemon:
         if self._outbox is not None:
             self._sent_at[status.uuid] = time.monotonic()
             self._send_message(
-                pb.AgentMessage(status_update=pb.StatusUpdate(status=wire.status_to_pb(status)))
+                pb.AgentMessage(status_update=pb.StatusUpdate(statuses=[wire.status_to_pb(status)]))
             )
 
     def _send_message(self, message: pb.AgentMessage) -> None:
         """Sends on the current stream; dropped while disconnected (only
         status updates are kept for re-sending)."""
         if self._outbox is not None:
-            self._outbox.put_nowait(message)
+            self._outbox.send(message)
 
     def _on_ack(self, uuid: str) -> None:
         status = self._pending.pop(uuid, None)
@@ -287,6 +291,9 @@ def _reason(value: int) -> StatusReason:
         return StatusReason.KILLED_BY_REQUEST
 
 
-async def _drain(queue: asyncio.Queue[pb.AgentMessage]) -> AsyncIterator[pb.AgentMessage]:
-    while True:
-        yield await queue.get()
+async def _drain(outbox: Outbox[pb.AgentMessage]) -> AsyncIterator[pb.AgentMessage]:
+    """What was queued meanwhile goes out together: a run of status updates
+    as one message."""
+    async for messages in outbox.batches():
+        for message in fold(messages, "message", {"status_update": "statuses"}):
+            yield message

@@ -19,10 +19,10 @@ from offer.master.links import (
     AgentRefused,
     AgentRegistered,
     KillTask,
-    Outbox,
-    UpdatePersisted,
+    UpdatesPersisted,
 )
 from offer.master.validation import check_agent
+from offer.outbox import Outbox
 from offer.resources import Resources, Usage
 from offer.tasks import StatusReason, TaskState, TaskStatus
 
@@ -166,30 +166,38 @@ class AgentCalls(MasterBase):
             self._forward(task, update)
         self._want_allocation()
 
-    async def status_update(self, agent_id: str, status: TaskStatus) -> None:
-        """An update from an agent: persisted, acknowledged to the agent,
-        then forwarded to the framework. Re-sent updates are acknowledged
-        again and otherwise ignored."""
+    async def status_updates(self, agent_id: str, statuses: Sequence[TaskStatus]) -> None:
+        """Updates from an agent, oldest first: persisted together,
+        acknowledged to the agent, then forwarded to their frameworks.
+        Re-sent updates are acknowledged again and otherwise ignored."""
         link = self._agent_links.get(agent_id)
-        task = self.state.tasks.get((status.framework_id, status.task_id))
-        if task is None or task.agent_id != agent_id:
-            if link is not None:
-                link.send(UpdatePersisted(status.uuid))
-                if not status.state.is_terminal:
+        settled: list[str] = []
+        changed: list[tuple[Task, TaskStatus]] = []
+        for status in statuses:
+            task = self.state.tasks.get((status.framework_id, status.task_id))
+            if task is None or task.agent_id != agent_id:
+                settled.append(status.uuid)
+                if link is not None and not status.state.is_terminal:
                     link.send(KillTask(status.framework_id, status.task_id))
-            return
-        if not task.is_live or status.uuid in task.seen_updates:
-            if link is not None:
-                link.send(UpdatePersisted(status.uuid))
-            return
-        status = replace(status, agent_id=agent_id)
-        if self.state.set_status(task, status):
-            self._pending_kills.pop(task.key, None)
-            self._want_allocation()
-        await self.store.write(tasks=[task], updates=[status])
+                continue
+            if not task.is_live or status.uuid in task.seen_updates:
+                settled.append(status.uuid)
+                continue
+            status = replace(status, agent_id=agent_id)
+            if self.state.set_status(task, status):
+                self._pending_kills.pop(task.key, None)
+                self._want_allocation()
+            changed.append((task, status))
+        # Written even when nothing changed: a re-sent update's first copy may
+        # still be on its way to disk, and the agent must not forget it before.
+        tasks = list({id(task): task for task, _ in changed}.values())
+        await self.store.write(tasks=tasks, updates=[status for _, status in changed])
+        link = self._agent_links.get(agent_id)  # the agent may have reconnected meanwhile
         if link is not None:
-            link.send(UpdatePersisted(status.uuid))
-        self._forward(task, status)
+            settled += [status.uuid for _, status in changed]
+            link.send(UpdatesPersisted(tuple(settled)))
+        for task, status in changed:
+            self._forward(task, status)
 
     async def drain_agent(self, agent_id: str, deadline_seconds: float) -> None:
         """Maintenance: no more offers for the agent; its tasks are killed

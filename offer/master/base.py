@@ -23,13 +23,13 @@ from offer.master.links import (
     KillTask,
     OfferRescinded,
     OffersMade,
-    Outbox,
     StatusChanged,
 )
 from offer.master.offers import make_offers, offers_to_reclaim
 from offer.master.state import ClusterState
 from offer.master.store import StateStore
 from offer.master.timers import Timers
+from offer.outbox import Outbox
 from offer.resources import Resources
 from offer.security.acl import Acls
 from offer.tasks import StatusReason, TaskState, TaskStatus

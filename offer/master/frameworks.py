@@ -16,12 +16,12 @@ from offer.master.events import EventKind
 from offer.master.links import (
     FrameworkEvent,
     LaunchTask,
-    Outbox,
     StatusChanged,
     Subscribed,
     SubscriptionEnded,
 )
 from offer.master.validation import check_role, check_tasks
+from offer.outbox import Outbox
 from offer.resources import Resources
 from offer.tasks import StatusReason, TaskSpec, TaskState, TaskStatus
 

@@ -1,17 +1,13 @@
-"""What the master sends down its streams, as domain messages, and the
-per-connection outbox that carries them. Servicers turn these into protobuf."""
+"""What the master sends down its streams, as domain messages (carried by
+an `Outbox` per connection). Servicers turn these into protobuf, folding
+what queued up together into fewer messages."""
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from typing import Generic, TypeVar
 
 from offer.master.cluster import Offer
 from offer.tasks import StatusReason, TaskSpec, TaskStatus
-
-T = TypeVar("T")
 
 
 # Events for frameworks (Scheduler.Subscribe).
@@ -83,8 +79,8 @@ class KillTask:
 
 
 @dataclass(frozen=True, slots=True)
-class UpdatePersisted:
-    uuid: str
+class UpdatesPersisted:
+    uuids: tuple[str, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,35 +106,8 @@ AgentCommand = (
     AgentRegistered
     | LaunchTask
     | KillTask
-    | UpdatePersisted
+    | UpdatesPersisted
     | AgentRefused
     | RequestLogs
     | CancelLogs
 )
-
-
-class Outbox(Generic[T]):
-    """An unbounded FIFO for one stream; closing it ends the stream after
-    what was already sent."""
-
-    _CLOSED = object()
-
-    def __init__(self) -> None:
-        self._queue: asyncio.Queue[object] = asyncio.Queue()
-        self.closed = False
-
-    def send(self, item: T) -> None:
-        if not self.closed:
-            self._queue.put_nowait(item)
-
-    def close(self) -> None:
-        if not self.closed:
-            self.closed = True
-            self._queue.put_nowait(self._CLOSED)
-
-    async def __aiter__(self) -> AsyncIterator[T]:
-        while True:
-            item = await self._queue.get()
-            if item is self._CLOSED:
-                return
-            yield item  # type: ignore[misc]

@@ -75,12 +75,12 @@ class Registered(_message.Message):
     def __init__(self, agent_id: _Optional[str] = ...) -> None: ...
 
 class LaunchTask(_message.Message):
-    __slots__ = ("framework_id", "task")
+    __slots__ = ("framework_id", "tasks")
     FRAMEWORK_ID_FIELD_NUMBER: _ClassVar[int]
-    TASK_FIELD_NUMBER: _ClassVar[int]
+    TASKS_FIELD_NUMBER: _ClassVar[int]
     framework_id: str
-    task: _common_pb2.TaskInfo
-    def __init__(self, framework_id: _Optional[str] = ..., task: _Optional[_Union[_common_pb2.TaskInfo, _Mapping]] = ...) -> None: ...
+    tasks: _containers.RepeatedCompositeFieldContainer[_common_pb2.TaskInfo]
+    def __init__(self, framework_id: _Optional[str] = ..., tasks: _Optional[_Iterable[_Union[_common_pb2.TaskInfo, _Mapping]]] = ...) -> None: ...
 
 class KillTask(_message.Message):
     __slots__ = ("framework_id", "task_id", "grace_seconds", "reason")
@@ -95,16 +95,16 @@ class KillTask(_message.Message):
     def __init__(self, framework_id: _Optional[str] = ..., task_id: _Optional[str] = ..., grace_seconds: _Optional[float] = ..., reason: _Optional[_Union[_common_pb2.StatusReason, str]] = ...) -> None: ...
 
 class StatusUpdate(_message.Message):
-    __slots__ = ("status",)
-    STATUS_FIELD_NUMBER: _ClassVar[int]
-    status: _common_pb2.TaskStatus
-    def __init__(self, status: _Optional[_Union[_common_pb2.TaskStatus, _Mapping]] = ...) -> None: ...
+    __slots__ = ("statuses",)
+    STATUSES_FIELD_NUMBER: _ClassVar[int]
+    statuses: _containers.RepeatedCompositeFieldContainer[_common_pb2.TaskStatus]
+    def __init__(self, statuses: _Optional[_Iterable[_Union[_common_pb2.TaskStatus, _Mapping]]] = ...) -> None: ...
 
 class StatusUpdateAck(_message.Message):
-    __slots__ = ("uuid",)
-    UUID_FIELD_NUMBER: _ClassVar[int]
-    uuid: str
-    def __init__(self, uuid: _Optional[str] = ...) -> None: ...
+    __slots__ = ("uuids",)
+    UUIDS_FIELD_NUMBER: _ClassVar[int]
+    uuids: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, uuids: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class UsageReport(_message.Message):
     __slots__ = ("machine", "tasks")

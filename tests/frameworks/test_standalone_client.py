@@ -49,11 +49,13 @@ for event in events:
         else:
             launched = True
     elif kind == "update":
-        status = event.update.status
-        print(c.TaskState.Name(status.state), flush=True)
-        if status.uuid:
-            stub.Acknowledge(s.AcknowledgeRequest(framework_id=framework_id, uuid=status.uuid))
-        if status.state == c.TASK_FINISHED:
+        statuses = event.update.statuses
+        for status in statuses:
+            print(c.TaskState.Name(status.state), flush=True)
+        uuids = [status.uuid for status in statuses if status.uuid]
+        if uuids:
+            stub.Acknowledge(s.AcknowledgeRequest(framework_id=framework_id, uuids=uuids))
+        if any(status.state == c.TASK_FINISHED for status in statuses):
             stub.Teardown(s.TeardownRequest(framework_id=framework_id))
             break
 """

@@ -204,10 +204,11 @@ class Driver:
         elif kind == "rescind":
             await self._callback(self.scheduler.rescind(self, event.rescind.offer_id))
         elif kind == "update":
-            status = wire.status_from_pb(event.update.status)
-            handled = await self._callback(self.scheduler.update(self, status))
-            if handled and status.uuid and not self._torn_down and self._acks is not None:
-                self._acks.add(status.uuid)
+            for update in event.update.statuses:
+                status = wire.status_from_pb(update)
+                handled = await self._callback(self.scheduler.update(self, status))
+                if handled and status.uuid and not self._torn_down and self._acks is not None:
+                    self._acks.add(status.uuid)
         elif kind == "failure":
             await self._callback(self.scheduler.failure(self, event.failure.agent_id))
         elif kind == "error":

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 
 import grpc
 
 from offer import wire
+from offer.folding import fold
 from offer.master.core import Master, MasterError
 from offer.master.links import (
     AgentCommand,
@@ -17,12 +18,12 @@ from offer.master.links import (
     CancelLogs,
     KillTask,
     LaunchTask,
-    Outbox,
     RequestLogs,
-    UpdatePersisted,
+    UpdatesPersisted,
 )
 from offer.master.logs import LogRelay
 from offer.master.servicers.calls import to_the_end
+from offer.outbox import Outbox
 from offer.resources import Usage
 from offer.security.server import principal
 from offer.v1 import agent_pb2 as pb
@@ -65,13 +66,15 @@ class AgentServicer(agent_pb2_grpc.AgentServicer):
                 on_abandoned=lambda agent: self._master.agent_disconnected(agent.agent_id, link),
             )
         except MasterError:
-            async for command in link:  # the refusal, then the end of the stream
-                yield command_to_pb(command)
+            async for commands in link.batches():  # the refusal, then the end of the stream
+                for message in commands_to_pb(commands):
+                    yield message
             return
         reader = asyncio.create_task(self._read(agent.agent_id, request_iterator, link))
         try:
-            async for command in link:
-                yield command_to_pb(command)
+            async for commands in link.batches():
+                for message in commands_to_pb(commands):
+                    yield message
         finally:
             reader.cancel()
             self._master.agent_disconnected(agent.agent_id, link)
@@ -84,17 +87,18 @@ class AgentServicer(agent_pb2_grpc.AgentServicer):
         link: Outbox[AgentCommand],
     ) -> None:
         # Updates are applied in the order read, and each is acknowledged and
-        # forwarded only once durable; the next is read meanwhile, so that an
-        # agent's updates share group commits instead of waiting for one each.
-        in_flight = asyncio.Semaphore(UPDATES_IN_FLIGHT)
+        # forwarded only once durable; the next message is read meanwhile, so
+        # that an agent's updates share group commits instead of waiting for
+        # one each.
+        in_flight = asyncio.Semaphore(MESSAGES_IN_FLIGHT)
         writes: set[asyncio.Task[None]] = set()
         try:
             async for message in messages:
                 kind = message.WhichOneof("message")
                 if kind == "status_update":
-                    status = wire.status_from_pb(message.status_update.status)
+                    statuses = [wire.status_from_pb(s) for s in message.status_update.statuses]
                     await in_flight.acquire()
-                    write = asyncio.ensure_future(self._master.status_update(agent_id, status))
+                    write = asyncio.ensure_future(self._master.status_updates(agent_id, statuses))
                     writes.add(write)
                     write.add_done_callback(lambda done: _settled(done, writes, in_flight))
                 elif kind == "engine":
@@ -113,8 +117,8 @@ class AgentServicer(agent_pb2_grpc.AgentServicer):
             link.close()
 
 
-# Status updates of one agent being made durable at once.
-UPDATES_IN_FLIGHT = 64
+# Status update messages of one agent being made durable at once.
+MESSAGES_IN_FLIGHT = 64
 
 
 def _settled(
@@ -133,13 +137,22 @@ def _usage_from_pb(
     return wire.usage_from_pb(report.machine), tasks
 
 
+def commands_to_pb(commands: Sequence[AgentCommand]) -> list[pb.MasterMessage]:
+    """The commands as wire messages, in order; a run of one framework's
+    launches, or of acknowledgements, becomes one message."""
+    return fold(map(command_to_pb, commands), "message", _LISTS)
+
+
+_LISTS = {"launch_task": "tasks", "status_update_ack": "uuids"}
+
+
 def command_to_pb(command: AgentCommand) -> pb.MasterMessage:
     match command:
         case AgentRegistered(agent_id):
             return pb.MasterMessage(registered=pb.Registered(agent_id=agent_id))
         case LaunchTask(framework_id, spec):
             return pb.MasterMessage(
-                launch_task=pb.LaunchTask(framework_id=framework_id, task=wire.task_to_pb(spec))
+                launch_task=pb.LaunchTask(framework_id=framework_id, tasks=[wire.task_to_pb(spec)])
             )
         case KillTask(framework_id, task_id, grace, reason):
             return pb.MasterMessage(
@@ -150,8 +163,8 @@ def command_to_pb(command: AgentCommand) -> pb.MasterMessage:
                     reason=int(reason),  # type: ignore[arg-type]
                 )
             )
-        case UpdatePersisted(uuid):
-            return pb.MasterMessage(status_update_ack=pb.StatusUpdateAck(uuid=uuid))
+        case UpdatesPersisted(uuids):
+            return pb.MasterMessage(status_update_ack=pb.StatusUpdateAck(uuids=uuids))
         case AgentRefused(reason):
             return pb.MasterMessage(shutdown_reason=reason)
         case RequestLogs(request_id, framework_id, task_id, tail_lines, follow):

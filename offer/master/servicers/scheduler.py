@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator
 import grpc
 
 from offer import wire
+from offer.folding import fold
 from offer.master.cluster import Offer
 from offer.master.core import Master
 from offer.master.links import (
@@ -16,12 +17,12 @@ from offer.master.links import (
     Heartbeat,
     OfferRescinded,
     OffersMade,
-    Outbox,
     StatusChanged,
     Subscribed,
     SubscriptionEnded,
 )
 from offer.master.servicers.calls import core_errors, refuse, to_the_end
+from offer.outbox import Outbox
 from offer.security.server import principal
 from offer.v1 import common_pb2 as common
 from offer.v1 import scheduler_pb2 as pb
@@ -52,8 +53,9 @@ class SchedulerServicer(scheduler_pb2_grpc.SchedulerServicer):
                 on_abandoned=lambda fw: self._master.framework_disconnected(fw.framework_id, link),
             )
         try:
-            async for event in link:
-                yield event_to_pb(event)
+            async for events in link.batches():
+                for message in fold(map(event_to_pb, events), "event", _LISTS):
+                    yield message
         finally:
             self._master.framework_disconnected(fw.framework_id, link)
 
@@ -146,6 +148,11 @@ async def _refuse_seconds(
     return seconds
 
 
+# Runs of these events are sent as one: updates (the bulk of a busy
+# master's events) and offers.
+_LISTS = {"update": "statuses", "offers": "offers"}
+
+
 def offer_to_pb(o: Offer) -> common.Offer:
     return common.Offer(
         offer_id=o.offer_id,
@@ -170,7 +177,7 @@ def event_to_pb(event: FrameworkEvent) -> pb.Event:
         case OfferRescinded(offer_id):
             return pb.Event(rescind=pb.Rescind(offer_id=offer_id))
         case StatusChanged(status):
-            return pb.Event(update=pb.Update(status=wire.status_to_pb(status)))
+            return pb.Event(update=pb.Update(statuses=[wire.status_to_pb(status)]))
         case AgentFailed(agent_id):
             return pb.Event(failure=pb.Failure(agent_id=agent_id))
         case SubscriptionEnded(message):
