@@ -68,6 +68,7 @@ class AgentCalls(MasterBase):
             old.close()
         self._agent_links[agent.agent_id] = link
         agent.connected = True
+        self.state.agent_changed(agent.agent_id)
         link.send(AgentRegistered(agent.agent_id))
         self.events.publish(
             EventKind.AGENT_ADDED if added else EventKind.AGENT_REREGISTERED,
@@ -117,6 +118,7 @@ class AgentCalls(MasterBase):
             return  # an older stream of an agent that has reconnected since
         del self._agent_links[agent_id]
         self.state.agents[agent_id].connected = False
+        self.state.agent_changed(agent_id)
         for offer in self.state.offers_where(agent_id=agent_id):
             self._remove_offer(offer, rescind=True)
         self._timers.set(
@@ -229,6 +231,7 @@ class AgentCalls(MasterBase):
         agent = self._agent(agent_id)
         agent.drain_deadline = None
         self._timers.cancel(f"drain:{agent_id}")
+        self.state.agent_changed(agent_id)
         await self.store.write(agents=[agent])
         self.events.publish(
             EventKind.AGENT_REACTIVATED, f"agent {agent_id} is active again", agent_id=agent_id
@@ -245,6 +248,7 @@ class AgentCalls(MasterBase):
         agent.engine_problem = "" if available else (message or "unavailable")
         if available:
             log.info("agent %s can reach its container engine again", agent_id)
+            self.state.agent_changed(agent_id)
             if was:
                 self.events.publish(
                     EventKind.AGENT_ENGINE_AVAILABLE,

@@ -25,7 +25,7 @@ from offer.master.links import (
     OffersMade,
     StatusChanged,
 )
-from offer.master.offers import make_offers, offers_to_reclaim
+from offer.master.offers import forget_expired_refusals, make_offers, offers_to_reclaim
 from offer.master.state import ClusterState
 from offer.master.store import StateStore
 from offer.master.timers import Timers
@@ -121,6 +121,7 @@ class MasterBase:
         self._allocation_wanted.set()
 
     async def _allocation_loop(self) -> None:
+        purged_at = self.clock()
         while True:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(
@@ -129,6 +130,9 @@ class MasterBase:
             await asyncio.sleep(self.config.allocation_delay)
             self._allocation_wanted.clear()
             try:
+                if self.clock() - purged_at >= self.config.allocation_interval:
+                    purged_at = self.clock()
+                    forget_expired_refusals(self.state, purged_at)
                 self.allocate_now()
             except Exception:  # one bad cycle must not end allocation for good
                 log.exception("allocation cycle failed")

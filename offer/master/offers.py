@@ -3,17 +3,17 @@ which to take back for a newcomer. Pure (no I/O); the core sends them."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 
 from offer.master.allocator import (
     AgentSlot,
     AllocationInput,
     FrameworkDemand,
     allocate,
-    is_allocatable,
 )
-from offer.master.cluster import Offer
+from offer.master.cluster import Framework, Offer
 from offer.master.state import ClusterState
+from offer.resources import Resources
 
 
 def make_offers(
@@ -21,21 +21,10 @@ def make_offers(
 ) -> dict[str, list[Offer]]:
     """Runs the allocator on connected agents and frameworks, records the
     offers it plans in `state`, and returns them per framework."""
-    agents = [
-        a
-        for a in state.agents.values()
-        if a.connected and a.drain_deadline is None and not a.engine_problem
-    ]
     frameworks = [f for f in state.frameworks.values() if f.connected]
-    refusals = {}
-    for fw in frameworks:
-        fw.refusals = {a: r for a, r in fw.refusals.items() if r[0] > now}
-        refusals.update({(fw.framework_id, a): r for a, r in fw.refusals.items()})
     plans = allocate(
         AllocationInput(
-            # Only agents with something to offer: under load most have
-            # nothing free, and a slot per agent per cycle dominated the cycle.
-            agents=[AgentSlot(a.agent_id, free) for a in agents if is_allocatable(free := a.free)],
+            agents=[AgentSlot(a.agent_id, a.free) for a in state.offerable_agents()],
             frameworks=[
                 FrameworkDemand(
                     f.framework_id, f.role, f.allocated + f.offered, f.suppressed, f.last_offered
@@ -45,7 +34,7 @@ def make_offers(
             total=state.active_total(),
             now=now,
             weights=weights,
-            refusals=refusals,
+            refusals=_Refusals(state.frameworks),
         )
     )
     made: dict[str, list[Offer]] = {}
@@ -65,6 +54,34 @@ def make_offers(
     for fid in made:
         state.frameworks[fid].last_offered = now
     return made
+
+
+class _Refusals(Mapping[tuple[str, str], tuple[float, Resources]]):
+    """Every framework's refusals, looked up where they are kept: copying
+    them all into one mapping each cycle cost more than the cycle. Expired
+    ones are ignored by the allocator and dropped by `forget_expired_refusals`."""
+
+    def __init__(self, frameworks: Mapping[str, Framework]) -> None:
+        self._frameworks = frameworks
+
+    def __getitem__(self, key: tuple[str, str]) -> tuple[float, Resources]:
+        fw = self._frameworks.get(key[0])
+        if fw is None:
+            raise KeyError(key)
+        return fw.refusals[key[1]]
+
+    def __iter__(self) -> Iterator[tuple[str, str]]:
+        for fw in self._frameworks.values():
+            for agent_id in fw.refusals:
+                yield fw.framework_id, agent_id
+
+    def __len__(self) -> int:
+        return sum(len(fw.refusals) for fw in self._frameworks.values())
+
+
+def forget_expired_refusals(state: ClusterState, now: float) -> None:
+    for fw in state.frameworks.values():
+        fw.refusals = {a: r for a, r in fw.refusals.items() if r[0] > now}
 
 
 def offers_to_reclaim(state: ClusterState, newcomers: set[str], offered: set[str]) -> list[Offer]:

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from offer import ranges
+from offer.master.allocator import is_allocatable
 from offer.master.cluster import Agent, Framework, Offer, Task, TaskKey
 from offer.ranges import Ranges
 from offer.resources import Resources
@@ -24,6 +25,16 @@ class ClusterState:
         self.frameworks: dict[str, Framework] = {}
         self.tasks: dict[TaskKey, Task] = {}
         self.offers: dict[str, Offer] = {}
+        # Agents that may have something to offer: every change that can free
+        # resources or make an agent eligible adds it, and an allocation cycle
+        # looks at these alone (under load, a few of thousands).
+        self._maybe_free: set[str] = set()
+        self._active_total: Resources | None = None
+
+    def agent_changed(self, agent_id: str) -> None:
+        """An agent's total, connection, drain or engine state changed."""
+        self._maybe_free.add(agent_id)
+        self._active_total = None
 
     # ---------------------------------------------------------------- tasks
 
@@ -53,6 +64,7 @@ class ClusterState:
         if was_live and not task.is_live:
             self.agents[task.agent_id].allocated -= task.spec.resources
             self.frameworks[task.framework_id].allocated -= task.spec.resources
+            self._maybe_free.add(task.agent_id)
             task.seen_updates.clear()  # nothing is accepted after a terminal state
             return True
         return False
@@ -74,6 +86,25 @@ class ClusterState:
         del self.offers[offer.offer_id]
         self.agents[offer.agent_id].offered -= offer.resources
         self.frameworks[offer.framework_id].offered -= offer.resources
+        self._maybe_free.add(offer.agent_id)
+
+    def offerable_agents(self) -> list[Agent]:
+        """Connected agents, neither draining nor without their engine, whose
+        free amount is worth offering; the rest are forgotten until changed."""
+        found = []
+        for agent_id in list(self._maybe_free):
+            agent = self.agents.get(agent_id)
+            if (
+                agent is not None
+                and agent.connected
+                and agent.drain_deadline is None
+                and not agent.engine_problem
+                and is_allocatable(agent.free)
+            ):
+                found.append(agent)
+            else:
+                self._maybe_free.discard(agent_id)
+        return found
 
     def offers_where(self, *, agent_id: str = "", framework_id: str = "") -> list[Offer]:
         return [
@@ -87,8 +118,13 @@ class ClusterState:
 
     def active_total(self) -> Resources:
         """What connected agents hold in total: the denominator of DRF shares."""
-        # Summed as plain numbers and rounded once: this runs every allocation
-        # cycle over every agent, and a Resources per addition dominated it.
+        if self._active_total is None:
+            self._active_total = self._sum_connected()
+        return self._active_total
+
+    def _sum_connected(self) -> Resources:
+        # Summed as plain numbers and rounded once: a Resources per addition
+        # dominated this loop over every agent.
         cpus = mem = disk = 0.0
         ports: Ranges = ()
         for agent in self.agents.values():
