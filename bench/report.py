@@ -28,6 +28,11 @@ def _verdict(met: bool) -> str:
     return "**met**" if met else "**missed**"
 
 
+def _rounds(results: list[ContainersResult]) -> str:
+    rounds = results[0].rounds if results else 1
+    return "once each" if rounds == 1 else f"{rounds} times each"
+
+
 def containers(results: list[ContainersResult]) -> list[str]:
     lines = [
         "## Real containers on one host",
@@ -40,6 +45,11 @@ def containers(results: list[ContainersResult]) -> list[str]:
         "through a real master and agent (its control API's DeployApps).",
         "*Replace*: one container killed by hand (`docker kill`) until N run again",
         "(Swarm by id with `--restart-delay 0s`; offer-service with `backoff_seconds: 0`).",
+        "Every method starts the same container: the engine's default network and the",
+        "limits an agent always sets (0.1 cpu, 32 MiB without swap, a PID limit; Swarm",
+        "has no PID-limit flag on this engine), since a cgroup and a network namespace",
+        "are part of each start's cost. The methods take turns, "
+        f"{_rounds(results)}; each figure is the median.",
         "",
         "| N | engine limit | Swarm by tag | Swarm by id | offer | offer / engine | "
         "offer / best Swarm | Swarm replace | offer replace |",

@@ -12,12 +12,13 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import contextlib
+import functools
 import logging
 import threading
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import docker
 import docker.errors
@@ -39,6 +40,10 @@ TAIL_LINES = 10
 # Bytes of an ended task's output kept in its sandbox.
 OUTPUT_KEPT = 1024 * 1024
 MAX_TAIL_CHARS = 800
+# Engine calls in flight at once (threads, and connections to the engine).
+ENGINE_CALLS = 32
+
+_T = TypeVar("_T")
 
 
 class LaunchError(Exception):
@@ -89,6 +94,12 @@ class DockerContainerizer:
         # its own two threads it never delays a launch, a kill or an exit
         # (which share the loop's default executor).
         self._sampling = concurrent.futures.ThreadPoolExecutor(2, thread_name_prefix="stats")
+        # Every other engine call. asyncio's default executor has cpus + 4
+        # threads: on a small machine that capped a burst of launches at 6
+        # engine calls at once, well below what the engine takes in parallel.
+        self._calls = concurrent.futures.ThreadPoolExecutor(
+            ENGINE_CALLS, thread_name_prefix="engine"
+        )
         self._docker = client
         self._events: Any = None
         # Containers the engine reported an "oom" event for: a second source
@@ -100,22 +111,32 @@ class DockerContainerizer:
         """Connects on first use, so that an engine that is down when the
         agent starts is an error to retry, not a crash."""
         if self._docker is None:
-            self._docker = docker.from_env()
+            self._docker = docker.from_env(max_pool_size=ENGINE_CALLS)
         return self._docker
+
+    async def _in_thread(self, call: Callable[..., _T], *args: Any, **kwargs: Any) -> _T:
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._calls, functools.partial(call, *args, **kwargs))
 
     async def launch(self, framework_id: str, spec: TaskSpec) -> str:
         """Creates and starts the task's container; returns its id."""
-        await self._ensure_image(spec.image)
-        container = None
+        create = functools.partial(
+            self._client.containers.create, spec.image, **self._create_args(framework_id, spec)
+        )
+        container: Any = None
         try:
-            container = await asyncio.to_thread(
-                self._client.containers.create, spec.image, **self._create_args(framework_id, spec)
-            )
-            await asyncio.to_thread(container.start)
+            try:
+                container = await self._in_thread(create)
+            except docker.errors.ImageNotFound:
+                # Asked for only when missing: an inspect before every
+                # create was one more engine round trip per launch.
+                await self._pull(spec.image)
+                container = await self._in_thread(create)
+            await self._in_thread(container.start)
         except docker.errors.APIError as err:
             if container is not None:  # created but not started: leave nothing behind
                 with contextlib.suppress(docker.errors.APIError):
-                    await asyncio.to_thread(container.remove, force=True)
+                    await self._in_thread(container.remove, force=True)
             raise LaunchError(
                 StatusReason.CONTAINER_LAUNCH_FAILED,
                 f"the Docker engine refused the container: {_explain(err)}",
@@ -156,19 +177,9 @@ class DockerContainerizer:
             "detach": True,
         }
 
-    async def _ensure_image(self, image: str) -> None:
+    async def _pull(self, image: str) -> None:
         try:
-            await asyncio.to_thread(self._client.images.get, image)
-            return
-        except docker.errors.ImageNotFound:
-            pass
-        except docker.errors.APIError as err:
-            raise LaunchError(
-                StatusReason.CONTAINER_LAUNCH_FAILED,
-                f"cannot inspect image {image!r}: {_explain(err)}",
-            ) from err
-        try:
-            await asyncio.to_thread(self._client.images.pull, image)
+            await self._in_thread(self._client.images.pull, image)
         except docker.errors.APIError as err:
             raise LaunchError(
                 StatusReason.IMAGE_UNAVAILABLE,
@@ -177,7 +188,7 @@ class DockerContainerizer:
 
     async def list_own(self) -> list[OwnContainer]:
         """This agent's containers, running or exited, as its labels describe them."""
-        found = await asyncio.to_thread(
+        found = await self._in_thread(
             self._client.containers.list,
             all=True,
             filters={"label": f"{LABEL_AGENT}={self.agent_id}"},
@@ -205,20 +216,20 @@ class DockerContainerizer:
         (to the millisecond; Docker's own stop counts whole seconds). A
         container that is already gone is fine."""
         try:
-            container = await asyncio.to_thread(self._client.containers.get, container_id)
-            await asyncio.to_thread(container.kill, signal="SIGTERM")
+            container = await self._in_thread(self._client.containers.get, container_id)
+            await self._in_thread(container.kill, signal="SIGTERM")
         except (docker.errors.NotFound, docker.errors.APIError):
             return  # gone, or not running any more
         try:
-            await asyncio.to_thread(container.wait, timeout=grace_seconds)
+            await self._in_thread(container.wait, timeout=grace_seconds)
         except Exception:  # still running after the grace period
             with contextlib.suppress(docker.errors.NotFound, docker.errors.APIError):
-                await asyncio.to_thread(container.kill, signal="SIGKILL")
+                await self._in_thread(container.kill, signal="SIGKILL")
 
     async def exit_details(self, container_id: str) -> ExitDetails:
-        container = await asyncio.to_thread(self._client.containers.get, container_id)
+        container = await self._in_thread(self._client.containers.get, container_id)
         state = container.attrs["State"]
-        raw = await asyncio.to_thread(container.logs, tail=TAIL_LINES)
+        raw = await self._in_thread(container.logs, tail=TAIL_LINES)
         tail = raw.decode("utf-8", "replace").strip()[-MAX_TAIL_CHARS:]
         oom = bool(state.get("OOMKilled")) or container_id in self._oom_seen
         self._oom_seen.discard(container_id)
@@ -227,10 +238,10 @@ class DockerContainerizer:
     async def save_output(self, container_id: str, path: Path) -> None:
         """Keeps the last OUTPUT_KEPT bytes of a container's output in `path`,
         so that its logs outlive the container."""
-        container = await asyncio.to_thread(self._client.containers.get, container_id)
-        raw = await asyncio.to_thread(container.logs)
+        container = await self._in_thread(self._client.containers.get, container_id)
+        raw = await self._in_thread(container.logs)
         path.parent.mkdir(parents=True, exist_ok=True)
-        await asyncio.to_thread(path.write_bytes, raw[-OUTPUT_KEPT:])
+        await self._in_thread(path.write_bytes, raw[-OUTPUT_KEPT:])
 
     async def stream_output(
         self, container_id: str, tail: int, follow: bool
@@ -239,10 +250,10 @@ class DockerContainerizer:
         with `follow` new output until it exits. Closing the iterator stops
         the reader thread. Raises ContainerGone if the container no longer exists."""
         try:
-            container = await asyncio.to_thread(self._client.containers.get, container_id)
+            container = await self._in_thread(self._client.containers.get, container_id)
         except docker.errors.NotFound:
             raise ContainerGone(container_id) from None
-        stream = await asyncio.to_thread(
+        stream = await self._in_thread(
             container.logs, stream=True, follow=follow, tail=tail or "all"
         )
         loop = asyncio.get_running_loop()
@@ -268,8 +279,8 @@ class DockerContainerizer:
 
     async def exec(self, container_id: str, command: tuple[str, ...]) -> int:
         """Runs `command` inside the container; returns its exit code."""
-        container = await asyncio.to_thread(self._client.containers.get, container_id)
-        result = await asyncio.to_thread(container.exec_run, list(command))
+        container = await self._in_thread(self._client.containers.get, container_id)
+        result = await self._in_thread(container.exec_run, list(command))
         return int(result.exit_code)
 
     async def stats(self, container_id: str) -> tuple[int, int]:
@@ -287,8 +298,8 @@ class DockerContainerizer:
 
     async def remove(self, container_id: str) -> None:
         with contextlib.suppress(docker.errors.NotFound):
-            container = await asyncio.to_thread(self._client.containers.get, container_id)
-            await asyncio.to_thread(container.remove, force=True)
+            container = await self._in_thread(self._client.containers.get, container_id)
+            await self._in_thread(container.remove, force=True)
 
     async def subscribe_exits(self) -> AsyncIterator[ContainerExit]:
         """Subscribes to exits of this agent's containers (the engine's event
@@ -296,7 +307,7 @@ class DockerContainerizer:
         exit is missed."""
         loop = asyncio.get_running_loop()
         queue: asyncio.Queue[ContainerExit | None] = asyncio.Queue()
-        events = await asyncio.to_thread(
+        events = await self._in_thread(
             self._client.events,
             decode=True,
             filters={
@@ -331,6 +342,7 @@ class DockerContainerizer:
 
     def close(self) -> None:
         self._sampling.shutdown(wait=False, cancel_futures=True)
+        self._calls.shutdown(wait=False, cancel_futures=True)
         if self._events is not None:
             with contextlib.suppress(Exception):
                 self._events.close()
