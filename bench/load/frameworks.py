@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import math
+import random
 from dataclasses import dataclass
 
 import grpc
@@ -27,7 +29,9 @@ IDLE_REFUSE_SECONDS = 3600.0
 class Demand:
     """Tasks the frameworks still want, shared by all of them: `remaining`
     None means without end. Each holds `task_cpus` and runs `task_seconds`
-    (inf: until the end)."""
+    on average (inf: until the end): between none and twice as long,
+    uniformly, so that tasks launched together do not end together and
+    resources are freed as a flow instead of in waves."""
 
     task_seconds: float
     task_cpus: float
@@ -59,6 +63,7 @@ class LoadFramework:
         self._demand = demand
         self._recorder = recorder
         self._ids = itertools.count()
+        self._random = random.Random(name)  # the same durations in every run
         self._jobs: set[asyncio.Task[None]] = set()
         self._reader: asyncio.Task[None] | None = None
         self._suppressed = False
@@ -95,42 +100,53 @@ class LoadFramework:
         task.add_done_callback(self._jobs.discard)
 
     def _on_offers(self, offers: list[common.Offer]) -> None:
-        idle = []
+        """Fills every offer it has demand for, all in one AcceptMany (as a
+        framework answering many offers at once should), and declines the rest."""
+        accepts, idle = [], []
+        demand = self._demand
         for offer in offers:
             self._recorder.offered(offer.agent_id, offer.resources.cpus)
-            demand = self._demand
             count = demand.take(tasks_that_fit(offer.resources, demand.task_cpus))
             if count:
                 # The task's shape is read with the demand, so that a task
                 # taken before the demand changed keeps the old one.
-                self._spawn(self._accept(offer, count, demand.task_seconds, demand.task_cpus))
+                tasks = [self._task(demand.task_seconds, demand.task_cpus) for _ in range(count)]
+                accepts.append(
+                    pb.AcceptRequest(
+                        offer_ids=[offer.offer_id],
+                        operations=[pb.Operation(launch=pb.Launch(tasks=tasks))],
+                    )
+                )
             else:
                 idle.append(offer.offer_id)
+        if accepts:
+            self._spawn(self._accept(accepts))
         if idle:
             self._spawn(self._decline(idle))
 
-    async def _accept(
-        self, offer: common.Offer, count: int, task_seconds: float, task_cpus: float
-    ) -> None:
-        seconds = f"{task_seconds:g}"
-        tasks = [
-            common.TaskInfo(
-                task_id=f"t{next(self._ids)}",
-                resources=common.Resources(cpus=task_cpus, mem=TASK_MEM),
-                container=common.ContainerSpec(image="load", command=["sleep", seconds]),
-            )
-            for _ in range(count)
-        ]
-        request = pb.AcceptRequest(
-            framework_id=self.framework_id,
-            offer_ids=[offer.offer_id],
-            operations=[pb.Operation(launch=pb.Launch(tasks=tasks))],
+    def _task(self, task_seconds: float, task_cpus: float) -> common.TaskInfo:
+        seconds = self._duration(task_seconds)
+        return common.TaskInfo(
+            task_id=f"t{next(self._ids)}",
+            resources=common.Resources(cpus=task_cpus, mem=TASK_MEM),
+            container=common.ContainerSpec(image="load", command=["sleep", f"{seconds:g}"]),
         )
+
+    async def _accept(self, accepts: list[pb.AcceptRequest]) -> None:
+        request = pb.AcceptManyRequest(framework_id=self.framework_id, accepts=accepts)
         try:
-            await self._stub.Accept(request)
+            response = await self._stub.AcceptMany(request)
         except grpc.aio.AioRpcError as err:
-            self._failed(err)  # rescinded meanwhile: the tasks wait for the next offer
-            self._demand.give_back(count)
+            self._failed(err)
+            self._demand.give_back(sum(len(a.operations[0].launch.tasks) for a in accepts))
+            return
+        for accept, result in zip(accepts, response.results, strict=True):
+            if result.code != "OK":  # rescinded meanwhile: the tasks wait for the next offer
+                self._refused(result.message or result.code)
+                self._demand.give_back(len(accept.operations[0].launch.tasks))
+
+    def _duration(self, mean: float) -> float:
+        return mean if math.isinf(mean) else self._random.uniform(0, 2 * mean)
 
     async def _decline(self, offer_ids: list[str]) -> None:
         request = pb.DeclineRequest(
@@ -157,8 +173,11 @@ class LoadFramework:
 
     def _failed(self, err: grpc.aio.AioRpcError) -> None:
         if err.code() != grpc.StatusCode.CANCELLED:  # calls cut short by close()
-            self.errors += 1
-            self.last_error = err.details() or err.code().name
+            self._refused(err.details() or err.code().name)
+
+    def _refused(self, why: str) -> None:
+        self.errors += 1
+        self.last_error = why
 
     async def close(self) -> None:
         if self._reader is not None:

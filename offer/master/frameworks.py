@@ -8,7 +8,7 @@ from __future__ import annotations
 import logging
 import secrets
 from collections.abc import Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 from offer.master.base import ErrorKind, MasterBase, MasterError
 from offer.master.cluster import DEFAULT_ROLE, Framework, Task
@@ -26,6 +26,16 @@ from offer.resources import Resources
 from offer.tasks import StatusReason, TaskSpec, TaskState, TaskStatus
 
 log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Acceptance:
+    """Offers of one agent used for tasks: what one Accept asks."""
+
+    offer_ids: Sequence[str]
+    specs: Sequence[TaskSpec]
+    # Applies to the offers' resources left unused; None: the default.
+    refuse_seconds: float | None = None
 
 
 class FrameworkCalls(MasterBase):
@@ -145,10 +155,48 @@ class FrameworkCalls(MasterBase):
         specs: Sequence[TaskSpec],
         refuse_seconds: float | None,
     ) -> list[Task]:
+        [outcome] = await self.accept_many(
+            framework_id, [Acceptance(offer_ids, specs, refuse_seconds)]
+        )
+        if isinstance(outcome, MasterError):
+            raise outcome
+        return outcome
+
+    async def accept_many(
+        self, framework_id: str, acceptances: Sequence[Acceptance]
+    ) -> list[list[Task] | MasterError]:
+        """Each acceptance decided on its own, as its own accept would be:
+        its tasks, or why it was refused (nothing of it changed). The tasks
+        of all are persisted with one write before any agent hears of them."""
         fw = self._subscribed(framework_id)
-        offers = self._outstanding(fw, offer_ids)
+        outcomes: list[list[Task] | MasterError] = []
+        for acceptance in acceptances:
+            try:
+                outcomes.append(self._take(fw, acceptance))
+            except MasterError as err:
+                outcomes.append(err)
+        tasks = [t for outcome in outcomes if isinstance(outcome, list) for t in outcome]
+        if not tasks:
+            return outcomes
+        # STAGING is recorded but never forwarded, so it needs no acknowledgement.
+        await self.store.write(
+            tasks=tasks, updates=[t.status for t in tasks], acks=[t.status.uuid for t in tasks]
+        )
+        for task in tasks:
+            self._task_changed(task, task.status)
+            link = self._agent_links.get(task.agent_id)
+            if link is not None:
+                link.send(LaunchTask(framework_id, task.spec))
+        return outcomes
+
+    def _take(self, fw: Framework, acceptance: Acceptance) -> list[Task]:
+        """Validates an acceptance whole, then uses its offers for its tasks
+        in memory; raises MasterError, with nothing changed, if it is refused."""
+        offers = self._outstanding(fw, acceptance.offer_ids)
         agent = self.state.agents[offers[0].agent_id]
         pooled = sum((o.resources for o in offers), Resources())
+        specs = acceptance.specs
+        framework_id = fw.framework_id
         problem = check_tasks(
             specs, pooled, used=lambda tid: (framework_id, tid) in self.state.tasks
         )
@@ -175,16 +223,7 @@ class FrameworkCalls(MasterBase):
             self.state.add_task(task)
             tasks.append(task)
         used = sum((s.resources for s in specs), Resources())
-        self._refuse(fw, agent.agent_id, pooled - used, refuse_seconds)
-        # STAGING is recorded but never forwarded, so it needs no acknowledgement.
-        await self.store.write(
-            tasks=tasks, updates=[t.status for t in tasks], acks=[t.status.uuid for t in tasks]
-        )
-        link = self._agent_links.get(agent.agent_id)
-        for task in tasks:
-            self._task_changed(task, task.status)
-            if link is not None:
-                link.send(LaunchTask(framework_id, task.spec))
+        self._refuse(fw, agent.agent_id, pooled - used, acceptance.refuse_seconds)
         return tasks
 
     def decline(

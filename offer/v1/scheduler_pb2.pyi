@@ -101,6 +101,28 @@ class AcceptResponse(_message.Message):
     __slots__ = ()
     def __init__(self) -> None: ...
 
+class AcceptManyRequest(_message.Message):
+    __slots__ = ("framework_id", "accepts")
+    FRAMEWORK_ID_FIELD_NUMBER: _ClassVar[int]
+    ACCEPTS_FIELD_NUMBER: _ClassVar[int]
+    framework_id: str
+    accepts: _containers.RepeatedCompositeFieldContainer[AcceptRequest]
+    def __init__(self, framework_id: _Optional[str] = ..., accepts: _Optional[_Iterable[_Union[AcceptRequest, _Mapping]]] = ...) -> None: ...
+
+class AcceptManyResponse(_message.Message):
+    __slots__ = ("results",)
+    RESULTS_FIELD_NUMBER: _ClassVar[int]
+    results: _containers.RepeatedCompositeFieldContainer[AcceptResult]
+    def __init__(self, results: _Optional[_Iterable[_Union[AcceptResult, _Mapping]]] = ...) -> None: ...
+
+class AcceptResult(_message.Message):
+    __slots__ = ("code", "message")
+    CODE_FIELD_NUMBER: _ClassVar[int]
+    MESSAGE_FIELD_NUMBER: _ClassVar[int]
+    code: str
+    message: str
+    def __init__(self, code: _Optional[str] = ..., message: _Optional[str] = ...) -> None: ...
+
 class DeclineRequest(_message.Message):
     __slots__ = ("framework_id", "offer_ids", "filters")
     FRAMEWORK_ID_FIELD_NUMBER: _ClassVar[int]

@@ -44,6 +44,11 @@ class SchedulerStub:
                 request_serializer=offer_dot_v1_dot_scheduler__pb2.AcceptRequest.SerializeToString,
                 response_deserializer=offer_dot_v1_dot_scheduler__pb2.AcceptResponse.FromString,
                 _registered_method=True)
+        self.AcceptMany = channel.unary_unary(
+                '/offer.v1.Scheduler/AcceptMany',
+                request_serializer=offer_dot_v1_dot_scheduler__pb2.AcceptManyRequest.SerializeToString,
+                response_deserializer=offer_dot_v1_dot_scheduler__pb2.AcceptManyResponse.FromString,
+                _registered_method=True)
         self.Decline = channel.unary_unary(
                 '/offer.v1.Scheduler/Decline',
                 request_serializer=offer_dot_v1_dot_scheduler__pb2.DeclineRequest.SerializeToString,
@@ -99,6 +104,17 @@ class SchedulerServicer:
         fails and nothing changes, the offers stay outstanding. On success every
         task is persisted as TASK_STAGING before the call returns, and the
         offers' unused resources return to the pool under `filters`.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def AcceptMany(self, request, context):
+        """Several Accepts in one call, for a framework answering many offers at
+        once: a call costs a busy master more than the tasks it carries. Each
+        entry is decided on its own, exactly as its own Accept would be (one
+        refused entry changes nothing of the others); the accepted entries'
+        tasks are persisted together before the call returns.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -168,6 +184,11 @@ def add_SchedulerServicer_to_server(servicer, server):
                     servicer.Accept,
                     request_deserializer=offer_dot_v1_dot_scheduler__pb2.AcceptRequest.FromString,
                     response_serializer=offer_dot_v1_dot_scheduler__pb2.AcceptResponse.SerializeToString,
+            ),
+            'AcceptMany': grpc.unary_unary_rpc_method_handler(
+                    servicer.AcceptMany,
+                    request_deserializer=offer_dot_v1_dot_scheduler__pb2.AcceptManyRequest.FromString,
+                    response_serializer=offer_dot_v1_dot_scheduler__pb2.AcceptManyResponse.SerializeToString,
             ),
             'Decline': grpc.unary_unary_rpc_method_handler(
                     servicer.Decline,
@@ -259,6 +280,33 @@ class Scheduler:
             '/offer.v1.Scheduler/Accept',
             offer_dot_v1_dot_scheduler__pb2.AcceptRequest.SerializeToString,
             offer_dot_v1_dot_scheduler__pb2.AcceptResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def AcceptMany(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/offer.v1.Scheduler/AcceptMany',
+            offer_dot_v1_dot_scheduler__pb2.AcceptManyRequest.SerializeToString,
+            offer_dot_v1_dot_scheduler__pb2.AcceptManyResponse.FromString,
             options,
             channel_credentials,
             insecure,

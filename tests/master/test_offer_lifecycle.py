@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from offer.frameworks.sdk import CallRefusedError
+from offer.frameworks.sdk import Acceptance, CallRefusedError
 from offer.tasks import StatusReason, TaskState
 from tests.support.cluster import Cluster
 from tests.support.framework import Recorder, framework, task
@@ -153,3 +153,36 @@ async def test_offers_on_an_agent_that_disconnects_are_rescinded(running_cluster
     assert late.value.code == "NOT_FOUND"
     [listed] = running_cluster.list("agents")
     assert listed.status == "disconnected"
+
+
+async def test_accept_many_decides_each_entry_on_its_own(cluster: Cluster) -> None:
+    """Offers of two agents answered in one call: a refused entry (an offer
+    that is not outstanding, a task too large) changes nothing of the
+    others, and the good entries' tasks run."""
+    cluster.start_master()
+    cluster.start_agent()
+    cluster.start_agent()
+    async with framework(cluster.address) as (driver, rec):
+        first = await rec.next_offer()
+        second = await rec.next_offer()
+        assert first.agent_id != second.agent_id
+        outcomes = await driver.accept_many(
+            [
+                Acceptance([first.offer_id], [task("one")]),
+                Acceptance(["no-such-offer"], [task("lost")]),
+                Acceptance([second.offer_id], [task("huge", cpus=64)]),
+                Acceptance([first.offer_id], [task("twice")]),  # already used above
+            ]
+        )
+        assert outcomes[0] is None
+        assert [o.code for o in outcomes[1:] if o is not None] == [
+            "NOT_FOUND",
+            "INVALID_ARGUMENT",
+            "NOT_FOUND",
+        ]
+        assert (await rec.until_terminal("one"))[-1].state == TaskState.FINISHED
+        # The refused entry's offer is still outstanding, and usable.
+        [ok] = await driver.accept_many([Acceptance([second.offer_id], [task("two")])])
+        assert ok is None
+        assert (await rec.until_terminal("two"))[-1].state == TaskState.FINISHED
+    assert not any(u.task_id in ("lost", "huge", "twice") for u in rec.updates)

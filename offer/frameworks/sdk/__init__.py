@@ -5,7 +5,7 @@
 Subclass `Scheduler`, override the callbacks you need, and run a `Driver`.
 """
 
-from offer.frameworks.sdk.driver import CallRefusedError, Driver
+from offer.frameworks.sdk.driver import Acceptance, CallRefusedError, Driver
 from offer.frameworks.sdk.scheduler import Offer, Scheduler
 from offer.frameworks.sdk.tasks import (
     Constraint,
@@ -27,6 +27,7 @@ from offer.tasks import (
 )
 
 __all__ = [
+    "Acceptance",
     "CallRefusedError",
     "Constraint",
     "Driver",

@@ -1,6 +1,8 @@
-"""Acknowledgements sent in bursts: updates that arrive together are
-acknowledged in one call (one durable write on the master), off the path
-that reads the next event."""
+"""Acknowledgements sent in bursts: updates that arrive within a short
+linger are acknowledged in one call (one call and one durable write on the
+master instead of one per update event), off the path that reads the next
+event. Nothing waits on an acknowledgement but the master's memory of what
+to re-send after a failover, so a few tens of milliseconds cost nothing."""
 
 from __future__ import annotations
 
@@ -14,11 +16,16 @@ log = logging.getLogger(__name__)
 MAX_BATCH = 1000
 # How long stopping waits for pending acknowledgements to be sent.
 CLOSE_SECONDS = 2.0
+# How long the first pending acknowledgement waits for others to join it.
+LINGER_SECONDS = 0.05
 
 
 class AckBatcher:
-    def __init__(self, send: Callable[[list[str]], Awaitable[None]]) -> None:
+    def __init__(
+        self, send: Callable[[list[str]], Awaitable[None]], linger: float = LINGER_SECONDS
+    ) -> None:
         self._send = send
+        self._linger = linger
         self._pending: list[str] = []
         self._flushing: asyncio.Task[None] | None = None
 
@@ -28,9 +35,7 @@ class AckBatcher:
             self._flushing = asyncio.create_task(self._flush())
 
     async def _flush(self) -> None:
-        # One turn of the loop first, so that a burst of updates read together
-        # is acknowledged together.
-        await asyncio.sleep(0)
+        await asyncio.sleep(self._linger)
         while self._pending:
             batch, self._pending = self._pending[:MAX_BATCH], self._pending[MAX_BATCH:]
             try:
@@ -42,6 +47,7 @@ class AckBatcher:
 
     async def close(self) -> None:
         """Sends what is pending (briefly: the master re-sends the rest anyway)."""
+        self._linger = 0.0
         if self._flushing is None:
             return
         try:

@@ -13,6 +13,8 @@ import logging
 import os
 import time
 from collections.abc import Awaitable, Sequence
+from dataclasses import dataclass
+from typing import Any
 
 import grpc
 
@@ -237,16 +239,25 @@ class Driver:
         """Launches `tasks` on the offers (all on one agent). Raises
         CallRefusedError, with nothing changed, if the master refuses."""
         await self._call(
-            self.stub.Accept,
-            pb.AcceptRequest(
-                framework_id=self.framework_id,
-                offer_ids=list(offer_ids),
-                operations=[
-                    pb.Operation(launch=pb.Launch(tasks=[wire.task_to_pb(t) for t in tasks]))
-                ],
-                filters=_filters(refuse_seconds),
-            ),
+            self.stub.Accept, _accept_request(self.framework_id, offer_ids, tasks, refuse_seconds)
         )
+
+    async def accept_many(self, acceptances: Sequence[Acceptance]) -> list[CallRefusedError | None]:
+        """Several accepts in one call (cheaper for the master than one call
+        each when answering many offers at once). Each is decided on its own:
+        None where its tasks were launched, else why it was refused (nothing
+        of it changed). Raises CallRefusedError if the call as a whole is."""
+        request = pb.AcceptManyRequest(
+            framework_id=self.framework_id,
+            accepts=[
+                _accept_request("", a.offer_ids, a.tasks, a.refuse_seconds) for a in acceptances
+            ],
+        )
+        response: pb.AcceptManyResponse = await self._call(self.stub.AcceptMany, request)
+        return [
+            None if r.code == "OK" else CallRefusedError(r.code, r.message)
+            for r in response.results
+        ]
 
     async def decline(self, offer_ids: Sequence[str], refuse_seconds: float | None = None) -> None:
         await self._call(
@@ -288,11 +299,34 @@ class Driver:
             pb.AcknowledgeRequest(framework_id=self.framework_id, uuids=uuids),
         )
 
-    async def _call(self, method: object, request: object) -> None:
+    async def _call(self, method: object, request: object) -> Any:
         try:
-            await method(request, timeout=10)  # type: ignore[operator]
+            return await method(request, timeout=10)  # type: ignore[operator]
         except grpc.aio.AioRpcError as err:
             raise CallRefusedError(err.code().name, err.details() or "") from None
+
+
+@dataclass(frozen=True)
+class Acceptance:
+    """One accept of `Driver.accept_many`: tasks on offers of one agent."""
+
+    offer_ids: Sequence[str]
+    tasks: Sequence[TaskSpec]
+    refuse_seconds: float | None = None
+
+
+def _accept_request(
+    framework_id: str,
+    offer_ids: Sequence[str],
+    tasks: Sequence[TaskSpec],
+    refuse_seconds: float | None,
+) -> pb.AcceptRequest:
+    return pb.AcceptRequest(
+        framework_id=framework_id,
+        offer_ids=list(offer_ids),
+        operations=[pb.Operation(launch=pb.Launch(tasks=[wire.task_to_pb(t) for t in tasks]))],
+        filters=_filters(refuse_seconds),
+    )
 
 
 def _filters(refuse_seconds: float | None) -> common_pb2.Filters:

@@ -29,12 +29,11 @@ async def core_errors(context: grpc.aio.ServicerContext) -> AsyncIterator[None]:
     try:
         yield
     except MasterError as err:
-        await context.abort(_CODES[err.kind], str(err))
+        await context.abort(error_code(err), str(err))
 
 
-async def refuse(context: grpc.aio.ServicerContext, field: str, problem: str) -> None:
-    """Ends the RPC with INVALID_ARGUMENT naming the field."""
-    await context.abort(grpc.StatusCode.INVALID_ARGUMENT, f"{field}: {problem}")
+def error_code(err: MasterError) -> grpc.StatusCode:
+    return _CODES[err.kind]
 
 
 async def to_the_end(call: Awaitable[T], on_abandoned: Callable[[T], object] | None = None) -> T:

@@ -10,7 +10,8 @@ import grpc
 from offer import wire
 from offer.folding import fold
 from offer.master.cluster import Offer
-from offer.master.core import Master
+from offer.master.core import ErrorKind, Master, MasterError
+from offer.master.frameworks import Acceptance
 from offer.master.links import (
     AgentFailed,
     FrameworkEvent,
@@ -21,7 +22,7 @@ from offer.master.links import (
     Subscribed,
     SubscriptionEnded,
 )
-from offer.master.servicers.calls import core_errors, refuse, to_the_end
+from offer.master.servicers.calls import core_errors, error_code, to_the_end
 from offer.outbox import Outbox
 from offer.security.server import principal
 from offer.v1 import common_pb2 as common
@@ -62,27 +63,51 @@ class SchedulerServicer(scheduler_pb2_grpc.SchedulerServicer):
     async def Accept(
         self, request: pb.AcceptRequest, context: grpc.aio.ServicerContext
     ) -> pb.AcceptResponse:
-        specs = [
-            wire.task_from_pb(task)
-            for op in request.operations
-            if op.HasField("launch")
-            for task in op.launch.tasks
-        ]
-        refuse_seconds = await _refuse_seconds(request.filters, context)
         async with core_errors(context):
+            acceptance = _acceptance(request)
             self._master.check_owner(request.framework_id, principal())
             await to_the_end(
                 self._master.accept(
-                    request.framework_id, list(request.offer_ids), specs, refuse_seconds
+                    request.framework_id,
+                    acceptance.offer_ids,
+                    acceptance.specs,
+                    acceptance.refuse_seconds,
                 )
             )
         return pb.AcceptResponse()
 
+    async def AcceptMany(
+        self, request: pb.AcceptManyRequest, context: grpc.aio.ServicerContext
+    ) -> pb.AcceptManyResponse:
+        # An entry that cannot even be read is refused alone, as its own
+        # Accept would be; the others go to the master together.
+        outcomes: list[Acceptance | MasterError] = []
+        for entry in request.accepts:
+            try:
+                outcomes.append(_acceptance(entry))
+            except MasterError as err:
+                outcomes.append(err)
+        readable = [a for a in outcomes if isinstance(a, Acceptance)]
+        async with core_errors(context):
+            self._master.check_owner(request.framework_id, principal())
+            decided = iter(
+                await to_the_end(self._master.accept_many(request.framework_id, readable))
+            )
+        results = []
+        for outcome in outcomes:
+            if isinstance(outcome, Acceptance):
+                outcome = next(decided)  # type: ignore[assignment]
+            if isinstance(outcome, MasterError):
+                results.append(pb.AcceptResult(code=error_code(outcome).name, message=str(outcome)))
+            else:
+                results.append(pb.AcceptResult(code="OK"))
+        return pb.AcceptManyResponse(results=results)
+
     async def Decline(
         self, request: pb.DeclineRequest, context: grpc.aio.ServicerContext
     ) -> pb.DeclineResponse:
-        refuse_seconds = await _refuse_seconds(request.filters, context)
         async with core_errors(context):
+            refuse_seconds = _refuse_seconds(request.filters)
             self._master.check_owner(request.framework_id, principal())
             self._master.decline(request.framework_id, list(request.offer_ids), refuse_seconds)
         return pb.DeclineResponse()
@@ -137,14 +162,25 @@ class SchedulerServicer(scheduler_pb2_grpc.SchedulerServicer):
         return pb.TeardownResponse()
 
 
-async def _refuse_seconds(
-    filters: common.Filters, context: grpc.aio.ServicerContext
-) -> float | None:
+def _acceptance(request: pb.AcceptRequest) -> Acceptance:
+    specs = [
+        wire.task_from_pb(task)
+        for op in request.operations
+        if op.HasField("launch")
+        for task in op.launch.tasks
+    ]
+    return Acceptance(list(request.offer_ids), specs, _refuse_seconds(request.filters))
+
+
+def _refuse_seconds(filters: common.Filters) -> float | None:
     if not filters.HasField("refuse_seconds"):
         return None
     seconds = filters.refuse_seconds
     if not math.isfinite(seconds) or seconds < 0:
-        await refuse(context, "filters.refuse_seconds", f"must be a number >= 0, got {seconds}")
+        raise MasterError(
+            ErrorKind.INVALID_ARGUMENT,
+            f"filters.refuse_seconds: must be a number >= 0, got {seconds}",
+        )
     return seconds
 
 
