@@ -143,10 +143,8 @@ class ServiceScheduler(Scheduler):
             inst.state, inst.message = state, status.message
             inst.healthy = status.healthy
             app = self.apps.get(inst.app_id)
-            if app is not None:
-                self._account(app, inst, status)
-                await asyncio.to_thread(self.store.save_app, app)
-            await asyncio.to_thread(self.store.save_instances, inst)
+            app_changed = app is not None and self._account(app, inst, status)
+            await asyncio.to_thread(self.store.save, app if app_changed else None, [inst])
             if state.is_terminal:
                 self._killing.discard(inst.task_id)
                 forgotten = self._forget_old(inst.app_id)
@@ -154,9 +152,11 @@ class ServiceScheduler(Scheduler):
                     await asyncio.to_thread(self.store.delete_instances, *forgotten)
         await self._converge()
 
-    def _account(self, app: AppRecord, inst: InstanceRecord, status: TaskStatus) -> None:
+    def _account(self, app: AppRecord, inst: InstanceRecord, status: TaskStatus) -> bool:
         """Crash-loop backoff: each failure doubles (by backoff_factor) the
-        delay before the next launch; a ready instance resets it."""
+        delay before the next launch; a ready instance resets it. True if
+        the app's record changed."""
+        before = (app.failures, app.backoff_until)
         spec = app.spec
         if status.state == TaskState.RUNNING and (status.healthy or spec.health_check is None):
             app.failures = 0
@@ -174,6 +174,7 @@ class ServiceScheduler(Scheduler):
                 status.state.name,
                 delay,
             )
+        return (app.failures, app.backoff_until) != before
 
     def _forget_old(self, app_id: str) -> list[str]:
         """Drops all but the last HISTORY ended instances; returns their ids."""

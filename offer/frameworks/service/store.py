@@ -1,10 +1,12 @@
 """The service framework's own state in SQL (SQLite by default): its
-framework id, its apps and their instances. Small and written rarely, so
-each write is its own transaction, run in a thread by the caller."""
+framework id, its apps and their instances. Small, so each write is its
+own transaction (what changes together, in one), run in a thread by the
+caller."""
 
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -122,40 +124,50 @@ class ServiceStore:
             s.merge(_Meta(key="framework_id", value=framework_id))
 
     def save_app(self, app: AppRecord) -> None:
+        self.save(app)
+
+    def save(self, app: AppRecord | None = None, instances: Sequence[InstanceRecord] = ()) -> None:
+        """An app and instances in one transaction: a status update that
+        changes both costs one commit (and one fsync), not two."""
         with Session(self._engine) as s, s.begin():
-            s.merge(
-                _App(
-                    app_id=app.spec.id,
-                    spec=dataclasses.asdict(app.spec),
-                    nonce=app.nonce,
-                    backoff_until=app.backoff_until,
-                    failures=app.failures,
-                )
-            )
+            if app is not None:
+                s.merge(_app_row(app))
+            for i in instances:
+                s.merge(_instance_row(i))
 
     def delete_app(self, app_id: str) -> None:
         with Session(self._engine) as s, s.begin():
             s.execute(delete(_App).where(_App.app_id == app_id))
 
     def save_instances(self, *instances: InstanceRecord) -> None:
-        with Session(self._engine) as s, s.begin():
-            for i in instances:
-                s.merge(
-                    _Instance(
-                        task_id=i.task_id,
-                        app_id=i.app_id,
-                        version=i.version,
-                        created_at=i.created_at,
-                        state=int(i.state),
-                        agent_id=i.agent_id,
-                        hostname=i.hostname,
-                        attributes=i.attributes,
-                        healthy=i.healthy,
-                        host_ports=i.host_ports,
-                        message=i.message,
-                    )
-                )
+        self.save(instances=instances)
 
     def delete_instances(self, *task_ids: str) -> None:
         with Session(self._engine) as s, s.begin():
             s.execute(delete(_Instance).where(_Instance.task_id.in_(task_ids)))
+
+
+def _app_row(app: AppRecord) -> _App:
+    return _App(
+        app_id=app.spec.id,
+        spec=dataclasses.asdict(app.spec),
+        nonce=app.nonce,
+        backoff_until=app.backoff_until,
+        failures=app.failures,
+    )
+
+
+def _instance_row(i: InstanceRecord) -> _Instance:
+    return _Instance(
+        task_id=i.task_id,
+        app_id=i.app_id,
+        version=i.version,
+        created_at=i.created_at,
+        state=int(i.state),
+        agent_id=i.agent_id,
+        hostname=i.hostname,
+        attributes=i.attributes,
+        healthy=i.healthy,
+        host_ports=i.host_ports,
+        message=i.message,
+    )
