@@ -82,6 +82,10 @@ def containers(results: list[ContainersResult]) -> list[str]:
     return [*lines, ""]
 
 
+def _asked(r: LoadResult) -> float:
+    return r.spec.agents * 4 / r.spec.task_seconds
+
+
 def load(results: list[LoadResult]) -> list[str]:
     lines = [
         "## The master at scale",
@@ -91,11 +95,13 @@ def load(results: list[LoadResult]) -> list[str]:
         "load agents (one Agent.Connect stream each, many per process, 4 cpus each,",
         "reporting STARTING, RUNNING and FINISHED as the real agent does, without a",
         "container) and 8 load frameworks in 4 roles that fill every offer with 1-cpu",
-        "tasks (4 per agent) and acknowledge every update. Tasks run `task s`, so",
-        "agents x 4 / task launches/s are asked for. Figures are from a window after",
-        "a warm-up. *Offer latency*: an agent's terminal update sent -> a framework",
-        "receives an offer of those cpus. *Update latency*: an agent sends an",
-        "update -> its framework receives it. Both ends run in the one load process,",
+        "tasks (4 per agent) and acknowledge every update, answering each offers event",
+        "with one AcceptMany. Tasks run `task s` on average (uniformly between none and",
+        "twice that, so that frees come as a flow), so agents x 4 / task launches/s",
+        "are asked for. Figures are from a window after a warm-up. *Offer latency*:",
+        "an agent's terminal update sent -> a framework receives an offer of those cpus.",
+        "*Update latency*: an agent sends an update -> its framework receives it.",
+        "Both ends run in the one load process,",
         "so they read one clock. The load tool shares the 2 cores with the master",
         "(its own CPU is shown).",
         "",
@@ -104,7 +110,7 @@ def load(results: list[LoadResult]) -> list[str]:
         "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in results:
-        asked = r.spec.agents * 4 / r.spec.task_seconds
+        asked = _asked(r)
         lines.append(
             f"| {r.spec.agents:,} | {r.spec.task_seconds:g} s | {asked:,.0f}/s "
             f"| {r.launches_per_second:,.0f} | {r.offer_p50 * 1000:,.0f} ms "
@@ -113,15 +119,17 @@ def load(results: list[LoadResult]) -> list[str]:
             f"| {r.tool_cpu:.2f} cores | {r.master_peak_rss / MiB:,.0f} MiB |"
         )
     best = max(results, key=lambda r: r.launches_per_second)
-    # The offer-latency target is set at 1,000 agents.
-    small = min(results, key=lambda r: (r.spec.agents != 1000, r.spec.agents))
+    # The offer-latency target is set at 1,000 agents; it is judged on the
+    # run asking least of them (below capacity), where latency is not a queue.
+    small = min(results, key=lambda r: (r.spec.agents != 1000, _asked(r), r.spec.agents))
     lines += [
         "",
         f"Anchor: Nomad's C1M placed {NOMAD_C1M_RATE:,.0f} containers/s. Best here: "
         f"{best.launches_per_second:,.0f} launches/s at {best.spec.agents:,} agents, "
         f"{best.launches_per_second / NOMAD_C1M_RATE:.2f}x Nomad's rate. "
         f"Target {TARGET_LAUNCHES:,.0f}/s {_verdict(best.launches_per_second >= TARGET_LAUNCHES)}.",
-        f"Offer latency p99 at {small.spec.agents:,} agents: {small.offer_p99 * 1000:,.0f} ms; "
+        f"Offer latency p99 at {small.spec.agents:,} agents asked for {_asked(small):,.0f} "
+        f"launches/s: {small.offer_p99 * 1000:,.0f} ms (p50 {small.offer_p50 * 1000:,.0f} ms); "
         f"target under {TARGET_OFFER_P99 * 1000:.0f} ms at 1,000 agents "
         f"{_verdict(small.spec.agents >= 1000 and small.offer_p99 < TARGET_OFFER_P99)}.",
         "The workloads differ (C1M placed allocations on 5,000 real Nomad clients,",
