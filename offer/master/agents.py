@@ -185,7 +185,8 @@ class AgentCalls(MasterBase):
             if not task.is_live or status.uuid in task.seen_updates:
                 settled.append(status.uuid)
                 continue
-            status = replace(status, agent_id=agent_id)
+            if status.agent_id != agent_id:  # the stream, not the message, says who sent it
+                status = replace(status, agent_id=agent_id)
             if self.state.set_status(task, status):
                 self._pending_kills.pop(task.key, None)
                 self._want_allocation()
