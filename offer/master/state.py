@@ -9,12 +9,11 @@ this module knows *how*.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
-from offer import ranges
+from offer import resources
 from offer.master.allocator import is_allocatable
 from offer.master.cluster import Agent, Framework, Offer, Task, TaskKey
-from offer.ranges import Ranges
 from offer.resources import Resources
 from offer.tasks import TaskStatus
 
@@ -39,22 +38,28 @@ class ClusterState:
     # ---------------------------------------------------------------- tasks
 
     def add_task(self, task: Task, seen: Iterable[str] = ()) -> None:
-        self.tasks[task.key] = task
-        if not task.history:
-            task.history.append(task.status)
-        task.seen_updates.update(seen)
-        task.seen_updates.add(task.status.uuid)
-        fw = self.frameworks.get(task.framework_id)
-        agent = self.agents.get(task.agent_id)
-        if fw is not None:
-            fw.tasks.add(task.key)
-        if agent is not None:
-            agent.tasks.add(task.key)
-        if task.is_live:
-            if fw is not None:
-                fw.allocated += task.spec.resources
-            if agent is not None:
-                agent.allocated += task.spec.resources
+        self.add_tasks([task], {task.key: seen})
+
+    def add_tasks(self, tasks: Iterable[Task], seen: Mapping[TaskKey, Iterable[str]]) -> None:
+        """Adds tasks with the update uuids already applied to each (`seen`).
+        A recovery adds hundreds of thousands: each agent's and framework's
+        allocation grows once by the sum of its live tasks, not once per task."""
+        held: dict[int, tuple[Agent | Framework, list[Resources]]] = {}
+        for task in tasks:
+            key = task.key
+            self.tasks[key] = task
+            if not task.history:
+                task.history.append(task.status)
+            task.seen_updates.update(seen.get(key, ()))
+            task.seen_updates.add(task.status.uuid)
+            live = task.is_live
+            for owner in (self.frameworks.get(task.framework_id), self.agents.get(task.agent_id)):
+                if owner is not None:
+                    owner.tasks.add(key)
+                    if live:
+                        held.setdefault(id(owner), (owner, []))[1].append(task.resources)
+        for owner, amounts in held.values():
+            owner.allocated += resources.total(amounts)
 
     def set_status(self, task: Task, status: TaskStatus) -> bool:
         """Records a task's new status; True if it ended, freeing its resources."""
@@ -62,8 +67,8 @@ class ClusterState:
         task.record(status)
         task.seen_updates.add(status.uuid)
         if was_live and not task.is_live:
-            self.agents[task.agent_id].allocated -= task.spec.resources
-            self.frameworks[task.framework_id].allocated -= task.spec.resources
+            self.agents[task.agent_id].allocated -= task.resources
+            self.frameworks[task.framework_id].allocated -= task.resources
             self._maybe_free.add(task.agent_id)
             task.seen_updates.clear()  # nothing is accepted after a terminal state
             return True
@@ -119,18 +124,8 @@ class ClusterState:
     def active_total(self) -> Resources:
         """What connected agents hold in total: the denominator of DRF shares."""
         if self._active_total is None:
-            self._active_total = self._sum_connected()
+            # One Resources for the sum, not one per addition over every agent.
+            self._active_total = resources.total(
+                a.total for a in self.agents.values() if a.connected
+            )
         return self._active_total
-
-    def _sum_connected(self) -> Resources:
-        # Summed as plain numbers and rounded once: a Resources per addition
-        # dominated this loop over every agent.
-        cpus = mem = disk = 0.0
-        ports: Ranges = ()
-        for agent in self.agents.values():
-            if agent.connected:
-                total = agent.total
-                cpus, mem, disk = cpus + total.cpus, mem + total.mem, disk + total.disk
-                if total.ports:
-                    ports = ranges.union(ports, total.ports)
-        return Resources(round(cpus, 3), round(mem, 3), round(disk, 3), ports)

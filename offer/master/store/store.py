@@ -22,7 +22,6 @@ from sqlalchemy import (
     delete,
     inspect,
     select,
-    tuple_,
     update,
 )
 from sqlalchemy.dialects import postgresql, sqlite
@@ -164,38 +163,46 @@ class StateStore:
         with Session(self._engine) as session:
             snap.agents = [_agent_from(r) for r in session.scalars(select(AgentRow))]
             snap.frameworks = [_framework_from(r) for r in session.scalars(select(FrameworkRow))]
-            histories: dict[tuple[str, str], list[TaskStatus]] = {}
-            for u in _rows(session, StatusUpdateRow, StatusUpdateRow.seq):
-                histories.setdefault((u.framework_id, u.task_id), []).append(_update_from(u))
-            for row in _rows(session, TaskRow, TaskRow.created_at):
-                history = histories.get((row.framework_id, row.task_id), [])
-                snap.tasks.append(_task_from(row, history[-HISTORY_LIMIT:]))
-            live = select(TaskRow.framework_id, TaskRow.task_id).where(
-                TaskRow.state.in_([int(st) for st in TaskState if not st.is_terminal])
-            )
-            seen_rows = session.execute(
-                select(StatusUpdateRow.framework_id, StatusUpdateRow.task_id, StatusUpdateRow.uuid)
-                .where(tuple_(StatusUpdateRow.framework_id, StatusUpdateRow.task_id).in_(live))
-                .order_by(StatusUpdateRow.seq)
-            )
-            for fid, tid, uuid in seen_rows:
-                snap.seen.setdefault((fid, tid), []).append(uuid)
-            pending = session.scalars(
-                select(StatusUpdateRow)
-                .where(StatusUpdateRow.acknowledged.is_(False))
-                .order_by(StatusUpdateRow.seq)
-            )
-            for update_row in pending:
-                snap.unacked.setdefault(update_row.framework_id, []).append(
-                    _update_from(update_row)
-                )
+            # Hundreds of thousands of rows each: read as the driver's tuples.
+            updates = _driver_rows(session, _UPDATES)
+            tasks = _driver_rows(session, _TASKS)
+        per_task: dict[tuple[str, str], list[TaskStatus]] = {}
+        for row in updates:
+            update = _update_from(row)
+            per_task.setdefault((update.framework_id, update.task_id), []).append(update)
+            if not row[-1]:  # not acknowledged
+                snap.unacked.setdefault(update.framework_id, []).append(update)
+        shapes: dict[tuple[float, float, float], Resources] = {}
+        for row in tasks:
+            known = per_task.get((row[0], row[1]), [])
+            task = _task_from(row, known[-HISTORY_LIMIT:], shapes)
+            snap.tasks.append(task)
+            if task.is_live:
+                snap.seen[task.key] = [u.uuid for u in known]
         return snap
 
 
-def _rows(session: Session, model: type[Base], order: Any) -> Iterable[Any]:
-    """A table's rows as plain tuples read by column name: at recovery, with
-    hundreds of thousands of rows, ORM objects cost most of the start-up."""
-    return session.execute(select(*model.__table__.columns).order_by(order))
+def _driver_rows(session: Session, sql: str) -> list[Any]:
+    """The rows of `sql` as the database driver returns them, without
+    SQLAlchemy's result rows and type conversions (booleans stay 0 and 1 on
+    SQLite): at recovery those cost more than the read itself."""
+    cursor = session.connection().connection.cursor()
+    try:
+        cursor.execute(sql)
+        return list(cursor.fetchall())
+    finally:
+        cursor.close()
+
+
+# The columns _task_from and _update_from read, in their order.
+_TASKS = (
+    "SELECT framework_id, task_id, agent_id, cpus, mem, disk, spec, created_at, state,"
+    " status_uuid FROM tasks ORDER BY created_at"
+)
+_UPDATES = (
+    "SELECT task_id, framework_id, agent_id, state, reason, message, timestamp, uuid,"
+    " exit_code, healthy, acknowledged FROM status_updates ORDER BY seq"
+)
 
 
 # WAL lets readers run beside the writer; FULL makes each commit survive power
@@ -280,32 +287,45 @@ def _framework_from(r: FrameworkRow) -> Framework:
 
 
 def _task_row(t: Task) -> dict[str, Any]:
-    spec = t.spec
     return {
         "framework_id": t.framework_id,
-        "task_id": spec.task_id,
+        "task_id": t.task_id,
         "agent_id": t.agent_id,
-        "name": spec.name,
-        "cpus": spec.resources.cpus,
-        "mem": spec.resources.mem,
-        "disk": spec.resources.disk,
-        "spec": wire.spec_to_json(spec),
+        "name": t.spec.name,
+        "cpus": t.resources.cpus,
+        "mem": t.resources.mem,
+        "disk": t.resources.disk,
+        "spec": t.spec_json,
         "created_at": t.created_at,
         "state": int(t.status.state),
         "status_uuid": t.status.uuid,
     }
 
 
-def _task_from(r: Any, history: list[TaskStatus]) -> Task:
-    """The task with its history; its status is the update it names."""
-    spec = wire.spec_from_json(r.spec)
-    latest = [u for u in history if u.uuid == r.status_uuid]
+def _task_from(
+    r: Any, history: list[TaskStatus], shapes: dict[tuple[float, float, float], Resources]
+) -> Task:
+    """The task with its history; its status is the update it names. Tasks of
+    the same size share one Resources in `shapes`."""
+    fid, tid, aid, cpus, mem, disk, spec_json, created_at, state, status_uuid = r
+    latest = [u for u in history if u.uuid == status_uuid]
     if not latest:  # the update row is written with the task; this is defensive
-        latest = [TaskStatus(r.task_id, r.framework_id, r.agent_id, TaskState(r.state))]
+        latest = [TaskStatus(tid, fid, aid, TaskState(state))]
         history = [*history, latest[0]]
-    task = Task(r.framework_id, r.agent_id, spec, r.created_at, latest[0])
+    if _PORTS in spec_json:
+        # Port ranges have no column of their own: only the spec knows them.
+        task = Task(fid, aid, wire.spec_from_json(spec_json), created_at, latest[0])
+    else:
+        size = (cpus, mem, disk)
+        resources = shapes.get(size) or shapes.setdefault(size, Resources(cpus, mem, disk))
+        task = Task.stored(fid, aid, tid, resources, spec_json, created_at, latest[0])
     task.history.extend(history)
     return task
+
+
+# In a stored spec only as the key of its port ranges (inside a JSON string a
+# quote is escaped); a label or env value "ports" is a harmless false alarm.
+_PORTS = '"ports"'
 
 
 def _update_row(u: TaskStatus) -> dict[str, Any]:
@@ -324,15 +344,21 @@ def _update_row(u: TaskStatus) -> dict[str, Any]:
 
 
 def _update_from(r: Any) -> TaskStatus:
+    tid, fid, aid, state, reason, message, timestamp, uuid, exit_code, healthy, _ = r
     return TaskStatus(
-        task_id=r.task_id,
-        framework_id=r.framework_id,
-        agent_id=r.agent_id,
-        state=TaskState(r.state),
-        reason=StatusReason(r.reason),
-        message=r.message,
-        timestamp=r.timestamp,
-        uuid=r.uuid,
-        exit_code=r.exit_code,
-        healthy=r.healthy,
+        tid,
+        fid,
+        aid,
+        _STATES[state],
+        _REASONS[reason],
+        message,
+        timestamp,
+        uuid,
+        exit_code,
+        None if healthy is None else bool(healthy),
     )
+
+
+# Faster than calling the enum on every row of a recovery.
+_STATES = {int(s): s for s in TaskState}
+_REASONS = {int(r): r for r in StatusReason}
