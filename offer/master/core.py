@@ -69,7 +69,7 @@ class Master(AgentCalls, FrameworkCalls):
                     self._failover_expired,
                     fw.framework_id,
                 )
-        self.state.add_tasks(snapshot.tasks, snapshot.seen)
+        self.state.add_tasks(snapshot.tasks)
         for fid, updates in snapshot.unacked.items():
             if fid in self.state.frameworks:
                 self.state.frameworks[fid].unacked = {u.uuid: u for u in updates}

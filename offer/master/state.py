@@ -9,7 +9,8 @@ this module knows *how*.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
+from operator import itemgetter
 
 from offer import resources
 from offer.master.allocator import is_allocatable
@@ -37,20 +38,19 @@ class ClusterState:
 
     # ---------------------------------------------------------------- tasks
 
-    def add_task(self, task: Task, seen: Iterable[str] = ()) -> None:
-        self.add_tasks([task], {task.key: seen})
+    def add_task(self, task: Task) -> None:
+        self.add_tasks([task])
 
-    def add_tasks(self, tasks: Iterable[Task], seen: Mapping[TaskKey, Iterable[str]]) -> None:
-        """Adds tasks with the update uuids already applied to each (`seen`).
-        A recovery adds hundreds of thousands: each agent's and framework's
-        allocation grows once by the sum of its live tasks, not once per task."""
+    def add_tasks(self, tasks: Iterable[Task]) -> None:
+        """Adds tasks (a recovery adds hundreds of thousands): each agent's and
+        framework's allocation grows once by the sum of its live tasks, not
+        once per task."""
         held: dict[int, tuple[Agent | Framework, list[Resources]]] = {}
         for task in tasks:
             key = task.key
             self.tasks[key] = task
             if not task.history:
                 task.history.append(task.status)
-            task.seen_updates.update(seen.get(key, ()))
             task.seen_updates.add(task.status.uuid)
             live = task.is_live
             for owner in (self.frameworks.get(task.framework_id), self.agents.get(task.agent_id)):
@@ -78,7 +78,10 @@ class ClusterState:
         return [self.tasks[k] for k in sorted(agent.tasks) if self.tasks[k].is_live]
 
     def live_tasks_of(self, fw: Framework) -> list[Task]:
-        return [self.tasks[k] for k in sorted(fw.tasks) if self.tasks[k].is_live]
+        # Sorted by task id alone (its keys all have its framework id): twice
+        # as fast with a framework's 10,000s of tasks.
+        keys = sorted(fw.tasks, key=itemgetter(1))
+        return [self.tasks[k] for k in keys if self.tasks[k].is_live]
 
     # --------------------------------------------------------------- offers
 

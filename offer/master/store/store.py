@@ -43,9 +43,8 @@ class Snapshot:
 
     agents: list[Agent] = field(default_factory=list)
     frameworks: list[Framework] = field(default_factory=list)
+    # Each live task's `seen_updates` holds the uuids of all its stored updates.
     tasks: list[Task] = field(default_factory=list)
-    # Update uuids already applied to each live task, oldest first.
-    seen: dict[tuple[str, str], list[str]] = field(default_factory=dict)
     # Unacknowledged updates per framework, oldest first.
     unacked: dict[str, list[TaskStatus]] = field(default_factory=dict)
 
@@ -178,7 +177,7 @@ class StateStore:
             task = _task_from(row, known[-HISTORY_LIMIT:], shapes)
             snap.tasks.append(task)
             if task.is_live:
-                snap.seen[task.key] = [u.uuid for u in known]
+                task.seen_updates.update(u.uuid for u in known)
         return snap
 
 
