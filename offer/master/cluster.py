@@ -4,6 +4,7 @@ and offers. Plain mutable dataclasses, changed only by `offer.master.core`."""
 from __future__ import annotations
 
 import collections
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from offer import wire
@@ -119,14 +120,14 @@ class Task:
     # Uuids of updates already applied while the task is live, so that an
     # agent's re-sent update (after a master restart, say) is recognised.
     seen_updates: set[str]
-    # Its status changes, oldest first; the last is `status`.
-    history: collections.deque[TaskStatus]
     # Uuids of updates pushed out of `history`, for the store to delete with
     # its next write of this task.
     forgotten: list[str]
     # At least one of the two is set; each is made from the other once.
     _spec: TaskSpec | None = field(repr=False)
     _spec_json: str | None = field(repr=False)
+    # Its status changes (see `history`), or what makes them on first use.
+    _history: collections.deque[TaskStatus] | Callable[[], Iterable[TaskStatus]] = field(repr=False)
 
     def __init__(
         self,
@@ -138,6 +139,7 @@ class Task:
     ) -> None:
         self._set(framework_id, agent_id, spec.task_id, spec.resources, created_at, status)
         self._spec, self._spec_json = spec, None
+        self._history = collections.deque([status], maxlen=HISTORY_LIMIT)
 
     @classmethod
     def stored(
@@ -149,12 +151,15 @@ class Task:
         spec_json: str,
         created_at: float,
         status: TaskStatus,
+        history: Callable[[], Iterable[TaskStatus]],
     ) -> Task:
         """A task read back from the store: `spec_json` is what `spec_json`
-        gave when it was written, and `resources` its spec's resources."""
+        gave when it was written, `resources` its spec's resources, and
+        `history` makes its history (most tasks' is never asked for)."""
         task = cls.__new__(cls)
         task._set(framework_id, agent_id, task_id, resources, created_at, status)
         task._spec, task._spec_json = None, spec_json
+        task._history = history
         return task
 
     def _set(
@@ -170,8 +175,14 @@ class Task:
         self.resources, self.created_at, self.status = resources, created_at, status
         self.usage = None
         self.seen_updates = set()
-        self.history = collections.deque(maxlen=HISTORY_LIMIT)
         self.forgotten = []
+
+    @property
+    def history(self) -> collections.deque[TaskStatus]:
+        """Its status changes, oldest first; the last is `status`."""
+        if callable(self._history):
+            self._history = collections.deque(self._history(), maxlen=HISTORY_LIMIT)
+        return self._history
 
     @property
     def spec(self) -> TaskSpec:

@@ -49,8 +49,6 @@ class ClusterState:
         for task in tasks:
             key = task.key
             self.tasks[key] = task
-            if not task.history:
-                task.history.append(task.status)
             task.seen_updates.add(task.status.uuid)
             live = task.is_live
             for owner in (self.frameworks.get(task.framework_id), self.agents.get(task.agent_id)):

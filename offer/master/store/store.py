@@ -10,6 +10,7 @@ is what lets the master keep its rule: durable before anyone is told.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -165,19 +166,19 @@ class StateStore:
             # Hundreds of thousands of rows each: read as the driver's tuples.
             updates = _driver_rows(session, _UPDATES)
             tasks = _driver_rows(session, _TASKS)
-        per_task: dict[tuple[str, str], list[TaskStatus]] = {}
+        # A task's updates stay rows until its history is asked for.
+        per_task: dict[tuple[str, str], list[Any]] = {}
         for row in updates:
-            update = _update_from(row)
-            per_task.setdefault((update.framework_id, update.task_id), []).append(update)
+            per_task.setdefault((row[1], row[0]), []).append(row)
             if not row[-1]:  # not acknowledged
-                snap.unacked.setdefault(update.framework_id, []).append(update)
-        shapes: dict[tuple[float, float, float], Resources] = {}
+                snap.unacked.setdefault(row[1], []).append(_update_from(row))
+        sizes: dict[tuple[float, float, float], Resources] = {}
         for row in tasks:
             known = per_task.get((row[0], row[1]), [])
-            task = _task_from(row, known[-HISTORY_LIMIT:], shapes)
+            task = _task_from(row, known[-HISTORY_LIMIT:], sizes)
             snap.tasks.append(task)
             if task.is_live:
-                task.seen_updates.update(u.uuid for u in known)
+                task.seen_updates.update(u[_UUID] for u in known)
         return snap
 
 
@@ -225,8 +226,16 @@ def _upsert(engine: Engine, model: type[Base], columns: tuple[str, ...]) -> Any:
     if dialect is None:
         raise RuntimeError(f"unsupported database dialect {engine.dialect.name!r}")
     stmt = dialect.insert(model)
-    changed = {c: stmt.excluded[c] for c in columns if c not in keys}
+    fixed = _WRITTEN_ONCE.get(model, frozenset())
+    changed = {c: stmt.excluded[c] for c in columns if c not in keys and c not in fixed}
     return stmt.on_conflict_do_update(index_elements=keys, set_=changed)
+
+
+# Columns a row keeps from its first write: a task's spec, and what the row
+# repeats of it, never change. Its every status change writes the row again.
+_WRITTEN_ONCE: dict[type[Base], frozenset[str]] = {
+    TaskRow: frozenset({"name", "cpus", "mem", "disk", "spec", "created_at"}),
+}
 
 
 def _agent_row(a: Agent) -> dict[str, Any]:
@@ -302,24 +311,31 @@ def _task_row(t: Task) -> dict[str, Any]:
 
 
 def _task_from(
-    r: Any, history: list[TaskStatus], shapes: dict[tuple[float, float, float], Resources]
+    r: Any, updates: list[Any], sizes: dict[tuple[float, float, float], Resources]
 ) -> Task:
-    """The task with its history; its status is the update it names. Tasks of
-    the same size share one Resources in `shapes`."""
+    """The task, with its update rows as its history; its status is the
+    update it names. Tasks of the same size share one Resources in `sizes`."""
     fid, tid, aid, cpus, mem, disk, spec_json, created_at, state, status_uuid = r
-    latest = [u for u in history if u.uuid == status_uuid]
-    if not latest:  # the update row is written with the task; this is defensive
-        latest = [TaskStatus(tid, fid, aid, TaskState(state))]
-        history = [*history, latest[0]]
+    named = [u for u in updates if u[_UUID] == status_uuid]
+    # The update row is written with the task: its absence is only defended against.
+    status = _update_from(named[0]) if named else TaskStatus(tid, fid, aid, TaskState(state))
     if _PORTS in spec_json:
         # Port ranges have no column of their own: only the spec knows them.
-        task = Task(fid, aid, wire.spec_from_json(spec_json), created_at, latest[0])
+        resources = wire.spec_from_json(spec_json).resources
     else:
         size = (cpus, mem, disk)
-        resources = shapes.get(size) or shapes.setdefault(size, Resources(cpus, mem, disk))
-        task = Task.stored(fid, aid, tid, resources, spec_json, created_at, latest[0])
-    task.history.extend(history)
-    return task
+        resources = sizes.get(size) or sizes.setdefault(size, Resources(*size))
+    history = functools.partial(_history, updates, status)
+    return Task.stored(fid, aid, tid, resources, spec_json, created_at, status, history)
+
+
+def _history(updates: list[Any], status: TaskStatus) -> list[TaskStatus]:
+    """A recovered task's history from its update rows, made when first asked
+    for; `status` stands for the row it came from (or, if none did, ends it)."""
+    history = [status if u[_UUID] == status.uuid else _update_from(u) for u in updates]
+    if not any(h is status for h in history):
+        history.append(status)
+    return history
 
 
 # In a stored spec only as the key of its port ranges (inside a JSON string a
@@ -358,6 +374,8 @@ def _update_from(r: Any) -> TaskStatus:
     )
 
 
+# Where _update_from finds an update's uuid in its row.
+_UUID = 7
 # Faster than calling the enum on every row of a recovery.
 _STATES = {int(s): s for s in TaskState}
 _REASONS = {int(r): r for r in StatusReason}
