@@ -49,7 +49,6 @@ class ClusterState:
         for task in tasks:
             key = task.key
             self.tasks[key] = task
-            task.seen_updates.add(task.status.uuid)
             live = task.is_live
             for owner in (self.frameworks.get(task.framework_id), self.agents.get(task.agent_id)):
                 if owner is not None:

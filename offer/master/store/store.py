@@ -10,7 +10,6 @@ is what lets the master keep its rule: durable before anyone is told.
 from __future__ import annotations
 
 import asyncio
-import functools
 import logging
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -173,12 +172,7 @@ class StateStore:
             if not row[-1]:  # not acknowledged
                 snap.unacked.setdefault(row[1], []).append(_update_from(row))
         sizes: dict[tuple[float, float, float], Resources] = {}
-        for row in tasks:
-            known = per_task.get((row[0], row[1]), [])
-            task = _task_from(row, known[-HISTORY_LIMIT:], sizes)
-            snap.tasks.append(task)
-            if task.is_live:
-                task.seen_updates.update(u[_UUID] for u in known)
+        snap.tasks = [_task_from(r, per_task.get((r[0], r[1]), []), sizes) for r in tasks]
         return snap
 
 
@@ -313,8 +307,8 @@ def _task_row(t: Task) -> dict[str, Any]:
 def _task_from(
     r: Any, updates: list[Any], sizes: dict[tuple[float, float, float], Resources]
 ) -> Task:
-    """The task, with its update rows as its history; its status is the
-    update it names. Tasks of the same size share one Resources in `sizes`."""
+    """The task with its update rows, oldest first; its status is the update
+    it names. Tasks of the same size share one Resources in `sizes`."""
     fid, tid, aid, cpus, mem, disk, spec_json, created_at, state, status_uuid = r
     named = [u for u in updates if u[_UUID] == status_uuid]
     # The update row is written with the task: its absence is only defended against.
@@ -325,17 +319,29 @@ def _task_from(
     else:
         size = (cpus, mem, disk)
         resources = sizes.get(size) or sizes.setdefault(size, Resources(*size))
-    history = functools.partial(_history, updates, status)
-    return Task.stored(fid, aid, tid, resources, spec_json, created_at, status, history)
+    stored = _StoredUpdates(updates, status)
+    return Task.stored(fid, aid, tid, resources, spec_json, created_at, status, stored)
 
 
-def _history(updates: list[Any], status: TaskStatus) -> list[TaskStatus]:
-    """A recovered task's history from its update rows, made when first asked
-    for; `status` stands for the row it came from (or, if none did, ends it)."""
-    history = [status if u[_UUID] == status.uuid else _update_from(u) for u in updates]
-    if not any(h is status for h in history):
-        history.append(status)
-    return history
+class _StoredUpdates:
+    """A recovered task's update rows, oldest first, and its status (which
+    stands for the row it came from or, if none did, comes after them)."""
+
+    __slots__ = ("_rows", "_status")
+
+    def __init__(self, rows: list[Any], status: TaskStatus) -> None:
+        self._rows, self._status = rows, status
+
+    def history(self) -> list[TaskStatus]:
+        status = self._status
+        rows = self._rows[-HISTORY_LIMIT:]
+        history = [status if r[_UUID] == status.uuid else _update_from(r) for r in rows]
+        if not any(h is status for h in history):
+            history.append(status)
+        return history[-HISTORY_LIMIT:]
+
+    def uuids(self) -> set[str]:
+        return {r[_UUID] for r in self._rows} | {self._status.uuid}
 
 
 # In a stored spec only as the key of its port ranges (inside a JSON string a
