@@ -9,7 +9,8 @@ this module knows *how*.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
 from operator import itemgetter
 
 from offer import resources
@@ -45,18 +46,20 @@ class ClusterState:
         """Adds tasks (a recovery adds hundreds of thousands): each agent's and
         framework's allocation grows once by the sum of its live tasks, not
         once per task."""
-        held: dict[int, tuple[Agent | Framework, list[Resources]]] = {}
+        by_framework: defaultdict[str, list[Resources]] = defaultdict(list)
+        by_agent: defaultdict[str, list[Resources]] = defaultdict(list)
         for task in tasks:
             key = task.key
             self.tasks[key] = task
-            live = task.is_live
-            for owner in (self.frameworks.get(task.framework_id), self.agents.get(task.agent_id)):
-                if owner is not None:
-                    owner.tasks.add(key)
-                    if live:
-                        held.setdefault(id(owner), (owner, []))[1].append(task.resources)
-        for owner, amounts in held.values():
-            owner.allocated += resources.total(amounts)
+            if (fw := self.frameworks.get(task.framework_id)) is not None:
+                fw.tasks.add(key)
+            if (agent := self.agents.get(task.agent_id)) is not None:
+                agent.tasks.add(key)
+            if task.is_live:
+                by_framework[task.framework_id].append(task.resources)
+                by_agent[task.agent_id].append(task.resources)
+        _allocate(self.frameworks, by_framework)
+        _allocate(self.agents, by_agent)
 
     def set_status(self, task: Task, status: TaskStatus) -> bool:
         """Records a task's new status; True if it ended, freeing its resources."""
@@ -129,3 +132,13 @@ class ClusterState:
                 a.total for a in self.agents.values() if a.connected
             )
         return self._active_total
+
+
+def _allocate(
+    owners: Mapping[str, Agent] | Mapping[str, Framework], held: Mapping[str, list[Resources]]
+) -> None:
+    """Adds to each owner's allocation the sum of what its tasks hold."""
+    for owner_id, amounts in held.items():
+        owner = owners.get(owner_id)
+        if owner is not None:
+            owner.allocated += resources.total(amounts)
