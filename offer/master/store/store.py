@@ -43,7 +43,7 @@ class Snapshot:
 
     agents: list[Agent] = field(default_factory=list)
     frameworks: list[Framework] = field(default_factory=list)
-    # Each live task's `seen_updates` holds the uuids of all its stored updates.
+    # Each with its stored updates (Task.stored), in creation order.
     tasks: list[Task] = field(default_factory=list)
     # Unacknowledged updates per framework, oldest first.
     unacked: dict[str, list[TaskStatus]] = field(default_factory=dict)
