@@ -208,6 +208,7 @@ class Task:
         if self._history is None:
             assert self._stored is not None
             self._history = collections.deque(self._stored.history(), maxlen=HISTORY_LIMIT)
+            self._drop_stored()
         return self._history
 
     @property
@@ -217,7 +218,13 @@ class Task:
         if self._seen is None:
             assert self._stored is not None
             self._seen = set(self._stored.uuids())
+            self._drop_stored()
         return self._seen
+
+    def _drop_stored(self) -> None:
+        # Once both are made the store's rows are not needed: their memory goes.
+        if self._history is not None and self._seen is not None:
+            self._stored = None
 
     def record(self, status: TaskStatus) -> None:
         """Makes `status` the latest, keeping the last HISTORY_LIMIT changes."""

@@ -236,3 +236,32 @@ def test_a_tasks_spec_json_is_made_once() -> None:
     task = _task(1, TaskState.RUNNING)
     assert task.spec_json is task.spec_json
     assert wire.spec_from_json(task.spec_json) == task.spec
+
+
+async def test_a_recovered_task_recognises_old_updates_and_takes_new_ones(tmp_path: Path) -> None:
+    from offer.master.state import ClusterState
+
+    url = f"sqlite:///{tmp_path / 'm.db'}"
+    store = StateStore(url)
+    await store.start()
+    task = _task(1, TaskState.STAGING)
+    running = TaskStatus("t1", "fw-1", "agent-1", TaskState.RUNNING)
+    task.record(running)
+    agent = Agent("agent-1", "host", Resources(4, 4096), 1.0)
+    fw = Framework("fw-1", "svc", "*", "alice", 60.0, 2.0)
+    await store.write(agents=[agent], frameworks=[fw], tasks=[task], updates=list(task.history))
+    await store.close()
+
+    snap = StateStore(url).load()
+    state = ClusterState()
+    state.agents = {a.agent_id: a for a in snap.agents}
+    state.frameworks = {f.framework_id: f for f in snap.frameworks}
+    state.add_tasks(snap.tasks)
+    [loaded] = snap.tasks
+    assert state.agents["agent-1"].allocated == state.frameworks["fw-1"].allocated
+    assert state.frameworks["fw-1"].allocated == task.spec.resources
+    assert {task.history[0].uuid, running.uuid} <= loaded.seen_updates
+    finished = TaskStatus("t1", "fw-1", "agent-1", TaskState.FINISHED)
+    assert state.set_status(loaded, finished)
+    assert list(loaded.history) == [*task.history, finished]
+    assert state.agents["agent-1"].allocated == Resources()
