@@ -35,19 +35,24 @@ def answers(address: str, timeout: float = 1.0) -> bool:
     return True
 
 
-def _other_checkout() -> dict[str, str]:
+def _other_checkout() -> str:
     """BENCH_MASTER_PYTHONPATH runs the master from another checkout (say,
     the commit before a fix) under the same harness, for before/after figures."""
-    other = os.environ.get("BENCH_MASTER_PYTHONPATH")
-    return {"PYTHONPATH": other} if other else {}
+    return os.environ.get("BENCH_MASTER_PYTHONPATH", "")
 
 
 class MasterProcess:
     def __init__(self, db_url: str, log_path: Path, *extra: str) -> None:
         self.port = free_port()
         self.address = f"127.0.0.1:{self.port}"
+        other = _other_checkout()
+        self._env = {"PYTHONPATH": other} if other else {}
+        # `python -m` puts the working directory first on sys.path, ahead of
+        # PYTHONPATH: -P keeps it off, or another checkout's master would be
+        # this checkout's whenever the benchmark runs from one.
         self._args = [
             sys.executable,
+            *(["-P"] if other else []),
             "-m",
             "offer.master.cli",
             "--port",
@@ -68,7 +73,7 @@ class MasterProcess:
             self._args,
             stdout=self._log_path.open("ab"),
             stderr=subprocess.STDOUT,
-            env={**os.environ, "PYTHONUNBUFFERED": "1", **_other_checkout()},
+            env={**os.environ, "PYTHONUNBUFFERED": "1", **self._env},
         )
         self._process = psutil.Process(self._popen.pid)
         while not answers(self.address, timeout=0.5):

@@ -6,12 +6,20 @@ repeated additions and subtractions never drift: 0.1 + 0.2 - 0.3 is exactly 0.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from offer import ranges
 from offer.ranges import Ranges
 
-__all__ = ["MIN_TASK_MEM", "ResourceParseError", "Resources", "Usage", "parse_resources"]
+__all__ = [
+    "MIN_TASK_MEM",
+    "ResourceParseError",
+    "Resources",
+    "Usage",
+    "parse_resources",
+    "total",
+]
 
 # Docker refuses memory limits under 6 MiB.
 MIN_TASK_MEM = 6.0
@@ -93,6 +101,19 @@ class Resources:
         if self.ports:
             text += f";ports:[{ranges.to_text(self.ports)}]"
         return text
+
+
+def total(amounts: Iterable[Resources]) -> Resources:
+    """The sum of `amounts`, made as one Resources: summed as plain numbers
+    and rounded once, which gives what adding them one by one gives (each has
+    at most three decimals, and the float error stays far below the last)."""
+    cpus = mem = disk = 0.0
+    ports: Ranges = ()
+    for amount in amounts:
+        cpus, mem, disk = cpus + amount.cpus, mem + amount.mem, disk + amount.disk
+        if amount.ports:
+            ports = ranges.union(ports, amount.ports)
+    return Resources(_round(cpus), _round(mem), _round(disk), ports)
 
 
 @dataclass(frozen=True, slots=True)

@@ -4,8 +4,11 @@ and offers. Plain mutable dataclasses, changed only by `offer.master.core`."""
 from __future__ import annotations
 
 import collections
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Protocol
 
+from offer import wire
 from offer.resources import Resources, Usage
 from offer.tasks import TaskSpec, TaskStatus
 
@@ -97,24 +100,131 @@ class Framework:
     tasks: set[TaskKey] = field(default_factory=set)
 
 
-@dataclass
+class StoredUpdates(Protocol):
+    """A recovered task's stored status updates, read when first needed."""
+
+    def history(self) -> Iterable[TaskStatus]:
+        """The last HISTORY_LIMIT, oldest first, ending with the task's status."""
+
+    def uuids(self) -> Iterable[str]:
+        """The uuids of all of them and of the task's status."""
+
+
+@dataclass(init=False, eq=False, slots=True)
 class Task:
+    """A task the master knows of. Its spec never changes after launch.
+
+    A master restart recovers every task in the store, and most are never
+    looked at before they end: a recovered task keeps its spec as the JSON it
+    was stored as, and its updates as the store read them, until first used.
+    Its id and resources are known without the spec (the store keeps them in
+    columns of their own).
+    """
+
     framework_id: str
     agent_id: str
-    spec: TaskSpec
+    task_id: str
+    # What it holds while live: its spec's resources.
+    resources: Resources
     created_at: float
     status: TaskStatus
-    usage: Usage | None = None
-    # Uuids of updates already applied while the task is live, so that an
-    # agent's re-sent update (after a master restart, say) is recognised.
-    seen_updates: set[str] = field(default_factory=set)
-    # Its status changes, oldest first; the last is `status`.
-    history: collections.deque[TaskStatus] = field(
-        default_factory=lambda: collections.deque(maxlen=HISTORY_LIMIT)
-    )
+    usage: Usage | None
     # Uuids of updates pushed out of `history`, for the store to delete with
     # its next write of this task.
-    forgotten: list[str] = field(default_factory=list)
+    forgotten: list[str]
+    # At least one of the two is set; each is made from the other once.
+    _spec: TaskSpec | None = field(repr=False)
+    _spec_json: str | None = field(repr=False)
+    # Made from `_stored` when first asked for (see the properties).
+    _history: collections.deque[TaskStatus] | None = field(repr=False)
+    _seen: set[str] | None = field(repr=False)
+    _stored: StoredUpdates | None = field(repr=False)
+
+    def __init__(
+        self,
+        framework_id: str,
+        agent_id: str,
+        spec: TaskSpec,
+        created_at: float,
+        status: TaskStatus,
+    ) -> None:
+        self._set(framework_id, agent_id, spec.task_id, spec.resources, created_at, status)
+        self._spec, self._spec_json = spec, None
+        self._history = collections.deque([status], maxlen=HISTORY_LIMIT)
+        self._seen, self._stored = {status.uuid}, None
+
+    @classmethod
+    def stored(
+        cls,
+        framework_id: str,
+        agent_id: str,
+        task_id: str,
+        resources: Resources,
+        spec_json: str,
+        created_at: float,
+        status: TaskStatus,
+        updates: StoredUpdates,
+    ) -> Task:
+        """A task read back from the store: `spec_json` is what `spec_json`
+        gave when it was written, and `resources` its spec's resources."""
+        task = cls.__new__(cls)
+        task._set(framework_id, agent_id, task_id, resources, created_at, status)
+        task._spec, task._spec_json = None, spec_json
+        task._history, task._seen, task._stored = None, None, updates
+        return task
+
+    def _set(
+        self,
+        framework_id: str,
+        agent_id: str,
+        task_id: str,
+        resources: Resources,
+        created_at: float,
+        status: TaskStatus,
+    ) -> None:
+        self.framework_id, self.agent_id, self.task_id = framework_id, agent_id, task_id
+        self.resources, self.created_at, self.status = resources, created_at, status
+        self.usage = None
+        self.forgotten = []
+
+    @property
+    def spec(self) -> TaskSpec:
+        if self._spec is None:
+            assert self._spec_json is not None
+            self._spec = wire.spec_from_json(self._spec_json)
+        return self._spec
+
+    @property
+    def spec_json(self) -> str:
+        """The spec in its stored form (`wire.spec_to_json`), made once: the
+        store writes a task's row again with each of its status changes."""
+        if self._spec_json is None:
+            self._spec_json = wire.spec_to_json(self.spec)
+        return self._spec_json
+
+    @property
+    def history(self) -> collections.deque[TaskStatus]:
+        """Its status changes, oldest first; the last is `status`."""
+        if self._history is None:
+            assert self._stored is not None
+            self._history = collections.deque(self._stored.history(), maxlen=HISTORY_LIMIT)
+            self._drop_stored()
+        return self._history
+
+    @property
+    def seen_updates(self) -> set[str]:
+        """Uuids of updates already applied while the task is live, so that
+        an agent's re-sent update (after a master restart, say) is recognised."""
+        if self._seen is None:
+            assert self._stored is not None
+            self._seen = set(self._stored.uuids())
+            self._drop_stored()
+        return self._seen
+
+    def _drop_stored(self) -> None:
+        # Once both are made the store's rows are not needed: their memory goes.
+        if self._history is not None and self._seen is not None:
+            self._stored = None
 
     def record(self, status: TaskStatus) -> None:
         """Makes `status` the latest, keeping the last HISTORY_LIMIT changes."""
@@ -125,7 +235,7 @@ class Task:
 
     @property
     def key(self) -> TaskKey:
-        return (self.framework_id, self.spec.task_id)
+        return (self.framework_id, self.task_id)
 
     @property
     def is_live(self) -> bool:

@@ -69,8 +69,7 @@ class Master(AgentCalls, FrameworkCalls):
                     self._failover_expired,
                     fw.framework_id,
                 )
-        for task in snapshot.tasks:
-            self.state.add_task(task, snapshot.seen.get(task.key, ()))
+        self.state.add_tasks(snapshot.tasks)
         for fid, updates in snapshot.unacked.items():
             if fid in self.state.frameworks:
                 self.state.frameworks[fid].unacked = {u.uuid: u for u in updates}

@@ -9,12 +9,13 @@ this module knows *how*.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from operator import itemgetter
 
-from offer import ranges
+from offer import resources
 from offer.master.allocator import is_allocatable
 from offer.master.cluster import Agent, Framework, Offer, Task, TaskKey
-from offer.ranges import Ranges
 from offer.resources import Resources
 from offer.tasks import TaskStatus
 
@@ -38,23 +39,27 @@ class ClusterState:
 
     # ---------------------------------------------------------------- tasks
 
-    def add_task(self, task: Task, seen: Iterable[str] = ()) -> None:
-        self.tasks[task.key] = task
-        if not task.history:
-            task.history.append(task.status)
-        task.seen_updates.update(seen)
-        task.seen_updates.add(task.status.uuid)
-        fw = self.frameworks.get(task.framework_id)
-        agent = self.agents.get(task.agent_id)
-        if fw is not None:
-            fw.tasks.add(task.key)
-        if agent is not None:
-            agent.tasks.add(task.key)
-        if task.is_live:
-            if fw is not None:
-                fw.allocated += task.spec.resources
-            if agent is not None:
-                agent.allocated += task.spec.resources
+    def add_task(self, task: Task) -> None:
+        self.add_tasks([task])
+
+    def add_tasks(self, tasks: Iterable[Task]) -> None:
+        """Adds tasks (a recovery adds hundreds of thousands): each agent's and
+        framework's allocation grows once by the sum of its live tasks, not
+        once per task."""
+        by_framework: defaultdict[str, list[Resources]] = defaultdict(list)
+        by_agent: defaultdict[str, list[Resources]] = defaultdict(list)
+        for task in tasks:
+            key = task.key
+            self.tasks[key] = task
+            if (fw := self.frameworks.get(task.framework_id)) is not None:
+                fw.tasks.add(key)
+            if (agent := self.agents.get(task.agent_id)) is not None:
+                agent.tasks.add(key)
+            if task.is_live:
+                by_framework[task.framework_id].append(task.resources)
+                by_agent[task.agent_id].append(task.resources)
+        _allocate(self.frameworks, by_framework)
+        _allocate(self.agents, by_agent)
 
     def set_status(self, task: Task, status: TaskStatus) -> bool:
         """Records a task's new status; True if it ended, freeing its resources."""
@@ -62,8 +67,8 @@ class ClusterState:
         task.record(status)
         task.seen_updates.add(status.uuid)
         if was_live and not task.is_live:
-            self.agents[task.agent_id].allocated -= task.spec.resources
-            self.frameworks[task.framework_id].allocated -= task.spec.resources
+            self.agents[task.agent_id].allocated -= task.resources
+            self.frameworks[task.framework_id].allocated -= task.resources
             self._maybe_free.add(task.agent_id)
             task.seen_updates.clear()  # nothing is accepted after a terminal state
             return True
@@ -73,7 +78,10 @@ class ClusterState:
         return [self.tasks[k] for k in sorted(agent.tasks) if self.tasks[k].is_live]
 
     def live_tasks_of(self, fw: Framework) -> list[Task]:
-        return [self.tasks[k] for k in sorted(fw.tasks) if self.tasks[k].is_live]
+        # Sorted by task id alone (its keys all have its framework id): twice
+        # as fast with a framework's 10,000s of tasks.
+        keys = sorted(fw.tasks, key=itemgetter(1))
+        return [self.tasks[k] for k in keys if self.tasks[k].is_live]
 
     # --------------------------------------------------------------- offers
 
@@ -119,18 +127,18 @@ class ClusterState:
     def active_total(self) -> Resources:
         """What connected agents hold in total: the denominator of DRF shares."""
         if self._active_total is None:
-            self._active_total = self._sum_connected()
+            # One Resources for the sum, not one per addition over every agent.
+            self._active_total = resources.total(
+                a.total for a in self.agents.values() if a.connected
+            )
         return self._active_total
 
-    def _sum_connected(self) -> Resources:
-        # Summed as plain numbers and rounded once: a Resources per addition
-        # dominated this loop over every agent.
-        cpus = mem = disk = 0.0
-        ports: Ranges = ()
-        for agent in self.agents.values():
-            if agent.connected:
-                total = agent.total
-                cpus, mem, disk = cpus + total.cpus, mem + total.mem, disk + total.disk
-                if total.ports:
-                    ports = ranges.union(ports, total.ports)
-        return Resources(round(cpus, 3), round(mem, 3), round(disk, 3), ports)
+
+def _allocate(
+    owners: Mapping[str, Agent] | Mapping[str, Framework], held: Mapping[str, list[Resources]]
+) -> None:
+    """Adds to each owner's allocation the sum of what its tasks hold."""
+    for owner_id, amounts in held.items():
+        owner = owners.get(owner_id)
+        if owner is not None:
+            owner.allocated += resources.total(amounts)

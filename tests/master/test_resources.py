@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from offer.resources import ResourceParseError, Resources, parse_resources
+from offer.resources import ResourceParseError, Resources, parse_resources, total
 
 
 def test_arithmetic_does_not_drift() -> None:
@@ -58,3 +58,12 @@ def test_ports_arithmetic_and_parse() -> None:
     assert str(agent) == "cpus:2;mem:1024;ports:[31000-31009]"
     with pytest.raises(ResourceParseError, match="not a port range"):
         parse_resources("cpus:1;ports:[0-5]")
+
+
+def test_total_is_what_adding_one_by_one_gives() -> None:
+    amounts = [Resources(0.1, 0.3, 0.7), Resources(0.2, 64, 0, ((31000, 31001),))] * 500
+    one_by_one = Resources()
+    for amount in amounts:
+        one_by_one += amount
+    assert total(amounts) == one_by_one == Resources(150, 32150.0, 350, ((31000, 31001),))
+    assert total([]) == Resources()

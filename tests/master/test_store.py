@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
+from dataclasses import replace
 from pathlib import Path
 
+from offer import wire
 from offer.master.cluster import HISTORY_LIMIT, Agent, Framework, Task
 from offer.master.store import StateStore
 from offer.resources import Resources
@@ -115,7 +117,6 @@ async def test_task_history_is_kept_with_health_and_bounded(tmp_path: Path) -> N
     store = StateStore(url)
     await store.start()
     task = _task(1, TaskState.STAGING)
-    task.history.append(task.status)
     await store.write(tasks=[task], updates=[task.status], acks=[task.status.uuid])
     changes = [
         TaskStatus("t1", "fw-1", "agent-1", TaskState.RUNNING, healthy=n % 2 == 1)
@@ -165,3 +166,102 @@ def test_a_spec_reads_back_through_either_json_path() -> None:
     text = wire.spec_to_json(spec)
     assert wire.spec_from_json(text) == spec
     assert wire.task_from_pb(json_format.Parse(text, common_pb2.TaskInfo())) == spec
+
+
+async def test_a_recovered_task_is_the_task_that_was_written(tmp_path: Path) -> None:
+    """Its spec (kept as the stored JSON until asked for), resources (port
+    ranges included), history, seen updates and unacknowledged updates."""
+    from offer.tasks import HealthCheck, PortMapping
+
+    url = f"sqlite:///{tmp_path / 'm.db'}"
+    store = StateStore(url)
+    await store.start()
+    plain = _task(1, TaskState.STAGING)
+    spec = TaskSpec(
+        "t2",
+        "web",
+        Resources(0.5, 64, 0, ((31000, 31000),)),
+        "img",
+        port_mappings=(PortMapping(80, 31000),),
+        health_check=HealthCheck("http", port=80),
+    )
+    staging = TaskStatus("t2", "fw-1", "agent-1", TaskState.STAGING)
+    ported = Task("fw-1", "agent-1", spec, 200.0, staging)
+    running = TaskStatus("t2", "fw-1", "agent-1", TaskState.RUNNING, healthy=True)
+    ported.record(running)
+    await store.write(tasks=[plain, ported], updates=[plain.status, staging, running])
+    await store.write(acks=[plain.status.uuid, staging.uuid])
+    await store.close()
+
+    snap = StateStore(url).load()
+    by_id = {t.task_id: t for t in snap.tasks}
+    assert [t.task_id for t in snap.tasks] == ["t1", "t2"]  # in creation order
+    for written in (plain, ported):
+        loaded = by_id[written.task_id]
+        assert loaded.key == written.key and loaded.created_at == written.created_at
+        assert loaded.spec_json == written.spec_json
+        assert loaded.spec == written.spec
+        assert loaded.resources == written.spec.resources
+        assert list(loaded.history) == list(written.history)
+        assert loaded.status is loaded.history[-1]
+        assert loaded.seen_updates == {s.uuid for s in written.history}
+    assert snap.unacked == {"fw-1": [running]}
+
+
+async def test_a_status_change_writes_the_task_row_but_not_its_spec_again(
+    tmp_path: Path,
+) -> None:
+    url = f"sqlite:///{tmp_path / 'm.db'}"
+    store = StateStore(url)
+    await store.start()
+    task = _task(1, TaskState.STAGING)
+    await store.write(tasks=[task], updates=[task.status])
+    # Stands in for the spec as first written: the upsert must leave it.
+    stored = wire.spec_to_json(replace(task.spec, name="as first written"))
+    with sqlite3.connect(tmp_path / "m.db") as db:
+        db.execute("UPDATE tasks SET spec = ?", (stored,))
+    task.record(TaskStatus("t1", "fw-1", "agent-1", TaskState.RUNNING))
+    await store.write(tasks=[task], updates=[task.status])
+    await store.close()
+
+    with sqlite3.connect(tmp_path / "m.db") as db:
+        assert db.execute("SELECT spec, state FROM tasks").fetchall() == [
+            (stored, int(TaskState.RUNNING))
+        ]
+    [loaded] = StateStore(url).load().tasks
+    assert loaded.status == task.status and loaded.spec.name == "as first written"
+
+
+def test_a_tasks_spec_json_is_made_once() -> None:
+    task = _task(1, TaskState.RUNNING)
+    assert task.spec_json is task.spec_json
+    assert wire.spec_from_json(task.spec_json) == task.spec
+
+
+async def test_a_recovered_task_recognises_old_updates_and_takes_new_ones(tmp_path: Path) -> None:
+    from offer.master.state import ClusterState
+
+    url = f"sqlite:///{tmp_path / 'm.db'}"
+    store = StateStore(url)
+    await store.start()
+    task = _task(1, TaskState.STAGING)
+    running = TaskStatus("t1", "fw-1", "agent-1", TaskState.RUNNING)
+    task.record(running)
+    agent = Agent("agent-1", "host", Resources(4, 4096), 1.0)
+    fw = Framework("fw-1", "svc", "*", "alice", 60.0, 2.0)
+    await store.write(agents=[agent], frameworks=[fw], tasks=[task], updates=list(task.history))
+    await store.close()
+
+    snap = StateStore(url).load()
+    state = ClusterState()
+    state.agents = {a.agent_id: a for a in snap.agents}
+    state.frameworks = {f.framework_id: f for f in snap.frameworks}
+    state.add_tasks(snap.tasks)
+    [loaded] = snap.tasks
+    assert state.agents["agent-1"].allocated == state.frameworks["fw-1"].allocated
+    assert state.frameworks["fw-1"].allocated == task.spec.resources
+    assert {task.history[0].uuid, running.uuid} <= loaded.seen_updates
+    finished = TaskStatus("t1", "fw-1", "agent-1", TaskState.FINISHED)
+    assert state.set_status(loaded, finished)
+    assert list(loaded.history) == [*task.history, finished]
+    assert state.agents["agent-1"].allocated == Resources()

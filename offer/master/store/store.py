@@ -22,7 +22,6 @@ from sqlalchemy import (
     delete,
     inspect,
     select,
-    tuple_,
     update,
 )
 from sqlalchemy.dialects import postgresql, sqlite
@@ -44,9 +43,8 @@ class Snapshot:
 
     agents: list[Agent] = field(default_factory=list)
     frameworks: list[Framework] = field(default_factory=list)
+    # Each with its stored updates (Task.stored), in creation order.
     tasks: list[Task] = field(default_factory=list)
-    # Update uuids already applied to each live task, oldest first.
-    seen: dict[tuple[str, str], list[str]] = field(default_factory=dict)
     # Unacknowledged updates per framework, oldest first.
     unacked: dict[str, list[TaskStatus]] = field(default_factory=dict)
 
@@ -164,38 +162,41 @@ class StateStore:
         with Session(self._engine) as session:
             snap.agents = [_agent_from(r) for r in session.scalars(select(AgentRow))]
             snap.frameworks = [_framework_from(r) for r in session.scalars(select(FrameworkRow))]
-            histories: dict[tuple[str, str], list[TaskStatus]] = {}
-            for u in _rows(session, StatusUpdateRow, StatusUpdateRow.seq):
-                histories.setdefault((u.framework_id, u.task_id), []).append(_update_from(u))
-            for row in _rows(session, TaskRow, TaskRow.created_at):
-                history = histories.get((row.framework_id, row.task_id), [])
-                snap.tasks.append(_task_from(row, history[-HISTORY_LIMIT:]))
-            live = select(TaskRow.framework_id, TaskRow.task_id).where(
-                TaskRow.state.in_([int(st) for st in TaskState if not st.is_terminal])
-            )
-            seen_rows = session.execute(
-                select(StatusUpdateRow.framework_id, StatusUpdateRow.task_id, StatusUpdateRow.uuid)
-                .where(tuple_(StatusUpdateRow.framework_id, StatusUpdateRow.task_id).in_(live))
-                .order_by(StatusUpdateRow.seq)
-            )
-            for fid, tid, uuid in seen_rows:
-                snap.seen.setdefault((fid, tid), []).append(uuid)
-            pending = session.scalars(
-                select(StatusUpdateRow)
-                .where(StatusUpdateRow.acknowledged.is_(False))
-                .order_by(StatusUpdateRow.seq)
-            )
-            for update_row in pending:
-                snap.unacked.setdefault(update_row.framework_id, []).append(
-                    _update_from(update_row)
-                )
+            # Hundreds of thousands of rows each: read as the driver's tuples.
+            updates = _driver_rows(session, _UPDATES)
+            tasks = _driver_rows(session, _TASKS)
+        # A task's updates stay rows until its history is asked for.
+        per_task: dict[tuple[str, str], list[Any]] = {}
+        for row in updates:
+            per_task.setdefault((row[1], row[0]), []).append(row)
+            if not row[-1]:  # not acknowledged
+                snap.unacked.setdefault(row[1], []).append(_update_from(row))
+        sizes: dict[tuple[float, float, float], Resources] = {}
+        snap.tasks = [_task_from(r, per_task.get((r[0], r[1]), []), sizes) for r in tasks]
         return snap
 
 
-def _rows(session: Session, model: type[Base], order: Any) -> Iterable[Any]:
-    """A table's rows as plain tuples read by column name: at recovery, with
-    hundreds of thousands of rows, ORM objects cost most of the start-up."""
-    return session.execute(select(*model.__table__.columns).order_by(order))
+def _driver_rows(session: Session, sql: str) -> list[Any]:
+    """The rows of `sql` as the database driver returns them, without
+    SQLAlchemy's result rows and type conversions (booleans stay 0 and 1 on
+    SQLite): at recovery those cost more than the read itself."""
+    cursor = session.connection().connection.cursor()
+    try:
+        cursor.execute(sql)
+        return list(cursor.fetchall())
+    finally:
+        cursor.close()
+
+
+# The columns _task_from and _update_from read, in their order.
+_TASKS = (
+    "SELECT framework_id, task_id, agent_id, cpus, mem, disk, spec, created_at, state,"
+    " status_uuid FROM tasks ORDER BY created_at"
+)
+_UPDATES = (
+    "SELECT task_id, framework_id, agent_id, state, reason, message, timestamp, uuid,"
+    " exit_code, healthy, acknowledged FROM status_updates ORDER BY seq"
+)
 
 
 # WAL lets readers run beside the writer; FULL makes each commit survive power
@@ -219,8 +220,16 @@ def _upsert(engine: Engine, model: type[Base], columns: tuple[str, ...]) -> Any:
     if dialect is None:
         raise RuntimeError(f"unsupported database dialect {engine.dialect.name!r}")
     stmt = dialect.insert(model)
-    changed = {c: stmt.excluded[c] for c in columns if c not in keys}
+    fixed = _WRITTEN_ONCE.get(model, frozenset())
+    changed = {c: stmt.excluded[c] for c in columns if c not in keys and c not in fixed}
     return stmt.on_conflict_do_update(index_elements=keys, set_=changed)
+
+
+# Columns a row keeps from its first write: a task's spec, and what the row
+# repeats of it, never change. Its every status change writes the row again.
+_WRITTEN_ONCE: dict[type[Base], frozenset[str]] = {
+    TaskRow: frozenset({"name", "cpus", "mem", "disk", "spec", "created_at"}),
+}
 
 
 def _agent_row(a: Agent) -> dict[str, Any]:
@@ -280,32 +289,64 @@ def _framework_from(r: FrameworkRow) -> Framework:
 
 
 def _task_row(t: Task) -> dict[str, Any]:
-    spec = t.spec
     return {
         "framework_id": t.framework_id,
-        "task_id": spec.task_id,
+        "task_id": t.task_id,
         "agent_id": t.agent_id,
-        "name": spec.name,
-        "cpus": spec.resources.cpus,
-        "mem": spec.resources.mem,
-        "disk": spec.resources.disk,
-        "spec": wire.spec_to_json(spec),
+        "name": t.spec.name,
+        "cpus": t.resources.cpus,
+        "mem": t.resources.mem,
+        "disk": t.resources.disk,
+        "spec": t.spec_json,
         "created_at": t.created_at,
         "state": int(t.status.state),
         "status_uuid": t.status.uuid,
     }
 
 
-def _task_from(r: Any, history: list[TaskStatus]) -> Task:
-    """The task with its history; its status is the update it names."""
-    spec = wire.spec_from_json(r.spec)
-    latest = [u for u in history if u.uuid == r.status_uuid]
-    if not latest:  # the update row is written with the task; this is defensive
-        latest = [TaskStatus(r.task_id, r.framework_id, r.agent_id, TaskState(r.state))]
-        history = [*history, latest[0]]
-    task = Task(r.framework_id, r.agent_id, spec, r.created_at, latest[0])
-    task.history.extend(history)
-    return task
+def _task_from(
+    r: Any, updates: list[Any], sizes: dict[tuple[float, float, float], Resources]
+) -> Task:
+    """The task with its update rows, oldest first; its status is the update
+    it names. Tasks of the same size share one Resources in `sizes`."""
+    fid, tid, aid, cpus, mem, disk, spec_json, created_at, state, status_uuid = r
+    named = [u for u in updates if u[_UUID] == status_uuid]
+    # The update row is written with the task: its absence is only defended against.
+    status = _update_from(named[0]) if named else TaskStatus(tid, fid, aid, TaskState(state))
+    if _PORTS in spec_json:
+        # Port ranges have no column of their own: only the spec knows them.
+        resources = wire.spec_from_json(spec_json).resources
+    else:
+        size = (cpus, mem, disk)
+        resources = sizes.get(size) or sizes.setdefault(size, Resources(*size))
+    stored = _StoredUpdates(updates, status)
+    return Task.stored(fid, aid, tid, resources, spec_json, created_at, status, stored)
+
+
+class _StoredUpdates:
+    """A recovered task's update rows, oldest first, and its status (which
+    stands for the row it came from or, if none did, comes after them)."""
+
+    __slots__ = ("_rows", "_status")
+
+    def __init__(self, rows: list[Any], status: TaskStatus) -> None:
+        self._rows, self._status = rows, status
+
+    def history(self) -> list[TaskStatus]:
+        status = self._status
+        rows = self._rows[-HISTORY_LIMIT:]
+        history = [status if r[_UUID] == status.uuid else _update_from(r) for r in rows]
+        if not any(h is status for h in history):
+            history.append(status)
+        return history[-HISTORY_LIMIT:]
+
+    def uuids(self) -> set[str]:
+        return {r[_UUID] for r in self._rows} | {self._status.uuid}
+
+
+# In a stored spec only as the key of its port ranges (inside a JSON string a
+# quote is escaped); a label or env value "ports" is a harmless false alarm.
+_PORTS = '"ports"'
 
 
 def _update_row(u: TaskStatus) -> dict[str, Any]:
@@ -324,15 +365,23 @@ def _update_row(u: TaskStatus) -> dict[str, Any]:
 
 
 def _update_from(r: Any) -> TaskStatus:
+    tid, fid, aid, state, reason, message, timestamp, uuid, exit_code, healthy, _ = r
     return TaskStatus(
-        task_id=r.task_id,
-        framework_id=r.framework_id,
-        agent_id=r.agent_id,
-        state=TaskState(r.state),
-        reason=StatusReason(r.reason),
-        message=r.message,
-        timestamp=r.timestamp,
-        uuid=r.uuid,
-        exit_code=r.exit_code,
-        healthy=r.healthy,
+        tid,
+        fid,
+        aid,
+        _STATES[state],
+        _REASONS[reason],
+        message,
+        timestamp,
+        uuid,
+        exit_code,
+        None if healthy is None else bool(healthy),
     )
+
+
+# Where _update_from finds an update's uuid in its row.
+_UUID = 7
+# Faster than calling the enum on every row of a recovery.
+_STATES = {int(s): s for s in TaskState}
+_REASONS = {int(r): r for r in StatusReason}
