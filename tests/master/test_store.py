@@ -265,3 +265,35 @@ async def test_a_recovered_task_recognises_old_updates_and_takes_new_ones(tmp_pa
     assert state.set_status(loaded, finished)
     assert list(loaded.history) == [*task.history, finished]
     assert state.agents["agent-1"].allocated == Resources()
+
+
+async def test_a_commit_larger_than_one_statement_keeps_order_and_every_row(
+    tmp_path: Path,
+) -> None:
+    """SQLite gets many rows to a statement: more rows than one statement
+    takes, the same task twice in one commit (the later version wins), and
+    acknowledgements of thousands of updates."""
+    url = f"sqlite:///{tmp_path / 'm.db'}"
+    store = StateStore(url)
+    await store.start()
+    tasks = [_task(n, TaskState.RUNNING) for n in range(3000)]
+    first = tasks[0]
+    running = first.status
+    ended = replace(running, state=TaskState.FINISHED, uuid="ended-0")
+    all_of_them = store.write(tasks=tasks, updates=[t.status for t in tasks])
+    first.record(ended)
+    again = store.write(tasks=[first], updates=[ended])  # queued behind: the same commit
+    await asyncio.gather(all_of_them, again)
+    assert store.commits == 1
+    await store.write(acks=[t.status.uuid for t in tasks[1:]] + [running.uuid])
+    await store.close()
+
+    db = sqlite3.connect(tmp_path / "m.db")
+    assert db.execute("SELECT count(*) FROM tasks").fetchone() == (3000,)
+    assert db.execute("SELECT state FROM tasks WHERE task_id = 't0'").fetchone() == (
+        int(TaskState.FINISHED),
+    )
+    assert db.execute("SELECT count(*) FROM status_updates").fetchone() == (3001,)
+    assert db.execute("SELECT uuid FROM status_updates WHERE NOT acknowledged").fetchall() == [
+        ("ended-0",)
+    ]

@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import (
+    Connection,
     Engine,
     bindparam,
     delete,
@@ -35,6 +36,8 @@ from offer.resources import Resources
 from offer.tasks import StatusReason, TaskState, TaskStatus
 
 log = logging.getLogger(__name__)
+
+_T = TypeVar("_T")
 
 
 @dataclass
@@ -66,6 +69,7 @@ class StateStore:
         self._queue: asyncio.Queue[_Batch] | None = None
         self._writer: asyncio.Task[None] | None = None
         self._upserts: dict[tuple[type[Base], tuple[str, ...]], Any] = {}
+        self._many_rows = self._engine.dialect.name == "sqlite"
         # Transactions committed so far (a measure of how well writes group).
         self.commits = 0
 
@@ -132,12 +136,19 @@ class StateStore:
         for batch in batches:
             for model, values in batch.rows:
                 by_model.setdefault(model, []).append(values)
-        acks = [{"ack_uuid": uuid} for batch in batches for uuid in batch.acks]
+        acks = [uuid for batch in batches for uuid in batch.acks]
         with self._engine.begin() as connection:
             for model, rows in by_model.items():
-                connection.execute(self._upsert(model, tuple(rows[0])), rows)
-            if acks:
-                connection.execute(_ACK, acks)
+                upsert = self._upsert(model, tuple(rows[0]))
+                if isinstance(upsert, _ManyRows):
+                    upsert.execute(connection, rows)
+                else:
+                    connection.execute(upsert, rows)
+            if acks and self._many_rows:
+                for part in _chunks(acks, _SQLITE_VARIABLES):
+                    connection.exec_driver_sql(_ack_sql(len(part)), tuple(part))
+            elif acks:
+                connection.execute(_ACK, [{"ack_uuid": uuid} for uuid in acks])
             forgotten = [uuid for batch in batches for uuid in batch.forgotten]
             if forgotten:
                 # An unacknowledged one stays, for redelivery.
@@ -153,7 +164,10 @@ class StateStore:
         """The upsert of `columns` into `model`'s table, built once."""
         key = (model, columns)
         if key not in self._upserts:
-            self._upserts[key] = _upsert(self._engine, model, columns)
+            upsert = _upsert(self._engine, model, columns)
+            if self._many_rows and model in _MANY_ROWS:
+                upsert = _ManyRows(self._engine, upsert, columns)
+            self._upserts[key] = upsert
         return self._upserts[key]
 
     def load(self) -> Snapshot:
@@ -209,6 +223,58 @@ _ACK = (
     .where(StatusUpdateRow.uuid == bindparam("ack_uuid"))
     .values(acknowledged=True)
 )
+
+
+# The tables a busy master writes most, whose columns need no conversion on
+# the way to the driver (no JSON): on SQLite they are written many rows to a
+# statement.
+_MANY_ROWS = (TaskRow, StatusUpdateRow)
+# SQLite's limit on a statement's parameters (SQLITE_MAX_VARIABLE_NUMBER).
+_SQLITE_VARIABLES = 32766
+
+
+class _ManyRows:
+    """An upsert run as `INSERT ... VALUES (...), (...), ... ON CONFLICT ...`,
+    as many rows to a statement as SQLite takes. With executemany, sqlite3
+    runs one statement per row and lets go of the GIL around each; taking it
+    back from the busy event loop can wait a whole switch interval (5 ms),
+    so a commit of a few hundred rows took seconds under load. Rows are
+    applied in order, so a later version of a row in the same commit wins."""
+
+    def __init__(self, engine: Engine, statement: Any, columns: tuple[str, ...]) -> None:
+        compiled = statement.compile(dialect=engine.dialect, column_keys=list(columns))
+        head, values, rest = str(compiled).partition(" VALUES ")
+        end = rest.index(")") + 1
+        self._head, self._row, self._tail = head + values, rest[:end], rest[end:]
+        self._names: tuple[str, ...] = tuple(compiled.positiontup or ())
+        self._per_statement = max(1, _SQLITE_VARIABLES // len(self._names))
+        # Columns the rows leave out but the statement names: their defaults.
+        table = statement.table
+        self._defaults = {n: table.c[n].default.arg for n in self._names if n not in columns}
+
+    def execute(self, connection: Connection, rows: Sequence[dict[str, Any]]) -> None:
+        names, defaults = self._names, self._defaults
+        for part in _chunks(rows, self._per_statement):
+            sql = self._head + ", ".join([self._row] * len(part)) + self._tail
+            values = tuple(row[n] if n in row else defaults[n] for row in part for n in names)
+            connection.exec_driver_sql(sql, values)
+
+
+def _scalar_default(column: Any) -> Any:
+    default = column.default
+    if default is None or not default.is_scalar:
+        raise ValueError(f"column {column.name} needs a value in every row written")
+    return default.arg
+
+
+def _chunks(items: Sequence[_T], size: int) -> Iterator[Sequence[_T]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def _ack_sql(count: int) -> str:
+    marks = ", ".join(["?"] * count)
+    return f"UPDATE {StatusUpdateRow.__tablename__} SET acknowledged = 1 WHERE uuid IN ({marks})"
 
 
 def _upsert(engine: Engine, model: type[Base], columns: tuple[str, ...]) -> Any:
