@@ -77,6 +77,10 @@ class ClusterState:
     def live_tasks_on(self, agent: Agent) -> list[Task]:
         return [self.tasks[k] for k in sorted(agent.tasks) if self.tasks[k].is_live]
 
+    def live_task_count(self, fw: Framework) -> int:
+        tasks = self.tasks
+        return sum(1 for k in fw.tasks if tasks[k].is_live)
+
     def live_tasks_of(self, fw: Framework) -> list[Task]:
         # Sorted by task id alone (its keys all have its framework id): twice
         # as fast with a framework's 10,000s of tasks.

@@ -185,7 +185,7 @@ def framework_to_pb(fw: Framework, master: Master, total: Resources) -> pb.Frame
         offered=wire.resources_to_pb(fw.offered),
         dominant_share=held.dominant_share(total),
         registered_at=fw.registered_at,
-        active_tasks=len(master.state.live_tasks_of(fw)),
+        active_tasks=master.state.live_task_count(fw),
     )
 
 
