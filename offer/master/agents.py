@@ -193,7 +193,7 @@ class AgentCalls(MasterBase):
             changed.append((task, status))
         # Written even when nothing changed: a re-sent update's first copy may
         # still be on its way to disk, and the agent must not forget it before.
-        tasks = list({id(task): task for task, _ in changed}.values())
+        tasks = list(dict.fromkeys(task for task, _ in changed))
         await self.store.write(tasks=tasks, updates=[status for _, status in changed])
         link = self._agent_links.get(agent_id)  # the agent may have reconnected meanwhile
         if link is not None:

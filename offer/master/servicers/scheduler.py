@@ -93,15 +93,9 @@ class SchedulerServicer(scheduler_pb2_grpc.SchedulerServicer):
             decided = iter(
                 await to_the_end(self._master.accept_many(request.framework_id, readable))
             )
-        results = []
-        for outcome in outcomes:
-            if isinstance(outcome, Acceptance):
-                outcome = next(decided)  # type: ignore[assignment]
-            if isinstance(outcome, MasterError):
-                results.append(pb.AcceptResult(code=error_code(outcome).name, message=str(outcome)))
-            else:
-                results.append(pb.AcceptResult(code="OK"))
-        return pb.AcceptManyResponse(results=results)
+        return pb.AcceptManyResponse(
+            results=[_result(next(decided) if isinstance(o, Acceptance) else o) for o in outcomes]
+        )
 
     async def Decline(
         self, request: pb.DeclineRequest, context: grpc.aio.ServicerContext
@@ -170,6 +164,13 @@ def _acceptance(request: pb.AcceptRequest) -> Acceptance:
         for task in op.launch.tasks
     ]
     return Acceptance(list(request.offer_ids), specs, _refuse_seconds(request.filters))
+
+
+def _result(outcome: object) -> pb.AcceptResult:
+    """An entry's answer: OK (its tasks were launched), or why not."""
+    if isinstance(outcome, MasterError):
+        return pb.AcceptResult(code=error_code(outcome).name, message=str(outcome))
+    return pb.AcceptResult(code="OK")
 
 
 def _refuse_seconds(filters: common.Filters) -> float | None:
