@@ -204,18 +204,27 @@ class _Guard(grpc.aio.ServerInterceptor):
         self._limiter = (
             RateLimiter(security.rate_limit, security.rate_burst) if security.rate_limit else None
         )
+        self._wrapped: dict[str, grpc.RpcMethodHandler] = {}
 
     async def intercept_service(
         self,
         continuation: Callable[[grpc.HandlerCallDetails], Awaitable[grpc.RpcMethodHandler]],
         handler_call_details: grpc.HandlerCallDetails,
     ) -> grpc.RpcMethodHandler:
+        method = handler_call_details.method
+        wrapped = self._wrapped.get(method)
+        if wrapped is not None:
+            return wrapped
         handler = await continuation(handler_call_details)
         if handler is None:
             return handler
-        service = handler_call_details.method.lstrip("/").rsplit("/", 1)[0]
+        service = method.lstrip("/").rsplit("/", 1)[0]
         limited = self._limiter is not None and service in self._limited
-        return _wrapped(handler, lambda context: self._admit(context, limited), self._check)
+        wrapped = _wrapped(handler, lambda context: self._admit(context, limited), self._check)
+        # One per method, made on its first call: building it for every call
+        # cost a busy master more than some of the calls themselves.
+        self._wrapped[method] = wrapped
+        return wrapped
 
     async def _admit(self, context: grpc.aio.ServicerContext, limited: bool) -> None:
         metadata = {m.key: m.value for m in context.invocation_metadata() or ()}
