@@ -6,12 +6,18 @@ both ends, which is what a busy master runs out of first."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import AsyncIterator, Callable, Iterable, Mapping
 from typing import TypeVar
 
 from google.protobuf.message import Message
 
+from offer.outbox import Outbox
+
 M = TypeVar("M", bound=Message)
+T = TypeVar("T")
+
+# What an agent folds: its status updates.
+AGENT_LISTS = {"status_update": "statuses"}
 
 # A folded message stays well inside what a receiver accepts: the servers'
 # bound on a list (offer.security.limits.MAX_ITEMS) and the 16 MiB gRPC
@@ -52,3 +58,18 @@ def fold(messages: Iterable[M], oneof: str, lists: Mapping[str, str]) -> list[M]
         last_kind, last_body, last_rest = kind, body, rest
         items, size = more, more_size
     return folded
+
+
+async def folded(
+    outbox: Outbox[T], to_message: Callable[[T], M], oneof: str, lists: Mapping[str, str]
+) -> AsyncIterator[M]:
+    """A stream's messages: each time, everything its outbox had queued,
+    made into messages and folded (see `fold`)."""
+    async for batch in outbox.batches():
+        for message in fold(map(to_message, batch), oneof, lists):
+            yield message
+
+
+def same(message: M) -> M:
+    """`to_message` for an outbox that already holds messages."""
+    return message

@@ -18,7 +18,7 @@ from collections.abc import AsyncIterator, Mapping, Sequence
 import grpc
 
 from bench.load.stats import Recorder
-from offer.folding import fold
+from offer.folding import AGENT_LISTS, folded, same
 from offer.grpc_options import KEEPALIVE_OPTIONS
 from offer.outbox import Outbox
 from offer.v1 import agent_pb2 as pb
@@ -65,11 +65,9 @@ class LoadAgent:
         call = self._stub.Connect(self._outgoing())
         self._reader = asyncio.create_task(self._read(call))
 
-    async def _outgoing(self) -> AsyncIterator[pb.AgentMessage]:
+    def _outgoing(self) -> AsyncIterator[pb.AgentMessage]:
         # As the real agent: what queued up meanwhile goes out together.
-        async for messages in self._outbox.batches():
-            for message in fold(messages, "message", {"status_update": "statuses"}):
-                yield message
+        return folded(self._outbox, same, "message", AGENT_LISTS)
 
     async def _read(self, call: AsyncIterator[pb.MasterMessage]) -> None:
         try:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import grpc
@@ -20,7 +19,7 @@ from offer.agent.containerizer.docker import DockerContainerizer
 from offer.agent.executor import TaskExecutor
 from offer.agent.logs import LogServer
 from offer.agent.usage import ContainerSampler, machine_usage
-from offer.folding import fold
+from offer.folding import AGENT_LISTS, folded, same
 from offer.grpc_options import KEEPALIVE_OPTIONS
 from offer.outbox import Outbox
 from offer.resources import Resources
@@ -137,7 +136,9 @@ class AgentDaemon:
             )
         )
         async with self.security.aio_channel(self.master, KEEPALIVE_OPTIONS) as channel:
-            call = agent_pb2_grpc.AgentStub(channel).Connect(_drain(outbox))
+            call = agent_pb2_grpc.AgentStub(channel).Connect(
+                folded(outbox, same, "message", AGENT_LISTS)
+            )
             try:
                 async for message in call:
                     kind = message.WhichOneof("message")
@@ -289,11 +290,3 @@ def _reason(value: int) -> StatusReason:
         return StatusReason(value)
     except ValueError:
         return StatusReason.KILLED_BY_REQUEST
-
-
-async def _drain(outbox: Outbox[pb.AgentMessage]) -> AsyncIterator[pb.AgentMessage]:
-    """What was queued meanwhile goes out together: a run of status updates
-    as one message."""
-    async for messages in outbox.batches():
-        for message in fold(messages, "message", {"status_update": "statuses"}):
-            yield message

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator
 
 import grpc
 
 from offer import wire
-from offer.folding import fold
+from offer.folding import folded
 from offer.master.core import Master, MasterError
 from offer.master.links import (
     AgentCommand,
@@ -66,15 +66,14 @@ class AgentServicer(agent_pb2_grpc.AgentServicer):
                 on_abandoned=lambda agent: self._master.agent_disconnected(agent.agent_id, link),
             )
         except MasterError:
-            async for commands in link.batches():  # the refusal, then the end of the stream
-                for message in commands_to_pb(commands):
-                    yield message
+            # The refusal, then the end of the stream.
+            async for message in folded(link, command_to_pb, "message", _LISTS):
+                yield message
             return
         reader = asyncio.create_task(self._read(agent.agent_id, request_iterator, link))
         try:
-            async for commands in link.batches():
-                for message in commands_to_pb(commands):
-                    yield message
+            async for message in folded(link, command_to_pb, "message", _LISTS):
+                yield message
         finally:
             reader.cancel()
             self._master.agent_disconnected(agent.agent_id, link)
@@ -137,12 +136,7 @@ def _usage_from_pb(
     return wire.usage_from_pb(report.machine), tasks
 
 
-def commands_to_pb(commands: Sequence[AgentCommand]) -> list[pb.MasterMessage]:
-    """The commands as wire messages, in order; a run of one framework's
-    launches, or of acknowledgements, becomes one message."""
-    return fold(map(command_to_pb, commands), "message", _LISTS)
-
-
+# A run of one framework's launches, or of acknowledgements, is one message.
 _LISTS = {"launch_task": "tasks", "status_update_ack": "uuids"}
 
 

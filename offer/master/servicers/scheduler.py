@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator
 import grpc
 
 from offer import wire
-from offer.folding import fold
+from offer.folding import folded
 from offer.master.cluster import Offer
 from offer.master.core import ErrorKind, Master, MasterError
 from offer.master.frameworks import Acceptance
@@ -54,9 +54,8 @@ class SchedulerServicer(scheduler_pb2_grpc.SchedulerServicer):
                 on_abandoned=lambda fw: self._master.framework_disconnected(fw.framework_id, link),
             )
         try:
-            async for events in link.batches():
-                for message in fold(map(event_to_pb, events), "event", _LISTS):
-                    yield message
+            async for message in folded(link, event_to_pb, "event", _LISTS):
+                yield message
         finally:
             self._master.framework_disconnected(fw.framework_id, link)
 
