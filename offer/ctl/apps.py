@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import datetime
 import sys
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -74,14 +75,22 @@ def read_spec_file(name: str) -> str | None:
         return None
 
 
-def deploy(stub: Stub, args: argparse.Namespace) -> int:
-    text = read_spec_file(args.file)
+def send_spec_file(name: str, send: Callable[[str], Iterable[str]], done: str) -> int:
+    """Sends a spec file's text ('-': stdin) and prints `done` for each name
+    the answer gives; 1 if the file cannot be read."""
+    text = read_spec_file(name)
     if text is None:
         return 1
-    resp = stub.DeployApps(pb.DeployAppsRequest(yaml=text), timeout=CALL_TIMEOUT)
-    for app_id in resp.app_ids:
-        print(f"app {app_id} deployed")
+    for sent in send(text):
+        print(done.format(sent))
     return 0
+
+
+def deploy(stub: Stub, args: argparse.Namespace) -> int:
+    def send(text: str) -> Iterable[str]:
+        return list(stub.DeployApps(pb.DeployAppsRequest(yaml=text), timeout=CALL_TIMEOUT).app_ids)
+
+    return send_spec_file(args.file, send, "app {} deployed")
 
 
 def list_apps(stub: Stub, args: argparse.Namespace) -> int:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 import datetime
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from rich.console import Group, RenderableType
@@ -14,7 +14,7 @@ from rich.table import Table
 from rich.text import Text
 
 from offer.ctl import render
-from offer.ctl.apps import read_spec_file
+from offer.ctl.apps import send_spec_file
 from offer.v1 import batch_pb2 as pb
 from offer.v1 import batch_pb2_grpc, operator_pb2, operator_pb2_grpc
 
@@ -91,13 +91,10 @@ def _table(titles: Sequence[str], rows: Sequence[Sequence[str]], empty: str) -> 
 
 
 def submit(stub: Stub, args: argparse.Namespace) -> int:
-    text = read_spec_file(args.file)
-    if text is None:
-        return 1
-    resp = stub.SubmitJobs(pb.SubmitJobsRequest(yaml=text), timeout=CALL_TIMEOUT)
-    for name in resp.names:
-        print(f"job {name} submitted")
-    return 0
+    def send(text: str) -> Iterable[str]:
+        return list(stub.SubmitJobs(pb.SubmitJobsRequest(yaml=text), timeout=CALL_TIMEOUT).names)
+
+    return send_spec_file(args.file, send, "job {} submitted")
 
 
 def list_jobs(stub: Stub, args: argparse.Namespace) -> int:
