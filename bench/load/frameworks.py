@@ -8,7 +8,8 @@ import asyncio
 import itertools
 import math
 import random
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 
 import grpc
 
@@ -27,15 +28,21 @@ IDLE_REFUSE_SECONDS = 3600.0
 
 @dataclass
 class Demand:
-    """Tasks the frameworks still want, shared by all of them: `remaining`
-    None means without end. Each holds `task_cpus` and runs `task_seconds`
-    on average (inf: until the end): between none and twice as long,
-    uniformly, so that tasks launched together do not end together and
-    resources are freed as a flow instead of in waves."""
+    """Tasks a framework still wants: `remaining` None means without end.
+    Each holds `task_cpus` and runs `task_seconds` on average (inf: until
+    the end): between none and twice as long, uniformly, so that tasks
+    launched together do not end together and resources are freed as a flow
+    instead of in waves."""
 
     task_seconds: float
     task_cpus: float
     remaining: int | None = None
+    # Which demand a take came from: tasks of an earlier one that come back
+    # are not the current demand's to run.
+    epoch: int = 0
+    # Called when tasks come back (their accept failed), so that a framework
+    # that went idle meanwhile asks for offers again.
+    on_more: list[Callable[[], None]] = field(default_factory=list)
 
     def take(self, wanted: int) -> int:
         if self.remaining is None:
@@ -44,9 +51,15 @@ class Demand:
         self.remaining -= granted
         return granted
 
-    def give_back(self, count: int) -> None:
-        if self.remaining is not None:
+    def switch(self, task_seconds: float, task_cpus: float, remaining: int | None) -> None:
+        self.task_seconds, self.task_cpus, self.remaining = task_seconds, task_cpus, remaining
+        self.epoch += 1
+
+    def give_back(self, count: int, epoch: int) -> None:
+        if self.remaining is not None and count and epoch == self.epoch:
             self.remaining += count
+            for wake in self.on_more:
+                wake()
 
 
 def tasks_that_fit(resources: common.Resources, task_cpus: float) -> int:
@@ -66,9 +79,13 @@ class LoadFramework:
         self._random = random.Random(name)  # the same durations in every run
         self._jobs: set[asyncio.Task[None]] = set()
         self._reader: asyncio.Task[None] | None = None
+        self._idle = False  # declined for want of demand, since the last revive
         self._suppressed = False
+        self._accepting = 0  # AcceptMany calls in flight
+        self._calls = asyncio.Lock()  # declines, suppress and revive, in order
         self._acks = AckBatcher(self._acknowledge)
         self.framework_id = ""
+        demand.on_more.append(self._wake)
         self.errors = 0
         self.last_error = ""
 
@@ -120,8 +137,10 @@ class LoadFramework:
             else:
                 idle.append(offer.offer_id)
         if accepts:
-            self._spawn(self._accept(accepts))
+            self._accepting += 1
+            self._spawn(self._accept(accepts, demand.epoch))
         if idle:
+            self._idle = True
             self._spawn(self._decline(idle))
 
     def _task(self, task_seconds: float, task_cpus: float) -> common.TaskInfo:
@@ -132,18 +151,20 @@ class LoadFramework:
             container=common.ContainerSpec(image="load", command=["sleep", f"{seconds:g}"]),
         )
 
-    async def _accept(self, accepts: list[pb.AcceptRequest]) -> None:
+    async def _accept(self, accepts: list[pb.AcceptRequest], epoch: int) -> None:
         request = pb.AcceptManyRequest(framework_id=self.framework_id, accepts=accepts)
         try:
             response = await self._stub.AcceptMany(request)
         except grpc.aio.AioRpcError as err:
             self._failed(err)
-            self._demand.give_back(sum(len(a.operations[0].launch.tasks) for a in accepts))
+            self._demand.give_back(sum(len(a.operations[0].launch.tasks) for a in accepts), epoch)
             return
+        finally:
+            self._accepting -= 1
         for accept, result in zip(accepts, response.results, strict=True):
             if result.code != "OK":  # rescinded meanwhile: the tasks wait for the next offer
                 self._refused(result.message or result.code)
-                self._demand.give_back(len(accept.operations[0].launch.tasks))
+                self._demand.give_back(len(accept.operations[0].launch.tasks), epoch)
 
     def _duration(self, mean: float) -> float:
         return mean if math.isinf(mean) else self._random.uniform(0, 2 * mean)
@@ -154,13 +175,32 @@ class LoadFramework:
             offer_ids=offer_ids,
             filters=common.Filters(refuse_seconds=IDLE_REFUSE_SECONDS),
         )
-        try:
-            await self._stub.Decline(request)
-            if not self._suppressed:
-                self._suppressed = True
-                await self._stub.Suppress(pb.SuppressRequest(framework_id=self.framework_id))
-        except grpc.aio.AioRpcError as err:
-            self._failed(err)
+        async with self._calls:
+            try:
+                await self._stub.Decline(request)
+                # Suppressing drops this framework's offers, those it is
+                # accepting too: only once no accept is in flight.
+                if self._idle and not self._suppressed and not self._accepting:
+                    await self._stub.Suppress(pb.SuppressRequest(framework_id=self.framework_id))
+                    self._suppressed = True
+            except grpc.aio.AioRpcError as err:
+                self._failed(err)
+
+    def _wake(self) -> None:
+        """Demand came back: offers again, from every agent (a real framework
+        revives when it has work again)."""
+        if self._idle:
+            self._idle = False
+            self._spawn(self._revive())
+
+    async def _revive(self) -> None:
+        # After the declines and suppression before it, never overtaken by them.
+        async with self._calls:
+            try:
+                await self._stub.Revive(pb.ReviveRequest(framework_id=self.framework_id))
+                self._suppressed = False
+            except grpc.aio.AioRpcError as err:
+                self._failed(err)
 
     async def _acknowledge(self, uuids: list[str]) -> None:
         """Updates that arrived together, acknowledged in one call (as the SDK does)."""

@@ -75,11 +75,13 @@ async def _run(spec: LoadSpec, directory: Path) -> LoadResult:
     master.start()
     me = psutil.Process()
     recorder = Recorder()
-    demand = Demand(spec.task_seconds, CHURN_CPUS)
+    # Each framework its own demand: work whose accept failed stays with the
+    # framework that had it, as in a real one.
+    demands = [Demand(spec.task_seconds, CHURN_CPUS) for _ in range(spec.frameworks)]
     agents = LoadAgents(master.address, spec.agents, AGENT_CPUS, AGENT_MEM, recorder)
     frameworks = [
         LoadFramework(master.address, f"load-{i}", f"role{i % ROLES}", demand, recorder)
-        for i in range(spec.frameworks)
+        for i, demand in enumerate(demands)
     ]
     try:
         register_seconds = await agents.register()
@@ -98,7 +100,7 @@ async def _run(spec: LoadSpec, directory: Path) -> LoadResult:
         updates = window(recorder.update_latencies, start, end)
         fill_seconds, filled_rss = 0.0, 0
         if spec.fill_tasks:
-            fill_seconds = await _fill(spec, demand, agents)
+            fill_seconds = await _fill(spec, demands, agents)
             filled_rss = master.rss()
         return LoadResult(
             spec=spec,
@@ -124,12 +126,14 @@ async def _run(spec: LoadSpec, directory: Path) -> LoadResult:
         master.stop()
 
 
-async def _fill(spec: LoadSpec, demand: Demand, agents: LoadAgents) -> float:
+async def _fill(spec: LoadSpec, demands: list[Demand], agents: LoadAgents) -> float:
     """Switches demand to `fill_tasks` endless tasks; returns the seconds
     until all of them run and the churn phase's tasks have ended."""
     start = time.perf_counter()
-    demand.task_seconds, demand.task_cpus, demand.remaining = math.inf, FILL_CPUS, spec.fill_tasks
-    while agents.live_tasks != spec.fill_tasks or demand.remaining:
+    share, extra = divmod(spec.fill_tasks, len(demands))
+    for i, demand in enumerate(demands):
+        demand.switch(math.inf, FILL_CPUS, share + (i < extra))
+    while agents.live_tasks != spec.fill_tasks or any(d.remaining for d in demands):
         if time.perf_counter() - start > FILL_TIMEOUT:
             raise TimeoutError(
                 f"{agents.live_tasks} of {spec.fill_tasks} tasks live after {FILL_TIMEOUT}s"

@@ -64,6 +64,9 @@ class MasterConfig:
     default_refuse_seconds: float = 5.0
     # An offer not answered within this is rescinded.
     offer_timeout: float = 60.0
+    # An offer at least this old may be rescinded early, so that a framework
+    # that subscribed or revived gets a share (offers_to_reclaim).
+    offer_reclaim_age: float = 1.0
     # An agent without a stream for this long is lost; its tasks become LOST.
     agent_timeout: float = 60.0
     # Unlike Mesos's 0, long enough for frameworks to survive a master restart.
@@ -151,8 +154,12 @@ class MasterBase:
                     offer.offer_id,
                 )
             self._framework_links[fid].send(OffersMade(tuple(offers)))
-        reclaim = offers_to_reclaim(self.state, self._awaiting_offers, set(made))
-        self._awaiting_offers.clear()
+        reclaim, self._awaiting_offers = offers_to_reclaim(
+            self.state,
+            self._awaiting_offers,
+            set(made),
+            self.clock() - self.config.offer_reclaim_age,
+        )
         if reclaim:
             log.info("rescinding %d offers so that a new framework gets a share", len(reclaim))
         for offer in reclaim:

@@ -238,7 +238,8 @@ class FrameworkCalls(MasterBase):
         fw = self._subscribed(framework_id)
         fw.refusals.clear()
         fw.suppressed = False
-        self._awaiting_offers.add(framework_id)
+        # Unlike a subscription, a revive takes back nobody's offers: under
+        # load, frameworks reviving often rescinded each other's for good.
         self._want_allocation()
 
     def suppress(self, framework_id: str) -> None:

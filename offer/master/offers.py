@@ -84,12 +84,28 @@ def forget_expired_refusals(state: ClusterState, now: float) -> None:
         fw.refusals = {a: r for a, r in fw.refusals.items() if r[0] > now}
 
 
-def offers_to_reclaim(state: ClusterState, newcomers: set[str], offered: set[str]) -> list[Offer]:
-    """A framework that just subscribed or revived, and got nothing because
+def offers_to_reclaim(
+    state: ClusterState, newcomers: set[str], offered: set[str], made_before: float
+) -> tuple[list[Offer], set[str]]:
+    """A framework that just subscribed, and got nothing because
     every free resource sits in others' offers, should not wait for those to
-    time out: they are to be rescinded, so the next cycle shares them by DRF."""
+    time out: some are rescinded, so the next cycle shares them by DRF.
+    Only offers made before `made_before` are taken (a younger one is most
+    likely being answered right now), oldest first, and no more than the
+    newcomer's share of them. Returns the offers to rescind and
+    the newcomers to look at again next cycle, when only young offers stood
+    in the way."""
     for fid in sorted(newcomers - offered):
         fw = state.frameworks.get(fid)
-        if fw is not None and fw.connected and not fw.suppressed:
-            return [o for o in state.offers.values() if o.framework_id != fid]
-    return []
+        if fw is None or not fw.connected or fw.suppressed:
+            continue
+        others = [o for o in state.offers.values() if o.framework_id != fid]
+        old = sorted((o for o in others if o.created_at < made_before), key=_age)
+        wanting = sum(1 for f in state.frameworks.values() if f.connected and not f.suppressed)
+        share = -(-len(others) // wanting)
+        return old[:share], (newcomers - offered) if others and not old else set()
+    return [], set()
+
+
+def _age(offer: Offer) -> float:
+    return offer.created_at

@@ -3,9 +3,11 @@ only those a change may have freed, and every one of them. Pure state."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from offer.master.allocator import is_allocatable
 from offer.master.cluster import Agent, Framework, Task
-from offer.master.offers import make_offers
+from offer.master.offers import make_offers, offers_to_reclaim
 from offer.master.state import ClusterState
 from offer.resources import Resources
 from offer.tasks import TaskSpec, TaskState, TaskStatus
@@ -84,3 +86,20 @@ def test_offers_made_match_a_full_scan() -> None:
         launch(state, f"a{i}", 1)
     full_scan = sorted(a.agent_id for a in state.agents.values() if is_allocatable(a.free))
     assert ids(state) == full_scan
+
+
+def test_a_newcomer_takes_back_only_offers_old_enough_to_be_hoarded() -> None:
+    state = cluster(2)
+    made = make_offers(state, {}, NOW, iter(f"o{n}" for n in range(100)).__next__)
+    old, young = sorted(made["f"], key=lambda o: o.agent_id)
+    young = replace(young, created_at=NOW + 5)  # made moments ago: "f" may be answering it
+    state.offers[young.offer_id] = young
+    state.frameworks["new"] = Framework("new", "new", "*", "u", 60, NOW, connected=True)
+
+    assert offers_to_reclaim(state, {"new"}, set(), made_before=NOW) == ([], {"new"})
+    # looked at again next cycle, once an offer is old enough
+
+    taken, waiting = offers_to_reclaim(state, {"new"}, set(), made_before=NOW + 6)
+    assert taken == [old]  # its share: one of two offers, the older
+    assert waiting == set()
+    assert offers_to_reclaim(state, {"new"}, {"new"}, made_before=NOW + 6) == ([], set())
