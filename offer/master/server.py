@@ -9,6 +9,7 @@ import signal
 import grpc
 
 from offer.grpc_options import SERVER_OPTIONS
+from offer.master.collector import FreezingCollector
 from offer.master.core import Master, MasterConfig
 from offer.master.logs import LogRelay
 from offer.master.servicers.agent import AgentServicer
@@ -37,6 +38,9 @@ async def run_master(
     security = security or ServerSecurity()
     master = Master(StateStore(db_url), config)
     await master.start()
+    collector = FreezingCollector()
+    collector.install()
+    sweeps = asyncio.create_task(collector.sweep_forever(), name="gc-sweep")
     server = grpc.aio.server(options=SERVER_OPTIONS, interceptors=security.interceptors())
     logs = LogRelay(master)
     scheduler_pb2_grpc.add_SchedulerServicer_to_server(SchedulerServicer(master), server)
@@ -58,5 +62,7 @@ async def run_master(
     await stopping.wait()
     log.info("offer-master shutting down")
     # Stop the master first so its streams close and the grace period is short.
+    sweeps.cancel()
+    collector.uninstall()
     await master.stop()
     await server.stop(grace=2)
