@@ -8,6 +8,7 @@ import asyncio
 import itertools
 import math
 import random
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -73,7 +74,7 @@ class LoadFramework:
         self._channel = grpc.aio.insecure_channel(master, options=KEEPALIVE_OPTIONS)
         self._stub = scheduler_pb2_grpc.SchedulerStub(self._channel)
         self._info = common.FrameworkInfo(name=name, role=role, user="bench")
-        self._demand = demand
+        self.demand = demand
         self._recorder = recorder
         self._ids = itertools.count()
         self._random = random.Random(name)  # the same durations in every run
@@ -85,6 +86,8 @@ class LoadFramework:
         self._calls = asyncio.Lock()  # declines, suppress and revive, in order
         self._acks = AckBatcher(self._acknowledge)
         self.framework_id = ""
+        # RUNNING updates received, by the demand (epoch) their tasks came from.
+        self.running: Counter[str] = Counter()
         demand.on_more.append(self._wake)
         self.errors = 0
         self.last_error = ""
@@ -104,6 +107,8 @@ class LoadFramework:
                 elif kind == "update":
                     for status in event.update.statuses:
                         self._recorder.update_received(status.timestamp)
+                        if status.state == common.TASK_RUNNING:
+                            self.running[status.task_id.partition("-")[0]] += 1
                         if status.uuid:
                             self._acks.add(status.uuid)
                 elif kind == "subscribed":
@@ -120,7 +125,7 @@ class LoadFramework:
         """Fills every offer it has demand for, all in one AcceptMany (as a
         framework answering many offers at once should), and declines the rest."""
         accepts, idle = [], []
-        demand = self._demand
+        demand = self.demand
         for offer in offers:
             self._recorder.offered(offer.agent_id, offer.resources.cpus)
             count = demand.take(tasks_that_fit(offer.resources, demand.task_cpus))
@@ -146,7 +151,7 @@ class LoadFramework:
     def _task(self, task_seconds: float, task_cpus: float) -> common.TaskInfo:
         seconds = self._duration(task_seconds)
         return common.TaskInfo(
-            task_id=f"t{next(self._ids)}",
+            task_id=f"{self.demand.epoch}-{next(self._ids)}",
             resources=common.Resources(cpus=task_cpus, mem=TASK_MEM),
             container=common.ContainerSpec(image="load", command=["sleep", f"{seconds:g}"]),
         )
@@ -157,14 +162,14 @@ class LoadFramework:
             response = await self._stub.AcceptMany(request)
         except grpc.aio.AioRpcError as err:
             self._failed(err)
-            self._demand.give_back(sum(len(a.operations[0].launch.tasks) for a in accepts), epoch)
+            self.demand.give_back(sum(len(a.operations[0].launch.tasks) for a in accepts), epoch)
             return
         finally:
             self._accepting -= 1
         for accept, result in zip(accepts, response.results, strict=True):
             if result.code != "OK":  # rescinded meanwhile: the tasks wait for the next offer
                 self._refused(result.message or result.code)
-                self._demand.give_back(len(accept.operations[0].launch.tasks), epoch)
+                self.demand.give_back(len(accept.operations[0].launch.tasks), epoch)
 
     def _duration(self, mean: float) -> float:
         return mean if math.isinf(mean) else self._random.uniform(0, 2 * mean)

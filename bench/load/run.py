@@ -6,6 +6,10 @@ Phase one (churn): frameworks always have work; every task runs
 window after a warm-up gives launches/s, offer and update latencies and
 the master's CPU. Phase two (fill, optional): `fill_tasks` tasks that never
 end are launched, and the master's memory is read with all of them live.
+
+A placement run (churn_seconds 0, the shape of Nomad's C1M) has only the
+fill, on an empty cluster, timed from the frameworks' subscription until
+every task runs.
 """
 
 from __future__ import annotations
@@ -32,12 +36,14 @@ CHURN_CPUS = 1.0
 FILL_CPUS = 0.25
 ROLES = 4
 FILL_TIMEOUT = 600.0
+PLACEMENT_PROFILE_SECONDS = 20.0
 
 
 @dataclass(frozen=True)
 class LoadSpec:
     agents: int
     frameworks: int = 8
+    # 0: a placement run instead, timing fill_tasks placed on an empty cluster.
     churn_seconds: float = 15.0
     # With 4 tasks per agent, agents * 4 / task_seconds launches/s are asked for.
     task_seconds: float = 1.0
@@ -85,22 +91,35 @@ async def _run(spec: LoadSpec, directory: Path) -> LoadResult:
     ]
     try:
         register_seconds = await agents.register()
-        await asyncio.gather(*(f.start() for f in frameworks))
-        await asyncio.sleep(spec.warmup_seconds)
+        placing = not spec.churn_seconds
+        if placing:  # C1M's shape: endless tasks placed on an empty cluster
+            _want_fill(spec, demands)
+        else:
+            await asyncio.gather(*(f.start() for f in frameworks))
+            await asyncio.sleep(spec.warmup_seconds)
         start, master_cpu, tool_cpu = time.time(), master.cpu_seconds(), _cpu(me)
+        profiling = None
         if spec.profile is not None:
-            await _profile(master.pid, spec.churn_seconds, spec.profile)
+            seconds = spec.churn_seconds or PLACEMENT_PROFILE_SECONDS
+            profiling = asyncio.create_task(_profile(master.pid, seconds, spec.profile))
+        if placing:
+            await asyncio.gather(*(f.start() for f in frameworks))
+            fill_seconds = await _filled(spec, frameworks, agents, time.perf_counter())
         else:
             await asyncio.sleep(spec.churn_seconds)
         end = time.time()
+        if profiling is not None:
+            await profiling
         master_cpu = (master.cpu_seconds() - master_cpu) / (end - start)
         tool_cpu = (_cpu(me) - tool_cpu) / (end - start)
         launches = sum(1 for at in recorder.launches if start <= at <= end)
         offers = window(recorder.offer_latencies, start, end)
         updates = window(recorder.update_latencies, start, end)
-        fill_seconds, filled_rss = 0.0, 0
+        filled_rss = 0
+        if spec.fill_tasks and not placing:
+            _want_fill(spec, demands)
+            fill_seconds = await _filled(spec, frameworks, agents, time.perf_counter())
         if spec.fill_tasks:
-            fill_seconds = await _fill(spec, demands, agents)
             filled_rss = master.rss()
         return LoadResult(
             spec=spec,
@@ -126,19 +145,29 @@ async def _run(spec: LoadSpec, directory: Path) -> LoadResult:
         master.stop()
 
 
-async def _fill(spec: LoadSpec, demands: list[Demand], agents: LoadAgents) -> float:
-    """Switches demand to `fill_tasks` endless tasks; returns the seconds
-    until all of them run and the churn phase's tasks have ended."""
-    start = time.perf_counter()
+def _want_fill(spec: LoadSpec, demands: list[Demand]) -> None:
+    """Switches the frameworks' demand to `fill_tasks` endless tasks, shared out."""
     share, extra = divmod(spec.fill_tasks, len(demands))
     for i, demand in enumerate(demands):
         demand.switch(math.inf, FILL_CPUS, share + (i < extra))
-    while agents.live_tasks != spec.fill_tasks or any(d.remaining for d in demands):
+
+
+async def _filled(
+    spec: LoadSpec, frameworks: list[LoadFramework], agents: LoadAgents, start: float
+) -> float:
+    """The seconds since `start` until all fill tasks run (and any churn
+    tasks before them have ended) and their frameworks were told so."""
+    epoch = str(frameworks[0].demand.epoch)
+    while (
+        agents.live_tasks != spec.fill_tasks
+        or any(f.demand.remaining for f in frameworks)
+        or sum(f.running[epoch] for f in frameworks) < spec.fill_tasks
+    ):
         if time.perf_counter() - start > FILL_TIMEOUT:
             raise TimeoutError(
                 f"{agents.live_tasks} of {spec.fill_tasks} tasks live after {FILL_TIMEOUT}s"
             )
-        await asyncio.sleep(0.1)
+        await asyncio.sleep(0.05)
     return time.perf_counter() - start
 
 

@@ -244,15 +244,14 @@ class MasterBase:
         if link is None:
             self._pending_kills[task.key] = reason
         else:
-            link.send(
-                KillTask(task.framework_id, task.spec.task_id, task.spec.kill_grace_seconds, reason)
-            )
+            grace = task.spec.kill_grace_seconds
+            link.send(KillTask(task.framework_id, task.task_id, grace, reason))
 
     def _status(
         self, task: Task, state: TaskState, reason: StatusReason, message: str
     ) -> TaskStatus:
         return TaskStatus(
-            task.spec.task_id,
+            task.task_id,
             task.framework_id,
             task.agent_id,
             state,
@@ -289,7 +288,7 @@ class MasterBase:
         self._tell(fw.framework_id, StatusChanged(status))
 
     def _task_changed(self, task: Task, status: TaskStatus) -> None:
-        text = f"task {task.spec.task_id} is {status.state.name}"
+        text = f"task {task.task_id} is {status.state.name}"
         if status.healthy is not None:
             text += " (healthy)" if status.healthy else " (unhealthy)"
         self.events.publish(
@@ -320,7 +319,7 @@ class MasterBase:
         found = [
             t
             for t in self.state.tasks.values()
-            if t.spec.task_id == task_id and framework_id in ("", t.framework_id)
+            if t.task_id == task_id and framework_id in ("", t.framework_id)
         ]
         if not found:
             raise MasterError(ErrorKind.NOT_FOUND, f"no task {task_id!r} is known")

@@ -132,9 +132,11 @@ class Task:
     # Uuids of updates pushed out of `history`, for the store to delete with
     # its next write of this task.
     forgotten: list[str]
-    # At least one of the two is set; each is made from the other once.
+    # At least one of the two is set; the JSON is made from the spec once.
     _spec: TaskSpec | None = field(repr=False)
     _spec_json: str | None = field(repr=False)
+    # The spec's name, which every write of the task's row names.
+    _name: str | None = field(repr=False)
     # Made from `_stored` when first asked for (see the properties).
     _history: collections.deque[TaskStatus] | None = field(repr=False)
     _seen: set[str] | None = field(repr=False)
@@ -149,7 +151,7 @@ class Task:
         status: TaskStatus,
     ) -> None:
         self._set(framework_id, agent_id, spec.task_id, spec.resources, created_at, status)
-        self._spec, self._spec_json = spec, None
+        self._spec, self._spec_json, self._name = spec, None, spec.name
         self._history = collections.deque([status], maxlen=HISTORY_LIMIT)
         self._seen, self._stored = {status.uuid}, None
 
@@ -169,7 +171,7 @@ class Task:
         gave when it was written, and `resources` its spec's resources."""
         task = cls.__new__(cls)
         task._set(framework_id, agent_id, task_id, resources, created_at, status)
-        task._spec, task._spec_json = None, spec_json
+        task._spec, task._spec_json, task._name = None, spec_json, None
         task._history, task._seen, task._stored = None, None, updates
         return task
 
@@ -189,10 +191,23 @@ class Task:
 
     @property
     def spec(self) -> TaskSpec:
-        if self._spec is None:
-            assert self._spec_json is not None
-            self._spec = wire.spec_from_json(self._spec_json)
-        return self._spec
+        """Its spec; once stored, made from the JSON at each use and not kept
+        (it is seldom needed again, and 100,000 of them are hundreds of MiB)."""
+        if self._spec is not None:
+            return self._spec
+        assert self._spec_json is not None
+        return wire.spec_from_json(self._spec_json)
+
+    @property
+    def name(self) -> str:
+        if self._name is None:
+            self._name = self.spec.name
+        return self._name
+
+    def keep_stored_spec_only(self) -> None:
+        """Lets the parsed spec go once its JSON is made (after it was stored)."""
+        if self._spec_json is not None:
+            self._spec = None
 
     @property
     def spec_json(self) -> str:

@@ -187,6 +187,7 @@ class FrameworkCalls(MasterBase):
             link = self._agent_links.get(task.agent_id)
             if link is not None:
                 link.send(LaunchTask(framework_id, task.spec))
+            task.keep_stored_spec_only()
         return outcomes
 
     def _take(self, fw: Framework, acceptance: Acceptance) -> list[Task]:

@@ -35,13 +35,13 @@ class LogRelay:
         request_id = secrets.token_hex(8)
         queue: asyncio.Queue[_Piece] = asyncio.Queue()
         self._open[request_id] = (task.agent_id, queue)
-        request = RequestLogs(request_id, task.framework_id, task.spec.task_id, tail_lines, follow)
+        request = RequestLogs(request_id, task.framework_id, task.task_id, tail_lines, follow)
         ended = False
         try:
             if not self._master.send_to_agent(task.agent_id, request):
                 raise MasterError(
                     ErrorKind.UNAVAILABLE,
-                    f"agent {task.agent_id} of task {task.spec.task_id!r} is not connected; "
+                    f"agent {task.agent_id} of task {task.task_id!r} is not connected; "
                     "its output cannot be read now",
                 )
             while True:

@@ -190,12 +190,13 @@ def framework_to_pb(fw: Framework, master: Master, total: Resources) -> pb.Frame
 
 
 def task_to_pb(task: Task) -> pb.TaskSummary:
-    info = wire.task_to_pb(task.spec)
+    spec = task.spec
+    info = wire.task_to_pb(spec)
     return pb.TaskSummary(
-        task_id=task.spec.task_id,
+        task_id=spec.task_id,
         framework_id=task.framework_id,
         agent_id=task.agent_id,
-        name=task.spec.name,
+        name=spec.name,
         resources=info.resources,
         container=info.container,
         status=wire.status_to_pb(task.status),

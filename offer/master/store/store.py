@@ -410,7 +410,7 @@ def _task_row(t: Task) -> dict[str, Any]:
         "framework_id": t.framework_id,
         "task_id": t.task_id,
         "agent_id": t.agent_id,
-        "name": t.spec.name,
+        "name": t.name,
         "cpus": t.resources.cpus,
         "mem": t.resources.mem,
         "disk": t.resources.disk,
