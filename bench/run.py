@@ -74,6 +74,15 @@ def load_specs(quick: bool) -> list[LoadSpec]:
     return [*rate, *latency]
 
 
+def placement_spec(quick: bool) -> LoadSpec:
+    """Nomad C1M's shape: endless tasks placed on an empty cluster, 16 to an agent."""
+    return (
+        LoadSpec(2000, churn_seconds=0, fill_tasks=32_000)
+        if quick
+        else LoadSpec(10_000, churn_seconds=0, fill_tasks=100_000)
+    )
+
+
 # How many of load_specs' runs, from the end, are latency runs.
 LATENCY_RUNS = 2
 
@@ -99,6 +108,7 @@ def main() -> None:
     containers = containers_bench.run(quick)
     step("the master at scale (load agents and frameworks)")
     loads = [isolated(run_load, spec) for spec in load_specs(quick)]
+    placement = isolated(run_load, placement_spec(quick))
     step("recovery and memory")
     recovery = isolated(recovery_bench.run, quick)
     step("allocator")
@@ -125,7 +135,7 @@ def main() -> None:
         "machine is shared and noisy: repeat runs differ by tens of percent.",
         "",
         *report.containers(containers),
-        *report.load(loads),
+        *report.load(loads, placement),
         *report.allocator(alloc),
         *report.recovery(recovery),
         *report.store(store),

@@ -75,6 +75,10 @@ class LoadResult:
     errors: int = 0
     last_error: str = ""
 
+    @property
+    def fill_tasks_per_second(self) -> float:
+        return self.spec.fill_tasks / self.fill_seconds if self.fill_seconds else 0.0
+
 
 async def _run(spec: LoadSpec, directory: Path) -> LoadResult:
     master = MasterProcess(f"sqlite:///{directory / 'master.db'}", directory / "master.log")
