@@ -96,6 +96,7 @@ async def _run(spec: LoadSpec, directory: Path) -> LoadResult:
     try:
         register_seconds = await agents.register()
         placing = not spec.churn_seconds
+        fill_seconds = 0.0
         if placing:  # C1M's shape: endless tasks placed on an empty cluster
             _want_fill(spec, demands)
         else:
