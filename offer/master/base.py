@@ -65,7 +65,7 @@ class MasterConfig:
     # An offer not answered within this is rescinded.
     offer_timeout: float = 60.0
     # An offer at least this old may be rescinded early, so that a framework
-    # that subscribed or revived gets a share (offers_to_reclaim).
+    # that just subscribed gets a share (offers_to_reclaim).
     offer_reclaim_age: float = 1.0
     # An agent without a stream for this long is lost; its tasks become LOST.
     agent_timeout: float = 60.0

@@ -116,6 +116,7 @@ class Task:
     A master restart recovers every task in the store, and most are never
     looked at before they end: a recovered task keeps its spec as the JSON it
     was stored as, and its updates as the store read them, until first used.
+    A launched task, too, keeps only its spec's JSON once it is stored.
     Its id and resources are known without the spec (the store keeps them in
     columns of their own).
     """

@@ -87,14 +87,13 @@ def forget_expired_refusals(state: ClusterState, now: float) -> None:
 def offers_to_reclaim(
     state: ClusterState, newcomers: set[str], offered: set[str], made_before: float
 ) -> tuple[list[Offer], set[str]]:
-    """A framework that just subscribed, and got nothing because
-    every free resource sits in others' offers, should not wait for those to
-    time out: some are rescinded, so the next cycle shares them by DRF.
-    Only offers made before `made_before` are taken (a younger one is most
-    likely being answered right now), oldest first, and no more than the
-    newcomer's share of them. Returns the offers to rescind and
-    the newcomers to look at again next cycle, when only young offers stood
-    in the way."""
+    """A framework that just subscribed, and got nothing because every free
+    resource sits in others' offers, should not wait for those to time out:
+    some are rescinded, so the next cycle shares them by DRF. Only offers
+    made before `made_before` are taken (a younger one is most likely being
+    answered right now), oldest first, and no more than the newcomer's share
+    of them. Returns the offers to rescind and the newcomers to look at again
+    next cycle, when only young offers stood in the way."""
     for fid in sorted(newcomers - offered):
         fw = state.frameworks.get(fid)
         if fw is None or not fw.connected or fw.suppressed:
