@@ -4,6 +4,7 @@ which to take back for a newcomer. Pure (no I/O); the core sends them."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
+from typing import Any
 
 from offer.master.allocator import (
     AgentSlot,
@@ -69,6 +70,12 @@ class _Refusals(Mapping[tuple[str, str], tuple[float, Resources]]):
         if fw is None:
             raise KeyError(key)
         return fw.refusals[key[1]]
+
+    def get(self, key: tuple[str, str], default: Any = None) -> Any:
+        # Mapping.get would go through __getitem__ and a KeyError for every
+        # agent a framework has not refused: most of them, every cycle.
+        fw = self._frameworks.get(key[0])
+        return default if fw is None else fw.refusals.get(key[1], default)
 
     def __iter__(self) -> Iterator[tuple[str, str]]:
         for fw in self._frameworks.values():
