@@ -35,7 +35,7 @@ test: setup engine
 lint: setup
 	$(VENV)/bin/ruff check offer tests examples scripts bench
 	$(VENV)/bin/ruff format --check offer tests examples scripts bench
-	$(VENV)/bin/mypy offer
+	$(VENV)/bin/mypy offer bench
 
 ## bench: every benchmark (needs root for a private Docker engine); writes docs/performance.md and docs/*.png (BENCH_QUICK=1 for a smaller run)
 bench: setup engine

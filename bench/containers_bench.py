@@ -244,10 +244,12 @@ def run(quick: bool) -> list[ContainersResult]:
         return [
             ContainersResult(
                 n,
-                *(
-                    statistics.median(times[method, n])
-                    for method in ("engine", "tag", "id", "offer", "swarm replace", "offer replace")
-                ),
+                engine=statistics.median(times["engine", n]),
+                swarm_by_tag=statistics.median(times["tag", n]),
+                swarm_by_id=statistics.median(times["id", n]),
+                offer=statistics.median(times["offer", n]),
+                swarm_replace=statistics.median(times["swarm replace", n]),
+                offer_replace=statistics.median(times["offer replace", n]),
                 rounds=rounds,
             )
             for n in sizes
