@@ -9,8 +9,7 @@ import itertools
 import math
 import random
 from collections import Counter
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import grpc
 
@@ -41,9 +40,6 @@ class Demand:
     # Which demand a take came from: tasks of an earlier one that come back
     # are not the current demand's to run.
     epoch: int = 0
-    # Called when tasks come back (their accept failed), so that a framework
-    # that went idle meanwhile asks for offers again.
-    on_more: list[Callable[[], None]] = field(default_factory=list)
 
     def take(self, wanted: int) -> int:
         if self.remaining is None:
@@ -56,11 +52,13 @@ class Demand:
         self.task_seconds, self.task_cpus, self.remaining = task_seconds, task_cpus, remaining
         self.epoch += 1
 
-    def give_back(self, count: int, epoch: int) -> None:
+    def give_back(self, count: int, epoch: int) -> bool:
+        """Tasks whose accept failed are wanted again; True if this demand
+        took them back (they came from it, and it has an end)."""
         if self.remaining is not None and count and epoch == self.epoch:
             self.remaining += count
-            for wake in self.on_more:
-                wake()
+            return True
+        return False
 
 
 def tasks_that_fit(resources: common.Resources, task_cpus: float) -> int:
@@ -88,7 +86,6 @@ class LoadFramework:
         self.framework_id = ""
         # RUNNING updates received, by the demand (epoch) their tasks came from.
         self.running: Counter[str] = Counter()
-        demand.on_more.append(self._wake)
         self.errors = 0
         self.last_error = ""
 
@@ -162,14 +159,14 @@ class LoadFramework:
             response = await self._stub.AcceptMany(request)
         except grpc.aio.AioRpcError as err:
             self._failed(err)
-            self.demand.give_back(sum(len(a.operations[0].launch.tasks) for a in accepts), epoch)
+            self._give_back(sum(len(a.operations[0].launch.tasks) for a in accepts), epoch)
             return
         finally:
             self._accepting -= 1
         for accept, result in zip(accepts, response.results, strict=True):
             if result.code != "OK":  # rescinded meanwhile: the tasks wait for the next offer
                 self._refused(result.message or result.code)
-                self.demand.give_back(len(accept.operations[0].launch.tasks), epoch)
+                self._give_back(len(accept.operations[0].launch.tasks), epoch)
 
     def _duration(self, mean: float) -> float:
         return mean if math.isinf(mean) else self._random.uniform(0, 2 * mean)
@@ -191,10 +188,10 @@ class LoadFramework:
             except grpc.aio.AioRpcError as err:
                 self._failed(err)
 
-    def _wake(self) -> None:
-        """Demand came back: offers again, from every agent (a real framework
-        revives when it has work again)."""
-        if self._idle:
+    def _give_back(self, count: int, epoch: int) -> None:
+        """Work came back: offers again, from every agent, if it had gone idle
+        meanwhile (a real framework revives when it has work again)."""
+        if self.demand.give_back(count, epoch) and self._idle:
             self._idle = False
             self._spawn(self._revive())
 
