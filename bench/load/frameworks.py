@@ -88,6 +88,7 @@ class LoadFramework:
         self.running: Counter[str] = Counter()
         self.errors = 0
         self.last_error = ""
+        self._closing = False
 
     async def start(self) -> None:
         call = self._stub.Subscribe(pb.SubscribeRequest(framework=self._info))
@@ -214,14 +215,17 @@ class LoadFramework:
             self._failed(err)
 
     def _failed(self, err: grpc.aio.AioRpcError) -> None:
-        if err.code() != grpc.StatusCode.CANCELLED:  # calls cut short by close()
-            self._refused(err.details() or err.code().name)
+        # Calls cut short by close() are not failures; a call cancelled
+        # during the run is (its offers stay outstanding until they expire).
+        if not (self._closing and err.code() == grpc.StatusCode.CANCELLED):
+            self._refused(f"{err.code().name}: {err.details() or ''}")
 
     def _refused(self, why: str) -> None:
         self.errors += 1
         self.last_error = why
 
     async def close(self) -> None:
+        self._closing = True
         if self._reader is not None:
             self._reader.cancel()
         for job in list(self._jobs):
