@@ -18,4 +18,11 @@ SERVER_OPTIONS: list[tuple[str, int]] = [
     # Accept client pings as often as clients are configured to send them.
     ("grpc.http2.min_ping_interval_without_data_ms", 5_000),
     ("grpc.max_receive_message_length", 16 * 1024 * 1024),
+    # Calls that arrived while the event loop was busy wait to be picked up.
+    # gRPC's defaults drop them past 1,000 waiting (at random, all past
+    # 3,000) with a bare CANCELLED the caller cannot tell from its own
+    # cancel: a framework's burst of accepts vanished that way, holding its
+    # offers until they expired. A busy master answers them late instead.
+    ("grpc.server.max_pending_requests", 20_000),
+    ("grpc.server.max_pending_requests_hard_limit", 20_000),
 ]
