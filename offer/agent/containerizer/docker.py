@@ -120,34 +120,54 @@ class DockerContainerizer:
 
     async def launch(self, framework_id: str, spec: TaskSpec) -> str:
         """Creates and starts the task's container; returns its id."""
-        create = functools.partial(
-            self._client.containers.create, spec.image, **self._create_args(framework_id, spec)
-        )
-        container: Any = None
+        # The engine's low-level calls: the SDK's containers.create inspects
+        # every container it creates, one more engine round trip per launch.
+        api = self._client.api
+        create = functools.partial(api.create_container, **self._create_args(framework_id, spec))
+        container_id = ""
         try:
             try:
-                container = await self._in_thread(create)
+                container_id = (await self._in_thread(create))["Id"]
             except docker.errors.ImageNotFound:
                 # Asked for only when missing: an inspect before every
                 # create was one more engine round trip per launch.
                 await self._pull(spec.image)
-                container = await self._in_thread(create)
-            await self._in_thread(container.start)
+                container_id = (await self._in_thread(create))["Id"]
+            await self._in_thread(api.start, container_id)
         except docker.errors.APIError as err:
-            if container is not None:  # created but not started: leave nothing behind
+            if container_id:  # created but not started: leave nothing behind
                 with contextlib.suppress(docker.errors.APIError):
-                    await self._in_thread(container.remove, force=True)
+                    await self._in_thread(api.remove_container, container_id, force=True)
             raise LaunchError(
                 StatusReason.CONTAINER_LAUNCH_FAILED,
                 f"the Docker engine refused the container: {_explain(err)}",
             ) from err
-        return str(container.id)
+        return str(container_id)
 
     def _create_args(self, framework_id: str, spec: TaskSpec) -> dict[str, Any]:
-        """The Docker create parameters for a task: limits always set, labels
-        that name its owner, and what its ContainerSpec asks for."""
+        """The engine's create parameters for a task: limits always set,
+        labels that name its owner, and what its ContainerSpec asks for."""
         mem_bytes = int(spec.resources.mem * 1024 * 1024)
+        host_config = self._client.api.create_host_config(
+            nano_cpus=int(spec.resources.cpus * 1e9),
+            mem_limit=mem_bytes,
+            # No swap beyond the limit: the memory limit is a hard one.
+            memswap_limit=mem_bytes,
+            binds={
+                v.host_path: {"bind": v.container_path, "mode": "ro" if v.read_only else "rw"}
+                for v in spec.volumes
+            },
+            port_bindings={
+                f"{p.container_port}/{p.protocol}": p.host_port for p in spec.port_mappings
+            },
+            # A fork bomb in one task must not exhaust the host's process table.
+            pids_limit=self.pids_limit,
+            privileged=spec.privileged,
+            network_mode=spec.network or None,
+            pid_mode=spec.pid or None,
+        )
         return {
+            "image": spec.image,
             "command": list(spec.command) or None,
             "environment": dict(spec.env),
             "working_dir": spec.working_dir or None,
@@ -159,21 +179,10 @@ class DockerContainerizer:
                 LABEL_TASK: spec.task_id,
                 LABEL_SPEC: wire.spec_to_json(spec, with_env=False),
             },
-            "nano_cpus": int(spec.resources.cpus * 1e9),
-            "mem_limit": mem_bytes,
-            # No swap beyond the limit: the memory limit is a hard one.
-            "memswap_limit": mem_bytes,
-            "volumes": {
-                v.host_path: {"bind": v.container_path, "mode": "ro" if v.read_only else "rw"}
-                for v in spec.volumes
-            },
-            "ports": {f"{p.container_port}/{p.protocol}": p.host_port for p in spec.port_mappings},
-            # A fork bomb in one task must not exhaust the host's process table.
-            "pids_limit": self.pids_limit,
+            "volumes": [v.container_path for v in spec.volumes],
+            "ports": [(p.container_port, p.protocol) for p in spec.port_mappings],
             "user": spec.user or None,
-            "privileged": spec.privileged,
-            "network_mode": spec.network or None,
-            "pid_mode": spec.pid or None,
+            "host_config": host_config,
             "detach": True,
         }
 
@@ -215,21 +224,21 @@ class DockerContainerizer:
         """SIGTERM, then SIGKILL if it is still running after the grace period
         (to the millisecond; Docker's own stop counts whole seconds). A
         container that is already gone is fine."""
+        api = self._client.api
         try:
-            container = await self._in_thread(self._client.containers.get, container_id)
-            await self._in_thread(container.kill, signal="SIGTERM")
-        except (docker.errors.NotFound, docker.errors.APIError):
-            return  # gone, or not running any more
+            await self._in_thread(api.kill, container_id, signal="SIGTERM")
+        except docker.errors.APIError:
+            return  # gone (NotFound is one), or not running any more
         try:
-            await self._in_thread(container.wait, timeout=grace_seconds)
+            await self._in_thread(api.wait, container_id, timeout=grace_seconds)
         except Exception:  # still running after the grace period
-            with contextlib.suppress(docker.errors.NotFound, docker.errors.APIError):
-                await self._in_thread(container.kill, signal="SIGKILL")
+            with contextlib.suppress(docker.errors.APIError):
+                await self._in_thread(api.kill, container_id, signal="SIGKILL")
 
     async def exit_details(self, container_id: str) -> ExitDetails:
-        container = await self._in_thread(self._client.containers.get, container_id)
-        state = container.attrs["State"]
-        raw = await self._in_thread(container.logs, tail=TAIL_LINES)
+        api = self._client.api
+        state = (await self._in_thread(api.inspect_container, container_id))["State"]
+        raw = await self._in_thread(api.logs, container_id, tail=TAIL_LINES)
         tail = raw.decode("utf-8", "replace").strip()[-MAX_TAIL_CHARS:]
         oom = bool(state.get("OOMKilled")) or container_id in self._oom_seen
         self._oom_seen.discard(container_id)
@@ -238,8 +247,7 @@ class DockerContainerizer:
     async def save_output(self, container_id: str, path: Path) -> None:
         """Keeps the last OUTPUT_KEPT bytes of a container's output in `path`,
         so that its logs outlive the container."""
-        container = await self._in_thread(self._client.containers.get, container_id)
-        raw = await self._in_thread(container.logs)
+        raw = await self._in_thread(self._client.api.logs, container_id)
         path.parent.mkdir(parents=True, exist_ok=True)
         await self._in_thread(path.write_bytes, raw[-OUTPUT_KEPT:])
 
@@ -293,13 +301,17 @@ class DockerContainerizer:
         return cpu, max(0, int(memory.get("usage", 0)) - cache)
 
     def _one_shot_stats(self, container_id: str) -> dict[str, Any]:
-        container = self._client.containers.get(container_id)
-        return dict(container.stats(stream=False, one_shot=True))
+        return dict(self._client.api.stats(container_id, stream=False, one_shot=True))
 
     async def remove(self, container_id: str) -> None:
-        with contextlib.suppress(docker.errors.NotFound):
-            container = await self._in_thread(self._client.containers.get, container_id)
-            await self._in_thread(container.remove, force=True)
+        try:
+            await self._in_thread(self._client.api.remove_container, container_id, force=True)
+        except docker.errors.NotFound:
+            pass
+        except docker.errors.APIError as err:
+            # Someone else removing it at the same moment (409) is no failure;
+            # a container left behind is found again when the agent next starts.
+            log.warning("could not remove container %s: %s", container_id[:12], _explain(err))
 
     async def subscribe_exits(self) -> AsyncIterator[ContainerExit]:
         """Subscribes to exits of this agent's containers (the engine's event
