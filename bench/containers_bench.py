@@ -50,6 +50,9 @@ class ContainersResult:
     offer_replace: float
     # Each figure is the median of this many runs.
     rounds: int = 1
+    # offer's time over Swarm's best in the same round, round by round: the
+    # methods take turns, so a round's figures share the machine's mood.
+    offer_over_swarm: tuple[float, ...] = ()
 
 
 def _running(client: docker.DockerClient) -> list[str]:
@@ -251,6 +254,12 @@ def run(quick: bool) -> list[ContainersResult]:
                 swarm_replace=statistics.median(times["swarm replace", n]),
                 offer_replace=statistics.median(times["offer replace", n]),
                 rounds=rounds,
+                offer_over_swarm=tuple(
+                    offer / min(tag, by_id)
+                    for offer, tag, by_id in zip(
+                        times["offer", n], times["tag", n], times["id", n], strict=True
+                    )
+                ),
             )
             for n in sizes
         ]

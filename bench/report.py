@@ -77,9 +77,22 @@ def containers(results: list[ContainersResult]) -> list[str]:
             f"({r.offer:.2f} s against {best:.2f} s); within 10% of the engine "
             f"{_verdict(r.offer <= 1.1 * r.engine)} ({100 * (r.offer / r.engine - 1):+.0f}%); "
             f"replacement {_verdict(r.offer_replace <= r.swarm_replace)} against Swarm's "
-            f"({r.offer_replace:.2f} s against {r.swarm_replace:.2f} s)."
+            f"({r.offer_replace:.2f} s against {r.swarm_replace:.2f} s).{_paired(r)}"
         )
     return [*lines, ""]
+
+
+def _paired(r: ContainersResult) -> str:
+    """Round by round against Swarm's best of the same round, which tells a
+    real difference from the machine's drift between rounds."""
+    ratios = r.offer_over_swarm
+    if len(ratios) < 2:
+        return ""
+    ahead = sum(ratio <= 1.0 for ratio in ratios)
+    return (
+        f" Round by round, offer was at least as fast as Swarm's best of the same round "
+        f"in {ahead} of {len(ratios)} ({min(ratios):.2f}x to {max(ratios):.2f}x its time)."
+    )
 
 
 def _ms(seconds: float | None) -> str:
