@@ -4,7 +4,9 @@
 from __future__ import annotations
 
 import argparse
-from collections.abc import Callable, Iterable
+import re
+import sys
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any, NoReturn
 
 # Each command gets the stub of the API it talks to (the master's, or a
@@ -17,8 +19,30 @@ OUTPUTS = ("table", "wide", "json", "yaml")
 class Parser(argparse.ArgumentParser):
     """Usage errors in one line that says where help is, exit code 2."""
 
+    def parse_known_args(  # type: ignore[override]
+        self, args: Sequence[str] | None = None, namespace: argparse.Namespace | None = None
+    ) -> tuple[argparse.Namespace, list[str]]:
+        self._given = list(sys.argv[1:] if args is None else args)
+        return super().parse_known_args(args, namespace)
+
     def error(self, message: str) -> NoReturn:
+        # `offerctl frameworks --agent a1`: argparse skips the unknown flag and
+        # then calls its value an invalid ACTION, which points at the wrong word.
+        unknown = [a for a in getattr(self, "_given", []) if self._unknown_option(a)]
+        if unknown and "invalid choice" in message:
+            message = f"unknown option {unknown[0].split('=', 1)[0]}"
         self.exit(2, f"{self.prog}: {message}; see '{self.prog} --help'\n")
+
+    def _unknown_option(self, arg: str) -> bool:
+        if not arg.startswith("-") or arg == "-" or _NUMBER.match(arg):
+            return False
+        name = arg.split("=", 1)[0]
+        if name.startswith("--"):
+            return not any(option.startswith(name) for option in self._option_string_actions)
+        return name[:2] not in self._option_string_actions  # -ojson is -o json
+
+
+_NUMBER = re.compile(r"^-\d+(\.\d*)?$")
 
 
 # --master after the command too (offerctl agents --master H:P). SUPPRESS: a

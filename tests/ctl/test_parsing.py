@@ -34,6 +34,16 @@ def test_state_filters_accept_lists_in_any_case() -> None:
     assert agents == {"engine unavailable", "lost"}
 
 
+def test_an_unknown_option_is_named_not_its_value(capsys: pytest.CaptureFixture[str]) -> None:
+    # argparse alone skips the flag and calls its value an invalid ACTION.
+    err = _usage_error(capsys, "frameworks", "--agent", "a1")
+    assert "offerctl frameworks: unknown option --agent; see 'offerctl frameworks --help'" in err
+    assert "unknown option" not in _usage_error(capsys, "frameworks", "shw")
+    assert "invalid choice: 'shw'" in _usage_error(capsys, "frameworks", "shw")
+    # An abbreviation of a known option is not unknown.
+    assert "unknown option" not in _usage_error(capsys, "frameworks", "--rev", "shw")
+
+
 def test_a_malformed_filter_is_one_line_naming_the_valid_values(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
