@@ -6,6 +6,7 @@ The only module (besides servicers and clients) that knows both worlds.
 from __future__ import annotations
 
 import json
+import sys
 from typing import TypeVar
 
 from google.protobuf import json_format
@@ -74,10 +75,12 @@ def status_to_pb(status: TaskStatus) -> pb.TaskStatus:
 
 
 def status_from_pb(msg: pb.TaskStatus) -> TaskStatus:
+    # A master keeps a few statuses of every live task: the ids of a few
+    # frameworks and agents, parsed anew for each, would be copies by the million.
     return TaskStatus(
         task_id=msg.task_id,
-        framework_id=msg.framework_id,
-        agent_id=msg.agent_id,
+        framework_id=sys.intern(msg.framework_id),
+        agent_id=sys.intern(msg.agent_id),
         state=_enum(TaskState, msg.state),
         reason=_enum(StatusReason, msg.reason),
         message=msg.message,
