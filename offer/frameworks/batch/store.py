@@ -27,6 +27,7 @@ from offer import sqlmigrate
 from offer.frameworks.batch import migrate
 from offer.frameworks.batch.runs import Attempt, Run, RunState
 from offer.frameworks.batch.spec import JobSpec
+from offer.sqlupsert import upsert
 from offer.tasks import TaskState
 
 
@@ -182,13 +183,11 @@ class BatchStore:
         attempts: Sequence[Attempt] = (),
     ) -> None:
         """Writes jobs, runs and attempts in one transaction."""
-        with Session(self._engine) as s, s.begin():
-            for row in [
-                *map(_job_row, jobs),
-                *map(_run_row, runs),
-                *map(_attempt_row, attempts),
-            ]:
-                s.merge(row)
+        with self._engine.begin() as connection:
+            upsert(
+                connection,
+                [*map(_job_row, jobs), *map(_run_row, runs), *map(_attempt_row, attempts)],
+            )
 
     def forget_runs(self, run_ids: Sequence[str]) -> None:
         """Deletes runs (old history) with their attempts."""

@@ -25,6 +25,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 from offer import sqlmigrate
 from offer.frameworks.service import migrate
 from offer.frameworks.service.spec import AppSpec
+from offer.sqlupsert import upsert
 from offer.tasks import TaskState
 
 
@@ -129,11 +130,9 @@ class ServiceStore:
     def save(self, app: AppRecord | None = None, instances: Sequence[InstanceRecord] = ()) -> None:
         """An app and instances in one transaction: a status update that
         changes both costs one commit (and one fsync), not two."""
-        with Session(self._engine) as s, s.begin():
-            if app is not None:
-                s.merge(_app_row(app))
-            for i in instances:
-                s.merge(_instance_row(i))
+        rows = [_app_row(app)] if app is not None else []
+        with self._engine.begin() as connection:
+            upsert(connection, [*rows, *map(_instance_row, instances)])
 
     def delete_app(self, app_id: str) -> None:
         with Session(self._engine) as s, s.begin():
