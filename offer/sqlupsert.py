@@ -5,7 +5,7 @@ on every status update: 0.46 ms of CPU each with merge, 0.34 ms so)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable, Sequence
 from typing import Any
 
 from sqlalchemy import Connection, inspect
@@ -19,9 +19,6 @@ def upsert(connection: Connection, rows: Iterable[Any]) -> None:
     with the same primary key. As with merge, a column an instance leaves
     unset keeps its stored value; unlike merge, the database checks the row
     as an insert first, so each must set every column a new row requires."""
-    dialect = _DIALECTS.get(connection.dialect.name)
-    if dialect is None:
-        raise RuntimeError(f"unsupported database dialect {connection.dialect.name!r}")
     # Rows of one table that set the same columns go as one executemany.
     groups: dict[tuple[Any, tuple[str, ...]], list[dict[str, Any]]] = {}
     for row in rows:
@@ -33,9 +30,9 @@ def upsert(connection: Connection, rows: Iterable[Any]) -> None:
         }
         groups.setdefault((state.mapper.local_table, tuple(values)), []).append(values)
     for (table, columns), table_rows in groups.items():
-        key = (dialect.__name__, table, columns)
+        key = (connection.dialect.name, table, columns)
         if key not in _STATEMENTS:
-            _STATEMENTS[key] = _statement(dialect, table, columns)
+            _STATEMENTS[key] = upsert_statement(connection.dialect.name, table, columns)
         connection.execute(_STATEMENTS[key], table_rows)
 
 
@@ -43,10 +40,22 @@ def upsert(connection: Connection, rows: Iterable[Any]) -> None:
 _STATEMENTS: dict[tuple[str, Any, tuple[str, ...]], Any] = {}
 
 
-def _statement(dialect: Any, table: Any, columns: tuple[str, ...]) -> Any:
-    keys = [c.name for c in table.primary_key]
+def upsert_statement(
+    dialect_name: str,
+    table: Any,
+    columns: Sequence[str],
+    keys: Sequence[str] = (),
+    kept: Collection[str] = (),
+) -> Any:
+    """INSERT ... ON CONFLICT (`keys`, by default the primary key) DO UPDATE
+    of `columns`, except `kept` ones, which keep their first write's value.
+    Executed with a list of rows, it is one executemany."""
+    dialect = _DIALECTS.get(dialect_name)
+    if dialect is None:
+        raise RuntimeError(f"unsupported database dialect {dialect_name!r}")
+    keys = list(keys) or [c.name for c in table.primary_key]
     insert = dialect.insert(table)
-    changed = {c: insert.excluded[c] for c in columns if c not in keys}
+    changed = {c: insert.excluded[c] for c in columns if c not in keys and c not in kept}
     if not changed:
         return insert.on_conflict_do_nothing(index_elements=keys)
     return insert.on_conflict_do_update(index_elements=keys, set_=changed)

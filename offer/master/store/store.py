@@ -20,11 +20,9 @@ from sqlalchemy import (
     Engine,
     bindparam,
     delete,
-    inspect,
     select,
     update,
 )
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 from sqlalchemy.pool import PoolProxiedConnection
 
@@ -33,6 +31,7 @@ from offer.master.cluster import HISTORY_LIMIT, Agent, Framework, Task
 from offer.master.store import migrate
 from offer.master.store.models import AgentRow, Base, FrameworkRow, StatusUpdateRow, TaskRow
 from offer.resources import Resources
+from offer.sqlupsert import upsert_statement
 from offer.tasks import StatusReason, TaskState, TaskStatus
 
 log = logging.getLogger(__name__)
@@ -329,17 +328,14 @@ def _forget_sql(count: int) -> str:
 
 
 def _upsert(engine: Engine, model: type[Base], columns: tuple[str, ...]) -> Any:
-    """INSERT ... ON CONFLICT DO UPDATE of `columns`: executed with a list
-    of rows, it is one executemany."""
-    # Status updates are numbered by seq but identified by their uuid.
-    keys = ["uuid"] if model is StatusUpdateRow else [c.name for c in inspect(model).primary_key]
-    dialect = {"sqlite": sqlite, "postgresql": postgresql}.get(engine.dialect.name)
-    if dialect is None:
-        raise RuntimeError(f"unsupported database dialect {engine.dialect.name!r}")
-    stmt = dialect.insert(model)
-    fixed = _WRITTEN_ONCE.get(model, frozenset())
-    changed = {c: stmt.excluded[c] for c in columns if c not in keys and c not in fixed}
-    return stmt.on_conflict_do_update(index_elements=keys, set_=changed)
+    return upsert_statement(
+        engine.dialect.name,
+        model.__table__,
+        columns,
+        # Status updates are numbered by seq but identified by their uuid.
+        keys=["uuid"] if model is StatusUpdateRow else (),
+        kept=_WRITTEN_ONCE.get(model, frozenset()),
+    )
 
 
 # Columns a row keeps from its first write: a task's spec, and what the row
