@@ -24,6 +24,7 @@ import docker
 import docker.errors
 
 from offer import wire
+from offer.agent.containerizer.engine_client import engine_client
 from offer.tasks import StatusReason, TaskSpec
 
 log = logging.getLogger(__name__)
@@ -40,7 +41,7 @@ TAIL_LINES = 10
 # Bytes of an ended task's output kept in its sandbox.
 OUTPUT_KEPT = 1024 * 1024
 MAX_TAIL_CHARS = 800
-# Engine calls in flight at once (threads, and connections to the engine).
+# Engine calls in flight at once (threads).
 ENGINE_CALLS = 32
 
 _T = TypeVar("_T")
@@ -111,7 +112,7 @@ class DockerContainerizer:
         """Connects on first use, so that an engine that is down when the
         agent starts is an error to retry, not a crash."""
         if self._docker is None:
-            self._docker = docker.from_env(max_pool_size=ENGINE_CALLS)
+            self._docker = engine_client()
         return self._docker
 
     async def _in_thread(self, call: Callable[..., _T], *args: Any, **kwargs: Any) -> _T:
