@@ -14,10 +14,26 @@ from bench.allocator_bench import AllocatorResult
 from bench.load.run import LoadResult
 
 
-def launch_rate(results: list[LoadResult], target: float, anchor: float, out: Path) -> None:
+def launch_rate(
+    churn: list[LoadResult],
+    placements: list[LoadResult],
+    target: float,
+    anchor: float,
+    out: Path,
+) -> None:
     fig, ax = plt.subplots(figsize=(6, 4))
-    agents = [r.spec.agents for r in results]
-    ax.plot(agents, [r.launches_per_second for r in results], "o-", label="offer master")
+    ax.plot(
+        [r.spec.agents for r in placements],
+        [r.fill_tasks_per_second for r in placements],
+        "s-",
+        label="placement (C1M's shape)",
+    )
+    ax.plot(
+        [r.spec.agents for r in churn],
+        [r.launches_per_second for r in churn],
+        "o-",
+        label="churn (each launch also a task's end)",
+    )
     ax.axhline(target, color="tab:green", linestyle="--", label=f"target {target:,.0f}/s")
     ax.axhline(anchor, color="tab:gray", linestyle=":", label=f"Nomad C1M {anchor:,.0f}/s")
     ax.set_xscale("log")
