@@ -18,7 +18,7 @@ def _unix_sockets() -> int:
 
 def test_calls_on_many_containers_reuse_one_connection() -> None:
     before = _unix_sockets()
-    client = engine_client()
+    client = engine_client(4)
     api = client.api
     created: list[str] = []
     try:

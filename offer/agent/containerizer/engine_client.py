@@ -22,9 +22,8 @@ from docker.transport.unixconn import UnixHTTPAdapter
 
 # What docker-py names an engine on a unix socket in its URLs.
 _ENGINE_URL = "http+docker://localhost"
-# Idle connections kept for reuse. More calls than this at once (streams
-# included) still run; the extra connections are closed afterwards.
-KEPT_CONNECTIONS = 64
+# Connections kept for streams (events, followed logs) beyond the calls.
+STREAMS = 16
 
 
 class _OnePoolAdapter(UnixHTTPAdapter):
@@ -34,9 +33,11 @@ class _OnePoolAdapter(UnixHTTPAdapter):
         return super().get_connection(_ENGINE_URL, proxies)
 
 
-def engine_client() -> docker.DockerClient:
-    """A client for the engine that DOCKER_HOST (or the default socket) names."""
-    return tuned(docker.from_env(max_pool_size=KEPT_CONNECTIONS))
+def engine_client(calls: int) -> docker.DockerClient:
+    """A client for the engine that DOCKER_HOST (or the default socket) names,
+    keeping a connection for each of `calls` at once and a few streams. More
+    at once still run; their extra connections are closed afterwards."""
+    return tuned(docker.from_env(max_pool_size=calls + STREAMS))
 
 
 def tuned(client: docker.DockerClient) -> docker.DockerClient:
