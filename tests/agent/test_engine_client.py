@@ -28,8 +28,10 @@ def test_calls_on_many_containers_reuse_one_connection() -> None:
             api.wait(created[-1], timeout=30)
             api.remove_container(created[-1])
         # Twelve calls one after another, most on a container's own URL: one
-        # connection served them all (docker-py's own client keeps one per URL).
-        assert _unix_sockets() - before == 1
+        # connection served them all (docker-py's own client keeps one per
+        # URL, eleven here). At most: a socket of an earlier test's client
+        # may be collected meanwhile.
+        assert _unix_sockets() - before <= 1
     finally:
         for container_id in created:
             with contextlib.suppress(docker.errors.NotFound):
