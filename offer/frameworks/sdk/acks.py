@@ -2,7 +2,8 @@
 linger are acknowledged in one call (one call and one durable write on the
 master instead of one per update event), off the path that reads the next
 event. Nothing waits on an acknowledgement but the master's memory of what
-to re-send after a failover, so a few tens of milliseconds cost nothing."""
+to re-send after a failover (the master acknowledges agents' updates itself,
+once stored), so a quarter of a second costs nothing."""
 
 from __future__ import annotations
 
@@ -17,7 +18,11 @@ MAX_BATCH = 1000
 # How long stopping waits for pending acknowledgements to be sent.
 CLOSE_SECONDS = 2.0
 # How long the first pending acknowledgement waits for others to join it.
-LINGER_SECONDS = 0.05
+# Containers starting in a burst report RUNNING one by one, about a tenth of
+# a second apart: at 50 ms nearly every update was a call of its own. At
+# 0.25 s, 50 containers cost offer-service 15% and the master 27% less CPU
+# (profiling note 23).
+LINGER_SECONDS = 0.25
 
 
 class AckBatcher:
