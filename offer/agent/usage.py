@@ -1,22 +1,18 @@
 """What the machine and each task's container use, sampled periodically.
 
-CPU is derived from two successive samples of cumulative CPU time (one-shot
-engine stats take milliseconds, where a two-sample stats call takes a
+CPU is derived from two successive samples of cumulative CPU time (the
+containerizer reads counters, where a two-sample engine stats call takes a
 second per container).
 """
 
 from __future__ import annotations
 
-import asyncio
-import logging
 import time
 
 import psutil
 
 from offer.agent.containerizer.docker import DockerContainerizer
 from offer.resources import Usage
-
-log = logging.getLogger(__name__)
 
 
 def machine_usage() -> Usage:
@@ -32,16 +28,10 @@ class ContainerSampler:
         self._previous: dict[str, tuple[float, int]] = {}  # container -> (monotonic, cpu ns)
 
     async def sample(self, container_ids: list[str]) -> dict[str, Usage]:
-        results = await asyncio.gather(
-            *(self._containerizer.stats(c) for c in container_ids), return_exceptions=True
-        )
+        counters = await self._containerizer.stats(container_ids)
         samples: dict[str, Usage] = {}
         now, wall = time.monotonic(), time.time()
-        for container_id, result in zip(container_ids, results, strict=True):
-            if isinstance(result, BaseException):
-                log.debug("no stats for %s: %s", container_id[:12], result)
-                continue
-            cpu_ns, mem_bytes = result
+        for container_id, (cpu_ns, mem_bytes) in counters.items():
             before = self._previous.get(container_id)
             cores = 0.0
             if before is not None and now > before[0]:

@@ -15,7 +15,7 @@ import contextlib
 import functools
 import logging
 import threading
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
@@ -24,6 +24,8 @@ import docker
 import docker.errors
 
 from offer import wire
+from offer.agent.containerizer import cgroups
+from offer.agent.containerizer.cgroups import CgroupFiles
 from offer.agent.containerizer.engine_client import engine_client
 from offer.tasks import StatusReason, TaskSpec
 
@@ -88,12 +90,23 @@ class ExitDetails:
 
 class DockerContainerizer:
     def __init__(
-        self, agent_id: str, client: docker.DockerClient | None = None, pids_limit: int = 1024
+        self,
+        agent_id: str,
+        client: docker.DockerClient | None = None,
+        pids_limit: int = 1024,
+        proc: Path = Path("/proc"),
     ) -> None:
         self.agent_id = agent_id
         self.pids_limit = pids_limit
-        # Usage sampling, on threads of its own so that it never delays a
-        # launch, a kill or an exit. Many at once: the engine answers a
+        # Where process information is (the engine's PIDs are looked up there).
+        self._proc = proc
+        self._mounts: dict[str, Path] | None = None
+        # Sampled containers -> their cgroup counters (None: not on this machine).
+        self._cgroups: dict[str, CgroupFiles | None] = {}
+        # Usage sampling (the one inspect that finds a container's cgroup, and
+        # the engine's stats where it is not found), on threads of its own so
+        # that it never delays a launch, a kill or an exit. Many at once: the
+        # engine answers a
         # container's one-shot stats at once only if nobody asked in the last
         # second, otherwise at its stats collector's next one-second tick,
         # which serves every call waiting. Two at a time, a pass over 50
@@ -298,14 +311,53 @@ class DockerContainerizer:
         result = await self._in_thread(container.exec_run, list(command))
         return int(result.exit_code)
 
-    async def stats(self, container_id: str) -> tuple[int, int]:
-        """(CPU time used so far in ns, memory in use in bytes, less page cache)."""
+    async def stats(self, container_ids: Sequence[str]) -> dict[str, tuple[int, int]]:
+        """(CPU time used so far in ns, memory in use in bytes less page
+        cache) of each of the containers that could be sampled: read from its
+        cgroup where it is found on this machine, else the engine's stats."""
         loop = asyncio.get_running_loop()
-        raw = await loop.run_in_executor(self._sampling, self._one_shot_stats, container_id)
-        cpu = int(raw.get("cpu_stats", {}).get("cpu_usage", {}).get("total_usage", 0))
-        memory = raw.get("memory_stats", {})
-        cache = int(memory.get("stats", {}).get("total_cache", 0))
-        return cpu, max(0, int(memory.get("usage", 0)) - cache)
+        for gone in self._cgroups.keys() - set(container_ids):
+            del self._cgroups[gone]
+        new = [c for c in container_ids if c not in self._cgroups]
+        found = await asyncio.gather(
+            *(loop.run_in_executor(self._sampling, self._locate, c) for c in new),
+            return_exceptions=True,
+        )
+        for container_id, files in zip(new, found, strict=True):
+            if not isinstance(files, BaseException):  # else gone, or the engine away: next time
+                self._cgroups[container_id] = files
+        local = {c: f for c in container_ids if (f := self._cgroups.get(c)) is not None}
+        samples = await loop.run_in_executor(self._sampling, _read_all, local)
+        asked = [c for c in container_ids if c not in samples]
+        raw = await asyncio.gather(
+            *(loop.run_in_executor(self._sampling, self._one_shot_stats, c) for c in asked),
+            return_exceptions=True,
+        )
+        for container_id, result in zip(asked, raw, strict=True):
+            if isinstance(result, BaseException):
+                log.debug("no stats for %s: %s", container_id[:12], result)
+                continue
+            cpu = int(result.get("cpu_stats", {}).get("cpu_usage", {}).get("total_usage", 0))
+            memory = result.get("memory_stats", {})
+            stat = memory.get("stats", {})
+            cache = int(stat.get("total_cache", stat.get("file", 0)))  # v1, v2
+            samples[container_id] = (cpu, max(0, int(memory.get("usage", 0)) - cache))
+        return samples
+
+    def _locate(self, container_id: str) -> CgroupFiles | None:
+        """The container's cgroup counters on this machine, found through
+        its first process; None if they are not here."""
+        if self._mounts is None:
+            try:
+                self._mounts = cgroups.mounts((self._proc / "self" / "mountinfo").read_text())
+            except OSError:
+                self._mounts = {}
+        pid = self._client.api.inspect_container(container_id)["State"]["Pid"]
+        try:
+            proc_cgroup = (self._proc / str(pid) / "cgroup").read_text()
+        except OSError:
+            return None
+        return cgroups.locate(container_id, proc_cgroup, self._mounts)
 
     def _one_shot_stats(self, container_id: str) -> dict[str, Any]:
         return dict(self._client.api.stats(container_id, stream=False, one_shot=True))
@@ -371,6 +423,14 @@ class DockerContainerizer:
 
 def _explain(err: docker.errors.APIError) -> str:
     return str(err.explanation or err)
+
+
+def _read_all(local: dict[str, CgroupFiles]) -> dict[str, tuple[int, int]]:
+    samples = {}
+    for container_id, files in local.items():
+        with contextlib.suppress(OSError, ValueError):  # it ended meanwhile
+            samples[container_id] = cgroups.read_usage(files)
+    return samples
 
 
 async def _drain(queue: asyncio.Queue[ContainerExit | None]) -> AsyncIterator[ContainerExit]:

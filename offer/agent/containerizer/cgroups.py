@@ -1,0 +1,105 @@
+"""A container's CPU and memory use, read from the cgroup filesystem as
+kubelet's cAdvisor does: three small file reads per container. The engine's
+one-shot stats call costs the engine, containerd and the container's shim
+about 6 ms of CPU per container (50 containers: 0.32 CPU-seconds of the
+machine), and an agent samples every container every few seconds.
+
+cgroup v1 (with or without the unified hierarchy beside it) and v2. A
+container whose cgroup is not found here (a remote engine, another PID
+namespace, a layout this does not know) yields None, and the caller asks
+the engine instead.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+# The key of the cgroup2 mount in `mounts`'s answer (v1 keys are controllers).
+UNIFIED = ""
+
+
+@dataclass(frozen=True, slots=True)
+class CgroupFiles:
+    """Where one container's counters are."""
+
+    cpu: Path  # v1: cpuacct.usage (ns); v2: cpu.stat (usage_usec)
+    memory: Path  # the memory cgroup's directory
+    v2: bool
+
+
+def mounts(mountinfo: str) -> dict[str, Path]:
+    """Controller -> mount point of its hierarchy (UNIFIED: the cgroup2
+    mount), from the text of /proc/self/mountinfo."""
+    found: dict[str, Path] = {}
+    for line in mountinfo.splitlines():
+        left, _, right = line.partition(" - ")
+        fields, kinds = left.split(), right.split()
+        if len(fields) < 5 or len(kinds) < 3 or fields[3] != "/":
+            continue  # a bind of a sub-tree: a cgroup's path would not join onto it
+        point = Path(fields[4])
+        if kinds[0] == "cgroup2":
+            found.setdefault(UNIFIED, point)
+        elif kinds[0] == "cgroup":
+            for option in kinds[2].split(","):
+                found.setdefault(option, point)
+    return found
+
+
+def locate(container_id: str, proc_cgroup: str, mounted: Mapping[str, Path]) -> CgroupFiles | None:
+    """The counters of the container whose process's /proc/<pid>/cgroup
+    reads `proc_cgroup`; None unless both cgroups name the container (the
+    process could be another machine's or namespace's)."""
+    v1: dict[str, str] = {}
+    unified: str | None = None
+    for line in proc_cgroup.splitlines():
+        parts = line.split(":", 2)
+        if len(parts) != 3:
+            continue
+        _, controllers, path = parts
+        if controllers:
+            v1.update(dict.fromkeys(controllers.split(","), path))
+        else:
+            unified = path
+    if {"cpuacct", "memory"} <= v1.keys() and {"cpuacct", "memory"} <= mounted.keys():
+        cpu_path, memory_path = v1["cpuacct"], v1["memory"]
+        files = CgroupFiles(
+            mounted["cpuacct"] / cpu_path.lstrip("/") / "cpuacct.usage",
+            mounted["memory"] / memory_path.lstrip("/"),
+            v2=False,
+        )
+    elif unified is not None and UNIFIED in mounted and not v1.keys() & {"cpuacct", "memory"}:
+        cpu_path = memory_path = unified
+        directory = mounted[UNIFIED] / unified.lstrip("/")
+        files = CgroupFiles(directory / "cpu.stat", directory, v2=True)
+    else:
+        return None
+    if container_id not in cpu_path or container_id not in memory_path:
+        return None
+    return files
+
+
+def read_usage(files: CgroupFiles) -> tuple[int, int]:
+    """(CPU time used so far in ns, memory in use in bytes less page cache),
+    as the engine's stats report them. Raises OSError once the cgroup is gone."""
+    memory_stat = _keyed(files.memory / "memory.stat")
+    if files.v2:
+        cpu_ns = _keyed(files.cpu).get("usage_usec", 0) * 1000
+        used = int(_read(files.memory / "memory.current"))
+        cache = memory_stat.get("file", 0)
+    else:
+        cpu_ns = int(_read(files.cpu))
+        used = int(_read(files.memory / "memory.usage_in_bytes"))
+        cache = memory_stat.get("total_cache", 0)
+    return cpu_ns, max(0, used - cache)
+
+
+def _read(path: Path) -> bytes:
+    with open(path, "rb") as f:
+        return f.read()
+
+
+def _keyed(path: Path) -> dict[str, int]:
+    pairs = (line.split() for line in _read(path).decode().splitlines())
+    return {p[0]: int(p[1]) for p in pairs if len(p) == 2 and p[1].isdigit()}
