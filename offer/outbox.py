@@ -16,7 +16,11 @@ class Outbox(Generic[T]):
 
     _CLOSED = object()
 
-    def __init__(self) -> None:
+    def __init__(self, spacing: float = 0.0) -> None:
+        # Batches are at least this far apart: what comes in meanwhile
+        # waits for the next one. The first item after a quiet spell goes at
+        # once; in a burst, fewer and fuller messages.
+        self._spacing = spacing
         self._queue: asyncio.Queue[object] = asyncio.Queue()
         self.closed = False
 
@@ -33,8 +37,13 @@ class Outbox(Generic[T]):
         """Waits for an item, then yields it with every item queued behind
         it, in order; ends after the last item sent before `close`."""
         queue = self._queue
+        loop = asyncio.get_running_loop()
+        sent_at = -self._spacing
         while True:
             batch = [await queue.get()]
+            early = sent_at + self._spacing - loop.time()
+            if early > 0 and batch[0] is not self._CLOSED:
+                await asyncio.sleep(early)
             while not queue.empty():
                 batch.append(queue.get_nowait())
             if batch[-1] is self._CLOSED:
@@ -42,3 +51,4 @@ class Outbox(Generic[T]):
                     yield batch[:-1]  # type: ignore[misc]
                 return
             yield batch  # type: ignore[misc]
+            sent_at = loop.time()

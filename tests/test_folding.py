@@ -77,3 +77,36 @@ def test_outbox_hands_over_what_queued_then_ends_after_close() -> None:
         return seen
 
     assert asyncio.run(scenario()) == [[1], [2, 3]]
+
+
+def test_a_spaced_outbox_sends_the_first_at_once_and_gathers_a_burst() -> None:
+    async def scenario() -> None:
+        outbox: Outbox[int] = Outbox(spacing=0.2)
+        got: asyncio.Queue[list[int]] = asyncio.Queue()
+
+        async def read() -> None:
+            async for batch in outbox.batches():
+                got.put_nowait(batch)
+
+        async def settle() -> None:  # lets the reader take whatever it may
+            for _ in range(5):
+                await asyncio.sleep(0)
+
+        reader = asyncio.create_task(read())
+        outbox.send(1)
+        await settle()
+        assert got.get_nowait() == [1]
+        outbox.send(2)
+        await settle()
+        outbox.send(3)
+        await settle()
+        assert got.empty()  # 2 and 3 wait out the spacing, together
+        assert await got.get() == [2, 3]
+        await asyncio.sleep(0.25)  # a quiet spell: the next goes at once
+        outbox.send(4)
+        await settle()
+        assert got.get_nowait() == [4]
+        outbox.close()
+        await reader
+
+    asyncio.run(scenario())

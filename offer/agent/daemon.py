@@ -34,6 +34,12 @@ MIN_BACKOFF = 0.2
 MAX_ENGINE_BACKOFF = 2.0
 MAX_BACKOFF = 10.0
 RESEND_AFTER = 5.0
+# In a burst, messages to the master go out at least this far apart, each
+# with everything that piled up: a deploy's containers report RUNNING about a
+# tenth of a second apart, and every message costs the master a durable
+# write and an event to the framework, which costs it another. An update
+# after a quiet spell goes at once.
+SEND_SPACING = 0.25
 
 
 # Answers that retrying cannot change: the agent stops and says why.
@@ -122,7 +128,7 @@ class AgentDaemon:
             log.info("waiting for the Docker engine before registering, to report its tasks")
             await self._engine_reached.wait()
         registered = False
-        outbox: Outbox[pb.AgentMessage] = Outbox()
+        outbox: Outbox[pb.AgentMessage] = Outbox(SEND_SPACING)
         known = self._executor.known_statuses() if self._executor else []
         outbox.send(
             pb.AgentMessage(

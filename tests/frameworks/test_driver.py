@@ -5,8 +5,10 @@ from __future__ import annotations
 import asyncio
 import signal
 
+from offer.frameworks.sdk import Driver, TaskStatus
+from offer.tasks import TaskState
 from tests.support.cluster import Cluster
-from tests.support.framework import framework
+from tests.support.framework import Recorder, framework, task
 
 
 async def test_a_silent_master_is_noticed_by_missing_heartbeats(cluster: Cluster) -> None:
@@ -22,3 +24,36 @@ async def test_a_silent_master_is_noticed_by_missing_heartbeats(cluster: Cluster
             master.popen.send_signal(signal.SIGCONT)
         await rec.until(lambda: rec.subscriptions == 2, timeout=20)
         assert rec.framework_id  # the same framework, re-subscribed with its id
+
+
+class Together(Recorder):
+    """Takes the updates that arrive together in one call."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.batches: list[list[TaskStatus]] = []
+
+    async def update_many(self, driver: Driver, statuses: list[TaskStatus]) -> None:
+        self.batches.append(statuses)
+        for status in statuses:
+            await self.update(driver, status)
+
+
+async def test_updates_that_arrive_together_reach_update_many_as_one(
+    running_cluster: Cluster,
+) -> None:
+    rec = Together()
+    async with framework(running_cluster.address, rec) as (driver, _):
+        # One accept of three tasks: the agent reports their STARTING at once.
+        await rec.launch(driver, *(task(f"t{i}", "sleep 30") for i in range(3)))
+        for i in range(3):
+            await rec.until_state(f"t{i}", TaskState.RUNNING)
+        starting = [
+            sorted(s.task_id for s in batch if s.state == TaskState.STARTING)
+            for batch in rec.batches
+        ]
+        assert ["t0", "t1", "t2"] in starting
+        for i in range(3):
+            await driver.kill(f"t{i}")
+        for i in range(3):
+            await rec.until_state(f"t{i}", TaskState.KILLED)

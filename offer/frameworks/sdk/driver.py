@@ -206,11 +206,14 @@ class Driver:
         elif kind == "rescind":
             await self._callback(self.scheduler.rescind(self, event.rescind.offer_id))
         elif kind == "update":
-            for update in event.update.statuses:
-                status = wire.status_from_pb(update)
-                handled = await self._callback(self.scheduler.update(self, status))
-                if handled and status.uuid and not self._torn_down and self._acks is not None:
-                    self._acks.add(status.uuid)
+            statuses = [wire.status_from_pb(update) for update in event.update.statuses]
+            together = type(self.scheduler).update_many is not Scheduler.update_many
+            for batch in [statuses] if together else [[status] for status in statuses]:
+                handled = await self._callback(self.scheduler.update_many(self, batch))
+                if handled and not self._torn_down and self._acks is not None:
+                    for status in batch:
+                        if status.uuid:
+                            self._acks.add(status.uuid)
         elif kind == "failure":
             await self._callback(self.scheduler.failure(self, event.failure.agent_id))
         elif kind == "error":

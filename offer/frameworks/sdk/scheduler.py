@@ -29,8 +29,8 @@ class Scheduler:
 
     The driver calls these on one asyncio loop, one at a time and in the
     order events arrive. A status update is acknowledged to the master only
-    after `update` returns without raising, so an update whose handling
-    failed is delivered again.
+    after `update` (or `update_many`) returns without raising, so an update
+    whose handling failed is delivered again.
     """
 
     async def subscribed(self, driver: Driver, framework_id: str) -> None:
@@ -44,6 +44,14 @@ class Scheduler:
 
     async def update(self, driver: Driver, status: TaskStatus) -> None:
         """A task changed state."""
+
+    async def update_many(self, driver: Driver, statuses: list[TaskStatus]) -> None:
+        """Updates that arrived together, in order. By default each goes to
+        `update` on its own. Override it to take them as one (one
+        transaction for all, say): they are then acknowledged, or delivered
+        again, together."""
+        for status in statuses:
+            await self.update(driver, status)
 
     async def failure(self, driver: Driver, agent_id: str) -> None:
         """An agent was lost; LOST updates for its tasks follow."""

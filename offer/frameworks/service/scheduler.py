@@ -133,23 +133,37 @@ class ServiceScheduler(Scheduler):
                 await asyncio.to_thread(self.store.delete_instances, *[r.task_id for r in records])
 
     async def update(self, driver: Driver, status: TaskStatus) -> None:
+        await self.update_many(driver, [status])
+
+    async def update_many(self, driver: Driver, statuses: list[TaskStatus]) -> None:
+        """Updates that arrived together (a burst of launches reports them
+        so): stored in one transaction, then one convergence."""
         async with self._lock:
-            inst = self.instances.get(status.task_id)
-            if inst is None or inst.state.is_terminal:
-                if inst is None and not status.state.is_terminal:
-                    await driver.kill(status.task_id)  # not ours any more
-                return
-            state = status.state if status.state != TaskState.UNKNOWN else TaskState.LOST
-            inst.state, inst.message = state, status.message
-            inst.healthy = status.healthy
-            app = self.apps.get(inst.app_id)
-            app_changed = app is not None and self._account(app, inst, status)
-            await asyncio.to_thread(self.store.save, app if app_changed else None, [inst])
-            if state.is_terminal:
-                self._killing.discard(inst.task_id)
-                forgotten = self._forget_old(inst.app_id)
-                if forgotten:
-                    await asyncio.to_thread(self.store.delete_instances, *forgotten)
+            apps: dict[str, AppRecord] = {}
+            changed: dict[str, InstanceRecord] = {}
+            ended: set[str] = set()
+            for status in statuses:
+                inst = self.instances.get(status.task_id)
+                if inst is None or inst.state.is_terminal:
+                    if inst is None and not status.state.is_terminal:
+                        await driver.kill(status.task_id)  # not ours any more
+                    continue
+                state = status.state if status.state != TaskState.UNKNOWN else TaskState.LOST
+                inst.state, inst.message = state, status.message
+                inst.healthy = status.healthy
+                changed[inst.task_id] = inst
+                app = self.apps.get(inst.app_id)
+                if app is not None and self._account(app, inst, status):
+                    apps[app.spec.id] = app
+                if state.is_terminal:
+                    self._killing.discard(inst.task_id)
+                    ended.add(inst.app_id)
+            if changed:
+                saved = list(changed.values())
+                await asyncio.to_thread(self.store.save, list(apps.values()), saved)
+            forgotten = [task_id for app_id in ended for task_id in self._forget_old(app_id)]
+            if forgotten:
+                await asyncio.to_thread(self.store.delete_instances, *forgotten)
         await self._converge()
 
     def _account(self, app: AppRecord, inst: InstanceRecord, status: TaskStatus) -> bool:

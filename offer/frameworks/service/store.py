@@ -125,14 +125,15 @@ class ServiceStore:
             s.merge(_Meta(key="framework_id", value=framework_id))
 
     def save_app(self, app: AppRecord) -> None:
-        self.save(app)
+        self.save([app])
 
-    def save(self, app: AppRecord | None = None, instances: Sequence[InstanceRecord] = ()) -> None:
-        """An app and instances in one transaction: a status update that
-        changes both costs one commit (and one fsync), not two."""
-        rows = [_app_row(app)] if app is not None else []
+    def save(
+        self, apps: Sequence[AppRecord] = (), instances: Sequence[InstanceRecord] = ()
+    ) -> None:
+        """Apps and instances in one transaction: status updates that arrived
+        together, changing both, cost one commit (and one fsync)."""
         with self._engine.begin() as connection:
-            upsert(connection, [*rows, *map(_instance_row, instances)])
+            upsert(connection, [*map(_app_row, apps), *map(_instance_row, instances)])
 
     def delete_app(self, app_id: str) -> None:
         with Session(self._engine) as s, s.begin():
