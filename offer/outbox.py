@@ -5,7 +5,8 @@ meanwhile into fewer wire messages."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+import contextlib
+from collections.abc import AsyncIterator, Callable
 from typing import Generic, TypeVar
 
 T = TypeVar("T")
@@ -16,22 +17,28 @@ class Outbox(Generic[T]):
 
     _CLOSED = object()
 
-    def __init__(self, spacing: float = 0.0) -> None:
+    def __init__(self, spacing: float = 0.0, urgent: Callable[[T], bool] | None = None) -> None:
         # Batches are at least this far apart: what comes in meanwhile
-        # waits for the next one. The first item after a quiet spell goes at
-        # once; in a burst, fewer and fuller messages.
+        # waits for the next one, unless `urgent` says an item must not
+        # wait. The first item after a quiet spell goes at once; in a burst,
+        # fewer and fuller messages.
         self._spacing = spacing
+        self._urgent = urgent
+        self._hurry = asyncio.Event()
         self._queue: asyncio.Queue[object] = asyncio.Queue()
         self.closed = False
 
     def send(self, item: T) -> None:
         if not self.closed:
             self._queue.put_nowait(item)
+            if self._urgent is not None and self._urgent(item):
+                self._hurry.set()
 
     def close(self) -> None:
         if not self.closed:
             self.closed = True
             self._queue.put_nowait(self._CLOSED)
+            self._hurry.set()
 
     async def batches(self) -> AsyncIterator[list[T]]:
         """Waits for an item, then yields it with every item queued behind
@@ -42,8 +49,10 @@ class Outbox(Generic[T]):
         while True:
             batch = [await queue.get()]
             early = sent_at + self._spacing - loop.time()
-            if early > 0 and batch[0] is not self._CLOSED:
-                await asyncio.sleep(early)
+            if early > 0 and not self._hurry.is_set():
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._hurry.wait(), early)
+            self._hurry.clear()
             while not queue.empty():
                 batch.append(queue.get_nowait())
             if batch[-1] is self._CLOSED:

@@ -110,3 +110,27 @@ def test_a_spaced_outbox_sends_the_first_at_once_and_gathers_a_burst() -> None:
         await reader
 
     asyncio.run(scenario())
+
+
+def test_an_urgent_item_ends_the_wait_of_a_spaced_outbox() -> None:
+    async def scenario() -> None:
+        outbox: Outbox[int] = Outbox(spacing=60, urgent=lambda item: item < 0)
+        got: asyncio.Queue[list[int]] = asyncio.Queue()
+
+        async def read() -> None:
+            async for batch in outbox.batches():
+                got.put_nowait(batch)
+
+        reader = asyncio.create_task(read())
+        outbox.send(1)
+        assert await got.get() == [1]
+        outbox.send(2)  # waits: the last batch went a moment ago
+        await asyncio.sleep(0)
+        outbox.send(-3)  # takes 2 along, long before the minute is up
+        assert await got.get() == [2, -3]
+        outbox.send(4)
+        outbox.close()  # what is queued goes at once, then the stream ends
+        await reader
+        assert got.get_nowait() == [4]
+
+    asyncio.run(scenario())

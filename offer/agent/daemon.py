@@ -24,7 +24,7 @@ from offer.grpc_options import KEEPALIVE_OPTIONS
 from offer.outbox import Outbox
 from offer.resources import Resources
 from offer.security.client import ClientSecurity
-from offer.tasks import StatusReason, TaskStatus
+from offer.tasks import TERMINAL_STATES, StatusReason, TaskStatus
 from offer.v1 import agent_pb2 as pb
 from offer.v1 import agent_pb2_grpc
 
@@ -38,7 +38,8 @@ RESEND_AFTER = 5.0
 # with everything that piled up: a deploy's containers report RUNNING about a
 # tenth of a second apart, and every message costs the master a durable
 # write and an event to the framework, which costs it another. An update
-# after a quiet spell goes at once.
+# after a quiet spell goes at once, and so does a task's end (a framework
+# replaces the task on the resources it frees).
 SEND_SPACING = 0.25
 
 
@@ -128,7 +129,7 @@ class AgentDaemon:
             log.info("waiting for the Docker engine before registering, to report its tasks")
             await self._engine_reached.wait()
         registered = False
-        outbox: Outbox[pb.AgentMessage] = Outbox(SEND_SPACING)
+        outbox: Outbox[pb.AgentMessage] = Outbox(SEND_SPACING, _reports_an_end)
         known = self._executor.known_statuses() if self._executor else []
         outbox.send(
             pb.AgentMessage(
@@ -289,6 +290,12 @@ class AgentDaemon:
             for uuid, status in list(self._pending.items()):
                 if self._sent_at.get(uuid, 0.0) < stale:
                     self._send(status)
+
+
+def _reports_an_end(message: pb.AgentMessage) -> bool:
+    return message.HasField("status_update") and any(
+        status.state in TERMINAL_STATES for status in message.status_update.statuses
+    )
 
 
 def _reason(value: int) -> StatusReason:
