@@ -63,6 +63,20 @@ def test_a_process_that_is_not_the_container_is_not_taken_for_it() -> None:
     assert cgroups.locate(CID, V2_CGROUP, cgroups.mounts(bound)) is None
 
 
+def test_counters_are_found_where_engines_usually_put_them(tmp_path: Path) -> None:
+    scope = tmp_path / "system.slice" / f"docker-{CID}.scope"
+    scope.mkdir(parents=True)
+    mounted = {cgroups.UNIFIED: tmp_path}
+    assert cgroups.find(CID, mounted) is None  # no counters there yet
+    (scope / "cpu.stat").write_text("usage_usec 1500\nuser_usec 1000\n")
+    (scope / "memory.current").write_text("3145728\n")
+    (scope / "memory.stat").write_text("anon 1048576\nfile 2097152\n")
+    files = cgroups.find(CID, mounted)
+    assert files == cgroups.CgroupFiles(scope / "cpu.stat", scope, v2=True)
+    assert cgroups.read_usage(files) == (1_500_000, 1048576)  # page cache left out
+    assert cgroups.find("another", mounted) is None
+
+
 @pytest.fixture
 def burner() -> Iterator[tuple[docker.DockerClient, str]]:
     client = engine_client(4)
@@ -85,12 +99,10 @@ def test_cgroup_readings_agree_with_the_engines_stats(
 ) -> None:
     client, container_id = burner
     pid = client.api.inspect_container(container_id)["State"]["Pid"]
-    files = cgroups.locate(
-        container_id,
-        Path(f"/proc/{pid}/cgroup").read_text(),
-        cgroups.mounts(Path("/proc/self/mountinfo").read_text()),
-    )
+    mounted = cgroups.mounts(Path("/proc/self/mountinfo").read_text())
+    files = cgroups.locate(container_id, Path(f"/proc/{pid}/cgroup").read_text(), mounted)
     assert files is not None
+    assert cgroups.find(container_id, mounted) == files  # where engines put them
     cpu_before, _ = cgroups.read_usage(files)
     engine = client.api.stats(container_id, stream=False, one_shot=True)
     cpu_after, mem_after = cgroups.read_usage(files)

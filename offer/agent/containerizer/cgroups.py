@@ -47,6 +47,22 @@ def mounts(mountinfo: str) -> dict[str, Path]:
     return found
 
 
+# Where engines put a container's cgroup in a hierarchy: dockerd with its
+# cgroupfs driver, and with its systemd driver.
+_USUAL_PLACES = ("docker/{id}", "system.slice/docker-{id}.scope")
+
+
+def find(container_id: str, mounted: Mapping[str, Path]) -> CgroupFiles | None:
+    """The container's counters if they are where engines usually put them
+    (no question to the engine); None if not there."""
+    for place in _USUAL_PLACES:
+        path = place.format(id=container_id)
+        for files in (_v1(path, path, mounted), _v2(path, mounted)):
+            if files is not None and files.cpu.is_file() and files.memory.is_dir():
+                return files
+    return None
+
+
 def locate(container_id: str, proc_cgroup: str, mounted: Mapping[str, Path]) -> CgroupFiles | None:
     """The counters of the container whose process's /proc/<pid>/cgroup
     reads `proc_cgroup`; None unless both cgroups name the container (the
@@ -62,22 +78,34 @@ def locate(container_id: str, proc_cgroup: str, mounted: Mapping[str, Path]) -> 
             v1.update(dict.fromkeys(controllers.split(","), path))
         else:
             unified = path
-    if {"cpuacct", "memory"} <= v1.keys() and {"cpuacct", "memory"} <= mounted.keys():
+    if {"cpuacct", "memory"} <= v1.keys():
         cpu_path, memory_path = v1["cpuacct"], v1["memory"]
-        files = CgroupFiles(
-            mounted["cpuacct"] / cpu_path.lstrip("/") / "cpuacct.usage",
-            mounted["memory"] / memory_path.lstrip("/"),
-            v2=False,
-        )
-    elif unified is not None and UNIFIED in mounted and not v1.keys() & {"cpuacct", "memory"}:
+        files = _v1(cpu_path, memory_path, mounted)
+    elif unified is not None and not v1.keys() & {"cpuacct", "memory"}:
         cpu_path = memory_path = unified
-        directory = mounted[UNIFIED] / unified.lstrip("/")
-        files = CgroupFiles(directory / "cpu.stat", directory, v2=True)
+        files = _v2(unified, mounted)
     else:
         return None
     if container_id not in cpu_path or container_id not in memory_path:
         return None
     return files
+
+
+def _v1(cpu_path: str, memory_path: str, mounted: Mapping[str, Path]) -> CgroupFiles | None:
+    if not {"cpuacct", "memory"} <= mounted.keys():
+        return None
+    return CgroupFiles(
+        mounted["cpuacct"] / cpu_path.lstrip("/") / "cpuacct.usage",
+        mounted["memory"] / memory_path.lstrip("/"),
+        v2=False,
+    )
+
+
+def _v2(path: str, mounted: Mapping[str, Path]) -> CgroupFiles | None:
+    if UNIFIED not in mounted:
+        return None
+    directory = mounted[UNIFIED] / path.lstrip("/")
+    return CgroupFiles(directory / "cpu.stat", directory, v2=True)
 
 
 def read_usage(files: CgroupFiles) -> tuple[int, int]:

@@ -345,13 +345,16 @@ class DockerContainerizer:
         return samples
 
     def _locate(self, container_id: str) -> CgroupFiles | None:
-        """The container's cgroup counters on this machine, found through
-        its first process; None if they are not here."""
+        """The container's cgroup counters on this machine: where engines
+        usually put them, else found through its first process (one
+        question to the engine); None if they are not here."""
         if self._mounts is None:
             try:
                 self._mounts = cgroups.mounts((self._proc / "self" / "mountinfo").read_text())
             except OSError:
                 self._mounts = {}
+        if (usual := cgroups.find(container_id, self._mounts)) is not None:
+            return usual
         pid = self._client.api.inspect_container(container_id)["State"]["Pid"]
         try:
             proc_cgroup = (self._proc / str(pid) / "cgroup").read_text()
