@@ -103,10 +103,10 @@ class DockerContainerizer:
         self._mounts: dict[str, Path] | None = None
         # Sampled containers -> their cgroup counters (None: not on this machine).
         self._cgroups: dict[str, CgroupFiles | None] = {}
-        # Usage sampling (the one inspect that finds a container's cgroup, and
-        # the engine's stats where it is not found), on threads of its own so
-        # that it never delays a launch, a kill or an exit. Many at once: the
-        # engine answers a
+        # Usage sampling (cgroup reads, an inspect where a container's cgroup
+        # is not where engines put it, the engine's stats where it is not on
+        # this machine), on threads of its own so that it never delays a
+        # launch, a kill or an exit. Many at once: the engine answers a
         # container's one-shot stats at once only if nobody asked in the last
         # second, otherwise at its stats collector's next one-second tick,
         # which serves every call waiting. Two at a time, a pass over 50
