@@ -319,6 +319,8 @@ class DockerContainerizer:
         for gone in self._cgroups.keys() - set(container_ids):
             del self._cgroups[gone]
         new = [c for c in container_ids if c not in self._cgroups]
+        if new and self._mounts is None:  # once, before the lookups that need it
+            self._mounts = await loop.run_in_executor(self._sampling, self._read_mounts)
         found = await asyncio.gather(
             *(loop.run_in_executor(self._sampling, self._locate, c) for c in new),
             return_exceptions=True,
@@ -348,19 +350,21 @@ class DockerContainerizer:
         """The container's cgroup counters on this machine: where engines
         usually put them, else found through its first process (one
         question to the engine); None if they are not here."""
-        if self._mounts is None:
-            try:
-                self._mounts = cgroups.mounts((self._proc / "self" / "mountinfo").read_text())
-            except OSError:
-                self._mounts = {}
-        if (usual := cgroups.find(container_id, self._mounts)) is not None:
+        mounted = self._mounts or {}
+        if (usual := cgroups.find(container_id, mounted)) is not None:
             return usual
         pid = self._client.api.inspect_container(container_id)["State"]["Pid"]
         try:
             proc_cgroup = (self._proc / str(pid) / "cgroup").read_text()
         except OSError:
             return None
-        return cgroups.locate(container_id, proc_cgroup, self._mounts)
+        return cgroups.locate(container_id, proc_cgroup, mounted)
+
+    def _read_mounts(self) -> dict[str, Path]:
+        try:
+            return cgroups.mounts((self._proc / "self" / "mountinfo").read_text())
+        except OSError:
+            return {}
 
     def _one_shot_stats(self, container_id: str) -> dict[str, Any]:
         return dict(self._client.api.stats(container_id, stream=False, one_shot=True))
