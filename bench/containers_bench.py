@@ -253,14 +253,28 @@ class OfferCluster:
         self.master.stop()
 
 
-# Each method runs this many times, taking turns, and its median is
-# reported: on a shared machine one run of a few seconds is mostly noise.
-ROUNDS = 5
+# Each method runs this many times at each N, taking turns, and its median
+# is reported: on a shared machine one run of a few seconds is mostly noise,
+# and the shorter runs of 20 are the noisier (round to round they moved by
+# more than the gap they were to tell), so they get more rounds.
+ROUNDS = {20: 9, 50: 5}
+METHODS = ("engine", "tag", "id", "offer")
+
+
+def _in_turn(turn: int) -> tuple[str, ...]:
+    """The methods in this round's order: each goes first in turn, so that
+    none always follows the same one's teardown."""
+    shift = turn % len(METHODS)
+    return METHODS[shift:] + METHODS[:shift]
+
+
+def _named(names: tuple[str, str], seconds: tuple[float, float]) -> dict[str, float]:
+    return dict(zip(names, seconds, strict=True))
 
 
 def run(quick: bool) -> list[ContainersResult]:
     sizes = [20] if quick else [20, 50]
-    rounds = 1 if quick else ROUNDS
+    rounds = {n: 1 if quick else ROUNDS[n] for n in sizes}
     engine = BenchEngine()
     times: dict[tuple[str, int], list[float]] = {}
 
@@ -277,17 +291,23 @@ def run(quick: bool) -> list[ContainersResult]:
         engine.docker("swarm", "init", "--advertise-addr", "127.0.0.1")
         with tempfile.TemporaryDirectory(prefix="offer-containers-") as tmp:
             cluster = OfferCluster(engine, Path(tmp), max(sizes))
+            # Each method's runs at N in round `turn`: the figures they give.
+            steps: dict[str, Callable[[int, int], dict[str, float]]] = {
+                "engine": lambda n, turn: {"engine": _engine_limit(host, n)},
+                "tag": lambda n, turn: {"tag": _swarm(host, n, IMAGE, replace=False)[0]},
+                "id": lambda n, turn: _named(
+                    ("id", "swarm replace"), _swarm(host, n, image_id, replace=True)
+                ),
+                "offer": lambda n, turn: _named(
+                    ("offer", "offer replace"), _offer_run(host, cluster, f"b{turn}x{n}", n)
+                ),
+            }
             try:
-                for turn in range(rounds):
-                    for n in sizes:
-                        record("engine", n, _engine_limit(host, n))
-                        record("tag", n, _swarm(host, n, IMAGE, replace=False)[0])
-                        by_id, replaced = _swarm(host, n, image_id, replace=True)
-                        record("id", n, by_id)
-                        record("swarm replace", n, replaced)
-                        seconds, replaced = _offer_run(host, cluster, f"b{turn}x{n}", n)
-                        record("offer", n, seconds)
-                        record("offer replace", n, replaced)
+                for turn in range(max(rounds.values())):
+                    for n in (n for n in sizes if turn < rounds[n]):
+                        for method in _in_turn(turn):
+                            for name, seconds in steps[method](n, turn).items():
+                                record(name, n, seconds)
             finally:
                 cluster.close()
                 engine.docker("swarm", "leave", "--force", check=False)
@@ -301,7 +321,7 @@ def run(quick: bool) -> list[ContainersResult]:
                 offer=statistics.median(times["offer", n]),
                 swarm_replace=statistics.median(times["swarm replace", n]),
                 offer_replace=statistics.median(times["offer replace", n]),
-                rounds=rounds,
+                rounds=rounds[n],
                 offer_over_swarm=tuple(
                     offer / min(tag, by_id)
                     for offer, tag, by_id in zip(

@@ -3,6 +3,8 @@ states the figure, the anchor it is compared with, and the ratio."""
 
 from __future__ import annotations
 
+import os
+
 from bench import store_bench
 from bench.allocator_bench import AllocatorResult
 from bench.containers_bench import ContainersResult
@@ -22,6 +24,7 @@ TARGET_RECOVERY = 3.0
 TARGET_RSS = 2**30
 
 MiB = 2**20
+CORES = os.cpu_count() or 1
 
 
 def _verdict(met: bool) -> str:
@@ -29,8 +32,12 @@ def _verdict(met: bool) -> str:
 
 
 def _rounds(results: list[ContainersResult]) -> str:
-    rounds = results[0].rounds if results else 1
-    return "once each" if rounds == 1 else f"{rounds} times each"
+    counts = {r.rounds for r in results}
+    if counts == {1}:
+        return "once each"
+    if len(counts) == 1:
+        return f"{counts.pop()} times each"
+    return " and ".join(f"{r.rounds} times at N = {r.n}" for r in results)
 
 
 def containers(results: list[ContainersResult]) -> list[str]:
@@ -49,8 +56,8 @@ def containers(results: list[ContainersResult]) -> list[str]:
         "Every method starts the same container: the engine's default network and the",
         "limits an agent always sets (0.1 cpu, 32 MiB without swap, a PID limit; Swarm",
         "has no PID-limit flag on this engine), since a cgroup and a network namespace",
-        "are part of each start's cost. The methods take turns, "
-        f"{_rounds(results)}; each figure is the median.",
+        "are part of each start's cost. The methods take turns, each going first in",
+        f"turn, {_rounds(results)}; each figure is the median.",
         "",
         "| N | engine limit | Swarm by tag | Swarm by id | offer | offer / engine | "
         "offer / best Swarm | Swarm replace | offer replace |",
@@ -100,6 +107,11 @@ def _ms(seconds: float | None) -> str:
     return "-" if seconds is None else f"{seconds * 1000:,.0f} ms"
 
 
+def _cpu_ms(cores: float, r: LoadResult) -> str:
+    """CPU per launch, from cores busy at a launch rate."""
+    return f"{1000 * cores / r.launches_per_second:.2f} ms"
+
+
 def _asked(r: LoadResult) -> float:
     return r.spec.agents * 4 / r.spec.task_seconds
 
@@ -120,7 +132,7 @@ def load(results: list[LoadResult], placements: list[LoadResult]) -> list[str]:
         "an agent's terminal update sent -> a framework receives an offer of those cpus.",
         "*Update latency*: an agent sends an update -> its framework receives it.",
         "Both ends run in the one load process,",
-        "so they read one clock. The load tool shares the 2 cores with the master",
+        f"so they read one clock. The load tool shares the {CORES} cores with the master",
         "(its own CPU is shown).",
         "",
         "| agents | task | asked | launches/s | offer p50 | offer p99 | update p50 "
@@ -189,7 +201,12 @@ def load(results: list[LoadResult], placements: list[LoadResult]) -> list[str]:
         f"Under churn (the table above, each launch also a free, an offer and a task's "
         f"end) the best is {churn.launches_per_second:,.0f} launches/s at "
         f"{churn.spec.agents:,} agents: target "
-        f"{_verdict(churn.launches_per_second >= TARGET_LAUNCHES)} there.",
+        f"{_verdict(churn.launches_per_second >= TARGET_LAUNCHES)} there. Each of those "
+        f"launches took {_cpu_ms(churn.master_cpu, churn)} of the master's CPU and "
+        f"{_cpu_ms(churn.tool_cpu, churn)} of the load tool's: {TARGET_LAUNCHES:,.0f} a "
+        f"second at that cost would keep "
+        f"{TARGET_LAUNCHES * (churn.master_cpu + churn.tool_cpu) / churn.launches_per_second:.1f}"
+        f" cores busy, on a machine of {CORES}.",
         f"Memory with {largest.spec.agents:,} agents and {largest.spec.fill_tasks:,} tasks "
         f"placed live (not recovered): peak RSS {largest.master_peak_rss / MiB:,.0f} MiB, "
         f"target under 1 GiB {_verdict(largest.master_peak_rss < TARGET_RSS)}.",
