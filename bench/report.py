@@ -82,12 +82,18 @@ def containers(results: list[ContainersResult]) -> list[str]:
         best = min(r.swarm_by_tag, r.swarm_by_id)
         lines.append(
             f"- N = {r.n}: as fast as Swarm's best {_verdict(r.offer <= best)} "
-            f"({r.offer:.2f} s against {best:.2f} s); within 10% of the engine "
+            f"({_against(r.offer, best)}); within 10% of the engine "
             f"{_verdict(r.offer <= 1.1 * r.engine)} ({100 * (r.offer / r.engine - 1):+.0f}%); "
             f"replacement {_verdict(r.offer_replace <= r.swarm_replace)} against Swarm's "
             f"({r.offer_replace:.2f} s against {r.swarm_replace:.2f} s).{_paired(r)}"
         )
     return [*lines, ""]
+
+
+def _against(mine: float, theirs: float) -> str:
+    """Two times with enough digits to show which is shorter."""
+    digits = 2 if f"{mine:.2f}" != f"{theirs:.2f}" else 3
+    return f"{mine:.{digits}f} s against {theirs:.{digits}f} s"
 
 
 def _paired(r: ContainersResult) -> str:
