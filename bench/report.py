@@ -36,8 +36,10 @@ def _rounds(results: list[ContainersResult]) -> str:
     if counts == {1}:
         return "once each"
     if len(counts) == 1:
-        return f"{counts.pop()} times each"
-    return " and ".join(f"{r.rounds} times at N = {r.n}" for r in results)
+        times = f"{counts.pop()} times each"
+    else:
+        times = " and ".join(f"{r.rounds} times at N = {r.n}" for r in results)
+    return f"each going first in turn, {times}; each figure is the median"
 
 
 def containers(results: list[ContainersResult]) -> list[str]:
@@ -56,8 +58,7 @@ def containers(results: list[ContainersResult]) -> list[str]:
         "Every method starts the same container: the engine's default network and the",
         "limits an agent always sets (0.1 cpu, 32 MiB without swap, a PID limit; Swarm",
         "has no PID-limit flag on this engine), since a cgroup and a network namespace",
-        "are part of each start's cost. The methods take turns, each going first in",
-        f"turn, {_rounds(results)}; each figure is the median.",
+        f"are part of each start's cost. The methods take turns, {_rounds(results)}.",
         "",
         "| N | engine limit | Swarm by tag | Swarm by id | offer | offer / engine | "
         "offer / best Swarm | Swarm replace | offer replace |",
