@@ -258,14 +258,13 @@ class OfferCluster:
 # and the shorter runs of 20 are the noisier (round to round they moved by
 # more than the gap they were to tell), so they get more rounds.
 ROUNDS = {20: 9, 50: 5}
-METHODS = ("engine", "tag", "id", "offer")
 
 
-def _in_turn(turn: int) -> tuple[str, ...]:
+def _in_turn(methods: tuple[str, ...], turn: int) -> tuple[str, ...]:
     """The methods in this round's order: each goes first in turn, so that
     none always follows the same one's teardown."""
-    shift = turn % len(METHODS)
-    return METHODS[shift:] + METHODS[:shift]
+    shift = turn % len(methods)
+    return methods[shift:] + methods[:shift]
 
 
 def _named(names: tuple[str, str], seconds: tuple[float, float]) -> dict[str, float]:
@@ -305,7 +304,7 @@ def run(quick: bool) -> list[ContainersResult]:
             try:
                 for turn in range(max(rounds.values())):
                     for n in (n for n in sizes if turn < rounds[n]):
-                        for method in _in_turn(turn):
+                        for method in _in_turn(tuple(steps), turn):
                             for name, seconds in steps[method](n, turn).items():
                                 record(name, n, seconds)
             finally:
