@@ -2,6 +2,8 @@
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
+# The packages: the shared core and the three components.
+PACKAGES := offer master agent frameworks
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
 .PHONY: setup engine protos demo test lint bench clean
@@ -33,9 +35,9 @@ test: setup engine
 
 ## lint: ruff and mypy
 lint: setup
-	$(VENV)/bin/ruff check offer tests examples scripts bench
-	$(VENV)/bin/ruff format --check offer tests examples scripts bench
-	$(VENV)/bin/mypy offer bench
+	$(VENV)/bin/ruff check $(PACKAGES) tests examples scripts bench
+	$(VENV)/bin/ruff format --check $(PACKAGES) tests examples scripts bench
+	$(VENV)/bin/mypy $(PACKAGES) bench
 
 ## bench: every benchmark (needs root for a private Docker engine); writes docs/performance.md and docs/*.png (BENCH_QUICK=1 for a smaller run)
 bench: setup engine

@@ -9,7 +9,7 @@ import time
 from dataclasses import dataclass
 
 from bench.reference_sorter import ResortingDRFSorter
-from offer.master.allocator import (
+from master.allocator import (
     AgentSlot,
     AllocationInput,
     DRFSorter,

@@ -195,7 +195,7 @@ class OfferCluster:
             self._spawn(
                 "agent",
                 env,
-                "offer.agent.cli",
+                "agent.cli",
                 "--master",
                 self.master.address,
                 "--resources",
@@ -206,7 +206,7 @@ class OfferCluster:
             self._spawn(
                 "service",
                 env,
-                "offer.frameworks.service.cli",
+                "frameworks.service.cli",
                 "--master",
                 self.master.address,
                 "--db",

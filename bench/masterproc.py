@@ -54,7 +54,7 @@ class MasterProcess:
             sys.executable,
             *(["-P"] if other else []),
             "-m",
-            "offer.master.cli",
+            "master.cli",
             "--port",
             str(self.port),
             "--db",

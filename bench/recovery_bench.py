@@ -21,9 +21,9 @@ from pathlib import Path
 from bench.load.agents import LoadAgents
 from bench.load.stats import Recorder
 from bench.masterproc import MasterProcess
+from master.cluster import Agent, Framework, Task
+from master.store import StateStore
 from offer import wire
-from offer.master.cluster import Agent, Framework, Task
-from offer.master.store import StateStore
 from offer.resources import Resources
 from offer.tasks import TaskSpec, TaskState, TaskStatus
 from offer.v1 import common_pb2 as common

@@ -231,7 +231,7 @@ def allocator(results: list[AllocatorResult]) -> list[str]:
     lines = [
         "## The allocator alone",
         "",
-        "One allocation cycle (`offer.master.allocator.allocate`), no master, no",
+        "One allocation cycle (`master.allocator.allocate`), no master, no",
         "network: every agent's free resources go to one framework by",
         "hierarchical DRF (4 roles). Median of several cycles. *Reference* is the",
         "same policy with a sorter that re-sorts every framework after each",

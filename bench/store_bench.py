@@ -9,7 +9,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from offer.master.store import StateStore
+from master.store import StateStore
 from offer.tasks import TaskState, TaskStatus
 
 WRITERS = 50

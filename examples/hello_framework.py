@@ -6,7 +6,7 @@ OFFER_MASTER=127.0.0.1:5050 python examples/hello_framework.py --tasks 5
 import argparse
 import asyncio
 
-from offer.frameworks.sdk import Driver, Offer, Scheduler, TaskStatus, make_task, pack
+from frameworks.sdk import Driver, Offer, Scheduler, TaskStatus, make_task, pack
 
 
 class Hello(Scheduler):

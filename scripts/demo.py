@@ -55,7 +55,7 @@ class Demo:
         banner(f"starting offer-master on {self.address} (state in {self.state_dir}/master.db)")
         self.spawn(
             "master",
-            "offer.master.cli",
+            "master.cli",
             "--port",
             self.address.rsplit(":", 1)[1],
             "--db",
@@ -66,7 +66,7 @@ class Demo:
         banner("starting offer-agent (resources measured with psutil)")
         self.spawn(
             "agent",
-            "offer.agent.cli",
+            "agent.cli",
             "--master",
             self.address,
             "--work-dir",

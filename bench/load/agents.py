@@ -1,5 +1,5 @@
 """Many load-test agents in one process, each with its own Agent.Connect
-stream to the master, speaking the protocol `offer.agent.daemon` speaks.
+stream to the master, speaking the protocol `agent.daemon` speaks.
 
 A launched task "runs" without a container for the seconds its command
 `sleep N` names (`sleep inf`: until the end), reporting STARTING, RUNNING

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import grpc
 
 from bench.load.stats import Recorder
-from offer.frameworks.sdk.acks import AckBatcher
+from frameworks.sdk.acks import AckBatcher
 from offer.grpc_options import KEEPALIVE_OPTIONS
 from offer.v1 import common_pb2 as common
 from offer.v1 import scheduler_pb2 as pb

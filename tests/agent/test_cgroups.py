@@ -11,9 +11,9 @@ import docker
 import docker.errors
 import pytest
 
-from offer.agent.containerizer import cgroups
-from offer.agent.containerizer.docker import DockerContainerizer
-from offer.agent.containerizer.engine_client import engine_client
+from agent.containerizer import cgroups
+from agent.containerizer.docker import DockerContainerizer
+from agent.containerizer.engine_client import engine_client
 from tests.support.cluster import IMAGE
 
 CID = "8907c2792430b9eada0ccd64c396f30bb12a6f669056517facde3ac8f2b0c5f7"

@@ -6,8 +6,8 @@ import asyncio
 import signal
 from pathlib import Path
 
+from frameworks.sdk import Offer, Resources, TaskSpec
 from offer import ranges
-from offer.frameworks.sdk import Offer, Resources, TaskSpec
 from offer.tasks import PortMapping, StatusReason, TaskState, Volume
 from tests.support.cluster import HOST_MOUNTS, IMAGE, Cluster, free_ports, http_get, wait_for
 from tests.support.framework import framework, task

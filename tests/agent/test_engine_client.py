@@ -8,7 +8,7 @@ import contextlib
 import docker.errors
 import psutil
 
-from offer.agent.containerizer.engine_client import engine_client
+from agent.containerizer.engine_client import engine_client
 from tests.support.cluster import IMAGE
 
 

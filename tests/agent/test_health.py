@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from offer.frameworks.sdk import Resources, TaskSpec
+from frameworks.sdk import Resources, TaskSpec
 from offer.tasks import HealthCheck, PortMapping, StatusReason, TaskState
 from tests.support.cluster import IMAGE, Cluster, free_ports
 from tests.support.framework import framework

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
-from offer.frameworks.sdk.acks import AckBatcher
+from frameworks.sdk.acks import AckBatcher
 
 
 async def test_a_burst_is_one_call_and_a_failed_call_is_not_fatal() -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import signal
 
-from offer.frameworks.sdk import Driver, TaskStatus
+from frameworks.sdk import Driver, TaskStatus
 from offer.tasks import TaskState
 from tests.support.cluster import Cluster
 from tests.support.framework import Recorder, framework, task

@@ -10,10 +10,10 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import MetaData, create_engine
 
-from offer.frameworks.batch import migrate as batch_migrate
-from offer.frameworks.batch.store import BatchBase
-from offer.frameworks.service import migrate as service_migrate
-from offer.frameworks.service.store import ServiceBase
+from frameworks.batch import migrate as batch_migrate
+from frameworks.batch.store import BatchBase
+from frameworks.service import migrate as service_migrate
+from frameworks.service.store import ServiceBase
 
 
 @pytest.mark.parametrize(
@@ -25,7 +25,7 @@ def test_migrations_build_exactly_the_models(
     tmp_path: Path, migrate: ModuleType, metadata: MetaData
 ) -> None:
     """A model changed without a migration (python -m
-    offer.frameworks.<name>.migrate revision "...") fails here."""
+    frameworks.<name>.migrate revision "...") fails here."""
     engine = create_engine(f"sqlite:///{tmp_path / 's.db'}")
     migrate.upgrade(engine)
     migrate.upgrade(engine)  # idempotent on an up-to-date database

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-import offer.frameworks.sdk as sdk
-from offer.frameworks.sdk import (
+import frameworks.sdk as sdk
+from frameworks.sdk import (
     Constraint,
     Offer,
     Placement,

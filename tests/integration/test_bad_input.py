@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from offer.frameworks.sdk import CallRefusedError
+from frameworks.sdk import CallRefusedError
 from offer.tasks import TaskState
 from tests.support.cluster import Cluster
 from tests.support.framework import framework, task
@@ -71,7 +71,7 @@ def test_malformed_resource_string_stops_the_agent_before_it_registers(
         [
             sys.executable,
             "-m",
-            "offer.agent.cli",
+            "agent.cli",
             "--master",
             cluster.address,
             "--resources",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
-from offer.frameworks.sdk import CallRefusedError, Driver, Offer, TaskStatus
+from frameworks.sdk import CallRefusedError, Driver, Offer, TaskStatus
 from offer.tasks import TaskState
 from tests.support.cluster import Cluster
 from tests.support.framework import Recorder, framework, task

@@ -7,7 +7,7 @@ import signal
 import sqlite3
 from collections import defaultdict
 
-from offer.frameworks.sdk import Driver, TaskStatus
+from frameworks.sdk import Driver, TaskStatus
 from offer.tasks import StatusReason, TaskState
 from tests.support.cluster import Cluster, wait_for
 from tests.support.framework import Recorder, framework, task

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from offer.master.allocator import AgentSlot, AllocationInput, FrameworkDemand, allocate
+from master.allocator import AgentSlot, AllocationInput, FrameworkDemand, allocate
 from offer.resources import Resources
 
 NOW = 1000.0

@@ -1,4 +1,4 @@
-"""The master's garbage-collection policy (offer.master.collector): survivors
+"""The master's garbage-collection policy (master.collector): survivors
 of a full collection are frozen, and a sweep still frees cycles among them."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from offer.master.collector import FreezingCollector
+from master.collector import FreezingCollector
 
 
 class Node:

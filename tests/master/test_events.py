@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
-from offer.master.events import EventHub, EventKind
+from master.events import EventHub, EventKind
 
 
 def _hub(**sizes: int) -> EventHub:

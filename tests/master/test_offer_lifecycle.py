@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from offer.frameworks.sdk import Acceptance, CallRefusedError
+from frameworks.sdk import Acceptance, CallRefusedError
 from offer.tasks import StatusReason, TaskState
 from tests.support.cluster import Cluster
 from tests.support.framework import Recorder, framework, task

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from offer.master.allocator import is_allocatable
-from offer.master.cluster import Agent, Framework, Task
-from offer.master.offers import make_offers, offers_to_reclaim
-from offer.master.state import ClusterState
+from master.allocator import is_allocatable
+from master.cluster import Agent, Framework, Task
+from master.offers import make_offers, offers_to_reclaim
+from master.state import ClusterState
 from offer.resources import Resources
 from offer.tasks import TaskSpec, TaskState, TaskStatus
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from offer.master.cluster import Agent, Framework, Task
-from offer.master.state import ClusterState
+from master.cluster import Agent, Framework, Task
+from master.state import ClusterState
 from offer.resources import Resources
 from offer.tasks import TaskSpec, TaskState, TaskStatus
 

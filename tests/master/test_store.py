@@ -7,9 +7,9 @@ import sqlite3
 from dataclasses import replace
 from pathlib import Path
 
+from master.cluster import HISTORY_LIMIT, Agent, Framework, Task
+from master.store import StateStore
 from offer import wire
-from offer.master.cluster import HISTORY_LIMIT, Agent, Framework, Task
-from offer.master.store import StateStore
 from offer.resources import Resources
 from offer.tasks import StatusReason, TaskSpec, TaskState, TaskStatus
 
@@ -69,14 +69,14 @@ async def test_concurrent_writes_are_grouped_into_few_commits(tmp_path: Path) ->
 
 
 def test_migrations_build_exactly_the_models(tmp_path: Path) -> None:
-    """A model changed without a migration (python -m offer.master.store.migrate
+    """A model changed without a migration (python -m master.store.migrate
     revision "...") fails here."""
     from alembic.autogenerate import compare_metadata
     from alembic.migration import MigrationContext
     from sqlalchemy import create_engine
 
-    from offer.master.store import migrate
-    from offer.master.store.models import Base
+    from master.store import migrate
+    from master.store.models import Base
 
     engine = create_engine(f"sqlite:///{tmp_path / 'm.db'}")
     migrate.upgrade(engine)
@@ -91,7 +91,7 @@ def test_upgrading_an_old_database_keeps_its_tasks(tmp_path: Path) -> None:
     from alembic import command
     from sqlalchemy import create_engine
 
-    from offer.master.store import migrate
+    from master.store import migrate
 
     url = f"sqlite:///{tmp_path / 'old.db'}"
     engine = create_engine(url)
@@ -239,7 +239,7 @@ def test_a_tasks_spec_json_is_made_once() -> None:
 
 
 async def test_a_recovered_task_recognises_old_updates_and_takes_new_ones(tmp_path: Path) -> None:
-    from offer.master.state import ClusterState
+    from master.state import ClusterState
 
     url = f"sqlite:///{tmp_path / 'm.db'}"
     store = StateStore(url)

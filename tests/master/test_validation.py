@@ -4,7 +4,7 @@ from dataclasses import replace
 
 import pytest
 
-from offer.master.validation import check_role, check_tasks
+from master.validation import check_role, check_tasks
 from offer.resources import Resources
 from offer.tasks import HealthCheck, PortMapping, TaskSpec, Volume
 

@@ -72,7 +72,7 @@ def test_every_service_refuses_missing_or_wrong_credentials(
     # Agent: a refused agent stops and says why.
     agent = run(
         cluster,
-        "offer.agent.cli",
+        "agent.cli",
         "--master",
         cluster.address,
         "--work-dir",
@@ -103,7 +103,7 @@ def test_every_service_refuses_missing_or_wrong_credentials(
 def test_the_master_listens_beyond_loopback_only_when_told(cluster: Cluster) -> None:
     port = str(free_port())
     db = f"sqlite:///{cluster.root / 'm.db'}"
-    refused = run(cluster, "offer.master.cli", "--host", "0.0.0.0", "--port", port, "--db", db)
+    refused = run(cluster, "master.cli", "--host", "0.0.0.0", "--port", port, "--db", db)
     assert refused.returncode == 2
     assert "lets anyone on the network in" in refused.stderr
     assert "--insecure" in refused.stderr
@@ -111,7 +111,7 @@ def test_the_master_listens_beyond_loopback_only_when_told(cluster: Cluster) -> 
     with log.open("w") as out:
         args = ["--host", "0.0.0.0", "--port", port, "--db", db, "--insecure"]
         master = subprocess.Popen(
-            [sys.executable, "-m", "offer.master.cli", *args],
+            [sys.executable, "-m", "master.cli", *args],
             stdout=out,
             stderr=subprocess.STDOUT,
         )

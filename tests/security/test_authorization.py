@@ -11,7 +11,7 @@ from pathlib import Path
 import grpc
 import pytest
 
-from offer.frameworks.sdk import CallRefusedError, TaskState, Volume
+from frameworks.sdk import CallRefusedError, TaskState, Volume
 from offer.security.client import ClientSecurity
 from offer.v1 import common_pb2, operator_pb2, operator_pb2_grpc, scheduler_pb2, scheduler_pb2_grpc
 from tests.support.cluster import Cluster

@@ -21,7 +21,7 @@ from typing import Any
 import docker
 import grpc
 
-from offer.agent.containerizer.docker import LABEL_AGENT
+from agent.containerizer.docker import LABEL_AGENT
 from offer.security.client import ClientSecurity
 from offer.v1 import operator_pb2, operator_pb2_grpc
 
@@ -163,7 +163,7 @@ class Cluster:
 
     def start_master(self, *extra: str) -> Proc:
         self._master_args = [
-            "offer.master.cli",
+            "master.cli",
             "--port",
             str(self.port),
             "--db",
@@ -196,7 +196,7 @@ class Cluster:
         address = f"127.0.0.1:{free_port()}"
         self.framework_addresses[kind] = address
         self._framework_args[kind] = [
-            f"offer.frameworks.{kind}.cli",
+            f"frameworks.{kind}.cli",
             "--master",
             self.address,
             "--db",
@@ -294,7 +294,7 @@ class Cluster:
         n = len(self.agents)
         work_dir = self.root / f"agent{n}"
         args = [
-            "offer.agent.cli",
+            "agent.cli",
             "--master",
             self.address,
             "--resources",

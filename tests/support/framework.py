@@ -7,7 +7,7 @@ import asyncio
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
-from offer.frameworks.sdk import (
+from frameworks.sdk import (
     CallRefusedError,
     Driver,
     Offer,

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from offer.frameworks.batch.runs import Attempt, Run, RunState, assign, step
-from offer.frameworks.batch.spec import JobSpec
-from offer.frameworks.sdk import Offer, Resources
+from frameworks.batch.runs import Attempt, Run, RunState, assign, step
+from frameworks.batch.spec import JobSpec
+from frameworks.sdk import Offer, Resources
 from offer.tasks import TaskState
 
 

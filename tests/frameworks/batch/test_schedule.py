@@ -5,8 +5,8 @@ from __future__ import annotations
 import datetime
 import zoneinfo
 
-from offer.frameworks.batch import schedule
-from offer.frameworks.batch.spec import JobSpec
+from frameworks.batch import schedule
+from frameworks.batch.spec import JobSpec
 
 
 def at(text: str, tz: str = "UTC") -> float:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from offer.frameworks.batch.spec import SpecError, check_dependencies, parse_jobs
+from frameworks.batch.spec import SpecError, check_dependencies, parse_jobs
 
 
 @pytest.mark.parametrize(

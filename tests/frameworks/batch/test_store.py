@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy.exc import IntegrityError
 
-from offer.frameworks.batch.runs import Attempt, Run, RunState
-from offer.frameworks.batch.spec import JobSpec
-from offer.frameworks.batch.store import BatchStore, JobRecord
+from frameworks.batch.runs import Attempt, Run, RunState
+from frameworks.batch.spec import JobSpec
+from frameworks.batch.store import BatchStore, JobRecord
 from offer.tasks import TaskState
 
 

@@ -6,10 +6,10 @@ import itertools
 
 import pytest
 
-from offer.frameworks.sdk import Offer, Resources
-from offer.frameworks.service.documents import parse_apps
-from offer.frameworks.service.planner import AppView, InstanceView, plan
-from offer.frameworks.service.spec import AppSpec, SpecError
+from frameworks.sdk import Offer, Resources
+from frameworks.service.documents import parse_apps
+from frameworks.service.planner import AppView, InstanceView, plan
+from frameworks.service.spec import AppSpec, SpecError
 from offer.tasks import TaskState
 
 NOW = 1000.0

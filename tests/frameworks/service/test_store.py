@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from offer.frameworks.service.spec import AppSpec
-from offer.frameworks.service.store import AppRecord, InstanceRecord, ServiceStore
+from frameworks.service.spec import AppSpec
+from frameworks.service.store import AppRecord, InstanceRecord, ServiceStore
 
 
 def test_state_survives_a_reopen(tmp_path: Path) -> None:

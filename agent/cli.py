@@ -1,0 +1,140 @@
+"""`offer-agent`: the command line of the node daemon."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import signal
+import socket
+import sys
+from pathlib import Path
+
+from agent.daemon import AgentDaemon, AgentRefusedError
+from agent.machine import machine_resources, parse_attributes
+from offer.daemon_cli import add_master_flag, daemon_parser, setup_logging
+from offer.resources import ResourceParseError, Resources, parse_resources
+from offer.security.client import ClientSecurity, ClientSecurityError, add_client_flags
+
+EPILOG = """\
+examples:
+  offer-agent --master 127.0.0.1:5050
+  offer-agent --master 10.0.0.5:5050 --resources "cpus:2;mem:1024;ports:[31000-31099]"
+  offer-agent --master 10.0.0.5:5050 --reserve "cpus:1;mem:2048" --attributes "rack:r1;zone:a"
+"""
+
+
+def _resources(text: str) -> Resources:
+    try:
+        return parse_resources(text)
+    except ResourceParseError as err:
+        raise argparse.ArgumentTypeError(str(err)) from None
+
+
+def _attributes(text: str) -> dict[str, str]:
+    try:
+        return parse_attributes(text)
+    except ValueError as err:
+        raise argparse.ArgumentTypeError(str(err)) from None
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = daemon_parser(
+        "offer-agent",
+        "The offer agent: registers this machine's resources with the master "
+        "and runs the tasks it is given as Docker containers.",
+        EPILOG,
+    )
+    add_master_flag(parser)
+    parser.add_argument(
+        "--resources",
+        type=_resources,
+        default=None,
+        help="offer exactly this instead of the machine's totals, e.g. 'cpus:2;mem:1024'",
+    )
+    parser.add_argument(
+        "--reserve",
+        type=_resources,
+        default=None,
+        help="keep this much of the machine's totals back, e.g. 'cpus:0.5;mem:512'",
+    )
+    parser.add_argument(
+        "--attributes",
+        type=_attributes,
+        default={},
+        help="free-form NAME:VALUE pairs for placement constraints, e.g. 'rack:r1;zone:a'",
+    )
+    parser.add_argument(
+        "--work-dir",
+        type=Path,
+        default=Path("offer-state/agent"),
+        help="where the agent keeps its id and state (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--hostname",
+        default=socket.gethostname(),
+        help="hostname to register (default: this machine's)",
+    )
+    parser.add_argument(
+        "--usage-interval",
+        type=float,
+        default=5.0,
+        metavar="SECONDS",
+        help="how often to report the machine's and tasks' usage (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--pids-limit",
+        type=int,
+        default=1024,
+        metavar="N",
+        help="most processes one container may run (default: %(default)s)",
+    )
+    add_client_flags(parser)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = build_parser().parse_args(argv)
+    setup_logging(args.log_level)
+    args.work_dir.mkdir(parents=True, exist_ok=True)
+    if args.resources and args.reserve:
+        build_parser().error("--reserve applies to the machine's totals; drop it or --resources")
+    total = args.resources or machine_resources(str(args.work_dir), args.reserve)
+    if not args.usage_interval > 0:
+        build_parser().error("--usage-interval must be a number of seconds > 0")
+    if args.pids_limit < 1:
+        build_parser().error("--pids-limit must be a whole number >= 1")
+    try:
+        security = ClientSecurity.from_args(args)
+    except ClientSecurityError as err:
+        build_parser().error(str(err))
+    daemon = AgentDaemon(
+        args.master,
+        args.work_dir,
+        total,
+        args.hostname,
+        args.attributes,
+        args.usage_interval,
+        security=security,
+        pids_limit=args.pids_limit,
+    )
+    try:
+        asyncio.run(_run_until_signalled(daemon))
+    except AgentRefusedError as err:
+        print(f"offer-agent: the master refused this agent: {err}", file=sys.stderr)
+        sys.exit(1)
+
+
+async def _run_until_signalled(daemon: AgentDaemon) -> None:
+    task = asyncio.create_task(daemon.run())
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, task.cancel)
+    try:
+        await task
+    except asyncio.CancelledError:
+        logging.getLogger(__name__).info("offer-agent stopped; its containers keep running")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,305 @@
+"""The agent daemon: its stream to the master, and reliable status updates.
+
+Status updates are kept until the master acknowledges them (it does so once
+they are durable), re-sent after a reconnect and periodically while
+unacknowledged, so none is lost when the master or the link fails.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from pathlib import Path
+
+import grpc
+
+from agent.containerizer.docker import DockerContainerizer
+from agent.executor import TaskExecutor
+from agent.logs import LogServer
+from agent.usage import ContainerSampler, machine_usage
+from offer import wire
+from offer.folding import AGENT_LISTS, folded, same
+from offer.grpc_options import KEEPALIVE_OPTIONS
+from offer.outbox import Outbox
+from offer.resources import Resources
+from offer.security.client import ClientSecurity
+from offer.tasks import TERMINAL_STATES, StatusReason, TaskStatus
+from offer.v1 import agent_pb2 as pb
+from offer.v1 import agent_pb2_grpc
+
+log = logging.getLogger(__name__)
+
+MIN_BACKOFF = 0.2
+MAX_ENGINE_BACKOFF = 2.0
+MAX_BACKOFF = 10.0
+RESEND_AFTER = 5.0
+# In a burst, messages to the master go out at least this far apart, each
+# with everything that piled up: a deploy's containers report RUNNING about a
+# tenth of a second apart, and every message costs the master a durable
+# write and an event to the framework, which costs it another. An update
+# after a quiet spell goes at once, and so does a task's end (a framework
+# replaces the task on the resources it frees).
+SEND_SPACING = 0.25
+
+
+# Answers that retrying cannot change: the agent stops and says why.
+_REFUSALS = (grpc.StatusCode.UNAUTHENTICATED, grpc.StatusCode.PERMISSION_DENIED)
+
+
+class AgentRefusedError(Exception):
+    """The master refused this agent; retrying would not help."""
+
+
+class AgentDaemon:
+    def __init__(
+        self,
+        master: str,
+        work_dir: Path,
+        total: Resources,
+        hostname: str,
+        attributes: dict[str, str] | None = None,
+        usage_interval: float = 5.0,
+        *,
+        security: ClientSecurity | None = None,
+        pids_limit: int = 1024,
+    ) -> None:
+        self.master = master
+        self.security = security or ClientSecurity()
+        self.pids_limit = pids_limit
+        self.usage_interval = usage_interval
+        self.attributes = dict(attributes or {})
+        self.work_dir = work_dir
+        self.total = total
+        self.hostname = hostname
+        self._id_file = work_dir / "agent_id"
+        self.agent_id = self._id_file.read_text().strip() if self._id_file.exists() else ""
+        self._pending: dict[str, TaskStatus] = {}
+        self._sent_at: dict[str, float] = {}
+        self._outbox: Outbox[pb.AgentMessage] | None = None
+        self._executor: TaskExecutor | None = None
+        self._logs: LogServer | None = None
+        self._has_id = asyncio.Event()
+        if self.agent_id:
+            self._has_id.set()
+        # Set once the engine was reached: a known agent registers only then,
+        # so that its Register lists the containers it still runs.
+        self._engine_reached = asyncio.Event()
+        self._engine_problem = ""
+        self._containerizer: DockerContainerizer | None = None
+
+    async def run(self) -> None:
+        """Stays connected to the master, reconnecting with backoff, until
+        cancelled. Raises AgentRefusedError if the master refuses it."""
+        engine = asyncio.create_task(self._engine_loop())
+        resender = asyncio.create_task(self._resend_loop())
+        reporter = asyncio.create_task(self._usage_loop())
+        backoff = MIN_BACKOFF
+        try:
+            while True:
+                try:
+                    if await self._session():
+                        backoff = MIN_BACKOFF
+                    log.warning("stream to master %s closed; reconnecting", self.master)
+                except grpc.aio.AioRpcError as err:
+                    if err.code() in _REFUSALS:
+                        raise AgentRefusedError(err.details() or err.code().name) from None
+                    log.warning(
+                        "master %s unreachable (%s); retrying in %.1fs",
+                        self.master,
+                        err.details() or err.code().name,
+                        backoff,
+                    )
+                await asyncio.sleep(backoff)
+                backoff = min(backoff * 2, MAX_BACKOFF)
+        finally:
+            resender.cancel()
+            reporter.cancel()
+            engine.cancel()
+            if self._logs is not None:
+                await self._logs.close()
+            if self._executor is not None:
+                await self._executor.close()
+            if self._containerizer is not None:
+                self._containerizer.close()
+
+    async def _session(self) -> bool:
+        """One stream to the master. True if it got as far as registering."""
+        if self.agent_id and not self._engine_reached.is_set():
+            log.info("waiting for the Docker engine before registering, to report its tasks")
+            await self._engine_reached.wait()
+        registered = False
+        outbox: Outbox[pb.AgentMessage] = Outbox(SEND_SPACING, _reports_an_end)
+        known = self._executor.known_statuses() if self._executor else []
+        outbox.send(
+            pb.AgentMessage(
+                register=pb.Register(
+                    agent_id=self.agent_id,
+                    hostname=self.hostname,
+                    total=wire.resources_to_pb(self.total),
+                    tasks=[wire.status_to_pb(s) for s in known],
+                    attributes=self.attributes,
+                )
+            )
+        )
+        async with self.security.aio_channel(self.master, KEEPALIVE_OPTIONS) as channel:
+            call = agent_pb2_grpc.AgentStub(channel).Connect(
+                folded(outbox, same, "message", AGENT_LISTS)
+            )
+            try:
+                async for message in call:
+                    kind = message.WhichOneof("message")
+                    if kind == "registered":
+                        await self._on_registered(message.registered.agent_id, outbox)
+                        registered = True
+                    elif kind == "launch_task" and self._executor is not None:
+                        launch = message.launch_task
+                        for task in launch.tasks:
+                            self._executor.launch(launch.framework_id, wire.task_from_pb(task))
+                    elif kind == "kill_task" and self._executor is not None:
+                        kill = message.kill_task
+                        self._executor.kill(
+                            kill.framework_id,
+                            kill.task_id,
+                            kill.grace_seconds,
+                            _reason(kill.reason),
+                        )
+                    elif kind == "log_request" and self._logs is not None:
+                        self._logs.request(message.log_request)
+                    elif kind == "log_cancel" and self._logs is not None:
+                        self._logs.cancel(message.log_cancel.request_id)
+                    elif kind == "status_update_ack":
+                        for uuid in message.status_update_ack.uuids:
+                            self._on_ack(uuid)
+                    elif kind == "shutdown_reason":
+                        raise AgentRefusedError(message.shutdown_reason)
+            finally:
+                self._outbox = None
+        return registered
+
+    async def _on_registered(self, agent_id: str, outbox: Outbox[pb.AgentMessage]) -> None:
+        if agent_id != self.agent_id:
+            self._id_file.write_text(agent_id + "\n")
+            self.agent_id = agent_id
+        self._make_executor()
+        self._has_id.set()
+        log.info("registered with master %s as agent %s (%s)", self.master, agent_id, self.total)
+        self._outbox = outbox
+        if self._engine_problem:
+            self._send_engine_state()
+        for status in self._pending.values():
+            self._send(status)
+
+    def _make_executor(self) -> TaskExecutor:
+        """The executor exists as soon as the agent has an id, so that no
+        launch finds it missing; it waits for the engine itself."""
+        if self._executor is None:
+            self._containerizer = DockerContainerizer(self.agent_id, pids_limit=self.pids_limit)
+            self._executor = TaskExecutor(
+                self.agent_id, self._containerizer, self._emit, self.work_dir / "sandboxes"
+            )
+            self._logs = LogServer(self._executor, self._containerizer, self._send_message)
+        return self._executor
+
+    async def _engine_loop(self) -> None:
+        """Keeps the executor connected to the container engine: reports when
+        it is lost, retries with backoff, and reconciles when it is back."""
+        await self._has_id.wait()
+        executor = self._make_executor()
+        backoff = MIN_BACKOFF
+        while True:
+            try:
+                await executor.connect_engine()
+            except Exception as err:
+                self._set_engine_problem(f"cannot reach the Docker engine: {err}")
+                await asyncio.sleep(backoff)
+                backoff = min(backoff * 2, MAX_ENGINE_BACKOFF)
+                continue
+            backoff = MIN_BACKOFF
+            self._set_engine_problem("")
+            self._engine_reached.set()
+            await executor.engine_lost.wait()
+            self._set_engine_problem("the Docker engine's event stream ended (engine stopped?)")
+
+    def _set_engine_problem(self, problem: str) -> None:
+        if problem == self._engine_problem:
+            return
+        if problem:
+            log.error("%s; no new tasks until it is back, retrying", problem)
+        else:
+            log.info("the Docker engine is reachable")
+        self._engine_problem = problem
+        self._send_engine_state()
+
+    def _send_engine_state(self) -> None:
+        self._send_message(
+            pb.AgentMessage(
+                engine=pb.EngineState(
+                    available=not self._engine_problem, message=self._engine_problem
+                )
+            )
+        )
+
+    def _emit(self, status: TaskStatus) -> None:
+        self._pending[status.uuid] = status
+        self._send(status)
+
+    def _send(self, status: TaskStatus) -> None:
+        if self._outbox is not None:
+            self._sent_at[status.uuid] = time.monotonic()
+            self._send_message(
+                pb.AgentMessage(status_update=pb.StatusUpdate(statuses=[wire.status_to_pb(status)]))
+            )
+
+    def _send_message(self, message: pb.AgentMessage) -> None:
+        """Sends on the current stream; dropped while disconnected (only
+        status updates are kept for re-sending)."""
+        if self._outbox is not None:
+            self._outbox.send(message)
+
+    def _on_ack(self, uuid: str) -> None:
+        status = self._pending.pop(uuid, None)
+        self._sent_at.pop(uuid, None)
+        if status is not None and status.state.is_terminal and self._executor is not None:
+            self._executor.forget(status.framework_id, status.task_id)
+
+    async def _usage_loop(self) -> None:
+        """Reports the machine's and each task's use every usage_interval."""
+        sampler: ContainerSampler | None = None
+        while True:
+            await asyncio.sleep(self.usage_interval)
+            if self._executor is None or self._containerizer is None or self._outbox is None:
+                continue
+            sampler = sampler or ContainerSampler(self._containerizer)
+            live = self._executor.running_containers()
+            samples = await sampler.sample([c for _, _, c in live])
+            report = pb.UsageReport(machine=wire.usage_to_pb(machine_usage()))
+            for framework_id, task_id, container_id in live:
+                if container_id in samples:
+                    report.tasks.add(
+                        framework_id=framework_id,
+                        task_id=task_id,
+                        usage=wire.usage_to_pb(samples[container_id]),
+                    )
+            self._send_message(pb.AgentMessage(usage=report))
+
+    async def _resend_loop(self) -> None:
+        while True:
+            await asyncio.sleep(RESEND_AFTER)
+            stale = time.monotonic() - RESEND_AFTER
+            for uuid, status in list(self._pending.items()):
+                if self._sent_at.get(uuid, 0.0) < stale:
+                    self._send(status)
+
+
+def _reports_an_end(message: pb.AgentMessage) -> bool:
+    return message.HasField("status_update") and any(
+        status.state in TERMINAL_STATES for status in message.status_update.statuses
+    )
+
+
+def _reason(value: int) -> StatusReason:
+    try:
+        return StatusReason(value)
+    except ValueError:
+        return StatusReason.KILLED_BY_REQUEST

@@ -1,0 +1,458 @@
+"""The batch framework's Scheduler: runs jobs to completion.
+
+It owns jobs, runs and attempts (persisted in its own store before anything
+is launched), asks `runs.step` what each run does next, fires cron
+schedules and dependencies, and carries out the decisions. Written on the
+public SDK only.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable, Iterable, Sequence
+
+from frameworks.batch import schedule
+from frameworks.batch.runs import Attempt, Run, RunState, Step, assign, earliest, step
+from frameworks.batch.spec import JobSpec
+from frameworks.batch.store import BatchStore, JobRecord
+from frameworks.checks import largest_offer
+from frameworks.sdk import (
+    CallRefusedError,
+    Driver,
+    Offer,
+    Resources,
+    Scheduler,
+    StatusReason,
+    TaskSpec,
+    TaskState,
+    TaskStatus,
+)
+
+log = logging.getLogger(__name__)
+
+# Endings that are not the task's fault: they do not use up a retry.
+_NOT_THE_TASKS_FAULT = {StatusReason.AGENT_DRAINED}
+# How long declined offers stay away: while tasks wait for a larger offer, and otherwise.
+REFUSE_BUSY_SECONDS = 5.0
+REFUSE_IDLE_SECONDS = 60.0
+
+
+class UnknownJobError(KeyError):
+    pass
+
+
+class UnknownRunError(KeyError):
+    pass
+
+
+class JobInUseError(ValueError):
+    def __init__(self, name: str, needed_by: list[str]) -> None:
+        super().__init__(
+            f"job {name!r} is in 'depends_on' of {', '.join(needed_by)}; remove those "
+            "first, or submit them without it"
+        )
+
+
+class BatchScheduler(Scheduler):
+    def __init__(self, store: BatchStore, clock: Callable[[], float] = time.time) -> None:
+        self.store = store
+        self.clock = clock
+        self.framework_id = ""
+        self.jobs: dict[str, JobRecord] = {}
+        # Insertion order is creation order: older runs launch first.
+        self.runs: dict[str, Run] = {}
+        self.attempts: dict[str, list[Attempt]] = {}
+        self.by_task: dict[str, Attempt] = {}
+        self.driver: Driver | None = None
+        # Jobs whose tasks are larger are refused at submit.
+        self.largest_offer: Resources | None = None
+        # Since the last revive we declined or suppressed: new work must revive.
+        self._holding_back = True
+        self._killing: set[str] = set()
+        self._timer: asyncio.TimerHandle | None = None
+        self._background: set[asyncio.Future[None]] = set()
+        self._lock = asyncio.Lock()
+
+    async def load(self) -> None:
+        """Reads the store, then handles scheduled times that passed while
+        offer-batch was down (each job's `missed_runs` policy)."""
+        loaded = await asyncio.to_thread(self.store.load)
+        self.framework_id = loaded.framework_id
+        self.jobs = {j.spec.name: j for j in loaded.jobs}
+        self.runs = {r.run_id: r for r in loaded.runs}
+        self.attempts = {r.run_id: [] for r in loaded.runs}
+        for a in loaded.attempts:
+            self.attempts.setdefault(a.run_id, []).append(a)
+            self.by_task[a.task_id] = a
+        async with self._lock:
+            await self._fire_schedules(self.clock(), recovering=True)
+
+    # ------------------------------------------------------------ callbacks
+
+    async def subscribed(self, driver: Driver, framework_id: str) -> None:
+        self.driver = driver
+        if framework_id != self.framework_id:
+            self.framework_id = framework_id
+            await asyncio.to_thread(self.store.save_framework_id, framework_id)
+        live = [a.task_id for a in self.by_task.values() if not a.state.is_terminal]
+        if live:
+            # Tasks the master never saw (launch lost in a crash) come back UNKNOWN.
+            await driver.reconcile(live)
+        self._holding_back = True
+        # Kills sent before a disconnect may not have arrived: the tick sends them again.
+        self._killing.clear()
+        await self._tick()
+
+    async def offers(self, driver: Driver, offers: list[Offer]) -> None:
+        async with self._lock:
+            self.largest_offer = largest_offer(self.largest_offer, offers)
+            now = self.clock()
+            wanted: list[tuple[Run, int, int, TaskSpec]] = []
+            for run in self._running():
+                for index, number in step(run, self.attempts[run.run_id], now).launch:
+                    task_id = f"{run.run_id}.{index}.{number}"
+                    wanted.append(
+                        (run, index, number, run.spec.task(task_id, run.run_id, index, number))
+                    )
+            assignment = assign(offers, [spec for *_, spec in wanted])
+            by_id = {spec.task_id: (run, index, number) for run, index, number, spec in wanted}
+            for offer_id, (offer, specs) in assignment.launches.items():
+                await self._launch(driver, offer, offer_id, specs, by_id, now)
+            if assignment.unused:
+                # Refused for long unless tasks are left over: a revive clears
+                # refusals when new work appears.
+                await driver.decline(
+                    assignment.unused,
+                    refuse_seconds=REFUSE_BUSY_SECONDS
+                    if assignment.left_out
+                    else REFUSE_IDLE_SECONDS,
+                )
+                self._holding_back = True
+            if not wanted and not any(True for _ in self._running()):
+                # Idle: new work revives offers (see _tick). Not while runs go
+                # on: a suppress withdraws offers already on their way.
+                await driver.suppress()
+                self._holding_back = True
+
+    async def _launch(
+        self,
+        driver: Driver,
+        offer: Offer,
+        offer_id: str,
+        specs: Sequence[TaskSpec],
+        by_id: dict[str, tuple[Run, int, int]],
+        now: float,
+    ) -> None:
+        attempts = []
+        for spec in specs:
+            run, index, number = by_id[spec.task_id]
+            attempt = Attempt(
+                spec.task_id,
+                run.run_id,
+                index,
+                number,
+                now,
+                agent_id=offer.agent_id,
+                hostname=offer.hostname,
+                message="launching",
+            )
+            attempts.append(attempt)
+            self.attempts[run.run_id].append(attempt)
+            self.by_task[attempt.task_id] = attempt
+        # Recorded before the launch: a restart must find every task it started.
+        await asyncio.to_thread(self.store.save, attempts=attempts)
+        try:
+            await driver.accept([offer_id], specs)
+        except CallRefusedError as err:
+            # E.g. the offer was rescinded meanwhile: nothing was launched.
+            log.info("launch on offer %s refused (%s); waiting for another", offer_id, err)
+            for a in attempts:
+                self.attempts[a.run_id].remove(a)
+                del self.by_task[a.task_id]
+            await asyncio.to_thread(self.store.forget_attempts, [a.task_id for a in attempts])
+
+    async def update(self, driver: Driver, status: TaskStatus) -> None:
+        async with self._lock:
+            attempt = self.by_task.get(status.task_id)
+            if attempt is None or attempt.state.is_terminal:
+                if not status.state.is_terminal:
+                    await self._kill({status.task_id: "not a task of a known run"})
+                return
+            self._record(attempt, status, self.clock())
+            await asyncio.to_thread(self.store.save, attempts=[attempt])
+            if attempt.state.is_terminal:
+                self._killing.discard(attempt.task_id)
+        await self._tick()
+
+    def _record(self, attempt: Attempt, status: TaskStatus, now: float) -> None:
+        attempt.state = status.state
+        attempt.message = status.message
+        if status.state == TaskState.UNKNOWN:
+            # The master never had it: the launch was lost; it is launched again.
+            attempt.state, attempt.counts = TaskState.LOST, False
+            attempt.message = "unknown to the master (the launch was lost); launched again"
+        if status.reason in _NOT_THE_TASKS_FAULT:
+            attempt.counts = False
+        if attempt.state == TaskState.RUNNING and attempt.started_at is None:
+            attempt.started_at = now
+        if attempt.state.is_terminal:
+            attempt.ended_at = now
+            attempt.exit_code = status.exit_code
+            if attempt.timed_out:
+                timeout = self.runs[attempt.run_id].spec.timeout_seconds
+                attempt.message = f"timed out after {timeout:g}s"
+
+    # ---------------------------------------------------------------- ticks
+
+    async def _tick(self) -> None:
+        """Fires due schedules, advances every run (timeouts, endings), and
+        asks for offers if a task is ready to launch."""
+        async with self._lock:
+            now = self.clock()
+            await self._fire_schedules(now, recovering=False)
+            kills: dict[str, str] = {}
+            wake_at: float | None = None
+            wants = False
+            decisions = {run.run_id: await self._advance(run, now) for run in list(self._running())}
+            for decided in decisions.values():
+                kills.update(decided.kill)
+            for run in self._running():
+                # A run started by the advancing (a dependent) has no decision yet.
+                decided = decisions.get(run.run_id) or step(run, self.attempts[run.run_id], now)
+                wants = wants or bool(decided.launch)
+                wake_at = earliest(wake_at, decided.wake_at)
+            # Tasks of ended runs (failed, cancelled, replaced) still alive, e.g.
+            # ones found running again after a restart.
+            for run in list(self.runs.values()):
+                if run.state.is_ended:
+                    for a in self.attempts[run.run_id]:
+                        if not a.state.is_terminal:
+                            kills.setdefault(a.task_id, run.message)
+            for job in self.jobs.values():
+                wake_at = earliest(wake_at, job.next_at)
+            self._wake_at(wake_at)
+        await self._kill(kills)
+        if wants and self._holding_back and self.driver is not None:
+            self._holding_back = False
+            await self._call(self.driver.revive())
+
+    async def _advance(self, run: Run, now: float) -> Step:
+        """Applies what `step` decides for a running run; ends it if it is done."""
+        decided = step(run, self.attempts[run.run_id], now)
+        changed = []
+        for task_id in decided.timed_out:
+            attempt = self.by_task[task_id]
+            attempt.timed_out = True
+            changed.append(attempt)
+        if decided.outcome is not None:
+            run.state, run.ended_at = decided.outcome, now
+            run.message, run.exit_code = decided.message, decided.exit_code
+            log.info("run %s %s: %s", run.run_id, run.state.value, run.message)
+            await asyncio.to_thread(self.store.save, runs=[run], attempts=changed)
+            await self._forget_old_runs(run.job)
+            if run.state == RunState.SUCCEEDED:
+                await self._start_dependents(run.job, now)
+        elif changed:
+            await asyncio.to_thread(self.store.save, attempts=changed)
+        return decided
+
+    def _wake_at(self, when: float | None) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+        if when is not None:
+            delay = max(0.0, when - self.clock())
+            self._timer = asyncio.get_running_loop().call_later(delay, self._spawn_tick)
+
+    def _spawn_tick(self) -> None:
+        job = asyncio.ensure_future(self._tick())
+        self._background.add(job)  # keep a reference until it is done
+        job.add_done_callback(self._background.discard)
+
+    async def _kill(self, kills: dict[str, str]) -> None:
+        for task_id, why in kills.items():
+            if task_id in self._killing or self.driver is None:
+                continue
+            self._killing.add(task_id)
+            log.info("killing %s: %s", task_id, why)
+            await self._call(self.driver.kill(task_id))
+
+    @staticmethod
+    async def _call(call: object) -> None:
+        try:
+            await call  # type: ignore[misc]
+        except CallRefusedError as err:
+            log.warning("call to the master refused: %s", err)
+
+    # ------------------------------------------------------ schedules, deps
+
+    async def _fire_schedules(self, now: float, *, recovering: bool) -> None:
+        for job in list(self.jobs.values()):
+            if not job.spec.schedule:
+                continue
+            if job.next_at is None:
+                job.next_at = schedule.next_after(job.spec, now)
+                await asyncio.to_thread(self.store.save, jobs=[job])
+                continue
+            found = schedule.due(job.spec, job.next_at, now, recovering=recovering)
+            if found.next_at == job.next_at:
+                continue
+            job.next_at = found.next_at
+            if found.missed:
+                log.info(
+                    "job %s: %d scheduled time(s) passed without a run", job.spec.name, found.missed
+                )
+            trigger = "missed" if recovering else "schedule"
+            if found.fire is None or not await self._make_room(job, trigger):
+                await asyncio.to_thread(self.store.save, jobs=[job])
+                continue
+            await self._new_run(job, trigger, now, scheduled_for=found.fire)
+
+    async def _make_room(self, job: JobRecord, trigger: str) -> bool:
+        """Applies the concurrency policy before an automatic run; False: skip it."""
+        active = [r for r in self._running() if r.job == job.spec.name]
+        if not active or job.spec.concurrency_policy == "allow":
+            return True
+        if job.spec.concurrency_policy == "forbid":
+            log.info(
+                "job %s: %s run skipped, %s still runs", job.spec.name, trigger, active[0].run_id
+            )
+            return False
+        for run in active:
+            await self._end(run, RunState.CANCELLED, f"replaced by a newer {trigger} run")
+        return True
+
+    async def _start_dependents(self, name: str, now: float) -> None:
+        """Starts each job whose dependencies have all succeeded since its last run."""
+        for job in self.jobs.values():
+            if name not in job.spec.depends_on:
+                continue
+            since = max(
+                (r.created_at for r in self.runs.values() if r.job == job.spec.name), default=0.0
+            )
+            if all(self._succeeded_since(dep, since) for dep in job.spec.depends_on):
+                trigger = f"after {name}"
+                if await self._make_room(job, trigger):
+                    await self._new_run(job, trigger, now)
+
+    def _succeeded_since(self, name: str, since: float) -> bool:
+        runs = [r for r in self.runs.values() if r.job == name]
+        last = max(runs, key=lambda r: r.created_at, default=None)
+        return (
+            last is not None and last.state == RunState.SUCCEEDED and (last.ended_at or 0) >= since
+        )
+
+    # ------------------------------------------------------------ run book
+
+    def _running(self) -> Iterable[Run]:
+        return (r for r in self.runs.values() if r.state == RunState.RUNNING)
+
+    async def _new_run(
+        self, job: JobRecord, trigger: str, now: float, scheduled_for: float | None = None
+    ) -> Run:
+        job.seq += 1
+        run = Run(
+            f"{job.spec.name}-{job.seq}",
+            job.spec.name,
+            job.seq,
+            job.spec,
+            trigger,
+            now,
+            scheduled_for,
+        )
+        # One transaction: the run, the job's run counter and its next scheduled time.
+        await asyncio.to_thread(self.store.save, jobs=[job], runs=[run])
+        self.runs[run.run_id] = run
+        self.attempts[run.run_id] = []
+        log.info("run %s started (%s)", run.run_id, trigger)
+        return run
+
+    async def _end(self, run: Run, state: RunState, message: str) -> None:
+        """Ends a run by request; the next tick kills its live tasks."""
+        run.state, run.ended_at, run.message = state, self.clock(), message
+        await asyncio.to_thread(self.store.save, runs=[run])
+        await self._forget_old_runs(run.job)
+
+    async def _forget_old_runs(self, name: str) -> None:
+        job = self.jobs.get(name)
+        keep = job.spec.history if job else 0
+        ended = sorted(
+            (r for r in self.runs.values() if r.job == name and r.state.is_ended),
+            key=lambda r: r.created_at,
+        )
+        old = [r.run_id for r in ended[: max(0, len(ended) - keep)]]
+        if not old:
+            return
+        for run_id in old:
+            del self.runs[run_id]
+            for a in self.attempts.pop(run_id, []):
+                self.by_task.pop(a.task_id, None)
+        await asyncio.to_thread(self.store.forget_runs, old)
+
+    # --------------------------------------------------------- control API
+
+    async def submit(self, specs: Sequence[JobSpec]) -> list[str]:
+        async with self._lock:
+            now = self.clock()
+            changed = []
+            for spec in specs:
+                job = self.jobs.get(spec.name)
+                if job is None:
+                    job = JobRecord(spec, now)
+                elif (job.spec.schedule, job.spec.timezone) != (spec.schedule, spec.timezone):
+                    job.next_at = None
+                job.spec, job.submitted_at = spec, now
+                if spec.schedule and job.next_at is None:
+                    job.next_at = schedule.next_after(spec, now)
+                if not spec.schedule:
+                    job.next_at = None
+                changed.append(job)
+            await asyncio.to_thread(self.store.save, jobs=changed)
+            self.jobs.update({j.spec.name: j for j in changed})
+        await self._tick()
+        return [s.name for s in specs]
+
+    async def run_now(self, name: str) -> Run:
+        async with self._lock:
+            run = await self._new_run(self._job(name), "manual", self.clock())
+        await self._tick()
+        return run
+
+    async def cancel(self, run_id: str) -> Run:
+        async with self._lock:
+            run = self.runs.get(run_id)
+            if run is None:
+                raise UnknownRunError(run_id)
+            if run.state == RunState.RUNNING:
+                await self._end(run, RunState.CANCELLED, "cancelled by request")
+        await self._tick()
+        return run
+
+    async def remove(self, name: str) -> None:
+        async with self._lock:
+            self._job(name)
+            needed_by = sorted(j.spec.name for j in self.jobs.values() if name in j.spec.depends_on)
+            if needed_by:
+                raise JobInUseError(name, needed_by)
+            kills: dict[str, str] = {}
+            del self.jobs[name]
+            for run_id in [r.run_id for r in self.runs.values() if r.job == name]:
+                del self.runs[run_id]
+                for a in self.attempts.pop(run_id, []):
+                    self.by_task.pop(a.task_id, None)
+                    if not a.state.is_terminal:
+                        kills[a.task_id] = "the job was removed"
+            await asyncio.to_thread(self.store.delete_job, name)
+        await self._kill(kills)
+
+    def _job(self, name: str) -> JobRecord:
+        job = self.jobs.get(name)
+        if job is None:
+            raise UnknownJobError(name)
+        return job
+
+    def runs_of(self, name: str) -> list[Run]:
+        """A job's kept runs, newest first."""
+        return sorted((r for r in self.runs.values() if r.job == name), key=lambda r: -r.seq)

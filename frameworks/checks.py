@@ -1,0 +1,126 @@
+"""Checks both frameworks make of a spec at submit: the document is YAML,
+names are unique, the fields every app and job has are sound, dependencies
+between them exist and are not circular, and a task is not larger than any
+offer seen. Pure."""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterable, Mapping, Sequence
+
+import yaml
+
+from frameworks.sdk import Offer, Resources
+from offer.resources import MIN_TASK_MEM
+
+
+class SpecError(ValueError):
+    """A spec that cannot be deployed or submitted; the message names the field."""
+
+
+def load_document(text: str) -> object:
+    """The YAML document in `text`. Raises SpecError."""
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as err:
+        raise SpecError(f"not valid YAML: {err}") from None
+
+
+def listed(doc: object, key: str) -> list[object]:
+    """The items of a document: one item, a list, or a list under `key:`."""
+    if isinstance(doc, dict) and set(doc) == {key}:
+        doc = doc[key]
+    return doc if isinstance(doc, list) else [doc]
+
+
+def check_unique(names: Sequence[str], what: str) -> None:
+    """Raises SpecError if a name appears twice (`what`: e.g. "a job name")."""
+    if len(set(names)) != len(names):
+        raise SpecError(f"{what} appears twice: {sorted(names)}")
+
+
+# App ids and job names alike: they end up in task ids and DNS-like labels.
+NAME_RE = re.compile(r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")
+
+
+def is_number(value: object) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def container_problem(
+    key: str, name: object, image: object, cmd: object, cpus: object, mem: object, env: object
+) -> str | None:
+    """The fields every app and job has, checked alike; `key` names the first
+    ('id' or 'name')."""
+    if not isinstance(name, str) or not NAME_RE.match(name):
+        return f"field {key!r} {name!r} must be lowercase letters, digits and '-' (at most 63)"
+    if not isinstance(image, str) or not image.strip():
+        return "field 'image' must name a Docker image"
+    if not (
+        isinstance(cmd, str) or (isinstance(cmd, list) and all(isinstance(c, str) for c in cmd))
+    ):
+        return "field 'cmd' must be a string (run by sh -c) or a list of strings"
+    if not is_number(cpus) or cpus <= 0:  # type: ignore[operator]
+        return f"field 'cpus' must be a number > 0, got {cpus!r}"
+    if not is_number(mem) or mem < MIN_TASK_MEM:  # type: ignore[operator]
+        return f"field 'mem' must be a number >= {MIN_TASK_MEM:g} (MiB), got {mem!r}"
+    if not isinstance(env, dict) or not all(isinstance(v, str) for v in env.values()):
+        return "field 'env' must map names to strings (quote numbers in YAML)"
+    return None
+
+
+def dependency_problem(
+    graph: Mapping[str, Sequence[str]], kind: str, field: str, absent: str
+) -> str | None:
+    """Why `graph` (name -> the names it depends on) cannot be run, or None.
+    The words name things in the message: "job", "'depends_on'", "submitted"."""
+    for name in sorted(graph):
+        for dep in graph[name]:
+            if dep not in graph:
+                return f"{kind} {name!r}: field {field} names {dep!r}, which is not {absent}"
+    state: dict[str, str] = {}
+
+    def cycle_from(name: str, path: list[str]) -> str | None:
+        if state.get(name) == "done":
+            return None
+        if state.get(name) == "visiting":
+            cycle = " -> ".join([*path[path.index(name) :], name])
+            return f"{kind} {name!r}: field {field} is circular: {cycle}"
+        state[name] = "visiting"
+        for dep in graph[name]:
+            found = cycle_from(dep, [*path, name])
+            if found:
+                return found
+        state[name] = "done"
+        return None
+
+    for name in sorted(graph):
+        found = cycle_from(name, [])
+        if found:
+            return found
+    return None
+
+
+def largest_offer(current: Resources | None, offers: Iterable[Offer]) -> Resources | None:
+    """The largest offer (without ports) seen so far, given new offers."""
+    for offer in offers:
+        found = offer.resources.without_ports()
+        if current is None or not current.contains(found):
+            current = found
+    return current
+
+
+def check_fits(
+    kind: str, sizes: Iterable[tuple[str, float, float]], largest: Resources | None
+) -> None:
+    """Raises SpecError for the first (name, cpus, mem) whose task can never
+    launch: larger than any offer seen (nothing is refused before one is)."""
+    if largest is None:
+        return
+    for name, cpus, mem in sizes:
+        if cpus > largest.cpus or mem > largest.mem:
+            raise SpecError(
+                f"{kind} {name!r}: fields 'cpus'/'mem' ({cpus:g} cpu, {mem:g} MiB) are more "
+                f"than any offer seen so far ({largest}); no agent can run it"
+            )

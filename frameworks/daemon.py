@@ -1,0 +1,101 @@
+"""What the two framework daemons (offer-service, offer-batch) share: their
+flags, and running a scheduler with its control API beside the driver."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import signal
+from collections.abc import Callable, Coroutine
+from typing import Any
+
+import grpc
+
+from frameworks.sdk import Driver, Scheduler
+from offer.daemon_cli import add_master_flag, daemon_parser, setup_logging
+from offer.security.client import ClientSecurity, ClientSecurityError, add_client_flags
+from offer.security.credentials import Credentials, CredentialsError
+from offer.security.server import ServerSecurity
+
+
+def framework_parser(
+    prog: str, description: str, epilog: str, *, db: str, port: int
+) -> argparse.ArgumentParser:
+    parser = daemon_parser(prog, description, epilog)
+    add_master_flag(parser)
+    parser.add_argument(
+        "--db", default=db, help="SQLAlchemy URL of its own state (default: %(default)s)"
+    )
+    parser.add_argument(
+        "--host", default="127.0.0.1", help="address of its control API (default: %(default)s)"
+    )
+    parser.add_argument(
+        "--port", type=int, default=port, help="port of its control API (default: %(default)s)"
+    )
+    parser.add_argument("--name", default=prog, help="framework name (default: %(default)s)")
+    parser.add_argument("--role", default="*", help="role for fair sharing (default: *)")
+    parser.add_argument(
+        "--failover-timeout",
+        type=float,
+        default=7 * 24 * 3600.0,
+        metavar="SECONDS",
+        help="how long the master keeps its tasks while it is away (default: 7 days)",
+    )
+    parser.add_argument(
+        "--control-credentials",
+        metavar="FILE",
+        help="principals and secrets callers of its control API must present "
+        "(as the master's --credentials); without it the API is open to loopback",
+    )
+    add_client_flags(parser)
+    return parser
+
+
+async def serve(
+    args: argparse.Namespace,
+    scheduler: Scheduler,
+    framework_id: str,
+    add_control: Callable[[grpc.aio.Server], None],
+) -> None:
+    """Serves the control API and runs the driver until SIGTERM or SIGINT."""
+    control = ServerSecurity(
+        credentials=Credentials.load(args.control_credentials) if args.control_credentials else None
+    )
+    server = grpc.aio.server(interceptors=control.interceptors())
+    add_control(server)
+    if server.add_insecure_port(f"{args.host}:{args.port}") == 0:
+        raise OSError(f"cannot listen on {args.host}:{args.port}")
+    await server.start()
+    logging.getLogger(__name__).info("%s control API on %s:%d", args.name, args.host, args.port)
+    driver = Driver(
+        scheduler,
+        master=args.master,
+        name=args.name,
+        role=args.role,
+        framework_id=framework_id,
+        failover_timeout=args.failover_timeout,
+        control_address=f"{args.host}:{args.port}",
+        security=ClientSecurity.from_args(args),
+    )
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, driver.stop)
+    try:
+        await driver.run()
+    finally:
+        await server.stop(grace=1)
+
+
+def main(
+    prog: str,
+    parser: argparse.ArgumentParser,
+    run: Callable[[argparse.Namespace], Coroutine[Any, Any, None]],
+    argv: list[str] | None,
+) -> None:
+    args = parser.parse_args(argv)
+    setup_logging(args.log_level)
+    try:
+        asyncio.run(run(args))
+    except (OSError, ClientSecurityError, CredentialsError) as err:
+        raise SystemExit(f"{prog}: {err}") from None

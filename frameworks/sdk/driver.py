@@ -1,0 +1,338 @@
+"""The driver: keeps a framework subscribed and carries its calls.
+
+It subscribes, dispatches events to the Scheduler one at a time, acknowledges
+each update after its callback returns, and reconnects with backoff
+(re-subscribing with its framework id) when the stream breaks.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import time
+from collections.abc import Awaitable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import grpc
+
+from frameworks.sdk.acks import AckBatcher
+from frameworks.sdk.scheduler import Offer, Scheduler
+from offer import wire
+from offer.grpc_options import KEEPALIVE_OPTIONS
+from offer.security.client import ClientSecurity
+from offer.tasks import TaskSpec
+from offer.v1 import common_pb2, scheduler_pb2_grpc
+from offer.v1 import scheduler_pb2 as pb
+
+log = logging.getLogger(__name__)
+
+MIN_BACKOFF = 0.2
+# Heartbeat periods without any event after which the stream is presumed dead.
+MISSED_HEARTBEATS = 3
+MAX_BACKOFF = 10.0
+
+
+class CallRefusedError(Exception):
+    """The master refused a call; `code` is the gRPC status code name."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(f"{code}: {message}")
+        self.code = code
+        self.message = message
+
+
+# Answers to Subscribe that retrying cannot change.
+_REFUSALS = (
+    grpc.StatusCode.INVALID_ARGUMENT,
+    grpc.StatusCode.NOT_FOUND,
+    grpc.StatusCode.PERMISSION_DENIED,
+    grpc.StatusCode.UNAUTHENTICATED,
+)
+
+
+class Driver:
+    def __init__(
+        self,
+        scheduler: Scheduler,
+        *,
+        master: str | None = None,
+        name: str = "framework",
+        role: str = "*",
+        user: str = "",
+        framework_id: str = "",
+        failover_timeout: float = 0.0,
+        control_address: str = "",
+        security: ClientSecurity | None = None,
+    ) -> None:
+        self.scheduler = scheduler
+        # Credentials and TLS for the master; ClientSecurity() is neither.
+        self.security = security or ClientSecurity()
+        self.master = master or os.environ.get("OFFER_MASTER", "127.0.0.1:5050")
+        self.name, self.role, self.user = name, role, user
+        self.framework_id = framework_id
+        self.failover_timeout = failover_timeout
+        self.control_address = control_address
+        self._channel: grpc.aio.Channel | None = None
+        self._stub: scheduler_pb2_grpc.SchedulerStub | None = None
+        self._stopped = asyncio.Event()
+        self._torn_down = False
+        self._heartbeat_interval: float | None = None
+        self._last_event = 0.0
+        self._acks: AckBatcher | None = None
+
+    async def run(self) -> None:
+        """Runs until stop() or teardown(). Raises CallRefusedError if the
+        master refuses the subscription itself (e.g. a bad role)."""
+        # The channel belongs to the loop that runs the driver.
+        self._channel = self.security.aio_channel(self.master, KEEPALIVE_OPTIONS)
+        self._stub = scheduler_pb2_grpc.SchedulerStub(self._channel)
+        self._acks = AckBatcher(self._acknowledge)
+        backoff = MIN_BACKOFF
+        try:
+            while not self._stopped.is_set():
+                try:
+                    await self._subscription()
+                    backoff = MIN_BACKOFF
+                except grpc.aio.AioRpcError as err:
+                    if err.code() in _REFUSALS:
+                        raise CallRefusedError(err.code().name, err.details() or "") from None
+                    log.warning(
+                        "master %s unreachable (%s); retrying in %.1fs",
+                        self.master,
+                        err.details() or err.code().name,
+                        backoff,
+                    )
+                if self._stopped.is_set():
+                    break
+                await self.scheduler.disconnected(self)
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._stopped.wait(), backoff)
+                backoff = min(backoff * 2, MAX_BACKOFF)
+        finally:
+            await self._acks.close()
+            await self._channel.close()
+            self._channel = self._stub = None
+
+    def stop(self) -> None:
+        """Ends run(); the framework stays registered (its tasks keep running)."""
+        self._stopped.set()
+
+    @property
+    def stub(self) -> scheduler_pb2_grpc.SchedulerStub:
+        if self._stub is None:
+            raise RuntimeError("the driver is not running; call run() first")
+        return self._stub
+
+    async def _subscription(self) -> None:
+        request = pb.SubscribeRequest(
+            framework=common_pb2.FrameworkInfo(
+                framework_id=self.framework_id,
+                name=self.name,
+                role=self.role,
+                user=self.user,
+                failover_timeout=self.failover_timeout,
+                control_address=self.control_address,
+            )
+        )
+        call = self.stub.Subscribe(request)
+        stop_waiter = asyncio.create_task(self._stopped.wait())
+        stop_waiter.add_done_callback(lambda _: call.cancel())
+        silent = asyncio.Event()
+        watchdog = asyncio.create_task(self._watch_heartbeats(call, silent))
+        try:
+            async for event in call:
+                self._last_event = time.monotonic()
+                if self._stopped.is_set():
+                    break  # stop() or teardown() came from a callback
+                await self._dispatch(event)
+        except asyncio.CancelledError:
+            if not (self._stopped.is_set() or silent.is_set()):
+                raise
+        except grpc.aio.AioRpcError as err:
+            cancelled = err.code() == grpc.StatusCode.CANCELLED
+            if not (cancelled and (self._stopped.is_set() or silent.is_set())):
+                raise
+        finally:
+            stop_waiter.cancel()
+            watchdog.cancel()
+
+    async def _watch_heartbeats(
+        self, call: grpc.aio.UnaryStreamCall, silent: asyncio.Event
+    ) -> None:
+        """Ends a subscription that has been silent for MISSED_HEARTBEATS
+        heartbeat periods: the master (or the path to it) is gone, even if
+        the connection looks open. run() then reconnects."""
+        self._last_event = time.monotonic()
+        while True:
+            await asyncio.sleep(1.0)
+            if self._heartbeat_interval is None:
+                continue
+            quiet = time.monotonic() - self._last_event
+            if quiet > MISSED_HEARTBEATS * self._heartbeat_interval:
+                log.warning("no event from master %s for %.0fs; reconnecting", self.master, quiet)
+                silent.set()
+                call.cancel()
+                return
+
+    async def _dispatch(self, event: pb.Event) -> None:
+        kind = event.WhichOneof("event")
+        if kind == "subscribed":
+            self._heartbeat_interval = event.subscribed.heartbeat_interval_seconds or None
+            resubscribed = bool(self.framework_id)
+            self.framework_id = event.subscribed.framework_id
+            await self._callback(self.scheduler.subscribed(self, self.framework_id))
+            if resubscribed:
+                # Updates may have been missed while disconnected: ask for
+                # the current state of every live task.
+                try:
+                    await self.reconcile()
+                except CallRefusedError as err:  # the stream broke again meanwhile
+                    log.info("reconciliation after re-subscribing failed (%s)", err)
+        elif kind == "offers":
+            offers = [
+                Offer(
+                    o.offer_id,
+                    o.agent_id,
+                    o.hostname,
+                    wire.resources_from_pb(o.resources),
+                    dict(o.attributes),
+                )
+                for o in event.offers.offers
+            ]
+            await self._callback(self.scheduler.offers(self, offers))
+        elif kind == "rescind":
+            await self._callback(self.scheduler.rescind(self, event.rescind.offer_id))
+        elif kind == "update":
+            statuses = [wire.status_from_pb(update) for update in event.update.statuses]
+            together = type(self.scheduler).update_many is not Scheduler.update_many
+            for batch in [statuses] if together else [[status] for status in statuses]:
+                handled = await self._callback(self.scheduler.update_many(self, batch))
+                if handled and not self._torn_down and self._acks is not None:
+                    for status in batch:
+                        if status.uuid:
+                            self._acks.add(status.uuid)
+        elif kind == "failure":
+            await self._callback(self.scheduler.failure(self, event.failure.agent_id))
+        elif kind == "error":
+            self._stopped.set()
+            await self._callback(self.scheduler.error(self, event.error.message))
+
+    async def _callback(self, call: Awaitable[None]) -> bool:
+        """Runs a Scheduler callback; an exception is logged, not fatal.
+        False means it raised (an update is then not acknowledged, so the
+        master delivers it again)."""
+        try:
+            await call
+        except Exception:
+            log.exception("a %s callback raised", type(self.scheduler).__name__)
+            return False
+        return True
+
+    # ------------------------------------------------------------- calls
+
+    async def accept(
+        self,
+        offer_ids: Sequence[str],
+        tasks: Sequence[TaskSpec],
+        refuse_seconds: float | None = None,
+    ) -> None:
+        """Launches `tasks` on the offers (all on one agent). Raises
+        CallRefusedError, with nothing changed, if the master refuses."""
+        await self._call(
+            self.stub.Accept, _accept_request(self.framework_id, offer_ids, tasks, refuse_seconds)
+        )
+
+    async def accept_many(self, acceptances: Sequence[Acceptance]) -> list[CallRefusedError | None]:
+        """Several accepts in one call (cheaper for the master than one call
+        each when answering many offers at once). Each is decided on its own:
+        None where its tasks were launched, else why it was refused (nothing
+        of it changed). Raises CallRefusedError if the call as a whole is."""
+        request = pb.AcceptManyRequest(
+            framework_id=self.framework_id,
+            accepts=[
+                _accept_request("", a.offer_ids, a.tasks, a.refuse_seconds) for a in acceptances
+            ],
+        )
+        response: pb.AcceptManyResponse = await self._call(self.stub.AcceptMany, request)
+        return [
+            None if r.code == "OK" else CallRefusedError(r.code, r.message)
+            for r in response.results
+        ]
+
+    async def decline(self, offer_ids: Sequence[str], refuse_seconds: float | None = None) -> None:
+        await self._call(
+            self.stub.Decline,
+            pb.DeclineRequest(
+                framework_id=self.framework_id,
+                offer_ids=list(offer_ids),
+                filters=_filters(refuse_seconds),
+            ),
+        )
+
+    async def revive(self) -> None:
+        await self._call(self.stub.Revive, pb.ReviveRequest(framework_id=self.framework_id))
+
+    async def suppress(self) -> None:
+        await self._call(self.stub.Suppress, pb.SuppressRequest(framework_id=self.framework_id))
+
+    async def kill(self, task_id: str) -> None:
+        await self._call(
+            self.stub.Kill, pb.KillRequest(framework_id=self.framework_id, task_id=task_id)
+        )
+
+    async def reconcile(self, task_ids: Sequence[str] = ()) -> None:
+        await self._call(
+            self.stub.Reconcile,
+            pb.ReconcileRequest(framework_id=self.framework_id, task_ids=list(task_ids)),
+        )
+
+    async def teardown(self) -> None:
+        """Unregisters the framework: its tasks are killed; run() returns."""
+        await self._call(self.stub.Teardown, pb.TeardownRequest(framework_id=self.framework_id))
+        self._torn_down = True
+        self._stopped.set()
+
+    async def _acknowledge(self, uuids: list[str]) -> None:
+        """A failure is harmless: the master re-sends what was not acknowledged."""
+        await self._call(
+            self.stub.Acknowledge,
+            pb.AcknowledgeRequest(framework_id=self.framework_id, uuids=uuids),
+        )
+
+    async def _call(self, method: object, request: object) -> Any:
+        try:
+            return await method(request, timeout=10)  # type: ignore[operator]
+        except grpc.aio.AioRpcError as err:
+            raise CallRefusedError(err.code().name, err.details() or "") from None
+
+
+@dataclass(frozen=True)
+class Acceptance:
+    """One accept of `Driver.accept_many`: tasks on offers of one agent."""
+
+    offer_ids: Sequence[str]
+    tasks: Sequence[TaskSpec]
+    refuse_seconds: float | None = None
+
+
+def _accept_request(
+    framework_id: str,
+    offer_ids: Sequence[str],
+    tasks: Sequence[TaskSpec],
+    refuse_seconds: float | None,
+) -> pb.AcceptRequest:
+    return pb.AcceptRequest(
+        framework_id=framework_id,
+        offer_ids=list(offer_ids),
+        operations=[pb.Operation(launch=pb.Launch(tasks=[wire.task_to_pb(t) for t in tasks]))],
+        filters=_filters(refuse_seconds),
+    )
+
+
+def _filters(refuse_seconds: float | None) -> common_pb2.Filters:
+    if refuse_seconds is None:
+        return common_pb2.Filters()
+    return common_pb2.Filters(refuse_seconds=refuse_seconds)

@@ -1,0 +1,63 @@
+"""The callbacks a framework implements. Every one does nothing by default."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from offer.resources import Resources
+from offer.tasks import TaskStatus
+
+if TYPE_CHECKING:
+    from frameworks.sdk.driver import Driver
+
+
+@dataclass(frozen=True, slots=True)
+class Offer:
+    """Free resources on one agent, usable in one accept or decline."""
+
+    offer_id: str
+    agent_id: str
+    hostname: str
+    resources: Resources
+    # The agent's attributes (e.g. rack, zone), for placement constraints.
+    attributes: dict[str, str] = field(default_factory=dict)
+
+
+class Scheduler:
+    """Base class of a framework's scheduler.
+
+    The driver calls these on one asyncio loop, one at a time and in the
+    order events arrive. A status update is acknowledged to the master only
+    after `update` (or `update_many`) returns without raising, so an update
+    whose handling failed is delivered again.
+    """
+
+    async def subscribed(self, driver: Driver, framework_id: str) -> None:
+        """The master accepted the subscription (first time or after a reconnect)."""
+
+    async def offers(self, driver: Driver, offers: list[Offer]) -> None:
+        """New offers. Accept or decline each; unanswered offers hold resources."""
+
+    async def rescind(self, driver: Driver, offer_id: str) -> None:
+        """An offer is no longer valid; launching on it would be refused."""
+
+    async def update(self, driver: Driver, status: TaskStatus) -> None:
+        """A task changed state."""
+
+    async def update_many(self, driver: Driver, statuses: list[TaskStatus]) -> None:
+        """Updates that arrived together, in order. By default each goes to
+        `update` on its own. Override it to take them as one (one
+        transaction for all, say): they are then acknowledged, or delivered
+        again, together."""
+        for status in statuses:
+            await self.update(driver, status)
+
+    async def failure(self, driver: Driver, agent_id: str) -> None:
+        """An agent was lost; LOST updates for its tasks follow."""
+
+    async def error(self, driver: Driver, message: str) -> None:
+        """The master ended the subscription for good (e.g. torn down)."""
+
+    async def disconnected(self, driver: Driver) -> None:
+        """The stream to the master broke; the driver is reconnecting."""

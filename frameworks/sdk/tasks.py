@@ -1,0 +1,162 @@
+"""Helpers every framework otherwise rewrites: building a task, packing tasks
+into an offer, and placement constraints. Pure functions; no I/O."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
+
+from frameworks.sdk.scheduler import Offer
+from offer import ranges
+from offer.resources import Resources
+from offer.tasks import HealthCheck, PortMapping, TaskSpec, Volume
+
+__all__ = ["Constraint", "Packing", "Placement", "check_constraints", "make_task", "pack"]
+
+
+def make_task(
+    task_id: str,
+    image: str,
+    command: str | Sequence[str] = (),
+    *,
+    cpus: float = 0.1,
+    mem: float = 32,
+    env: Mapping[str, str] | None = None,
+    ports: Sequence[int] = (),
+    health_check: HealthCheck | None = None,
+    volumes: Sequence[Volume] = (),
+    labels: Mapping[str, str] | None = None,
+    name: str = "",
+    kill_grace_seconds: float = 0.0,
+) -> TaskSpec:
+    """A task from an image and a command. A string command runs through
+    `sh -c`; a sequence is the argv. `ports` are container ports: `pack`
+    gives each a host port from the offer it is launched on."""
+    argv = ("sh", "-c", command) if isinstance(command, str) and command else tuple(command)
+    return TaskSpec(
+        task_id=task_id,
+        name=name or task_id,
+        resources=Resources(cpus, mem),
+        image=image,
+        command=argv,
+        env=tuple(sorted((env or {}).items())),
+        kill_grace_seconds=kill_grace_seconds,
+        labels=tuple(sorted((labels or {}).items())),
+        volumes=tuple(volumes),
+        port_mappings=tuple(PortMapping(p, 0) for p in ports),
+        health_check=health_check,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Packing:
+    """What `pack` fitted into an offer (ready to accept, host ports set), what
+    did not fit, and what is left of the offer."""
+
+    launch: list[TaskSpec]
+    left_out: list[TaskSpec]
+    remaining: Resources
+
+
+def pack(offer: Offer | Resources, tasks: Iterable[TaskSpec]) -> Packing:
+    """Fits tasks into an offer in order (first fit), giving each container
+    port without a host port one of the offer's free ports."""
+    free = offer.resources if isinstance(offer, Offer) else offer
+    launch, left_out = [], []
+    for spec in tasks:
+        placed = _with_host_ports(spec, free.ports)
+        if placed is None or not free.contains(placed.resources):
+            left_out.append(spec)
+            continue
+        launch.append(placed)
+        free -= placed.resources
+    return Packing(launch, left_out, free)
+
+
+def _with_host_ports(spec: TaskSpec, available: ranges.Ranges) -> TaskSpec | None:
+    wanted = [m for m in spec.port_mappings if m.host_port == 0]
+    if not wanted:
+        return spec
+    fixed = tuple((m.host_port, m.host_port) for m in spec.port_mappings if m.host_port)
+    pool = ranges.difference(available, fixed)
+    picked = [b for b, e in ranges.first(pool, len(wanted)) for b in range(b, e + 1)]
+    if len(picked) < len(wanted):
+        return None
+    hosts = iter(picked)
+    mappings = tuple(
+        replace(m, host_port=next(hosts)) if m.host_port == 0 else m for m in spec.port_mappings
+    )
+    taken = ranges.normalize((m.host_port, m.host_port) for m in mappings)
+    resources = replace(spec.resources, ports=ranges.union(spec.resources.ports, taken))
+    return replace(spec, port_mappings=mappings, resources=resources)
+
+
+# ----------------------------------------------------------------- placement
+
+
+@dataclass(frozen=True, slots=True)
+class Placement:
+    """Where an instance already runs (or is being launched)."""
+
+    hostname: str
+    attributes: Mapping[str, str]
+
+
+_OPERATORS = ("UNIQUE", "CLUSTER", "LIKE", "UNLIKE", "MAX_PER", "IS")
+
+
+@dataclass(frozen=True, slots=True)
+class Constraint:
+    """A Marathon-style placement rule on "hostname" or an agent attribute.
+
+    UNIQUE: at most one instance per value. CLUSTER/IS: only where the field
+    equals `value`. LIKE/UNLIKE: only where it does / does not match the
+    regular expression `value`. MAX_PER: at most int(value) per value.
+    """
+
+    field: str
+    operator: str
+    value: str = ""
+
+    def problem(self) -> str | None:
+        """Why this constraint is malformed, or None."""
+        if self.operator not in _OPERATORS:
+            return f"unknown operator {self.operator!r} (one of {', '.join(_OPERATORS)})"
+        if self.operator in ("CLUSTER", "IS", "LIKE", "UNLIKE", "MAX_PER") and not self.value:
+            return f"{self.operator} on {self.field!r} needs a value"
+        if self.operator == "MAX_PER" and not self.value.isdigit():
+            return f"MAX_PER on {self.field!r} needs a whole number, got {self.value!r}"
+        if self.operator in ("LIKE", "UNLIKE"):
+            try:
+                re.compile(self.value)
+            except re.error as err:
+                return f"{self.operator} on {self.field!r}: bad regular expression ({err})"
+        return None
+
+
+def _field_of(field: str, hostname: str, attributes: Mapping[str, str]) -> str | None:
+    return hostname if field == "hostname" else attributes.get(field)
+
+
+def check_constraints(
+    constraints: Sequence[Constraint], offer: Offer, placed: Sequence[Placement]
+) -> str | None:
+    """None if an instance may go on `offer`'s agent given the instances
+    already `placed`; otherwise a sentence saying which rule says no."""
+    for c in constraints:
+        here = _field_of(c.field, offer.hostname, offer.attributes)
+        if here is None:
+            return f"agent {offer.hostname} has no attribute {c.field!r} ({c.operator})"
+        same = sum(1 for p in placed if _field_of(c.field, p.hostname, p.attributes) == here)
+        if c.operator == "UNIQUE" and same:
+            return f"UNIQUE {c.field}: {here} already runs an instance"
+        if c.operator in ("CLUSTER", "IS") and here != c.value:
+            return f"{c.operator} {c.field}:{c.value}: agent has {c.field}={here}"
+        if c.operator == "LIKE" and not re.fullmatch(c.value, here):
+            return f"LIKE {c.field}:{c.value}: agent has {c.field}={here}"
+        if c.operator == "UNLIKE" and re.fullmatch(c.value, here):
+            return f"UNLIKE {c.field}:{c.value}: agent has {c.field}={here}"
+        if c.operator == "MAX_PER" and same >= int(c.value):
+            return f"MAX_PER {c.field}:{c.value}: {here} already runs {same}"
+    return None

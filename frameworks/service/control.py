@@ -1,0 +1,100 @@
+"""The ServiceControl gRPC service: offerctl's `app` commands. Translates only."""
+
+from __future__ import annotations
+
+import contextlib
+
+import grpc
+
+from frameworks.checks import SpecError, check_fits
+from frameworks.service.documents import parse_apps
+from frameworks.service.scheduler import ServiceScheduler, UnknownAppError
+from frameworks.service.spec import check_dependencies
+from offer.v1 import service_pb2 as pb
+from offer.v1 import service_pb2_grpc
+
+
+class ServiceControlServicer(service_pb2_grpc.ServiceControlServicer):
+    def __init__(self, scheduler: ServiceScheduler) -> None:
+        self._scheduler = scheduler
+
+    async def DeployApps(
+        self, request: pb.DeployAppsRequest, context: grpc.aio.ServicerContext
+    ) -> pb.DeployAppsResponse:
+        try:
+            specs = parse_apps(request.yaml)
+            deployed = {a.spec.id: a.spec for a in self._scheduler.apps.values()}
+            check_dependencies({**deployed, **{s.id: s for s in specs}})
+            sizes = ((s.id, s.cpus, s.mem) for s in specs)
+            check_fits("app", sizes, self._scheduler.largest_offer)
+        except SpecError as err:
+            await context.abort(grpc.StatusCode.INVALID_ARGUMENT, str(err))
+        return pb.DeployAppsResponse(app_ids=await self._scheduler.deploy(specs))
+
+    async def ListApps(
+        self, request: pb.ListAppsRequest, context: grpc.aio.ServicerContext
+    ) -> pb.ListAppsResponse:
+        return pb.ListAppsResponse(apps=[self._status(a) for a in sorted(self._scheduler.apps)])
+
+    async def GetApp(
+        self, request: pb.GetAppRequest, context: grpc.aio.ServicerContext
+    ) -> pb.AppStatus:
+        await self._known(request.app_id, context)
+        return self._status(request.app_id)
+
+    async def ScaleApp(
+        self, request: pb.ScaleAppRequest, context: grpc.aio.ServicerContext
+    ) -> pb.AppStatus:
+        await self._known(request.app_id, context)
+        await self._scheduler.scale(request.app_id, request.instances)
+        return self._status(request.app_id)
+
+    async def RestartApp(
+        self, request: pb.RestartAppRequest, context: grpc.aio.ServicerContext
+    ) -> pb.AppStatus:
+        await self._known(request.app_id, context)
+        await self._scheduler.restart(request.app_id)
+        return self._status(request.app_id)
+
+    async def RemoveApp(
+        self, request: pb.RemoveAppRequest, context: grpc.aio.ServicerContext
+    ) -> pb.RemoveAppResponse:
+        await self._known(request.app_id, context)
+        with contextlib.suppress(UnknownAppError):  # removed meanwhile
+            await self._scheduler.remove(request.app_id)
+        return pb.RemoveAppResponse()
+
+    async def _known(self, app_id: str, context: grpc.aio.ServicerContext) -> None:
+        if app_id not in self._scheduler.apps:
+            await context.abort(
+                grpc.StatusCode.NOT_FOUND, f"no app {app_id!r}; `offerctl app list` shows the apps"
+            )
+
+    def _status(self, app_id: str) -> pb.AppStatus:
+        app = self._scheduler.apps[app_id]
+        has_check = app.spec.health_check is not None
+        instances = self._scheduler.instances_of(app_id)
+        healthy = sum(
+            1 for i in instances if i.state.name == "RUNNING" and (i.healthy or not has_check)
+        )
+        return pb.AppStatus(
+            app_id=app_id,
+            spec_yaml=app.spec.to_yaml(),
+            instances=app.spec.instances,
+            healthy=healthy,
+            tasks=[
+                pb.Instance(
+                    task_id=i.task_id,
+                    agent_id=i.agent_id,
+                    hostname=i.hostname,
+                    state=i.state.name,
+                    health={None: "", True: "healthy", False: "unhealthy"}[i.healthy],
+                    host_ports=i.host_ports,
+                    started_at=i.created_at,
+                    message=i.message,
+                )
+                for i in instances
+            ],
+            waiting_reason=self._scheduler.waiting.get(app_id, ""),
+            backoff_until=app.backoff_until,
+        )

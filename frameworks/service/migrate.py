@@ -1,0 +1,24 @@
+"""offer-service's schema migrations.
+
+python -m frameworks.service.migrate revision "add a column"   # after editing store.py
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlalchemy import Engine
+
+from offer import sqlmigrate
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+def upgrade(engine: Engine) -> None:
+    sqlmigrate.upgrade(engine, MIGRATIONS)
+
+
+if __name__ == "__main__":
+    from frameworks.service.store import ServiceBase  # the store imports this module
+
+    sqlmigrate.revision_cli(MIGRATIONS, ServiceBase.metadata, "frameworks.service.migrate")

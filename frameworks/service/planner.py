@@ -1,0 +1,209 @@
+"""The service framework's decisions, as a pure function: from what should
+run, what runs and the offers at hand, to what to launch where, what to
+kill, and why anything missing is still missing. No I/O, no clock."""
+
+from __future__ import annotations
+
+import datetime
+import math
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+
+from frameworks.sdk import Offer, Placement, Resources, TaskSpec, check_constraints, pack
+from frameworks.service.spec import AppSpec, largest_fit_problem
+from offer.tasks import TaskState
+
+
+@dataclass(frozen=True, slots=True)
+class InstanceView:
+    task_id: str
+    app_id: str
+    version: str
+    state: TaskState
+    hostname: str
+    attributes: Mapping[str, str]
+    healthy: bool | None
+    created_at: float
+    # Host ports, in the order of the app's container ports.
+    host_ports: tuple[int, ...] = ()
+
+    @property
+    def live(self) -> bool:
+        return not self.state.is_terminal
+
+    def ready(self, has_check: bool) -> bool:
+        """Running, and healthy if the app checks health."""
+        return self.state == TaskState.RUNNING and (self.healthy is True or not has_check)
+
+
+@dataclass(frozen=True, slots=True)
+class AppView:
+    spec: AppSpec
+    version: str
+    instances: Sequence[InstanceView]
+    backoff_until: float = 0.0
+    failures: int = 0
+
+
+@dataclass
+class Plan:
+    # offer id -> (offer, [(app id, task)]) to accept.
+    launches: dict[str, tuple[Offer, list[tuple[str, TaskSpec]]]] = field(default_factory=dict)
+    kills: list[str] = field(default_factory=list)
+    # app id -> why fewer instances run than are wanted.
+    waiting: dict[str, str] = field(default_factory=dict)
+    # True while some app could use an offer (not backing off, not complete).
+    wants_offers: bool = False
+    # The earliest end of a backoff: offers are wanted again from then on.
+    retry_at: float | None = None
+
+
+def plan(
+    apps: Sequence[AppView],
+    offers: Sequence[Offer],
+    now: float,
+    new_task_id: Callable[[str], str],
+    largest_seen: Resources | None = None,
+) -> Plan:
+    result = Plan()
+    free = {o.offer_id: o.resources for o in offers}
+    endpoints = {a.spec.id: _endpoint(a) for a in apps}
+    for app in sorted(apps, key=lambda a: a.spec.id):
+        result.kills += _kills(app)
+        need = _launches_wanted(app)
+        if need <= 0:
+            continue
+        missing = [d for d in app.spec.dependencies() if endpoints.get(d) is None]
+        if missing:
+            result.waiting[app.spec.id] = (
+                f"waiting for dependencies to be ready: {', '.join(missing)}"
+            )
+            continue
+        link_env = _link_env(app.spec, apps, endpoints)
+        if now < app.backoff_until:
+            result.retry_at = min(result.retry_at or app.backoff_until, app.backoff_until)
+            until = datetime.datetime.fromtimestamp(app.backoff_until).strftime("%H:%M:%S")
+            result.waiting[app.spec.id] = (
+                f"backing off until {until} after {app.failures} failures in a row"
+            )
+            continue
+        placed = [Placement(i.hostname, i.attributes) for i in app.instances if i.live]
+        constraints = app.spec.parsed_constraints()
+        refusals: list[str] = []
+        for offer in offers:
+            while need > 0:
+                refusal = check_constraints(constraints, offer, placed)
+                if refusal:
+                    refusals.append(refusal)
+                    break
+                packed = pack(free[offer.offer_id], [app.spec.task("")])
+                if not packed.launch:
+                    break
+                free[offer.offer_id] = packed.remaining
+                # An id only for a real launch: ids name attempts in logs.
+                launch = replace(
+                    packed.launch[0],
+                    task_id=new_task_id(app.spec.id),
+                    env=tuple(sorted({**dict(packed.launch[0].env), **link_env}.items())),
+                )
+                result.launches.setdefault(offer.offer_id, (offer, []))[1].append(
+                    (app.spec.id, launch)
+                )
+                placed.append(Placement(offer.hostname, offer.attributes))
+                need -= 1
+        if need > 0:
+            result.wants_offers = True
+            result.waiting[app.spec.id] = _why_waiting(app.spec, offers, refusals, largest_seen)
+    return result
+
+
+def _kills(app: AppView) -> list[str]:
+    """Scale-down (newest first), and old versions as a rolling update allows."""
+    live = [i for i in app.instances if i.live]
+    current = [i for i in live if i.version == app.version]
+    wanted = app.spec.instances
+    kills: list[str] = []
+    excess = len(current) - wanted
+    if excess > 0:
+        newest_first = sorted(current, key=lambda i: i.created_at, reverse=True)
+        kills += [i.task_id for i in newest_first[:excess]]
+    return kills + _old_to_kill(app, live, current)
+
+
+def _old_to_kill(app: AppView, live: list[InstanceView], current: list[InstanceView]) -> list[str]:
+    """Old instances that are not ready go at once; ready ones only while at
+    least minimum_health_capacity of `instances` stays ready without them."""
+    has_check = app.spec.health_check is not None
+    old = sorted((i for i in live if i.version != app.version), key=lambda i: i.created_at)
+    not_ready = [i.task_id for i in old if not i.ready(has_check)]
+    ready_old = [i.task_id for i in old if i.ready(has_check)]
+    ready_new = sum(1 for i in current if i.ready(has_check))
+    keep_ready = math.ceil(app.spec.instances * app.spec.minimum_health_capacity)
+    removable = max(0, ready_new + len(ready_old) - keep_ready)
+    return not_ready + ready_old[:removable]
+
+
+def _launches_wanted(app: AppView) -> int:
+    live = [i for i in app.instances if i.live]
+    current = sum(1 for i in live if i.version == app.version)
+    wanted = app.spec.instances
+    if len(live) == current:
+        return max(0, wanted - current)
+    # During a rolling update: at most maximum_over_capacity more in all.
+    ceiling = wanted + math.ceil(wanted * app.spec.maximum_over_capacity)
+    return max(0, min(wanted - current, ceiling - len(live)))
+
+
+def _endpoint(app: AppView) -> tuple[str, tuple[int, ...]] | None:
+    """Host and host ports of the app's oldest ready instance, if any."""
+    has_check = app.spec.health_check is not None
+    ready = sorted((i for i in app.instances if i.ready(has_check)), key=lambda i: i.created_at)
+    return (ready[0].hostname, ready[0].host_ports) if ready else None
+
+
+def _link_env(
+    spec: AppSpec,
+    apps: Sequence[AppView],
+    endpoints: Mapping[str, tuple[str, tuple[int, ...]] | None],
+) -> dict[str, str]:
+    """Docker's legacy link variables for each of `spec.links`:
+    ALIAS_PORT=tcp://host:port and ALIAS_PORT_<p>_TCP[_ADDR|_PORT|_PROTO]."""
+    specs = {a.spec.id: a.spec for a in apps}
+    env: dict[str, str] = {}
+    for link in spec.links:
+        target, _, alias = link.partition(":")
+        endpoint = endpoints.get(target)
+        if endpoint is None:
+            continue
+        host, host_ports = endpoint
+        prefix = re.sub(r"[^A-Z0-9]", "_", (alias or target).upper())
+        for index, (container_port, host_port) in enumerate(
+            zip(specs[target].ports, host_ports, strict=False)
+        ):
+            url = f"tcp://{host}:{host_port}"
+            if index == 0:
+                env[f"{prefix}_PORT"] = url
+            base = f"{prefix}_PORT_{container_port}_TCP"
+            env.update(
+                {
+                    base: url,
+                    f"{base}_ADDR": host,
+                    f"{base}_PORT": str(host_port),
+                    f"{base}_PROTO": "tcp",
+                }
+            )
+    return env
+
+
+def _why_waiting(
+    spec: AppSpec, offers: Sequence[Offer], refusals: list[str], largest: Resources | None
+) -> str:
+    too_big = largest_fit_problem(spec, largest)
+    if too_big:
+        return too_big
+    if not offers:
+        return "waiting for offers"
+    if refusals and len(refusals) >= len(offers):
+        return f"no agent matches the constraints: {refusals[0]}"
+    return "waiting for an offer with enough free resources"

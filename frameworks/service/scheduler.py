@@ -1,0 +1,300 @@
+"""The service framework's Scheduler: keeps every app's instances running.
+
+It owns the framework's state (apps and instances, persisted in its own
+store before anything is launched), feeds offers and updates to the pure
+planner, and carries out what it decides. Written on the public SDK only.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import secrets
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import replace
+
+from frameworks.checks import largest_offer
+from frameworks.sdk import CallRefusedError, Driver, Offer, Resources, Scheduler, TaskStatus
+from frameworks.service.planner import AppView, InstanceView, Plan, plan
+from frameworks.service.spec import AppSpec
+from frameworks.service.store import AppRecord, InstanceRecord, ServiceStore
+from offer.tasks import StatusReason, TaskState
+
+log = logging.getLogger(__name__)
+
+# Kills we asked for, or a drain, are not failures of the app.
+_NOT_FAILURES = {StatusReason.KILLED_BY_REQUEST, StatusReason.AGENT_DRAINED}
+# Terminal instances kept per app, for `offerctl app show`.
+HISTORY = 5
+
+
+class UnknownAppError(KeyError):
+    pass
+
+
+class ServiceScheduler(Scheduler):
+    def __init__(self, store: ServiceStore, clock: Callable[[], float] = time.time) -> None:
+        self.store = store
+        self.clock = clock
+        self.framework_id = ""
+        self.apps: dict[str, AppRecord] = {}
+        self.instances: dict[str, InstanceRecord] = {}
+        self.waiting: dict[str, str] = {}
+        self.largest_offer: Resources | None = None
+        self.driver: Driver | None = None
+        # Instances we asked to kill: no longer counted, not killed twice.
+        self._killing: set[str] = set()
+        self._wakeup: asyncio.TimerHandle | None = None
+        self._jobs: set[asyncio.Future[None]] = set()
+        self._lock = asyncio.Lock()
+
+    async def load(self) -> None:
+        framework_id, apps, instances = await asyncio.to_thread(self.store.load)
+        self.framework_id = framework_id
+        self.apps = {a.spec.id: a for a in apps}
+        self.instances = {i.task_id: i for i in instances}
+
+    # ------------------------------------------------------------ callbacks
+
+    async def subscribed(self, driver: Driver, framework_id: str) -> None:
+        self.driver = driver
+        if framework_id != self.framework_id:
+            self.framework_id = framework_id
+            await asyncio.to_thread(self.store.save_framework_id, framework_id)
+        live = [i.task_id for i in self.instances.values() if not i.state.is_terminal]
+        if live:
+            # Instances the master does not know come back as TASK_UNKNOWN.
+            await driver.reconcile(live)
+        await self._converge()
+
+    async def offers(self, driver: Driver, offers: list[Offer]) -> None:
+        async with self._lock:
+            self.largest_offer = largest_offer(self.largest_offer, offers)
+            decided = plan(
+                self._views(), offers, self.clock(), self._new_task_id, self.largest_offer
+            )
+            self.waiting = decided.waiting
+            await self._launch(driver, decided)
+            unused = [o.offer_id for o in offers if o.offer_id not in decided.launches]
+            if unused:
+                await driver.decline(unused, refuse_seconds=self._refuse_for(decided))
+            await self._kill(decided.kills)
+            self._wake_at(decided.retry_at)
+            if not decided.wants_offers and decided.retry_at is None:
+                await driver.suppress()
+
+    def _refuse_for(self, decided: Plan) -> float:
+        """How long declined resources stay away: until a backoff ends, briefly
+        while instances are wanted, long when nothing is."""
+        if decided.retry_at is not None:
+            return max(0.1, decided.retry_at - self.clock())
+        return 2.0 if decided.wants_offers else 30.0
+
+    def _wake_at(self, when: float | None) -> None:
+        """Revives offers when a backoff ends (offers were declined until then)."""
+        if self._wakeup is not None:
+            self._wakeup.cancel()
+            self._wakeup = None
+        if when is not None:
+            loop = asyncio.get_running_loop()
+            self._wakeup = loop.call_later(max(0.0, when - self.clock()), self._spawn_converge)
+
+    def _spawn_converge(self) -> None:
+        job = asyncio.ensure_future(self._converge())
+        self._jobs.add(job)  # keep a reference until it is done
+        job.add_done_callback(self._jobs.discard)
+
+    async def _launch(self, driver: Driver, decided: Plan) -> None:
+        for offer_id, (offer, tasks) in decided.launches.items():
+            records = [
+                InstanceRecord(
+                    spec.task_id,
+                    app_id,
+                    self.apps[app_id].version,
+                    self.clock(),
+                    agent_id=offer.agent_id,
+                    hostname=offer.hostname,
+                    attributes=dict(offer.attributes),
+                    host_ports=[m.host_port for m in spec.port_mappings],
+                    message="launching",
+                )
+                for app_id, spec in tasks
+            ]
+            # Recorded before the launch: a restart must find every instance it started.
+            await asyncio.to_thread(self.store.save_instances, *records)
+            self.instances.update({r.task_id: r for r in records})
+            try:
+                await driver.accept([offer_id], [spec for _, spec in tasks])
+            except CallRefusedError as err:
+                log.info("launch on offer %s refused (%s); waiting for another", offer_id, err)
+                for r in records:
+                    del self.instances[r.task_id]
+                await asyncio.to_thread(self.store.delete_instances, *[r.task_id for r in records])
+
+    async def update(self, driver: Driver, status: TaskStatus) -> None:
+        await self.update_many(driver, [status])
+
+    async def update_many(self, driver: Driver, statuses: list[TaskStatus]) -> None:
+        """Updates that arrived together (a burst of launches reports them
+        so): stored in one transaction, then one convergence."""
+        async with self._lock:
+            apps: dict[str, AppRecord] = {}
+            changed: dict[str, InstanceRecord] = {}
+            ended: set[str] = set()
+            for status in statuses:
+                inst = self.instances.get(status.task_id)
+                if inst is None or inst.state.is_terminal:
+                    if inst is None and not status.state.is_terminal:
+                        await driver.kill(status.task_id)  # not ours any more
+                    continue
+                state = status.state if status.state != TaskState.UNKNOWN else TaskState.LOST
+                inst.state, inst.message = state, status.message
+                inst.healthy = status.healthy
+                changed[inst.task_id] = inst
+                app = self.apps.get(inst.app_id)
+                if app is not None and self._account(app, inst, status):
+                    apps[app.spec.id] = app
+                if state.is_terminal:
+                    self._killing.discard(inst.task_id)
+                    ended.add(inst.app_id)
+            if changed:
+                saved = list(changed.values())
+                await asyncio.to_thread(self.store.save, list(apps.values()), saved)
+            forgotten = [task_id for app_id in ended for task_id in self._forget_old(app_id)]
+            if forgotten:
+                await asyncio.to_thread(self.store.delete_instances, *forgotten)
+        await self._converge()
+
+    def _account(self, app: AppRecord, inst: InstanceRecord, status: TaskStatus) -> bool:
+        """Crash-loop backoff: each failure doubles (by backoff_factor) the
+        delay before the next launch; a ready instance resets it. True if
+        the app's record changed."""
+        before = (app.failures, app.backoff_until)
+        spec = app.spec
+        if status.state == TaskState.RUNNING and (status.healthy or spec.health_check is None):
+            app.failures = 0
+        elif inst.state.is_terminal and status.reason not in _NOT_FAILURES:
+            app.failures += 1
+            delay = min(
+                spec.backoff_seconds * spec.backoff_factor ** (app.failures - 1),
+                spec.max_launch_delay_seconds,
+            )
+            app.backoff_until = self.clock() + delay
+            log.info(
+                "app %s: instance %s ended (%s); next launch in %.1fs",
+                spec.id,
+                inst.task_id,
+                status.state.name,
+                delay,
+            )
+        return (app.failures, app.backoff_until) != before
+
+    def _forget_old(self, app_id: str) -> list[str]:
+        """Drops all but the last HISTORY ended instances; returns their ids."""
+        ended = sorted(
+            (i for i in self.instances.values() if i.app_id == app_id and i.state.is_terminal),
+            key=lambda i: i.created_at,
+        )
+        old = [i.task_id for i in ended[:-HISTORY]]
+        for task_id in old:
+            del self.instances[task_id]
+        return old
+
+    async def _converge(self) -> None:
+        """Acts on what needs no offer (kills) and asks for offers if needed."""
+        if self.driver is None:
+            return
+        decided = plan(self._views(), [], self.clock(), self._new_task_id, self.largest_offer)
+        self.waiting = decided.waiting
+        await self._kill(decided.kills)
+        self._wake_at(decided.retry_at)
+        if decided.wants_offers:
+            await self.driver.revive()
+
+    async def _kill(self, task_ids: Sequence[str]) -> None:
+        for task_id in task_ids:
+            if task_id not in self._killing and self.driver is not None:
+                self._killing.add(task_id)
+                try:
+                    await self.driver.kill(task_id)
+                except CallRefusedError as err:
+                    log.warning("kill of %s refused: %s", task_id, err)
+
+    def _views(self) -> list[AppView]:
+        views = []
+        for app in self.apps.values():
+            instances = [
+                InstanceView(
+                    i.task_id,
+                    i.app_id,
+                    i.version,
+                    i.state,
+                    i.hostname,
+                    i.attributes,
+                    i.healthy,
+                    i.created_at,
+                    tuple(i.host_ports),
+                )
+                for i in self.instances.values()
+                if i.app_id == app.spec.id and i.task_id not in self._killing
+            ]
+            views.append(AppView(app.spec, app.version, instances, app.backoff_until, app.failures))
+        return views
+
+    @staticmethod
+    def _new_task_id(app_id: str) -> str:
+        return f"{app_id}.{secrets.token_hex(4)}"
+
+    # --------------------------------------------------------- control API
+
+    async def deploy(self, specs: Sequence[AppSpec]) -> list[str]:
+        async with self._lock:
+            for spec in specs:
+                app = self.apps.get(spec.id)
+                if app is None:
+                    app = AppRecord(spec)
+                    self.apps[spec.id] = app
+                else:
+                    app.spec, app.failures, app.backoff_until = spec, 0, 0.0
+                await asyncio.to_thread(self.store.save_app, app)
+        await self._converge()
+        return [s.id for s in specs]
+
+    async def scale(self, app_id: str, instances: int) -> None:
+        async with self._lock:
+            app = self._app(app_id)
+            app.spec = replace(app.spec, instances=instances)
+            await asyncio.to_thread(self.store.save_app, app)
+        await self._converge()
+
+    async def restart(self, app_id: str) -> None:
+        async with self._lock:
+            app = self._app(app_id)
+            app.nonce += 1
+            app.failures, app.backoff_until = 0, 0.0
+            await asyncio.to_thread(self.store.save_app, app)
+        await self._converge()
+
+    async def remove(self, app_id: str) -> None:
+        async with self._lock:
+            self._app(app_id)
+            del self.apps[app_id]
+            await asyncio.to_thread(self.store.delete_app, app_id)
+            live = [
+                i.task_id
+                for i in self.instances.values()
+                if i.app_id == app_id and not i.state.is_terminal
+            ]
+        await self._kill(live)
+
+    def _app(self, app_id: str) -> AppRecord:
+        app = self.apps.get(app_id)
+        if app is None:
+            raise UnknownAppError(app_id)
+        return app
+
+    def instances_of(self, app_id: str) -> list[InstanceRecord]:
+        return sorted(
+            (i for i in self.instances.values() if i.app_id == app_id), key=lambda i: i.created_at
+        )

@@ -1,0 +1,173 @@
+"""The service framework's own state in SQL (SQLite by default): its
+framework id, its apps and their instances. Small, so each write is its
+own transaction (what changes together, in one), run in a thread by the
+caller."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Float,
+    Integer,
+    String,
+    Text,
+    delete,
+    select,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
+
+from frameworks.service import migrate
+from frameworks.service.spec import AppSpec
+from offer import sqlmigrate
+from offer.sqlupsert import upsert
+from offer.tasks import TaskState
+
+
+@dataclass
+class AppRecord:
+    spec: AppSpec
+    # Bumped by a restart: part of the version, so every instance is replaced.
+    nonce: int = 0
+    backoff_until: float = 0.0
+    failures: int = 0
+
+    @property
+    def version(self) -> str:
+        return f"{self.spec.version}-{self.nonce}"
+
+
+@dataclass
+class InstanceRecord:
+    task_id: str
+    app_id: str
+    version: str
+    created_at: float
+    state: TaskState = TaskState.STAGING
+    agent_id: str = ""
+    hostname: str = ""
+    attributes: dict[str, str] = field(default_factory=dict)
+    healthy: bool | None = None
+    host_ports: list[int] = field(default_factory=list)
+    message: str = ""
+
+
+class ServiceBase(DeclarativeBase):
+    pass
+
+
+class _Meta(ServiceBase):
+    __tablename__ = "meta"
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
+
+
+class _App(ServiceBase):
+    __tablename__ = "apps"
+    app_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    spec: Mapped[dict[str, Any]] = mapped_column(JSON)
+    nonce: Mapped[int] = mapped_column(Integer)
+    backoff_until: Mapped[float] = mapped_column(Float)
+    failures: Mapped[int] = mapped_column(Integer)
+
+
+class _Instance(ServiceBase):
+    __tablename__ = "instances"
+    task_id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    app_id: Mapped[str] = mapped_column(String(64), index=True)
+    version: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[float] = mapped_column(Float)
+    state: Mapped[int] = mapped_column(Integer)
+    agent_id: Mapped[str] = mapped_column(String(64))
+    hostname: Mapped[str] = mapped_column(String(255))
+    attributes: Mapped[dict[str, str]] = mapped_column(JSON)
+    healthy: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
+    host_ports: Mapped[list[int]] = mapped_column(JSON)
+    message: Mapped[str] = mapped_column(Text)
+
+
+class ServiceStore:
+    def __init__(self, url: str) -> None:
+        self._engine = sqlmigrate.open_engine(url, migrate.MIGRATIONS)
+
+    def load(self) -> tuple[str, list[AppRecord], list[InstanceRecord]]:
+        with Session(self._engine) as s:
+            meta = s.get(_Meta, "framework_id")
+            apps = [
+                AppRecord(AppSpec(**r.spec), r.nonce, r.backoff_until, r.failures)
+                for r in s.scalars(select(_App))
+            ]
+            instances = [
+                InstanceRecord(
+                    r.task_id,
+                    r.app_id,
+                    r.version,
+                    r.created_at,
+                    TaskState(r.state),
+                    r.agent_id,
+                    r.hostname,
+                    dict(r.attributes),
+                    r.healthy,
+                    list(r.host_ports),
+                    r.message,
+                )
+                for r in s.scalars(select(_Instance).order_by(_Instance.created_at))
+            ]
+        return (meta.value if meta else ""), apps, instances
+
+    def save_framework_id(self, framework_id: str) -> None:
+        with Session(self._engine) as s, s.begin():
+            s.merge(_Meta(key="framework_id", value=framework_id))
+
+    def save_app(self, app: AppRecord) -> None:
+        self.save([app])
+
+    def save(
+        self, apps: Sequence[AppRecord] = (), instances: Sequence[InstanceRecord] = ()
+    ) -> None:
+        """Apps and instances in one transaction: status updates that arrived
+        together, changing both, cost one commit (and one fsync)."""
+        with self._engine.begin() as connection:
+            upsert(connection, [*map(_app_row, apps), *map(_instance_row, instances)])
+
+    def delete_app(self, app_id: str) -> None:
+        with Session(self._engine) as s, s.begin():
+            s.execute(delete(_App).where(_App.app_id == app_id))
+
+    def save_instances(self, *instances: InstanceRecord) -> None:
+        self.save(instances=instances)
+
+    def delete_instances(self, *task_ids: str) -> None:
+        with Session(self._engine) as s, s.begin():
+            s.execute(delete(_Instance).where(_Instance.task_id.in_(task_ids)))
+
+
+def _app_row(app: AppRecord) -> _App:
+    return _App(
+        app_id=app.spec.id,
+        spec=dataclasses.asdict(app.spec),
+        nonce=app.nonce,
+        backoff_until=app.backoff_until,
+        failures=app.failures,
+    )
+
+
+def _instance_row(i: InstanceRecord) -> _Instance:
+    return _Instance(
+        task_id=i.task_id,
+        app_id=i.app_id,
+        version=i.version,
+        created_at=i.created_at,
+        state=int(i.state),
+        agent_id=i.agent_id,
+        hostname=i.hostname,
+        attributes=i.attributes,
+        healthy=i.healthy,
+        host_ports=i.host_ports,
+        message=i.message,
+    )

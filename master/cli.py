@@ -1,0 +1,147 @@
+"""`offer-master`: the command line of the master daemon."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+
+from master.core import MasterConfig
+from master.server import RATE_LIMITED, run_master
+from offer.daemon_cli import daemon_parser, setup_logging
+from offer.security import server as security
+from offer.security.acl import AclError
+from offer.security.credentials import CredentialsError
+from offer.security.server import ServerSecurityError
+
+DEFAULT_DB = "sqlite:///offer-state/master.db"
+# Calls a second per principal to the Scheduler and Operator services: far
+# above what a framework needs (an accept launches many tasks), low enough
+# that one flooding caller cannot starve the others.
+DEFAULT_RATE_LIMIT = 500.0
+
+EPILOG = """\
+examples:
+  offer-master                                 # 127.0.0.1:5050, state in ./offer-state/
+  offer-master --port 6060 --db sqlite:////var/lib/master.db
+  offer-master --weights "prod=3,batch=1"      # DRF weights per role
+  offer-master --host 0.0.0.0 --credentials creds.json --acls acls.yaml \
+      --tls-cert master.pem --tls-key master.key  # see docs/security.md
+"""
+
+
+def parse_weights(text: str) -> dict[str, float]:
+    weights: dict[str, float] = {}
+    for part in filter(None, (p.strip() for p in text.split(","))):
+        role, sep, value = part.partition("=")
+        try:
+            weight = float(value)
+        except ValueError:
+            weight = -1.0
+        if not sep or not role or not weight > 0:
+            raise argparse.ArgumentTypeError(
+                f"'{part}' is not ROLE=WEIGHT with a weight > 0 (e.g. 'prod=3,batch=1')"
+            )
+        weights[role.strip()] = weight
+    return weights
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = daemon_parser(
+        "offer-master",
+        "The offer master: registers agents, offers their resources to "
+        "frameworks by Dominant Resource Fairness, and keeps the cluster's state in SQL.",
+        EPILOG,
+    )
+    parser.add_argument(
+        "--host", default="127.0.0.1", help="address to listen on (default: %(default)s)"
+    )
+    parser.add_argument(
+        "--port", type=int, default=5050, help="port to listen on (default: %(default)s)"
+    )
+    parser.add_argument(
+        "--db", default=DEFAULT_DB, help="SQLAlchemy URL of the state store (default: %(default)s)"
+    )
+    parser.add_argument(
+        "--weights",
+        type=parse_weights,
+        default={},
+        help="DRF weights per role, e.g. 'prod=3,batch=1'",
+    )
+    parser.add_argument(
+        "--allocation-interval",
+        type=float,
+        default=1.0,
+        metavar="SECONDS",
+        help="run an allocation at least this often (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--offer-timeout",
+        type=float,
+        default=60.0,
+        metavar="SECONDS",
+        help="rescind offers not answered within this (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--agent-timeout",
+        type=float,
+        default=60.0,
+        metavar="SECONDS",
+        help="an agent without a stream this long is lost and its tasks LOST "
+        "(default: %(default)s)",
+    )
+    parser.add_argument(
+        "--failover-timeout",
+        type=float,
+        default=7 * 24 * 3600.0,
+        metavar="SECONDS",
+        help="how long a disconnected framework keeps its tasks, unless it asks for "
+        "another (default: 7 days)",
+    )
+    parser.add_argument(
+        "--heartbeat-interval",
+        type=float,
+        default=15.0,
+        metavar="SECONDS",
+        help="seconds between heartbeats to frameworks (default: %(default)s)",
+    )
+    security.add_server_flags(parser, rate_limit=DEFAULT_RATE_LIMIT)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    for flag in (
+        "allocation_interval",
+        "offer_timeout",
+        "agent_timeout",
+        "failover_timeout",
+        "heartbeat_interval",
+    ):
+        if not getattr(args, flag) > 0:
+            parser.error(f"--{flag.replace('_', '-')} must be a number of seconds > 0")
+    setup_logging(args.log_level)
+    try:
+        secured = security.from_args(args, args.host, RATE_LIMITED)
+    except (ServerSecurityError, CredentialsError, AclError) as err:
+        parser.error(str(err))
+    config = MasterConfig(
+        allocation_interval=args.allocation_interval,
+        heartbeat_interval=args.heartbeat_interval,
+        offer_timeout=args.offer_timeout,
+        agent_timeout=args.agent_timeout,
+        default_failover_timeout=args.failover_timeout,
+        weights=args.weights,
+        acls=secured.acls,
+        authenticate=secured.authenticates,
+    )
+    try:
+        asyncio.run(run_master(args.host, args.port, args.db, config, secured))
+    except OSError as err:
+        print(f"offer-master: {err}", file=sys.stderr)
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()

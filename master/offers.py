@@ -1,0 +1,117 @@
+"""One allocation cycle over the master's state: which offers to make, and
+which to take back for a newcomer. Pure (no I/O); the core sends them."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping
+from typing import Any
+
+from master.allocator import (
+    AgentSlot,
+    AllocationInput,
+    FrameworkDemand,
+    allocate,
+)
+from master.cluster import Framework, Offer
+from master.state import ClusterState
+from offer.resources import Resources
+
+
+def make_offers(
+    state: ClusterState, weights: Mapping[str, float], now: float, new_id: Callable[[], str]
+) -> dict[str, list[Offer]]:
+    """Runs the allocator on connected agents and frameworks, records the
+    offers it plans in `state`, and returns them per framework."""
+    frameworks = [f for f in state.frameworks.values() if f.connected]
+    plans = allocate(
+        AllocationInput(
+            agents=[AgentSlot(a.agent_id, a.free) for a in state.offerable_agents()],
+            frameworks=[
+                FrameworkDemand(
+                    f.framework_id, f.role, f.allocated + f.offered, f.suppressed, f.last_offered
+                )
+                for f in frameworks
+            ],
+            total=state.active_total(),
+            now=now,
+            weights=weights,
+            refusals=_Refusals(state.frameworks),
+        )
+    )
+    made: dict[str, list[Offer]] = {}
+    for plan in plans:
+        agent = state.agents[plan.agent_id]
+        offer = Offer(
+            new_id(),
+            plan.framework_id,
+            plan.agent_id,
+            agent.hostname,
+            plan.resources,
+            now,
+            tuple(sorted(agent.attributes.items())),
+        )
+        state.add_offer(offer)
+        made.setdefault(offer.framework_id, []).append(offer)
+    for fid in made:
+        state.frameworks[fid].last_offered = now
+    return made
+
+
+class _Refusals(Mapping[tuple[str, str], tuple[float, Resources]]):
+    """Every framework's refusals, looked up where they are kept: copying
+    them all into one mapping each cycle cost more than the cycle. Expired
+    ones are ignored by the allocator and dropped by `forget_expired_refusals`."""
+
+    def __init__(self, frameworks: Mapping[str, Framework]) -> None:
+        self._frameworks = frameworks
+
+    def __getitem__(self, key: tuple[str, str]) -> tuple[float, Resources]:
+        fw = self._frameworks.get(key[0])
+        if fw is None:
+            raise KeyError(key)
+        return fw.refusals[key[1]]
+
+    def get(self, key: tuple[str, str], default: Any = None) -> Any:
+        # Mapping.get would go through __getitem__ and a KeyError for every
+        # agent a framework has not refused: most of them, every cycle.
+        fw = self._frameworks.get(key[0])
+        return default if fw is None else fw.refusals.get(key[1], default)
+
+    def __iter__(self) -> Iterator[tuple[str, str]]:
+        for fw in self._frameworks.values():
+            for agent_id in fw.refusals:
+                yield fw.framework_id, agent_id
+
+    def __len__(self) -> int:
+        return sum(len(fw.refusals) for fw in self._frameworks.values())
+
+
+def forget_expired_refusals(state: ClusterState, now: float) -> None:
+    for fw in state.frameworks.values():
+        fw.refusals = {a: r for a, r in fw.refusals.items() if r[0] > now}
+
+
+def offers_to_reclaim(
+    state: ClusterState, newcomers: set[str], offered: set[str], made_before: float
+) -> tuple[list[Offer], set[str]]:
+    """A framework that just subscribed, and got nothing because every free
+    resource sits in others' offers, should not wait for those to time out:
+    some are rescinded, so the next cycle shares them by DRF. Only offers
+    made before `made_before` are taken (a younger one is most likely being
+    answered right now), oldest first, and no more than the newcomer's share
+    of them. Returns the offers to rescind and the newcomers to look at again
+    next cycle, when only young offers stood in the way."""
+    for fid in sorted(newcomers - offered):
+        fw = state.frameworks.get(fid)
+        if fw is None or not fw.connected or fw.suppressed:
+            continue
+        others = [o for o in state.offers.values() if o.framework_id != fid]
+        old = sorted((o for o in others if o.created_at < made_before), key=_age)
+        wanting = sum(1 for f in state.frameworks.values() if f.connected and not f.suppressed)
+        share = -(-len(others) // wanting)
+        return old[:share], (newcomers - offered) if others and not old else set()
+    return [], set()
+
+
+def _age(offer: Offer) -> float:
+    return offer.created_at

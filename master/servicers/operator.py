@@ -1,0 +1,223 @@
+"""Operator service: read-only views for offerctl and dashboards."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from importlib import metadata
+
+import grpc
+
+from master.cluster import Agent, Framework, Offer, Task
+from master.core import Master
+from master.events import ClusterEvent
+from master.logs import LogRelay
+from master.servicers.calls import core_errors, to_the_end
+from master.servicers.scheduler import offer_to_pb
+from master.summary import summarize
+from offer import wire
+from offer.resources import Resources, Usage
+from offer.security.server import principal
+from offer.v1 import common_pb2 as common
+from offer.v1 import operator_pb2 as pb
+from offer.v1 import operator_pb2_grpc
+
+
+def _version() -> str:
+    try:
+        return metadata.version("offer")
+    except metadata.PackageNotFoundError:  # run from a checkout that was never installed
+        return "unknown"
+
+
+class OperatorServicer(operator_pb2_grpc.OperatorServicer):
+    def __init__(self, master: Master, logs: LogRelay) -> None:
+        self._master = master
+        self._logs = logs
+        # HOST:PORT the server listens on, known once it has bound its port.
+        self.address = ""
+        self._version = _version()
+
+    async def ListAgents(
+        self, request: pb.ListAgentsRequest, context: grpc.aio.ServicerContext
+    ) -> pb.ListAgentsResponse:
+        return pb.ListAgentsResponse(agents=[agent_to_pb(a) for a in self._master.agents_view()])
+
+    async def ListFrameworks(
+        self, request: pb.ListFrameworksRequest, context: grpc.aio.ServicerContext
+    ) -> pb.ListFrameworksResponse:
+        total = self._master.state.active_total()
+        return pb.ListFrameworksResponse(
+            frameworks=[
+                framework_to_pb(f, self._master, total) for f in self._master.frameworks_view()
+            ]
+        )
+
+    async def ListTasks(
+        self, request: pb.ListTasksRequest, context: grpc.aio.ServicerContext
+    ) -> pb.ListTasksResponse:
+        tasks = self._master.tasks_view(request.framework_id, request.agent_id)
+        return pb.ListTasksResponse(tasks=[task_to_pb(t) for t in tasks])
+
+    async def GetTask(
+        self, request: pb.GetTaskRequest, context: grpc.aio.ServicerContext
+    ) -> pb.GetTaskResponse:
+        async with core_errors(context):
+            task = self._master.find_task(request.task_id, request.framework_id)
+        return pb.GetTaskResponse(
+            task=task_to_pb(task), history=[wire.status_to_pb(s) for s in task.history]
+        )
+
+    async def ListOffers(
+        self, request: pb.ListOffersRequest, context: grpc.aio.ServicerContext
+    ) -> pb.ListOffersResponse:
+        offers = self._master.offers_view(request.framework_id, request.agent_id)
+        return pb.ListOffersResponse(offers=[_offer_summary(o) for o in offers])
+
+    async def GetStatus(
+        self, request: pb.GetStatusRequest, context: grpc.aio.ServicerContext
+    ) -> pb.GetStatusResponse:
+        summary = summarize(self._master.state)
+        return pb.GetStatusResponse(
+            address=self.address,
+            version=self._version,
+            started_at=self._master.started_at,
+            now=self._master.clock(),
+            agents=summary.agents,
+            frameworks=summary.frameworks,
+            tasks=summary.tasks,
+            total=wire.resources_to_pb(summary.total),
+            allocated=wire.resources_to_pb(summary.allocated),
+            offered=wire.resources_to_pb(summary.offered),
+            idle=wire.resources_to_pb(summary.idle),
+            used=_usage(summary.used),
+        )
+
+    async def WatchEvents(
+        self, request: pb.WatchEventsRequest, context: grpc.aio.ServicerContext
+    ) -> AsyncIterator[pb.ClusterEvent]:
+        with self._master.events.watch(request.replay) as watcher:
+            for past in watcher.history:
+                yield event_to_pb(past)
+            if not request.follow:
+                return
+            yield pb.ClusterEvent(
+                type=pb.EVENT_CAUGHT_UP,
+                timestamp=self._master.clock(),
+                message="the events above happened before; those below happen live",
+            )
+            while (event := await watcher.next()) is not None:
+                yield event_to_pb(event)
+
+    async def DrainAgent(
+        self, request: pb.DrainAgentRequest, context: grpc.aio.ServicerContext
+    ) -> pb.DrainAgentResponse:
+        await self._may(context, "drain")
+        async with core_errors(context):
+            await to_the_end(self._master.drain_agent(request.agent_id, request.deadline_seconds))
+        return pb.DrainAgentResponse()
+
+    async def ReactivateAgent(
+        self, request: pb.ReactivateAgentRequest, context: grpc.aio.ServicerContext
+    ) -> pb.ReactivateAgentResponse:
+        await self._may(context, "reactivate")
+        async with core_errors(context):
+            await to_the_end(self._master.reactivate_agent(request.agent_id))
+        return pb.ReactivateAgentResponse()
+
+    async def TeardownFramework(
+        self, request: pb.TeardownFrameworkRequest, context: grpc.aio.ServicerContext
+    ) -> pb.TeardownFrameworkResponse:
+        await self._may(context, "teardown")
+        async with core_errors(context):
+            await to_the_end(self._master.teardown(request.framework_id))
+        return pb.TeardownFrameworkResponse()
+
+    async def _may(self, context: grpc.aio.ServicerContext, action: str) -> None:
+        denied = self._master.config.acls.operator_problem(principal(), action)
+        if denied:
+            await context.abort(grpc.StatusCode.PERMISSION_DENIED, denied)
+
+    async def GetTaskLogs(
+        self, request: pb.GetTaskLogsRequest, context: grpc.aio.ServicerContext
+    ) -> AsyncIterator[pb.TaskLogChunk]:
+        async with core_errors(context):
+            task = self._master.find_task(request.task_id, request.framework_id)
+            async for data in self._logs.stream(task, request.tail_lines, request.follow):
+                yield pb.TaskLogChunk(data=data)
+
+
+def agent_to_pb(agent: Agent) -> common.AgentInfo:
+    return common.AgentInfo(
+        agent_id=agent.agent_id,
+        hostname=agent.hostname,
+        total=wire.resources_to_pb(agent.total),
+        allocated=wire.resources_to_pb(agent.allocated),
+        offered=wire.resources_to_pb(agent.offered),
+        status=agent.status,
+        registered_at=agent.registered_at,
+        attributes=agent.attributes,
+        usage=_usage(agent.usage),
+        drain_deadline=agent.drain_deadline or 0.0,
+    )
+
+
+def _usage(usage: Usage | None) -> common.Usage | None:
+    if usage is None:
+        return None
+    return wire.usage_to_pb(usage)
+
+
+def framework_to_pb(fw: Framework, master: Master, total: Resources) -> pb.FrameworkSummary:
+    held = fw.allocated + fw.offered
+    return pb.FrameworkSummary(
+        info=common.FrameworkInfo(
+            framework_id=fw.framework_id,
+            name=fw.name,
+            role=fw.role,
+            user=fw.user,
+            failover_timeout=fw.failover_timeout,
+            control_address=fw.control_address,
+        ),
+        connected=fw.connected,
+        removed=fw.removed,
+        suppressed=fw.suppressed,
+        allocated=wire.resources_to_pb(fw.allocated),
+        offered=wire.resources_to_pb(fw.offered),
+        dominant_share=held.dominant_share(total),
+        registered_at=fw.registered_at,
+        active_tasks=master.state.live_task_count(fw),
+    )
+
+
+def task_to_pb(task: Task) -> pb.TaskSummary:
+    spec = task.spec
+    info = wire.task_to_pb(spec)
+    return pb.TaskSummary(
+        task_id=spec.task_id,
+        framework_id=task.framework_id,
+        agent_id=task.agent_id,
+        name=spec.name,
+        resources=info.resources,
+        container=info.container,
+        status=wire.status_to_pb(task.status),
+        created_at=task.created_at,
+        usage=_usage(task.usage),
+    )
+
+
+def _offer_summary(offer: Offer) -> pb.OfferSummary:
+    return pb.OfferSummary(offer=offer_to_pb(offer), created_at=offer.created_at)
+
+
+def event_to_pb(event: ClusterEvent) -> pb.ClusterEvent:
+    msg = pb.ClusterEvent(
+        seq=event.seq,
+        timestamp=event.timestamp,
+        type=int(event.kind),  # type: ignore[arg-type]
+        agent_id=event.agent_id,
+        framework_id=event.framework_id,
+        message=event.message,
+    )
+    if event.status is not None:
+        msg.status.CopyFrom(wire.status_to_pb(event.status))
+    return msg
