@@ -50,6 +50,7 @@ def test_daemons_carry_on_from_the_old_layouts_databases(cluster: Cluster) -> No
     assert cluster.app_json("web")["app_id"] == "web"
     runs = cluster.job_json("runs", "hello")
     assert [(r["run_id"], r["state"]) for r in runs] == [("hello-1", "SUCCEEDED")]
+
     # They subscribed again with the ids the old databases hold: no new framework.
     def resubscribed() -> bool:
         frameworks = cluster.list("frameworks")
