@@ -1,11 +1,16 @@
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from tests.support.cluster import Cluster
+
+# Every master the tests start, in-process or as a process, checks its
+# invariants where its state changes (master/invariants.py).
+os.environ.setdefault("OFFER_CHECK_INVARIANTS", "1")
 
 
 @pytest.fixture
