@@ -1,7 +1,7 @@
 """Writing ORM rows as upserts: each table's rows in one
-INSERT ... ON CONFLICT DO UPDATE, where `Session.merge` first SELECTs every
-row by its key and flushes it through the ORM (the frameworks' stores write
-on every status update: 0.46 ms of CPU each with merge, 0.34 ms so)."""
+INSERT ... ON CONFLICT DO UPDATE. The frameworks' stores write on every
+status update, so a write must not SELECT each row first and flush it
+through the ORM as `Session.merge` does (bench/profiling.md, note 21)."""
 
 from __future__ import annotations
 
@@ -36,7 +36,8 @@ def upsert(connection: Connection, rows: Iterable[Any]) -> None:
         connection.execute(_STATEMENTS[key], table_rows)
 
 
-# Built once per table and set of columns: building one cost more than running it.
+# Built once per table and set of columns: building a statement costs more
+# than running it (bench/profiling.md, note 1).
 _STATEMENTS: dict[tuple[str, Any, tuple[str, ...]], Any] = {}
 
 

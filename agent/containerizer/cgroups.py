@@ -1,8 +1,8 @@
 """A container's CPU and memory use, read from the cgroup filesystem as
 kubelet's cAdvisor does: three small file reads per container. The engine's
 one-shot stats call costs the engine, containerd and the container's shim
-about 6 ms of CPU per container (50 containers: 0.32 CPU-seconds of the
-machine), and an agent samples every container every few seconds.
+milliseconds of CPU per container, and an agent samples every container
+every few seconds, also during launch bursts (bench/profiling.md, note 24).
 
 cgroup v1 (with or without the unified hierarchy beside it) and v2. A
 container whose cgroup is not found here (a remote engine, another PID

@@ -109,14 +109,14 @@ class DockerContainerizer:
         # launch, a kill or an exit. Many at once: the engine answers a
         # container's one-shot stats at once only if nobody asked in the last
         # second, otherwise at its stats collector's next one-second tick,
-        # which serves every call waiting. Two at a time, a pass over 50
-        # containers took 25 s; all at once, about one tick.
+        # which serves every call waiting; a pass must fit in about one tick
+        # (bench/profiling.md, note 22).
         self._sampling = concurrent.futures.ThreadPoolExecutor(
             SAMPLING_CALLS, thread_name_prefix="stats"
         )
-        # Every other engine call. asyncio's default executor has cpus + 4
-        # threads: on a small machine that capped a burst of launches at 6
-        # engine calls at once, well below what the engine takes in parallel.
+        # Every other engine call, on threads of their own: a burst of
+        # launches needs more engine calls at once than asyncio's default
+        # executor (cpus + 4 threads) allows on a small machine.
         self._calls = concurrent.futures.ThreadPoolExecutor(
             ENGINE_CALLS, thread_name_prefix="engine"
         )
@@ -141,7 +141,8 @@ class DockerContainerizer:
     async def launch(self, framework_id: str, spec: TaskSpec) -> str:
         """Creates and starts the task's container; returns its id."""
         # The engine's low-level calls: the SDK's containers.create inspects
-        # every container it creates, one more engine round trip per launch.
+        # every container it creates, a round trip a launch must not wait on
+        # (bench/profiling.md, note 19).
         api = self._client.api
         create = functools.partial(api.create_container, **self._create_args(framework_id, spec))
         container_id = ""
@@ -149,8 +150,8 @@ class DockerContainerizer:
             try:
                 container_id = (await self._in_thread(create))["Id"]
             except docker.errors.ImageNotFound:
-                # Asked for only when missing: an inspect before every
-                # create was one more engine round trip per launch.
+                # Pulled only when missing: an inspect before every create
+                # would be one more engine round trip per launch.
                 await self._pull(spec.image)
                 container_id = (await self._in_thread(create))["Id"]
             await self._in_thread(api.start, container_id)

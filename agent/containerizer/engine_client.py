@@ -5,12 +5,12 @@ socket, on the machine that is busy starting the containers:
 
 - Its unix adapter keeps one connection pool per URL, and every container
   has URLs of its own (`/containers/<id>/start`), so each start, kill or
-  removal opened a new connection to the engine (and a new pool).
+  removal would open a new connection to the engine (and a new pool).
 - requests reads the proxy variables and looks for ~/.netrc before every
   call; neither means anything on a unix socket.
 
-Measured on the private benchmark engine: 3.1 ms -> 2.6 ms of client CPU
-per create and start (docs/performance.md, profiling note 22).
+This client keeps one pool for the engine and skips both lookups
+(bench/profiling.md, note 22).
 """
 
 from __future__ import annotations

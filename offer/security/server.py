@@ -221,8 +221,8 @@ class _Guard(grpc.aio.ServerInterceptor):
         service = method.lstrip("/").rsplit("/", 1)[0]
         limited = self._limiter is not None and service in self._limited
         wrapped = _wrapped(handler, lambda context: self._admit(context, limited), self._check)
-        # One per method, made on its first call: building it for every call
-        # cost a busy master more than some of the calls themselves.
+        # One per method, made on its first call: building it per call costs
+        # a busy master more than some of the calls themselves.
         self._wrapped[method] = wrapped
         return wrapped
 
