@@ -26,7 +26,7 @@ from offer.security.acl import Acls
 from offer.security.credentials import PRINCIPAL_KEY, SECRET_KEY, Credentials
 from offer.security.files import read_file
 from offer.security.limits import message_problem
-from offer.security.ratelimit import RateLimiter
+from offer.security.ratelimit import RateLimiter, caller_key
 
 log = logging.getLogger(__name__)
 
@@ -120,7 +120,8 @@ def add_server_flags(parser: argparse.ArgumentParser, rate_limit: float = 0.0) -
         type=float,
         default=rate_limit,
         metavar="CALLS",
-        help="calls a second per principal before it is slowed (0: none; default: %(default)s)",
+        help="calls a second per principal (or client host, unauthenticated) before it is "
+        "slowed (0: none; default: %(default)s)",
     )
 
 
@@ -245,7 +246,7 @@ class _Guard(grpc.aio.ServerInterceptor):
                 )
         _PRINCIPAL.set(who)
         if limited and self._limiter is not None:
-            key = who or context.peer()
+            key = caller_key(who, context.peer())
             wait = self._limiter.delay(key, time.monotonic())
             if wait > MAX_WAIT_SECONDS:
                 self._limiter.refund(key)
