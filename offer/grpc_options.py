@@ -25,4 +25,7 @@ SERVER_OPTIONS: list[tuple[str, int]] = [
     # offers until they expired. A busy master answers them late instead.
     ("grpc.server.max_pending_requests", 20_000),
     ("grpc.server.max_pending_requests_hard_limit", 20_000),
+    # One daemon per port: with SO_REUSEPORT (gRPC's default) a second one
+    # binds too and the kernel splits clients between them (offer.exclusive).
+    ("grpc.so_reuseport", 0),
 ]

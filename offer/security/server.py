@@ -22,6 +22,7 @@ from typing import Any
 import grpc
 from google.protobuf.message import DecodeError, Message
 
+from offer.exclusive import listen
 from offer.security.acl import Acls
 from offer.security.credentials import PRINCIPAL_KEY, SECRET_KEY, Credentials
 from offer.security.files import read_file
@@ -65,16 +66,16 @@ class ServerSecurity:
         return self.credentials is not None
 
     def bind(self, server: grpc.aio.Server, host: str, port: int) -> int:
-        """Listens on host:port (TLS when a certificate was given); the port bound."""
-        address = f"{host}:{port}"
+        """Listens on host:port (TLS when a certificate was given); the port
+        bound. Raises InUseError naming what holds a taken port."""
         if self.tls_cert is None or self.tls_key is None:
-            return int(server.add_insecure_port(address))
+            return listen(server, host, port)
         tls = grpc.ssl_server_credentials(
             [(self.tls_key, self.tls_cert)],
             root_certificates=self.tls_client_ca,
             require_client_auth=self.tls_client_ca is not None,
         )
-        return int(server.add_secure_port(address, tls))
+        return listen(server, host, port, tls)
 
     def interceptors(self) -> list[grpc.aio.ServerInterceptor]:
         if self.credentials is None and not self.rate_limit and not self.check_messages:
