@@ -1,5 +1,5 @@
 """What every daemon's command line shares: the parser's shape, --master
-(with OFFER_MASTER), --log-level and the log format."""
+(with OFFER_MASTER), --log-level, --version and the log format."""
 
 from __future__ import annotations
 
@@ -7,21 +7,35 @@ import argparse
 import logging
 import os
 
+from offer.version import version
+
 DEFAULT_MASTER = "127.0.0.1:5050"
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 
 
 def daemon_parser(prog: str, description: str, epilog: str) -> argparse.ArgumentParser:
-    """A parser whose --help ends with the daemon's examples, and --log-level."""
+    """A parser whose --help ends with the daemon's examples, with --log-level
+    and --version."""
     parser = argparse.ArgumentParser(
         prog=prog,
         description=description,
         epilog=epilog,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument(
-        "--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"]
-    )
+    add_log_level_flag(parser)
+    parser.add_argument("--version", action="version", version=f"{prog} {version()}")
     return parser
+
+
+def add_log_level_flag(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--log-level",
+        default="INFO",
+        type=str.upper,
+        choices=LOG_LEVELS,
+        metavar="LEVEL",
+        help=f"what to log: {', '.join(LOG_LEVELS)}, in any case (default: %(default)s)",
+    )
 
 
 def add_master_flag(parser: argparse.ArgumentParser) -> None:
