@@ -110,6 +110,16 @@ class TaskExecutor:
             )
             task.launched.set()
             return
+        spec = task.spec
+        log.info(
+            "launched task %s of framework %s: container %s, image %s, %g cpus, %g MiB",
+            spec.task_id,
+            task.framework_id,
+            task.container_id[:12],
+            spec.image,
+            spec.resources.cpus,
+            spec.resources.mem,
+        )
         self._update(task, TaskState.RUNNING, message=f"container {task.container_id[:12]} started")
         task.launched.set()
         if task.kill_requested:
@@ -151,6 +161,7 @@ class TaskExecutor:
             return
         task.kill_requested = True
         task.kill_reason = reason
+        log.info("killing task %s of framework %s (%s)", task_id, framework_id, reason.name)
         if task.container_id is not None:
             self._spawn(self._stop(task, grace_seconds or task.spec.kill_grace_seconds))
 
@@ -298,8 +309,16 @@ class TaskExecutor:
         exit_code: int | None = None,
     ) -> None:
         task.state = state
-        if state.is_terminal and task.checker is not None:
-            task.checker.cancel()
+        if state.is_terminal:
+            log.info(
+                "task %s of framework %s ended %s: %s",
+                task.spec.task_id,
+                task.framework_id,
+                state.name,
+                message,
+            )
+            if task.checker is not None:
+                task.checker.cancel()
         self._emit(
             TaskStatus(
                 task.spec.task_id,

@@ -68,6 +68,15 @@ async def test_container_limits_and_labels_match_the_task(running_cluster: Clust
         updates = await rec.until_terminal("limited")
     assert updates[-1].state == TaskState.KILLED
     await asyncio.to_thread(running_cluster.until_no_containers, agent)
+    # The agent's log tells an operator what it started and what ended.
+    log = agent.log()
+    container_id = listed["Id"][:12]
+    assert (
+        f"INFO agent.executor: launched task limited of framework {rec.framework_id}: "
+        f"container {container_id}, image offer-test/busybox:latest, 0.5 cpus, 48 MiB"
+    ) in log
+    assert f"killing task limited of framework {rec.framework_id} (KILLED_BY_REQUEST)" in log
+    assert f"task limited of framework {rec.framework_id} ended KILLED" in log
 
 
 async def test_task_resources_return_to_the_pool_when_it_ends(running_cluster: Cluster) -> None:
