@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 import os
+import sys
+import types
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -12,11 +14,64 @@ from tests.support.cluster import Cluster
 # invariants where its state changes (master/invariants.py).
 os.environ.setdefault("OFFER_CHECK_INVARIANTS", "1")
 
+# Names whose use in a test, its fixtures or its module's helpers means the
+# test needs a Docker engine: an agent (every agent talks to the engine), or
+# the engine itself.
+ENGINE_NAMES = frozenset(
+    {
+        "start_agent",
+        "restart_agent",
+        "docker",
+        "engine_client",
+        "DockerContainerizer",
+        "PrivateEngine",
+    }
+)
+
+
+def _names_used(code: types.CodeType, module: types.ModuleType, seen: set[str]) -> set[str]:
+    """The global and attribute names `code` uses, with those of its nested
+    functions and lambdas and of the functions of `module` it calls."""
+    names = set(code.co_names)
+    for const in code.co_consts:
+        if isinstance(const, types.CodeType):
+            names |= _names_used(const, module, seen)
+    for name in code.co_names:
+        helper = vars(module).get(name)
+        if (
+            isinstance(helper, types.FunctionType)
+            and helper.__module__ == module.__name__
+            and name not in seen
+        ):
+            seen.add(name)
+            names |= _names_used(helper.__code__, module, seen)
+    return names
+
+
+def _needs_engine(item: pytest.Function) -> bool:
+    functions = [item.function]
+    for definitions in item._fixtureinfo.name2fixturedefs.values():
+        functions += [d.func for d in definitions if isinstance(d.func, types.FunctionType)]
+    for function in functions:
+        module = sys.modules[function.__module__]
+        if _names_used(function.__code__, module, set()) & ENGINE_NAMES:
+            return True
+    return False
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Marks `docker` every test that needs the engine, so that
+    `pytest -m "not docker"` runs the rest on a machine without one."""
+    for item in items:
+        if isinstance(item, pytest.Function) and _needs_engine(item):
+            item.add_marker(pytest.mark.docker)
+
 
 @pytest.fixture
-def cluster(tmp_path: Path) -> Iterator[Cluster]:
-    """A real cluster, started piece by piece by the test."""
-    c = Cluster(tmp_path)
+def cluster(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Cluster]:
+    """A real cluster, started piece by piece by the test. Only a test
+    marked `docker` may start agents in it."""
+    c = Cluster(tmp_path, engine=request.node.get_closest_marker("docker") is not None)
     try:
         yield c
     finally:

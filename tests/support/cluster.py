@@ -4,6 +4,7 @@ directory and agent ids, so tests run in parallel without meeting."""
 
 from __future__ import annotations
 
+import builtins
 import contextlib
 import json
 import os
@@ -111,10 +112,12 @@ class AgentProc(Proc):
 
 class Cluster:
     """Starts processes on demand; `close()` stops them and removes every
-    container its agents started."""
+    container its agents started. Only a cluster made with `engine=True`
+    starts agents: a test marked `docker` (tests/conftest.py) gets one."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, engine: bool = True) -> None:
         self.root = root
+        self.engine = engine
         self.port = free_port()
         self.address = f"127.0.0.1:{self.port}"
         self.db_url = f"sqlite:///{root / 'master.db'}"
@@ -291,6 +294,12 @@ class Cluster:
     def start_agent(
         self, resources: str = "cpus:2;mem:1024", *extra: str, env: dict[str, str] | None = None
     ) -> AgentProc:
+        if not self.engine:
+            raise RuntimeError(
+                "this test starts an agent, which needs the Docker engine: mark it "
+                "@pytest.mark.docker, or add the name it starts agents through to "
+                "tests/conftest.py's ENGINE_NAMES"
+            )
         n = len(self.agents)
         work_dir = self.root / f"agent{n}"
         args = [
@@ -350,18 +359,19 @@ class Cluster:
         assert done.returncode == 0, done.stderr
         return json.loads(done.stdout)
 
-    def containers(self, agent: AgentProc | None = None) -> list[dict[str, Any]]:
+    def containers(self, agent: AgentProc | None = None) -> builtins.list[dict[str, Any]]:
         """This cluster's containers, running or not, straight from the Docker
         engine (the engine's list entries: "Id", "Labels", "State", ...)."""
-        agents = [agent] if agent else self.agents
+        agent_ids = [a.agent_id for a in ([agent] if agent else self.agents) if a.agent_id]
+        if not agent_ids:
+            return []  # no agent registered: nothing to ask the engine
         client = docker.from_env()
         try:
             found: list[dict[str, Any]] = []
-            for a in agents:
-                if a.agent_id:
-                    found += client.api.containers(
-                        all=True, filters={"label": f"{LABEL_AGENT}={a.agent_id}"}
-                    )
+            for agent_id in agent_ids:
+                found += client.api.containers(
+                    all=True, filters={"label": f"{LABEL_AGENT}={agent_id}"}
+                )
             return found
         finally:
             client.close()
@@ -379,10 +389,17 @@ class Cluster:
             client.close()
 
     def close(self) -> None:
+        """Stops every process, then removes the containers of its agents;
+        without an agent it needs no engine."""
         for proc in reversed(self._procs):
             proc.stop()
+        left = self.containers()
+        if not left:
+            return
         client = docker.from_env()
-        for container in self.containers():
-            with contextlib.suppress(docker.errors.NotFound):
-                client.api.remove_container(container["Id"], force=True)
-        client.close()
+        try:
+            for container in left:
+                with contextlib.suppress(docker.errors.NotFound):
+                    client.api.remove_container(container["Id"], force=True)
+        finally:
+            client.close()
