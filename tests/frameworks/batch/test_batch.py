@@ -81,7 +81,7 @@ volumes: ["{out}:/out"]
 kill_grace_seconds: 0.2
 """,
     )
-    run = until_ended(cluster, start_run(cluster, "many"), timeout=120)
+    run = until_ended(cluster, start_run(cluster, "many"))
     assert run["state"] == "SUCCEEDED", run
     assert run["succeeded"] == 20 and run["failed_attempts"] == 0
     assert sorted(int(i) for i in (out / "done").read_text().split()) == list(range(20))
@@ -301,7 +301,7 @@ kill_grace_seconds: 0.2
         "the job to be under way",
     )
     cluster.restart_batch(signal.SIGKILL)
-    run = until_ended(cluster, run_id, timeout=120)
+    run = until_ended(cluster, run_id)
     assert run["state"] == "SUCCEEDED", run
     done = sorted(int(i) for i in (out / "done").read_text().split())
     assert done == list(range(20)), f"a task ran twice or never: {done}"
