@@ -15,6 +15,7 @@ from pathlib import Path
 
 from agent.containerizer.docker import ContainerExit, DockerContainerizer, LaunchError
 from agent.health import HealthChecker
+from offer.ids import path_inside
 from offer.tasks import StatusReason, TaskSpec, TaskState, TaskStatus
 
 log = logging.getLogger(__name__)
@@ -280,8 +281,9 @@ class TaskExecutor:
         await self._containerizer.remove(container_id)
 
     def output_path(self, framework_id: str, task_id: str) -> Path:
-        """Where an ended task's output is kept."""
-        return self.sandboxes / framework_id / task_id / "output.log"
+        """Where an ended task's output is kept. Raises UnsafePathError for
+        ids that would lead out of its sandbox (the master refuses them)."""
+        return path_inside(self.sandboxes, framework_id, task_id, "output.log")
 
     def running_containers(self) -> list[tuple[str, str, str]]:
         """(framework_id, task_id, container_id) of every task with a live container."""

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import functools
 import math
-import re
 
 from google.protobuf.descriptor import FieldDescriptor
 from google.protobuf.message import Message
+
+from offer.ids import ID_RULE, is_id
 
 MAX_ITEMS = 10_000  # a repeated field
 MAX_MAP = 1_000  # a map's entries
@@ -20,7 +21,6 @@ MAX_NAME = 255  # names, hostnames, roles, principals
 MAX_TEXT = 64 * 1024  # any other string: a command argument, an env value
 MAX_BYTES = 1024 * 1024  # a bytes field (a chunk of task output)
 MAX_DOCUMENT = 1024 * 1024  # an app or job spec in YAML
-_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 _NAMES = {"name", "hostname", "role", "principal", "user", "protocol", "network", "pid", "image"}
 _FD = FieldDescriptor
 
@@ -104,8 +104,8 @@ def _value_problem(kind: int, limit: int, value: object) -> _Found | None:
         return None if found is None else (f".{found[0]}", found[1])
     if kind == _ID_TEXT:
         assert isinstance(value, str)
-        if value and not _ID.match(value):
-            return "", f"{value[:40]!r} is not an id (1-128 letters, digits and '._:-')"
+        if value and not is_id(value):
+            return "", f"{value[:40]!r} is not an id ({ID_RULE})"
     elif kind == _TEXT:
         assert isinstance(value, str)
         if len(value) > limit:
