@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from frameworks.sdk import CallRefusedError
 from offer.ids import UnsafePathError, path_inside
 from tests.support.cluster import Cluster
-from tests.support.framework import Recorder, framework, task
+from tests.support.framework import framework, task
 
 _T = TypeVar("_T")
 
@@ -126,7 +126,7 @@ def test_hostile_task_ids_are_refused_or_stay_in_their_sandbox(
     # Every file written lies in the sandbox of a task that was accepted.
     written = [p for p in sandboxes.rglob("*") if p.is_file()]
     for path in written:
-        framework_id, task_id, name = path.relative_to(sandboxes).parts
+        _, task_id, name = path.relative_to(sandboxes).parts
         assert task_id in accepted and name == "output.log", path
     assert sorted(p.name for p in agent.work_dir.iterdir()) == ["agent_id", "sandboxes"]
 
