@@ -8,14 +8,13 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from collections.abc import Callable
 from typing import Any
 
 import grpc
 
 from offer.ctl import apps, commands, completion, events, jobs, lists, show, status
+from offer.ctl.control_commands import add_app_commands, add_job_commands
 from offer.ctl.errors import CtlError
-from offer.ctl.parsing import MASTER_FLAG as _MASTER_FLAG
 from offer.ctl.parsing import (
     Command,
     Parser,
@@ -145,8 +144,8 @@ def build_parser() -> argparse.ArgumentParser:
         ["offerctl framework teardown fw-1a2b3c4d5e6f"],
         commands.teardown,
     ).add_argument("framework_id", metavar="FRAMEWORK", help="the framework's id")
-    _add_app_commands(group)
-    _add_job_commands(group)
+    add_app_commands(group)
+    add_job_commands(group)
     shells = _sub(
         group,
         "completion",
@@ -321,159 +320,12 @@ def _add_events_command(group: argparse._SubParsersAction) -> None:  # type: ign
     )
 
 
-def _framework_group(
-    group: argparse._SubParsersAction,  # type: ignore[type-arg]
-    name: str,
-    kind: str,
-    summary: str,
-    what: str,
-    examples: list[str],
-) -> Callable[[str, str, str, Command], argparse.ArgumentParser]:
-    """A command group that talks to offer-<kind>'s control API, found through
-    the master or given by --<kind> / OFFER_<KIND>; returns what adds its actions."""
-    env = f"OFFER_{kind.upper()}"
-    parser = group.add_parser(
-        name,
-        help=summary,
-        description=f"{what}. These commands talk to its control API, found through the "
-        f"master (or given by --{kind} / {env}).",
-        epilog="examples:\n" + "\n".join(f"  {e}" for e in examples),
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    address = argparse.ArgumentParser(add_help=False)
-    address.add_argument(
-        f"--{kind}",
-        default=os.environ.get(env, ""),
-        help=f"offer-{kind}'s control address (default: ${env}, else the address "
-        f"offer-{kind} registered with the master)",
-    )
-    address.set_defaults(target=kind)
-    actions = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
-
-    def action(name: str, text: str, example: str, run: Command) -> argparse.ArgumentParser:
-        return _sub(actions, name, text, [example], run, [address, _MASTER_FLAG])
-
-    return action
-
-
-def _add_app_commands(group: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    action = _framework_group(
-        group,
-        "app",
-        "service",
-        "long-running apps of offer-service (deploy, list, show, scale, ...)",
-        "Long-running apps, kept running by offer-service",
-        ["offerctl app deploy web.yaml", "offerctl app show web", "offerctl app scale web 5"],
-    )
-    deploy = action(
-        "deploy",
-        "create or update apps from a YAML file ('-': stdin)",
-        "offerctl app deploy web.yaml",
-        apps.deploy,
-    )
-    deploy.add_argument("file", metavar="FILE")
-    _output(
-        action(
-            "list",
-            "list apps with running and wanted instances",
-            "offerctl app list",
-            apps.list_apps,
-        )
-    )
-    show = action(
-        "show",
-        "an app's instances, and why any is not running yet",
-        "offerctl app show web -o json",
-        apps.show,
-    )
-    show.add_argument("app_id", metavar="APP")
-    _output(show)
-    scale = action(
-        "scale",
-        "change the number of instances (newest go first)",
-        "offerctl app scale web 5",
-        apps.scale,
-    )
-    scale.add_argument("app_id", metavar="APP")
-    scale.add_argument("instances", metavar="INSTANCES", type=int)
-    for name, text, run in (
-        ("restart", "replace every instance", apps.restart),
-        ("remove", "kill every instance and forget the app", apps.remove),
-    ):
-        action(name, text, f"offerctl app {name} web", run).add_argument("app_id", metavar="APP")
-
-
-def _add_job_commands(group: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    action = _framework_group(
-        group,
-        "job",
-        "batch",
-        "batch jobs of offer-batch (submit, list, run, runs, logs, ...)",
-        "Batch jobs, run to completion by offer-batch",
-        [
-            "offerctl job submit jobs.yaml && offerctl job run etl",
-            "offerctl job runs etl",
-            "offerctl job logs etl-1 --task 0",
-        ],
-    )
-    action(
-        "submit",
-        "create or update jobs from a YAML file ('-': stdin)",
-        "offerctl job submit jobs.yaml",
-        jobs.submit,
-    ).add_argument("file", metavar="FILE")
-    _output(
-        action(
-            "list", "list jobs, their schedules and last runs", "offerctl job list", jobs.list_jobs
-        )
-    )
-    show = action(
-        "show", "a job's spec, next run and latest runs", "offerctl job show etl", jobs.show
-    )
-    show.add_argument("name", metavar="JOB")
-    _output(show)
-    action("run", "start a run of a job now", "offerctl job run etl", jobs.run_now).add_argument(
-        "name", metavar="JOB"
-    )
-    runs = action("runs", "a job's kept runs, newest first", "offerctl job runs etl", jobs.runs)
-    runs.add_argument("name", metavar="JOB")
-    _output(runs)
-    run = action(
-        "run-show",
-        "one run with every attempt of every task",
-        "offerctl job run-show etl-3 -o json",
-        jobs.show_run,
-    )
-    run.add_argument("run_id", metavar="RUN")
-    _output(run)
-    action(
-        "cancel",
-        "kill a run's tasks and end it CANCELLED",
-        "offerctl job cancel etl-3",
-        jobs.cancel,
-    ).add_argument("run_id", metavar="RUN")
-    action(
-        "remove",
-        "cancel a job's runs and forget it with its history",
-        "offerctl job remove etl",
-        jobs.remove,
-    ).add_argument("name", metavar="JOB")
-    logs = action(
-        "logs",
-        "a run's output: the last attempt of each task, or of task --task N",
-        "offerctl job logs etl-3 --task 0",
-        jobs.logs,
-    )
-    logs.add_argument("run_id", metavar="RUN")
-    logs.add_argument("--task", type=int, metavar="N", help="only the task with index N")
-    logs.add_argument("--tail", type=int, default=0, metavar="N", help="only the last N lines")
-
-
 def main(argv: list[str] | None = None) -> None:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
     target = getattr(args, "target", "")
-    if target == "local":
-        sys.exit(args.run(None, args))
+    if target == "local":  # a command that calls nothing gets the parser in place of a stub
+        sys.exit(args.run(parser, args))
     address, what = args.master, "the master"
     try:
         args.security = ClientSecurity.from_args(args)

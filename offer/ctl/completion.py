@@ -10,7 +10,9 @@ import sys
 SHELLS = ("bash", "zsh", "tcsh")
 
 
-def completion(stub: object, args: argparse.Namespace) -> int:
+def completion(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
+    """Prints the script for `args.shell`; offerctl's main passes its own
+    parser to commands that call nothing, so this module needs no import of it."""
     try:
         import shtab
     except ImportError:
@@ -19,7 +21,5 @@ def completion(stub: object, args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 1
-    from offer.ctl.cli import build_parser  # here: cli imports this module
-
-    print(shtab.complete(build_parser(), shell=args.shell), end="")
+    print(shtab.complete(parser, shell=args.shell), end="")
     return 0
