@@ -13,6 +13,7 @@ from pathlib import Path
 from agent.daemon import AgentDaemon, AgentRefusedError
 from agent.machine import machine_resources, parse_attributes
 from offer.daemon_cli import add_master_flag, daemon_parser, setup_logging
+from offer.exclusive import InUseError, lock_file
 from offer.resources import ResourceParseError, Resources, parse_resources
 from offer.security.client import ClientSecurity, ClientSecurityError, add_client_flags
 
@@ -108,6 +109,15 @@ def main(argv: list[str] | None = None) -> None:
         security = ClientSecurity.from_args(args)
     except ClientSecurityError as err:
         build_parser().error(str(err))
+    try:
+        # Held while the agent runs: two agents on one work dir would share
+        # its agent id and take it from each other.
+        work_dir_lock = lock_file(
+            args.work_dir / "agent.lock", f"work dir {args.work_dir}", "--work-dir"
+        )
+    except InUseError as err:
+        print(f"offer-agent: {err}", file=sys.stderr)
+        sys.exit(1)
     daemon = AgentDaemon(
         args.master,
         args.work_dir,
@@ -123,6 +133,8 @@ def main(argv: list[str] | None = None) -> None:
     except AgentRefusedError as err:
         print(f"offer-agent: the master refused this agent: {err}", file=sys.stderr)
         sys.exit(1)
+    finally:
+        work_dir_lock.release()
 
 
 async def _run_until_signalled(daemon: AgentDaemon) -> None:

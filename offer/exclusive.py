@@ -20,7 +20,7 @@ from typing import IO
 import grpc
 import psutil
 
-__all__ = ["InUseError", "StateLock", "listen", "lock_state_file"]
+__all__ = ["InUseError", "Lock", "listen", "lock_file", "lock_state_file"]
 
 
 class InUseError(OSError):
@@ -82,8 +82,8 @@ def _process(pid: int) -> str:
     return f"pid {pid} ({command})"
 
 
-class StateLock:
-    """An exclusive lock on a state file, held until `release()`, exit, or
+class Lock:
+    """An exclusive lock on a file, held until `release()`, exit, or
     until this object is garbage: keep a reference while the daemon runs."""
 
     def __init__(self, path: Path, handle: IO[bytes]) -> None:
@@ -95,7 +95,7 @@ class StateLock:
         self._handle.close()
 
 
-def lock_state_file(db_url: str, *, flag: str = "--db") -> StateLock | None:
+def lock_state_file(db_url: str, *, flag: str = "--db") -> Lock | None:
     """Locks the SQLite file `db_url` names (creating it if new), so that a
     second daemon on it refuses with InUseError; None for other databases
     (a server database has its own guards) and for in-memory ones.
@@ -106,6 +106,12 @@ def lock_state_file(db_url: str, *, flag: str = "--db") -> StateLock | None:
     if not db_url.startswith("sqlite:///") or db_url == "sqlite:///:memory:":
         return None
     path = Path(db_url.removeprefix("sqlite:///").split("?", 1)[0])
+    return lock_file(path, f"state database {path}", flag)
+
+
+def lock_file(path: Path, what: str, flag: str) -> Lock:
+    """Locks `path` (creating it and its folder if new) for this process;
+    raises InUseError naming `what`, the process holding it and `flag`."""
     path.parent.mkdir(parents=True, exist_ok=True)
     handle = path.open("ab")
     try:
@@ -114,10 +120,10 @@ def lock_state_file(db_url: str, *, flag: str = "--db") -> StateLock | None:
         handle.close()
         holder = _lock_holder(path)
         raise InUseError(
-            f"state database {path} is in use{' by ' + holder if holder else ''}; "
+            f"{what} is in use{' by ' + holder if holder else ''}; "
             f"stop that daemon or give another {flag}"
         ) from None
-    return StateLock(path, handle)
+    return Lock(path, handle)
 
 
 def _lock_holder(path: Path) -> str:

@@ -128,7 +128,11 @@ def test_hostile_task_ids_are_refused_or_stay_in_their_sandbox(
     for path in written:
         _, task_id, name = path.relative_to(sandboxes).parts
         assert task_id in accepted and name == "output.log", path
-    assert sorted(p.name for p in agent.work_dir.iterdir()) == ["agent_id", "sandboxes"]
+    assert sorted(p.name for p in agent.work_dir.iterdir()) == [
+        "agent.lock",
+        "agent_id",
+        "sandboxes",
+    ]
 
 
 @pytest.mark.parametrize("name", ["..", ".", ".hidden"])
