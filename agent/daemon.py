@@ -19,6 +19,7 @@ from agent.executor import TaskExecutor
 from agent.logs import LogServer
 from agent.usage import ContainerSampler, machine_usage
 from offer import wire
+from offer.backoff import Backoff
 from offer.folding import AGENT_LISTS, folded, same
 from offer.grpc_options import KEEPALIVE_OPTIONS
 from offer.outbox import Outbox
@@ -30,6 +31,7 @@ from offer.v1 import agent_pb2_grpc
 
 log = logging.getLogger(__name__)
 
+# Reconnect delays (offer/backoff.py): to the master, and to the engine.
 MIN_BACKOFF = 0.2
 MAX_ENGINE_BACKOFF = 2.0
 MAX_BACKOFF = 10.0
@@ -94,24 +96,25 @@ class AgentDaemon:
         engine = asyncio.create_task(self._engine_loop())
         resender = asyncio.create_task(self._resend_loop())
         reporter = asyncio.create_task(self._usage_loop())
-        backoff = MIN_BACKOFF
+        backoff = Backoff(MIN_BACKOFF, MAX_BACKOFF)
         try:
             while True:
                 try:
                     if await self._session():
-                        backoff = MIN_BACKOFF
+                        backoff.reset()
                     log.warning("stream to master %s closed; reconnecting", self.master)
+                    delay = backoff.next_delay()
                 except grpc.aio.AioRpcError as err:
                     if err.code() in _REFUSALS:
                         raise AgentRefusedError(err.details() or err.code().name) from None
+                    delay = backoff.next_delay()
                     log.warning(
                         "master %s unreachable (%s); retrying in %.1fs",
                         self.master,
                         err.details() or err.code().name,
-                        backoff,
+                        delay,
                     )
-                await asyncio.sleep(backoff)
-                backoff = min(backoff * 2, MAX_BACKOFF)
+                await backoff.sleep(delay)
         finally:
             resender.cancel()
             reporter.cancel()
@@ -206,16 +209,15 @@ class AgentDaemon:
         it is lost, retries with backoff, and reconciles when it is back."""
         await self._has_id.wait()
         executor = self._make_executor()
-        backoff = MIN_BACKOFF
+        backoff = Backoff(MIN_BACKOFF, MAX_ENGINE_BACKOFF)
         while True:
             try:
                 await executor.connect_engine()
             except Exception as err:
                 self._set_engine_problem(f"cannot reach the Docker engine: {err}")
-                await asyncio.sleep(backoff)
-                backoff = min(backoff * 2, MAX_ENGINE_BACKOFF)
+                await backoff.sleep(backoff.next_delay())
                 continue
-            backoff = MIN_BACKOFF
+            backoff.reset()
             self._set_engine_problem("")
             self._engine_reached.set()
             await executor.engine_lost.wait()
