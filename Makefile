@@ -25,11 +25,11 @@ engine:
 protos: setup
 	$(PY) -m grpc_tools.protoc -I protos --python_out=. --pyi_out=. --grpc_python_out=. protos/offer/v1/*.proto
 
-## demo: a master, an agent and a framework running containers, shown by offerctl
+## demo: a master, an agent, a small framework, offer-service (an app, one container killed and replaced) and offer-batch (a job run), shown by offerctl; leaves nothing behind
 demo: setup engine
 	$(PY) scripts/demo.py
 
-## test: the whole test suite (real processes, real Docker engine)
+## test: the whole test suite (real processes, real Docker engine); without an engine: .venv/bin/python -m pytest -m 'not docker'
 test: setup engine
 	$(PY) -m pytest -n 2 -q
 
