@@ -10,7 +10,8 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import Any, NoReturn
 
 # Each command gets the stub of the API it talks to (the master's, or a
-# framework's control API), or None for commands that call nothing.
+# framework's control API), or, for commands that call nothing (target
+# "local"), offerctl's own argument parser.
 Command = Callable[[Any, argparse.Namespace], int]
 
 OUTPUTS = ("table", "wide", "json", "yaml")
