@@ -2,10 +2,14 @@
 
     from frameworks.sdk import Driver, Offer, Scheduler, TaskSpec, TaskStatus
 
-Subclass `Scheduler`, override the callbacks you need, and run a `Driver`.
+Subclass `Scheduler` (or `Framework`, a Scheduler that keeps records of its
+tasks), override the callbacks you need, and run a `Driver`. Callbacks get a
+`SchedulerDriver`: the Driver in production, a stand-in in a unit test.
 """
 
-from frameworks.sdk.driver import Acceptance, CallRefusedError, Driver
+from frameworks.sdk.driver import Driver
+from frameworks.sdk.framework import Framework
+from frameworks.sdk.interface import Acceptance, CallRefusedError, SchedulerDriver
 from frameworks.sdk.scheduler import Offer, Scheduler
 from frameworks.sdk.tasks import (
     Constraint,
@@ -31,6 +35,7 @@ __all__ = [
     "CallRefusedError",
     "Constraint",
     "Driver",
+    "Framework",
     "HealthCheck",
     "Offer",
     "Packing",
@@ -38,6 +43,7 @@ __all__ = [
     "PortMapping",
     "Resources",
     "Scheduler",
+    "SchedulerDriver",
     "StatusReason",
     "TaskSpec",
     "TaskState",

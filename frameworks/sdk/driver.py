@@ -2,25 +2,27 @@
 
 It subscribes, dispatches events to the Scheduler one at a time, acknowledges
 each update after its callback returns, and reconnects with backoff
-(re-subscribing with its framework id) when the stream breaks.
+(re-subscribing with its framework id) when the stream breaks. Its calls are
+those of `SchedulerDriver` (frameworks/sdk/interface.py), where each one's
+contract is written.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import os
-import time
-from collections.abc import Awaitable, Sequence
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 import grpc
 
 from frameworks.sdk.acks import AckBatcher
+from frameworks.sdk.interface import Acceptance, CallRefusedError
 from frameworks.sdk.scheduler import Offer, Scheduler
 from offer import wire
+from offer.backoff import Backoff
+from offer.clock import Clock, SystemClock
 from offer.grpc_options import KEEPALIVE_OPTIONS
 from offer.security.client import ClientSecurity
 from offer.tasks import TaskSpec
@@ -29,19 +31,13 @@ from offer.v1 import scheduler_pb2 as pb
 
 log = logging.getLogger(__name__)
 
+# Reconnect delays (offer/backoff.py).
 MIN_BACKOFF = 0.2
+MAX_BACKOFF = 10.0
 # Heartbeat periods without any event after which the stream is presumed dead.
 MISSED_HEARTBEATS = 3
-MAX_BACKOFF = 10.0
-
-
-class CallRefusedError(Exception):
-    """The master refused a call; `code` is the gRPC status code name."""
-
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(f"{code}: {message}")
-        self.code = code
-        self.message = message
+# How often the heartbeat watch looks before the master has said its period.
+UNTOLD_PERIOD = 1.0
 
 
 # Answers to Subscribe that retrying cannot change.
@@ -54,6 +50,8 @@ _REFUSALS = (
 
 
 class Driver:
+    """Runs a Scheduler against the master: the real `SchedulerDriver`."""
+
     def __init__(
         self,
         scheduler: Scheduler,
@@ -66,8 +64,11 @@ class Driver:
         failover_timeout: float = 0.0,
         control_address: str = "",
         security: ClientSecurity | None = None,
+        clock: Clock | None = None,
     ) -> None:
         self.scheduler = scheduler
+        # What reconnect delays and the heartbeat watch wait on.
+        self.clock: Clock = clock or SystemClock()
         # Credentials and TLS for the master; ClientSecurity() is neither.
         self.security = security or ClientSecurity()
         self.master = master or os.environ.get("OFFER_MASTER", "127.0.0.1:5050")
@@ -80,8 +81,17 @@ class Driver:
         self._stopped = asyncio.Event()
         self._torn_down = False
         self._heartbeat_interval: float | None = None
-        self._last_event = 0.0
+        # Events received so far: the heartbeat watch sees whether it moved.
+        self._events = 0
         self._acks: AckBatcher | None = None
+        self._handlers: dict[str, Callable[[pb.Event], Awaitable[None]]] = {
+            "subscribed": self._on_subscribed,
+            "offers": self._on_offers,
+            "rescind": self._on_rescind,
+            "update": self._on_update,
+            "failure": self._on_failure,
+            "error": self._on_error,
+        }
 
     async def run(self) -> None:
         """Runs until stop() or teardown(). Raises CallRefusedError if the
@@ -90,34 +100,34 @@ class Driver:
         self._channel = self.security.aio_channel(self.master, KEEPALIVE_OPTIONS)
         self._stub = scheduler_pb2_grpc.SchedulerStub(self._channel)
         self._acks = AckBatcher(self._acknowledge)
-        backoff = MIN_BACKOFF
+        backoff = Backoff(MIN_BACKOFF, MAX_BACKOFF, clock=self.clock)
         try:
             while not self._stopped.is_set():
                 try:
                     await self._subscription()
-                    backoff = MIN_BACKOFF
+                    backoff.reset()
+                    delay = backoff.next_delay()
                 except grpc.aio.AioRpcError as err:
                     if err.code() in _REFUSALS:
                         raise CallRefusedError(err.code().name, err.details() or "") from None
+                    delay = backoff.next_delay()
                     log.warning(
                         "master %s unreachable (%s); retrying in %.1fs",
                         self.master,
                         err.details() or err.code().name,
-                        backoff,
+                        delay,
                     )
                 if self._stopped.is_set():
                     break
-                await self.scheduler.disconnected(self)
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._stopped.wait(), backoff)
-                backoff = min(backoff * 2, MAX_BACKOFF)
+                await self._callback(self.scheduler.disconnected(self))
+                await backoff.sleep(delay, self._stopped)
         finally:
             await self._acks.close()
             await self._channel.close()
             self._channel = self._stub = None
 
     def stop(self) -> None:
-        """Ends run(); the framework stays registered (its tasks keep running)."""
+        """Ends run(); the framework stays registered (see SchedulerDriver.stop)."""
         self._stopped.set()
 
     @property
@@ -144,7 +154,7 @@ class Driver:
         watchdog = asyncio.create_task(self._watch_heartbeats(call, silent))
         try:
             async for event in call:
-                self._last_event = time.monotonic()
+                self._events += 1
                 if self._stopped.is_set():
                     break  # stop() or teardown() came from a callback
                 await self._dispatch(event)
@@ -163,62 +173,81 @@ class Driver:
         self, call: grpc.aio.UnaryStreamCall, silent: asyncio.Event
     ) -> None:
         """Ends a subscription that has been silent for MISSED_HEARTBEATS
-        heartbeat periods: the master (or the path to it) is gone, even if
-        the connection looks open. run() then reconnects."""
-        self._last_event = time.monotonic()
+        heartbeat periods in a row: the master (or the path to it) is gone,
+        even if the connection looks open. run() then reconnects. It counts
+        events rather than reading the time, so it needs nothing but sleeps
+        on the clock."""
+        seen, quiet_periods = self._events, 0
         while True:
-            await asyncio.sleep(1.0)
-            if self._heartbeat_interval is None:
+            await self.clock.sleep(self._heartbeat_interval or UNTOLD_PERIOD)
+            if self._heartbeat_interval is None or self._events != seen:
+                seen, quiet_periods = self._events, 0
                 continue
-            quiet = time.monotonic() - self._last_event
-            if quiet > MISSED_HEARTBEATS * self._heartbeat_interval:
-                log.warning("no event from master %s for %.0fs; reconnecting", self.master, quiet)
+            quiet_periods += 1
+            if quiet_periods >= MISSED_HEARTBEATS:
+                log.warning(
+                    "no event from master %s for %d heartbeat periods; reconnecting",
+                    self.master,
+                    quiet_periods,
+                )
                 silent.set()
                 call.cancel()
                 return
 
     async def _dispatch(self, event: pb.Event) -> None:
-        kind = event.WhichOneof("event")
-        if kind == "subscribed":
-            self._heartbeat_interval = event.subscribed.heartbeat_interval_seconds or None
-            resubscribed = bool(self.framework_id)
-            self.framework_id = event.subscribed.framework_id
-            await self._callback(self.scheduler.subscribed(self, self.framework_id))
-            if resubscribed:
-                # Updates may have been missed while disconnected: ask for
-                # the current state of every live task.
-                try:
-                    await self.reconcile()
-                except CallRefusedError as err:  # the stream broke again meanwhile
-                    log.info("reconciliation after re-subscribing failed (%s)", err)
-        elif kind == "offers":
-            offers = [
-                Offer(
-                    o.offer_id,
-                    o.agent_id,
-                    o.hostname,
-                    wire.resources_from_pb(o.resources),
-                    dict(o.attributes),
-                )
-                for o in event.offers.offers
-            ]
-            await self._callback(self.scheduler.offers(self, offers))
-        elif kind == "rescind":
-            await self._callback(self.scheduler.rescind(self, event.rescind.offer_id))
-        elif kind == "update":
-            statuses = [wire.status_from_pb(update) for update in event.update.statuses]
-            together = type(self.scheduler).update_many is not Scheduler.update_many
-            for batch in [statuses] if together else [[status] for status in statuses]:
-                handled = await self._callback(self.scheduler.update_many(self, batch))
-                if handled and not self._torn_down and self._acks is not None:
-                    for status in batch:
-                        if status.uuid:
-                            self._acks.add(status.uuid)
-        elif kind == "failure":
-            await self._callback(self.scheduler.failure(self, event.failure.agent_id))
-        elif kind == "error":
-            self._stopped.set()
-            await self._callback(self.scheduler.error(self, event.error.message))
+        """Hands the event to its handler; a heartbeat has none (receiving it
+        was the point)."""
+        handler = self._handlers.get(event.WhichOneof("event") or "")
+        if handler is not None:
+            await handler(event)
+
+    async def _on_subscribed(self, event: pb.Event) -> None:
+        self._heartbeat_interval = event.subscribed.heartbeat_interval_seconds or None
+        resubscribed = bool(self.framework_id)
+        self.framework_id = event.subscribed.framework_id
+        await self._callback(self.scheduler.subscribed(self, self.framework_id))
+        if resubscribed:
+            # Updates may have been missed while disconnected: ask for the
+            # current state of every live task.
+            try:
+                await self.reconcile()
+            except CallRefusedError as err:  # the stream broke again meanwhile
+                log.info("reconciliation after re-subscribing failed (%s)", err)
+
+    async def _on_offers(self, event: pb.Event) -> None:
+        offers = [
+            Offer(
+                o.offer_id,
+                o.agent_id,
+                o.hostname,
+                wire.resources_from_pb(o.resources),
+                dict(o.attributes),
+            )
+            for o in event.offers.offers
+        ]
+        await self._callback(self.scheduler.offers(self, offers))
+
+    async def _on_rescind(self, event: pb.Event) -> None:
+        await self._callback(self.scheduler.rescind(self, event.rescind.offer_id))
+
+    async def _on_update(self, event: pb.Event) -> None:
+        """Each update is acknowledged once its callback returned; a Scheduler
+        that overrides `update_many` gets the event's updates in one call."""
+        statuses = [wire.status_from_pb(update) for update in event.update.statuses]
+        together = type(self.scheduler).update_many is not Scheduler.update_many
+        for batch in [statuses] if together else [[status] for status in statuses]:
+            handled = await self._callback(self.scheduler.update_many(self, batch))
+            if handled and not self._torn_down and self._acks is not None:
+                for status in batch:
+                    if status.uuid:
+                        self._acks.add(status.uuid)
+
+    async def _on_failure(self, event: pb.Event) -> None:
+        await self._callback(self.scheduler.failure(self, event.failure.agent_id))
+
+    async def _on_error(self, event: pb.Event) -> None:
+        self._stopped.set()
+        await self._callback(self.scheduler.error(self, event.error.message))
 
     async def _callback(self, call: Awaitable[None]) -> bool:
         """Runs a Scheduler callback; an exception is logged, not fatal.
@@ -239,17 +268,13 @@ class Driver:
         tasks: Sequence[TaskSpec],
         refuse_seconds: float | None = None,
     ) -> None:
-        """Launches `tasks` on the offers (all on one agent). Raises
-        CallRefusedError, with nothing changed, if the master refuses."""
+        """See SchedulerDriver.accept."""
         await self._call(
             self.stub.Accept, _accept_request(self.framework_id, offer_ids, tasks, refuse_seconds)
         )
 
     async def accept_many(self, acceptances: Sequence[Acceptance]) -> list[CallRefusedError | None]:
-        """Several accepts in one call (cheaper for the master than one call
-        each when answering many offers at once). Each is decided on its own:
-        None where its tasks were launched, else why it was refused (nothing
-        of it changed). Raises CallRefusedError if the call as a whole is."""
+        """See SchedulerDriver.accept_many."""
         request = pb.AcceptManyRequest(
             framework_id=self.framework_id,
             accepts=[
@@ -290,7 +315,7 @@ class Driver:
         )
 
     async def teardown(self) -> None:
-        """Unregisters the framework: its tasks are killed; run() returns."""
+        """See SchedulerDriver.teardown; run() returns."""
         await self._call(self.stub.Teardown, pb.TeardownRequest(framework_id=self.framework_id))
         self._torn_down = True
         self._stopped.set()
@@ -307,15 +332,6 @@ class Driver:
             return await method(request, timeout=10)  # type: ignore[operator]
         except grpc.aio.AioRpcError as err:
             raise CallRefusedError(err.code().name, err.details() or "") from None
-
-
-@dataclass(frozen=True)
-class Acceptance:
-    """One accept of `Driver.accept_many`: tasks on offers of one agent."""
-
-    offer_ids: Sequence[str]
-    tasks: Sequence[TaskSpec]
-    refuse_seconds: float | None = None
 
 
 def _accept_request(

@@ -1,15 +1,15 @@
-"""The callbacks a framework implements. Every one does nothing by default."""
+"""The callbacks a framework implements. Every one does nothing by default.
+
+Each gets the `SchedulerDriver` to make its calls with: the real `Driver` in
+production, anything with the same methods in a unit test."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
+from frameworks.sdk.interface import SchedulerDriver
 from offer.resources import Resources
 from offer.tasks import TaskStatus
-
-if TYPE_CHECKING:
-    from frameworks.sdk.driver import Driver
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,19 +33,19 @@ class Scheduler:
     whose handling failed is delivered again.
     """
 
-    async def subscribed(self, driver: Driver, framework_id: str) -> None:
+    async def subscribed(self, driver: SchedulerDriver, framework_id: str) -> None:
         """The master accepted the subscription (first time or after a reconnect)."""
 
-    async def offers(self, driver: Driver, offers: list[Offer]) -> None:
+    async def offers(self, driver: SchedulerDriver, offers: list[Offer]) -> None:
         """New offers. Accept or decline each; unanswered offers hold resources."""
 
-    async def rescind(self, driver: Driver, offer_id: str) -> None:
+    async def rescind(self, driver: SchedulerDriver, offer_id: str) -> None:
         """An offer is no longer valid; launching on it would be refused."""
 
-    async def update(self, driver: Driver, status: TaskStatus) -> None:
+    async def update(self, driver: SchedulerDriver, status: TaskStatus) -> None:
         """A task changed state."""
 
-    async def update_many(self, driver: Driver, statuses: list[TaskStatus]) -> None:
+    async def update_many(self, driver: SchedulerDriver, statuses: list[TaskStatus]) -> None:
         """Updates that arrived together, in order. By default each goes to
         `update` on its own. Override it to take them as one (one
         transaction for all, say): they are then acknowledged, or delivered
@@ -53,11 +53,11 @@ class Scheduler:
         for status in statuses:
             await self.update(driver, status)
 
-    async def failure(self, driver: Driver, agent_id: str) -> None:
+    async def failure(self, driver: SchedulerDriver, agent_id: str) -> None:
         """An agent was lost; LOST updates for its tasks follow."""
 
-    async def error(self, driver: Driver, message: str) -> None:
+    async def error(self, driver: SchedulerDriver, message: str) -> None:
         """The master ended the subscription for good (e.g. torn down)."""
 
-    async def disconnected(self, driver: Driver) -> None:
+    async def disconnected(self, driver: SchedulerDriver) -> None:
         """The stream to the master broke; the driver is reconnecting."""

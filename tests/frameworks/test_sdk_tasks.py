@@ -18,7 +18,7 @@ from frameworks.sdk import (
 
 def test_the_public_surface_is_what_all_says() -> None:
     public = {name for name in dir(sdk) if not name.startswith("_")}
-    modules = {"acks", "driver", "scheduler", "tasks"}
+    modules = {"acks", "driver", "framework", "interface", "scheduler", "tasks"}
     assert public - modules == set(sdk.__all__)
 
 
