@@ -3,15 +3,16 @@
 It owns jobs, runs and attempts (persisted in its own store before anything
 is launched), asks `runs.step` what each run does next, fires cron
 schedules and dependencies, and carries out the decisions. Written on the
-public SDK only.
+public SDK only: subscription, wake-ups, kills and write-then-launch come
+from its `Framework` base.
 """
 
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
-import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 
 from frameworks.batch import schedule
 from frameworks.batch.runs import Attempt, Run, RunState, Step, assign, earliest, step
@@ -19,16 +20,16 @@ from frameworks.batch.spec import JobSpec
 from frameworks.batch.store import BatchStore, JobRecord
 from frameworks.checks import largest_offer
 from frameworks.sdk import (
-    CallRefusedError,
-    Driver,
+    Framework,
     Offer,
     Resources,
-    Scheduler,
+    SchedulerDriver,
     StatusReason,
     TaskSpec,
     TaskState,
     TaskStatus,
 )
+from offer.clock import Clock
 
 log = logging.getLogger(__name__)
 
@@ -55,25 +56,20 @@ class JobInUseError(ValueError):
         )
 
 
-class BatchScheduler(Scheduler):
-    def __init__(self, store: BatchStore, clock: Callable[[], float] = time.time) -> None:
+class BatchScheduler(Framework):
+    def __init__(self, store: BatchStore, clock: Clock | None = None) -> None:
+        super().__init__(clock, ids=store)
+        self._lock = asyncio.Lock()
         self.store = store
-        self.clock = clock
-        self.framework_id = ""
         self.jobs: dict[str, JobRecord] = {}
         # Insertion order is creation order: older runs launch first.
         self.runs: dict[str, Run] = {}
         self.attempts: dict[str, list[Attempt]] = {}
         self.by_task: dict[str, Attempt] = {}
-        self.driver: Driver | None = None
         # Jobs whose tasks are larger are refused at submit.
         self.largest_offer: Resources | None = None
         # Since the last revive we declined or suppressed: new work must revive.
         self._holding_back = True
-        self._killing: set[str] = set()
-        self._timer: asyncio.TimerHandle | None = None
-        self._background: set[asyncio.Future[None]] = set()
-        self._lock = asyncio.Lock()
 
     async def load(self) -> None:
         """Reads the store, then handles scheduled times that passed while
@@ -91,21 +87,16 @@ class BatchScheduler(Scheduler):
 
     # ------------------------------------------------------------ callbacks
 
-    async def subscribed(self, driver: Driver, framework_id: str) -> None:
-        self.driver = driver
-        if framework_id != self.framework_id:
-            self.framework_id = framework_id
-            await asyncio.to_thread(self.store.save_framework_id, framework_id)
-        live = [a.task_id for a in self.by_task.values() if not a.state.is_terminal]
-        if live:
-            # Tasks the master never saw (launch lost in a crash) come back UNKNOWN.
-            await driver.reconcile(live)
+    async def subscribed(self, driver: SchedulerDriver, framework_id: str) -> None:
         self._holding_back = True
         # Kills sent before a disconnect may not have arrived: the tick sends them again.
-        self._killing.clear()
-        await self._tick()
+        self.kills.forget()
+        await super().subscribed(driver, framework_id)
 
-    async def offers(self, driver: Driver, offers: list[Offer]) -> None:
+    def live_task_ids(self) -> list[str]:
+        return [a.task_id for a in self.by_task.values() if not a.state.is_terminal]
+
+    async def offers(self, driver: SchedulerDriver, offers: list[Offer]) -> None:
         async with self._lock:
             self.largest_offer = largest_offer(self.largest_offer, offers)
             now = self.clock()
@@ -131,14 +122,14 @@ class BatchScheduler(Scheduler):
                 )
                 self._holding_back = True
             if not wanted and not any(True for _ in self._running()):
-                # Idle: new work revives offers (see _tick). Not while runs go
+                # Idle: new work revives offers (see converge). Not while runs go
                 # on: a suppress withdraws offers already on their way.
                 await driver.suppress()
                 self._holding_back = True
 
     async def _launch(
         self,
-        driver: Driver,
+        driver: SchedulerDriver,
         offer: Offer,
         offer_id: str,
         specs: Sequence[TaskSpec],
@@ -148,43 +139,49 @@ class BatchScheduler(Scheduler):
         attempts = []
         for spec in specs:
             run, index, number = by_id[spec.task_id]
-            attempt = Attempt(
-                spec.task_id,
-                run.run_id,
-                index,
-                number,
-                now,
-                agent_id=offer.agent_id,
-                hostname=offer.hostname,
-                message="launching",
+            attempts.append(
+                Attempt(
+                    spec.task_id,
+                    run.run_id,
+                    index,
+                    number,
+                    now,
+                    agent_id=offer.agent_id,
+                    hostname=offer.hostname,
+                    message="launching",
+                )
             )
-            attempts.append(attempt)
-            self.attempts[run.run_id].append(attempt)
-            self.by_task[attempt.task_id] = attempt
-        # Recorded before the launch: a restart must find every task it started.
-        await asyncio.to_thread(self.store.save, attempts=attempts)
-        try:
-            await driver.accept([offer_id], specs)
-        except CallRefusedError as err:
-            # E.g. the offer was rescinded meanwhile: nothing was launched.
-            log.info("launch on offer %s refused (%s); waiting for another", offer_id, err)
-            for a in attempts:
-                self.attempts[a.run_id].remove(a)
-                del self.by_task[a.task_id]
-            await asyncio.to_thread(self.store.forget_attempts, [a.task_id for a in attempts])
+        await self.launch(
+            driver,
+            offer_id,
+            specs,
+            functools.partial(self._record_attempts, attempts),
+            functools.partial(self._unrecord_attempts, attempts),
+        )
 
-    async def update(self, driver: Driver, status: TaskStatus) -> None:
+    async def _record_attempts(self, attempts: list[Attempt]) -> None:
+        for a in attempts:
+            self.attempts[a.run_id].append(a)
+            self.by_task[a.task_id] = a
+        await asyncio.to_thread(self.store.save, attempts=attempts)
+
+    async def _unrecord_attempts(self, attempts: list[Attempt]) -> None:
+        for a in attempts:
+            self.attempts[a.run_id].remove(a)
+            del self.by_task[a.task_id]
+        await asyncio.to_thread(self.store.forget_attempts, [a.task_id for a in attempts])
+
+    async def update(self, driver: SchedulerDriver, status: TaskStatus) -> None:
         async with self._lock:
             attempt = self.by_task.get(status.task_id)
             if attempt is None or attempt.state.is_terminal:
-                if not status.state.is_terminal:
-                    await self._kill({status.task_id: "not a task of a known run"})
+                await self.stray(status)
                 return
             self._record(attempt, status, self.clock())
             await asyncio.to_thread(self.store.save, attempts=[attempt])
             if attempt.state.is_terminal:
-                self._killing.discard(attempt.task_id)
-        await self._tick()
+                self.kills.ended(attempt.task_id)
+        await self.converge()
 
     def _record(self, attempt: Attempt, status: TaskStatus, now: float) -> None:
         attempt.state = status.state
@@ -206,8 +203,8 @@ class BatchScheduler(Scheduler):
 
     # ---------------------------------------------------------------- ticks
 
-    async def _tick(self) -> None:
-        """Fires due schedules, advances every run (timeouts, endings), and
+    async def converge(self) -> None:
+        """The tick: fires due schedules, advances every run (timeouts, endings), and
         asks for offers if a task is ready to launch."""
         async with self._lock:
             now = self.clock()
@@ -232,11 +229,11 @@ class BatchScheduler(Scheduler):
                             kills.setdefault(a.task_id, run.message)
             for job in self.jobs.values():
                 wake_at = earliest(wake_at, job.next_at)
-            self._wake_at(wake_at)
-        await self._kill(kills)
+            self.wakeup.at(wake_at)
+        await self.kill_tasks(kills)
         if wants and self._holding_back and self.driver is not None:
             self._holding_back = False
-            await self._call(self.driver.revive())
+            await self.call(self.driver.revive())
 
     async def _advance(self, run: Run, now: float) -> Step:
         """Applies what `step` decides for a running run; ends it if it is done."""
@@ -257,34 +254,6 @@ class BatchScheduler(Scheduler):
         elif changed:
             await asyncio.to_thread(self.store.save, attempts=changed)
         return decided
-
-    def _wake_at(self, when: float | None) -> None:
-        if self._timer is not None:
-            self._timer.cancel()
-            self._timer = None
-        if when is not None:
-            delay = max(0.0, when - self.clock())
-            self._timer = asyncio.get_running_loop().call_later(delay, self._spawn_tick)
-
-    def _spawn_tick(self) -> None:
-        job = asyncio.ensure_future(self._tick())
-        self._background.add(job)  # keep a reference until it is done
-        job.add_done_callback(self._background.discard)
-
-    async def _kill(self, kills: dict[str, str]) -> None:
-        for task_id, why in kills.items():
-            if task_id in self._killing or self.driver is None:
-                continue
-            self._killing.add(task_id)
-            log.info("killing %s: %s", task_id, why)
-            await self._call(self.driver.kill(task_id))
-
-    @staticmethod
-    async def _call(call: object) -> None:
-        try:
-            await call  # type: ignore[misc]
-        except CallRefusedError as err:
-            log.warning("call to the master refused: %s", err)
 
     # ------------------------------------------------------ schedules, deps
 
@@ -411,13 +380,13 @@ class BatchScheduler(Scheduler):
                 changed.append(job)
             await asyncio.to_thread(self.store.save, jobs=changed)
             self.jobs.update({j.spec.name: j for j in changed})
-        await self._tick()
+        await self.converge()
         return [s.name for s in specs]
 
     async def run_now(self, name: str) -> Run:
         async with self._lock:
             run = await self._new_run(self._job(name), "manual", self.clock())
-        await self._tick()
+        await self.converge()
         return run
 
     async def cancel(self, run_id: str) -> Run:
@@ -427,7 +396,7 @@ class BatchScheduler(Scheduler):
                 raise UnknownRunError(run_id)
             if run.state == RunState.RUNNING:
                 await self._end(run, RunState.CANCELLED, "cancelled by request")
-        await self._tick()
+        await self.converge()
         return run
 
     async def remove(self, name: str) -> None:
@@ -445,13 +414,13 @@ class BatchScheduler(Scheduler):
                     if not a.state.is_terminal:
                         kills[a.task_id] = "the job was removed"
             await asyncio.to_thread(self.store.delete_job, name)
-        await self._kill(kills)
+        await self.kill_tasks(kills)
 
     def _job(self, name: str) -> JobRecord:
-        job = self.jobs.get(name)
-        if job is None:
-            raise UnknownJobError(name)
-        return job
+        try:
+            return self.jobs[name]
+        except KeyError:
+            raise UnknownJobError(name) from None
 
     def runs_of(self, name: str) -> list[Run]:
         """A job's kept runs, newest first."""

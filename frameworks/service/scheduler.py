@@ -2,23 +2,26 @@
 
 It owns the framework's state (apps and instances, persisted in its own
 store before anything is launched), feeds offers and updates to the pure
-planner, and carries out what it decides. Written on the public SDK only.
+planner, and carries out what it decides. Written on the public SDK only:
+subscription, wake-ups, kills and write-then-launch come from its
+`Framework` base.
 """
 
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import secrets
-import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import replace
 
 from frameworks.checks import largest_offer
-from frameworks.sdk import CallRefusedError, Driver, Offer, Resources, Scheduler, TaskStatus
+from frameworks.sdk import Framework, Offer, Resources, SchedulerDriver, TaskStatus
 from frameworks.service.planner import AppView, InstanceView, Plan, plan
 from frameworks.service.spec import AppSpec
 from frameworks.service.store import AppRecord, InstanceRecord, ServiceStore
+from offer.clock import Clock
 from offer.tasks import StatusReason, TaskState
 
 log = logging.getLogger(__name__)
@@ -33,20 +36,18 @@ class UnknownAppError(KeyError):
     pass
 
 
-class ServiceScheduler(Scheduler):
-    def __init__(self, store: ServiceStore, clock: Callable[[], float] = time.time) -> None:
+# Why the planner's kills are made, for the log.
+_PLANNED_KILL = "scaled down, replaced by a newer version, or unhealthy"
+
+
+class ServiceScheduler(Framework):
+    def __init__(self, store: ServiceStore, clock: Clock | None = None) -> None:
+        super().__init__(clock, ids=store)
         self.store = store
-        self.clock = clock
-        self.framework_id = ""
         self.apps: dict[str, AppRecord] = {}
         self.instances: dict[str, InstanceRecord] = {}
         self.waiting: dict[str, str] = {}
         self.largest_offer: Resources | None = None
-        self.driver: Driver | None = None
-        # Instances we asked to kill: no longer counted, not killed twice.
-        self._killing: set[str] = set()
-        self._wakeup: asyncio.TimerHandle | None = None
-        self._jobs: set[asyncio.Future[None]] = set()
         self._lock = asyncio.Lock()
 
     async def load(self) -> None:
@@ -57,18 +58,10 @@ class ServiceScheduler(Scheduler):
 
     # ------------------------------------------------------------ callbacks
 
-    async def subscribed(self, driver: Driver, framework_id: str) -> None:
-        self.driver = driver
-        if framework_id != self.framework_id:
-            self.framework_id = framework_id
-            await asyncio.to_thread(self.store.save_framework_id, framework_id)
-        live = [i.task_id for i in self.instances.values() if not i.state.is_terminal]
-        if live:
-            # Instances the master does not know come back as TASK_UNKNOWN.
-            await driver.reconcile(live)
-        await self._converge()
+    def live_task_ids(self) -> list[str]:
+        return [i.task_id for i in self.instances.values() if not i.state.is_terminal]
 
-    async def offers(self, driver: Driver, offers: list[Offer]) -> None:
+    async def offers(self, driver: SchedulerDriver, offers: list[Offer]) -> None:
         async with self._lock:
             self.largest_offer = largest_offer(self.largest_offer, offers)
             decided = plan(
@@ -79,8 +72,9 @@ class ServiceScheduler(Scheduler):
             unused = [o.offer_id for o in offers if o.offer_id not in decided.launches]
             if unused:
                 await driver.decline(unused, refuse_seconds=self._refuse_for(decided))
-            await self._kill(decided.kills)
-            self._wake_at(decided.retry_at)
+            await self.kill_tasks(dict.fromkeys(decided.kills, _PLANNED_KILL))
+            # Offers were declined until a backoff ends: revive them then.
+            self.wakeup.at(decided.retry_at)
             if not decided.wants_offers and decided.retry_at is None:
                 await driver.suppress()
 
@@ -91,21 +85,7 @@ class ServiceScheduler(Scheduler):
             return max(0.1, decided.retry_at - self.clock())
         return 2.0 if decided.wants_offers else 30.0
 
-    def _wake_at(self, when: float | None) -> None:
-        """Revives offers when a backoff ends (offers were declined until then)."""
-        if self._wakeup is not None:
-            self._wakeup.cancel()
-            self._wakeup = None
-        if when is not None:
-            loop = asyncio.get_running_loop()
-            self._wakeup = loop.call_later(max(0.0, when - self.clock()), self._spawn_converge)
-
-    def _spawn_converge(self) -> None:
-        job = asyncio.ensure_future(self._converge())
-        self._jobs.add(job)  # keep a reference until it is done
-        job.add_done_callback(self._jobs.discard)
-
-    async def _launch(self, driver: Driver, decided: Plan) -> None:
+    async def _launch(self, driver: SchedulerDriver, decided: Plan) -> None:
         for offer_id, (offer, tasks) in decided.launches.items():
             records = [
                 InstanceRecord(
@@ -121,21 +101,27 @@ class ServiceScheduler(Scheduler):
                 )
                 for app_id, spec in tasks
             ]
-            # Recorded before the launch: a restart must find every instance it started.
-            await asyncio.to_thread(self.store.save_instances, *records)
-            self.instances.update({r.task_id: r for r in records})
-            try:
-                await driver.accept([offer_id], [spec for _, spec in tasks])
-            except CallRefusedError as err:
-                log.info("launch on offer %s refused (%s); waiting for another", offer_id, err)
-                for r in records:
-                    del self.instances[r.task_id]
-                await asyncio.to_thread(self.store.delete_instances, *[r.task_id for r in records])
+            await self.launch(
+                driver,
+                offer_id,
+                [spec for _, spec in tasks],
+                functools.partial(self._record, records),
+                functools.partial(self._unrecord, records),
+            )
 
-    async def update(self, driver: Driver, status: TaskStatus) -> None:
+    async def _record(self, records: list[InstanceRecord]) -> None:
+        await asyncio.to_thread(self.store.save_instances, *records)
+        self.instances.update({r.task_id: r for r in records})
+
+    async def _unrecord(self, records: list[InstanceRecord]) -> None:
+        for r in records:
+            del self.instances[r.task_id]
+        await asyncio.to_thread(self.store.delete_instances, *[r.task_id for r in records])
+
+    async def update(self, driver: SchedulerDriver, status: TaskStatus) -> None:
         await self.update_many(driver, [status])
 
-    async def update_many(self, driver: Driver, statuses: list[TaskStatus]) -> None:
+    async def update_many(self, driver: SchedulerDriver, statuses: list[TaskStatus]) -> None:
         """Updates that arrived together (a burst of launches reports them
         so): stored in one transaction, then one convergence."""
         async with self._lock:
@@ -145,8 +131,7 @@ class ServiceScheduler(Scheduler):
             for status in statuses:
                 inst = self.instances.get(status.task_id)
                 if inst is None or inst.state.is_terminal:
-                    if inst is None and not status.state.is_terminal:
-                        await driver.kill(status.task_id)  # not ours any more
+                    await self.stray(status)
                     continue
                 state = status.state if status.state != TaskState.UNKNOWN else TaskState.LOST
                 inst.state, inst.message = state, status.message
@@ -156,7 +141,7 @@ class ServiceScheduler(Scheduler):
                 if app is not None and self._account(app, inst, status):
                     apps[app.spec.id] = app
                 if state.is_terminal:
-                    self._killing.discard(inst.task_id)
+                    self.kills.ended(inst.task_id)
                     ended.add(inst.app_id)
             if changed:
                 saved = list(changed.values())
@@ -164,7 +149,7 @@ class ServiceScheduler(Scheduler):
             forgotten = [task_id for app_id in ended for task_id in self._forget_old(app_id)]
             if forgotten:
                 await asyncio.to_thread(self.store.delete_instances, *forgotten)
-        await self._converge()
+        await self.converge()
 
     def _account(self, app: AppRecord, inst: InstanceRecord, status: TaskStatus) -> bool:
         """Crash-loop backoff: each failure doubles (by backoff_factor) the
@@ -201,25 +186,16 @@ class ServiceScheduler(Scheduler):
             del self.instances[task_id]
         return old
 
-    async def _converge(self) -> None:
+    async def converge(self) -> None:
         """Acts on what needs no offer (kills) and asks for offers if needed."""
         if self.driver is None:
             return
         decided = plan(self._views(), [], self.clock(), self._new_task_id, self.largest_offer)
         self.waiting = decided.waiting
-        await self._kill(decided.kills)
-        self._wake_at(decided.retry_at)
+        await self.kill_tasks(dict.fromkeys(decided.kills, _PLANNED_KILL))
+        self.wakeup.at(decided.retry_at)
         if decided.wants_offers:
-            await self.driver.revive()
-
-    async def _kill(self, task_ids: Sequence[str]) -> None:
-        for task_id in task_ids:
-            if task_id not in self._killing and self.driver is not None:
-                self._killing.add(task_id)
-                try:
-                    await self.driver.kill(task_id)
-                except CallRefusedError as err:
-                    log.warning("kill of %s refused: %s", task_id, err)
+            await self.call(self.driver.revive())
 
     def _views(self) -> list[AppView]:
         views = []
@@ -237,7 +213,8 @@ class ServiceScheduler(Scheduler):
                     tuple(i.host_ports),
                 )
                 for i in self.instances.values()
-                if i.app_id == app.spec.id and i.task_id not in self._killing
+                # Instances asked to be killed no longer count.
+                if i.app_id == app.spec.id and i.task_id not in self.kills
             ]
             views.append(AppView(app.spec, app.version, instances, app.backoff_until, app.failures))
         return views
@@ -258,7 +235,7 @@ class ServiceScheduler(Scheduler):
                 else:
                     app.spec, app.failures, app.backoff_until = spec, 0, 0.0
                 await asyncio.to_thread(self.store.save_app, app)
-        await self._converge()
+        await self.converge()
         return [s.id for s in specs]
 
     async def scale(self, app_id: str, instances: int) -> None:
@@ -266,7 +243,7 @@ class ServiceScheduler(Scheduler):
             app = self._app(app_id)
             app.spec = replace(app.spec, instances=instances)
             await asyncio.to_thread(self.store.save_app, app)
-        await self._converge()
+        await self.converge()
 
     async def restart(self, app_id: str) -> None:
         async with self._lock:
@@ -274,7 +251,7 @@ class ServiceScheduler(Scheduler):
             app.nonce += 1
             app.failures, app.backoff_until = 0, 0.0
             await asyncio.to_thread(self.store.save_app, app)
-        await self._converge()
+        await self.converge()
 
     async def remove(self, app_id: str) -> None:
         async with self._lock:
@@ -286,7 +263,7 @@ class ServiceScheduler(Scheduler):
                 for i in self.instances.values()
                 if i.app_id == app_id and not i.state.is_terminal
             ]
-        await self._kill(live)
+        await self.kill_tasks(dict.fromkeys(live, "the app was removed"))
 
     def _app(self, app_id: str) -> AppRecord:
         app = self.apps.get(app_id)
