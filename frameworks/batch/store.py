@@ -8,6 +8,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import (
@@ -23,12 +24,14 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
-from frameworks.batch import migrate
 from frameworks.batch.runs import Attempt, Run, RunState
 from frameworks.batch.spec import JobSpec
 from offer import sqlmigrate
 from offer.sqlupsert import upsert
 from offer.tasks import TaskState
+
+# Its schema's alembic migrations (python -m frameworks.batch.migrate revision "...").
+MIGRATIONS = Path(__file__).parent / "migrations"
 
 
 @dataclass
@@ -126,7 +129,7 @@ def _job_row(job: JobRecord) -> _Job:
 
 class BatchStore:
     def __init__(self, url: str) -> None:
-        self._engine = sqlmigrate.open_engine(url, migrate.MIGRATIONS)
+        self._engine = sqlmigrate.open_engine(url, MIGRATIONS)
 
     def load(self) -> Loaded:
         with Session(self._engine) as s:

@@ -5,13 +5,12 @@ python -m frameworks.service.migrate revision "add a column"   # after editing s
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from sqlalchemy import Engine
 
+from frameworks.service.store import MIGRATIONS, ServiceBase
 from offer import sqlmigrate
 
-MIGRATIONS = Path(__file__).parent / "migrations"
+__all__ = ["MIGRATIONS", "upgrade"]
 
 
 def upgrade(engine: Engine) -> None:
@@ -19,6 +18,4 @@ def upgrade(engine: Engine) -> None:
 
 
 if __name__ == "__main__":
-    from frameworks.service.store import ServiceBase  # the store imports this module
-
     sqlmigrate.revision_cli(MIGRATIONS, ServiceBase.metadata, "frameworks.service.migrate")

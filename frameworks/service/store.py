@@ -8,6 +8,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import (
@@ -22,11 +23,13 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
-from frameworks.service import migrate
 from frameworks.service.spec import AppSpec
 from offer import sqlmigrate
 from offer.sqlupsert import upsert
 from offer.tasks import TaskState
+
+# Its schema's alembic migrations (python -m frameworks.service.migrate revision "...").
+MIGRATIONS = Path(__file__).parent / "migrations"
 
 
 @dataclass
@@ -93,7 +96,7 @@ class _Instance(ServiceBase):
 
 class ServiceStore:
     def __init__(self, url: str) -> None:
-        self._engine = sqlmigrate.open_engine(url, migrate.MIGRATIONS)
+        self._engine = sqlmigrate.open_engine(url, MIGRATIONS)
 
     def load(self) -> tuple[str, list[AppRecord], list[InstanceRecord]]:
         with Session(self._engine) as s:
