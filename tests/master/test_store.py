@@ -92,10 +92,11 @@ def test_upgrading_an_old_database_keeps_its_tasks(tmp_path: Path) -> None:
     from sqlalchemy import create_engine
 
     from master.store import migrate
+    from offer import sqlmigrate
 
     url = f"sqlite:///{tmp_path / 'old.db'}"
     engine = create_engine(url)
-    config = migrate._config()
+    config = sqlmigrate.config(migrate.MIGRATIONS)
     with engine.begin() as conn:
         config.attributes["connection"] = conn
         command.upgrade(config, "e3a824bc9ead")  # the initial schema

@@ -1,0 +1,79 @@
+"""One transaction for many writes: their rows merged into one statement per
+table, run on SQLite's fast path when it takes them, else through
+SQLAlchemy, which keeps the store dialect-neutral."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import Engine, bindparam, delete, update
+
+from master.store import rows
+from master.store.models import Base, StatusUpdateRow
+from master.store.rows import Batch, Values
+from master.store.sqlite_fast_path import MANY_ROWS_MODELS, SQLiteFastPath
+
+
+class Committer:
+    """Commits batches, called from one thread only."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+        self._fast = SQLiteFastPath(engine) if engine.dialect.name == "sqlite" else None
+        self._upserts: dict[tuple[type[Base], tuple[str, ...]], Any] = {}
+
+    def commit(self, batches: Sequence[Batch]) -> None:
+        """Rows keep their order within a table (a later version of a row
+        wins); tables are independent, and acks run last, after the updates
+        they name."""
+        by_model: dict[type[Base], list[Values]] = {}
+        for batch in batches:
+            for model, values in batch.rows:
+                by_model.setdefault(model, []).append(values)
+        acks = [uuid for batch in batches for uuid in batch.acks]
+        forgotten = [uuid for batch in batches for uuid in batch.forgotten]
+        if self._fast is not None and self._fast.takes(by_model):
+            self._fast.commit(by_model, acks, forgotten)
+        else:
+            self._commit_through_sqlalchemy(by_model, acks, forgotten)
+
+    def release(self) -> None:
+        """Lets go of the fast path's connection (on the committing thread)."""
+        if self._fast is not None:
+            self._fast.close()
+
+    def _commit_through_sqlalchemy(
+        self, by_model: dict[type[Base], list[Values]], acks: list[str], forgotten: list[str]
+    ) -> None:
+        with self._engine.begin() as connection:
+            for model, values in by_model.items():
+                columns = tuple(values[0])
+                if self._fast is not None and model in MANY_ROWS_MODELS:
+                    many = self._fast.upsert(model, columns)
+                    many.execute(connection.exec_driver_sql, values)
+                else:
+                    connection.execute(self._upsert(model, columns), values)
+            if acks:
+                connection.execute(_ACK, [{"ack_uuid": uuid} for uuid in acks])
+            if forgotten:
+                connection.execute(
+                    delete(StatusUpdateRow).where(
+                        StatusUpdateRow.uuid.in_(forgotten),
+                        StatusUpdateRow.acknowledged.is_(True),
+                    )
+                )
+
+    def _upsert(self, model: type[Base], columns: tuple[str, ...]) -> Any:
+        key = (model, columns)
+        if key not in self._upserts:
+            self._upserts[key] = rows.upsert(self._engine.dialect.name, model, columns)
+        return self._upserts[key]
+
+
+# Marks one status update acknowledged; executed once per uuid (executemany).
+_ACK = (
+    update(StatusUpdateRow)
+    .where(StatusUpdateRow.uuid == bindparam("ack_uuid"))
+    .values(acknowledged=True)
+)
