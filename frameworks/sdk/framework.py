@@ -91,11 +91,22 @@ class Wakeup:
         if when is not None:
             self._timer = self._clock.call_later(when - self._clock(), self._start)
 
+    async def finished(self) -> None:
+        """Returns once the jobs the timer started have ended (a test that
+        moved a manual clock awaits this before it looks)."""
+        while self._running:
+            await asyncio.wait(self._running)
+
     def _start(self) -> None:
         self._timer, self.when = None, None
         job = asyncio.ensure_future(self._job())
         self._running.add(job)
-        job.add_done_callback(self._running.discard)
+        job.add_done_callback(self._ended)
+
+    def _ended(self, job: asyncio.Future[None]) -> None:
+        self._running.discard(job)
+        if not job.cancelled() and job.exception() is not None:
+            log.error("a wake-up job failed", exc_info=job.exception())
 
 
 class Framework(Scheduler):
