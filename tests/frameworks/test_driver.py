@@ -2,24 +2,37 @@
 
 from __future__ import annotations
 
-import asyncio
 import signal
 
-from frameworks.sdk import Driver, TaskStatus
+from frameworks.sdk import SchedulerDriver, TaskStatus
 from offer.tasks import TaskState
 from tests.support.cluster import Cluster
 from tests.support.framework import Recorder, framework, task
+
+
+class Disconnects(Recorder):
+    """Also records when the driver gives up on a stream."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.disconnects = 0
+
+    async def disconnected(self, driver: SchedulerDriver) -> None:
+        self.disconnects += 1
+        await self._note()
 
 
 async def test_a_silent_master_is_noticed_by_missing_heartbeats(cluster: Cluster) -> None:
     """SIGSTOP keeps the connection open but stops every event: only the
     heartbeat watch can tell. After SIGCONT the driver has re-subscribed."""
     master = cluster.start_master("--heartbeat-interval", "0.3")
-    async with framework(cluster.address) as (_, rec):
+    rec = Disconnects()
+    async with framework(cluster.address, rec):
         assert rec.subscriptions == 1
         master.popen.send_signal(signal.SIGSTOP)
         try:
-            await asyncio.sleep(1.5)  # 5 heartbeat periods of silence
+            # The stream is still open: only the silence can end it.
+            await rec.until(lambda: rec.disconnects == 1, timeout=20)
         finally:
             master.popen.send_signal(signal.SIGCONT)
         await rec.until(lambda: rec.subscriptions == 2, timeout=20)
@@ -33,7 +46,7 @@ class Together(Recorder):
         super().__init__()
         self.batches: list[list[TaskStatus]] = []
 
-    async def update_many(self, driver: Driver, statuses: list[TaskStatus]) -> None:
+    async def update_many(self, driver: SchedulerDriver, statuses: list[TaskStatus]) -> None:
         self.batches.append(statuses)
         for status in statuses:
             await self.update(driver, status)

@@ -6,6 +6,7 @@ so the tests check what actually ran, not what the framework says."""
 from __future__ import annotations
 
 import json
+import math
 import signal
 import time
 from pathlib import Path
@@ -263,7 +264,11 @@ kill_grace_seconds: 0.1
     assert cluster.job_json("show", "tick")["next_run_at"] is not None
 
     cluster.batch.stop(signal.SIGKILL)
-    time.sleep(2.5)  # scheduled times pass while offer-batch is down
+    # Restarted once the first scheduled time (a whole second) after the kill
+    # has passed while it was down. Several passed times, and the `skip`
+    # policy, on a manual clock: tests/frameworks/batch/test_scheduler.py.
+    first_missed = math.floor(time.time()) + 1
+    wait_for(lambda: time.time() > first_missed, 5, "a scheduled time to pass")
     cluster.restart_batch()
     runs = wait_for(
         lambda: [r for r in cluster.job_json("runs", "tick") if r["trigger"] == "missed"] or None,
