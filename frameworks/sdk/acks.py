@@ -17,11 +17,10 @@ log = logging.getLogger(__name__)
 MAX_BATCH = 1000
 # How long stopping waits for pending acknowledgements to be sent.
 CLOSE_SECONDS = 2.0
-# How long the first pending acknowledgement waits for others to join it.
-# Containers starting in a burst report RUNNING one by one, about a tenth of
-# a second apart: at 50 ms nearly every update was a call of its own. At
-# 0.25 s, 50 containers cost offer-service 15% and the master 27% less CPU
-# (profiling note 23).
+# How long the first pending acknowledgement waits for others to join it:
+# several times the gap between the updates of containers starting in a
+# burst (about a tenth of a second), so that a burst shares a few calls
+# (bench/profiling.md, note 23).
 LINGER_SECONDS = 0.25
 
 
