@@ -6,7 +6,7 @@ OFFER_MASTER=127.0.0.1:5050 python examples/hello_framework.py --tasks 5
 import argparse
 import asyncio
 
-from frameworks.sdk import Driver, Offer, Scheduler, TaskStatus, make_task, pack
+from frameworks.sdk import Driver, Offer, Scheduler, SchedulerDriver, TaskStatus, make_task, pack
 
 
 class Hello(Scheduler):
@@ -18,7 +18,7 @@ class Hello(Scheduler):
         self.running = count
         self.failed = 0
 
-    async def offers(self, driver: Driver, offers: list[Offer]) -> None:
+    async def offers(self, driver: SchedulerDriver, offers: list[Offer]) -> None:
         for offer in offers:
             packed = pack(offer, self.waiting)
             self.waiting = packed.left_out
@@ -29,7 +29,7 @@ class Hello(Scheduler):
         if not self.waiting:
             await driver.suppress()  # nothing left to place: no more offers, please
 
-    async def update(self, driver: Driver, status: TaskStatus) -> None:
+    async def update(self, driver: SchedulerDriver, status: TaskStatus) -> None:
         print(f"{status.task_id}: {status.state.name} {status.message}", flush=True)
         if status.state.is_terminal:
             self.running -= 1
