@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
-from frameworks.sdk import CallRefusedError, Driver, Offer, TaskStatus
+from frameworks.sdk import CallRefusedError, Offer, SchedulerDriver, TaskStatus
 from offer.tasks import TaskState
 from tests.support.cluster import Cluster
 from tests.support.framework import Recorder, framework, task
@@ -21,7 +21,7 @@ class OneAtATime(Recorder):
         self.launched = 0
         self.running, self.full = running, full
 
-    async def offers(self, driver: Driver, offers: list[Offer]) -> None:
+    async def offers(self, driver: SchedulerDriver, offers: list[Offer]) -> None:
         for offer in offers:
             if offer.resources.cpus >= 0.25 and offer.resources.mem >= 64:
                 spec = task(f"{self.prefix}{self.launched + 1}", "sleep 300", cpus=0.25, mem=64)
@@ -34,7 +34,7 @@ class OneAtATime(Recorder):
             else:
                 await driver.decline([offer.offer_id], refuse_seconds=0)
 
-    async def update(self, driver: Driver, status: TaskStatus) -> None:
+    async def update(self, driver: SchedulerDriver, status: TaskStatus) -> None:
         await super().update(driver, status)
         if status.state == TaskState.RUNNING:
             self.running.add(status.task_id)

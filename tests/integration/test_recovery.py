@@ -7,7 +7,7 @@ import signal
 import sqlite3
 from collections import defaultdict
 
-from frameworks.sdk import Driver, TaskStatus
+from frameworks.sdk import SchedulerDriver, TaskStatus
 from offer.tasks import StatusReason, TaskState
 from tests.support.cluster import Cluster, wait_for
 from tests.support.framework import Recorder, framework, task
@@ -175,7 +175,7 @@ async def test_framework_resubscribing_in_time_keeps_its_tasks(running_cluster: 
 class DropsFirstFinish(Recorder):
     """Fails while handling its first FINISHED update, so it is not acknowledged."""
 
-    async def update(self, driver: Driver, status: TaskStatus) -> None:
+    async def update(self, driver: SchedulerDriver, status: TaskStatus) -> None:
         await super().update(driver, status)
         if (
             status.state == TaskState.FINISHED

@@ -13,6 +13,7 @@ from frameworks.sdk import (
     Offer,
     Resources,
     Scheduler,
+    SchedulerDriver,
     TaskSpec,
     TaskStatus,
 )
@@ -45,32 +46,32 @@ class Recorder(Scheduler):
         async with self._changed:
             await asyncio.wait_for(self._changed.wait_for(predicate), timeout)
 
-    async def subscribed(self, driver: Driver, framework_id: str) -> None:
+    async def subscribed(self, driver: SchedulerDriver, framework_id: str) -> None:
         self.framework_id = framework_id
         self.subscriptions += 1
         self.is_subscribed.set()
         await self._note()
 
-    async def offers(self, driver: Driver, offers: list[Offer]) -> None:
+    async def offers(self, driver: SchedulerDriver, offers: list[Offer]) -> None:
         for offer in offers:
             self.offer_queue.put_nowait(offer)
             self.offers_seen.append(offer)
         await self._note()
 
-    async def rescind(self, driver: Driver, offer_id: str) -> None:
+    async def rescind(self, driver: SchedulerDriver, offer_id: str) -> None:
         self.rescinded.append(offer_id)
         await self._note()
 
-    async def update(self, driver: Driver, status: TaskStatus) -> None:
+    async def update(self, driver: SchedulerDriver, status: TaskStatus) -> None:
         self.updates.append(status)
         self.update_queue.put_nowait(status)
         await self._note()
 
-    async def failure(self, driver: Driver, agent_id: str) -> None:
+    async def failure(self, driver: SchedulerDriver, agent_id: str) -> None:
         self.failures.append(agent_id)
         await self._note()
 
-    async def error(self, driver: Driver, message: str) -> None:
+    async def error(self, driver: SchedulerDriver, message: str) -> None:
         self.errors.append(message)
         await self._note()
 
@@ -80,7 +81,7 @@ class Recorder(Scheduler):
     async def next_update(self, timeout: float = EVENT_TIMEOUT) -> TaskStatus:
         return await asyncio.wait_for(self.update_queue.get(), timeout)
 
-    async def launch(self, driver: Driver, *specs: TaskSpec) -> Offer:
+    async def launch(self, driver: SchedulerDriver, *specs: TaskSpec) -> Offer:
         """Accepts the next offer that fits `specs`, skipping offers that were
         rescinded before the accept reached the master (as a real framework must)."""
         need = sum((s.resources for s in specs), Resources())
