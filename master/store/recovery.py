@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from operator import attrgetter
 from typing import Any, NamedTuple, TypeVar
 
 from sqlalchemy import Engine, select
@@ -68,11 +69,14 @@ class _UpdateRecord(NamedTuple):
     acknowledged: int
 
 
-def _select(record: type[NamedTuple], table: str, order_by: str) -> str:
-    return f"SELECT {', '.join(record._fields)} FROM {table} ORDER BY {order_by}"
+def _select(record: type[NamedTuple], table: str, order_by: str = "") -> str:
+    order = f" ORDER BY {order_by}" if order_by else ""
+    return f"SELECT {', '.join(record._fields)} FROM {table}{order}"
 
 
-_TASKS = _select(_TaskRecord, TaskRow.__tablename__, "created_at")
+# Unordered: sorting tasks by created_at is cheaper in Python than in SQLite,
+# which sorts whole rows, specs and all, in a temporary B-tree.
+_TASKS = _select(_TaskRecord, TaskRow.__tablename__)
 _UPDATES = _select(_UpdateRecord, StatusUpdateRow.__tablename__, "seq")
 
 _R = TypeVar("_R")
@@ -87,6 +91,7 @@ def read(engine: Engine) -> Snapshot:
         driver = session.connection().connection
         updates = _records(driver, _UPDATES, _UpdateRecord._make)
         tasks = _records(driver, _TASKS, _TaskRecord._make)
+    tasks.sort(key=attrgetter("created_at"))
     per_task: dict[TaskKey, list[_UpdateRecord]] = {}
     for u in updates:
         per_task.setdefault((u.framework_id, u.task_id), []).append(u)
@@ -145,11 +150,11 @@ def _task_from(
 ) -> Task:
     """The task with its update records, oldest first; its status is the
     update it names. Tasks of the same size share one Resources in `sizes`."""
-    named = [u for u in updates if u.uuid == t.status_uuid]
-    # The update row is written with the task: its absence is only defended against.
-    if named:
-        status = _update_from(named[0])
-    else:
+    for u in updates:
+        if u.uuid == t.status_uuid:
+            status = _update_from(u)
+            break
+    else:  # the update row is written with the task: only defended against
         status = TaskStatus(t.task_id, t.framework_id, t.agent_id, TaskState(t.state))
     if _PORTS in t.spec:
         # Port ranges have no column of their own: only the spec knows them.
