@@ -14,6 +14,8 @@ import grpc
 
 from frameworks.sdk import Driver, Scheduler
 from offer.daemon_cli import add_master_flag, daemon_parser, setup_logging
+from offer.exclusive import check_port_free, lock_state_file
+from offer.grpc_options import SERVER_OPTIONS
 from offer.security.client import ClientSecurity, ClientSecurityError, add_client_flags
 from offer.security.credentials import Credentials, CredentialsError
 from offer.security.server import ServerSecurity
@@ -62,10 +64,9 @@ async def serve(
     control = ServerSecurity(
         credentials=Credentials.load(args.control_credentials) if args.control_credentials else None
     )
-    server = grpc.aio.server(interceptors=control.interceptors())
+    server = grpc.aio.server(options=SERVER_OPTIONS, interceptors=control.interceptors())
     add_control(server)
-    if server.add_insecure_port(f"{args.host}:{args.port}") == 0:
-        raise OSError(f"cannot listen on {args.host}:{args.port}")
+    control.bind(server, args.host, args.port)  # InUseError names who holds the port
     await server.start()
     logging.getLogger(__name__).info("%s control API on %s:%d", args.name, args.host, args.port)
     driver = Driver(
@@ -96,6 +97,14 @@ def main(
     args = parser.parse_args(argv)
     setup_logging(args.log_level)
     try:
-        asyncio.run(run(args))
+        check_port_free(args.host, args.port)
+        # Held while it runs: a second copy on the same database would launch
+        # the same work again beside this one.
+        state_lock = lock_state_file(args.db)
+        try:
+            asyncio.run(run(args))
+        finally:
+            if state_lock is not None:
+                state_lock.release()
     except (OSError, ClientSecurityError, CredentialsError) as err:
         raise SystemExit(f"{prog}: {err}") from None

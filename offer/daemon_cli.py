@@ -48,3 +48,6 @@ def add_master_flag(parser: argparse.ArgumentParser) -> None:
 
 def setup_logging(level: str) -> None:
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # Alembic describes its context at INFO on every start; offer.sqlmigrate
+    # says in one line when a schema was upgraded.
+    logging.getLogger("alembic").setLevel(max(logging.WARNING, logging.getLogger().level))

@@ -14,13 +14,14 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import os
+import socket
 from pathlib import Path
 from typing import IO
 
 import grpc
 import psutil
 
-__all__ = ["InUseError", "Lock", "listen", "lock_file", "lock_state_file"]
+__all__ = ["InUseError", "Lock", "check_port_free", "listen", "lock_file", "lock_state_file"]
 
 
 class InUseError(OSError):
@@ -51,6 +52,30 @@ def listen(
             f"cannot listen on {address}: {_port_holder(port)}; stop it or choose another {flag}"
         )
     return int(bound)
+
+
+def check_port_free(host: str, port: int, *, flag: str = "--port") -> None:
+    """Raises InUseError if host:port is taken, before a daemon opens its
+    state or starts anything: a second copy then exits at once, having
+    touched nothing. (`listen` still guards the real bind: a port can be
+    taken in between.) Port 0 and unresolvable hosts are left to `listen`."""
+    if port == 0:
+        return
+    try:
+        addresses = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except OSError:
+        return
+    for family, kind, proto, _, address in addresses:
+        with socket.socket(family, kind, proto) as probe:
+            # As gRPC binds: a port in TIME_WAIT is free to take.
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            try:
+                probe.bind(address)
+            except OSError:
+                raise InUseError(
+                    f"cannot listen on {host}:{port}: {_port_holder(port)}; "
+                    f"stop it or choose another {flag}"
+                ) from None
 
 
 def _port_holder(port: int) -> str:

@@ -4,6 +4,7 @@ runs on the connection handed over here."""
 
 from __future__ import annotations
 
+import logging
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -11,7 +12,10 @@ from typing import Any
 
 from alembic import command, context
 from alembic.config import Config
+from alembic.migration import MigrationContext
 from sqlalchemy import Engine, MetaData, create_engine, event
+
+log = logging.getLogger(__name__)
 
 
 def config(migrations: Path, metadata: MetaData | None = None) -> Config:
@@ -22,11 +26,21 @@ def config(migrations: Path, metadata: MetaData | None = None) -> Config:
 
 
 def upgrade(engine: Engine, migrations: Path) -> None:
-    """Applies every migration the database lacks (a new one gets them all)."""
+    """Applies every migration the database lacks (a new one gets them all),
+    saying so in one line when there was any."""
     cfg = config(migrations)
     with engine.begin() as connection:
         cfg.attributes["connection"] = connection
+        before = MigrationContext.configure(connection).get_current_revision()
         command.upgrade(cfg, "head")
+        after = MigrationContext.configure(connection).get_current_revision()
+    if after != before:
+        log.info(
+            "schema of %s upgraded from %s to %s",
+            engine.url.render_as_string(hide_password=True),
+            before or "nothing (a new database)",
+            after,
+        )
 
 
 def open_engine(
