@@ -24,9 +24,11 @@ class Committer:
         self._upserts: dict[tuple[type[Base], tuple[str, ...]], Any] = {}
 
     def commit(self, batches: Sequence[Batch]) -> None:
-        """Rows keep their order within a table (a later version of a row
-        wins); tables are independent, and acks run last, after the updates
-        they name."""
+        """One statement per table, not per row: building and compiling a
+        statement per row cost more than the fsync (bench/profiling.md,
+        note 1). Rows keep their order within a table (a later version of a
+        row wins); tables are independent, and acks run last, after the
+        updates they name."""
         by_model: dict[type[Base], list[Values]] = {}
         for batch in batches:
             for model, values in batch.rows:

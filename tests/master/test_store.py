@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
+from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 
@@ -298,3 +299,43 @@ async def test_a_commit_larger_than_one_statement_keeps_order_and_every_row(
     assert db.execute("SELECT uuid FROM status_updates WHERE NOT acknowledged").fetchall() == [
         ("ended-0",)
     ]
+
+
+async def test_tasks_come_back_in_creation_order_whatever_order_they_were_written_in(
+    tmp_path: Path,
+) -> None:
+    url = f"sqlite:///{tmp_path / 'm.db'}"
+    store = StateStore(url)
+    await store.start()
+    tasks = [_task(n, TaskState.RUNNING) for n in (3, 1, 2)]
+    for task in tasks:
+        await store.write(tasks=[task], updates=[task.status])
+    await store.close()
+
+    snap = StateStore(url).load()
+    assert [t.task_id for t in snap.tasks] == ["t1", "t2", "t3"]
+    assert [t.status for t in snap.tasks] == [tasks[1].status, tasks[2].status, tasks[0].status]
+
+
+async def test_group_commit_fails_every_write_of_a_failed_commit_and_carries_on() -> None:
+    """Writes queued together share one commit and its outcome; a failed
+    commit is not counted, and the next one runs."""
+    from master.store.group_commit import GroupCommit
+
+    committed: list[list[str]] = []
+
+    def commit(writes: Sequence[str]) -> None:
+        if "bad" in writes:
+            raise ValueError("no")
+        committed.append(list(writes))
+
+    group = GroupCommit[str](commit, "test-writer")
+    group.start()
+    first, bad = group.submit("first"), group.submit("bad")
+    results = await asyncio.gather(first, bad, return_exceptions=True)
+    assert [type(r) for r in results] == [ValueError, ValueError]
+    await asyncio.gather(group.submit("a"), group.submit("b"))
+    assert committed == [["a", "b"]] and group.commits == 1
+    released: list[bool] = []
+    await group.close(lambda: released.append(True))
+    assert released == [True]
