@@ -6,6 +6,7 @@ carry on with what they held."""
 
 from __future__ import annotations
 
+import asyncio
 import shutil
 from pathlib import Path
 
@@ -24,7 +25,7 @@ def test_each_store_reads_what_the_old_layout_wrote(tmp_path: Path) -> None:
     try:
         snapshot = master.load()
     finally:
-        master._engine.dispose()
+        asyncio.run(master.close())
     assert [a.hostname for a in snapshot.agents] == ["host0"]
     assert sorted(f.name for f in snapshot.frameworks) == ["offer-batch", "offer-service"]
     assert sorted(t.task_id.split(".")[0] for t in snapshot.tasks) == [
