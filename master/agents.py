@@ -1,7 +1,7 @@
 """What agents do to the master's state: register, report status updates,
 disconnect, get lost; and what operators do to agents: drain, reactivate.
-Every method follows the core's order: validate, change memory, await the
-store, then tell."""
+Every method follows the core's order: validate, change memory (no await
+in between), await the store until durable, then tell."""
 
 from __future__ import annotations
 
@@ -10,10 +10,10 @@ import secrets
 from collections.abc import Sequence
 from dataclasses import replace
 
-from master.base import ErrorKind, MasterBase, MasterError
 from master.cluster import Agent, Task, TaskKey
+from master.errors import ErrorKind, MasterError
 from master.events import EventKind
-from master.links import (
+from master.messages import (
     AgentCommand,
     AgentFailed,
     AgentRefused,
@@ -21,6 +21,7 @@ from master.links import (
     KillTask,
     UpdatesPersisted,
 )
+from master.parts import Parts
 from master.validation import check_agent
 from offer.outbox import Outbox
 from offer.resources import Resources, Usage
@@ -29,8 +30,15 @@ from offer.tasks import StatusReason, TaskState, TaskStatus
 log = logging.getLogger(__name__)
 
 
-class AgentCalls(MasterBase):
-    async def register_agent(
+class AgentCalls:
+    def __init__(self, parts: Parts) -> None:
+        self._parts = parts
+        self._config, self._clock = parts.config, parts.clock
+        self._state, self._store, self._events = parts.state, parts.store, parts.events
+        self._links, self._offers, self._timers = parts.links, parts.offers, parts.timers
+        self._allocation = parts.allocation
+
+    async def register(
         self,
         agent_id: str,
         hostname: str,
@@ -45,32 +53,28 @@ class AgentCalls(MasterBase):
             link.send(AgentRefused(problem))
             link.close()
             raise MasterError(ErrorKind.INVALID_ARGUMENT, problem)
-        agent = self.state.agents.get(agent_id) if agent_id else None
+        agent = self._state.agents.get(agent_id) if agent_id else None
         added = agent is None
         if agent is None:
             agent = Agent(
-                agent_id or f"agent-{secrets.token_hex(6)}", hostname, total, self.clock()
+                agent_id or f"agent-{secrets.token_hex(6)}", hostname, total, self._clock()
             )
-            self.state.agents[agent.agent_id] = agent
-        agent.hostname, agent.total, agent.lost = hostname, total, False
-        agent.engine_problem = ""
-        agent.attributes = dict(attributes or {})
-        self._timers.cancel(f"agent:{agent.agent_id}")
-        lost, strays = self._reconcile_agent(agent, known)
-        await self.store.write(
+            self._state.add_agent(agent)
+        # Offers made of what it had before are void, whatever it has now.
+        self._offers.rescind_on_agent(agent.agent_id)
+        self._state.describe_agent(agent, hostname, total, dict(attributes or {}))
+        self._timers.cancel_agent_timeout(agent.agent_id)
+        lost, strays = self._reconcile(agent, known)
+        await self._store.write(
             agents=[agent], tasks=[t for t, _ in lost], updates=[u for _, u in lost]
         )
         # Only now may anything reach the agent, and AgentRegistered first:
         # attaching the link earlier would let an offer (and so a launch)
         # through while the write is in flight.
-        old = self._agent_links.pop(agent.agent_id, None)
-        if old is not None:
-            old.close()
-        self._agent_links[agent.agent_id] = link
-        agent.connected = True
-        self.state.agent_changed(agent.agent_id)
+        self._links.attach_agent(agent.agent_id, link)
+        self._state.set_connected(agent, True)
         link.send(AgentRegistered(agent.agent_id))
-        self.events.publish(
+        self._events.publish(
             EventKind.AGENT_ADDED if added else EventKind.AGENT_REREGISTERED,
             f"agent {agent.agent_id} ({hostname}) {'registered' if added else 're-registered'} "
             f"with {total}",
@@ -78,17 +82,14 @@ class AgentCalls(MasterBase):
         )
         for fid, task_id in strays:
             link.send(KillTask(fid, task_id))
-        for task in self.state.live_tasks_on(agent):
-            reason = self._pending_kills.pop(task.key, None)
-            if reason is not None:
-                self._kill(task, reason)
+        self._links.send_pending_kills(self._state.live_tasks_on(agent))
         for task, update in lost:
-            self._forward(task, update)
+            self._parts.forward(task, update)
         log.info("agent %s registered from %s with %s", agent.agent_id, hostname, total)
-        self._want_allocation()
+        self._allocation.request(agent_ids=(agent.agent_id,))
         return agent
 
-    def _reconcile_agent(
+    def _reconcile(
         self, agent: Agent, known: Sequence[TaskStatus]
     ) -> tuple[list[tuple[Task, TaskStatus]], list[TaskKey]]:
         """Tasks the master expects but the agent does not know become LOST;
@@ -97,7 +98,7 @@ class AgentCalls(MasterBase):
         until the agent's own final update arrives."""
         reported = {(s.framework_id, s.task_id): s for s in known}
         lost = []
-        for task in self.state.live_tasks_on(agent):
+        for task in self._state.live_tasks_on(agent):
             if task.key not in reported:
                 update = self._status(
                     task,
@@ -105,78 +106,73 @@ class AgentCalls(MasterBase):
                     StatusReason.AGENT_RESTARTED,
                     "the agent re-registered without this task",
                 )
-                self.state.set_status(task, update)
+                self._state.set_status(task, update)
                 lost.append((task, update))
-        expected = {t.key for t in self.state.live_tasks_on(agent)}
+        expected = {t.key for t in self._state.live_tasks_on(agent)}
         strays = sorted(
             key for key, s in reported.items() if not s.state.is_terminal and key not in expected
         )
         return lost, strays
 
-    def agent_disconnected(self, agent_id: str, link: Outbox[AgentCommand]) -> None:
-        if self._agent_links.get(agent_id) is not link:
+    def disconnected(self, agent_id: str, link: Outbox[AgentCommand]) -> None:
+        """The agent's stream `link` ended: lost unless back in time."""
+        if not self._links.detach_agent(agent_id, link):
             return  # an older stream of an agent that has reconnected since
-        del self._agent_links[agent_id]
-        self.state.agents[agent_id].connected = False
-        self.state.agent_changed(agent_id)
-        for offer in self.state.offers_where(agent_id=agent_id):
-            self._remove_offer(offer, rescind=True)
-        self._timers.set(
-            f"agent:{agent_id}", self.config.agent_timeout, self._agent_timed_out, agent_id
-        )
-        self.events.publish(
+        self._state.set_connected(self._state.agents[agent_id], False)
+        self._offers.rescind_on_agent(agent_id)
+        self._timers.arm_agent_timeout(agent_id)
+        self._events.publish(
             EventKind.AGENT_DISCONNECTED,
             f"agent {agent_id} disconnected; lost unless back within "
-            f"{self.config.agent_timeout:g}s",
+            f"{self._config.agent_timeout:g}s",
             agent_id=agent_id,
         )
         log.warning(
             "agent %s disconnected; lost unless back within %gs",
             agent_id,
-            self.config.agent_timeout,
+            self._config.agent_timeout,
         )
 
-    async def _agent_timed_out(self, agent_id: str) -> None:
-        agent = self.state.agents[agent_id]
+    async def timed_out(self, agent_id: str) -> None:
+        """The agent timeout: a disconnected agent is lost, its tasks LOST."""
+        agent = self._state.agents[agent_id]
         if agent.connected or agent.lost:
             return
         agent.lost = True
         changed = []
-        for task in self.state.live_tasks_on(agent):
+        for task in self._state.live_tasks_on(agent):
             update = self._status(
                 task,
                 TaskState.LOST,
                 StatusReason.AGENT_LOST,
                 f"agent {agent_id} ({agent.hostname}) was lost: "
-                f"no contact for {self.config.agent_timeout:g}s",
+                f"no contact for {self._config.agent_timeout:g}s",
             )
-            self.state.set_status(task, update)
-            self._pending_kills.pop(task.key, None)
+            self._state.set_status(task, update)
+            self._links.forget_kill(task.key)
             changed.append((task, update))
-        await self.store.write(
+        await self._store.write(
             agents=[agent], tasks=[t for t, _ in changed], updates=[u for _, u in changed]
         )
         log.warning("agent %s lost; %d tasks LOST", agent_id, len(changed))
-        self.events.publish(
+        self._events.publish(
             EventKind.AGENT_LOST,
             f"agent {agent_id} ({agent.hostname}) was lost; {len(changed)} tasks LOST",
             agent_id=agent_id,
         )
-        for fw_link in self._framework_links.values():
-            fw_link.send(AgentFailed(agent_id))
+        self._links.tell_all(AgentFailed(agent_id))
         for task, update in changed:
-            self._forward(task, update)
-        self._want_allocation()
+            self._parts.forward(task, update)
 
     async def status_updates(self, agent_id: str, statuses: Sequence[TaskStatus]) -> None:
         """Updates from an agent, oldest first: persisted together,
         acknowledged to the agent, then forwarded to their frameworks.
         Re-sent updates are acknowledged again and otherwise ignored."""
-        link = self._agent_links.get(agent_id)
+        link = self._links.agents.get(agent_id)
         settled: list[str] = []
         changed: list[tuple[Task, TaskStatus]] = []
         for status in statuses:
-            task = self.state.tasks.get((status.framework_id, status.task_id))
+            task = self._state.tasks.get((status.framework_id, status.task_id))
             if task is None or task.agent_id != agent_id:
                 settled.append(status.uuid)
                 if link is not None and not status.state.is_terminal:
@@ -187,94 +183,110 @@ class AgentCalls(MasterBase):
                 continue
             if status.agent_id != agent_id:  # the stream, not the message, says who sent it
                 status = replace(status, agent_id=agent_id)
-            if self.state.set_status(task, status):
-                self._pending_kills.pop(task.key, None)
-                self._want_allocation()
+            if self._state.set_status(task, status):
+                self._links.forget_kill(task.key)
+                self._allocation.request(agent_ids=(agent_id,))
             changed.append((task, status))
         # Written even when nothing changed: a re-sent update's first copy may
         # still be on its way to disk, and the agent must not forget it before.
         tasks = list(dict.fromkeys(task for task, _ in changed))
-        await self.store.write(tasks=tasks, updates=[status for _, status in changed])
-        link = self._agent_links.get(agent_id)  # the agent may have reconnected meanwhile
+        await self._store.write(tasks=tasks, updates=[status for _, status in changed])
+        link = self._links.agents.get(agent_id)  # the agent may have reconnected meanwhile
         if link is not None:
             settled += [status.uuid for _, status in changed]
             link.send(UpdatesPersisted(tuple(settled)))
         for task, status in changed:
-            self._forward(task, status)
+            self._parts.forward(task, status)
 
-    async def drain_agent(self, agent_id: str, deadline_seconds: float) -> None:
+    async def drain(self, agent_id: str, deadline_seconds: float) -> None:
         """Maintenance: no more offers for the agent; its tasks are killed
         once `deadline_seconds` have passed (frameworks may move them first)."""
         agent = self._agent(agent_id)
         if not deadline_seconds >= 0:
             raise MasterError(ErrorKind.INVALID_ARGUMENT, "deadline_seconds must be >= 0")
-        agent.drain_deadline = self.clock() + deadline_seconds
-        for offer in self.state.offers_where(agent_id=agent_id):
-            self._remove_offer(offer, rescind=True)
-        await self.store.write(agents=[agent])
-        self._timers.set(f"drain:{agent_id}", deadline_seconds, self._drain_expired, agent_id)
-        self.events.publish(
+        agent.drain_deadline = self._clock() + deadline_seconds
+        self._offers.rescind_on_agent(agent_id)
+        await self._store.write(agents=[agent])
+        self._timers.arm_drain(agent_id, agent.drain_deadline)
+        self._events.publish(
             EventKind.AGENT_DRAINING,
             f"agent {agent_id} is draining; its tasks are killed in {deadline_seconds:g}s",
             agent_id=agent_id,
         )
         log.info("agent %s draining; its tasks are killed in %gs", agent_id, deadline_seconds)
 
-    def _drain_expired(self, agent_id: str) -> None:
-        agent = self.state.agents[agent_id]
+    def drain_expired(self, agent_id: str) -> None:
+        """The drain deadline: the agent's tasks are killed."""
+        agent = self._state.agents[agent_id]
         if agent.drain_deadline is None:
             return
-        for task in self.state.live_tasks_on(agent):
-            self._kill(task, StatusReason.AGENT_DRAINED)
+        for task in self._state.live_tasks_on(agent):
+            self._links.kill(task, StatusReason.AGENT_DRAINED)
 
-    async def reactivate_agent(self, agent_id: str) -> None:
+    async def reactivate(self, agent_id: str) -> None:
         """Ends a drain: the agent is offered again."""
         agent = self._agent(agent_id)
         agent.drain_deadline = None
-        self._timers.cancel(f"drain:{agent_id}")
-        self.state.agent_changed(agent_id)
-        await self.store.write(agents=[agent])
-        self.events.publish(
+        self._timers.cancel_drain(agent_id)
+        await self._store.write(agents=[agent])
+        self._events.publish(
             EventKind.AGENT_REACTIVATED, f"agent {agent_id} is active again", agent_id=agent_id
         )
-        self._want_allocation()
+        self._allocation.request(agent_ids=(agent_id,))
 
     def engine_changed(self, agent_id: str, available: bool, message: str) -> None:
         """An agent lost or regained its container engine: no offers of it
         meanwhile (the state is the agent's to report again after a restart)."""
-        agent = self.state.agents.get(agent_id)
+        agent = self._state.agents.get(agent_id)
         if agent is None:
             return
         was = agent.engine_problem
         agent.engine_problem = "" if available else (message or "unavailable")
         if available:
             log.info("agent %s can reach its container engine again", agent_id)
-            self.state.agent_changed(agent_id)
             if was:
-                self.events.publish(
+                self._events.publish(
                     EventKind.AGENT_ENGINE_AVAILABLE,
                     f"agent {agent_id} can reach its container engine again",
                     agent_id=agent_id,
                 )
-            self._want_allocation()
+            self._allocation.request(agent_ids=(agent_id,))
             return
         log.warning("agent %s cannot reach its container engine: %s", agent_id, message)
         if not was:
-            self.events.publish(
+            self._events.publish(
                 EventKind.AGENT_ENGINE_UNAVAILABLE,
                 f"agent {agent_id} cannot reach its container engine: {agent.engine_problem}",
                 agent_id=agent_id,
             )
-        for offer in self.state.offers_where(agent_id=agent_id):
-            self._remove_offer(offer, rescind=True)
+        self._offers.rescind_on_agent(agent_id)
 
     def record_usage(self, agent_id: str, machine: Usage, tasks: dict[TaskKey, Usage]) -> None:
         """Telemetry from an agent: kept in memory for operators, not persisted."""
-        agent = self.state.agents.get(agent_id)
+        agent = self._state.agents.get(agent_id)
         if agent is None:
             return
         agent.usage = machine
         for key, usage in tasks.items():
-            task = self.state.tasks.get(key)
+            task = self._state.tasks.get(key)
             if task is not None and task.agent_id == agent_id:
                 task.usage = usage
+
+    def _agent(self, agent_id: str) -> Agent:
+        agent = self._state.agents.get(agent_id)
+        if agent is None:
+            raise MasterError(ErrorKind.NOT_FOUND, f"no agent {agent_id!r} is known")
+        return agent
+
+    def _status(
+        self, task: Task, state: TaskState, reason: StatusReason, message: str
+    ) -> TaskStatus:
+        return TaskStatus(
+            task.task_id,
+            task.framework_id,
+            task.agent_id,
+            state,
+            reason,
+            message,
+            timestamp=self._clock(),
+        )

@@ -8,6 +8,7 @@ import sys
 
 from master.core import MasterConfig
 from master.server import RATE_LIMITED, run_master
+from offer.clock import SystemClock
 from offer.daemon_cli import daemon_parser, setup_logging
 from offer.security import server as security
 from offer.security.acl import AclError
@@ -137,7 +138,7 @@ def main(argv: list[str] | None = None) -> None:
         authenticate=secured.authenticates,
     )
     try:
-        asyncio.run(run_master(args.host, args.port, args.db, config, secured))
+        asyncio.run(run_master(args.host, args.port, args.db, config, secured, SystemClock()))
     except OSError as err:
         print(f"offer-master: {err}", file=sys.stderr)
         sys.exit(1)

@@ -1,7 +1,7 @@
 """What frameworks do to the master's state: subscribe, accept and decline
 offers, kill, acknowledge, reconcile, tear down; and their failover.
-Every method follows the core's order: validate, change memory, await the
-store, then tell."""
+Every method follows the core's order: validate, change memory (no await
+in between), await the store until durable, then tell."""
 
 from __future__ import annotations
 
@@ -10,16 +10,11 @@ import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
-from master.base import ErrorKind, MasterBase, MasterError
 from master.cluster import DEFAULT_ROLE, Framework, Task
+from master.errors import ErrorKind, MasterError
 from master.events import EventKind
-from master.links import (
-    FrameworkEvent,
-    LaunchTask,
-    StatusChanged,
-    Subscribed,
-    SubscriptionEnded,
-)
+from master.messages import FrameworkEvent, LaunchTask, StatusChanged, Subscribed
+from master.parts import Parts
 from master.validation import check_role, check_tasks
 from offer.outbox import Outbox
 from offer.resources import Resources
@@ -38,7 +33,14 @@ class Acceptance:
     refuse_seconds: float | None = None
 
 
-class FrameworkCalls(MasterBase):
+class FrameworkCalls:
+    def __init__(self, parts: Parts) -> None:
+        self._parts = parts
+        self._config, self._clock = parts.config, parts.clock
+        self._state, self._store, self._events = parts.state, parts.store, parts.events
+        self._links, self._offers, self._timers = parts.links, parts.offers, parts.timers
+        self._allocation = parts.allocation
+
     async def subscribe(
         self,
         framework_id: str,
@@ -57,7 +59,7 @@ class FrameworkCalls(MasterBase):
         if framework_id:
             self.check_owner(framework_id, principal)
             role = self._known(framework_id).role
-        denied = self.config.acls.framework_problem(principal, role)
+        denied = self._config.acls.framework_problem(principal, role)
         if denied:
             raise MasterError(ErrorKind.PERMISSION_DENIED, denied)
         if not failover_timeout >= 0:
@@ -73,43 +75,38 @@ class FrameworkCalls(MasterBase):
                 name=name or "unnamed",
                 role=role,
                 user=user,
-                failover_timeout=failover_timeout or self.config.default_failover_timeout,
-                registered_at=self.clock(),
+                failover_timeout=failover_timeout or self._config.default_failover_timeout,
+                registered_at=self._clock(),
                 principal=principal,
             )
-            self.state.frameworks[fw.framework_id] = fw
+            self._state.add_framework(fw)
         fw.control_address = control_address
-        self._timers.cancel(f"framework:{fw.framework_id}")
-        await self.store.write(frameworks=[fw])
+        self._timers.cancel_failover(fw.framework_id)
+        await self._store.write(frameworks=[fw])
         # Attached only once durable, so that SUBSCRIBED is the stream's first
         # event: an allocation during the write must not offer to this link.
-        old = self._framework_links.pop(fw.framework_id, None)
-        if old is not None:
-            old.send(SubscriptionEnded("another subscription for this framework replaced this one"))
-            old.close()
-        self._drop_offers_of(fw)
-        self._framework_links[fw.framework_id] = link
+        self._links.attach_framework(fw.framework_id, link)
+        self._offers.withdraw_from(fw)
         fw.connected = True
-        link.send(Subscribed(fw.framework_id, self.config.heartbeat_interval))
+        link.send(Subscribed(fw.framework_id, self._config.heartbeat_interval))
         for update in fw.unacked.values():
             link.send(StatusChanged(update))
         log.info("framework %s (%s, role %s) subscribed", fw.framework_id, fw.name, fw.role)
-        self.events.publish(
+        self._events.publish(
             EventKind.FRAMEWORK_SUBSCRIBED,
             f"framework {fw.framework_id} ({fw.name}, role {fw.role}) "
             f"{'re-subscribed' if again else 'subscribed'}",
             framework_id=fw.framework_id,
         )
-        self._awaiting_offers.add(fw.framework_id)
-        self._want_allocation()
+        self._allocation.request(newcomer=fw.framework_id)
         return fw
 
     def check_owner(self, framework_id: str, principal: str) -> None:
         """With authentication on, only a framework's own principal may act for
         it; an unknown id gets the same answer, so ids of others do not leak."""
-        if not self.config.authenticate:
+        if not self._config.authenticate:
             return
-        fw = self.state.frameworks.get(framework_id)
+        fw = self._state.frameworks.get(framework_id)
         if fw is None or fw.principal != principal:
             raise MasterError(
                 ErrorKind.PERMISSION_DENIED,
@@ -117,33 +114,29 @@ class FrameworkCalls(MasterBase):
                 "use the framework id your Subscribe returned",
             )
 
-    def framework_disconnected(self, framework_id: str, link: Outbox[FrameworkEvent]) -> None:
-        if self._framework_links.get(framework_id) is not link:
-            return
-        del self._framework_links[framework_id]
-        fw = self.state.frameworks[framework_id]
+    def disconnected(self, framework_id: str, link: Outbox[FrameworkEvent]) -> None:
+        """The framework's stream `link` ended: removed unless back in time."""
+        if not self._links.detach_framework(framework_id, link):
+            return  # an older stream of a framework that has subscribed again since
+        fw = self._state.frameworks[framework_id]
         fw.connected = False
-        self._drop_offers_of(fw)
+        self._offers.withdraw_from(fw)
         if not fw.removed:
-            self._timers.set(
-                f"framework:{framework_id}",
-                fw.failover_timeout,
-                self._failover_expired,
-                framework_id,
-            )
+            self._timers.arm_failover(fw)
         log.info(
             "framework %s disconnected; removed unless back within %gs",
             framework_id,
             fw.failover_timeout,
         )
-        self.events.publish(
+        self._events.publish(
             EventKind.FRAMEWORK_DISCONNECTED,
             f"framework {framework_id} ({fw.name}) disconnected",
             framework_id=framework_id,
         )
 
-    async def _failover_expired(self, framework_id: str) -> None:
-        fw = self.state.frameworks[framework_id]
+    async def failover_expired(self, framework_id: str) -> None:
+        """The failover timeout: a framework still away is removed."""
+        fw = self._state.frameworks[framework_id]
         if not fw.connected and not fw.removed:
             log.warning("framework %s did not return within its failover timeout", framework_id)
             await self._remove_framework(fw, "its failover timeout expired")
@@ -179,37 +172,35 @@ class FrameworkCalls(MasterBase):
         if not tasks:
             return outcomes
         # STAGING is recorded but never forwarded, so it needs no acknowledgement.
-        await self.store.write(
+        await self._store.write(
             tasks=tasks, updates=[t.status for t in tasks], acks=[t.status.uuid for t in tasks]
         )
         for task in tasks:
-            self._task_changed(task, task.status)
-            link = self._agent_links.get(task.agent_id)
-            if link is not None:
-                link.send(LaunchTask(framework_id, task.spec))
+            self._parts.publish_task_changed(task, task.status)
+            self._links.to_agent(task.agent_id, LaunchTask(framework_id, task.spec))
             task.keep_stored_spec_only()
         return outcomes
 
     def _take(self, fw: Framework, acceptance: Acceptance) -> list[Task]:
         """Validates an acceptance whole, then uses its offers for its tasks
         in memory; raises MasterError, with nothing changed, if it is refused."""
-        offers = self._outstanding(fw, acceptance.offer_ids)
-        agent = self.state.agents[offers[0].agent_id]
+        offers = self._offers.outstanding(fw, acceptance.offer_ids)
+        agent = self._state.agents[offers[0].agent_id]
         pooled = sum((o.resources for o in offers), Resources())
         specs = acceptance.specs
         framework_id = fw.framework_id
         problem = check_tasks(
-            specs, pooled, used=lambda tid: (framework_id, tid) in self.state.tasks
+            specs, pooled, used=lambda tid: (framework_id, tid) in self._state.tasks
         )
         if problem:
             raise MasterError(ErrorKind.INVALID_ARGUMENT, problem)
         for spec in specs:
-            denied = self.config.acls.container_problem(fw.role, spec)
+            denied = self._config.acls.container_problem(fw.role, spec)
             if denied:
                 raise MasterError(ErrorKind.PERMISSION_DENIED, denied)
         for offer in offers:
-            self._remove_offer(offer, rescind=False)
-        now = self.clock()
+            self._offers.remove(offer, rescind=False)
+        now = self._clock()
         tasks = []
         for spec in specs:
             status = TaskStatus(
@@ -221,44 +212,45 @@ class FrameworkCalls(MasterBase):
                 timestamp=now,
             )
             task = Task(framework_id, agent.agent_id, spec, now, status)
-            self.state.add_task(task)
+            self._state.add_task(task)
             tasks.append(task)
         used = sum((s.resources for s in specs), Resources())
-        self._refuse(fw, agent.agent_id, pooled - used, acceptance.refuse_seconds)
+        self._offers.refuse(fw, agent.agent_id, pooled - used, acceptance.refuse_seconds)
         return tasks
 
     def decline(
         self, framework_id: str, offer_ids: Sequence[str], refuse_seconds: float | None
     ) -> None:
         fw = self._subscribed(framework_id)
-        for offer in self._outstanding(fw, offer_ids, same_agent=False):
-            self._remove_offer(offer, rescind=False)
-            self._refuse(fw, offer.agent_id, offer.resources, refuse_seconds)
+        for offer in self._offers.outstanding(fw, offer_ids, same_agent=False):
+            self._offers.remove(offer, rescind=False)
+            self._offers.refuse(fw, offer.agent_id, offer.resources, refuse_seconds)
 
     def revive(self, framework_id: str) -> None:
         fw = self._subscribed(framework_id)
         fw.refusals.clear()
         fw.suppressed = False
         # Unlike a subscription, a revive takes back nobody's offers: under
-        # load, frameworks reviving often rescinded each other's for good.
-        self._want_allocation()
+        # load, frameworks reviving often rescinded each other's for good
+        # (see bench/profiling.md, note 16).
+        self._allocation.request()
 
     def suppress(self, framework_id: str) -> None:
         fw = self._subscribed(framework_id)
         fw.suppressed = True
-        self._drop_offers_of(fw)
+        self._offers.withdraw_from(fw)
 
     def kill(self, framework_id: str, task_id: str) -> None:
         """Kills a live task; for any other the answer is an update with the
         task's state (TASK_UNKNOWN if the master never heard of it)."""
         fw = self._known(framework_id)
-        task = self.state.tasks.get((fw.framework_id, task_id))
+        task = self._state.tasks.get((fw.framework_id, task_id))
         if task is None:
-            self._tell(framework_id, StatusChanged(self._unknown(framework_id, task_id)))
+            self._links.tell(framework_id, StatusChanged(self._unknown(framework_id, task_id)))
         elif not task.is_live:
-            self._tell(framework_id, StatusChanged(replace(task.status, uuid="")))
+            self._links.tell(framework_id, StatusChanged(replace(task.status, uuid="")))
         else:
-            self._kill(task)
+            self._links.kill(task)
 
     async def acknowledge(self, framework_id: str, uuids: Sequence[str]) -> None:
         fw = self._known(framework_id)
@@ -270,21 +262,21 @@ class FrameworkCalls(MasterBase):
                 ErrorKind.NOT_FOUND,
                 f"no unacknowledged update {uuids[0]!r} for framework {framework_id}",
             )
-        await self.store.write(acks=known)
+        await self._store.write(acks=known)
 
     def reconcile(self, framework_id: str, task_ids: Sequence[str]) -> None:
         """Answers with each task's latest state (implicit: all live tasks)."""
         fw = self._subscribed(framework_id)
         if task_ids:
-            tasks = [self.state.tasks.get((framework_id, t)) for t in task_ids]
+            tasks = [self._state.tasks.get((framework_id, t)) for t in task_ids]
             answers = [
                 self._unknown(framework_id, tid) if task is None else task.status
                 for tid, task in zip(task_ids, tasks, strict=True)
             ]
         else:
-            answers = [t.status for t in self.state.live_tasks_of(fw)]
+            answers = [t.status for t in self._state.live_tasks_of(fw)]
         for answer in answers:
-            self._tell(
+            self._links.tell(
                 framework_id,
                 StatusChanged(replace(answer, reason=StatusReason.RECONCILIATION, uuid="")),
             )
@@ -294,19 +286,47 @@ class FrameworkCalls(MasterBase):
 
     async def _remove_framework(self, fw: Framework, why: str) -> None:
         fw.removed = True
-        self._timers.cancel(f"framework:{fw.framework_id}")
-        self._drop_offers_of(fw)
-        for task in self.state.live_tasks_of(fw):
-            self._kill(task, StatusReason.FRAMEWORK_REMOVED)
-        await self.store.write(frameworks=[fw])
-        link = self._framework_links.pop(fw.framework_id, None)
+        self._timers.cancel_failover(fw.framework_id)
+        self._offers.withdraw_from(fw)
+        for task in self._state.live_tasks_of(fw):
+            self._links.kill(task, StatusReason.FRAMEWORK_REMOVED)
+        await self._store.write(frameworks=[fw])
+        self._links.end_framework(fw.framework_id, why)
         fw.connected = False
-        if link is not None:
-            link.send(SubscriptionEnded(why))
-            link.close()
         log.info("framework %s removed: %s", fw.framework_id, why)
-        self.events.publish(
+        self._events.publish(
             EventKind.FRAMEWORK_REMOVED,
             f"framework {fw.framework_id} ({fw.name}) removed: {why}",
             framework_id=fw.framework_id,
+        )
+
+    def _known(self, framework_id: str) -> Framework:
+        fw = self._state.frameworks.get(framework_id)
+        if fw is None or fw.removed:
+            raise MasterError(
+                ErrorKind.NOT_FOUND,
+                f"framework {framework_id!r} is not known or was removed; "
+                "subscribe without a framework id to register anew",
+            )
+        return fw
+
+    def _subscribed(self, framework_id: str) -> Framework:
+        fw = self._known(framework_id)
+        if not fw.connected:
+            raise MasterError(
+                ErrorKind.FAILED_PRECONDITION,
+                f"framework {framework_id} is not subscribed; open a Subscribe stream first",
+            )
+        return fw
+
+    def _unknown(self, framework_id: str, task_id: str) -> TaskStatus:
+        return TaskStatus(
+            task_id,
+            framework_id,
+            "",
+            TaskState.UNKNOWN,
+            StatusReason.RECONCILIATION,
+            "the master does not know this task",
+            timestamp=self._clock(),
+            uuid="",
         )

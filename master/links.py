@@ -1,113 +1,117 @@
-"""What the master sends down its streams, as domain messages (carried by
-an `Outbox` per connection). Servicers turn these into protobuf, folding
-what queued up together into fewer messages."""
+"""The master's links: the stream of each connected agent and subscribed
+framework (an `Outbox` of `master.messages`), and the kills waiting for a
+disconnected agent to return.
+
+Sending never blocks and never fails: a message for an agent or framework
+that is not connected is dropped (frameworks hear of what they missed by
+reconcile and by their unacknowledged updates when they subscribe again),
+except a kill, which is held until the agent's next registration.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
-from master.cluster import Offer
-from offer.tasks import StatusReason, TaskSpec, TaskStatus
-
-
-# Events for frameworks (Scheduler.Subscribe).
-@dataclass(frozen=True, slots=True)
-class Subscribed:
-    framework_id: str
-    heartbeat_interval: float
+from master.cluster import Task, TaskKey
+from master.messages import AgentCommand, FrameworkEvent, Heartbeat, KillTask, SubscriptionEnded
+from offer.clock import Clock
+from offer.outbox import Outbox
+from offer.tasks import StatusReason
 
 
-@dataclass(frozen=True, slots=True)
-class OffersMade:
-    offers: tuple[Offer, ...]
+class Links:
+    def __init__(self) -> None:
+        self.agents: dict[str, Outbox[AgentCommand]] = {}
+        self.frameworks: dict[str, Outbox[FrameworkEvent]] = {}
+        # Kills for tasks whose agent is disconnected, sent when it returns.
+        self._pending_kills: dict[TaskKey, StatusReason] = {}
 
+    # ---------------------------------------------------------------- agents
 
-@dataclass(frozen=True, slots=True)
-class OfferRescinded:
-    offer_id: str
+    def attach_agent(self, agent_id: str, link: Outbox[AgentCommand]) -> None:
+        """Makes `link` the agent's stream, closing the one it replaces."""
+        old = self.agents.pop(agent_id, None)
+        if old is not None:
+            old.close()
+        self.agents[agent_id] = link
 
+    def detach_agent(self, agent_id: str, link: Outbox[AgentCommand]) -> bool:
+        """False if `link` is not the agent's stream any more (an older
+        stream of an agent that has reconnected since)."""
+        if self.agents.get(agent_id) is not link:
+            return False
+        del self.agents[agent_id]
+        return True
 
-@dataclass(frozen=True, slots=True)
-class StatusChanged:
-    status: TaskStatus
+    def to_agent(self, agent_id: str, command: AgentCommand) -> bool:
+        """Sends a command; False if the agent is not connected."""
+        link = self.agents.get(agent_id)
+        if link is not None:
+            link.send(command)
+        return link is not None
 
+    def kill(self, task: Task, reason: StatusReason = StatusReason.KILLED_BY_REQUEST) -> None:
+        """Asks the task's agent to kill it, now or when the agent returns."""
+        link = self.agents.get(task.agent_id)
+        if link is None:
+            self._pending_kills[task.key] = reason
+        else:
+            grace = task.spec.kill_grace_seconds
+            link.send(KillTask(task.framework_id, task.task_id, grace, reason))
 
-@dataclass(frozen=True, slots=True)
-class AgentFailed:
-    agent_id: str
+    def forget_kill(self, key: TaskKey) -> None:
+        """The task ended: a kill held for it is not needed any more."""
+        self._pending_kills.pop(key, None)
 
+    def send_pending_kills(self, tasks: list[Task]) -> None:
+        """Sends the kills held for these tasks (their agent is back)."""
+        for task in tasks:
+            reason = self._pending_kills.pop(task.key, None)
+            if reason is not None:
+                self.kill(task, reason)
 
-@dataclass(frozen=True, slots=True)
-class SubscriptionEnded:
-    message: str
+    # ------------------------------------------------------------ frameworks
 
+    def attach_framework(self, framework_id: str, link: Outbox[FrameworkEvent]) -> None:
+        """Makes `link` the framework's stream; the one it replaces is told
+        why and closed."""
+        old = self.frameworks.pop(framework_id, None)
+        if old is not None:
+            old.send(SubscriptionEnded("another subscription for this framework replaced this one"))
+            old.close()
+        self.frameworks[framework_id] = link
 
-@dataclass(frozen=True, slots=True)
-class Heartbeat:
-    pass
+    def detach_framework(self, framework_id: str, link: Outbox[FrameworkEvent]) -> bool:
+        """False if `link` is not the framework's stream any more."""
+        if self.frameworks.get(framework_id) is not link:
+            return False
+        del self.frameworks[framework_id]
+        return True
 
+    def end_framework(self, framework_id: str, why: str) -> None:
+        """Tells the framework's stream why it ends, and ends it."""
+        link = self.frameworks.pop(framework_id, None)
+        if link is not None:
+            link.send(SubscriptionEnded(why))
+            link.close()
 
-FrameworkEvent = (
-    Subscribed
-    | OffersMade
-    | OfferRescinded
-    | StatusChanged
-    | AgentFailed
-    | SubscriptionEnded
-    | Heartbeat
-)
+    def tell(self, framework_id: str, event: FrameworkEvent) -> None:
+        link = self.frameworks.get(framework_id)
+        if link is not None:
+            link.send(event)
 
+    def tell_all(self, event: FrameworkEvent) -> None:
+        for link in self.frameworks.values():
+            link.send(event)
 
-# Commands for agents (Agent.Connect).
-@dataclass(frozen=True, slots=True)
-class AgentRegistered:
-    agent_id: str
+    async def send_heartbeats(self, clock: Clock, interval: float) -> None:
+        """Every `interval` seconds, a heartbeat to every framework, so that a
+        silent master is told from a broken stream."""
+        while True:
+            await clock.sleep(interval)
+            self.tell_all(Heartbeat())
 
-
-@dataclass(frozen=True, slots=True)
-class LaunchTask:
-    framework_id: str
-    spec: TaskSpec
-
-
-@dataclass(frozen=True, slots=True)
-class KillTask:
-    framework_id: str
-    task_id: str
-    grace_seconds: float = 0.0
-    reason: StatusReason = StatusReason.KILLED_BY_REQUEST
-
-
-@dataclass(frozen=True, slots=True)
-class UpdatesPersisted:
-    uuids: tuple[str, ...]
-
-
-@dataclass(frozen=True, slots=True)
-class AgentRefused:
-    reason: str
-
-
-@dataclass(frozen=True, slots=True)
-class RequestLogs:
-    request_id: str
-    framework_id: str
-    task_id: str
-    tail_lines: int
-    follow: bool
-
-
-@dataclass(frozen=True, slots=True)
-class CancelLogs:
-    request_id: str
-
-
-AgentCommand = (
-    AgentRegistered
-    | LaunchTask
-    | KillTask
-    | UpdatesPersisted
-    | AgentRefused
-    | RequestLogs
-    | CancelLogs
-)
+    def close(self) -> None:
+        """Ends every stream after what was already sent."""
+        for agent_link in self.agents.values():
+            agent_link.close()
+        for framework_link in self.frameworks.values():
+            framework_link.close()

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from master.cluster import Task
 from master.core import ErrorKind, Master, MasterError
-from master.links import CancelLogs, RequestLogs
+from master.messages import CancelLogs, RequestLogs
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,7 +38,7 @@ class LogRelay:
         request = RequestLogs(request_id, task.framework_id, task.task_id, tail_lines, follow)
         ended = False
         try:
-            if not self._master.send_to_agent(task.agent_id, request):
+            if not self._master.links.to_agent(task.agent_id, request):
                 raise MasterError(
                     ErrorKind.UNAVAILABLE,
                     f"agent {task.agent_id} of task {task.task_id!r} is not connected; "
@@ -56,7 +56,7 @@ class LogRelay:
         finally:
             self._open.pop(request_id, None)
             if not ended:
-                self._master.send_to_agent(task.agent_id, CancelLogs(request_id))
+                self._master.links.to_agent(task.agent_id, CancelLogs(request_id))
 
     def deliver(self, request_id: str, data: bytes, eof: bool, error: str) -> None:
         entry = self._open.get(request_id)

@@ -1,5 +1,6 @@
-"""One allocation cycle over the master's state: which offers to make, and
-which to take back for a newcomer. Pure (no I/O); the core sends them."""
+"""One allocation cycle over the master's state: which agents are worth
+looking at, which offers to make, and which to take back for a newcomer.
+Pure (no I/O); `master.allocation` runs it and the offer book sends them."""
 
 from __future__ import annotations
 
@@ -11,21 +12,48 @@ from master.allocator import (
     AllocationInput,
     FrameworkDemand,
     allocate,
+    is_allocatable,
 )
-from master.cluster import Framework, Offer
+from master.cluster import Agent, Framework, Offer
 from master.state import ClusterState
 from offer.resources import Resources
 
 
+def offerable_agents(state: ClusterState, candidates: set[str]) -> list[Agent]:
+    """The candidates that are connected, neither draining nor without their
+    engine, and have a free amount worth offering. The others are dropped
+    from `candidates` until a change makes them candidates again."""
+    found = []
+    for agent_id in list(candidates):
+        agent = state.agents.get(agent_id)
+        if (
+            agent is not None
+            and agent.connected
+            and agent.drain_deadline is None
+            and not agent.engine_problem
+            and is_allocatable(agent.free)
+        ):
+            found.append(agent)
+        else:
+            candidates.discard(agent_id)
+    return found
+
+
 def make_offers(
-    state: ClusterState, weights: Mapping[str, float], now: float, new_id: Callable[[], str]
+    state: ClusterState,
+    candidates: set[str],
+    weights: Mapping[str, float],
+    now: float,
+    new_id: Callable[[], str],
 ) -> dict[str, list[Offer]]:
-    """Runs the allocator on connected agents and frameworks, records the
-    offers it plans in `state`, and returns them per framework."""
+    """Runs the allocator on the offerable candidates and the connected
+    frameworks, records the offers it plans in `state`, and returns them per
+    framework. An agent offered whole stays a candidate only until the next
+    cycle finds nothing free on it."""
     frameworks = [f for f in state.frameworks.values() if f.connected]
     plans = allocate(
         AllocationInput(
-            agents=[AgentSlot(a.agent_id, a.free) for a in state.offerable_agents()],
+            agents=[AgentSlot(a.agent_id, a.free) for a in offerable_agents(state, candidates)],
             frameworks=[
                 FrameworkDemand(
                     f.framework_id, f.role, f.allocated + f.offered, f.suppressed, f.last_offered
@@ -58,9 +86,10 @@ def make_offers(
 
 
 class _Refusals(Mapping[tuple[str, str], tuple[float, Resources]]):
-    """Every framework's refusals, looked up where they are kept: copying
-    them all into one mapping each cycle cost more than the cycle. Expired
-    ones are ignored by the allocator and dropped by `forget_expired_refusals`."""
+    """Every framework's refusals, looked up where they are kept: a cycle
+    must cost what its candidate agents cost, not what all refusals do (see
+    bench/profiling.md, note 11). Expired ones are ignored by the allocator
+    and dropped by `forget_expired_refusals`."""
 
     def __init__(self, frameworks: Mapping[str, Framework]) -> None:
         self._frameworks = frameworks

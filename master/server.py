@@ -15,6 +15,7 @@ from master.servicers.agent import AgentServicer
 from master.servicers.operator import OperatorServicer
 from master.servicers.scheduler import SchedulerServicer
 from master.store import StateStore
+from offer.clock import Clock, SystemClock
 from offer.grpc_options import SERVER_OPTIONS
 from offer.security.server import ServerSecurity
 from offer.v1 import agent_pb2_grpc, operator_pb2_grpc, scheduler_pb2_grpc
@@ -33,10 +34,11 @@ async def run_master(
     db_url: str,
     config: MasterConfig,
     security: ServerSecurity | None = None,
+    clock: Clock | None = None,
 ) -> None:
     """Serves until SIGTERM or SIGINT, then shuts down gracefully."""
     security = security or ServerSecurity()
-    master = Master(StateStore(db_url), config)
+    master = Master(StateStore(db_url), config, clock or SystemClock())
     await master.start()
     collector = FreezingCollector()
     collector.install()

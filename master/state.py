@@ -1,10 +1,11 @@
 """The master's in-memory state and its bookkeeping.
 
-Pure: no I/O, no asyncio. It keeps the invariants that make the numbers add
-up: an agent's `allocated` is the sum of its live tasks, `offered` the sum
-of its outstanding offers, and the two never exceed its total; the same sums
-hold per framework. `master.core` decides *when* to change things;
-this module knows *how*.
+Pure: no I/O, no asyncio. Its methods keep the numbers adding up (an
+agent's `allocated` is the sum of its live tasks, `offered` the sum of its
+outstanding offers, and while anything is offered the two fit in its total;
+the same sums per framework) and check that they do when
+OFFER_CHECK_INVARIANTS=1 (`master.invariants`). The core decides *when*
+to change things; this module knows *how*.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from operator import itemgetter
 
-from master.allocator import is_allocatable
+from master import invariants
 from master.cluster import Agent, Framework, Offer, Task, TaskKey
 from offer import resources
 from offer.resources import Resources
@@ -26,16 +27,31 @@ class ClusterState:
         self.frameworks: dict[str, Framework] = {}
         self.tasks: dict[TaskKey, Task] = {}
         self.offers: dict[str, Offer] = {}
-        # Agents that may have something to offer: every change that can free
-        # resources or make an agent eligible adds it, and an allocation cycle
-        # looks at these alone (under load, a few of thousands).
-        self._maybe_free: set[str] = set()
+        # What connected agents hold in total; None: to be summed again.
         self._active_total: Resources | None = None
 
-    def agent_changed(self, agent_id: str) -> None:
-        """An agent's total, connection, drain or engine state changed."""
-        self._maybe_free.add(agent_id)
+    # --------------------------------------------------------------- agents
+
+    def add_agent(self, agent: Agent) -> None:
+        self.agents[agent.agent_id] = agent
         self._active_total = None
+
+    def describe_agent(
+        self, agent: Agent, hostname: str, total: Resources, attributes: dict[str, str]
+    ) -> None:
+        """An agent (re-)registered: it is as it says now, and not lost."""
+        agent.hostname, agent.total, agent.attributes = hostname, total, attributes
+        agent.lost, agent.engine_problem = False, ""
+        self._active_total = None
+        if invariants.ENABLED:
+            invariants.check_agent(self, agent.agent_id)
+
+    def set_connected(self, agent: Agent, connected: bool) -> None:
+        agent.connected = connected
+        self._active_total = None
+
+    def add_framework(self, fw: Framework) -> None:
+        self.frameworks[fw.framework_id] = fw
 
     # ---------------------------------------------------------------- tasks
 
@@ -60,17 +76,25 @@ class ClusterState:
                 by_agent[task.agent_id].append(task.resources)
         _allocate(self.frameworks, by_framework)
         _allocate(self.agents, by_agent)
+        if invariants.ENABLED:
+            for agent_id in by_agent:
+                invariants.check_agent(self, agent_id)
+            for framework_id in by_framework:
+                invariants.check_framework(self, framework_id)
 
     def set_status(self, task: Task, status: TaskStatus) -> bool:
-        """Records a task's new status; True if it ended, freeing its resources."""
+        """Records a task's new status; True if it ended, freeing its resources
+        (its agent is then worth an allocation: the caller asks for one)."""
         was_live = task.is_live
         task.record(status)
         task.seen_updates.add(status.uuid)
         if was_live and not task.is_live:
             self.agents[task.agent_id].allocated -= task.resources
             self.frameworks[task.framework_id].allocated -= task.resources
-            self._maybe_free.add(task.agent_id)
             task.seen_updates.clear()  # nothing is accepted after a terminal state
+            if invariants.ENABLED:
+                invariants.check_agent(self, task.agent_id)
+                invariants.check_framework(self, task.framework_id)
             return True
         return False
 
@@ -93,30 +117,18 @@ class ClusterState:
         self.offers[offer.offer_id] = offer
         self.agents[offer.agent_id].offered += offer.resources
         self.frameworks[offer.framework_id].offered += offer.resources
+        if invariants.ENABLED:
+            invariants.check_agent(self, offer.agent_id)
+            invariants.check_framework(self, offer.framework_id)
 
     def remove_offer(self, offer: Offer) -> None:
+        """Its resources are free again (the caller asks for an allocation)."""
         del self.offers[offer.offer_id]
         self.agents[offer.agent_id].offered -= offer.resources
         self.frameworks[offer.framework_id].offered -= offer.resources
-        self._maybe_free.add(offer.agent_id)
-
-    def offerable_agents(self) -> list[Agent]:
-        """Connected agents, neither draining nor without their engine, whose
-        free amount is worth offering; the rest are forgotten until changed."""
-        found = []
-        for agent_id in list(self._maybe_free):
-            agent = self.agents.get(agent_id)
-            if (
-                agent is not None
-                and agent.connected
-                and agent.drain_deadline is None
-                and not agent.engine_problem
-                and is_allocatable(agent.free)
-            ):
-                found.append(agent)
-            else:
-                self._maybe_free.discard(agent_id)
-        return found
+        if invariants.ENABLED:
+            invariants.check_agent(self, offer.agent_id)
+            invariants.check_framework(self, offer.framework_id)
 
     def offers_where(self, *, agent_id: str = "", framework_id: str = "") -> list[Offer]:
         return [

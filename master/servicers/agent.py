@@ -9,7 +9,8 @@ from collections.abc import AsyncIterator
 import grpc
 
 from master.core import Master, MasterError
-from master.links import (
+from master.logs import LogRelay
+from master.messages import (
     AgentCommand,
     AgentRefused,
     AgentRegistered,
@@ -19,7 +20,6 @@ from master.links import (
     RequestLogs,
     UpdatesPersisted,
 )
-from master.logs import LogRelay
 from master.servicers.calls import to_the_end
 from offer import wire
 from offer.folding import folded
@@ -35,6 +35,7 @@ log = logging.getLogger(__name__)
 class AgentServicer(agent_pb2_grpc.AgentServicer):
     def __init__(self, master: Master, logs: LogRelay) -> None:
         self._master = master
+        self._calls = master.agent_calls
         self._logs = logs
 
     async def Connect(
@@ -55,7 +56,7 @@ class AgentServicer(agent_pb2_grpc.AgentServicer):
         link: Outbox[AgentCommand] = Outbox()
         try:
             agent = await to_the_end(
-                self._master.register_agent(
+                self._calls.register(
                     reg.agent_id,
                     reg.hostname,
                     wire.resources_from_pb(reg.total),
@@ -63,7 +64,7 @@ class AgentServicer(agent_pb2_grpc.AgentServicer):
                     link,
                     dict(reg.attributes),
                 ),
-                on_abandoned=lambda agent: self._master.agent_disconnected(agent.agent_id, link),
+                on_abandoned=lambda agent: self._calls.disconnected(agent.agent_id, link),
             )
         except MasterError:
             # The refusal, then the end of the stream.
@@ -76,7 +77,7 @@ class AgentServicer(agent_pb2_grpc.AgentServicer):
                 yield message
         finally:
             reader.cancel()
-            self._master.agent_disconnected(agent.agent_id, link)
+            self._calls.disconnected(agent.agent_id, link)
             self._logs.agent_gone(agent.agent_id)
 
     async def _read(
@@ -97,14 +98,14 @@ class AgentServicer(agent_pb2_grpc.AgentServicer):
                 if kind == "status_update":
                     statuses = [wire.status_from_pb(s) for s in message.status_update.statuses]
                     await in_flight.acquire()
-                    write = asyncio.ensure_future(self._master.status_updates(agent_id, statuses))
+                    write = asyncio.ensure_future(self._calls.status_updates(agent_id, statuses))
                     writes.add(write)
                     write.add_done_callback(lambda done: _settled(done, writes, in_flight))
                 elif kind == "engine":
                     engine = message.engine
-                    self._master.engine_changed(agent_id, engine.available, engine.message)
+                    self._calls.engine_changed(agent_id, engine.available, engine.message)
                 elif kind == "usage":
-                    self._master.record_usage(agent_id, *_usage_from_pb(message.usage))
+                    self._calls.record_usage(agent_id, *_usage_from_pb(message.usage))
                 elif kind == "log_chunk":
                     chunk = message.log_chunk
                     self._logs.deliver(chunk.request_id, chunk.data, chunk.eof, chunk.error)

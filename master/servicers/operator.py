@@ -113,7 +113,9 @@ class OperatorServicer(operator_pb2_grpc.OperatorServicer):
     ) -> pb.DrainAgentResponse:
         await self._may(context, "drain")
         async with core_errors(context):
-            await to_the_end(self._master.drain_agent(request.agent_id, request.deadline_seconds))
+            await to_the_end(
+                self._master.agent_calls.drain(request.agent_id, request.deadline_seconds)
+            )
         return pb.DrainAgentResponse()
 
     async def ReactivateAgent(
@@ -121,7 +123,7 @@ class OperatorServicer(operator_pb2_grpc.OperatorServicer):
     ) -> pb.ReactivateAgentResponse:
         await self._may(context, "reactivate")
         async with core_errors(context):
-            await to_the_end(self._master.reactivate_agent(request.agent_id))
+            await to_the_end(self._master.agent_calls.reactivate(request.agent_id))
         return pb.ReactivateAgentResponse()
 
     async def TeardownFramework(
@@ -129,7 +131,7 @@ class OperatorServicer(operator_pb2_grpc.OperatorServicer):
     ) -> pb.TeardownFrameworkResponse:
         await self._may(context, "teardown")
         async with core_errors(context):
-            await to_the_end(self._master.teardown(request.framework_id))
+            await to_the_end(self._master.framework_calls.teardown(request.framework_id))
         return pb.TeardownFrameworkResponse()
 
     async def _may(self, context: grpc.aio.ServicerContext, action: str) -> None:

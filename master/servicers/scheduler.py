@@ -10,7 +10,7 @@ import grpc
 from master.cluster import Offer
 from master.core import ErrorKind, Master, MasterError
 from master.frameworks import Acceptance
-from master.links import (
+from master.messages import (
     AgentFailed,
     FrameworkEvent,
     Heartbeat,
@@ -32,7 +32,7 @@ from offer.v1 import scheduler_pb2_grpc
 
 class SchedulerServicer(scheduler_pb2_grpc.SchedulerServicer):
     def __init__(self, master: Master) -> None:
-        self._master = master
+        self._calls = master.framework_calls
 
     async def Subscribe(
         self, request: pb.SubscribeRequest, context: grpc.aio.ServicerContext
@@ -41,7 +41,7 @@ class SchedulerServicer(scheduler_pb2_grpc.SchedulerServicer):
         link: Outbox[FrameworkEvent] = Outbox()
         async with core_errors(context):
             fw = await to_the_end(
-                self._master.subscribe(
+                self._calls.subscribe(
                     info.framework_id,
                     info.name,
                     info.role,
@@ -51,22 +51,22 @@ class SchedulerServicer(scheduler_pb2_grpc.SchedulerServicer):
                     info.control_address,
                     principal(),
                 ),
-                on_abandoned=lambda fw: self._master.framework_disconnected(fw.framework_id, link),
+                on_abandoned=lambda fw: self._calls.disconnected(fw.framework_id, link),
             )
         try:
             async for message in folded(link, event_to_pb, "event", _LISTS):
                 yield message
         finally:
-            self._master.framework_disconnected(fw.framework_id, link)
+            self._calls.disconnected(fw.framework_id, link)
 
     async def Accept(
         self, request: pb.AcceptRequest, context: grpc.aio.ServicerContext
     ) -> pb.AcceptResponse:
         async with core_errors(context):
             acceptance = _acceptance(request)
-            self._master.check_owner(request.framework_id, principal())
+            self._calls.check_owner(request.framework_id, principal())
             await to_the_end(
-                self._master.accept(
+                self._calls.accept(
                     request.framework_id,
                     acceptance.offer_ids,
                     acceptance.specs,
@@ -88,9 +88,9 @@ class SchedulerServicer(scheduler_pb2_grpc.SchedulerServicer):
                 outcomes.append(err)
         readable = [a for a in outcomes if isinstance(a, Acceptance)]
         async with core_errors(context):
-            self._master.check_owner(request.framework_id, principal())
+            self._calls.check_owner(request.framework_id, principal())
             decided = iter(
-                await to_the_end(self._master.accept_many(request.framework_id, readable))
+                await to_the_end(self._calls.accept_many(request.framework_id, readable))
             )
         return pb.AcceptManyResponse(
             results=[_result(next(decided) if isinstance(o, Acceptance) else o) for o in outcomes]
@@ -101,57 +101,57 @@ class SchedulerServicer(scheduler_pb2_grpc.SchedulerServicer):
     ) -> pb.DeclineResponse:
         async with core_errors(context):
             refuse_seconds = _refuse_seconds(request.filters)
-            self._master.check_owner(request.framework_id, principal())
-            self._master.decline(request.framework_id, list(request.offer_ids), refuse_seconds)
+            self._calls.check_owner(request.framework_id, principal())
+            self._calls.decline(request.framework_id, list(request.offer_ids), refuse_seconds)
         return pb.DeclineResponse()
 
     async def Revive(
         self, request: pb.ReviveRequest, context: grpc.aio.ServicerContext
     ) -> pb.ReviveResponse:
         async with core_errors(context):
-            self._master.check_owner(request.framework_id, principal())
-            self._master.revive(request.framework_id)
+            self._calls.check_owner(request.framework_id, principal())
+            self._calls.revive(request.framework_id)
         return pb.ReviveResponse()
 
     async def Suppress(
         self, request: pb.SuppressRequest, context: grpc.aio.ServicerContext
     ) -> pb.SuppressResponse:
         async with core_errors(context):
-            self._master.check_owner(request.framework_id, principal())
-            self._master.suppress(request.framework_id)
+            self._calls.check_owner(request.framework_id, principal())
+            self._calls.suppress(request.framework_id)
         return pb.SuppressResponse()
 
     async def Kill(
         self, request: pb.KillRequest, context: grpc.aio.ServicerContext
     ) -> pb.KillResponse:
         async with core_errors(context):
-            self._master.check_owner(request.framework_id, principal())
-            self._master.kill(request.framework_id, request.task_id)
+            self._calls.check_owner(request.framework_id, principal())
+            self._calls.kill(request.framework_id, request.task_id)
         return pb.KillResponse()
 
     async def Acknowledge(
         self, request: pb.AcknowledgeRequest, context: grpc.aio.ServicerContext
     ) -> pb.AcknowledgeResponse:
         async with core_errors(context):
-            self._master.check_owner(request.framework_id, principal())
+            self._calls.check_owner(request.framework_id, principal())
             uuids = [request.uuid, *request.uuids] if request.uuid else list(request.uuids)
-            await to_the_end(self._master.acknowledge(request.framework_id, uuids))
+            await to_the_end(self._calls.acknowledge(request.framework_id, uuids))
         return pb.AcknowledgeResponse()
 
     async def Reconcile(
         self, request: pb.ReconcileRequest, context: grpc.aio.ServicerContext
     ) -> pb.ReconcileResponse:
         async with core_errors(context):
-            self._master.check_owner(request.framework_id, principal())
-            self._master.reconcile(request.framework_id, list(request.task_ids))
+            self._calls.check_owner(request.framework_id, principal())
+            self._calls.reconcile(request.framework_id, list(request.task_ids))
         return pb.ReconcileResponse()
 
     async def Teardown(
         self, request: pb.TeardownRequest, context: grpc.aio.ServicerContext
     ) -> pb.TeardownResponse:
         async with core_errors(context):
-            self._master.check_owner(request.framework_id, principal())
-            await to_the_end(self._master.teardown(request.framework_id))
+            self._calls.check_owner(request.framework_id, principal())
+            await to_the_end(self._calls.teardown(request.framework_id))
         return pb.TeardownResponse()
 
 

@@ -1,0 +1,117 @@
+"""The offer book: the master's outstanding offers, from the cycle that makes
+them to their use, decline, timeout or rescind; and the refusals (filters)
+that declines leave behind.
+
+Offer ids never repeat, even across restarts (a random prefix per run), so
+a stale id from before a restart cannot name a new offer. Each offer is
+used at most once: any answer removes it. Removing an offer frees its
+resources, so the book asks for an allocation on its agent itself.
+"""
+
+from __future__ import annotations
+
+import itertools
+import secrets
+from collections.abc import Mapping, Sequence
+
+from master.allocation import Allocation
+from master.cluster import Framework, Offer
+from master.config import MasterConfig
+from master.errors import ErrorKind, MasterError
+from master.links import Links
+from master.messages import OfferRescinded, OffersMade
+from master.state import ClusterState
+from master.timers import Timers
+from offer.clock import Clock
+from offer.resources import Resources
+
+
+class OfferBook:
+    def __init__(
+        self,
+        state: ClusterState,
+        links: Links,
+        timers: Timers,
+        allocation: Allocation,
+        clock: Clock,
+        config: MasterConfig,
+    ) -> None:
+        self._state = state
+        self._links = links
+        self._timers = timers
+        self._allocation = allocation
+        self._clock = clock
+        self._config = config
+        self._ids = (f"{secrets.token_hex(4)}-O{n}" for n in itertools.count(1))
+
+    def new_id(self) -> str:
+        return next(self._ids)
+
+    def send(self, made: Mapping[str, list[Offer]]) -> None:
+        """Sends offers a cycle made (already in the state), each to be
+        answered within the offer timeout."""
+        for framework_id, offers in made.items():
+            for offer in offers:
+                self._timers.arm_offer_timeout(offer.offer_id)
+            self._links.tell(framework_id, OffersMade(tuple(offers)))
+
+    def outstanding(
+        self, fw: Framework, offer_ids: Sequence[str], same_agent: bool = True
+    ) -> list[Offer]:
+        """The framework's outstanding offers with these ids; MasterError if
+        any is not (or, with `same_agent`, if they are on several agents)."""
+        if not offer_ids:
+            raise MasterError(ErrorKind.INVALID_ARGUMENT, "offer_ids is empty; name at least one")
+        if len(set(offer_ids)) != len(offer_ids):
+            raise MasterError(ErrorKind.INVALID_ARGUMENT, "offer_ids names an offer twice")
+        offers = []
+        for offer_id in offer_ids:
+            offer = self._state.offers.get(offer_id)
+            if offer is None or offer.framework_id != fw.framework_id:
+                raise MasterError(
+                    ErrorKind.NOT_FOUND,
+                    f"offer {offer_id!r} is not outstanding for this framework (unknown, "
+                    "already accepted or declined, or rescinded); wait for a new offer",
+                )
+            offers.append(offer)
+        if same_agent and len({o.agent_id for o in offers}) > 1:
+            raise MasterError(
+                ErrorKind.INVALID_ARGUMENT, "offers accepted together must be on the same agent"
+            )
+        return offers
+
+    def remove(self, offer: Offer, rescind: bool) -> None:
+        """Takes an offer out (used, declined, or taken back); with `rescind`
+        its framework is told. Its agent is looked at in the next cycle."""
+        self._state.remove_offer(offer)
+        self._timers.cancel_offer_timeout(offer.offer_id)
+        if rescind:
+            self._links.tell(offer.framework_id, OfferRescinded(offer.offer_id))
+        self._allocation.request(agent_ids=(offer.agent_id,))
+
+    def rescind_on_agent(self, agent_id: str) -> None:
+        """Takes back every offer of the agent (it left, is draining, or
+        cannot run containers)."""
+        for offer in self._state.offers_where(agent_id=agent_id):
+            self.remove(offer, rescind=True)
+
+    def withdraw_from(self, fw: Framework) -> None:
+        """Removes the framework's offers without telling it (it is gone,
+        subscribing again, or suppressing offers)."""
+        for offer in self._state.offers_where(framework_id=fw.framework_id):
+            self.remove(offer, rescind=False)
+
+    def offer_expired(self, offer_id: str) -> None:
+        """The offer timeout: the offer is rescinded if still outstanding."""
+        offer = self._state.offers.get(offer_id)
+        if offer is not None:
+            self.remove(offer, rescind=True)
+
+    def refuse(
+        self, fw: Framework, agent_id: str, amount: Resources, refuse_seconds: float | None
+    ) -> None:
+        """No offer of at most `amount` on the agent goes to the framework for
+        `refuse_seconds` (None: the default), unless more becomes free."""
+        seconds = self._config.default_refuse_seconds if refuse_seconds is None else refuse_seconds
+        if seconds > 0 and not amount.is_empty():
+            fw.refusals[agent_id] = (self._clock() + seconds, amount)

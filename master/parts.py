@@ -1,0 +1,58 @@
+"""The master's parts, handed to the calls that work over them, and what
+both agent calls and framework calls do with a task's new status."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from master.allocation import Allocation
+from master.cluster import Task
+from master.config import MasterConfig
+from master.events import EventHub, EventKind
+from master.links import Links
+from master.messages import StatusChanged
+from master.offerbook import OfferBook
+from master.state import ClusterState
+from master.store import StateStore
+from master.timers import Timers
+from offer.clock import Clock
+from offer.tasks import TaskStatus
+
+
+@dataclass(frozen=True)
+class Parts:
+    config: MasterConfig
+    clock: Clock
+    # What the master knows, in memory; and where it is made durable.
+    state: ClusterState
+    store: StateStore
+    # The streams to agents and frameworks.
+    links: Links
+    # Outstanding offers and refusals.
+    offers: OfferBook
+    timers: Timers
+    allocation: Allocation
+    # What operators watch: fed only after a change is durable.
+    events: EventHub
+
+    def forward(self, task: Task, status: TaskStatus) -> None:
+        """Hands a persisted update to its framework, keeping it until
+        acknowledged, and to operators' event watchers."""
+        self.publish_task_changed(task, status)
+        fw = self.state.frameworks.get(task.framework_id)
+        if fw is None or fw.removed:
+            return
+        fw.unacked[status.uuid] = status
+        self.links.tell(fw.framework_id, StatusChanged(status))
+
+    def publish_task_changed(self, task: Task, status: TaskStatus) -> None:
+        text = f"task {task.task_id} is {status.state.name}"
+        if status.healthy is not None:
+            text += " (healthy)" if status.healthy else " (unhealthy)"
+        self.events.publish(
+            EventKind.TASK_CHANGED,
+            f"{text}: {status.message}" if status.message else text,
+            agent_id=task.agent_id,
+            framework_id=task.framework_id,
+            status=status,
+        )
