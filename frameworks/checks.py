@@ -1,18 +1,16 @@
-"""Checks both frameworks make of a spec at submit: the document is YAML,
-names are unique, the fields every app and job has are sound, dependencies
-between them exist and are not circular, and a task is not larger than any
+"""Checks both frameworks make of a spec at submit beyond its schema
+(frameworks/schema.py): the document is YAML, names are unique,
+dependencies exist and are not circular, and a task is not larger than any
 offer seen. Pure."""
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Iterable, Mapping, Sequence
 
 import yaml
 
 from frameworks.sdk import Offer, Resources
-from offer.resources import MIN_TASK_MEM
 
 
 class SpecError(ValueError):
@@ -44,30 +42,13 @@ def check_unique(names: Sequence[str], what: str) -> None:
 NAME_RE = re.compile(r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")
 
 
-def is_number(value: object) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
-
-
-def container_problem(
-    key: str, name: object, image: object, cmd: object, cpus: object, mem: object, env: object
-) -> str | None:
-    """The fields every app and job has, checked alike; `key` names the first
-    ('id' or 'name')."""
-    if not isinstance(name, str) or not NAME_RE.match(name):
-        return f"field {key!r} {name!r} must be lowercase letters, digits and '-' (at most 63)"
-    if not isinstance(image, str) or not image.strip():
-        return "field 'image' must name a Docker image"
-    if not (
-        isinstance(cmd, str) or (isinstance(cmd, list) and all(isinstance(c, str) for c in cmd))
-    ):
-        return "field 'cmd' must be a string (run by sh -c) or a list of strings"
-    if not is_number(cpus) or cpus <= 0:  # type: ignore[operator]
-        return f"field 'cpus' must be a number > 0, got {cpus!r}"
-    if not is_number(mem) or mem < MIN_TASK_MEM:  # type: ignore[operator]
-        return f"field 'mem' must be a number >= {MIN_TASK_MEM:g} (MiB), got {mem!r}"
-    if not isinstance(env, dict) or not all(isinstance(v, str) for v in env.values()):
-        return "field 'env' must map names to strings (quote numbers in YAML)"
-    return None
+def growing_delay(first: float, factor: float, steps: int, ceiling: float) -> float:
+    """first * factor ** steps, at most `ceiling`, however large `steps` is
+    (a float power overflows, raising, after a few thousand)."""
+    try:
+        return min(first * factor**steps, ceiling)
+    except OverflowError:
+        return ceiling
 
 
 def dependency_problem(

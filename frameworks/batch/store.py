@@ -108,7 +108,7 @@ class Loaded:
 
 def _run_row(run: Run) -> _Run:
     fields = dataclasses.asdict(run)
-    fields["spec"] = dataclasses.asdict(run.spec)
+    fields["spec"] = run.spec.stored()
     fields["state"] = run.state.value
     return _Run(**fields)
 
@@ -120,7 +120,7 @@ def _attempt_row(a: Attempt) -> _Attempt:
 def _job_row(job: JobRecord) -> _Job:
     return _Job(
         name=job.spec.name,
-        spec=dataclasses.asdict(job.spec),
+        spec=job.spec.stored(),
         submitted_at=job.submitted_at,
         seq=job.seq,
         next_at=job.next_at,
@@ -135,7 +135,12 @@ class BatchStore:
         with Session(self._engine) as s:
             meta = s.get(_Meta, "framework_id")
             jobs = [
-                JobRecord(JobSpec(**r.spec), r.submitted_at, r.seq, r.next_at)
+                JobRecord(
+                    JobSpec.from_stored(r.spec, f"job {r.name!r}"),
+                    r.submitted_at,
+                    r.seq,
+                    r.next_at,
+                )
                 for r in s.scalars(select(_Job))
             ]
             runs = [
@@ -143,7 +148,7 @@ class BatchStore:
                     r.run_id,
                     r.job,
                     r.seq,
-                    JobSpec(**r.spec),
+                    JobSpec.from_stored(r.spec, f"run {r.run_id!r}"),
                     r.trigger,
                     r.created_at,
                     r.scheduled_for,

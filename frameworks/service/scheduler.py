@@ -14,9 +14,8 @@ import functools
 import logging
 import secrets
 from collections.abc import Sequence
-from dataclasses import replace
 
-from frameworks.checks import largest_offer
+from frameworks.checks import growing_delay, largest_offer
 from frameworks.sdk import Framework, Offer, Resources, SchedulerDriver, TaskStatus
 from frameworks.service.planner import AppView, InstanceView, Plan, plan
 from frameworks.service.spec import AppSpec
@@ -161,8 +160,10 @@ class ServiceScheduler(Framework):
             app.failures = 0
         elif inst.state.is_terminal and status.reason not in _NOT_FAILURES:
             app.failures += 1
-            delay = min(
-                spec.backoff_seconds * spec.backoff_factor ** (app.failures - 1),
+            delay = growing_delay(
+                spec.backoff_seconds,
+                spec.backoff_factor,
+                app.failures - 1,
                 spec.max_launch_delay_seconds,
             )
             app.backoff_until = self.clock() + delay
@@ -241,7 +242,7 @@ class ServiceScheduler(Framework):
     async def scale(self, app_id: str, instances: int) -> None:
         async with self._lock:
             app = self._app(app_id)
-            app.spec = replace(app.spec, instances=instances)
+            app.spec = app.spec.model_copy(update={"instances": instances})
             await asyncio.to_thread(self.store.save_app, app)
         await self.converge()
 

@@ -3,50 +3,174 @@ field by field. Pure: no I/O."""
 
 from __future__ import annotations
 
-import hashlib
-import json
-from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import Annotated, Literal
 
-import yaml
+from pydantic import AfterValidator, Field, field_validator, model_validator
 
-from frameworks.checks import SpecError, container_problem, dependency_problem, is_number
+from frameworks.checks import SpecError, dependency_problem
+from frameworks.schema import (
+    Command,
+    Cpus,
+    Env,
+    Image,
+    KillGrace,
+    Labels,
+    Mem,
+    Name,
+    Spec,
+    SpecModel,
+    command_field,
+    pattern_hint,
+    validate_item,
+)
 from frameworks.sdk import Constraint, HealthCheck, Resources, TaskSpec, make_task
 
-_CHECK_KINDS = ("command", "tcp", "http")
+Port = Annotated[int, Field(ge=1, le=65535)]
+Link = Annotated[
+    str,
+    Field(
+        pattern=pattern_hint(
+            r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(:[A-Za-z0-9_]+)?$", "is not APP or APP:ALIAS"
+        )
+    ),
+]
 
 
-@dataclass(frozen=True)
-class AppSpec:
-    id: str
-    image: str
-    cmd: str | list[str] = ""
-    cpus: float = 0.1
-    mem: float = 64.0
-    instances: int = 1
-    env: dict[str, str] = field(default_factory=dict)
-    # Container ports; each instance gets host ports from its offer.
-    ports: list[int] = field(default_factory=list)
-    health_check: dict[str, Any] | None = None
-    # [field, operator, value?] triples, as Marathon.
-    constraints: list[list[str]] = field(default_factory=list)
-    labels: dict[str, str] = field(default_factory=dict)
-    # Crash-loop backoff: delay = backoff_seconds * backoff_factor ** (failures - 1),
-    # at most max_launch_delay_seconds.
-    backoff_seconds: float = 1.0
-    backoff_factor: float = 1.15
-    max_launch_delay_seconds: float = 300.0
-    kill_grace_seconds: float = 3.0
-    # Rolling updates, as Marathon: at least this fraction of `instances`
-    # stays ready, and at most this fraction more may run, while a new
-    # version replaces the old.
-    minimum_health_capacity: float = 1.0
-    maximum_over_capacity: float = 1.0
-    # Apps that must have a ready instance before this one launches.
-    depends_on: list[str] = field(default_factory=list)
-    # "app" or "app:alias": a dependency whose host and ports are passed in
-    # Docker's link variables (ALIAS_PORT_6379_TCP_ADDR, ..._PORT, ...).
-    links: list[str] = field(default_factory=list)
+def _constraint(value: list[str]) -> list[str]:
+    if not 2 <= len(value) <= 3:
+        raise ValueError(f"{value!r} is not [field, operator] or [field, operator, value]")
+    bad = Constraint(*value).problem()
+    if bad:
+        raise ValueError(bad)
+    return value
+
+
+ConstraintItem = Annotated[list[str], AfterValidator(_constraint)]
+# Crash-loop delays beyond a year are a typo (and beyond the dates Python can print).
+_YEAR = 365 * 86400.0
+
+
+class HealthCheckSpec(SpecModel):
+    """How each instance's health is checked; an instance that fails
+    `max_consecutive_failures` checks in a row is replaced."""
+
+    protocol: Literal["command", "tcp", "http"] = Field(
+        description="command: run `command` in the container (exit 0 is healthy); "
+        "tcp: connect to `port`; http: GET `path` on `port` (2xx/3xx is healthy)."
+    )
+    command: Command = command_field()
+    port: int = Field(
+        default=0,
+        ge=0,
+        le=65535,
+        description="For tcp and http: one of the app's container `ports`.",
+    )
+    path: str = Field(default="/", description="For http: the path to GET.")
+    interval_seconds: float = Field(default=10.0, gt=0, description="Seconds between checks.")
+    timeout_seconds: float = Field(
+        default=5.0, gt=0, description="Seconds a check may take before it counts as failed."
+    )
+    grace_period_seconds: float = Field(
+        default=0.0, ge=0, description="Seconds after start during which failures do not count."
+    )
+    max_consecutive_failures: int = Field(
+        default=3, ge=1, description="Failed checks in a row that make an instance unhealthy."
+    )
+
+    @field_validator("protocol", mode="before")
+    @classmethod
+    def _lowercase(cls, value: object) -> object:
+        return value.lower() if isinstance(value, str) else value
+
+    @model_validator(mode="after")
+    def _command_given(self) -> HealthCheckSpec:
+        if self.protocol == "command" and not self.command:
+            raise ValueError("command: required for protocol command")
+        if self.protocol != "command" and not self.port:
+            raise ValueError(f"port: required for protocol {self.protocol}")
+        return self
+
+
+class AppSpec(Spec):
+    """A long-running app: `instances` copies of one container, kept running
+    (and healthy) by offer-service."""
+
+    id: Name = Field(description="The app's id: lowercase letters, digits and '-'.")
+    image: Image
+    cmd: Command = command_field()
+    cpus: Cpus = 0.1
+    mem: Mem = 64.0
+    instances: int = Field(
+        default=1, ge=0, le=2**32 - 1, description="How many instances to keep running."
+    )
+    env: Env = Field(default_factory=dict)
+    ports: list[Port] = Field(
+        default_factory=list,
+        description="Container ports; each instance gets a host port for each from the "
+        "offer it is launched on (agents offer port ranges: --resources 'ports:[...]').",
+        examples=[[8080]],
+    )
+    health_check: HealthCheckSpec | None = Field(
+        default=None, description="How instances are checked; none: running is healthy."
+    )
+    constraints: list[ConstraintItem] = Field(
+        default_factory=list,
+        description="Placement rules, as Marathon: [field, operator] or [field, operator, "
+        "value] on `hostname` or an agent attribute; operators UNIQUE, CLUSTER, IS, LIKE, "
+        "UNLIKE, MAX_PER.",
+        examples=[[["hostname", "UNIQUE"], ["rack", "MAX_PER", "2"]]],
+    )
+    labels: Labels = Field(default_factory=dict)
+    backoff_seconds: float = Field(
+        default=1.0,
+        ge=0,
+        description="Delay before relaunching after the first failure in a row; each further "
+        "failure multiplies it by `backoff_factor`.",
+    )
+    backoff_factor: float = Field(
+        default=1.15, ge=1, description="What each failure in a row multiplies the delay by."
+    )
+    max_launch_delay_seconds: float = Field(
+        default=300.0,
+        ge=0,
+        le=_YEAR,
+        description="The longest delay between relaunches of a crashing app.",
+    )
+    kill_grace_seconds: KillGrace = 3.0
+    minimum_health_capacity: float = Field(
+        default=1.0,
+        ge=0,
+        le=1,
+        description="Rolling updates: the fraction of `instances` that stays ready while a "
+        "new version replaces the old.",
+    )
+    maximum_over_capacity: float = Field(
+        default=1.0,
+        ge=0,
+        le=1,
+        description="Rolling updates: the fraction of `instances` that may run on top of "
+        "`instances` meanwhile.",
+    )
+    depends_on: list[Name] = Field(
+        default_factory=list,
+        description="Apps that must have a ready instance before this one launches.",
+        examples=[["db"]],
+    )
+    links: list[Link] = Field(
+        default_factory=list,
+        description="APP or APP:ALIAS: a dependency whose host and ports are passed in "
+        "Docker's link variables (ALIAS_PORT_6379_TCP_ADDR, ..._PORT, ...).",
+        examples=[["db:redis"]],
+    )
+
+    @model_validator(mode="after")
+    def _check_port(self) -> AppSpec:
+        hc = self.health_check
+        if hc is not None and hc.protocol != "command" and hc.port not in self.ports:
+            raise ValueError(
+                f"health_check.port: must be one of the app's ports {self.ports}, got {hc.port}"
+            )
+        return self
 
     def dependencies(self) -> list[str]:
         return sorted({*self.depends_on, *(link.split(":")[0] for link in self.links)})
@@ -54,8 +178,7 @@ class AppSpec:
     @property
     def version(self) -> str:
         """Changes whenever anything but `instances` changes."""
-        body = {k: v for k, v in asdict(self).items() if k != "instances"}
-        return hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()[:12]
+        return self.digest(without=("instances",))
 
     def resources(self) -> Resources:
         return Resources(self.cpus, self.mem)
@@ -67,17 +190,16 @@ class AppSpec:
         hc = self.health_check
         if hc is None:
             return None
+        command = hc.command if isinstance(hc.command, list) else ("sh", "-c", hc.command)
         return HealthCheck(
-            kind=str(hc.get("protocol", "")).lower(),
-            command=tuple(hc.get("command", ()))
-            if isinstance(hc.get("command"), list)
-            else (("sh", "-c", hc["command"]) if hc.get("command") else ()),
-            port=int(hc.get("port", 0)),
-            path=str(hc.get("path", "/")),
-            interval=float(hc.get("interval_seconds", 10)),
-            timeout=float(hc.get("timeout_seconds", 5)),
-            grace_period=float(hc.get("grace_period_seconds", 0)),
-            max_consecutive_failures=int(hc.get("max_consecutive_failures", 3)),
+            kind=hc.protocol,
+            command=tuple(command) if hc.command else (),
+            port=hc.port,
+            path=hc.path,
+            interval=hc.interval_seconds,
+            timeout=hc.timeout_seconds,
+            grace_period=hc.grace_period_seconds,
+            max_consecutive_failures=hc.max_consecutive_failures,
             kill_when_unhealthy=True,  # as Marathon: an unhealthy instance is replaced
         )
 
@@ -97,12 +219,6 @@ class AppSpec:
             kill_grace_seconds=self.kill_grace_seconds,
         )
 
-    def to_yaml(self) -> str:
-        return str(yaml.safe_dump(asdict(self), sort_keys=False))
-
-
-_FIELDS = {f for f in AppSpec.__dataclass_fields__}
-
 
 def check_dependencies(apps: dict[str, AppSpec]) -> None:
     """Every dependency exists, and none is circular. Raises SpecError."""
@@ -113,78 +229,8 @@ def check_dependencies(apps: dict[str, AppSpec]) -> None:
 
 
 def parse_app(raw: object, index: int = 0) -> AppSpec:
-    if not isinstance(raw, dict):
-        raise SpecError(f"app #{index + 1} must be a mapping of fields, got {type(raw).__name__}")
-    where = f"app {raw.get('id', f'#{index + 1}')!r}"
-    unknown = sorted(set(raw) - _FIELDS)
-    if unknown:
-        raise SpecError(
-            f"{where}: unknown field {unknown[0]!r} (known: {', '.join(sorted(_FIELDS))})"
-        )
-    for required in ("id", "image"):
-        if not raw.get(required):
-            raise SpecError(f"{where}: field {required!r} is required")
-    try:
-        spec = AppSpec(**raw)
-    except TypeError as err:
-        raise SpecError(f"{where}: {err}") from None
-    problem = _problem(spec)
-    if problem:
-        raise SpecError(f"{where}: {problem}")
-    return spec
-
-
-def _problem(s: AppSpec) -> str | None:
-    problem = container_problem("id", s.id, s.image, s.cmd, s.cpus, s.mem, s.env)
-    if problem:
-        return problem
-    if not isinstance(s.instances, int) or isinstance(s.instances, bool) or s.instances < 0:
-        return f"field 'instances' must be a whole number >= 0, got {s.instances!r}"
-    if not isinstance(s.ports, list) or not all(
-        isinstance(p, int) and 0 < p <= 65535 for p in s.ports
-    ):
-        return f"field 'ports' must be a list of container ports 1-65535, got {s.ports!r}"
-    for c in s.constraints:
-        if not isinstance(c, list) or not 2 <= len(c) <= 3:
-            return (
-                f"field 'constraints': {c!r} is not [field, operator] or [field, operator, value]"
-            )
-        bad = Constraint(*[str(x) for x in c]).problem()
-        if bad:
-            return f"field 'constraints': {bad}"
-    for name in ("depends_on", "links"):
-        value = getattr(s, name)
-        if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
-            return f"field {name!r} must be a list of app ids"
-    for name in ("minimum_health_capacity", "maximum_over_capacity"):
-        value = getattr(s, name)
-        if not is_number(value) or not 0 <= value <= 1:
-            return f"field {name!r} must be a fraction from 0 to 1, got {value!r}"
-    for name in ("backoff_seconds", "backoff_factor", "max_launch_delay_seconds"):
-        if not is_number(getattr(s, name)) or getattr(s, name) < (
-            1 if name == "backoff_factor" else 0
-        ):
-            return f"field {name!r} must be a number >= {1 if name == 'backoff_factor' else 0}"
-    return _health_problem(s)
-
-
-def _health_problem(s: AppSpec) -> str | None:
-    hc = s.health_check
-    if hc is None:
-        return None
-    if not isinstance(hc, dict):
-        return "field 'health_check' must be a mapping"
-    protocol = str(hc.get("protocol", "")).lower()
-    if protocol not in _CHECK_KINDS:
-        return f"field 'health_check.protocol' must be one of {', '.join(_CHECK_KINDS)}"
-    if protocol in ("tcp", "http") and hc.get("port") not in s.ports:
-        return (
-            f"field 'health_check.port' must be one of the app's ports {s.ports}, "
-            f"got {hc.get('port')!r}"
-        )
-    if protocol == "command" and not hc.get("command"):
-        return "field 'health_check.command' is required for protocol command"
-    return None
+    """One app of a document, checked whole by the schema. Raises SpecError."""
+    return validate_item(AppSpec, raw, "app", "id", index)
 
 
 def largest_fit_problem(spec: AppSpec, largest: Resources | None) -> str | None:

@@ -5,7 +5,6 @@ caller."""
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -102,7 +101,12 @@ class ServiceStore:
         with Session(self._engine) as s:
             meta = s.get(_Meta, "framework_id")
             apps = [
-                AppRecord(AppSpec(**r.spec), r.nonce, r.backoff_until, r.failures)
+                AppRecord(
+                    AppSpec.from_stored(r.spec, f"app {r.app_id!r}"),
+                    r.nonce,
+                    r.backoff_until,
+                    r.failures,
+                )
                 for r in s.scalars(select(_App))
             ]
             instances = [
@@ -153,7 +157,7 @@ class ServiceStore:
 def _app_row(app: AppRecord) -> _App:
     return _App(
         app_id=app.spec.id,
-        spec=dataclasses.asdict(app.spec),
+        spec=app.spec.stored(),
         nonce=app.nonce,
         backoff_until=app.backoff_until,
         failures=app.failures,

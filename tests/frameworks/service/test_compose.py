@@ -49,9 +49,9 @@ services:
     restart: always
 """)
     assert (api.instances, api.env) == (3, {"MODE": "prod", "EMPTY": ""})
-    with pytest.raises(SpecError, match=r"services.api.build is not supported"):
+    with pytest.raises(SpecError, match=r"services.api.build: not supported: build the image"):
         parse_apps("services:\n  api:\n    build: .\n")
-    with pytest.raises(SpecError, match=r"services.api.volumes is not supported"):
+    with pytest.raises(SpecError, match=r"services.api.volumes: unknown field"):
         parse_apps("services:\n  api:\n    image: img\n    volumes: [/a:/b]\n")
 
 

@@ -4,12 +4,9 @@ from __future__ import annotations
 
 import itertools
 
-import pytest
-
 from frameworks.sdk import Offer, Resources
-from frameworks.service.documents import parse_apps
 from frameworks.service.planner import AppView, InstanceView, plan
-from frameworks.service.spec import AppSpec, SpecError
+from frameworks.service.spec import AppSpec
 from offer.tasks import TaskState
 
 NOW = 1000.0
@@ -84,26 +81,6 @@ def test_rolling_update_keeps_capacity() -> None:
     ready = [*old, instance("web.3", new.version, 3.0)]
     second = plan([AppView(new.spec, new.version, ready)], [], NOW, new_id_factory())
     assert second.kills == ["web.1"]
-
-
-@pytest.mark.parametrize(
-    ("text", "message"),
-    [
-        ("id: web\nimage: img\ncolour: blue", "unknown field 'colour'"),
-        ("id: web\nimage: img\ninstances: -1", "field 'instances' must be a whole number >= 0"),
-        ("id: Web_1\nimage: img", "field 'id' 'Web_1' must be lowercase"),
-        ("id: web", "field 'image' is required"),
-        ("id: web\nimage: img\nmem: 2", "field 'mem' must be a number >= 6"),
-        ("id: web\nimage: img\nconstraints: [[hostname, SPREAD]]", "unknown operator 'SPREAD'"),
-        ("id: web\nimage: img\nhealth_check: {protocol: http, port: 80}", "health_check.port"),
-        ("id: web\nimage: img\nenv: {N: 1}", "field 'env' must map names to strings"),
-        ("- {id: a, image: i}\n- {id: a, image: i}", "an app id appears twice"),
-        ("id: [", "not valid YAML"),
-    ],
-)
-def test_bad_specs_name_the_field(text: str, message: str) -> None:
-    with pytest.raises(SpecError, match=message.replace("[", r"\[")):
-        parse_apps(text)
 
 
 def test_rolling_update_with_no_minimum_replaces_at_once() -> None:
