@@ -8,30 +8,34 @@ import argparse
 import os
 from collections.abc import Callable
 
-from offer.ctl import apps, jobs
-from offer.ctl.parsing import MASTER_FLAG, Command, add_output, sub
+from offer.ctl.parsing import MASTER_FLAG, add_output, command_group, lazy, positive, sub
 
 __all__ = ["add_app_commands", "add_job_commands"]
+
+# An action: its name, a summary, examples, and the function (in the
+# group's module) that runs it.
+Action = Callable[[str, str, list[str], str], argparse.ArgumentParser]
 
 
 def _framework_group(
     group: argparse._SubParsersAction,  # type: ignore[type-arg]
     name: str,
     kind: str,
+    module: str,
     summary: str,
     what: str,
     examples: list[str],
-) -> Callable[[str, str, str, Command], argparse.ArgumentParser]:
+) -> Action:
     """A command group that talks to offer-<kind>'s control API, found through
     the master or given by --<kind> / OFFER_<KIND>; returns what adds its actions."""
     env = f"OFFER_{kind.upper()}"
-    parser = group.add_parser(
+    actions = command_group(
+        group,
         name,
-        help=summary,
-        description=f"{what}. These commands talk to its control API, found through the "
-        f"master (or given by --{kind} / {env}).",
-        epilog="examples:\n" + "\n".join(f"  {e}" for e in examples),
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        summary,
+        f"{what}. These commands talk to its control API, found through the master "
+        f"(or given by --{kind} / {env}).",
+        examples,
     )
     address = argparse.ArgumentParser(add_help=False)
     address.add_argument(
@@ -41,12 +45,21 @@ def _framework_group(
         f"offer-{kind} registered with the master)",
     )
     address.set_defaults(target=kind)
-    actions = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
 
-    def action(name: str, text: str, example: str, run: Command) -> argparse.ArgumentParser:
-        return sub(actions, name, text, [example], run, [address, MASTER_FLAG])
+    def action(name: str, text: str, examples: list[str], run: str) -> argparse.ArgumentParser:
+        return sub(actions, name, text, examples, lazy(module, run), [address, MASTER_FLAG])
 
     return action
+
+
+def _add_wait(parser: argparse.ArgumentParser, what: str) -> None:
+    parser.add_argument("--wait", action="store_true", help=what)
+    parser.add_argument(
+        "--timeout",
+        type=positive(float),
+        metavar="SECONDS",
+        help="with --wait (implied): give up after SECONDS (exit 1); it goes on without offerctl",
+    )
 
 
 def add_app_commands(group: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -54,46 +67,70 @@ def add_app_commands(group: argparse._SubParsersAction) -> None:  # type: ignore
         group,
         "app",
         "service",
+        "apps",
         "long-running apps of offer-service (deploy, list, show, scale, ...)",
         "Long-running apps, kept running by offer-service",
-        ["offerctl app deploy web.yaml", "offerctl app show web", "offerctl app scale web 5"],
+        [
+            "offerctl app deploy web.yaml --wait     # follow the rollout until it is done",
+            "offerctl app list",
+            "offerctl app show web -o json",
+            "offerctl app scale web 5 --wait --timeout 120",
+            "offerctl app restart web --wait",
+        ],
+    )
+    rollout = (
+        "follow the rollout until every instance of the new version is ready and none of "
+        "the old is left (exit 0), or it crash-loops (exit 1; see docs/offerctl.md)"
     )
     deploy = action(
         "deploy",
         "create or update apps from a YAML file ('-': stdin)",
-        "offerctl app deploy web.yaml",
-        apps.deploy,
+        ["offerctl app deploy web.yaml", "offerctl app deploy web.yaml --wait --timeout 300"],
+        "deploy",
     )
     deploy.add_argument("file", metavar="FILE")
+    _add_wait(deploy, rollout)
     add_output(
         action(
             "list",
             "list apps with running and wanted instances",
-            "offerctl app list",
-            apps.list_apps,
+            ["offerctl app list"],
+            "list_apps",
         )
     )
     show = action(
         "show",
         "an app's instances, and why any is not running yet",
-        "offerctl app show web -o json",
-        apps.show,
+        ["offerctl app show web", "offerctl app show web -o json"],
+        "show",
     )
     show.add_argument("app_id", metavar="APP")
     add_output(show)
     scale = action(
         "scale",
         "change the number of instances (newest go first)",
-        "offerctl app scale web 5",
-        apps.scale,
+        ["offerctl app scale web 5", "offerctl app scale web 0 --wait"],
+        "scale",
     )
     scale.add_argument("app_id", metavar="APP")
     scale.add_argument("instances", metavar="INSTANCES", type=int)
-    for name, text, run in (
-        ("restart", "replace every instance", apps.restart),
-        ("remove", "kill every instance and forget the app", apps.remove),
-    ):
-        action(name, text, f"offerctl app {name} web", run).add_argument("app_id", metavar="APP")
+    _add_wait(
+        scale,
+        "follow it until as many instances as wanted are ready and no more run (exit 0), "
+        "or it crash-loops (exit 1)",
+    )
+    restart = action(
+        "restart",
+        "replace every instance",
+        ["offerctl app restart web", "offerctl app restart web --wait"],
+        "restart",
+    )
+    restart.add_argument("app_id", metavar="APP")
+    _add_wait(restart, rollout)
+    remove = action(
+        "remove", "kill every instance and forget the app", ["offerctl app remove web"], "remove"
+    )
+    remove.add_argument("app_id", metavar="APP")
 
 
 def add_job_commands(group: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -101,61 +138,71 @@ def add_job_commands(group: argparse._SubParsersAction) -> None:  # type: ignore
         group,
         "job",
         "batch",
+        "jobs",
         "batch jobs of offer-batch (submit, list, run, runs, logs, ...)",
         "Batch jobs, run to completion by offer-batch",
         [
-            "offerctl job submit jobs.yaml && offerctl job run etl",
+            "offerctl job submit jobs.yaml && offerctl job run etl --wait",
+            "offerctl job list",
             "offerctl job runs etl",
+            "offerctl job run-show etl-1",
             "offerctl job logs etl-1 --task 0",
         ],
     )
-    action(
+    submit = action(
         "submit",
         "create or update jobs from a YAML file ('-': stdin)",
-        "offerctl job submit jobs.yaml",
-        jobs.submit,
-    ).add_argument("file", metavar="FILE")
+        ["offerctl job submit jobs.yaml"],
+        "submit",
+    )
+    submit.add_argument("file", metavar="FILE")
     add_output(
         action(
-            "list", "list jobs, their schedules and last runs", "offerctl job list", jobs.list_jobs
+            "list", "list jobs, their schedules and last runs", ["offerctl job list"], "list_jobs"
         )
     )
     show = action(
-        "show", "a job's spec, next run and latest runs", "offerctl job show etl", jobs.show
+        "show", "a job's spec, next run and latest runs", ["offerctl job show etl"], "show"
     )
     show.add_argument("name", metavar="JOB")
     add_output(show)
-    action("run", "start a run of a job now", "offerctl job run etl", jobs.run_now).add_argument(
-        "name", metavar="JOB"
+    run = action(
+        "run",
+        "start a run of a job now",
+        ["offerctl job run etl", "offerctl job run etl --wait --timeout 600"],
+        "run_now",
     )
-    runs = action("runs", "a job's kept runs, newest first", "offerctl job runs etl", jobs.runs)
+    run.add_argument("name", metavar="JOB")
+    _add_wait(
+        run, "follow the run until it ends: exit 0 if it SUCCEEDED, 1 if it FAILED or was CANCELLED"
+    )
+    runs = action("runs", "a job's kept runs, newest first", ["offerctl job runs etl"], "runs")
     runs.add_argument("name", metavar="JOB")
     add_output(runs)
-    run = action(
+    run_show = action(
         "run-show",
         "one run with every attempt of every task",
-        "offerctl job run-show etl-3 -o json",
-        jobs.show_run,
+        ["offerctl job run-show etl-3", "offerctl job run-show etl-3 -o json"],
+        "show_run",
     )
-    run.add_argument("run_id", metavar="RUN")
-    add_output(run)
-    action(
-        "cancel",
-        "kill a run's tasks and end it CANCELLED",
-        "offerctl job cancel etl-3",
-        jobs.cancel,
-    ).add_argument("run_id", metavar="RUN")
-    action(
+    run_show.add_argument("run_id", metavar="RUN")
+    add_output(run_show)
+    cancel = action(
+        "cancel", "kill a run's tasks and end it CANCELLED", ["offerctl job cancel etl-3"], "cancel"
+    )
+    cancel.add_argument("run_id", metavar="RUN")
+    remove = action(
         "remove",
         "cancel a job's runs and forget it with its history",
-        "offerctl job remove etl",
-        jobs.remove,
-    ).add_argument("name", metavar="JOB")
+        ["offerctl job remove etl"],
+        "remove",
+    )
+    remove.add_argument("name", metavar="JOB")
     logs = action(
         "logs",
         "a run's output: the last attempt of each task, or of task --task N",
-        "offerctl job logs etl-3 --task 0",
-        jobs.logs,
+        ["offerctl job logs etl-3", "offerctl job logs etl-3 --task 0 --tail 20"],
+        "logs",
     )
     logs.add_argument("run_id", metavar="RUN")
     logs.add_argument("--task", type=int, metavar="N", help="only the task with index N")

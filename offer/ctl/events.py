@@ -8,13 +8,12 @@ from typing import Any
 
 from rich.text import Text
 
-from offer.ctl import render
+from offer.ctl import cells, render
 from offer.ctl.errors import CtlError
 from offer.ctl.lists import Stub
 from offer.ctl.views import event_view
 from offer.v1 import operator_pb2 as pb
 
-CATEGORIES = ("agent", "framework", "task")
 # Markers of the stream itself: shown whatever the filters.
 _MARKERS = {"CAUGHT_UP", "DROPPED"}
 
@@ -53,7 +52,7 @@ def line(event: dict[str, Any], wide: bool) -> Text:
     out = Text()
     if wide:
         out.append(f"{event['seq']:>6}  ")
-    out.append(render.clock(event["timestamp"]) + "  ")
+    out.append(cells.clock(event["timestamp"]) + "  ")
     out.append(f"{kind:<22}", style=style)
     if wide:
         out.append(f"  {event['agent_id'] or '-'}  {event['framework_id'] or '-'}")

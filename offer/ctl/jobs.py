@@ -22,8 +22,6 @@ CALL_TIMEOUT = 10.0
 
 Stub = batch_pb2_grpc.BatchControlStub
 
-_ENDED = ("FINISHED", "FAILED", "KILLED", "LOST", "ERROR")
-
 
 def _time(ts: float) -> str | None:
     return datetime.datetime.fromtimestamp(ts).isoformat(timespec="seconds") if ts else None

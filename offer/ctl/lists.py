@@ -7,7 +7,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from offer.ctl import render, watch
+from offer.ctl import cells, render, watch
 from offer.ctl.errors import CtlError, not_found
 from offer.ctl.views import agent_view, framework_view, offer_view, task_view
 from offer.tasks import TERMINAL_STATES
@@ -97,7 +97,7 @@ def list_command(stub: Stub, args: argparse.Namespace) -> int:
     kind = args.kind
 
     def snapshot() -> watch.Snapshot:
-        rows = render.sort_rows(kind, select(stub, kind, args), args.sort_by, args.reverse)
+        rows = cells.sort_rows(kind, select(stub, kind, args), args.sort_by, args.reverse)
         return rows, lambda: render.table(kind, rows, wide=args.output == "wide")
 
     return watch.show(snapshot, args)

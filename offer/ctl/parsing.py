@@ -4,9 +4,12 @@
 from __future__ import annotations
 
 import argparse
+import importlib
 import re
 import sys
+import textwrap
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any, NoReturn
 
 # Each command gets the stub of the API it talks to (the master's, or a
@@ -15,6 +18,24 @@ from typing import Any, NoReturn
 Command = Callable[[Any, argparse.Namespace], int]
 
 OUTPUTS = ("table", "wide", "json", "yaml")
+
+
+@dataclass(frozen=True)
+class lazy:
+    """A command's function, named by its module in offer.ctl and its name,
+    imported when the command runs: the modules that talk to a server import
+    grpc, rich and the generated protos (over 100 ms), which `offerctl
+    --help` and usage errors do without."""
+
+    module: str
+    name: str
+
+    def resolve(self) -> Command:
+        found: Command = getattr(importlib.import_module(f"offer.ctl.{self.module}"), self.name)
+        return found
+
+    def __call__(self, target: Any, args: argparse.Namespace) -> int:
+        return self.resolve()(target, args)
 
 
 class Parser(argparse.ArgumentParser):
@@ -71,6 +92,28 @@ def sub(
     )
     parser.set_defaults(run=run)
     return parser
+
+
+def command_group(
+    group: argparse._SubParsersAction,  # type: ignore[type-arg]
+    name: str,
+    text: str,
+    description: str,
+    examples: list[str],
+) -> argparse._SubParsersAction:  # type: ignore[type-arg]
+    """A command whose actions are sub-commands (offerctl agent drain ...),
+    with examples in its --help; returns what its actions are added to."""
+    parser = group.add_parser(
+        name,
+        help=text,
+        description=textwrap.fill(description, 79),
+        epilog="examples:\n" + "\n".join(f"  {e}" for e in examples),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    actions: argparse._SubParsersAction = parser.add_subparsers(  # type: ignore[type-arg]
+        dest="action", required=True, metavar="ACTION"
+    )
+    return actions
 
 
 def add_output(parser: argparse.ArgumentParser, inherit: bool = False) -> None:

@@ -10,7 +10,7 @@ from collections.abc import Callable
 import grpc
 from rich.console import RenderableType
 
-from offer.ctl import render, watch
+from offer.ctl import cells, render, watch
 from offer.ctl.errors import not_found
 from offer.ctl.lists import CALL_TIMEOUT, Row, Stub, fetch, find, live
 from offer.ctl.views import task_detail_view
@@ -18,7 +18,7 @@ from offer.v1 import operator_pb2 as pb
 
 
 def _when(ts: float) -> str:
-    return f"{render.clock(ts)} ({render.ago(ts)} ago)"
+    return f"{cells.clock(ts)} ({cells.ago(ts)} ago)"
 
 
 def _with_work(stub: Stub, row: Row, *, agent_id: str = "", framework_id: str = "") -> Row:
@@ -46,15 +46,15 @@ def _agent(stub: Stub, ident: str, args: argparse.Namespace) -> watch.Snapshot:
         ("ID", aid),
         ("Hostname", agent["hostname"]),
         ("Status", agent["status"]),
-        ("Total", render.res(agent["total"])),
-        ("Allocated", render.res(agent["allocated"])),
-        ("Offered", render.res(agent["offered"])),
-        ("Used", render.usage(agent["usage"])),
-        ("Attributes", render.pairs(agent["attributes"]) or "-"),
+        ("Total", cells.res(agent["total"])),
+        ("Allocated", cells.res(agent["allocated"])),
+        ("Offered", cells.res(agent["offered"])),
+        ("Used", cells.usage(agent["usage"])),
+        ("Attributes", cells.pairs(agent["attributes"]) or "-"),
         ("Registered", _when(agent["registered_at"])),
     ]
     if agent["drain_deadline"] is not None:
-        fields.append(("Drain deadline", render.clock(agent["drain_deadline"])))
+        fields.append(("Drain deadline", cells.clock(agent["drain_deadline"])))
     return data, lambda: render.describe(fields, _sections(data))
 
 
@@ -71,8 +71,8 @@ def _framework(stub: Stub, ident: str, args: argparse.Namespace) -> watch.Snapsh
         ("Suppressed", "yes" if fw["suppressed"] else "no"),
         ("Control address", fw["control_address"] or "-"),
         ("Failover timeout", f"{fw['failover_timeout']:g}s"),
-        ("Allocated", render.res(fw["allocated"])),
-        ("Offered", render.res(fw["offered"])),
+        ("Allocated", cells.res(fw["allocated"])),
+        ("Offered", cells.res(fw["offered"])),
         ("Dominant share", f"{fw['dominant_share']:.1%}"),
         ("Registered", _when(fw["registered_at"])),
     ]
@@ -95,13 +95,13 @@ def _task(stub: Stub, ident: str, args: argparse.Namespace) -> watch.Snapshot:
         ("State", data["state"]),
         ("Reason", data["reason"]),
         ("Message", data["message"] or "-"),
-        ("Exit code", render.text(data["exit_code"]) or "-"),
-        ("Health", render.health(data) or "-"),
+        ("Exit code", cells.text(data["exit_code"]) or "-"),
+        ("Health", cells.health(data) or "-"),
         ("Image", data["image"]),
         ("Command", " ".join(data["command"]) or "(the image's)"),
-        ("Resources", render.res(data["resources"])),
+        ("Resources", cells.res(data["resources"])),
         ("Host ports", ",".join(map(str, data["host_ports"])) or "-"),
-        ("Used", render.usage(data["usage"])),
+        ("Used", cells.usage(data["usage"])),
         ("Created", _when(data["created_at"])),
     ]
     history = render.table("history", data["history"])
@@ -115,9 +115,9 @@ def _offer(stub: Stub, ident: str, args: argparse.Namespace) -> watch.Snapshot:
         ("Framework", offer["framework_id"]),
         ("Agent", offer["agent_id"]),
         ("Hostname", offer["hostname"]),
-        ("Resources", render.res(offer["resources"])),
-        ("Ports", render.port_ranges(offer["resources"]) or "-"),
-        ("Attributes", render.pairs(offer["attributes"]) or "-"),
+        ("Resources", cells.res(offer["resources"])),
+        ("Ports", cells.port_ranges(offer["resources"]) or "-"),
+        ("Attributes", cells.pairs(offer["attributes"]) or "-"),
         ("Made", _when(offer["created_at"])),
     ]
     return offer, lambda: render.describe(fields)

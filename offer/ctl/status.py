@@ -9,7 +9,7 @@ from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
-from offer.ctl import render, watch
+from offer.ctl import cells, render, watch
 from offer.ctl.lists import CALL_TIMEOUT, Stub
 from offer.ctl.views import cluster_status_view
 from offer.v1 import operator_pb2 as pb
@@ -40,7 +40,7 @@ def draw(view: dict[str, Any]) -> RenderableType:
     head.add_row(
         "Master",
         f"{master['address'] or '?'}, version {master['version']}, "
-        f"up {render.span(master['uptime_seconds'])} (since {render.clock(master['started_at'])})",
+        f"up {cells.span(master['uptime_seconds'])} (since {cells.clock(master['started_at'])})",
     )
     for part in ("agents", "frameworks", "tasks"):
         head.add_row(part.capitalize(), _counts(view[part]))

@@ -6,24 +6,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from offer.ctl.names import AGENT_STATUSES, FRAMEWORK_STATUSES, TASK_STATES
 from offer.tasks import StatusReason, TaskState
 from offer.v1 import common_pb2, operator_pb2
-
-# Every state a task can be listed in, in life order (UNKNOWN is only an
-# answer to reconciliation; UNSPECIFIED never appears).
-TASK_STATES = (
-    "STAGING",
-    "STARTING",
-    "RUNNING",
-    "KILLING",
-    "FINISHED",
-    "FAILED",
-    "KILLED",
-    "ERROR",
-    "LOST",
-)
-AGENT_STATUSES = ("active", "draining", "engine unavailable", "disconnected", "lost")
-FRAMEWORK_STATUSES = ("active", "disconnected", "removed")
 
 
 def _resources(r: common_pb2.Resources) -> dict[str, Any]:

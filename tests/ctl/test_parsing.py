@@ -8,8 +8,9 @@ from typing import Any
 
 import pytest
 
-from offer.ctl import events, render
-from offer.ctl.cli import build_parser
+from offer.ctl import cells, events
+from offer.ctl.parser import build_parser
+from offer.ctl.parsing import lazy
 from offer.ctl.views import cluster_status_view
 from offer.v1 import common_pb2
 from offer.v1 import operator_pb2 as pb
@@ -82,10 +83,15 @@ def test_every_command_has_an_example_in_its_help() -> None:
         commands
     )
     for name, parser in commands.items():
-        if name in ("agent", "framework"):
-            continue  # groups: their actions carry the examples
         _, _, examples = parser.format_help().partition("examples:\n")
         assert f"offerctl {name.split()[0]}" in examples, name
+
+
+def test_every_command_names_a_function_that_exists() -> None:
+    for name, parser in _commands(build_parser()).items():
+        run = parser.get_default("run")
+        if isinstance(run, lazy):
+            assert callable(run.resolve()), name
 
 
 def _task(task_id: str, state: str, created_at: float, cpus: float) -> dict[str, Any]:
@@ -103,14 +109,14 @@ def test_sorting_by_a_column_is_stable_and_reversible() -> None:
         _task("a", "FAILED", 1, 1),
         _task("c", "RUNNING", 2, 0.1),
     ]
-    assert [r["task_id"] for r in render.sort_rows("tasks", rows, "id", False)] == ["a", "b", "c"]
-    by_state = render.sort_rows("tasks", rows, "state", False)
+    assert [r["task_id"] for r in cells.sort_rows("tasks", rows, "id", False)] == ["a", "b", "c"]
+    by_state = cells.sort_rows("tasks", rows, "state", False)
     assert [r["task_id"] for r in by_state] == ["a", "b", "c"]
     # Age: the youngest first; resources: by cpus, then memory.
-    assert [r["task_id"] for r in render.sort_rows("tasks", rows, "age", False)] == ["b", "c", "a"]
-    biggest = render.sort_rows("tasks", rows, "resources", True)
+    assert [r["task_id"] for r in cells.sort_rows("tasks", rows, "age", False)] == ["b", "c", "a"]
+    biggest = cells.sort_rows("tasks", rows, "resources", True)
     assert [r["task_id"] for r in biggest] == ["a", "b", "c"]
-    assert render.sort_rows("tasks", rows, None, True) == rows[::-1]
+    assert cells.sort_rows("tasks", rows, None, True) == rows[::-1]
 
 
 def test_event_filters() -> None:

@@ -1,0 +1,322 @@
+"""offerctl's commands and flags. Each command names its function by module
+and name (parsing.lazy), imported when it runs: building this parser imports
+no grpc, rich or generated protos, so that `offerctl --help` and usage
+errors answer at once (see docs/offerctl.md, "Start-up")."""
+
+from __future__ import annotations
+
+import argparse
+import os
+
+from offer.ctl import completion
+from offer.ctl.cells import sort_names
+from offer.ctl.control_commands import add_app_commands, add_job_commands
+from offer.ctl.names import AGENT_STATUSES, EVENT_CATEGORIES, FRAMEWORK_STATUSES, TASK_STATES
+from offer.ctl.parsing import (
+    Parser,
+    add_output,
+    add_watch,
+    at_least_zero,
+    choice,
+    command_group,
+    lazy,
+    one_of,
+    positive,
+)
+from offer.ctl.parsing import sub as _sub
+from offer.security.client import add_client_flags
+from offer.version import version
+
+__all__ = ["DEFAULT_MASTER", "build_parser"]
+
+DEFAULT_MASTER = "127.0.0.1:5050"
+
+EPILOG = """\
+examples:
+  offerctl status
+  offerctl tasks --state running,staging --sort-by age
+  offerctl tasks -o json | jq '.[] | select(.state == "FAILED")'
+  offerctl tasks show web-1                 # with its whole status history
+  offerctl agents --watch
+  offerctl events --type task -o json
+  offerctl logs web-1 --tail 50 --follow
+  offerctl agent drain agent-3f2a --deadline 300
+  offerctl app deploy web.yaml --wait       # follow the rollout; exit 1 if it fails
+  offerctl job run etl --wait --timeout 600
+  OFFER_MASTER=10.0.0.5:5050 offerctl frameworks
+  source <(offerctl completion bash)
+
+exit codes: 0 ok, 1 failed (e.g. master unreachable, unknown id), 2 usage error.
+docs/offerctl.md describes every command and the JSON each one prints.
+"""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = Parser(
+        prog="offerctl",
+        description="Ask the offer master what the cluster is doing, and steer it.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument(
+        "--master",
+        default=os.environ.get("OFFER_MASTER", DEFAULT_MASTER),
+        help=f"master address HOST:PORT (default: $OFFER_MASTER or {DEFAULT_MASTER})",
+    )
+    parser.add_argument("--version", action="version", version=f"offerctl {version()}")
+    add_client_flags(parser)
+    group = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    status_cmd = _sub(
+        group,
+        "status",
+        "the master (address, version, uptime) and the cluster in numbers",
+        ["offerctl status", "offerctl status -o json | jq .resources.idle", "offerctl status -w"],
+        lazy("status", "status"),
+    )
+    add_output(status_cmd)
+    add_watch(status_cmd)
+    _add_list_commands(group)
+    _add_events_command(group)
+
+    logs = _sub(
+        group,
+        "logs",
+        "print a task's output (stdout and stderr)",
+        ["offerctl logs web-1", "offerctl logs web-1 --tail 20 --follow"],
+        lazy("commands", "logs"),
+    )
+    logs.add_argument("task_id", metavar="TASK", help="the task's id")
+    logs.add_argument("--framework", help="the task's framework, if several use this id")
+    logs.add_argument(
+        "--tail",
+        type=int,
+        default=0,
+        metavar="N",
+        help="only the last N lines (default: all that is kept)",
+    )
+    logs.add_argument(
+        "-f",
+        "--follow",
+        action="store_true",
+        help="keep printing new output until the task ends (Ctrl-C stops)",
+    )
+
+    agent_group = command_group(
+        group,
+        "agent",
+        "act on one agent (drain, reactivate)",
+        "Act on one agent: maintenance. `offerctl agents` lists them.",
+        ["offerctl agent drain agent-3f2a --deadline 300", "offerctl agent reactivate agent-3f2a"],
+    )
+    drain = _sub(
+        agent_group,
+        "drain",
+        "stop offers for an agent and kill its tasks after a deadline (maintenance)",
+        ["offerctl agent drain agent-3f2a", "offerctl agent drain agent-3f2a --deadline 0"],
+        lazy("commands", "drain"),
+    )
+    drain.add_argument("agent_id", metavar="AGENT", help="the agent's id")
+    drain.add_argument(
+        "--deadline",
+        type=float,
+        default=60.0,
+        metavar="SECONDS",
+        help="seconds before its tasks are killed (default: %(default)s)",
+    )
+    reactivate = _sub(
+        agent_group,
+        "reactivate",
+        "end an agent's drain: it gets offers again",
+        ["offerctl agent reactivate agent-3f2a"],
+        lazy("commands", "reactivate"),
+    )
+    reactivate.add_argument("agent_id", metavar="AGENT", help="the agent's id")
+    framework_group = command_group(
+        group,
+        "framework",
+        "act on one framework (teardown)",
+        "Act on one framework. `offerctl frameworks` lists them.",
+        ["offerctl framework teardown fw-1a2b3c4d5e6f"],
+    )
+    _sub(
+        framework_group,
+        "teardown",
+        "remove a framework for good: its tasks are killed and it may not come back",
+        ["offerctl framework teardown fw-1a2b3c4d5e6f"],
+        lazy("commands", "teardown"),
+    ).add_argument("framework_id", metavar="FRAMEWORK", help="the framework's id")
+    add_app_commands(group)
+    add_job_commands(group)
+    shells = _sub(
+        group,
+        "completion",
+        "print a shell completion script for offerctl",
+        [
+            "source <(offerctl completion bash)          # in ~/.bashrc",
+            "offerctl completion zsh > ~/.zfunc/_offerctl  # a directory in $fpath",
+        ],
+        completion.completion,
+        parents=[],
+    )
+    shells.add_argument(
+        "shell", choices=completion.SHELLS, metavar="SHELL", help="bash, zsh or tcsh"
+    )
+    shells.set_defaults(target="local")
+    return parser
+
+
+# kind -> (what the list is, examples, its filters, what `show` takes)
+_LISTS: dict[str, tuple[str, list[str], tuple[str, ...], str]] = {
+    "agents": (
+        "list agents, their resources and usage",
+        [
+            "offerctl agents",
+            "offerctl agents --state draining,lost",
+            "offerctl agents -o wide --sort-by allocated --reverse",
+            "offerctl agents show host3 -o yaml",
+        ],
+        ("state",),
+        "AGENT",
+    ),
+    "frameworks": (
+        "list frameworks and their shares",
+        [
+            "offerctl frameworks",
+            "offerctl frameworks --role prod --sort-by share --reverse",
+            "offerctl frameworks show offer-service",
+        ],
+        ("state", "role"),
+        "FRAMEWORK",
+    ),
+    "tasks": (
+        "list tasks, newest first",
+        [
+            "offerctl tasks --state failed",
+            "offerctl tasks --framework offer-service --agent host1 -o wide",
+            "offerctl tasks --sort-by state -o json",
+            "offerctl tasks show web-1",
+        ],
+        ("state", "framework", "agent", "role"),
+        "TASK",
+    ),
+    "offers": (
+        "list outstanding offers (made, not yet used, declined or rescinded), oldest first",
+        [
+            "offerctl offers",
+            "offerctl offers --framework fw-1234 -o json",
+            "offerctl offers show 5f3a-O12",
+        ],
+        ("framework", "agent", "role"),
+        "OFFER",
+    ),
+}
+
+_STATES = {
+    "agents": ("an agent status", AGENT_STATUSES),
+    "frameworks": ("a framework status", FRAMEWORK_STATUSES),
+    "tasks": ("a task state", TASK_STATES),
+}
+
+_FILTER_HELP = {
+    "framework": "only those of this framework (its id or name)",
+    "agent": "only those on this agent (its id or hostname)",
+    "role": "only those of frameworks in this role",
+}
+
+
+def _add_list_commands(group: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    for kind, (text, examples, filters, what) in _LISTS.items():
+        parser = _sub(group, kind, text, examples, lazy("lists", "list_command"))
+        parser.set_defaults(kind=kind)
+        add_output(parser)
+        add_watch(parser)
+        for name in filters:
+            if name == "state":
+                what_state, valid = _STATES[kind]
+                parser.add_argument(
+                    "--state",
+                    type=one_of(what_state, valid),
+                    metavar="STATE[,STATE...]",
+                    help="only those in these states: "
+                    + ", ".join(v.lower().replace(" ", "-") for v in valid),
+                )
+            else:
+                parser.add_argument(f"--{name}", help=_FILTER_HELP[name])
+        parser.add_argument(
+            "--sort-by",
+            type=choice(f"a column of offerctl {kind}", sort_names(kind)),
+            metavar="COLUMN",
+            help="order by this column: " + ", ".join(sort_names(kind)),
+        )
+        parser.add_argument("--reverse", action="store_true", help="reverse the order")
+        actions = parser.add_subparsers(dest="action", metavar="ACTION")
+        single = kind.removesuffix("s")
+        also = {"agents": " (or hostname)", "frameworks": " (or name)"}.get(kind, "")
+        detail = {
+            "agents": "with its live tasks and offers",
+            "frameworks": "with its live tasks and offers",
+            "tasks": "with its whole status history",
+            "offers": "",
+        }[kind]
+        shown = _sub(
+            actions,
+            "show",
+            f"one {single} in full{', ' + detail if detail else ''}",
+            [examples[-1], f"offerctl {kind} show {what} -o json"],
+            lazy("show", "show_command"),
+        )
+        shown.add_argument("ident", metavar=what, help=f"the {single}'s id{also}")
+        if kind == "tasks":
+            shown.add_argument(
+                "--framework",
+                default=argparse.SUPPRESS,
+                help="the task's framework, if several use this id",
+            )
+        add_output(shown, inherit=True)
+        add_watch(shown, inherit=True)
+
+
+def _add_events_command(group: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    watch_events = _sub(
+        group,
+        "events",
+        "print cluster events as they happen (agents, frameworks, task state changes)",
+        [
+            "offerctl events",
+            "offerctl events --type agent,framework --last 100 --no-follow",
+            "offerctl events --task web-1 -o json | jq -r .task.state",
+            "offerctl events --type task --count 1   # wait for the next task change",
+        ],
+        lazy("events", "events"),
+    )
+    add_output(watch_events)
+    watch_events.add_argument(
+        "--type",
+        type=one_of("an event type", EVENT_CATEGORIES),
+        metavar="TYPE[,TYPE...]",
+        help="only events about these: agent, framework, task",
+    )
+    watch_events.add_argument("--agent", help="only events about this agent id")
+    watch_events.add_argument("--framework", help="only events about this framework id")
+    watch_events.add_argument("--task", help="only changes of this task id")
+    watch_events.add_argument(
+        "--last",
+        type=at_least_zero,
+        default=10,
+        metavar="N",
+        help="start with up to N recent events (the master keeps 1000; default: %(default)s)",
+    )
+    watch_events.add_argument(
+        "--follow",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="keep printing new events until Ctrl-C (default); --no-follow stops "
+        "after the recent ones",
+    )
+    watch_events.add_argument(
+        "--count",
+        type=positive(int),
+        metavar="N",
+        help="stop after N events (matching the filters)",
+    )
