@@ -20,11 +20,13 @@ from collections.abc import Sequence
 from typing import Annotated, Any, Self, TypeVar, Union, get_args, get_origin
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
     PlainValidator,
     PrivateAttr,
+    TypeAdapter,
     ValidationError,
     WithJsonSchema,
 )
@@ -145,6 +147,15 @@ def validate_item(model: type[_M], raw: object, kind: str, key: str, index: int)
     if not isinstance(raw, dict):
         raise SpecError(f"{where}: not a mapping of fields: {raw!r}")
     return validate(model, raw, where)
+
+
+def json_schemas(spec: type[BaseModel], document: Any) -> tuple[str, str]:
+    """The JSON Schema texts of one spec and of a whole document (a type
+    that may be a union), as the control APIs give them."""
+    return (
+        json.dumps(spec.model_json_schema(), indent=2),
+        json.dumps(TypeAdapter(document).json_schema(), indent=2),
+    )
 
 
 # ------------------------------------------------------------ the messages
@@ -304,11 +315,18 @@ Command = Annotated[
     PlainValidator(_command),
     WithJsonSchema({"anyOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}]}),
 ]
+
+
+def _not_blank(text: str) -> str:
+    if not text.strip():
+        raise ValueError("must name a Docker image")
+    return text
+
+
 Image = Annotated[
     str,
+    AfterValidator(_not_blank),
     Field(
-        min_length=1,
-        pattern=r"\S",
         description="The Docker image to run, e.g. redis:7 or registry.local/team/app:1.4.",
     ),
 ]

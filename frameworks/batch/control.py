@@ -13,7 +13,7 @@ from frameworks.batch.scheduler import (
     UnknownJobError,
     UnknownRunError,
 )
-from frameworks.batch.spec import check_dependencies, parse_jobs
+from frameworks.batch.spec import check_dependencies, job_schemas, parse_jobs
 from frameworks.checks import SpecError, check_fits
 from offer.tasks import TaskState
 from offer.v1 import batch_pb2 as pb
@@ -91,6 +91,12 @@ class BatchControlServicer(batch_pb2_grpc.BatchControlServicer):
         except JobInUseError as err:
             await context.abort(grpc.StatusCode.FAILED_PRECONDITION, str(err))
         return pb.RemoveJobResponse()
+
+    async def GetJobSchema(
+        self, request: pb.GetJobSchemaRequest, context: grpc.aio.ServicerContext
+    ) -> pb.JobSchema:
+        spec, document = job_schemas()
+        return pb.JobSchema(spec_json_schema=spec, document_json_schema=document)
 
     async def _known_job(self, name: str, context: grpc.aio.ServicerContext) -> None:
         if name not in self._scheduler.jobs:

@@ -3,6 +3,7 @@ field by field. Pure: no I/O."""
 
 from __future__ import annotations
 
+import functools
 import zoneinfo
 from typing import Annotated, Literal
 
@@ -27,7 +28,9 @@ from frameworks.schema import (
     Mem,
     Name,
     Spec,
+    SpecModel,
     command_field,
+    json_schemas,
     validate_item,
 )
 from frameworks.sdk import TaskSpec, Volume, make_task
@@ -73,7 +76,7 @@ class JobSpec(Spec):
     cmd: Command = command_field()
     cpus: Cpus = 0.1
     mem: Mem = 64.0
-    env: Env = Field(default_factory=dict)
+    env: Env = Field(default={})
     completions: int = Field(
         default=1, ge=1, description="Tasks in a run (indexes 0..N-1); all must succeed."
     )
@@ -114,18 +117,18 @@ class JobSpec(Spec):
         "was down: run once, or skip them.",
     )
     depends_on: list[Name] = Field(
-        default_factory=list,
+        default=[],
         description="Jobs whose latest run must have succeeded; each success starts this job.",
         examples=[["extract"]],
     )
     history: int = Field(default=10, ge=1, description="Ended runs kept (with their tasks).")
     volumes: list[Annotated[str, AfterValidator(_volume_text)]] = Field(
-        default_factory=list,
+        default=[],
         description="Bind mounts: '/host/path:/container/path', ':ro' for read-only.",
         examples=[["/data:/data:ro"]],
     )
     kill_grace_seconds: KillGrace = 3.0
-    labels: Labels = Field(default_factory=dict)
+    labels: Labels = Field(default={})
 
     @model_validator(mode="after")
     def _schedule_or_dependencies(self) -> JobSpec:
@@ -172,6 +175,18 @@ class JobSpec(Spec):
 def _volume(text: str) -> Volume:
     parts = text.split(":")
     return Volume(parts[0], parts[1], read_only=len(parts) == 3 and parts[2] == "ro")
+
+
+class JobList(SpecModel):
+    """Several jobs in one document."""
+
+    jobs: list[JobSpec] = Field(description="The jobs, each as one job spec.")
+
+
+@functools.cache
+def job_schemas() -> tuple[str, str]:
+    """JSON Schemas of one job spec and of a submit document (one job, or `jobs:`)."""
+    return json_schemas(JobSpec, JobSpec | JobList)
 
 
 def parse_jobs(text: str) -> list[JobSpec]:

@@ -79,7 +79,9 @@ class ComposeResources(SpecModel):
 
 class ComposeDeploy(SpecModel):
     replicas: int | None = Field(default=None, ge=0, description="The app's instances.")
-    resources: ComposeResources | None = None
+    resources: ComposeResources | None = Field(
+        default=None, description="What each instance is given."
+    )
 
 
 class ComposeService(SpecModel):
@@ -93,16 +95,16 @@ class ComposeService(SpecModel):
         default=None, description="A mapping, or a list of NAME=value."
     )
     ports: list[str | int] = Field(
-        default_factory=list,
+        default=[],
         description="Container ports: 6379, '3000:3000' or '127.0.0.1:3000:3000'; the host "
         "port comes from an offer.",
         examples=[["3000:3000"]],
     )
-    deploy: ComposeDeploy | None = None
-    depends_on: list[str] | dict[str, Any] = Field(
-        default_factory=list, description="The app's depends_on."
+    deploy: ComposeDeploy | None = Field(
+        default=None, description="Replicas and resources; other keys are refused."
     )
-    links: list[str] = Field(default_factory=list, description="The app's links (SERVICE[:ALIAS]).")
+    depends_on: list[str] | dict[str, Any] = Field(default=[], description="The app's depends_on.")
+    links: list[str] = Field(default=[], description="The app's links (SERVICE[:ALIAS]).")
     build: Any = Field(default=None, description="Refused: build the image and name it in image.")
     restart: Any = Field(default=None, description="Ignored (offer-service always restarts).")
     container_name: Any = Field(default=None, description="Ignored.")
@@ -128,7 +130,7 @@ class ComposeService(SpecModel):
 class ComposeFile(SpecModel):
     """A Compose file (v2/v3): each service becomes an app."""
 
-    services: dict[str, ComposeService]
+    services: dict[str, ComposeService] = Field(description="The services, by name.")
     version: str | None = Field(default=None, description="Ignored.")
     networks: Any = Field(default=None, description="Ignored.")
     volumes: Any = Field(default=None, description="Ignored.")

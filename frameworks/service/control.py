@@ -7,7 +7,7 @@ import contextlib
 import grpc
 
 from frameworks.checks import SpecError, check_fits
-from frameworks.service.documents import parse_apps
+from frameworks.service.documents import app_schemas, parse_apps
 from frameworks.service.scheduler import ServiceScheduler, UnknownAppError
 from frameworks.service.spec import check_dependencies
 from offer.v1 import service_pb2 as pb
@@ -63,6 +63,12 @@ class ServiceControlServicer(service_pb2_grpc.ServiceControlServicer):
         with contextlib.suppress(UnknownAppError):  # removed meanwhile
             await self._scheduler.remove(request.app_id)
         return pb.RemoveAppResponse()
+
+    async def GetAppSchema(
+        self, request: pb.GetAppSchemaRequest, context: grpc.aio.ServicerContext
+    ) -> pb.AppSchema:
+        spec, document = app_schemas()
+        return pb.AppSchema(spec_json_schema=spec, document_json_schema=document)
 
     async def _known(self, app_id: str, context: grpc.aio.ServicerContext) -> None:
         if app_id not in self._scheduler.apps:

@@ -103,9 +103,9 @@ class AppSpec(Spec):
     instances: int = Field(
         default=1, ge=0, le=2**32 - 1, description="How many instances to keep running."
     )
-    env: Env = Field(default_factory=dict)
+    env: Env = Field(default={})
     ports: list[Port] = Field(
-        default_factory=list,
+        default=[],
         description="Container ports; each instance gets a host port for each from the "
         "offer it is launched on (agents offer port ranges: --resources 'ports:[...]').",
         examples=[[8080]],
@@ -114,13 +114,13 @@ class AppSpec(Spec):
         default=None, description="How instances are checked; none: running is healthy."
     )
     constraints: list[ConstraintItem] = Field(
-        default_factory=list,
+        default=[],
         description="Placement rules, as Marathon: [field, operator] or [field, operator, "
         "value] on `hostname` or an agent attribute; operators UNIQUE, CLUSTER, IS, LIKE, "
         "UNLIKE, MAX_PER.",
         examples=[[["hostname", "UNIQUE"], ["rack", "MAX_PER", "2"]]],
     )
-    labels: Labels = Field(default_factory=dict)
+    labels: Labels = Field(default={})
     backoff_seconds: float = Field(
         default=1.0,
         ge=0,
@@ -152,12 +152,12 @@ class AppSpec(Spec):
         "`instances` meanwhile.",
     )
     depends_on: list[Name] = Field(
-        default_factory=list,
+        default=[],
         description="Apps that must have a ready instance before this one launches.",
         examples=[["db"]],
     )
     links: list[Link] = Field(
-        default_factory=list,
+        default=[],
         description="APP or APP:ALIAS: a dependency whose host and ports are passed in "
         "Docker's link variables (ALIAS_PORT_6379_TCP_ADDR, ..._PORT, ...).",
         examples=[["db:redis"]],

@@ -159,3 +159,15 @@ class RunTask(_message.Message):
     message: str
     timed_out: bool
     def __init__(self, task_id: _Optional[str] = ..., index: _Optional[int] = ..., attempt: _Optional[int] = ..., state: _Optional[str] = ..., exit_code: _Optional[int] = ..., agent_id: _Optional[str] = ..., hostname: _Optional[str] = ..., created_at: _Optional[float] = ..., started_at: _Optional[float] = ..., ended_at: _Optional[float] = ..., message: _Optional[str] = ..., timed_out: _Optional[bool] = ...) -> None: ...
+
+class GetJobSchemaRequest(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class JobSchema(_message.Message):
+    __slots__ = ("spec_json_schema", "document_json_schema")
+    SPEC_JSON_SCHEMA_FIELD_NUMBER: _ClassVar[int]
+    DOCUMENT_JSON_SCHEMA_FIELD_NUMBER: _ClassVar[int]
+    spec_json_schema: str
+    document_json_schema: str
+    def __init__(self, spec_json_schema: _Optional[str] = ..., document_json_schema: _Optional[str] = ...) -> None: ...

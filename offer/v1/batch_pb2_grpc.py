@@ -74,6 +74,11 @@ class BatchControlStub:
                 request_serializer=offer_dot_v1_dot_batch__pb2.RemoveJobRequest.SerializeToString,
                 response_deserializer=offer_dot_v1_dot_batch__pb2.RemoveJobResponse.FromString,
                 _registered_method=True)
+        self.GetJobSchema = channel.unary_unary(
+                '/offer.v1.BatchControl/GetJobSchema',
+                request_serializer=offer_dot_v1_dot_batch__pb2.GetJobSchemaRequest.SerializeToString,
+                response_deserializer=offer_dot_v1_dot_batch__pb2.JobSchema.FromString,
+                _registered_method=True)
 
 
 class BatchControlServicer:
@@ -137,6 +142,15 @@ class BatchControlServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def GetJobSchema(self, request, context):
+        """The schema SubmitJobs checks specs against, as JSON Schema: what
+        `offerctl job explain` and `offerctl job schema` print. Read-only; it
+        changes only with offer-batch's version.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_BatchControlServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -179,6 +193,11 @@ def add_BatchControlServicer_to_server(servicer, server):
                     servicer.RemoveJob,
                     request_deserializer=offer_dot_v1_dot_batch__pb2.RemoveJobRequest.FromString,
                     response_serializer=offer_dot_v1_dot_batch__pb2.RemoveJobResponse.SerializeToString,
+            ),
+            'GetJobSchema': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetJobSchema,
+                    request_deserializer=offer_dot_v1_dot_batch__pb2.GetJobSchemaRequest.FromString,
+                    response_serializer=offer_dot_v1_dot_batch__pb2.JobSchema.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -397,6 +416,33 @@ class BatchControl:
             '/offer.v1.BatchControl/RemoveJob',
             offer_dot_v1_dot_batch__pb2.RemoveJobRequest.SerializeToString,
             offer_dot_v1_dot_batch__pb2.RemoveJobResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetJobSchema(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/offer.v1.BatchControl/GetJobSchema',
+            offer_dot_v1_dot_batch__pb2.GetJobSchemaRequest.SerializeToString,
+            offer_dot_v1_dot_batch__pb2.JobSchema.FromString,
             options,
             channel_credentials,
             insecure,

@@ -95,3 +95,15 @@ class Instance(_message.Message):
     started_at: float
     message: str
     def __init__(self, task_id: _Optional[str] = ..., agent_id: _Optional[str] = ..., hostname: _Optional[str] = ..., state: _Optional[str] = ..., health: _Optional[str] = ..., host_ports: _Optional[_Iterable[int]] = ..., started_at: _Optional[float] = ..., message: _Optional[str] = ...) -> None: ...
+
+class GetAppSchemaRequest(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class AppSchema(_message.Message):
+    __slots__ = ("spec_json_schema", "document_json_schema")
+    SPEC_JSON_SCHEMA_FIELD_NUMBER: _ClassVar[int]
+    DOCUMENT_JSON_SCHEMA_FIELD_NUMBER: _ClassVar[int]
+    spec_json_schema: str
+    document_json_schema: str
+    def __init__(self, spec_json_schema: _Optional[str] = ..., document_json_schema: _Optional[str] = ...) -> None: ...

@@ -64,6 +64,11 @@ class ServiceControlStub:
                 request_serializer=offer_dot_v1_dot_service__pb2.RemoveAppRequest.SerializeToString,
                 response_deserializer=offer_dot_v1_dot_service__pb2.RemoveAppResponse.FromString,
                 _registered_method=True)
+        self.GetAppSchema = channel.unary_unary(
+                '/offer.v1.ServiceControl/GetAppSchema',
+                request_serializer=offer_dot_v1_dot_service__pb2.GetAppSchemaRequest.SerializeToString,
+                response_deserializer=offer_dot_v1_dot_service__pb2.AppSchema.FromString,
+                _registered_method=True)
 
 
 class ServiceControlServicer:
@@ -112,6 +117,15 @@ class ServiceControlServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def GetAppSchema(self, request, context):
+        """The schema DeployApps checks specs against, as JSON Schema: what
+        `offerctl app explain` and `offerctl app schema` print. Read-only; it
+        changes only with offer-service's version.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_ServiceControlServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -144,6 +158,11 @@ def add_ServiceControlServicer_to_server(servicer, server):
                     servicer.RemoveApp,
                     request_deserializer=offer_dot_v1_dot_service__pb2.RemoveAppRequest.FromString,
                     response_serializer=offer_dot_v1_dot_service__pb2.RemoveAppResponse.SerializeToString,
+            ),
+            'GetAppSchema': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetAppSchema,
+                    request_deserializer=offer_dot_v1_dot_service__pb2.GetAppSchemaRequest.FromString,
+                    response_serializer=offer_dot_v1_dot_service__pb2.AppSchema.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -308,6 +327,33 @@ class ServiceControl:
             '/offer.v1.ServiceControl/RemoveApp',
             offer_dot_v1_dot_service__pb2.RemoveAppRequest.SerializeToString,
             offer_dot_v1_dot_service__pb2.RemoveAppResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetAppSchema(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/offer.v1.ServiceControl/GetAppSchema',
+            offer_dot_v1_dot_service__pb2.GetAppSchemaRequest.SerializeToString,
+            offer_dot_v1_dot_service__pb2.AppSchema.FromString,
             options,
             channel_credentials,
             insecure,

@@ -5,6 +5,7 @@ so the tests check what actually ran, not what the framework says."""
 
 from __future__ import annotations
 
+import argparse
 import json
 import math
 import signal
@@ -12,9 +13,11 @@ import time
 from pathlib import Path
 from typing import Any
 
+import pytest
 import yaml
 
-from offer.v1 import common_pb2
+from offer.ctl import explain
+from offer.v1 import batch_pb2_grpc, common_pb2
 from tests.support.cluster import HOST_MOUNTS, IMAGE, Cluster, wait_for
 
 ENDED = ("SUCCEEDED", "FAILED", "CANCELLED")
@@ -208,13 +211,17 @@ jobs:
     assert cluster.job_json("show", "a")["depends_on"] == []
 
 
-def test_bad_specs_are_refused_naming_the_field(cluster: Cluster, tmp_path: Path) -> None:
+def test_bad_specs_are_refused_naming_the_field(
+    cluster: Cluster, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     cluster.start_master()
     cluster.start_batch()
     for text, field in [
-        (f"{{name: x, image: {IMAGE}, parallelism: 0}}", "'parallelism'"),
-        (f"{{name: x, image: {IMAGE}, schedule: 'at noon'}}", "'schedule'"),
-        (f"{{name: x, image: {IMAGE}, retries: many}}", "'retries'"),
+        (f"{{name: x, image: {IMAGE}, parallelism: 0}}", "job 'x': parallelism: must be >= 1"),
+        (f"{{name: x, image: {IMAGE}, schedule: 'at noon'}}", "job 'x': schedule: 'at noon' is"),
+        (f"{{name: x, image: {IMAGE}, retries: many}}", "job 'x': retries: not a whole number"),
+        (f"{{name: x, image: {IMAGE}, labels: {{a: 1}}}}", "job 'x': labels.a: not a string: 1"),
+        (f"{{name: x, image: {IMAGE}, retry: 2}}", "job 'x': retry: unknown field; did you mean"),
         ("name: [", "not valid YAML"),
     ]:
         spec = tmp_path / "bad.yaml"
@@ -225,6 +232,14 @@ def test_bad_specs_are_refused_naming_the_field(cluster: Cluster, tmp_path: Path
     assert cluster.job_json("list") == []
     unknown = cluster.job("run", "nope")
     assert unknown.returncode == 1 and "no job 'nope'" in unknown.stderr
+    # The schema it checks against, from its control API, explained.
+    with cluster.security.channel(cluster.batch_address) as channel:
+        stub = batch_pb2_grpc.BatchControlStub(channel)
+        assert explain.job_explain(stub, argparse.Namespace(field="retries")) == 0
+        assert explain.job_explain(stub, argparse.Namespace(field="retry")) == 1
+    captured = capsys.readouterr()
+    assert "FIELD:    retries\nTYPE:     integer\nDEFAULT:  0" in captured.out
+    assert "it has no field 'retry'; did you mean 'retries'?" in captured.err
 
     # Once it has seen an offer, a task larger than any is refused too.
     cluster.start_agent("cpus:2;mem:1024")

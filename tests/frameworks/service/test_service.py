@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import json
 import signal
@@ -9,8 +10,11 @@ from pathlib import Path
 from typing import Any
 
 import docker
+import pytest
 import yaml
 
+from offer.ctl import explain
+from offer.v1 import service_pb2_grpc
 from tests.support.cluster import IMAGE, Cluster, free_ports, http_get, wait_for
 
 SLEEPER = f"""
@@ -160,21 +164,41 @@ async def test_restart_of_offer_service_keeps_instances_without_duplicates(
     assert service_framework(cluster).active_tasks == 3
 
 
-def test_bad_app_specs_are_refused_naming_the_field(cluster: Cluster, tmp_path: Path) -> None:
+def test_bad_app_specs_are_refused_naming_the_field(
+    cluster: Cluster, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     cluster.start_master()
     cluster.start_agent("cpus:2;mem:1024")
     cluster.start_service()
     cases = {
-        "id: web\nimage: img\ncolour: blue\n": "unknown field 'colour'",
-        "id: web\nimage: img\ninstances: -2\n": "field 'instances' must be a whole number >= 0",
-        "id: web\nimage: img\nconstraints: [[hostname, SPREAD]]\n": "unknown operator 'SPREAD'",
+        "id: web\nimage: img\ncolour: blue\n": "app 'web': colour: unknown field (known: ",
+        "id: web\nimage: img\ninstances: -2\n": "app 'web': instances: must be >= 0, got -2",
+        "id: web\nimage: img\nconstraints: [[hostname, SPREAD]]\n": (
+            "app 'web': constraints[0]: unknown operator 'SPREAD'"
+        ),
+        "id: web\nimage: img\nports: [80]\n"
+        "health_check: {protocol: tcp, port: 80, intervalSeconds: 5}\n": (
+            "app 'web': health_check.intervalSeconds: unknown field; did you mean "
+            "'interval_seconds'?"
+        ),
+        "services:\n  web:\n    image: img\n    deploy: {resources: {limits: {memory: lots}}}\n": (
+            "services.web.deploy.resources.limits.memory: not a memory size such as '512M'"
+        ),
     }
     for text, message in cases.items():
         spec = tmp_path / "bad.yaml"
         spec.write_text(text)
         done = cluster.app("deploy", str(spec))
         assert done.returncode == 1
-        assert message in done.stderr and done.stderr.count("\n") == 1
+        assert message in done.stderr and done.stderr.count("\n") == 1, done.stderr
+    # The schema it checks against, from its control API, explained.
+    with cluster.security.channel(cluster.service_address) as channel:
+        stub = service_pb2_grpc.ServiceControlStub(channel)
+        assert explain.app_explain(stub, argparse.Namespace(field="health_check.port")) == 0
+        assert explain.app_schema(stub, argparse.Namespace()) == 0
+    printed = capsys.readouterr().out
+    assert "FIELD:    health_check.port\nTYPE:     integer\nDEFAULT:  0" in printed
+    assert json.loads(printed[printed.index("\n{") :])["anyOf"]
     # Larger than any agent: refused once the framework has seen an offer.
     wait_for(lambda: cluster.app("list").returncode == 0)
     big = tmp_path / "big.yaml"
