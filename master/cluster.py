@@ -138,8 +138,8 @@ class Task:
     # The spec's name, which every write of the task's row names.
     _name: str | None = field(repr=False)
     # Made from `_stored` when first asked for (see the properties).
-    # A list, not a deque: a deque of three takes 760 bytes, a list 88:
-    # 67 MB across 100,000 tasks.
+    # A list, not a deque: every live task has one, and a short deque is
+    # many times the size of a short list (bench/profiling.md, note 17).
     _history: list[TaskStatus] | None = field(repr=False)
     _seen: set[str] | None = field(repr=False)
     _stored: StoredUpdates | None = field(repr=False)

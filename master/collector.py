@@ -4,8 +4,9 @@ The master's state (tasks, their statuses and specs, agents) is hundreds of
 thousands of long-lived objects, and under load many short-lived objects
 (calls, futures, batches) live just long enough to reach the oldest
 generation. Python then runs a full collection whenever those pile up to a
-quarter of the old ones, and each scans the whole state again: filling
-10,000 agents with 100,000 tasks spent 24 s of its 79 s in full collections.
+quarter of the old ones, and each would scan the whole state again: a
+master under load must not pay for its state at every full collection
+(see bench/profiling.md, note 17).
 
 After each full collection its survivors are frozen (gc.freeze): they are
 almost all cluster state, which lives on, and later full collections scan
@@ -50,9 +51,9 @@ class FreezingCollector:
 
     def sweep(self) -> float:
         """Thaws everything, collects it whole and freezes what is left;
-        returns the seconds it took (the master's loop waits meanwhile: about
-        0.15 s per million objects on the benchmark machine, so a few tenths
-        of a second every 15 minutes for a master holding 100,000 tasks)."""
+        returns the seconds it took. The master's loop waits meanwhile, for
+        a time that grows with its state (about a million objects per
+        100,000 tasks: bench/profiling.md, note 17), so it runs seldom."""
         start = time.perf_counter()
         gc.unfreeze()
         gc.collect()  # its callback freezes the survivors

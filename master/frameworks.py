@@ -230,9 +230,9 @@ class FrameworkCalls:
         fw = self._subscribed(framework_id)
         fw.refusals.clear()
         fw.suppressed = False
-        # Unlike a subscription, a revive takes back nobody's offers: under
-        # load, frameworks reviving often rescinded each other's for good
-        # (see bench/profiling.md, note 16).
+        # Unlike a subscription, a revive takes back nobody's offers:
+        # frameworks that revive often would rescind each other's without
+        # end (see bench/profiling.md, note 16).
         self._allocation.request()
 
     def suppress(self, framework_id: str) -> None:
