@@ -21,7 +21,7 @@ from master.messages import (
     KillTask,
     UpdatesPersisted,
 )
-from master.parts import Parts
+from master.parts import OverParts
 from master.validation import check_agent
 from offer.outbox import Outbox
 from offer.resources import Resources, Usage
@@ -30,14 +30,7 @@ from offer.tasks import StatusReason, TaskState, TaskStatus
 log = logging.getLogger(__name__)
 
 
-class AgentCalls:
-    def __init__(self, parts: Parts) -> None:
-        self._parts = parts
-        self._config, self._clock = parts.config, parts.clock
-        self._state, self._store, self._events = parts.state, parts.store, parts.events
-        self._links, self._offers, self._timers = parts.links, parts.offers, parts.timers
-        self._allocation = parts.allocation
-
+class AgentCalls(OverParts):
     async def register(
         self,
         agent_id: str,

@@ -14,7 +14,7 @@ from master.cluster import DEFAULT_ROLE, Framework, Task
 from master.errors import ErrorKind, MasterError
 from master.events import EventKind
 from master.messages import FrameworkEvent, LaunchTask, StatusChanged, Subscribed
-from master.parts import Parts
+from master.parts import OverParts
 from master.validation import check_role, check_tasks
 from offer.outbox import Outbox
 from offer.resources import Resources
@@ -33,14 +33,7 @@ class Acceptance:
     refuse_seconds: float | None = None
 
 
-class FrameworkCalls:
-    def __init__(self, parts: Parts) -> None:
-        self._parts = parts
-        self._config, self._clock = parts.config, parts.clock
-        self._state, self._store, self._events = parts.state, parts.store, parts.events
-        self._links, self._offers, self._timers = parts.links, parts.offers, parts.timers
-        self._allocation = parts.allocation
-
+class FrameworkCalls(OverParts):
     async def subscribe(
         self,
         framework_id: str,

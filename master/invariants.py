@@ -24,6 +24,7 @@ from offer import resources
 from offer.resources import Resources
 
 if TYPE_CHECKING:
+    from master.cluster import Agent, Framework, Offer
     from master.state import ClusterState
 
 ENABLED = os.environ.get("OFFER_CHECK_INVARIANTS", "") not in ("", "0")
@@ -34,10 +35,7 @@ def check_agent(state: ClusterState, agent_id: str) -> None:
     if agent is None:
         return
     who = f"agent {agent_id}"
-    offers = [o.resources for o in state.offers.values() if o.agent_id == agent_id]
-    _same(who, "outstanding offers", resources.total(offers), "offered", agent.offered)
-    live = [state.tasks[k].resources for k in agent.tasks if state.tasks[k].is_live]
-    _same(who, "live tasks", resources.total(live), "allocated", agent.allocated)
+    _check_sums(state, who, agent, [o for o in state.offers.values() if o.agent_id == agent_id])
     promised = agent.allocated + agent.offered
     if not agent.offered.is_empty() and not agent.total.contains(promised):
         raise AssertionError(
@@ -50,13 +48,23 @@ def check_framework(state: ClusterState, framework_id: str) -> None:
     fw = state.frameworks.get(framework_id)
     if fw is None:
         return
-    who = f"framework {framework_id}"
-    offers = [o.resources for o in state.offers.values() if o.framework_id == framework_id]
-    offered = resources.total(offers).without_ports()
-    _same(who, "outstanding offers", offered, "offered", fw.offered.without_ports())
-    live = [state.tasks[k].resources for k in fw.tasks if state.tasks[k].is_live]
-    allocated = fw.allocated.without_ports()
-    _same(who, "live tasks", resources.total(live).without_ports(), "allocated", allocated)
+    offers = [o for o in state.offers.values() if o.framework_id == framework_id]
+    _check_sums(state, f"framework {framework_id}", fw, offers, ports=False)
+
+
+def _check_sums(
+    state: ClusterState, who: str, owner: Agent | Framework, offers: list[Offer], ports: bool = True
+) -> None:
+    """`owner.offered` is what `offers` sum to, `owner.allocated` what its
+    live tasks do (with `ports` or without)."""
+
+    def kept(amount: Resources) -> Resources:
+        return amount if ports else amount.without_ports()
+
+    offered = resources.total(o.resources for o in offers)
+    _same(who, "outstanding offers", kept(offered), "offered", kept(owner.offered))
+    live = resources.total(state.tasks[k].resources for k in owner.tasks if state.tasks[k].is_live)
+    _same(who, "live tasks", kept(live), "allocated", kept(owner.allocated))
 
 
 def _same(who: str, parts: str, summed: Resources, name: str, counted: Resources) -> None:

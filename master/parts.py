@@ -1,5 +1,6 @@
-"""The master's parts, handed to the calls that work over them, and what
-both agent calls and framework calls do with a task's new status."""
+"""The master's parts, handed to the calls that work over them; what both
+agent calls and framework calls do with a task's new status; and the base
+that gives the calls the parts as attributes."""
 
 from __future__ import annotations
 
@@ -56,3 +57,15 @@ class Parts:
             framework_id=task.framework_id,
             status=status,
         )
+
+
+class OverParts:
+    """What the agent calls and the framework calls start from: the parts,
+    each an attribute of its own."""
+
+    def __init__(self, parts: Parts) -> None:
+        self._parts = parts
+        self._config, self._clock = parts.config, parts.clock
+        self._state, self._store, self._events = parts.state, parts.store, parts.events
+        self._links, self._offers, self._timers = parts.links, parts.offers, parts.timers
+        self._allocation = parts.allocation
