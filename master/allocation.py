@@ -43,7 +43,6 @@ class Allocation:
         self._newcomers: set[str] = set()
         self._wanted = asyncio.Event()
         self._refusals_purged_at = clock()
-        self.cycles = 0
 
     def request(self, agent_ids: Iterable[str] = (), newcomer: str = "") -> None:
         """Asks for a cycle soon, looking at `agent_ids` among others; a
@@ -86,4 +85,3 @@ class Allocation:
             log.info("rescinding %d offers so that a new framework gets a share", len(reclaim))
         for offer in reclaim:
             offers.remove(offer, rescind=True)
-        self.cycles += 1
