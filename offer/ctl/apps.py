@@ -6,8 +6,6 @@ from __future__ import annotations
 import argparse
 import datetime
 import sys
-from collections.abc import Callable, Iterable
-from pathlib import Path
 from typing import Any
 
 from rich.console import Group, RenderableType
@@ -15,6 +13,8 @@ from rich.table import Table
 from rich.text import Text
 
 from offer.ctl import render
+from offer.ctl.follow import follow
+from offer.ctl.progress import AppRollout, same_version
 from offer.v1 import operator_pb2, operator_pb2_grpc, service_pb2_grpc
 from offer.v1 import service_pb2 as pb
 
@@ -66,31 +66,40 @@ def app_view(a: pb.AppStatus) -> dict[str, Any]:
     }
 
 
-def read_spec_file(name: str) -> str | None:
-    """The text of a spec file ('-': stdin); None, after saying why, if unreadable."""
-    try:
-        return sys.stdin.read() if name == "-" else Path(name).read_text()
-    except OSError as err:
-        print(f"offerctl: cannot read {name}: {err.strerror}", file=sys.stderr)
-        return None
+def waits(args: argparse.Namespace) -> bool:
+    """--wait, or --timeout (which implies it)."""
+    return bool(args.wait or args.timeout is not None)
 
 
-def send_spec_file(name: str, send: Callable[[str], Iterable[str]], done: str) -> int:
-    """Sends a spec file's text ('-': stdin) and prints `done` for each name
-    the answer gives; 1 if the file cannot be read."""
-    text = read_spec_file(name)
-    if text is None:
-        return 1
-    for sent in send(text):
-        print(done.format(sent))
-    return 0
+def _get(stub: Stub, app_id: str) -> pb.AppStatus:
+    app: pb.AppStatus = stub.GetApp(pb.GetAppRequest(app_id=app_id), timeout=CALL_TIMEOUT)
+    return app
+
+
+def _follow(stub: Stub, args: argparse.Namespace, rollouts: list[AppRollout]) -> int:
+    return follow(lambda: [r.check(_get(stub, r.app_id)) for r in rollouts], args.timeout)
 
 
 def deploy(stub: Stub, args: argparse.Namespace) -> int:
-    def send(text: str) -> Iterable[str]:
-        return list(stub.DeployApps(pb.DeployAppsRequest(yaml=text), timeout=CALL_TIMEOUT).app_ids)
-
-    return send_spec_file(args.file, send, "app {} deployed")
+    wait = waits(args)
+    # Before the deploy: what is there tells the version being replaced.
+    before = (
+        {a.app_id: a for a in stub.ListApps(pb.ListAppsRequest(), timeout=CALL_TIMEOUT).apps}
+        if wait
+        else {}
+    )
+    request = pb.DeployAppsRequest(yaml=args.spec_text)
+    app_ids = list(stub.DeployApps(request, timeout=CALL_TIMEOUT).app_ids)
+    for app_id in app_ids:
+        print(f"app {app_id} deployed", flush=True)
+    if not wait:
+        return 0
+    rollouts = []
+    for app_id in app_ids:
+        old = before.get(app_id)
+        changed = old is not None and not same_version(old, _get(stub, app_id))
+        rollouts.append(AppRollout.start(app_id, old, new_version=changed))
+    return _follow(stub, args, rollouts)
 
 
 def list_apps(stub: Stub, args: argparse.Namespace) -> int:
@@ -146,17 +155,23 @@ def scale(stub: Stub, args: argparse.Namespace) -> int:
     if args.instances < 0:
         print("offerctl: INSTANCES must be 0 or more", file=sys.stderr)
         return 2
+    before = _get(stub, args.app_id) if waits(args) else None
     status = stub.ScaleApp(
         pb.ScaleAppRequest(app_id=args.app_id, instances=args.instances), timeout=CALL_TIMEOUT
     )
-    print(f"app {args.app_id} scaled to {status.instances}")
-    return 0
+    print(f"app {args.app_id} scaled to {status.instances}", flush=True)
+    if before is None:
+        return 0
+    return _follow(stub, args, [AppRollout.start(args.app_id, before, new_version=False)])
 
 
 def restart(stub: Stub, args: argparse.Namespace) -> int:
+    before = _get(stub, args.app_id) if waits(args) else None
     stub.RestartApp(pb.RestartAppRequest(app_id=args.app_id), timeout=CALL_TIMEOUT)
-    print(f"app {args.app_id}: every instance is being replaced")
-    return 0
+    print(f"app {args.app_id}: every instance is being replaced", flush=True)
+    if before is None:
+        return 0
+    return _follow(stub, args, [AppRollout.start(args.app_id, before, new_version=True)])
 
 
 def remove(stub: Stub, args: argparse.Namespace) -> int:

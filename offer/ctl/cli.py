@@ -28,6 +28,9 @@ def main(argv: list[str] | None = None) -> None:
 
     parser = build_parser()
     args = parser.parse_args(argv)
+    prepare = getattr(args, "prepare", None)  # checks of what is given, before any call
+    if prepare is not None and (code := prepare(None, args)):
+        sys.exit(code)
     if getattr(args, "target", "") == "local":
         # A command that calls nothing gets the parser in place of a stub.
         sys.exit(args.run(parser, args))

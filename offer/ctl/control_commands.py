@@ -52,6 +52,12 @@ def _framework_group(
     return action
 
 
+def _add_spec_file(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("file", metavar="FILE", help="a YAML file; '-' reads stdin")
+    # Read and parsed before anything is called: a YAML error names its line.
+    parser.set_defaults(prepare=lazy("specs", "load"))
+
+
 def _add_wait(parser: argparse.ArgumentParser, what: str) -> None:
     parser.add_argument("--wait", action="store_true", help=what)
     parser.add_argument(
@@ -88,7 +94,7 @@ def add_app_commands(group: argparse._SubParsersAction) -> None:  # type: ignore
         ["offerctl app deploy web.yaml", "offerctl app deploy web.yaml --wait --timeout 300"],
         "deploy",
     )
-    deploy.add_argument("file", metavar="FILE")
+    _add_spec_file(deploy)
     _add_wait(deploy, rollout)
     add_output(
         action(
@@ -155,7 +161,7 @@ def add_job_commands(group: argparse._SubParsersAction) -> None:  # type: ignore
         ["offerctl job submit jobs.yaml"],
         "submit",
     )
-    submit.add_argument("file", metavar="FILE")
+    _add_spec_file(submit)
     add_output(
         action(
             "list", "list jobs, their schedules and last runs", ["offerctl job list"], "list_jobs"

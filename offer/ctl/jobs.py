@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 import datetime
 import sys
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from rich.console import Group, RenderableType
@@ -14,7 +14,9 @@ from rich.table import Table
 from rich.text import Text
 
 from offer.ctl import render
-from offer.ctl.apps import send_spec_file
+from offer.ctl.apps import waits
+from offer.ctl.follow import follow
+from offer.ctl.progress import run_progress
 from offer.v1 import batch_pb2 as pb
 from offer.v1 import batch_pb2_grpc, operator_pb2, operator_pb2_grpc
 
@@ -89,10 +91,10 @@ def _table(titles: Sequence[str], rows: Sequence[Sequence[str]], empty: str) -> 
 
 
 def submit(stub: Stub, args: argparse.Namespace) -> int:
-    def send(text: str) -> Iterable[str]:
-        return list(stub.SubmitJobs(pb.SubmitJobsRequest(yaml=text), timeout=CALL_TIMEOUT).names)
-
-    return send_spec_file(args.file, send, "job {} submitted")
+    request = pb.SubmitJobsRequest(yaml=args.spec_text)
+    for name in stub.SubmitJobs(request, timeout=CALL_TIMEOUT).names:
+        print(f"job {name} submitted")
+    return 0
 
 
 def list_jobs(stub: Stub, args: argparse.Namespace) -> int:
@@ -136,8 +138,11 @@ def show(stub: Stub, args: argparse.Namespace) -> int:
 
 def run_now(stub: Stub, args: argparse.Namespace) -> int:
     run = stub.RunJob(pb.RunJobRequest(name=args.name), timeout=CALL_TIMEOUT)
-    print(f"run {run.run_id} started")
-    return 0
+    print(f"run {run.run_id} started", flush=True)
+    if not waits(args):
+        return 0
+    request = pb.GetRunRequest(run_id=run.run_id)
+    return follow(lambda: [run_progress(stub.GetRun(request, timeout=CALL_TIMEOUT))], args.timeout)
 
 
 def runs(stub: Stub, args: argparse.Namespace) -> int:
