@@ -28,6 +28,7 @@ from frameworks.sdk import (
     TaskSpec,
     TaskState,
     TaskStatus,
+    task_problem,
 )
 from offer.clock import Clock
 
@@ -100,32 +101,67 @@ class BatchScheduler(Framework):
         async with self._lock:
             self.largest_offer = largest_offer(self.largest_offer, offers)
             now = self.clock()
-            wanted: list[tuple[Run, int, int, TaskSpec]] = []
-            for run in self._running():
-                for index, number in step(run, self.attempts[run.run_id], now).launch:
-                    task_id = f"{run.run_id}.{index}.{number}"
-                    wanted.append(
-                        (run, index, number, run.spec.task(task_id, run.run_id, index, number))
-                    )
+            wanted, broken = self._wanted(now)
             assignment = assign(offers, [spec for *_, spec in wanted])
             by_id = {spec.task_id: (run, index, number) for run, index, number, spec in wanted}
+            unused = list(assignment.unused)
             for offer_id, (offer, specs) in assignment.launches.items():
-                await self._launch(driver, offer, offer_id, specs, by_id, now)
-            if assignment.unused:
+                try:
+                    await self._launch(driver, offer, offer_id, specs, by_id, now)
+                except Exception as err:  # not a refusal: the runs' tasks are at fault
+                    for spec in specs:
+                        broken.setdefault(
+                            by_id[spec.task_id][0].run_id, f"{type(err).__name__}: {err}"
+                        )
+                    unused.append(offer_id)
+            for run_id, why in broken.items():
+                log.error("run %s cannot be launched: %s", run_id, why)
+                await self._end(self.runs[run_id], RunState.FAILED, f"cannot launch: {why}")
+            if unused:
                 # Refused for long unless tasks are left over: a revive clears
-                # refusals when new work appears.
-                await driver.decline(
-                    assignment.unused,
-                    refuse_seconds=REFUSE_BUSY_SECONDS
-                    if assignment.left_out
-                    else REFUSE_IDLE_SECONDS,
+                # refusals when new work appears. A refusal (an offer rescinded
+                # meanwhile) is harmless, as for an accept.
+                await self.call(
+                    driver.decline(
+                        unused,
+                        refuse_seconds=REFUSE_BUSY_SECONDS
+                        if assignment.left_out
+                        else REFUSE_IDLE_SECONDS,
+                    )
                 )
                 self._holding_back = True
             if not wanted and not any(True for _ in self._running()):
                 # Idle: new work revives offers (see converge). Not while runs go
                 # on: a suppress withdraws offers already on their way.
-                await driver.suppress()
+                await self.call(driver.suppress())
                 self._holding_back = True
+
+    def _wanted(self, now: float) -> tuple[list[tuple[Run, int, int, TaskSpec]], dict[str, str]]:
+        """The tasks the running runs want launched now, and the runs whose
+        tasks cannot be launched at all (run id -> why): those fail, the
+        others go on."""
+        wanted: list[tuple[Run, int, int, TaskSpec]] = []
+        broken: dict[str, str] = {}
+        for run in self._running():
+            try:
+                tasks = [
+                    (
+                        run,
+                        index,
+                        number,
+                        run.spec.task(f"{run.run_id}.{index}.{number}", run.run_id, index, number),
+                    )
+                    for index, number in step(run, self.attempts[run.run_id], now).launch
+                ]
+            except Exception as err:  # one run's fault must not stop the others
+                broken[run.run_id] = f"{type(err).__name__}: {err}"
+                continue
+            problem = next(filter(None, (task_problem(t[3]) for t in tasks)), None)
+            if problem:
+                broken[run.run_id] = problem
+                continue
+            wanted += tasks
+        return wanted, broken
 
     async def _launch(
         self,

@@ -18,6 +18,7 @@ from frameworks.sdk.tasks import (
     check_constraints,
     make_task,
     pack,
+    task_problem,
 )
 from offer.resources import Resources
 from offer.tasks import (
@@ -52,4 +53,5 @@ __all__ = [
     "check_constraints",
     "make_task",
     "pack",
+    "task_problem",
 ]

@@ -83,6 +83,8 @@ class Driver:
         self._heartbeat_interval: float | None = None
         # Events received so far: the heartbeat watch sees whether it moved.
         self._events = 0
+        # Offers of the event being handled not yet accepted or declined.
+        self._unanswered: set[str] = set()
         self._acks: AckBatcher | None = None
         self._handlers: dict[str, Callable[[pb.Event], Awaitable[None]]] = {
             "subscribed": self._on_subscribed,
@@ -225,7 +227,18 @@ class Driver:
             )
             for o in event.offers.offers
         ]
-        await self._callback(self.scheduler.offers(self, offers))
+        self._unanswered = {o.offer_id for o in offers}
+        handled = await self._callback(self.scheduler.offers(self, offers))
+        left, self._unanswered = sorted(self._unanswered), set()
+        if not handled and left:
+            # Held offers would keep their resources from everyone until they
+            # time out: a callback that raised gives them back.
+            try:
+                await self.decline(left)
+            except CallRefusedError as err:  # rescinded meanwhile, or the stream broke
+                log.info("declining the offers of a failed callback: %s", err)
+            else:
+                log.warning("declined %d offer(s) the failed callback left", len(left))
 
     async def _on_rescind(self, event: pb.Event) -> None:
         await self._callback(self.scheduler.rescind(self, event.rescind.offer_id))
@@ -269,12 +282,15 @@ class Driver:
         refuse_seconds: float | None = None,
     ) -> None:
         """See SchedulerDriver.accept."""
+        self._unanswered.difference_update(offer_ids)
         await self._call(
             self.stub.Accept, _accept_request(self.framework_id, offer_ids, tasks, refuse_seconds)
         )
 
     async def accept_many(self, acceptances: Sequence[Acceptance]) -> list[CallRefusedError | None]:
         """See SchedulerDriver.accept_many."""
+        for acceptance in acceptances:
+            self._unanswered.difference_update(acceptance.offer_ids)
         request = pb.AcceptManyRequest(
             framework_id=self.framework_id,
             accepts=[
@@ -288,6 +304,7 @@ class Driver:
         ]
 
     async def decline(self, offer_ids: Sequence[str], refuse_seconds: float | None = None) -> None:
+        self._unanswered.difference_update(offer_ids)
         await self._call(
             self.stub.Decline,
             pb.DeclineRequest(

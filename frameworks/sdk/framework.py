@@ -181,7 +181,9 @@ class Framework(Scheduler):
         persists them before the accept, so that a restart finds every task
         it started; if the master refuses the accept (e.g. the offer was
         rescinded meanwhile) nothing was launched and `unrecord()` drops
-        them. True if launched."""
+        them. True if launched. Any other error (a task the driver cannot
+        send) drops them too, then is raised: the offer is still the
+        caller's to decline."""
         await record()
         try:
             await driver.accept([offer_id], tasks)
@@ -189,6 +191,9 @@ class Framework(Scheduler):
             log.info("launch on offer %s refused (%s); waiting for another", offer_id, err)
             await unrecord()
             return False
+        except Exception:
+            await unrecord()
+            raise
         return True
 
     @staticmethod

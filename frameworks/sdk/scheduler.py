@@ -37,7 +37,9 @@ class Scheduler:
         """The master accepted the subscription (first time or after a reconnect)."""
 
     async def offers(self, driver: SchedulerDriver, offers: list[Offer]) -> None:
-        """New offers. Accept or decline each; unanswered offers hold resources."""
+        """New offers. Accept or decline each; unanswered offers hold resources
+        (until the master's offer timeout). If it raises, the driver declines
+        the offers it had not accepted or declined, and logs the error."""
 
     async def rescind(self, driver: SchedulerDriver, offer_id: str) -> None:
         """An offer is no longer valid; launching on it would be refused."""

@@ -8,11 +8,19 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 
 from frameworks.sdk.scheduler import Offer
-from offer import ranges
+from offer import ranges, wire
 from offer.resources import Resources
 from offer.tasks import HealthCheck, PortMapping, TaskSpec, Volume
 
-__all__ = ["Constraint", "Packing", "Placement", "check_constraints", "make_task", "pack"]
+__all__ = [
+    "Constraint",
+    "Packing",
+    "Placement",
+    "check_constraints",
+    "make_task",
+    "pack",
+    "task_problem",
+]
 
 
 def make_task(
@@ -47,6 +55,18 @@ def make_task(
         port_mappings=tuple(PortMapping(p, 0) for p in ports),
         health_check=health_check,
     )
+
+
+def task_problem(task: TaskSpec) -> str | None:
+    """Why the driver could not send `task` to the master (a string that is
+    not valid UTF-8, a number out of the protocol's range), or None. Check a
+    task built from a user's spec with it before launching it with others:
+    one such task would make the whole accept fail."""
+    try:
+        wire.task_to_pb(task)
+    except (ValueError, TypeError, OverflowError) as err:
+        return f"task cannot be sent to the master: {err}"
+    return None
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field, replace
 
 from frameworks.sdk import Offer, Placement, Resources, TaskSpec, check_constraints, pack
 from frameworks.service.spec import AppSpec, largest_fit_problem
+from offer import ranges
 from offer.tasks import TaskState
 
 
@@ -44,6 +45,9 @@ class AppView:
     instances: Sequence[InstanceView]
     backoff_until: float = 0.0
     failures: int = 0
+    # Why its tasks cannot be launched at all (e.g. one the driver cannot
+    # send); nothing is launched for it until it is deployed again.
+    broken: str = ""
 
 
 @dataclass
@@ -57,6 +61,8 @@ class Plan:
     wants_offers: bool = False
     # The earliest end of a backoff: offers are wanted again from then on.
     retry_at: float | None = None
+    # app id -> the error planning it raised: the app is left out, the others go on.
+    errors: dict[str, str] = field(default_factory=dict)
 
 
 def plan(
@@ -80,7 +86,9 @@ def plan(
                 f"waiting for dependencies to be ready: {', '.join(missing)}"
             )
             continue
-        link_env = _link_env(app.spec, apps, endpoints)
+        if app.broken:
+            result.waiting[app.spec.id] = f"cannot launch: {app.broken}"
+            continue
         if now < app.backoff_until:
             result.retry_at = min(result.retry_at or app.backoff_until, app.backoff_until)
             until = datetime.datetime.fromtimestamp(app.backoff_until).strftime("%H:%M:%S")
@@ -88,34 +96,64 @@ def plan(
                 f"backing off until {until} after {app.failures} failures in a row"
             )
             continue
-        placed = [Placement(i.hostname, i.attributes) for i in app.instances if i.live]
-        constraints = app.spec.parsed_constraints()
-        refusals: list[str] = []
-        for offer in offers:
-            while need > 0:
-                refusal = check_constraints(constraints, offer, placed)
-                if refusal:
-                    refusals.append(refusal)
-                    break
-                packed = pack(free[offer.offer_id], [app.spec.task("")])
-                if not packed.launch:
-                    break
-                free[offer.offer_id] = packed.remaining
-                # An id only for a real launch: ids name attempts in logs.
-                launch = replace(
-                    packed.launch[0],
-                    task_id=new_task_id(app.spec.id),
-                    env=tuple(sorted({**dict(packed.launch[0].env), **link_env}.items())),
-                )
-                result.launches.setdefault(offer.offer_id, (offer, []))[1].append(
-                    (app.spec.id, launch)
-                )
-                placed.append(Placement(offer.hostname, offer.attributes))
-                need -= 1
-        if need > 0:
+        before = dict(free)
+        try:
+            link_env = _link_env(app.spec, apps, endpoints)
+            _place(app, need, offers, free, link_env, new_task_id, result)
+        except Exception as err:  # one app's fault must not stop the others
+            error = f"{type(err).__name__}: {err}"
+            result.errors[app.spec.id] = error
+            result.waiting[app.spec.id] = f"cannot launch: {error}"
+            free.update(before)
+            for _, tasks in result.launches.values():
+                tasks[:] = [(a, t) for a, t in tasks if a != app.spec.id]
+            continue
+        if app.spec.id in result.waiting:
             result.wants_offers = True
-            result.waiting[app.spec.id] = _why_waiting(app.spec, offers, refusals, largest_seen)
+            result.waiting[app.spec.id] = why_waiting(
+                app.spec, offers, free, result.waiting[app.spec.id], largest_seen
+            )
+    result.launches = {k: v for k, v in result.launches.items() if v[1]}
     return result
+
+
+def _place(
+    app: AppView,
+    need: int,
+    offers: Sequence[Offer],
+    free: dict[str, Resources],
+    link_env: Mapping[str, str],
+    new_task_id: Callable[[str], str],
+    result: Plan,
+) -> None:
+    """Places up to `need` instances of one app on the offers' free
+    resources; if some are left, result.waiting says which constraint refused
+    an offer (or "" if none did), for why_waiting to complete."""
+    placed = [Placement(i.hostname, i.attributes) for i in app.instances if i.live]
+    constraints = app.spec.parsed_constraints()
+    refusals: list[str] = []
+    for offer in offers:
+        while need > 0:
+            refusal = check_constraints(constraints, offer, placed)
+            if refusal:
+                refusals.append(refusal)
+                break
+            packed = pack(free[offer.offer_id], [app.spec.task("")])
+            if not packed.launch:
+                break
+            free[offer.offer_id] = packed.remaining
+            # An id only for a real launch: ids name attempts in logs.
+            launch = replace(
+                packed.launch[0],
+                task_id=new_task_id(app.spec.id),
+                env=tuple(sorted({**dict(packed.launch[0].env), **link_env}.items())),
+            )
+            result.launches.setdefault(offer.offer_id, (offer, []))[1].append((app.spec.id, launch))
+            placed.append(Placement(offer.hostname, offer.attributes))
+            need -= 1
+    if need > 0:
+        everywhere = refusals and len(refusals) >= len(offers)
+        result.waiting[app.spec.id] = refusals[0] if everywhere else ""
 
 
 def _kills(app: AppView) -> list[str]:
@@ -196,14 +234,55 @@ def _link_env(
     return env
 
 
-def _why_waiting(
-    spec: AppSpec, offers: Sequence[Offer], refusals: list[str], largest: Resources | None
+def why_waiting(
+    spec: AppSpec,
+    offers: Sequence[Offer],
+    free: Mapping[str, Resources],
+    refused: str,
+    largest: Resources | None,
 ) -> str:
+    """Why an instance of `spec` found no room: larger than any offer seen,
+    no offers, a constraint every offer broke (`refused`), or which resource
+    the offers were short of, by how much, on how many agents, and what to
+    do about it."""
     too_big = largest_fit_problem(spec, largest)
     if too_big:
         return too_big
     if not offers:
         return "waiting for offers"
-    if refusals and len(refusals) >= len(offers):
-        return f"no agent matches the constraints: {refusals[0]}"
-    return "waiting for an offer with enough free resources"
+    if refused:
+        return f"no agent matches the constraints: {refused}"
+    return shortage(spec, [free[o.offer_id] for o in offers]) or (
+        "waiting for an offer with enough free resources"
+    )
+
+
+def shortage(spec: AppSpec, offered: Sequence[Resources]) -> str:
+    """Which resources the offered amounts (one per agent) lack for one
+    instance, e.g. "needs 1 host port; 3 agents offered none: give agents
+    ports with --resources 'ports:[31000-32000]'"."""
+    needed = spec.resources()
+    parts = []
+    want_ports = len(spec.ports)
+    ports = [ranges.size(r.ports) for r in offered]
+    short = [p for p in ports if p < want_ports]
+    if short:
+        has = "none" if max(short) == 0 else f"at most {max(short)} free"
+        parts.append(
+            f"needs {want_ports} host port{'s' * (want_ports > 1)}; {_agents(len(short))} "
+            f"offered {has}: give agents ports with --resources 'ports:[31000-32000]'"
+        )
+    for kind, unit in (("cpus", " cpus"), ("mem", " MiB mem"), ("disk", " MiB disk")):
+        want = getattr(needed, kind)
+        have = [getattr(r, kind) for r in offered if getattr(r, kind) < want]
+        if have:
+            parts.append(
+                f"needs {want:g}{unit}; {_agents(len(have))} offered at most {max(have):g} "
+                f"(short by {want - max(have):g}): free some (scale down other apps) or add "
+                f"an agent with more (--resources '{kind}:N')"
+            )
+    return ". ".join(parts)
+
+
+def _agents(count: int) -> str:
+    return f"{count} agent{'s' * (count != 1)}"

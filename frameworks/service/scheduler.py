@@ -16,7 +16,15 @@ import secrets
 from collections.abc import Sequence
 
 from frameworks.checks import growing_delay, largest_offer
-from frameworks.sdk import Framework, Offer, Resources, SchedulerDriver, TaskStatus
+from frameworks.sdk import (
+    Framework,
+    Offer,
+    Resources,
+    SchedulerDriver,
+    TaskSpec,
+    TaskStatus,
+    task_problem,
+)
 from frameworks.service.planner import AppView, InstanceView, Plan, plan
 from frameworks.service.spec import AppSpec
 from frameworks.service.store import AppRecord, InstanceRecord, ServiceStore
@@ -46,6 +54,9 @@ class ServiceScheduler(Framework):
         self.apps: dict[str, AppRecord] = {}
         self.instances: dict[str, InstanceRecord] = {}
         self.waiting: dict[str, str] = {}
+        # app id -> why its tasks cannot be launched (found at launch time);
+        # it is left out until it is deployed or restarted again.
+        self.broken: dict[str, str] = {}
         self.largest_offer: Resources | None = None
         self._lock = asyncio.Lock()
 
@@ -66,16 +77,18 @@ class ServiceScheduler(Framework):
             decided = plan(
                 self._views(), offers, self.clock(), self._new_task_id, self.largest_offer
             )
+            self._note_broken(decided.errors, decided)
+            launched = await self._launch(driver, decided)
             self.waiting = decided.waiting
-            await self._launch(driver, decided)
-            unused = [o.offer_id for o in offers if o.offer_id not in decided.launches]
+            unused = [o.offer_id for o in offers if o.offer_id not in launched]
             if unused:
-                await driver.decline(unused, refuse_seconds=self._refuse_for(decided))
+                # Refused if an offer was rescinded meanwhile: harmless, as for an accept.
+                await self.call(driver.decline(unused, refuse_seconds=self._refuse_for(decided)))
             await self.kill_tasks(dict.fromkeys(decided.kills, _PLANNED_KILL))
             # Offers were declined until a backoff ends: revive them then.
             self.wakeup.at(decided.retry_at)
             if not decided.wants_offers and decided.retry_at is None:
-                await driver.suppress()
+                await self.call(driver.suppress())
 
     def _refuse_for(self, decided: Plan) -> float:
         """How long declined resources stay away: until a backoff ends, briefly
@@ -84,29 +97,59 @@ class ServiceScheduler(Framework):
             return max(0.1, decided.retry_at - self.clock())
         return 2.0 if decided.wants_offers else 30.0
 
-    async def _launch(self, driver: SchedulerDriver, decided: Plan) -> None:
-        for offer_id, (offer, tasks) in decided.launches.items():
-            records = [
-                InstanceRecord(
-                    spec.task_id,
-                    app_id,
-                    self.apps[app_id].version,
-                    self.clock(),
-                    agent_id=offer.agent_id,
-                    hostname=offer.hostname,
-                    attributes=dict(offer.attributes),
-                    host_ports=[m.host_port for m in spec.port_mappings],
-                    message="launching",
-                )
-                for app_id, spec in tasks
-            ]
-            await self.launch(
-                driver,
-                offer_id,
-                [spec for _, spec in tasks],
-                functools.partial(self._record, records),
-                functools.partial(self._unrecord, records),
+    async def _launch(self, driver: SchedulerDriver, decided: Plan) -> set[str]:
+        """Launches what was planned; returns the offers used. A task that
+        cannot be launched marks its app broken (told by `offerctl app show`)
+        and the others on its offer go without it."""
+        used: set[str] = set()
+        for offer_id, (offer, planned) in decided.launches.items():
+            problems = {app_id: task_problem(task) for app_id, task in planned}
+            self._note_broken({a: p for a, p in problems.items() if p}, decided)
+            tasks = [(app_id, task) for app_id, task in planned if not problems[app_id]]
+            if not tasks:
+                continue
+            try:
+                await self._launch_on(driver, offer, tasks)
+            except Exception as err:  # not a refusal: the apps' tasks are at fault
+                error = f"{type(err).__name__}: {err}"
+                self._note_broken({app_id: error for app_id, _ in tasks}, decided)
+                continue
+            used.add(offer_id)
+        return used
+
+    async def _launch_on(
+        self, driver: SchedulerDriver, offer: Offer, tasks: list[tuple[str, TaskSpec]]
+    ) -> None:
+        records = [
+            InstanceRecord(
+                spec.task_id,
+                app_id,
+                self.apps[app_id].version,
+                self.clock(),
+                agent_id=offer.agent_id,
+                hostname=offer.hostname,
+                attributes=dict(offer.attributes),
+                host_ports=[m.host_port for m in spec.port_mappings],
+                message="launching",
             )
+            for app_id, spec in tasks
+        ]
+        await self.launch(
+            driver,
+            offer.offer_id,
+            [spec for _, spec in tasks],
+            functools.partial(self._record, records),
+            functools.partial(self._unrecord, records),
+        )
+
+    def _note_broken(self, errors: dict[str, str], decided: Plan) -> None:
+        """Leaves these apps out until they are deployed or restarted again,
+        and says why in their waiting reason."""
+        for app_id, why in errors.items():
+            if self.broken.get(app_id) != why:
+                log.error("app %s cannot be launched (deploy it again once fixed): %s", app_id, why)
+            self.broken[app_id] = why
+            decided.waiting[app_id] = f"cannot launch: {why}"
 
     async def _record(self, records: list[InstanceRecord]) -> None:
         await asyncio.to_thread(self.store.save_instances, *records)
@@ -217,7 +260,16 @@ class ServiceScheduler(Framework):
                 # Instances asked to be killed no longer count.
                 if i.app_id == app.spec.id and i.task_id not in self.kills
             ]
-            views.append(AppView(app.spec, app.version, instances, app.backoff_until, app.failures))
+            views.append(
+                AppView(
+                    app.spec,
+                    app.version,
+                    instances,
+                    app.backoff_until,
+                    app.failures,
+                    self.broken.get(app.spec.id, ""),
+                )
+            )
         return views
 
     @staticmethod
@@ -235,6 +287,7 @@ class ServiceScheduler(Framework):
                     self.apps[spec.id] = app
                 else:
                     app.spec, app.failures, app.backoff_until = spec, 0, 0.0
+                self.broken.pop(spec.id, None)
                 await asyncio.to_thread(self.store.save_app, app)
         await self.converge()
         return [s.id for s in specs]
@@ -251,6 +304,7 @@ class ServiceScheduler(Framework):
             app = self._app(app_id)
             app.nonce += 1
             app.failures, app.backoff_until = 0, 0.0
+            self.broken.pop(app_id, None)
             await asyncio.to_thread(self.store.save_app, app)
         await self.converge()
 
@@ -258,6 +312,7 @@ class ServiceScheduler(Framework):
         async with self._lock:
             self._app(app_id)
             del self.apps[app_id]
+            self.broken.pop(app_id, None)
             await asyncio.to_thread(self.store.delete_app, app_id)
             live = [
                 i.task_id

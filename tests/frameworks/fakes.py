@@ -35,8 +35,8 @@ def status(task: str | TaskSpec, state: TaskState, **fields: object) -> TaskStat
 
 @dataclass
 class FakeDriver:
-    """Records every call. An accept naming an offer of `gone` is refused
-    (NOT_FOUND), as the master refuses a rescinded offer."""
+    """Records every call. An accept or decline naming an offer of `gone` is
+    refused (NOT_FOUND), as the master refuses a rescinded offer."""
 
     framework_id: str = "fw-1"
     gone: set[str] = field(default_factory=set)
@@ -72,6 +72,8 @@ class FakeDriver:
 
     async def decline(self, offer_ids: Sequence[str], refuse_seconds: float | None = None) -> None:
         self.calls.append("decline")
+        if self.gone.intersection(offer_ids):
+            raise CallRefusedError("NOT_FOUND", f"offer {sorted(offer_ids)} is not outstanding")
         self.declined.append((list(offer_ids), refuse_seconds))
 
     async def revive(self) -> None:

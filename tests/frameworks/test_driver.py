@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import signal
 
-from frameworks.sdk import SchedulerDriver, TaskStatus
+from frameworks.sdk import Offer, SchedulerDriver, TaskStatus
 from offer.tasks import TaskState
-from tests.support.cluster import Cluster
+from offer.v1 import operator_pb2, operator_pb2_grpc
+from tests.support.cluster import Cluster, wait_for
 from tests.support.framework import Recorder, framework, task
 
 
@@ -70,3 +72,34 @@ async def test_updates_that_arrive_together_reach_update_many_as_one(
             await driver.kill(f"t{i}")
         for i in range(3):
             await rec.until_state(f"t{i}", TaskState.KILLED)
+
+
+class Crashes(Recorder):
+    """An `offers` callback that accepts one offer, then raises."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.crashes = 0
+
+    async def offers(self, driver: SchedulerDriver, offers: list[Offer]) -> None:
+        await super().offers(driver, offers)
+        self.crashes += 1
+        raise RuntimeError("a bug in the framework")
+
+
+async def test_offers_a_raising_callback_leaves_are_declined(cluster: Cluster) -> None:
+    """Without the driver they would be held until the master's offer timeout
+    (made long here): nobody else could use those resources meanwhile."""
+    cluster.start_master("--offer-timeout", "600")
+    cluster.start_agent()
+    rec = Crashes()
+    async with framework(cluster.address, rec) as (driver, _):
+        await rec.until(lambda: rec.crashes >= 1)
+        with cluster.security.channel(cluster.address) as channel:
+            stub = operator_pb2_grpc.OperatorStub(channel)
+
+            def none_held() -> bool:
+                request = operator_pb2.ListOffersRequest(framework_id=driver.framework_id)
+                return not stub.ListOffers(request, timeout=5).offers
+
+            await asyncio.to_thread(wait_for, none_held, 20, "the offers to be declined")

@@ -111,3 +111,32 @@ async def test_a_restart_relaunches_only_tasks_the_master_never_saw(tmp_path: Pa
     [relaunched] = again.launched
     assert (lost.task_id, relaunched.task_id) == ("etl-1.1.1", "etl-1.1.2")
     assert restarted.runs["etl-1"].state == RunState.RUNNING
+
+
+async def test_a_refused_decline_is_harmless_as_a_refused_accept(tmp_path: Path) -> None:
+    """An offer rescinded in flight: the decline is refused (NOT_FOUND);
+    the callback goes on and the next offer launches."""
+    clock, driver = ManualClock(START), FakeDriver()
+    scheduler = await started(tmp_path, clock, driver)
+    await scheduler.submit([JobSpec(name="etl", image="img", cpus=4)])
+    await scheduler.run_now("etl")
+    rescinded = offer(cpus=1)
+    driver.gone.add(rescinded.offer_id)
+    await scheduler.offers(driver, [rescinded])
+    assert driver.calls[-1] == "decline" and driver.declined == []
+    await scheduler.offers(driver, [offer(cpus=4)])
+    assert [t.task_id for t in driver.launched] == ["etl-1.0.1"]
+
+
+async def test_a_run_whose_task_cannot_be_sent_fails_and_others_launch(tmp_path: Path) -> None:
+    clock, driver = ManualClock(START), FakeDriver()
+    scheduler = await started(tmp_path, clock, driver)
+    await scheduler.submit(
+        [JobSpec(name="bad", image="img", labels={"x": "\ud800"}), JobSpec(name="ok", image="img")]
+    )
+    bad, ok = await scheduler.run_now("bad"), await scheduler.run_now("ok")
+    await scheduler.offers(driver, [offer()])
+    assert [t.task_id for t in driver.launched] == ["ok-1.0.1"]
+    assert bad.state == RunState.FAILED
+    assert bad.message.startswith("cannot launch: task cannot be sent to the master: ")
+    assert ok.state == RunState.RUNNING

@@ -89,3 +89,53 @@ def test_rolling_update_with_no_minimum_replaces_at_once() -> None:
     p = plan([AppView(new.spec, new.version, old)], [offer(1, "h1")], NOW, new_id_factory())
     assert p.kills == ["web.1", "web.2"]
     assert sum(len(t) for _, t in p.launches.values()) == 2  # maximum_over_capacity 1.0
+
+
+def named(app_id: str, **fields: object) -> AppView:
+    s = AppSpec(id=app_id, image="img", **fields)  # type: ignore[arg-type]
+    return AppView(s, s.version, [])
+
+
+def test_an_app_needing_host_ports_says_no_agent_offers_any() -> None:
+    agents = [offer(n, f"h{n}") for n in (1, 2, 3)]
+    p = plan([named("web", ports=[8080])], agents, NOW, new_id_factory())
+    assert p.launches == {} and p.wants_offers
+    assert p.waiting["web"] == (
+        "needs 1 host port; 3 agents offered none: give agents ports with "
+        "--resources 'ports:[31000-32000]'"
+    )
+
+
+def test_too_few_ports_cpus_and_mem_are_each_said_with_the_shortfall() -> None:
+    agents = [
+        Offer("o1", "a1", "h1", Resources(0.5, 512, ports=((31000, 31000),))),
+        Offer("o2", "a2", "h2", Resources(0.25, 100, ports=((31000, 31001),))),
+    ]
+    p = plan([named("web", ports=[80, 81], cpus=1, mem=256)], agents, NOW, new_id_factory())
+    assert p.waiting["web"].split(". ") == [
+        "needs 2 host ports; 1 agent offered at most 1 free: give agents ports with "
+        "--resources 'ports:[31000-32000]'",
+        "needs 1 cpus; 2 agents offered at most 0.5 (short by 0.5): free some (scale down "
+        "other apps) or add an agent with more (--resources 'cpus:N')",
+        "needs 256 MiB mem; 1 agent offered at most 100 (short by 156): free some (scale "
+        "down other apps) or add an agent with more (--resources 'mem:N')",
+    ]
+
+
+def test_what_earlier_apps_took_counts_in_the_shortfall() -> None:
+    p = plan([named("a", cpus=0.75), named("b", cpus=0.5)], [offer(1, "h1")], NOW, new_id_factory())
+    assert [a for a, _ in p.launches["o1"][1]] == ["a"]
+    assert p.waiting["b"].startswith("needs 0.5 cpus; 1 agent offered at most 0.25 (short by 0.25)")
+
+
+def test_an_app_whose_planning_raises_is_left_out_and_the_others_go_on() -> None:
+    """A spec loaded unchecked from an old store (its health check still a
+    mapping) fails when its task is built: only that app waits, saying why."""
+    broken = AppSpec.model_construct(id="bad", image="img", health_check={"protocol": "tcp"})
+    apps = [AppView(broken, "v", []), named("good")]
+    p = plan(apps, [offer(1, "h1")], NOW, new_id_factory())
+    assert [a for a, _ in p.launches["o1"][1]] == ["good"]
+    assert p.errors["bad"].startswith("AttributeError: ")
+    assert p.waiting["bad"].startswith("cannot launch: AttributeError: ")
+    marked = plan([AppView(broken, "v", [], broken="it is broken"), named("good")], [], NOW, str)
+    assert marked.waiting["bad"] == "cannot launch: it is broken"

@@ -88,3 +88,34 @@ async def test_an_instance_is_forgotten_when_its_launch_is_refused(tmp_path: Pat
     await scheduler.offers(driver, [offer()])
     [task] = driver.launched
     assert list(scheduler.instances) == [task.task_id]
+
+
+async def test_an_app_whose_task_cannot_be_sent_waits_saying_why_and_others_launch(
+    tmp_path: Path,
+) -> None:
+    """A lone surrogate passes the schema (a str) but is no UTF-8: the task
+    cannot be sent. It is found before the accept, so the other app's task
+    on the same offer launches; a redeploy clears it."""
+    clock, driver = ManualClock(), FakeDriver()
+    scheduler = await started(tmp_path, clock, driver)
+    bad = AppSpec(id="bad", image="img", env={"X": "\ud800"})
+    await scheduler.deploy([bad, AppSpec(id="good", image="img")])
+    await scheduler.offers(driver, [offer()])
+    assert [t.name for t in driver.launched] == ["good"]
+    assert scheduler.waiting["bad"].startswith("cannot launch: task cannot be sent to the master")
+    assert [i.app_id for i in scheduler.instances.values()] == ["good"]
+    # Left out from then on: offers are not wanted for it.
+    await scheduler.offers(driver, [offer()])
+    assert len(driver.launched) == 1 and driver.calls[-2:] == ["decline", "suppress"]
+    await scheduler.deploy([AppSpec(id="bad", image="img")])
+    await scheduler.offers(driver, [offer()])
+    assert [t.name for t in driver.launched] == ["good", "bad"]
+
+
+async def test_a_refused_decline_does_not_stop_the_callback(tmp_path: Path) -> None:
+    clock, driver = ManualClock(), FakeDriver()
+    scheduler = await started(tmp_path, clock, driver)
+    rescinded = offer()
+    driver.gone.add(rescinded.offer_id)
+    await scheduler.offers(driver, [rescinded])  # declined: refused, logged
+    assert driver.calls[-2:] == ["decline", "suppress"]
