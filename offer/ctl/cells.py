@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime
 import time
+import zoneinfo
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -41,9 +42,14 @@ def span(seconds: float) -> str:
     return f"{seconds // 86400}d"
 
 
-def clock(ts: float) -> str:
-    """A local date and time to the millisecond, for histories and events."""
-    return datetime.datetime.fromtimestamp(ts).isoformat(sep=" ", timespec="milliseconds")
+def clock(ts: float, zone: str = "") -> str:
+    """A date and time to the millisecond: local, for histories and events;
+    in `zone` (an IANA name, then shown after it) for what a job's schedule
+    reads in its own zone."""
+    if not zone:
+        return datetime.datetime.fromtimestamp(ts).isoformat(sep=" ", timespec="milliseconds")
+    when = datetime.datetime.fromtimestamp(ts, zoneinfo.ZoneInfo(zone))
+    return f"{when.replace(tzinfo=None).isoformat(sep=' ', timespec='milliseconds')} {zone}"
 
 
 def health(t: Row) -> str:
@@ -70,11 +76,13 @@ class Column:
     key: Callable[[Row], Any] | None = None
     # Shown with -o wide only.
     wide: bool = False
+    # Its --sort-by name, when not its title's.
+    sort_name: str = ""
 
     @property
     def name(self) -> str:
         """Its --sort-by name."""
-        return self.title.lower()
+        return self.sort_name or self.title.lower()
 
 
 def _newest(field: str) -> Callable[[Row], Any]:
@@ -91,9 +99,12 @@ COLUMNS: dict[str, list[Column]] = {
         Column("ALLOCATED", lambda a: res(a["allocated"]), lambda a: res_key(a["allocated"])),
         Column("OFFERED", lambda a: res(a["offered"]), lambda a: res_key(a["offered"]), True),
         Column(
-            "USED",
+            # The whole machine's, measured: with --resources an agent
+            # offers a slice of its machine, which others may use too.
+            "MACHINE USED",
             lambda a: usage(a["usage"]),
             lambda a: a["usage"]["cpus_used"] if a["usage"] else -1.0,
+            sort_name="used",
         ),
         Column("ATTRIBUTES", lambda a: pairs(a["attributes"])),
         Column(

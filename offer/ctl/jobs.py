@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import argparse
-import datetime
 import sys
 from collections.abc import Sequence
 from typing import Any
@@ -13,7 +12,7 @@ from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
-from offer.ctl import render
+from offer.ctl import cells, render
 from offer.ctl.apps import waits
 from offer.ctl.follow import follow
 from offer.ctl.progress import run_progress
@@ -25,8 +24,8 @@ CALL_TIMEOUT = 10.0
 Stub = batch_pb2_grpc.BatchControlStub
 
 
-def _time(ts: float) -> str | None:
-    return datetime.datetime.fromtimestamp(ts).isoformat(timespec="seconds") if ts else None
+def _time(ts: float | None, zone: str = "") -> str:
+    return cells.clock(ts, zone) if ts else ""
 
 
 def run_view(r: pb.RunStatus) -> dict[str, Any]:
@@ -109,7 +108,7 @@ def list_jobs(stub: Stub, args: argparse.Namespace) -> int:
                 (
                     j["name"],
                     j["schedule"] or (f"after {deps}" if deps else ""),
-                    _time(j["next_run_at"] or 0) or "",
+                    _time(j["next_run_at"], j["timezone"]),
                     str(j["active_runs"]),
                     f"{last['run_id']} {last['state']}" if last else "",
                 )
@@ -127,7 +126,7 @@ def show(stub: Stub, args: argparse.Namespace) -> int:
     def draw() -> RenderableType:
         lines: list[RenderableType] = [Text(job.spec_yaml.rstrip())]
         if view["next_run_at"]:
-            lines.append(Text(f"next run: {_time(view['next_run_at'])} ({view['timezone']})"))
+            lines.append(Text(f"next run: {_time(view['next_run_at'], view['timezone'])}"))
         runs = stub.ListRuns(pb.ListRunsRequest(name=args.name), timeout=CALL_TIMEOUT).runs
         lines.append(_runs_table([run_view(r) for r in runs[:5]]))
         return Group(*lines)
@@ -163,8 +162,8 @@ def _runs_table(found: list[dict[str, Any]]) -> RenderableType:
             str(r["running"]),
             str(r["failed_attempts"]),
             r["trigger"],
-            _time(r["created_at"]) or "",
-            _time(r["ended_at"] or 0) or "",
+            _time(r["created_at"]),
+            _time(r["ended_at"]),
             r["message"],
         )
         for r in found

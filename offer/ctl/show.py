@@ -31,6 +31,18 @@ def _with_work(stub: Stub, row: Row, *, agent_id: str = "", framework_id: str = 
     }
 
 
+def _summed(usages: list[Row | None]) -> Row | None:
+    """Usage added up (the oldest timestamp), or None if none was measured."""
+    found = [u for u in usages if u is not None]
+    if not found:
+        return None
+    return {
+        "cpus_used": round(sum(u["cpus_used"] for u in found), 3),
+        "mem_used": round(sum(u["mem_used"] for u in found), 1),
+        "timestamp": min(u["timestamp"] for u in found),
+    }
+
+
 def _sections(row: Row) -> list[tuple[str, RenderableType]]:
     return [
         ("Tasks (live)", render.table("tasks", row["tasks"])),
@@ -42,14 +54,18 @@ def _agent(stub: Stub, ident: str, args: argparse.Namespace) -> watch.Snapshot:
     agent = find(fetch(stub, "agents"), "agents", ident, "hostname")
     aid = agent["agent_id"]
     data = _with_work(stub, agent, agent_id=aid)
+    data["tasks_usage"] = _summed([t["usage"] for t in data["tasks"]])
     fields = [
         ("ID", aid),
         ("Hostname", agent["hostname"]),
         ("Status", agent["status"]),
-        ("Total", cells.res(agent["total"])),
+        ("Total", cells.res(agent["total"]) + " (what it offers)"),
         ("Allocated", cells.res(agent["allocated"])),
         ("Offered", cells.res(agent["offered"])),
-        ("Used", cells.usage(agent["usage"])),
+        ("Tasks used", cells.usage(data["tasks_usage"]) + " (its live tasks' containers)"),
+        # Apart from the total: with --resources the agent offers a slice of
+        # a machine that other programs use too.
+        ("Machine used", cells.usage(agent["usage"]) + " (the whole machine, measured)"),
         ("Attributes", cells.pairs(agent["attributes"]) or "-"),
         ("Registered", _when(agent["registered_at"])),
     ]

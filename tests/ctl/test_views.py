@@ -116,15 +116,17 @@ def _agents(cluster: Cluster, agent: dict[str, str]) -> None:
     assert ids(biggest, "hostname") == ["host0", "host1"]
     assert ids(data(cluster, "agents", "--sort-by", "total"), "hostname") == ["host1", "host0"]
     table, wide = ctl(cluster, "agents").stdout, ctl(cluster, "agents", "-o", "wide").stdout
-    assert table.split()[:7] == [
+    assert table.split()[:8] == [
         "ID",
         "HOSTNAME",
         "STATUS",
         "TOTAL",
         "ALLOCATED",
+        "MACHINE",
         "USED",
         "ATTRIBUTES",
     ]
+    assert len(data(cluster, "agents", "--sort-by", "used")) == 2
     assert "OFFERED" not in table and "OFFERED" in wide and "DRAIN" in wide
     assert agent["drained"] in table and "draining" in table
 
@@ -133,8 +135,11 @@ def _agents(cluster: Cluster, agent: dict[str, str]) -> None:
     assert ids(busy["tasks"], "task_id") == ["sleeper"]
     assert sum(o["resources"]["cpus"] for o in busy["offers"]) == 1.5
     assert data(cluster, "agents", "show", agent["drained"], output="yaml")["tasks"] == []
+    assert "tasks_usage" in busy  # its live tasks' containers, summed
     described = ctl(cluster, "agents", "show", agent["busy"]).stdout
     assert "Hostname:" in described and "Tasks (live):" in described and "sleeper" in described
+    # The machine's measured use apart from what the agent offers (--resources).
+    assert "Machine used:" in described and "(the whole machine, measured)" in described
 
 
 def _frameworks(cluster: Cluster, main: str, gone: str) -> None:
