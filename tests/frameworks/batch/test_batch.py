@@ -222,7 +222,7 @@ def test_bad_specs_are_refused_naming_the_field(
         (f"{{name: x, image: {IMAGE}, retries: many}}", "job 'x': retries: not a whole number"),
         (f"{{name: x, image: {IMAGE}, labels: {{a: 1}}}}", "job 'x': labels.a: not a string: 1"),
         (f"{{name: x, image: {IMAGE}, retry: 2}}", "job 'x': retry: unknown field; did you mean"),
-        ("name: [", "not valid YAML"),
+        ("name: [", "expected the node content"),
     ]:
         spec = tmp_path / "bad.yaml"
         spec.write_text(text)

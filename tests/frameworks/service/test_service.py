@@ -393,3 +393,49 @@ async def test_offer_service_suppresses_when_satisfied_and_revives_for_new_work(
     assert cluster.app("scale", "web", "3").returncode == 0
     await asyncio.to_thread(until_running, cluster, 3)  # it revived, got offers, launched
     await asyncio.to_thread(wait_for, suppressed, 15, "suppressed again once satisfied")
+
+
+async def test_an_app_that_fails_at_launch_time_waits_and_the_other_deploys(
+    cluster: Cluster, tmp_path: Path
+) -> None:
+    """`env: {X: "\\ud800"}` passes the schema (a string) but is no UTF-8: it
+    is found only when the task is sent. That app says why it waits; the app
+    deployed with it runs, and so does one deployed after it."""
+    cluster.start_master()
+    cluster.start_agent("cpus:2;mem:1024")
+    cluster.start_service()
+    deploy(
+        cluster,
+        tmp_path,
+        f'apps:\n- {{id: bad, image: {IMAGE}, cmd: sleep 300, mem: 32, env: {{X: "\\ud800"}}}}\n'
+        + "- "
+        + SLEEPER.format(n=2).strip().replace("\n", "\n  "),
+    )
+    await asyncio.to_thread(until_running, cluster, 2)
+
+    def told() -> str:
+        return str(cluster.app_json("bad")["waiting_reason"])
+
+    reason = wait_for(lambda: told().startswith("cannot launch") and told(), 30, "bad's reason")
+    assert "task cannot be sent to the master" in reason
+    assert cluster.app_json("bad")["tasks"] == []
+    deploy(cluster, tmp_path, SLEEPER.replace("id: web", "id: later").format(n=1))
+    await asyncio.to_thread(until_running, cluster, 1, "later")
+    assert "app bad cannot be launched (deploy it again once fixed): task cannot" in (
+        cluster.service.log()
+    )
+
+
+def test_an_app_needing_host_ports_says_the_agents_offer_none(
+    cluster: Cluster, tmp_path: Path
+) -> None:
+    cluster.start_master()
+    cluster.start_agent("cpus:2;mem:1024")
+    cluster.start_service()
+    deploy(cluster, tmp_path, SLEEPER.format(n=1) + "ports: [8080]\n")
+    expected = (
+        "needs 1 host port; 1 agent offered none: give agents ports with "
+        "--resources 'ports:[31000-32000]'"
+    )
+    wait_for(lambda: cluster.app_json("web")["waiting_reason"] == expected, 30, expected)
+    assert expected in cluster.app("show", "web").stdout.replace("\n", " ")
