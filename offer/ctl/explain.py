@@ -44,31 +44,35 @@ Schema = dict[str, Any]
 
 def app_explain(stub: Any, args: argparse.Namespace) -> int:
     """offerctl app explain [FIELD]: args.field is "" or a dotted path."""
-    answer = stub.GetAppSchema(service_pb2.GetAppSchemaRequest(), timeout=CALL_TIMEOUT)
-    return _explain("app", json.loads(answer.spec_json_schema), args.field or "")
+    return _explain("app", _schemas("app", stub).spec_json_schema, args.field or "")
 
 
 def app_schema(stub: Any, args: argparse.Namespace) -> int:
     """offerctl app schema: the JSON Schema of a deploy document."""
-    answer = stub.GetAppSchema(service_pb2.GetAppSchemaRequest(), timeout=CALL_TIMEOUT)
-    print(answer.document_json_schema)
+    print(_schemas("app", stub).document_json_schema)
     return 0
 
 
 def job_explain(stub: Any, args: argparse.Namespace) -> int:
     """offerctl job explain [FIELD]: args.field is "" or a dotted path."""
-    answer = stub.GetJobSchema(batch_pb2.GetJobSchemaRequest(), timeout=CALL_TIMEOUT)
-    return _explain("job", json.loads(answer.spec_json_schema), args.field or "")
+    return _explain("job", _schemas("job", stub).spec_json_schema, args.field or "")
 
 
 def job_schema(stub: Any, args: argparse.Namespace) -> int:
     """offerctl job schema: the JSON Schema of a submit document."""
-    answer = stub.GetJobSchema(batch_pb2.GetJobSchemaRequest(), timeout=CALL_TIMEOUT)
-    print(answer.document_json_schema)
+    print(_schemas("job", stub).document_json_schema)
     return 0
 
 
-def _explain(kind: str, schema: Schema, path: str) -> int:
+def _schemas(kind: str, stub: Any) -> Any:
+    """The AppSchema or JobSchema answer of offer-service's or offer-batch's stub."""
+    if kind == "app":
+        return stub.GetAppSchema(service_pb2.GetAppSchemaRequest(), timeout=CALL_TIMEOUT)
+    return stub.GetJobSchema(batch_pb2.GetJobSchemaRequest(), timeout=CALL_TIMEOUT)
+
+
+def _explain(kind: str, text: str, path: str) -> int:
+    schema = json.loads(text)
     found = find(schema, path)
     if isinstance(found, str):
         print(f"offerctl: {kind} spec: {found}", file=sys.stderr)
