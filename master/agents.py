@@ -156,6 +156,8 @@ class AgentCalls(OverParts):
         self._links.tell_all(AgentFailed(agent_id))
         for task, update in changed:
             self._parts.forward(task, update)
+        # Its frameworks' shares fell: the order of the next offers may change.
+        self._allocation.request()
 
     async def status_updates(self, agent_id: str, statuses: Sequence[TaskStatus]) -> None:
         """Updates from an agent, oldest first: persisted together,
