@@ -59,6 +59,21 @@ class ContainersResult:
     offer_over_swarm: tuple[float, ...] = ()
 
 
+@dataclass(frozen=True)
+class UserResult:
+    """offerctl as a user meets it: its start-up, and a deploy timed by the
+    wall clock of the command that waits for it, against Swarm's CLI."""
+
+    # Median seconds of each command line, e.g. "offerctl --version".
+    startup: dict[str, float]
+    n: int
+    # Wall time of `offerctl app deploy --wait` and of `docker service
+    # create --detach=false` until each returned with n containers running.
+    offerctl_deploy: float
+    swarm_deploy: float
+    rounds: int
+
+
 class Starts:
     """The engine's container starts, as its event stream pushes them."""
 
@@ -151,12 +166,13 @@ def _engine_limit(host: Host, n: int) -> float:
     return seconds
 
 
-def _swarm(host: Host, n: int, image: str, replace: bool) -> tuple[float, float]:
-    name = f"bench{n}"
-    create = (
+def _swarm_create(name: str, n: int, image: str, detach: bool = True) -> tuple[str, ...]:
+    """`docker service create` of n sleepers; without `detach` the CLI
+    returns once Swarm says the service converged, as a user sees it."""
+    return (
         "service",
         "create",
-        "--detach",
+        "--detach" if detach else "--detach=false",
         "--name",
         name,
         "--replicas",
@@ -174,6 +190,11 @@ def _swarm(host: Host, n: int, image: str, replace: bool) -> tuple[float, float]
         "sleep",
         "3600",
     )
+
+
+def _swarm(host: Host, n: int, image: str, replace: bool) -> tuple[float, float]:
+    name = f"bench{n}"
+    create = _swarm_create(name, n, image)
     seconds = _timed(host, n, lambda: host.engine.docker(*create))
     replaced = _replace(host) if replace else 0.0
     host.engine.docker("service", "rm", name)
@@ -231,12 +252,16 @@ class OfferCluster:
             return False
         return True
 
-    def deploy(self, app_id: str, n: int) -> None:
-        spec = (
+    @staticmethod
+    def spec(app_id: str, n: int) -> str:
+        return (
             f"id: {app_id}\nimage: {IMAGE}\ncmd: [sleep, '3600']\ncpus: {CPUS}\nmem: {MEM_MIB}\n"
             f"instances: {n}\nbackoff_seconds: 0\nkill_grace_seconds: 0\n"
         )
-        self.control.DeployApps(service_pb2.DeployAppsRequest(yaml=spec))
+
+    def deploy(self, app_id: str, n: int) -> None:
+        request = service_pb2.DeployAppsRequest(yaml=self.spec(app_id, n))
+        self.control.DeployApps(request)
 
     def remove(self, app_id: str) -> None:
         self.control.RemoveApp(service_pb2.RemoveAppRequest(app_id=app_id))
@@ -271,7 +296,70 @@ def _named(names: tuple[str, str], seconds: tuple[float, float]) -> dict[str, fl
     return dict(zip(names, seconds, strict=True))
 
 
-def run(quick: bool) -> list[ContainersResult]:
+# The installed console script, as users run it; `-m` from a bare checkout.
+_SCRIPT = Path(sys.executable).with_name("offerctl")
+OFFERCTL = [str(_SCRIPT)] if _SCRIPT.exists() else [sys.executable, "-m", "offer.ctl.cli"]
+
+
+def _wall(command: list[str]) -> float:
+    start = time.perf_counter()
+    subprocess.run(command, check=True, capture_output=True, timeout=TIMEOUT)
+    return time.perf_counter() - start
+
+
+def _startup(cluster: OfferCluster, runs: int) -> dict[str, float]:
+    """Median wall time of offerctl's start-up commands, and of a list
+    against the running master and offer-service (found through the master)."""
+    lines = {
+        "offerctl --version": ["--version"],
+        "offerctl --help": ["--help"],
+        "offerctl app list": ["--master", cluster.master.address, "app", "list"],
+    }
+    return {
+        name: statistics.median(_wall([*OFFERCTL, *args]) for _ in range(runs))
+        for name, args in lines.items()
+    }
+
+
+def _offerctl_deploy(host: Host, cluster: OfferCluster, app_id: str, n: int) -> float:
+    spec = cluster.root / f"{app_id}.yaml"
+    spec.write_text(cluster.spec(app_id, n))
+    master = cluster.master.address
+    seconds = _wall([*OFFERCTL, "--master", master, "app", "deploy", str(spec), "--wait"])
+    cluster.remove(app_id)
+    _cleared(host)
+    return seconds
+
+
+def _swarm_deploy(host: Host, n: int, name: str) -> float:
+    command = ["docker", "-H", host.engine.host, *_swarm_create(name, n, IMAGE, detach=False)]
+    seconds = _wall(command)
+    host.engine.docker("service", "rm", name)
+    _cleared(host)
+    return seconds
+
+
+def _user_level(host: Host, cluster: OfferCluster, quick: bool) -> UserResult:
+    n, rounds = 20, 1 if quick else 3
+    offerctl: list[float] = []
+    swarm: list[float] = []
+    for turn in range(rounds):
+        # Taking turns at going first, as the methods above do.
+        for method in _in_turn(("offerctl", "swarm"), turn):
+            if method == "offerctl":
+                offerctl.append(_offerctl_deploy(host, cluster, f"u{turn}", n))
+            else:
+                swarm.append(_swarm_deploy(host, n, f"user{turn}"))
+    return UserResult(
+        _startup(cluster, 5 if quick else 15),
+        n,
+        statistics.median(offerctl),
+        statistics.median(swarm),
+        rounds,
+    )
+
+
+def run(quick: bool) -> tuple[list[ContainersResult], UserResult]:
     sizes = [20] if quick else [20, 50]
     rounds = {n: 1 if quick else ROUNDS[n] for n in sizes}
     engine = BenchEngine()
@@ -307,11 +395,12 @@ def run(quick: bool) -> list[ContainersResult]:
                         for method in _in_turn(tuple(steps), turn):
                             for name, seconds in steps[method](n, turn).items():
                                 record(name, n, seconds)
+                user = _user_level(host, cluster, quick)
             finally:
                 cluster.close()
                 engine.docker("swarm", "leave", "--force", check=False)
                 host.starts.close()
-        return [
+        sized = [
             ContainersResult(
                 n,
                 engine=statistics.median(times["engine", n]),
@@ -330,6 +419,7 @@ def run(quick: bool) -> list[ContainersResult]:
             )
             for n in sizes
         ]
+        return sized, user
     finally:
         engine.close()
 
@@ -343,5 +433,7 @@ def _offer_run(host: Host, cluster: OfferCluster, app_id: str, n: int) -> tuple[
 
 
 if __name__ == "__main__":
-    for result in run(quick="--quick" in sys.argv):
+    sized, user = run(quick="--quick" in sys.argv)
+    for result in sized:
         print(result)
+    print(user)

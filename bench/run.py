@@ -1,7 +1,9 @@
 """`make bench`: runs every benchmark and writes docs/performance.md with
 its plots (docs/*.png).
 
-BENCH_QUICK=1 runs smaller sizes. Benchmarks report; they never assert.
+BENCH_QUICK=1 runs smaller sizes. BENCH_ONLY=containers runs only the real
+containers section (with offerctl's) and prints it, leaving
+docs/performance.md as it is. Benchmarks report; they never assert.
 """
 
 from __future__ import annotations
@@ -102,8 +104,11 @@ def step(name: str) -> float:
 
 def main() -> None:
     quick = os.environ.get("BENCH_QUICK", "") not in ("", "0")
-    began = step("real containers (private Docker engine, Swarm, offer-service)")
-    containers = containers_bench.run(quick)
+    began = step("real containers (private Docker engine, Swarm, offer-service, offerctl)")
+    containers, user = containers_bench.run(quick)
+    if os.environ.get("BENCH_ONLY", "") == "containers":
+        print("\n".join([*report.containers(containers), *report.user_level(user)]))
+        return
     step("the master at scale (load agents and frameworks)")
     loads = [isolated(run_load, spec) for spec in load_specs(quick)]
     placements = [isolated(run_load, spec) for spec in placement_specs(quick)]
@@ -137,6 +142,7 @@ def main() -> None:
         "machine is shared and noisy: repeat runs differ by tens of percent.",
         "",
         *report.containers(containers),
+        *report.user_level(user),
         *report.load(loads, placements),
         *report.allocator(alloc),
         *report.recovery(recovery),
