@@ -47,10 +47,16 @@ def _last(done: subprocess.CompletedProcess[str]) -> str:
     return stream.strip().splitlines()[-1]
 
 
-def test_deploy_restart_and_scale_wait_until_ready(cluster: Cluster, tmp_path: Path) -> None:
+def _with_service(cluster: Cluster) -> Cluster:
+    """A master, one agent (2 cpus) and offer-service."""
     cluster.start_master()
     cluster.start_agent()
     cluster.start_service()
+    return cluster
+
+
+def test_deploy_restart_and_scale_wait_until_ready(cluster: Cluster, tmp_path: Path) -> None:
+    _with_service(cluster)
     spec = _spec(tmp_path, APP.format(cmd="sleep 300"))
     done = cluster.app("deploy", spec, "--wait", "--timeout", TIMEOUT)
     assert done.returncode == 0, done.stderr
@@ -74,9 +80,7 @@ def test_deploy_restart_and_scale_wait_until_ready(cluster: Cluster, tmp_path: P
 
 
 def test_a_crash_looping_rollout_fails(cluster: Cluster, tmp_path: Path) -> None:
-    cluster.start_master()
-    cluster.start_agent()
-    cluster.start_service()
+    _with_service(cluster)
     spec = _spec(tmp_path, APP.format(cmd="exit 1"))
     done = cluster.app("deploy", spec, "--wait", "--timeout", TIMEOUT)
     assert done.returncode == 1, done.stdout
@@ -88,9 +92,7 @@ def test_a_crash_looping_rollout_fails(cluster: Cluster, tmp_path: Path) -> None
 
 
 def test_a_rollout_that_cannot_finish_times_out(cluster: Cluster, tmp_path: Path) -> None:
-    cluster.start_master()
-    cluster.start_agent()
-    cluster.start_service()
+    _with_service(cluster)
     # One agent: the second instance never finds a host of its own.
     spec = _spec(tmp_path, APP.format(cmd="sleep 300") + "constraints: [[hostname, UNIQUE]]\n")
     done = cluster.app("deploy", spec, "--timeout", "3")
