@@ -135,15 +135,15 @@ def test_hostile_task_ids_are_refused_or_stay_in_their_sandbox(
     ]
 
 
-@pytest.mark.parametrize("name", ["..", ".", ".hidden"])
-def test_apps_and_jobs_named_with_dots_are_refused(cluster: Cluster, name: str) -> None:
+def test_apps_and_jobs_named_with_dots_are_refused(cluster: Cluster) -> None:
     cluster.start_master()
     cluster.start_service()
     cluster.start_batch()
     spec = cluster.root / "spec.yaml"
-    spec.write_text(f"{{id: {name!r}, image: offer-test/busybox:latest}}")
-    done = cluster.app("deploy", str(spec))
-    assert done.returncode == 1 and "field 'id'" in done.stderr, done.stderr
-    spec.write_text(f"{{name: {name!r}, image: offer-test/busybox:latest}}")
-    done = cluster.job("submit", str(spec))
-    assert done.returncode == 1 and "field 'name'" in done.stderr, done.stderr
+    for name in ("..", ".", ".hidden"):
+        spec.write_text(f"{{id: {name!r}, image: offer-test/busybox:latest}}")
+        done = cluster.app("deploy", str(spec))
+        assert done.returncode == 1 and f"id: {name!r} must be" in done.stderr, done.stderr
+        spec.write_text(f"{{name: {name!r}, image: offer-test/busybox:latest}}")
+        done = cluster.job("submit", str(spec))
+        assert done.returncode == 1 and f"name: {name!r} must be" in done.stderr, done.stderr
