@@ -9,11 +9,10 @@ import re
 from collections.abc import Callable, Sequence
 
 from offer import ranges
+from offer.ids import ID_RULE, TASK_ID_RULE, is_id, is_task_id
 from offer.resources import MIN_TASK_MEM, Resources
 from offer.tasks import TaskSpec
 
-# Task ids and agent ids alike.
-_ID_RE = re.compile(r"^[A-Za-z0-9._-]{1,128}$")
 _ROLE_RE = re.compile(r"^(\*|[A-Za-z0-9_][A-Za-z0-9._-]{0,63})$")
 MAX_TASKS_PER_ACCEPT = 1000
 
@@ -24,8 +23,8 @@ def _finite(res: Resources) -> bool:
 
 def check_agent(agent_id: str, total: Resources) -> str | None:
     """A registration: an id it brings (empty when new) and its resources."""
-    if agent_id and not _ID_RE.match(agent_id):
-        return f"agent id {agent_id!r} is malformed"
+    if agent_id and not is_id(agent_id):
+        return f"agent id {agent_id!r} is malformed: use {ID_RULE}"
     return check_agent_total(total)
 
 
@@ -48,8 +47,8 @@ def check_role(role: str) -> str | None:
 
 def check_task(spec: TaskSpec) -> str | None:
     where = f"task {spec.task_id!r}"
-    if not _ID_RE.match(spec.task_id):
-        return f"task_id {spec.task_id!r} is malformed: use 1 to 128 letters, digits and '._-'"
+    if not is_task_id(spec.task_id):
+        return f"task_id {spec.task_id!r} is malformed: use {TASK_ID_RULE}"
     if not spec.image.strip():
         return f"{where}: container.image is empty; name a Docker image, e.g. 'busybox:latest'"
     res = spec.resources

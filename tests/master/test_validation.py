@@ -23,6 +23,8 @@ def spec(task_id: str = "t1", cpus: float = 1, mem: float = 64, image: str = "im
         ([spec(cpus=float("nan"))], "must be finite numbers"),
         ([spec(image=" ")], "container.image is empty"),
         ([spec(task_id="bad id!")], "task_id 'bad id!' is malformed"),
+        ([spec(task_id="..")], "task_id '..' is malformed: use 1 to 128 letters, digits"),
+        ([spec(task_id=".x")], "not starting with a dot"),
         ([spec(), spec()], "appears twice"),
         ([spec("a", cpus=1.5), spec("b", cpus=1)], "cpus 2.5 > 2"),
     ],
