@@ -10,6 +10,7 @@ from master.core import MasterConfig
 from master.server import RATE_LIMITED, run_master
 from offer.clock import SystemClock
 from offer.daemon_cli import daemon_parser, setup_logging
+from offer.exclusive import check_port_free, lock_state_file
 from offer.security import server as security
 from offer.security.acl import AclError
 from offer.security.credentials import CredentialsError
@@ -138,7 +139,15 @@ def main(argv: list[str] | None = None) -> None:
         authenticate=secured.authenticates,
     )
     try:
-        asyncio.run(run_master(args.host, args.port, args.db, config, secured, SystemClock()))
+        # Both before the state is opened: a second master exits at once,
+        # having touched nothing (offer.exclusive).
+        check_port_free(args.host, args.port)
+        state_lock = lock_state_file(args.db)
+        try:
+            asyncio.run(run_master(args.host, args.port, args.db, config, secured, SystemClock()))
+        finally:
+            if state_lock is not None:
+                state_lock.release()
     except OSError as err:
         print(f"offer-master: {err}", file=sys.stderr)
         sys.exit(1)
