@@ -11,39 +11,39 @@ import pytest
 
 from tests.support.cluster import Cluster, free_port
 
+PORT_HINT = "stop it or choose another --port"
+DB_HINT = "stop that daemon or give another --db"
 
-def _second(args: list[str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", *args], capture_output=True, text=True, timeout=30)
 
-
-def _replace(args: list[str], flag: str, value: str) -> list[str]:
+def _refused(
+    args: list[str], flag: str, value: str, prog: str, what: str, holder: int, then: str
+) -> None:
+    """Runs a second copy with `flag` changed to `value`: it must exit 1 at
+    once with one line, `PROG: WHAT ... pid HOLDER (its command line); THEN`."""
     at = args.index(flag)
-    return [*args[: at + 1], value, *args[at + 2 :]]
+    second = subprocess.run(
+        [sys.executable, "-m", *args[: at + 1], value, *args[at + 2 :]],
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    said = second.stderr.strip()
+    assert second.returncode == 1, said
+    assert said.startswith(f"{prog}: {what} pid {holder} ("), said
+    assert said.endswith(f"); {then}") and "\n" not in said, said
 
 
 def test_a_second_master_on_a_taken_port_or_database_exits(cluster: Cluster) -> None:
     first = cluster.start_master()
     args = ["master.cli", "--port", str(cluster.port), "--db", cluster.db_url]
 
+    pid = first.popen.pid
+    port_taken = f"cannot listen on 127.0.0.1:{cluster.port}: the port is held by"
     other_db = f"sqlite:///{cluster.root / 'other.db'}"
-    same_port = _second(_replace(args, "--db", other_db))
-    said = same_port.stderr.strip()
-    assert same_port.returncode == 1, said
-    assert said.startswith(
-        f"offer-master: cannot listen on 127.0.0.1:{cluster.port}: the port is held by "
-        f"pid {first.popen.pid} ("
-    ), said
-    assert said.endswith("stop it or choose another --port") and "\n" not in said
+    _refused(args, "--db", other_db, "offer-master", port_taken, pid, PORT_HINT)
     assert not (cluster.root / "other.db").exists()  # it touched nothing
-
-    same_db = _second(_replace(args, "--port", str(free_port())))
-    said = same_db.stderr.strip()
-    assert same_db.returncode == 1, said
-    assert said == (
-        f"offer-master: state database {cluster.root / 'master.db'} is in use by "
-        f"pid {first.popen.pid} ({said.split(' (', 1)[1].split(')')[0]}); "
-        "stop that daemon or give another --db"
-    )
+    db_taken = f"state database {cluster.root / 'master.db'} is in use by"
+    _refused(args, "--port", str(free_port()), "offer-master", db_taken, pid, DB_HINT)
     # Clients still reach the one master, with its state.
     assert cluster.list("agents") == []
 
@@ -55,24 +55,12 @@ def test_a_second_framework_on_a_taken_port_or_database_exits(cluster: Cluster, 
     args = cluster._framework_args[kind]
     port = cluster.framework_addresses[kind].rsplit(":", 1)[1]
 
+    pid, prog = first.popen.pid, f"offer-{kind}"
+    port_taken = f"cannot listen on 127.0.0.1:{port}: the port is held by"
     other_db = f"sqlite:///{cluster.root / f'other-{kind}.db'}"
-    same_port = _second(_replace(args, "--db", other_db))
-    said = same_port.stderr.strip()
-    assert same_port.returncode == 1, said
-    assert said.startswith(
-        f"offer-{kind}: cannot listen on 127.0.0.1:{port}: the port is held by "
-        f"pid {first.popen.pid} ("
-    ), said
-    assert said.endswith("stop it or choose another --port") and "\n" not in said
-
-    same_db = _second(_replace(args, "--port", str(free_port())))
-    said = same_db.stderr.strip()
-    assert same_db.returncode == 1, said
-    assert said.startswith(
-        f"offer-{kind}: state database {cluster.root / f'{kind}.db'} is in use by "
-        f"pid {first.popen.pid} ("
-    ), said
-    assert said.endswith("stop that daemon or give another --db")
+    _refused(args, "--db", other_db, prog, port_taken, pid, PORT_HINT)
+    db_taken = f"state database {cluster.root / f'{kind}.db'} is in use by"
+    _refused(args, "--port", str(free_port()), prog, db_taken, pid, DB_HINT)
 
     # The first still answers, and is the only framework of its kind.
     listing = cluster.app("list") if kind == "service" else cluster.job("list")
