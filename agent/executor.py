@@ -13,7 +13,12 @@ from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from agent.containerizer.docker import ContainerExit, DockerContainerizer, LaunchError
+from agent.containerizer.docker import (
+    ContainerExit,
+    DockerContainerizer,
+    LaunchCancelled,
+    LaunchError,
+)
 from agent.health import HealthChecker
 from offer.ids import path_inside
 from offer.tasks import StatusReason, TaskSpec, TaskState, TaskStatus
@@ -95,8 +100,16 @@ class TaskExecutor:
             )
             task.launched.set()
             return
+        if task.kill_requested:
+            self._killed_before_start(task)
+            return
         try:
-            task.container_id = await self._containerizer.launch(task.framework_id, task.spec)
+            task.container_id = await self._containerizer.launch(
+                task.framework_id, task.spec, cancelled=lambda: task.kill_requested
+            )
+        except LaunchCancelled:
+            self._killed_before_start(task)
+            return
         except LaunchError as err:
             self._update(task, TaskState.FAILED, err.reason, str(err))
             task.launched.set()
@@ -110,6 +123,12 @@ class TaskExecutor:
                 f"the container engine could not be reached: {err}",
             )
             task.launched.set()
+            return
+        if task.kill_requested:
+            # The kill came while the engine was starting it: it never ran
+            # for its framework. Its exit reports KILLED.
+            task.launched.set()
+            await self._containerizer.stop(task.container_id, 0.0)
             return
         spec = task.spec
         log.info(
@@ -127,6 +146,16 @@ class TaskExecutor:
             await self._stop(task, task.spec.kill_grace_seconds)
         else:
             self._start_health_checks(task)
+
+    def _killed_before_start(self, task: LocalTask) -> None:
+        self._update(
+            task,
+            TaskState.KILLED,
+            task.kill_reason,
+            f"{_KILL_MESSAGES.get(task.kill_reason, 'killed on request')} before its container "
+            "started",
+        )
+        task.launched.set()
 
     def _start_health_checks(self, task: LocalTask) -> None:
         check, container_id = task.spec.health_check, task.container_id

@@ -58,6 +58,10 @@ class LaunchError(Exception):
         self.reason = reason
 
 
+class LaunchCancelled(Exception):
+    """The task was killed before its container started: nothing runs."""
+
+
 class ContainerGone(Exception):
     """The container was removed (its task ended and its output was kept)."""
 
@@ -138,8 +142,12 @@ class DockerContainerizer:
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self._calls, functools.partial(call, *args, **kwargs))
 
-    async def launch(self, framework_id: str, spec: TaskSpec) -> str:
-        """Creates and starts the task's container; returns its id."""
+    async def launch(
+        self, framework_id: str, spec: TaskSpec, cancelled: Callable[[], bool] = lambda: False
+    ) -> str:
+        """Creates and starts the task's container; returns its id. Raises
+        LaunchCancelled, leaving no container, if `cancelled()` holds once
+        it is created (a kill that arrived during a pull or a create)."""
         # The engine's low-level calls: the SDK's containers.create inspects
         # every container it creates, a round trip a launch must not wait on
         # (bench/profiling.md, note 19).
@@ -154,6 +162,9 @@ class DockerContainerizer:
                 # would be one more engine round trip per launch.
                 await self._pull(spec.image)
                 container_id = (await self._in_thread(create))["Id"]
+            if cancelled():
+                await self.remove(container_id)
+                raise LaunchCancelled(container_id)
             await self._in_thread(api.start, container_id)
         except docker.errors.APIError as err:
             if container_id:  # created but not started: leave nothing behind
