@@ -6,15 +6,19 @@ from __future__ import annotations
 
 import argparse
 import os
-from collections.abc import Callable
+from typing import Protocol
 
 from offer.ctl.parsing import MASTER_FLAG, add_output, command_group, lazy, positive, sub
 
 __all__ = ["add_app_commands", "add_job_commands"]
 
-# An action: its name, a summary, examples, and the function (in the
-# group's module) that runs it.
-Action = Callable[[str, str, list[str], str], argparse.ArgumentParser]
+
+class Action(Protocol):
+    def __call__(
+        self, name: str, text: str, examples: list[str], run: str, where: str = ""
+    ) -> argparse.ArgumentParser:
+        """Adds an action: its name, a summary, examples, the function that
+        runs it, and the module that has it ("": the group's own)."""
 
 
 def _framework_group(
@@ -46,10 +50,38 @@ def _framework_group(
     )
     address.set_defaults(target=kind)
 
-    def action(name: str, text: str, examples: list[str], run: str) -> argparse.ArgumentParser:
-        return sub(actions, name, text, examples, lazy(module, run), [address, MASTER_FLAG])
+    def action(
+        name: str, text: str, examples: list[str], run: str, where: str = ""
+    ) -> argparse.ArgumentParser:
+        runs = lazy(where or module, run)
+        return sub(actions, name, text, examples, runs, [address, MASTER_FLAG])
 
     return action
+
+
+def _add_schema_commands(action: Action, group: str, document: str) -> None:
+    """`explain [FIELD]` and `schema`, read from the running framework's
+    schema, so that they describe what that framework will accept."""
+    explain = action(
+        "explain",
+        "a field's type, default, limits and meaning (every field if none is named)",
+        [f"offerctl {group} explain", f"offerctl {group} explain {_EXPLAINED[group]}"],
+        f"{group}_explain",
+        "explain",
+    )
+    explain.add_argument(
+        "field", metavar="FIELD", nargs="?", default="", help="a field, dotted for nested ones"
+    )
+    action(
+        "schema",
+        f"the JSON Schema of {document}, for editors",
+        [f"offerctl {group} schema > {group}.schema.json"],
+        f"{group}_schema",
+        "explain",
+    )
+
+
+_EXPLAINED = {"app": "health_check.interval_seconds", "job": "retries"}
 
 
 def _add_spec_file(parser: argparse.ArgumentParser) -> None:
@@ -137,6 +169,7 @@ def add_app_commands(group: argparse._SubParsersAction) -> None:  # type: ignore
         "remove", "kill every instance and forget the app", ["offerctl app remove web"], "remove"
     )
     remove.add_argument("app_id", metavar="APP")
+    _add_schema_commands(action, "app", "a deploy document")
 
 
 def add_job_commands(group: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -213,3 +246,4 @@ def add_job_commands(group: argparse._SubParsersAction) -> None:  # type: ignore
     logs.add_argument("run_id", metavar="RUN")
     logs.add_argument("--task", type=int, metavar="N", help="only the task with index N")
     logs.add_argument("--tail", type=int, default=0, metavar="N", help="only the last N lines")
+    _add_schema_commands(action, "job", "a submit document")
