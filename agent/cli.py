@@ -15,7 +15,8 @@ from agent.machine import machine_resources, parse_attributes
 from offer.daemon_cli import add_master_flag, daemon_parser, setup_logging
 from offer.exclusive import InUseError, lock_file
 from offer.resources import ResourceParseError, Resources, parse_resources
-from offer.security.client import ClientSecurity, ClientSecurityError, add_client_flags
+from offer.security.client import ClientSecurity, ClientSecurityError
+from offer.security.flags import add_client_flags
 
 EPILOG = """\
 examples:

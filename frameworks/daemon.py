@@ -16,8 +16,9 @@ from frameworks.sdk import Driver, Scheduler
 from offer.daemon_cli import add_master_flag, daemon_parser, setup_logging
 from offer.exclusive import check_port_free, lock_state_file
 from offer.grpc_options import SERVER_OPTIONS
-from offer.security.client import ClientSecurity, ClientSecurityError, add_client_flags
+from offer.security.client import ClientSecurity, ClientSecurityError
 from offer.security.credentials import Credentials, CredentialsError
+from offer.security.flags import add_client_flags
 from offer.security.server import ServerSecurity
 
 

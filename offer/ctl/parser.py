@@ -24,7 +24,7 @@ from offer.ctl.parsing import (
     positive,
 )
 from offer.ctl.parsing import sub as _sub
-from offer.security.client import add_client_flags
+from offer.security.flags import add_client_flags
 from offer.version import version
 
 __all__ = ["DEFAULT_MASTER", "build_parser"]
