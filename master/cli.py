@@ -27,7 +27,7 @@ examples:
   offer-master                                 # 127.0.0.1:5050, state in ./offer-state/
   offer-master --port 6060 --db sqlite:////var/lib/master.db
   offer-master --weights "prod=3,batch=1"      # DRF weights per role
-  offer-master --host 0.0.0.0 --credentials creds.json --acls acls.yaml \
+  offer-master --host 0.0.0.0 --credentials creds.json --acls acls.yaml \\
       --tls-cert master.pem --tls-key master.key  # see docs/security.md
 """
 

@@ -39,3 +39,15 @@ def test_an_unknown_log_level_names_the_choices() -> None:
     )
     assert done.returncode == 2
     assert "invalid choice: 'LOUD' (choose from 'DEBUG', 'INFO', 'WARNING', 'ERROR')" in done.stderr
+
+
+@pytest.mark.parametrize("prog", sorted(DAEMONS))
+def test_help_examples_render_line_by_line(prog: str) -> None:
+    """An example continued with a backslash stays on two lines in --help."""
+    done = subprocess.run(
+        [sys.executable, "-m", DAEMONS[prog], "--help"], capture_output=True, text=True, timeout=30
+    )
+    examples = done.stdout.split("examples:", 1)[1]
+    assert examples.strip()
+    for line in examples.splitlines():
+        assert "      --" not in line.strip(), f"a continuation line was joined: {line!r}"
