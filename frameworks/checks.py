@@ -11,6 +11,7 @@ from collections.abc import Iterable, Mapping, Sequence
 import yaml
 
 from frameworks.sdk import Offer, Resources
+from offer.yamlerrors import yaml_error_line
 
 
 class SpecError(ValueError):
@@ -22,7 +23,7 @@ def load_document(text: str) -> object:
     try:
         return yaml.safe_load(text)
     except yaml.YAMLError as err:
-        raise SpecError(f"not valid YAML: {err}") from None
+        raise SpecError(f"not valid YAML: {yaml_error_line(err, 'document')}") from None
 
 
 def listed(doc: object, key: str) -> list[object]:

@@ -10,6 +10,8 @@ from pathlib import Path
 
 import yaml
 
+from offer.yamlerrors import yaml_error_line
+
 
 def load(_: object, args: argparse.Namespace) -> int:
     """Reads `args.file` ('-': stdin) into `args.spec_text`; 1, after one
@@ -37,10 +39,6 @@ def yaml_problem(text: str, name: str) -> str:
     try:
         for _ in yaml.safe_load_all(text):
             pass
-    except yaml.MarkedYAMLError as err:
-        mark = err.problem_mark or err.context_mark
-        where = f"{name}:{mark.line + 1}:{mark.column + 1}" if mark else name
-        return f"{where}: {err.problem or err.context or 'not YAML'}"
     except yaml.YAMLError as err:
-        return f"{name}: {' '.join(str(err).split())}"
+        return yaml_error_line(err, name)
     return ""

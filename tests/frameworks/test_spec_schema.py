@@ -75,7 +75,7 @@ def refusal(parse: object, text: str) -> list[str]:
         (APP + "links: ['db:a:b']", "app 'web': links[0]: 'db:a:b' is not APP or APP:ALIAS"),
         # The document around the apps.
         ("- {id: a, image: i}\n- {id: a, image: i}", "an app id appears twice: ['a', 'a']"),
-        ("id: [", "not valid YAML"),
+        ("id: [", "not valid YAML: document:1:6: expected the node content"),
         ("- 3", "app #1: not a mapping of fields: 3"),
     ],
 )
