@@ -183,8 +183,59 @@ _BOUNDS = {
 
 
 def problems(err: ValidationError, model: type[BaseModel]) -> list[str]:
-    """Each of pydantic's errors as `path: what is wrong`, for a person."""
-    return [_line(e, model) for e in err.errors(include_url=False)]
+    """Each of pydantic's errors as `path: what is wrong`, for a person. A
+    field that takes one of several forms (a mapping or a list, say) gets
+    one line naming the forms, not one per form with pydantic's type tags."""
+    return _lines(err.errors(include_url=False), model)
+
+
+def _lines(errors: Sequence[ErrorDetails], model: type[BaseModel]) -> list[str]:
+    lines: list[str] = []
+    unions: dict[tuple[int | str, ...], list[ErrorDetails]] = {}
+    for e in errors:
+        cut = _union_branch(e["loc"])
+        if cut is None:
+            lines.append(_line(e, model))
+        else:
+            unions.setdefault(tuple(e["loc"][:cut]), []).append(e)
+    for loc, branches in unions.items():
+        at = len(loc)
+        # A branch whose shape fitted (its errors lie deeper than the value
+        # itself) says what is wrong inside: those errors, without the tag.
+        inside = [b for b in branches if len(b["loc"]) > at + 1]
+        if inside:
+            untagged = [{**b, "loc": (*loc, *b["loc"][at + 1 :])} for b in inside]
+            lines += _lines(untagged, model)  # type: ignore[arg-type]
+            continue
+        forms = list(dict.fromkeys(_form(str(b["loc"][at])) for b in branches))
+        either = ", ".join(forms[:-1]) + " or " + forms[-1] if len(forms) > 1 else forms[0]
+        lines.append(f"{path_text(loc)}: not {either}: {branches[0]['input']!r}")
+    return lines
+
+
+def _union_branch(loc: Sequence[int | str]) -> int | None:
+    """Where in `loc` pydantic names a branch of a union (a type tag such
+    as 'list[str]' or 'dict[str,str]'), if it does."""
+    for i, part in enumerate(loc):
+        if isinstance(part, str) and ("[" in part or part in _FORMS):
+            return i
+    return None
+
+
+def _form(tag: str) -> str:
+    return _FORMS.get(tag.split("[", 1)[0], tag)
+
+
+_FORMS = {
+    "dict": "a mapping",
+    "list": "a list",
+    "str": "a string",
+    "int": "a whole number",
+    "float": "a number",
+    "bool": "true or false",
+    "none": "null",
+    "nullable": "null",
+}
 
 
 def path_text(loc: Sequence[int | str]) -> str:

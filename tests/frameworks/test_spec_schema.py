@@ -220,3 +220,33 @@ def test_a_stored_job_nothing_can_repair_is_loaded_unchecked() -> None:
     job = JobSpec.from_stored(stored, "job 'etl'")
     assert (job.name, job.schedule, job.depends_on) == ("etl", "* * * * *", ["x"])
     assert job.stored() == stored
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "services: {web: {image: i, environment: 7}}",
+            ["services.web.environment: not a mapping or a list: 7"],
+        ),
+        (
+            "services: {web: {image: i, environment: [1, 2]}}",
+            [
+                "services.web.environment[0]: not a string: 1 (quote it in YAML)",
+                "services.web.environment[1]: not a string: 2 (quote it in YAML)",
+            ],
+        ),
+        (
+            "services: {web: {image: i, environment: {A: [1]}}}",
+            [
+                "services.web.environment.A: not a string, a whole number, a number or "
+                "true or false: [1]"
+            ],
+        ),
+    ],
+)
+def test_a_field_of_several_forms_is_named_without_type_tags(
+    text: str, expected: list[str]
+) -> None:
+    """One line naming the forms, or the problem inside the form that fitted."""
+    assert refusal(parse_apps, text) == expected
