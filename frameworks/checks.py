@@ -27,10 +27,15 @@ def load_document(text: str) -> object:
 
 
 def listed(doc: object, key: str) -> list[object]:
-    """The items of a document: one item, a list, or a list under `key:`."""
+    """The items of a document: one item, a list, or a list under `key:`
+    (e.g. "apps"). Raises SpecError for an empty list: a deploy of nothing
+    is a mistake, not a success."""
     if isinstance(doc, dict) and set(doc) == {key}:
         doc = doc[key]
-    return doc if isinstance(doc, list) else [doc]
+    items = doc if isinstance(doc, list) else [doc]
+    if not items:
+        raise SpecError(f"the document holds no {key}: give one, a list, or a list under '{key}:'")
+    return items
 
 
 def check_unique(names: Sequence[str], what: str) -> None:

@@ -250,3 +250,10 @@ def test_a_field_of_several_forms_is_named_without_type_tags(
 ) -> None:
     """One line naming the forms, or the problem inside the form that fitted."""
     assert refusal(parse_apps, text) == expected
+
+
+@pytest.mark.parametrize("text", ["[]", "apps: []"])
+def test_a_document_of_no_apps_is_refused(text: str) -> None:
+    assert refusal(parse_apps, text) == [
+        "the document holds no apps: give one, a list, or a list under 'apps:'"
+    ]
