@@ -13,6 +13,7 @@ from typing import Any
 import grpc
 
 from frameworks.sdk import Driver, Scheduler
+from offer.addresses import host_port
 from offer.daemon_cli import add_master_flag, daemon_parser, setup_logging
 from offer.exclusive import check_port_free, lock_state_file
 from offer.grpc_options import SERVER_OPTIONS
@@ -69,7 +70,8 @@ async def serve(
     add_control(server)
     control.bind(server, args.host, args.port)  # InUseError names who holds the port
     await server.start()
-    logging.getLogger(__name__).info("%s control API on %s:%d", args.name, args.host, args.port)
+    control_address = host_port(args.host, args.port)
+    logging.getLogger(__name__).info("%s control API on %s", args.name, control_address)
     driver = Driver(
         scheduler,
         master=args.master,
@@ -77,7 +79,7 @@ async def serve(
         role=args.role,
         framework_id=framework_id,
         failover_timeout=args.failover_timeout,
-        control_address=f"{args.host}:{args.port}",
+        control_address=control_address,
         security=ClientSecurity.from_args(args),
     )
     loop = asyncio.get_running_loop()

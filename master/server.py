@@ -15,6 +15,7 @@ from master.servicers.agent import AgentServicer
 from master.servicers.operator import OperatorServicer
 from master.servicers.scheduler import SchedulerServicer
 from master.store import StateStore
+from offer.addresses import host_port
 from offer.clock import Clock, SystemClock
 from offer.grpc_options import SERVER_OPTIONS
 from offer.security.server import ServerSecurity
@@ -50,9 +51,9 @@ async def run_master(
     operator = OperatorServicer(master, logs)
     operator_pb2_grpc.add_OperatorServicer_to_server(operator, server)
     bound = security.bind(server, host, port)
-    operator.address = f"{host}:{bound}"
+    operator.address = host_port(host, bound)
     await server.start()
-    log.info("offer-master listening on %s:%d, state in %s", host, bound, db_url)
+    log.info("offer-master listening on %s, state in %s", host_port(host, bound), db_url)
     log.info("security: %s", security.describe())
 
     stopping = asyncio.Event()

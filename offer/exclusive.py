@@ -21,6 +21,8 @@ from typing import IO
 import grpc
 import psutil
 
+from offer.addresses import host_port
+
 __all__ = ["InUseError", "Lock", "check_port_free", "listen", "lock_file", "lock_state_file"]
 
 
@@ -38,7 +40,7 @@ def listen(
 ) -> int:
     """Binds `server` to host:port (TLS with `credentials`); returns the port
     bound. Raises InUseError naming what holds the port."""
-    address = f"{host}:{port}"
+    address = host_port(host, port)
     try:
         bound = (
             server.add_insecure_port(address)
@@ -73,7 +75,7 @@ def check_port_free(host: str, port: int, *, flag: str = "--port") -> None:
                 probe.bind(address)
             except OSError:
                 raise InUseError(
-                    f"cannot listen on {host}:{port}: {_port_holder(port)}; "
+                    f"cannot listen on {host_port(host, port)}: {_port_holder(port)}; "
                     f"stop it or choose another {flag}"
                 ) from None
 
