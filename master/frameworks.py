@@ -44,7 +44,12 @@ class FrameworkCalls(OverParts):
         link: Outbox[FrameworkEvent],
         control_address: str = "",
         principal: str = "",
+        suppressed: bool = False,
     ) -> Framework:
+        """Registers a framework, or re-registers it when `framework_id` is
+        set. Suppression is set from `suppressed` every time (as Mesos's
+        SUBSCRIBE does): a framework that suppressed and then failed over
+        gets offers again unless it subscribes suppressed."""
         role = role or DEFAULT_ROLE
         problem = check_role(role)
         if problem:
@@ -74,6 +79,7 @@ class FrameworkCalls(OverParts):
             )
             self._state.add_framework(fw)
         fw.control_address = control_address
+        fw.suppressed = suppressed
         self._timers.cancel_failover(fw.framework_id)
         await self._store.write(frameworks=[fw])
         # Attached only once durable, so that SUBSCRIBED is the stream's first

@@ -65,8 +65,13 @@ class Driver:
         control_address: str = "",
         security: ClientSecurity | None = None,
         clock: Clock | None = None,
+        suppressed: bool = False,
     ) -> None:
         self.scheduler = scheduler
+        # What each Subscribe asks: start suppressed or not. suppress() and
+        # revive() keep it current, so a reconnect keeps what was asked last;
+        # a new process starts from what it passes here.
+        self.suppressed = suppressed
         # What reconnect delays and the heartbeat watch wait on.
         self.clock: Clock = clock or SystemClock()
         # Credentials and TLS for the master; ClientSecurity() is neither.
@@ -147,7 +152,8 @@ class Driver:
                 user=self.user,
                 failover_timeout=self.failover_timeout,
                 control_address=self.control_address,
-            )
+            ),
+            suppressed=self.suppressed,
         )
         call = self.stub.Subscribe(request)
         stop_waiter = asyncio.create_task(self._stopped.wait())
@@ -316,9 +322,11 @@ class Driver:
 
     async def revive(self) -> None:
         await self._call(self.stub.Revive, pb.ReviveRequest(framework_id=self.framework_id))
+        self.suppressed = False
 
     async def suppress(self) -> None:
         await self._call(self.stub.Suppress, pb.SuppressRequest(framework_id=self.framework_id))
+        self.suppressed = True
 
     async def kill(self, task_id: str) -> None:
         await self._call(

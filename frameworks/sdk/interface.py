@@ -91,7 +91,10 @@ class SchedulerDriver(Protocol):
 
     async def suppress(self) -> None:
         """Asks for no offers until `revive`; running tasks are not touched.
-        Idempotent. Offers already on their way may still arrive."""
+        Idempotent. Offers already on their way may still arrive. It holds
+        across this driver's reconnects; a framework subscribing afresh (a
+        new process re-subscribing with its id, or after a master restart)
+        is suppressed only if its Driver was made with `suppressed=True`."""
         ...
 
     async def kill(self, task_id: str) -> None:

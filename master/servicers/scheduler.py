@@ -50,6 +50,7 @@ class SchedulerServicer(scheduler_pb2_grpc.SchedulerServicer):
                     link,
                     info.control_address,
                     principal(),
+                    request.suppressed,
                 ),
                 on_abandoned=lambda fw: self._calls.disconnected(fw.framework_id, link),
             )

@@ -8,10 +8,12 @@ from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 DESCRIPTOR: _descriptor.FileDescriptor
 
 class SubscribeRequest(_message.Message):
-    __slots__ = ("framework",)
+    __slots__ = ("framework", "suppressed")
     FRAMEWORK_FIELD_NUMBER: _ClassVar[int]
+    SUPPRESSED_FIELD_NUMBER: _ClassVar[int]
     framework: _common_pb2.FrameworkInfo
-    def __init__(self, framework: _Optional[_Union[_common_pb2.FrameworkInfo, _Mapping]] = ...) -> None: ...
+    suppressed: bool
+    def __init__(self, framework: _Optional[_Union[_common_pb2.FrameworkInfo, _Mapping]] = ..., suppressed: _Optional[bool] = ...) -> None: ...
 
 class Event(_message.Message):
     __slots__ = ("subscribed", "offers", "rescind", "update", "failure", "error", "heartbeat")

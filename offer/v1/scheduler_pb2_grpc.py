@@ -92,7 +92,8 @@ class SchedulerServicer:
     def Subscribe(self, request, context):
         """Registers the framework (or re-registers it, when framework.framework_id
         is set) and streams its events. The first event is SUBSCRIBED. A newer
-        Subscribe for the same framework id closes the older stream.
+        Subscribe for the same framework id closes the older stream. Whether
+        offers are suppressed is what the request says, not what it was before.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')

@@ -4,15 +4,16 @@ manual clock in test_timers.py; here, that the real processes do it."""
 
 from __future__ import annotations
 
+import asyncio
 import signal
 
 import pytest
 
-from frameworks.sdk import Acceptance, CallRefusedError
+from frameworks.sdk import Acceptance, CallRefusedError, Driver
 from offer.tasks import StatusReason, TaskState
 from offer.v1 import common_pb2, operator_pb2, operator_pb2_grpc
 from tests.support.cluster import Cluster
-from tests.support.framework import Recorder, framework, task
+from tests.support.framework import EVENT_TIMEOUT, Recorder, framework, task
 
 
 async def test_declined_resources_are_offered_again_once_the_filter_expires(
@@ -39,6 +40,37 @@ async def test_revive_clears_filters_and_suppress_stops_offers(running_cluster: 
             await driver.decline([revived.offer_id])
         await driver.revive()
         await rec.next_offer()
+
+
+async def test_a_resubscription_sets_suppression_from_its_request(
+    running_cluster: Cluster,
+) -> None:
+    """A framework that suppressed and then went away gets offers when it
+    subscribes again with its id (as with Mesos's SUBSCRIBE), unless it
+    subscribes suppressed; then it gets them once it revives."""
+    address = running_cluster.address
+    async with framework(address, failover_timeout=60) as (driver, rec):
+        await rec.next_offer()
+        await driver.suppress()
+    framework_id = rec.framework_id
+    async with framework(address, framework_id=framework_id) as (_, again):
+        await again.next_offer()
+
+    quiet = Recorder()
+    driver = Driver(quiet, master=address, framework_id=framework_id, suppressed=True)
+    running = asyncio.create_task(driver.run())
+    try:
+        await asyncio.wait_for(quiet.is_subscribed.wait(), EVENT_TIMEOUT)
+        [listed] = [
+            f for f in running_cluster.list("frameworks") if f.info.framework_id == framework_id
+        ]
+        assert listed.suppressed and listed.connected
+        assert not quiet.offers_seen
+        await driver.revive()
+        await quiet.next_offer()
+    finally:
+        driver.stop()
+        await asyncio.wait_for(running, EVENT_TIMEOUT)
 
 
 async def test_unanswered_offers_time_out_and_are_rescinded(cluster: Cluster) -> None:
