@@ -49,6 +49,15 @@ class AckBatcher:
                     "acknowledging %d update(s) failed (%s); they will be re-sent", len(batch), err
                 )
 
+    def drop(self) -> None:
+        """Forgets what is pending and stops a send under way: for a framework
+        being torn down, whose acknowledgements could only be refused (the
+        master forgets its updates with it)."""
+        self._pending = []
+        if self._flushing is not None:
+            self._flushing.cancel()
+            self._flushing = None
+
     async def close(self) -> None:
         """Sends what is pending (briefly: the master re-sends the rest anyway)."""
         self._linger = 0.0

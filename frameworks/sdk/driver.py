@@ -340,9 +340,17 @@ class Driver:
         )
 
     async def teardown(self) -> None:
-        """See SchedulerDriver.teardown; run() returns."""
-        await self._call(self.stub.Teardown, pb.TeardownRequest(framework_id=self.framework_id))
+        """See SchedulerDriver.teardown; run() returns. Acknowledgements not
+        yet sent are dropped first, and none is queued while the call is
+        made: the framework and its updates go, so they could only fail."""
         self._torn_down = True
+        if self._acks is not None:
+            self._acks.drop()
+        try:
+            await self._call(self.stub.Teardown, pb.TeardownRequest(framework_id=self.framework_id))
+        except CallRefusedError:
+            self._torn_down = False  # still registered: what it gets is acknowledged again
+            raise
         self._stopped.set()
 
     async def _acknowledge(self, uuids: list[str]) -> None:

@@ -113,7 +113,9 @@ class SchedulerDriver(Protocol):
 
     async def teardown(self) -> None:
         """Unregisters the framework for good: its tasks are killed, its
-        offers withdrawn, and the driver stops. Not undone by anything."""
+        offers withdrawn, and the driver stops. Not undone by anything.
+        Acknowledgements not yet sent are dropped (they would be refused),
+        so it may be called from any callback, `update` included."""
         ...
 
     def stop(self) -> None:

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import signal
+
+import pytest
 
 from frameworks.sdk import Offer, SchedulerDriver, TaskStatus
 from offer.tasks import TaskState
@@ -103,3 +106,30 @@ async def test_offers_a_raising_callback_leaves_are_declined(cluster: Cluster) -
                 return not stub.ListOffers(request, timeout=5).offers
 
             await asyncio.to_thread(wait_for, none_held, 20, "the offers to be declined")
+
+
+class TearsDownOnceStarted(Recorder):
+    """Tears the framework down from `update`, once its three tasks started."""
+
+    async def update(self, driver: SchedulerDriver, status: TaskStatus) -> None:
+        await super().update(driver, status)
+        started = {u.task_id for u in self.updates if u.state == TaskState.STARTING}
+        if len(started) == 3 and self.framework_id:
+            self.framework_id = ""  # once
+            await driver.teardown()
+
+
+async def test_a_teardown_from_a_callback_drops_pending_acknowledgements(
+    running_cluster: Cluster, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The three STARTING updates arrive together: the first two are waiting
+    to be acknowledged when the third's callback tears the framework down.
+    Sent after the teardown they could only fail, logging a false alarm."""
+    caplog.set_level(logging.INFO, logger="frameworks.sdk")
+    rec = TearsDownOnceStarted()
+    async with framework(running_cluster.address, rec) as (driver, _):
+        await rec.launch(driver, *(task(f"t{i}", "sleep 30") for i in range(3)))
+        await rec.until(lambda: not rec.framework_id)
+    [listed] = running_cluster.list("frameworks")
+    assert listed.removed
+    assert "acknowledging" not in caplog.text
