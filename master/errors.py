@@ -8,6 +8,8 @@ import enum
 
 class ErrorKind(enum.Enum):
     INVALID_ARGUMENT = "invalid argument"
+    # What the call would create exists already (a task id used before).
+    ALREADY_EXISTS = "already exists"
     PERMISSION_DENIED = "permission denied"
     NOT_FOUND = "not found"
     FAILED_PRECONDITION = "failed precondition"

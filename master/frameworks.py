@@ -15,7 +15,7 @@ from master.errors import ErrorKind, MasterError
 from master.events import EventKind
 from master.messages import FrameworkEvent, LaunchTask, StatusChanged, Subscribed
 from master.parts import OverParts
-from master.validation import check_role, check_tasks
+from master.validation import check_role, check_tasks, reused_task_id
 from offer.outbox import Outbox
 from offer.resources import Resources
 from offer.tasks import StatusReason, TaskSpec, TaskState, TaskStatus
@@ -188,11 +188,12 @@ class FrameworkCalls(OverParts):
         pooled = sum((o.resources for o in offers), Resources())
         specs = acceptance.specs
         framework_id = fw.framework_id
-        problem = check_tasks(
-            specs, pooled, used=lambda tid: (framework_id, tid) in self._state.tasks
-        )
+        problem = check_tasks(specs, pooled)
         if problem:
             raise MasterError(ErrorKind.INVALID_ARGUMENT, problem)
+        reused = reused_task_id(specs, lambda tid: (framework_id, tid) in self._state.tasks)
+        if reused:
+            raise MasterError(ErrorKind.ALREADY_EXISTS, reused)
         for spec in specs:
             denied = self._config.acls.container_problem(fw.role, spec)
             if denied:

@@ -116,10 +116,14 @@ def _check_health(spec: TaskSpec, where: str) -> str | None:
 
 
 def check_tasks(
-    specs: Sequence[TaskSpec], offered: Resources, used: Callable[[str], bool]
+    specs: Sequence[TaskSpec],
+    offered: Resources,
+    used: Callable[[str], bool] = lambda _: False,
 ) -> str | None:
     """Checks a whole launch: each task, id uniqueness, and the total against
-    the offered amount. `used(task_id)` says whether the framework had that id."""
+    the offered amount. `used(task_id)` says whether the framework had that id
+    (reported as `reused_task_id` would: callers that tell the two kinds of
+    refusal apart call that first)."""
     if len(specs) > MAX_TASKS_PER_ACCEPT:
         return f"at most {MAX_TASKS_PER_ACCEPT} tasks per Accept, got {len(specs)}"
     seen: set[str] = set()
@@ -129,11 +133,9 @@ def check_tasks(
             return problem
         if spec.task_id in seen:
             return f"task_id {spec.task_id!r} appears twice in this Accept"
-        if used(spec.task_id):
-            return (
-                f"task_id {spec.task_id!r} was already used by this framework; "
-                "task ids must be unique"
-            )
+        reused = reused_task_id([spec], used)
+        if reused:
+            return reused
         seen.add(spec.task_id)
     needed = sum((s.resources for s in specs), Resources())
     if not offered.contains(needed):
@@ -141,4 +143,17 @@ def check_tasks(
             f"the tasks need more than the offers hold ({offered.shortfall(needed)}); "
             "launch fewer or smaller tasks"
         )
+    return None
+
+
+def reused_task_id(specs: Sequence[TaskSpec], used: Callable[[str], bool]) -> str | None:
+    """The first task id the framework used before (a task id is good for
+    one task, ever), or None. Not a malformed request but a clash with what
+    exists: the master answers ALREADY_EXISTS."""
+    for spec in specs:
+        if used(spec.task_id):
+            return (
+                f"task_id {spec.task_id!r} was already used by this framework; "
+                "task ids must be unique (use name-<attempt> or a uuid)"
+            )
     return None

@@ -27,7 +27,8 @@ __all__ = ["Acceptance", "CallRefusedError", "SchedulerDriver"]
 class CallRefusedError(Exception):
     """The master refused a call, or did not answer it; `code` is the gRPC
     status code name (NOT_FOUND: the offer is gone; INVALID_ARGUMENT: the
-    message names the faulty field; UNAVAILABLE: the master is unreachable)."""
+    message names the faulty field; ALREADY_EXISTS: a task id used before;
+    UNAVAILABLE: the master is unreachable)."""
 
     def __init__(self, code: str, message: str) -> None:
         super().__init__(f"{code}: {message}")
@@ -62,9 +63,9 @@ class SchedulerDriver(Protocol):
         """Launches `tasks` on the offers, which must all be of one agent.
         An offer id is good for one accept or decline only. Checked whole:
         if anything is wrong (an offer rescinded meanwhile: NOT_FOUND; tasks
-        larger than the offers, a reused task id: INVALID_ARGUMENT) it raises
-        CallRefusedError and nothing is launched; the offers then stay yours
-        unless they are gone. Resources the tasks leave unused are declined
+        larger than the offers: INVALID_ARGUMENT; a reused task id:
+        ALREADY_EXISTS) it raises CallRefusedError and nothing is launched;
+        the offers then stay yours unless they are gone. Resources the tasks leave unused are declined
         for `refuse_seconds` (the master's default, 5 s, if None). Each task
         then reports STARTING, RUNNING and its end through `update`."""
         ...

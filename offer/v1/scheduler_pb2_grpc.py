@@ -101,7 +101,8 @@ class SchedulerServicer:
 
     def Accept(self, request, context):
         """Uses offers to launch tasks. Validated whole: if anything is wrong
-        (unknown or used offer, tasks larger than the offers, bad task) the call
+        (unknown or used offer: NOT_FOUND; tasks larger than the offers, a bad
+        task: INVALID_ARGUMENT; a task id used before: ALREADY_EXISTS) the call
         fails and nothing changes, the offers stay outstanding. On success every
         task is persisted as TASK_STAGING before the call returns, and the
         offers' unused resources return to the pool under `filters`.

@@ -216,8 +216,19 @@ async def test_accept_many_decides_each_entry_on_its_own(cluster: Cluster) -> No
             "NOT_FOUND",
         ]
         assert (await rec.until_terminal("one"))[-1].state == TaskState.FINISHED
-        # The refused entry's offer is still outstanding, and usable.
-        [ok] = await driver.accept_many([Acceptance([second.offer_id], [task("two")])])
+        # The refused entry's offer is still outstanding, and usable; a task
+        # id used before is a clash (ALREADY_EXISTS), not a malformed entry.
+        reused, ok = await driver.accept_many(
+            [
+                Acceptance([second.offer_id], [task("one")]),
+                Acceptance([second.offer_id], [task("two")]),
+            ]
+        )
+        assert reused is not None and reused.code == "ALREADY_EXISTS"
+        assert "'one' was already used" in reused.message
         assert ok is None
         assert (await rec.until_terminal("two"))[-1].state == TaskState.FINISHED
+        with pytest.raises(CallRefusedError) as again:  # a lone Accept alike
+            await rec.launch(driver, task("two"))
+        assert again.value.code == "ALREADY_EXISTS"
     assert not any(u.task_id in ("lost", "huge", "twice") for u in rec.updates)
