@@ -201,7 +201,7 @@ class DockerContainerizer:
         return {
             "image": spec.image,
             "command": list(spec.command) or None,
-            "environment": dict(spec.env),
+            "environment": {**port_env(spec), **dict(spec.env)},
             "working_dir": spec.working_dir or None,
             "labels": {
                 **dict(spec.labels),
@@ -438,6 +438,17 @@ class DockerContainerizer:
                 self._events.close()
         if self._docker is not None:
             self._docker.close()
+
+
+def port_env(spec: TaskSpec) -> dict[str, str]:
+    """The host ports a task was given, as Marathon tells them: PORT0,
+    PORT1, ... in the order of its port mappings, and PORT_<container port>
+    for each mapping (the first, if a container port is published for both
+    tcp and udp). The task's own env, set after, wins over these."""
+    env = {f"PORT{i}": str(p.host_port) for i, p in enumerate(spec.port_mappings)}
+    for p in spec.port_mappings:
+        env.setdefault(f"PORT_{p.container_port}", str(p.host_port))
+    return env
 
 
 def _explain(err: docker.errors.APIError) -> str:
