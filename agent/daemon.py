@@ -46,7 +46,13 @@ SEND_SPACING = 0.25
 
 
 # Answers that retrying cannot change: the agent stops and says why.
-_REFUSALS = (grpc.StatusCode.UNAUTHENTICATED, grpc.StatusCode.PERMISSION_DENIED)
+# FAILED_PRECONDITION: its id is another agent's (a work dir copied to
+# another host), which only a fresh work dir or an operator can fix.
+_REFUSALS = (
+    grpc.StatusCode.UNAUTHENTICATED,
+    grpc.StatusCode.PERMISSION_DENIED,
+    grpc.StatusCode.FAILED_PRECONDITION,
+)
 
 
 class AgentRefusedError(Exception):

@@ -21,7 +21,7 @@ from master.messages import (
     KillTask,
     UpdatesPersisted,
 )
-from master.parts import OverParts
+from master.parts import OverParts, Parts
 from master.validation import check_agent
 from offer.outbox import Outbox
 from offer.resources import Resources, Usage
@@ -31,6 +31,11 @@ log = logging.getLogger(__name__)
 
 
 class AgentCalls(OverParts):
+    def __init__(self, parts: Parts) -> None:
+        super().__init__(parts)
+        # Ids whose registration awaits the store: not removable meanwhile.
+        self._registering: set[str] = set()
+
     async def register(
         self,
         agent_id: str,
@@ -39,28 +44,48 @@ class AgentCalls(OverParts):
         known: Sequence[TaskStatus],
         link: Outbox[AgentCommand],
         attributes: dict[str, str] | None = None,
+        principal: str = "",
     ) -> Agent:
-        """Registers a new agent (empty id) or takes back a known one."""
+        """Registers a new agent (empty id) or takes back a known one.
+
+        One agent per id: a known id is taken back only from the hostname it
+        was registered from (a restarted agent replaces its older stream at
+        once) and, with authentication, only by the principal that first
+        registered it. Any other claim raises MasterError and changes nothing:
+        FAILED_PRECONDITION for another hostname, PERMISSION_DENIED for
+        another principal."""
         problem = check_agent(agent_id, total)
         if problem:
             link.send(AgentRefused(problem))
             link.close()
             raise MasterError(ErrorKind.INVALID_ARGUMENT, problem)
         agent = self._state.agents.get(agent_id) if agent_id else None
+        if agent is not None:
+            self._check_identity(agent, hostname, principal)
         added = agent is None
         if agent is None:
             agent = Agent(
-                agent_id or f"agent-{secrets.token_hex(6)}", hostname, total, self._clock()
+                agent_id or f"agent-{secrets.token_hex(6)}",
+                hostname,
+                total,
+                self._clock(),
+                principal=principal,
             )
             self._state.add_agent(agent)
+        elif not agent.principal:
+            agent.principal = principal  # registered before agents had owners
         # Offers made of what it had before are void, whatever it has now.
         self._offers.rescind_on_agent(agent.agent_id)
         self._state.describe_agent(agent, hostname, total, dict(attributes or {}))
         self._timers.cancel_agent_timeout(agent.agent_id)
         lost, strays = self._reconcile(agent, known)
-        await self._store.write(
-            agents=[agent], tasks=[t for t, _ in lost], updates=[u for _, u in lost]
-        )
+        self._registering.add(agent.agent_id)
+        try:
+            await self._store.write(
+                agents=[agent], tasks=[t for t, _ in lost], updates=[u for _, u in lost]
+            )
+        finally:
+            self._registering.discard(agent.agent_id)
         # Only now may anything reach the agent, and AgentRegistered first:
         # attaching the link earlier would let an offer (and so a launch)
         # through while the write is in flight.
@@ -81,6 +106,32 @@ class AgentCalls(OverParts):
         log.info("agent %s registered from %s with %s", agent.agent_id, hostname, total)
         self._allocation.request(agent_ids=(agent.agent_id,))
         return agent
+
+    def _check_identity(self, agent: Agent, hostname: str, principal: str) -> None:
+        """Refuses a claim of a known agent's id by someone else: a copy of its
+        work dir on another host would otherwise take the id back and forth."""
+        if self._config.authenticate and agent.principal and agent.principal != principal:
+            refusal = (
+                f"agent {agent.agent_id} is registered by principal {agent.principal!r}, "
+                f"not {principal!r}: give this agent a fresh work dir"
+            )
+            log.warning("registration refused: %s", refusal)
+            raise MasterError(ErrorKind.PERMISSION_DENIED, refusal)
+        if hostname == agent.hostname:
+            return
+        if agent.connected or agent.agent_id in self._links.agents:
+            refusal = (
+                f"agent {agent.agent_id} is connected from {agent.hostname}; a second agent "
+                f"claims it from {hostname}: give this one a fresh work dir"
+            )
+        else:
+            refusal = (
+                f"agent {agent.agent_id} was registered from {agent.hostname}; an agent claims "
+                f"it from {hostname}: give this one a fresh work dir, or, if {agent.hostname} "
+                f"was rebuilt as {hostname}, run `offerctl agent remove {agent.agent_id}` first"
+            )
+        log.warning("registration refused: %s", refusal)
+        raise MasterError(ErrorKind.FAILED_PRECONDITION, refusal)
 
     def _reconcile(
         self, agent: Agent, known: Sequence[TaskStatus]
@@ -157,6 +208,52 @@ class AgentCalls(OverParts):
         for task, update in changed:
             self._parts.forward(task, update)
         # Its frameworks' shares fell: the order of the next offers may change.
+        self._allocation.request()
+
+    async def remove(self, agent_id: str) -> None:
+        """An operator forgets an agent that is not connected (Mesos's
+        /machine/down then removal): its live tasks become LOST as on agent
+        loss, and it is deleted from memory and the store, so that its id or
+        a rebuilt host registers anew."""
+        agent = self._agent(agent_id)
+        if agent.connected or agent_id in self._links.agents or agent_id in self._registering:
+            raise MasterError(
+                ErrorKind.FAILED_PRECONDITION,
+                f"agent {agent_id} is connected from {agent.hostname}; only an agent that "
+                "is not connected can be removed: stop it first",
+            )
+        changed = []
+        for task in self._state.live_tasks_on(agent):
+            update = self._status(
+                task,
+                TaskState.LOST,
+                StatusReason.AGENT_LOST,
+                f"agent {agent_id} ({agent.hostname}) was removed by an operator",
+            )
+            self._state.set_status(task, update)
+            self._links.forget_kill(task.key)
+            changed.append((task, update))
+        self._offers.rescind_on_agent(agent_id)
+        self._timers.cancel_agent_timeout(agent_id)
+        self._timers.cancel_drain(agent_id)
+        # Not connected, so not part of the active total: nothing else to undo.
+        del self._state.agents[agent_id]
+        await self._store.write(
+            tasks=[t for t, _ in changed],
+            updates=[u for _, u in changed],
+            removed_agents=[agent_id],
+        )
+        log.warning("agent %s (%s) removed; %d tasks LOST", agent_id, agent.hostname, len(changed))
+        self._events.publish(
+            EventKind.AGENT_LOST,
+            f"agent {agent_id} ({agent.hostname}) was removed by an operator; "
+            f"{len(changed)} tasks LOST",
+            agent_id=agent_id,
+        )
+        if not agent.lost:
+            self._links.tell_all(AgentFailed(agent_id))
+        for task, update in changed:
+            self._parts.forward(task, update)
         self._allocation.request()
 
     async def status_updates(self, agent_id: str, statuses: Sequence[TaskStatus]) -> None:

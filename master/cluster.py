@@ -36,6 +36,9 @@ class Agent:
     # Why its container engine is unreachable ("" when it is fine): no offers.
     engine_problem: str = ""
     usage: Usage | None = None
+    # Who first registered it (when agents are authenticated, the only
+    # principal that may register with its id again).
+    principal: str = ""
     # Held by the agent's non-terminal tasks.
     allocated: Resources = field(default_factory=Resources)
     # In outstanding offers. With `allocated`, never more than `total`.

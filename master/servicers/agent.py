@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator
 
 import grpc
 
-from master.core import Master, MasterError
+from master.core import ErrorKind, Master, MasterError
 from master.logs import LogRelay
 from master.messages import (
     AgentCommand,
@@ -20,7 +20,7 @@ from master.messages import (
     RequestLogs,
     UpdatesPersisted,
 )
-from master.servicers.calls import to_the_end
+from master.servicers.calls import error_code, to_the_end
 from offer import wire
 from offer.folding import folded
 from offer.outbox import Outbox
@@ -50,7 +50,8 @@ class AgentServicer(agent_pb2_grpc.AgentServicer):
             )
             return
         reg = first.register
-        denied = self._master.config.acls.agent_problem(principal())
+        caller = principal()
+        denied = self._master.config.acls.agent_problem(caller)
         if denied:
             await context.abort(grpc.StatusCode.PERMISSION_DENIED, denied)
         link: Outbox[AgentCommand] = Outbox()
@@ -63,11 +64,15 @@ class AgentServicer(agent_pb2_grpc.AgentServicer):
                     [wire.status_from_pb(s) for s in reg.tasks],
                     link,
                     dict(reg.attributes),
+                    caller,
                 ),
                 on_abandoned=lambda agent: self._calls.disconnected(agent.agent_id, link),
             )
-        except MasterError:
-            # The refusal, then the end of the stream.
+        except MasterError as err:
+            if err.kind is not ErrorKind.INVALID_ARGUMENT:
+                # A claim of another's id: the status code says retrying is futile.
+                await context.abort(error_code(err), str(err))
+            # A malformed registration: the refusal, then the end of the stream.
             async for message in folded(link, command_to_pb, "message", _LISTS):
                 yield message
             return

@@ -126,6 +126,14 @@ class OperatorServicer(operator_pb2_grpc.OperatorServicer):
             await to_the_end(self._master.agent_calls.reactivate(request.agent_id))
         return pb.ReactivateAgentResponse()
 
+    async def RemoveAgent(
+        self, request: pb.RemoveAgentRequest, context: grpc.aio.ServicerContext
+    ) -> pb.RemoveAgentResponse:
+        await self._may(context, "remove")
+        async with core_errors(context):
+            await to_the_end(self._master.agent_calls.remove(request.agent_id))
+        return pb.RemoveAgentResponse()
+
     async def TeardownFramework(
         self, request: pb.TeardownFrameworkRequest, context: grpc.aio.ServicerContext
     ) -> pb.TeardownFrameworkResponse:

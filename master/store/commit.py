@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import Engine, bindparam, delete, update
 
 from master.store import rows
-from master.store.models import Base, StatusUpdateRow
+from master.store.models import AgentRow, Base, StatusUpdateRow
 from master.store.rows import Batch, Values
 from master.store.sqlite_fast_path import MANY_ROWS_MODELS, SQLiteFastPath
 
@@ -31,14 +31,18 @@ class Committer:
         updates they name."""
         by_model: dict[type[Base], list[Values]] = {}
         for batch in batches:
+            if batch.removed_agents:
+                _drop_agent_rows(by_model, set(batch.removed_agents))
             for model, values in batch.rows:
                 by_model.setdefault(model, []).append(values)
         acks = [uuid for batch in batches for uuid in batch.acks]
         forgotten = [uuid for batch in batches for uuid in batch.forgotten]
-        if self._fast is not None and self._fast.takes(by_model):
+        removed = [agent_id for batch in batches for agent_id in batch.removed_agents]
+        # Removals are rare (an operator's call): they take the general path.
+        if self._fast is not None and not removed and self._fast.takes(by_model):
             self._fast.commit(by_model, acks, forgotten)
         else:
-            self._commit_through_sqlalchemy(by_model, acks, forgotten)
+            self._commit_through_sqlalchemy(by_model, acks, forgotten, removed)
 
     def release(self) -> None:
         """Lets go of the fast path's connection (on the committing thread)."""
@@ -46,9 +50,17 @@ class Committer:
             self._fast.close()
 
     def _commit_through_sqlalchemy(
-        self, by_model: dict[type[Base], list[Values]], acks: list[str], forgotten: list[str]
+        self,
+        by_model: dict[type[Base], list[Values]],
+        acks: list[str],
+        forgotten: list[str],
+        removed_agents: Sequence[str] = (),
     ) -> None:
         with self._engine.begin() as connection:
+            if removed_agents:
+                # Before the upserts: a row written after the removal (the id
+                # registered anew) stays; rows written before it were dropped.
+                connection.execute(delete(AgentRow).where(AgentRow.agent_id.in_(removed_agents)))
             for model, values in by_model.items():
                 columns = tuple(values[0])
                 if self._fast is not None and model in MANY_ROWS_MODELS:
@@ -79,3 +91,10 @@ _ACK = (
     .where(StatusUpdateRow.uuid == bindparam("ack_uuid"))
     .values(acknowledged=True)
 )
+
+
+def _drop_agent_rows(by_model: dict[type[Base], list[Values]], removed: set[str]) -> None:
+    """Forgets the rows of removed agents written earlier in the same commit."""
+    kept = [v for v in by_model.pop(AgentRow, []) if v["agent_id"] not in removed]
+    if kept:
+        by_model[AgentRow] = kept

@@ -26,6 +26,8 @@ class AgentRow(Base):
     lost: Mapped[bool] = mapped_column(Boolean, default=False)
     # Unix time its tasks are killed at, while drained for maintenance.
     drain_deadline: Mapped[float | None] = mapped_column(Float, nullable=True)
+    # The authenticated principal that first registered it: only it may again.
+    principal: Mapped[str] = mapped_column(String(128), default="", server_default="")
 
 
 class FrameworkRow(Base):

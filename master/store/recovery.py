@@ -127,6 +127,7 @@ def _agent_from(r: AgentRow) -> Agent:
         lost=r.lost,
         attributes=dict(r.attributes),
         drain_deadline=r.drain_deadline,
+        principal=r.principal,
     )
 
 

@@ -8,7 +8,7 @@ change again before the commit runs.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from master.cluster import Agent, Framework, Task
@@ -30,6 +30,8 @@ class Batch:
     # Updates that fell out of their task's history: deleted once acknowledged
     # (an unacknowledged one stays, for redelivery).
     forgotten: list[str]
+    # Agents an operator removed: their rows are deleted (their tasks stay).
+    removed_agents: list[str] = field(default_factory=list)
 
 
 def batch(
@@ -39,6 +41,7 @@ def batch(
     tasks: Iterable[Task],
     updates: Iterable[TaskStatus],
     acks: Iterable[str],
+    removed_agents: Iterable[str] = (),
 ) -> Batch:
     """The rows of a write. Takes each task's `forgotten` uuids, leaving it
     empty: they are the store's to delete from now on."""
@@ -51,7 +54,7 @@ def batch(
         forgotten += task.forgotten
         task.forgotten.clear()
     rows += [(StatusUpdateRow, update_row(u)) for u in updates]
-    return Batch(rows, list(acks), forgotten)
+    return Batch(rows, list(acks), forgotten, list(removed_agents))
 
 
 def upsert(dialect_name: str, model: type[Base], columns: tuple[str, ...]) -> Any:
@@ -87,6 +90,7 @@ def agent_row(a: Agent) -> Values:
         "registered_at": a.registered_at,
         "lost": a.lost,
         "drain_deadline": a.drain_deadline,
+        "principal": a.principal,
     }
 
 

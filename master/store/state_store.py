@@ -53,12 +53,19 @@ class StateStore:
         tasks: Iterable[Task] = (),
         updates: Iterable[TaskStatus] = (),
         acks: Iterable[str] = (),
+        removed_agents: Iterable[str] = (),
     ) -> asyncio.Future[None]:
         """Queues rows for the next commit; the future resolves once they are
         durable, all of them in one transaction. The rows are taken now:
-        later changes to the objects are not part of this write."""
+        later changes to the objects are not part of this write.
+        `removed_agents` are ids whose rows are deleted."""
         batch = rows.batch(
-            agents=agents, frameworks=frameworks, tasks=tasks, updates=updates, acks=acks
+            agents=agents,
+            frameworks=frameworks,
+            tasks=tasks,
+            updates=updates,
+            acks=acks,
+            removed_agents=removed_agents,
         )
         return self._writer.submit(batch)
 

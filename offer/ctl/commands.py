@@ -1,4 +1,4 @@
-"""offerctl's commands that act (logs, drain, reactivate): each takes the
+"""offerctl's commands that act (logs, drain, reactivate, remove): each takes the
 Operator stub and its parsed arguments, does its one thing, and returns the
 exit code. The views are in lists, show, status and events."""
 
@@ -52,4 +52,13 @@ def drain(stub: Stub, args: argparse.Namespace) -> int:
     )
     when = "now" if args.deadline == 0 else f"in {args.deadline:g}s"
     print(f"agent {args.agent_id} is draining: no new offers; its tasks are killed {when}")
+    return 0
+
+
+def remove_agent(stub: Stub, args: argparse.Namespace) -> int:
+    stub.RemoveAgent(pb.RemoveAgentRequest(agent_id=args.agent_id), timeout=CALL_TIMEOUT)
+    print(
+        f"agent {args.agent_id} removed: its tasks are LOST, and its id registers anew "
+        "from any host"
+    )
     return 0

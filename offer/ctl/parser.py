@@ -105,7 +105,7 @@ def build_parser() -> argparse.ArgumentParser:
     agent_group = command_group(
         group,
         "agent",
-        "act on one agent (drain, reactivate)",
+        "act on one agent (drain, reactivate, remove)",
         "Act on one agent: maintenance. `offerctl agents` lists them.",
         ["offerctl agent drain agent-3f2a --deadline 300", "offerctl agent reactivate agent-3f2a"],
     )
@@ -132,6 +132,15 @@ def build_parser() -> argparse.ArgumentParser:
         lazy("commands", "reactivate"),
     )
     reactivate.add_argument("agent_id", metavar="AGENT", help="the agent's id")
+    remove = _sub(
+        agent_group,
+        "remove",
+        "forget an agent that is not connected (its tasks become LOST), so that a "
+        "rebuilt host registers anew",
+        ["offerctl agent remove agent-3f2a"],
+        lazy("commands", "remove_agent"),
+    )
+    remove.add_argument("agent_id", metavar="AGENT", help="the agent's id")
     framework_group = command_group(
         group,
         "framework",

@@ -49,6 +49,17 @@ class AgentServicer:
         `register`; the master answers `registered` with the agent's id, then
         sends launches and kills. If the stream breaks, the agent reconnects and
         registers again with its id and its running tasks.
+
+        One agent per id. A known id is taken back only from the hostname it
+        was registered from (a restarted agent replaces its older stream at
+        once), and, when callers are authenticated, only by the principal that
+        first registered it. Otherwise the call ends with:
+        - FAILED_PRECONDITION: the id was registered from another hostname
+        (whether or not that agent is still connected), as when a machine
+        image carried the work dir. The agent must not retry: it needs a fresh
+        work dir, or an operator's Operator.RemoveAgent if its host was rebuilt.
+        - PERMISSION_DENIED: another principal registered the id, or the ACLs do
+        not let this principal register agents.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')

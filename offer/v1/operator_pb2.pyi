@@ -81,6 +81,16 @@ class ReactivateAgentResponse(_message.Message):
     __slots__ = ()
     def __init__(self) -> None: ...
 
+class RemoveAgentRequest(_message.Message):
+    __slots__ = ("agent_id",)
+    AGENT_ID_FIELD_NUMBER: _ClassVar[int]
+    agent_id: str
+    def __init__(self, agent_id: _Optional[str] = ...) -> None: ...
+
+class RemoveAgentResponse(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
 class TeardownFrameworkRequest(_message.Message):
     __slots__ = ("framework_id",)
     FRAMEWORK_ID_FIELD_NUMBER: _ClassVar[int]

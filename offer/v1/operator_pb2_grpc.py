@@ -84,6 +84,11 @@ class OperatorStub:
                 request_serializer=offer_dot_v1_dot_operator__pb2.ReactivateAgentRequest.SerializeToString,
                 response_deserializer=offer_dot_v1_dot_operator__pb2.ReactivateAgentResponse.FromString,
                 _registered_method=True)
+        self.RemoveAgent = channel.unary_unary(
+                '/offer.v1.Operator/RemoveAgent',
+                request_serializer=offer_dot_v1_dot_operator__pb2.RemoveAgentRequest.SerializeToString,
+                response_deserializer=offer_dot_v1_dot_operator__pb2.RemoveAgentResponse.FromString,
+                _registered_method=True)
         self.TeardownFramework = channel.unary_unary(
                 '/offer.v1.Operator/TeardownFramework',
                 request_serializer=offer_dot_v1_dot_operator__pb2.TeardownFrameworkRequest.SerializeToString,
@@ -175,6 +180,16 @@ class OperatorServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def RemoveAgent(self, request, context):
+        """Forgets an agent that is not connected (FAILED_PRECONDITION while it
+        is): its live tasks become LOST, as when an agent is lost, and it is
+        deleted, so that its id registers anew from any hostname (a rebuilt host
+        keeping its work dir). NOT_FOUND for an unknown id.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def TeardownFramework(self, request, context):
         """Removes a framework for good: its tasks are killed, its offers
         rescinded, and it may not subscribe again (as Mesos's /teardown).
@@ -235,6 +250,11 @@ def add_OperatorServicer_to_server(servicer, server):
                     servicer.ReactivateAgent,
                     request_deserializer=offer_dot_v1_dot_operator__pb2.ReactivateAgentRequest.FromString,
                     response_serializer=offer_dot_v1_dot_operator__pb2.ReactivateAgentResponse.SerializeToString,
+            ),
+            'RemoveAgent': grpc.unary_unary_rpc_method_handler(
+                    servicer.RemoveAgent,
+                    request_deserializer=offer_dot_v1_dot_operator__pb2.RemoveAgentRequest.FromString,
+                    response_serializer=offer_dot_v1_dot_operator__pb2.RemoveAgentResponse.SerializeToString,
             ),
             'TeardownFramework': grpc.unary_unary_rpc_method_handler(
                     servicer.TeardownFramework,
@@ -512,6 +532,33 @@ class Operator:
             '/offer.v1.Operator/ReactivateAgent',
             offer_dot_v1_dot_operator__pb2.ReactivateAgentRequest.SerializeToString,
             offer_dot_v1_dot_operator__pb2.ReactivateAgentResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RemoveAgent(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/offer.v1.Operator/RemoveAgent',
+            offer_dot_v1_dot_operator__pb2.RemoveAgentRequest.SerializeToString,
+            offer_dot_v1_dot_operator__pb2.RemoveAgentResponse.FromString,
             options,
             channel_credentials,
             insecure,
