@@ -14,6 +14,8 @@ class ErrorKind(enum.Enum):
     NOT_FOUND = "not found"
     FAILED_PRECONDITION = "failed precondition"
     UNAVAILABLE = "unavailable"
+    # Not done because another part of the same all-or-nothing call was refused.
+    ABORTED = "aborted"
 
 
 class MasterError(Exception):

@@ -7,10 +7,10 @@ from __future__ import annotations
 
 import logging
 import secrets
-from collections.abc import Sequence
+from collections.abc import Sequence, Set
 from dataclasses import dataclass, replace
 
-from master.cluster import DEFAULT_ROLE, Framework, Task
+from master.cluster import DEFAULT_ROLE, Framework, Offer, Task
 from master.errors import ErrorKind, MasterError
 from master.events import EventKind
 from master.messages import FrameworkEvent, LaunchTask, StatusChanged, Subscribed
@@ -155,18 +155,23 @@ class FrameworkCalls(OverParts):
         return outcome
 
     async def accept_many(
-        self, framework_id: str, acceptances: Sequence[Acceptance]
+        self, framework_id: str, acceptances: Sequence[Acceptance], atomic: bool = False
     ) -> list[list[Task] | MasterError]:
         """Each acceptance decided on its own, as its own accept would be:
-        its tasks, or why it was refused (nothing of it changed). The tasks
-        of all are persisted with one write before any agent hears of them."""
+        its tasks, or why it was refused (nothing of it changed). With
+        `atomic`, all are validated first and then all are taken, or none is
+        (the others then answer ABORTED). The tasks of all are persisted
+        with one write before any agent hears of them."""
         fw = self._subscribed(framework_id)
         outcomes: list[list[Task] | MasterError] = []
-        for acceptance in acceptances:
-            try:
-                outcomes.append(self._take(fw, acceptance))
-            except MasterError as err:
-                outcomes.append(err)
+        if atomic:
+            outcomes = self._take_all(fw, acceptances)
+        else:
+            for acceptance in acceptances:
+                try:
+                    outcomes.append(self._take(fw, acceptance))
+                except MasterError as err:
+                    outcomes.append(err)
         tasks = [t for outcome in outcomes if isinstance(outcome, list) for t in outcome]
         if not tasks:
             return outcomes
@@ -180,24 +185,72 @@ class FrameworkCalls(OverParts):
             task.keep_stored_spec_only()
         return outcomes
 
-    def _take(self, fw: Framework, acceptance: Acceptance) -> list[Task]:
-        """Validates an acceptance whole, then uses its offers for its tasks
-        in memory; raises MasterError, with nothing changed, if it is refused."""
+    def _take_all(
+        self, fw: Framework, acceptances: Sequence[Acceptance]
+    ) -> list[list[Task] | MasterError]:
+        """All acceptances or none: each is checked as if the ones before it
+        were taken (their offers gone, their task ids used), then all are."""
+        claimed_offers: set[str] = set()
+        claimed_ids: set[str] = set()
+        problems: list[MasterError | None] = []
+        for acceptance in acceptances:
+            try:
+                self._check(fw, acceptance, claimed_offers, claimed_ids)
+                problems.append(None)
+            except MasterError as err:
+                problems.append(err)
+            claimed_offers.update(acceptance.offer_ids)
+            claimed_ids.update(s.task_id for s in acceptance.specs)
+        refused = [i for i, p in enumerate(problems) if p is not None]
+        if not refused:
+            return [self._take(fw, acceptance) for acceptance in acceptances]
+        aborted = MasterError(
+            ErrorKind.ABORTED,
+            f"not launched: entry {refused[0]} of this atomic AcceptMany was refused",
+        )
+        return [p or aborted for p in problems]
+
+    def _check(
+        self,
+        fw: Framework,
+        acceptance: Acceptance,
+        claimed_offers: Set[str] = frozenset(),
+        claimed_ids: Set[str] = frozenset(),
+    ) -> list[Offer]:
+        """The acceptance's offers if it may be taken; raises MasterError if
+        not. Offers and task ids in `claimed_*` count as already taken."""
+        taken = [oid for oid in acceptance.offer_ids if oid in claimed_offers]
+        if taken:
+            raise MasterError(
+                ErrorKind.NOT_FOUND,
+                f"offer {taken[0]!r} is used by an earlier entry of this AcceptMany",
+            )
         offers = self._offers.outstanding(fw, acceptance.offer_ids)
-        agent = self._state.agents[offers[0].agent_id]
         pooled = sum((o.resources for o in offers), Resources())
         specs = acceptance.specs
         framework_id = fw.framework_id
         problem = check_tasks(specs, pooled)
         if problem:
             raise MasterError(ErrorKind.INVALID_ARGUMENT, problem)
-        reused = reused_task_id(specs, lambda tid: (framework_id, tid) in self._state.tasks)
+        reused = reused_task_id(
+            specs, lambda tid: tid in claimed_ids or (framework_id, tid) in self._state.tasks
+        )
         if reused:
             raise MasterError(ErrorKind.ALREADY_EXISTS, reused)
         for spec in specs:
             denied = self._config.acls.container_problem(fw.role, spec)
             if denied:
                 raise MasterError(ErrorKind.PERMISSION_DENIED, denied)
+        return offers
+
+    def _take(self, fw: Framework, acceptance: Acceptance) -> list[Task]:
+        """Validates an acceptance whole, then uses its offers for its tasks
+        in memory; raises MasterError, with nothing changed, if it is refused."""
+        offers = self._check(fw, acceptance)
+        agent = self._state.agents[offers[0].agent_id]
+        pooled = sum((o.resources for o in offers), Resources())
+        specs = acceptance.specs
+        framework_id = fw.framework_id
         for offer in offers:
             self._offers.remove(offer, rescind=False)
         now = self._clock()

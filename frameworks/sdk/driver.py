@@ -293,8 +293,12 @@ class Driver:
             self.stub.Accept, _accept_request(self.framework_id, offer_ids, tasks, refuse_seconds)
         )
 
-    async def accept_many(self, acceptances: Sequence[Acceptance]) -> list[CallRefusedError | None]:
-        """See SchedulerDriver.accept_many."""
+    async def accept_many(
+        self, acceptances: Sequence[Acceptance], atomic: bool = False
+    ) -> list[CallRefusedError | None]:
+        """See SchedulerDriver.accept_many. With `atomic`, all launch or none
+        does: if any entry is refused, the others answer ABORTED and every
+        offer stays yours."""
         for acceptance in acceptances:
             self._unanswered.difference_update(acceptance.offer_ids)
         request = pb.AcceptManyRequest(
@@ -302,6 +306,7 @@ class Driver:
             accepts=[
                 _accept_request("", a.offer_ids, a.tasks, a.refuse_seconds) for a in acceptances
             ],
+            atomic=atomic,
         )
         response: pb.AcceptManyResponse = await self._call(self.stub.AcceptMany, request)
         return [

@@ -65,9 +65,10 @@ class SchedulerDriver(Protocol):
         if anything is wrong (an offer rescinded meanwhile: NOT_FOUND; tasks
         larger than the offers: INVALID_ARGUMENT; a reused task id:
         ALREADY_EXISTS) it raises CallRefusedError and nothing is launched;
-        the offers then stay yours unless they are gone. Resources the tasks leave unused are declined
-        for `refuse_seconds` (the master's default, 5 s, if None). Each task
-        then reports STARTING, RUNNING and its end through `update`."""
+        the offers then stay yours unless they are gone. Resources the tasks
+        leave unused are declined for `refuse_seconds` (the master's default,
+        5 s, if None). Each task then reports STARTING, RUNNING and its end
+        through `update`."""
         ...
 
     async def accept_many(self, acceptances: Sequence[Acceptance]) -> list[CallRefusedError | None]:

@@ -88,10 +88,18 @@ class SchedulerServicer(scheduler_pb2_grpc.SchedulerServicer):
             except MasterError as err:
                 outcomes.append(err)
         readable = [a for a in outcomes if isinstance(a, Acceptance)]
+        if request.atomic and len(readable) < len(outcomes):
+            readable = []  # all or none: an unreadable entry stops the others
+            aborted = MasterError(
+                ErrorKind.ABORTED, "not launched: an entry of this atomic AcceptMany was refused"
+            )
+            outcomes = [aborted if isinstance(o, Acceptance) else o for o in outcomes]
         async with core_errors(context):
             self._calls.check_owner(request.framework_id, principal())
             decided = iter(
-                await to_the_end(self._calls.accept_many(request.framework_id, readable))
+                await to_the_end(
+                    self._calls.accept_many(request.framework_id, readable, request.atomic)
+                )
             )
         return pb.AcceptManyResponse(
             results=[_result(next(decided) if isinstance(o, Acceptance) else o) for o in outcomes]

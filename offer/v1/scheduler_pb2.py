@@ -25,7 +25,7 @@ _sym_db = _symbol_database.Default()
 from offer.v1 import common_pb2 as offer_dot_v1_dot_common__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x18offer/v1/scheduler.proto\x12\x08offer.v1\x1a\x15offer/v1/common.proto\"R\n\x10SubscribeRequest\x12*\n\tframework\x18\x01 \x01(\x0b\x32\x17.offer.v1.FrameworkInfo\x12\x12\n\nsuppressed\x18\x02 \x01(\x08\"\x9c\x02\n\x05\x45vent\x12*\n\nsubscribed\x18\x01 \x01(\x0b\x32\x14.offer.v1.SubscribedH\x00\x12\"\n\x06offers\x18\x02 \x01(\x0b\x32\x10.offer.v1.OffersH\x00\x12$\n\x07rescind\x18\x03 \x01(\x0b\x32\x11.offer.v1.RescindH\x00\x12\"\n\x06update\x18\x04 \x01(\x0b\x32\x10.offer.v1.UpdateH\x00\x12$\n\x07\x66\x61ilure\x18\x05 \x01(\x0b\x32\x11.offer.v1.FailureH\x00\x12 \n\x05\x65rror\x18\x06 \x01(\x0b\x32\x0f.offer.v1.ErrorH\x00\x12(\n\theartbeat\x18\x07 \x01(\x0b\x32\x13.offer.v1.HeartbeatH\x00\x42\x07\n\x05\x65vent\"F\n\nSubscribed\x12\x14\n\x0c\x66ramework_id\x18\x01 \x01(\t\x12\"\n\x1aheartbeat_interval_seconds\x18\x02 \x01(\x01\")\n\x06Offers\x12\x1f\n\x06offers\x18\x01 \x03(\x0b\x32\x0f.offer.v1.Offer\"\x1b\n\x07Rescind\x12\x10\n\x08offer_id\x18\x01 \x01(\t\"0\n\x06Update\x12&\n\x08statuses\x18\x01 \x03(\x0b\x32\x14.offer.v1.TaskStatus\"\x1b\n\x07\x46\x61ilure\x12\x10\n\x08\x61gent_id\x18\x01 \x01(\t\"\x18\n\x05\x45rror\x12\x0f\n\x07message\x18\x01 \x01(\t\"\x0b\n\tHeartbeat\"<\n\tOperation\x12\"\n\x06launch\x18\x01 \x01(\x0b\x32\x10.offer.v1.LaunchH\x00\x42\x0b\n\toperation\"+\n\x06Launch\x12!\n\x05tasks\x18\x01 \x03(\x0b\x32\x12.offer.v1.TaskInfo\"\x85\x01\n\rAcceptRequest\x12\x14\n\x0c\x66ramework_id\x18\x01 \x01(\t\x12\x11\n\toffer_ids\x18\x02 \x03(\t\x12\'\n\noperations\x18\x03 \x03(\x0b\x32\x13.offer.v1.Operation\x12\"\n\x07\x66ilters\x18\x04 \x01(\x0b\x32\x11.offer.v1.Filters\"\x10\n\x0e\x41\x63\x63\x65ptResponse\"S\n\x11\x41\x63\x63\x65ptManyRequest\x12\x14\n\x0c\x66ramework_id\x18\x01 \x01(\t\x12(\n\x07\x61\x63\x63\x65pts\x18\x02 \x03(\x0b\x32\x17.offer.v1.AcceptRequest\"=\n\x12\x41\x63\x63\x65ptManyResponse\x12\'\n\x07results\x18\x01 \x03(\x0b\x32\x16.offer.v1.AcceptResult\"-\n\x0c\x41\x63\x63\x65ptResult\x12\x0c\n\x04\x63ode\x18\x01 \x01(\t\x12\x0f\n\x07message\x18\x02 \x01(\t\"]\n\x0e\x44\x65\x63lineRequest\x12\x14\n\x0c\x66ramework_id\x18\x01 \x01(\t\x12\x11\n\toffer_ids\x18\x02 \x03(\t\x12\"\n\x07\x66ilters\x18\x03 \x01(\x0b\x32\x11.offer.v1.Filters\"\x11\n\x0f\x44\x65\x63lineResponse\"%\n\rReviveRequest\x12\x14\n\x0c\x66ramework_id\x18\x01 \x01(\t\"\x10\n\x0eReviveResponse\"\'\n\x0fSuppressRequest\x12\x14\n\x0c\x66ramework_id\x18\x01 \x01(\t\"\x12\n\x10SuppressResponse\"4\n\x0bKillRequest\x12\x14\n\x0c\x66ramework_id\x18\x01 \x01(\t\x12\x0f\n\x07task_id\x18\x02 \x01(\t\"\x0e\n\x0cKillResponse\"G\n\x12\x41\x63knowledgeRequest\x12\x14\n\x0c\x66ramework_id\x18\x01 \x01(\t\x12\x0c\n\x04uuid\x18\x02 \x01(\t\x12\r\n\x05uuids\x18\x03 \x03(\t\"\x15\n\x13\x41\x63knowledgeResponse\":\n\x10ReconcileRequest\x12\x14\n\x0c\x66ramework_id\x18\x01 \x01(\t\x12\x10\n\x08task_ids\x18\x02 \x03(\t\"\x13\n\x11ReconcileResponse\"\'\n\x0fTeardownRequest\x12\x14\n\x0c\x66ramework_id\x18\x01 \x01(\t\"\x12\n\x10TeardownResponse2\x99\x05\n\tScheduler\x12:\n\tSubscribe\x12\x1a.offer.v1.SubscribeRequest\x1a\x0f.offer.v1.Event0\x01\x12;\n\x06\x41\x63\x63\x65pt\x12\x17.offer.v1.AcceptRequest\x1a\x18.offer.v1.AcceptResponse\x12G\n\nAcceptMany\x12\x1b.offer.v1.AcceptManyRequest\x1a\x1c.offer.v1.AcceptManyResponse\x12>\n\x07\x44\x65\x63line\x12\x18.offer.v1.DeclineRequest\x1a\x19.offer.v1.DeclineResponse\x12;\n\x06Revive\x12\x17.offer.v1.ReviveRequest\x1a\x18.offer.v1.ReviveResponse\x12\x41\n\x08Suppress\x12\x19.offer.v1.SuppressRequest\x1a\x1a.offer.v1.SuppressResponse\x12\x35\n\x04Kill\x12\x15.offer.v1.KillRequest\x1a\x16.offer.v1.KillResponse\x12J\n\x0b\x41\x63knowledge\x12\x1c.offer.v1.AcknowledgeRequest\x1a\x1d.offer.v1.AcknowledgeResponse\x12\x44\n\tReconcile\x12\x1a.offer.v1.ReconcileRequest\x1a\x1b.offer.v1.ReconcileResponse\x12\x41\n\x08Teardown\x12\x19.offer.v1.TeardownRequest\x1a\x1a.offer.v1.TeardownResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x18offer/v1/scheduler.proto\x12\x08offer.v1\x1a\x15offer/v1/common.proto\"R\n\x10SubscribeRequest\x12*\n\tframework\x18\x01 \x01(\x0b\x32\x17.offer.v1.FrameworkInfo\x12\x12\n\nsuppressed\x18\x02 \x01(\x08\"\x9c\x02\n\x05\x45vent\x12*\n\nsubscribed\x18\x01 \x01(\x0b\x32\x14.offer.v1.SubscribedH\x00\x12\"\n\x06offers\x18\x02 \x01(\x0b\x32\x10.offer.v1.OffersH\x00\x12$\n\x07rescind\x18\x03 \x01(\x0b\x32\x11.offer.v1.RescindH\x00\x12\"\n\x06update\x18\x04 \x01(\x0b\x32\x10.offer.v1.UpdateH\x00\x12$\n\x07\x66\x61ilure\x18\x05 \x01(\x0b\x32\x11.offer.v1.FailureH\x00\x12 \n\x05\x65rror\x18\x06 \x01(\x0b\x32\x0f.offer.v1.ErrorH\x00\x12(\n\theartbeat\x18\x07 \x01(\x0b\x32\x13.offer.v1.HeartbeatH\x00\x42\x07\n\x05\x65vent\"F\n\nSubscribed\x12\x14\n\x0c\x66ramework_id\x18\x01 \x01(\t\x12\"\n\x1aheartbeat_interval_seconds\x18\x02 \x01(\x01\")\n\x06Offers\x12\x1f\n\x06offers\x18\x01 \x03(\x0b\x32\x0f.offer.v1.Offer\"\x1b\n\x07Rescind\x12\x10\n\x08offer_id\x18\x01 \x01(\t\"0\n\x06Update\x12&\n\x08statuses\x18\x01 \x03(\x0b\x32\x14.offer.v1.TaskStatus\"\x1b\n\x07\x46\x61ilure\x12\x10\n\x08\x61gent_id\x18\x01 \x01(\t\"\x18\n\x05\x45rror\x12\x0f\n\x07message\x18\x01 \x01(\t\"\x0b\n\tHeartbeat\"<\n\tOperation\x12\"\n\x06launch\x18\x01 \x01(\x0b\x32\x10.offer.v1.LaunchH\x00\x42\x0b\n\toperation\"+\n\x06Launch\x12!\n\x05tasks\x18\x01 \x03(\x0b\x32\x12.offer.v1.TaskInfo\"\x85\x01\n\rAcceptRequest\x12\x14\n\x0c\x66ramework_id\x18\x01 \x01(\t\x12\x11\n\toffer_ids\x18\x02 \x03(\t\x12\'\n\noperations\x18\x03 \x03(\x0b\x32\x13.offer.v1.Operation\x12\"\n\x07\x66ilters\x18\x04 \x01(\x0b\x32\x11.offer.v1.Filters\"\x10\n\x0e\x41\x63\x63\x65ptResponse\"c\n\x11\x41\x63\x63\x65ptManyRequest\x12\x14\n\x0c\x66ramework_id\x18\x01 \x01(\t\x12(\n\x07\x61\x63\x63\x65pts\x18\x02 \x03(\x0b\x32\x17.offer.v1.AcceptRequest\x12\x0e\n\x06\x61tomic\x18\x03 \x01(\x08\"=\n\x12\x41\x63\x63\x65ptManyResponse\x12\'\n\x07results\x18\x01 \x03(\x0b\x32\x16.offer.v1.AcceptResult\"-\n\x0c\x41\x63\x63\x65ptResult\x12\x0c\n\x04\x63ode\x18\x01 \x01(\t\x12\x0f\n\x07message\x18\x02 \x01(\t\"]\n\x0e\x44\x65\x63lineRequest\x12\x14\n\x0c\x66ramework_id\x18\x01 \x01(\t\x12\x11\n\toffer_ids\x18\x02 \x03(\t\x12\"\n\x07\x66ilters\x18\x03 \x01(\x0b\x32\x11.offer.v1.Filters\"\x11\n\x0f\x44\x65\x63lineResponse\"%\n\rReviveRequest\x12\x14\n\x0c\x66ramework_id\x18\x01 \x01(\t\"\x10\n\x0eReviveResponse\"\'\n\x0fSuppressRequest\x12\x14\n\x0c\x66ramework_id\x18\x01 \x01(\t\"\x12\n\x10SuppressResponse\"4\n\x0bKillRequest\x12\x14\n\x0c\x66ramework_id\x18\x01 \x01(\t\x12\x0f\n\x07task_id\x18\x02 \x01(\t\"\x0e\n\x0cKillResponse\"G\n\x12\x41\x63knowledgeRequest\x12\x14\n\x0c\x66ramework_id\x18\x01 \x01(\t\x12\x0c\n\x04uuid\x18\x02 \x01(\t\x12\r\n\x05uuids\x18\x03 \x03(\t\"\x15\n\x13\x41\x63knowledgeResponse\":\n\x10ReconcileRequest\x12\x14\n\x0c\x66ramework_id\x18\x01 \x01(\t\x12\x10\n\x08task_ids\x18\x02 \x03(\t\"\x13\n\x11ReconcileResponse\"\'\n\x0fTeardownRequest\x12\x14\n\x0c\x66ramework_id\x18\x01 \x01(\t\"\x12\n\x10TeardownResponse2\x99\x05\n\tScheduler\x12:\n\tSubscribe\x12\x1a.offer.v1.SubscribeRequest\x1a\x0f.offer.v1.Event0\x01\x12;\n\x06\x41\x63\x63\x65pt\x12\x17.offer.v1.AcceptRequest\x1a\x18.offer.v1.AcceptResponse\x12G\n\nAcceptMany\x12\x1b.offer.v1.AcceptManyRequest\x1a\x1c.offer.v1.AcceptManyResponse\x12>\n\x07\x44\x65\x63line\x12\x18.offer.v1.DeclineRequest\x1a\x19.offer.v1.DeclineResponse\x12;\n\x06Revive\x12\x17.offer.v1.ReviveRequest\x1a\x18.offer.v1.ReviveResponse\x12\x41\n\x08Suppress\x12\x19.offer.v1.SuppressRequest\x1a\x1a.offer.v1.SuppressResponse\x12\x35\n\x04Kill\x12\x15.offer.v1.KillRequest\x1a\x16.offer.v1.KillResponse\x12J\n\x0b\x41\x63knowledge\x12\x1c.offer.v1.AcknowledgeRequest\x1a\x1d.offer.v1.AcknowledgeResponse\x12\x44\n\tReconcile\x12\x1a.offer.v1.ReconcileRequest\x1a\x1b.offer.v1.ReconcileResponse\x12\x41\n\x08Teardown\x12\x19.offer.v1.TeardownRequest\x1a\x1a.offer.v1.TeardownResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -59,39 +59,39 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_ACCEPTRESPONSE']._serialized_start=937
   _globals['_ACCEPTRESPONSE']._serialized_end=953
   _globals['_ACCEPTMANYREQUEST']._serialized_start=955
-  _globals['_ACCEPTMANYREQUEST']._serialized_end=1038
-  _globals['_ACCEPTMANYRESPONSE']._serialized_start=1040
-  _globals['_ACCEPTMANYRESPONSE']._serialized_end=1101
-  _globals['_ACCEPTRESULT']._serialized_start=1103
-  _globals['_ACCEPTRESULT']._serialized_end=1148
-  _globals['_DECLINEREQUEST']._serialized_start=1150
-  _globals['_DECLINEREQUEST']._serialized_end=1243
-  _globals['_DECLINERESPONSE']._serialized_start=1245
-  _globals['_DECLINERESPONSE']._serialized_end=1262
-  _globals['_REVIVEREQUEST']._serialized_start=1264
-  _globals['_REVIVEREQUEST']._serialized_end=1301
-  _globals['_REVIVERESPONSE']._serialized_start=1303
-  _globals['_REVIVERESPONSE']._serialized_end=1319
-  _globals['_SUPPRESSREQUEST']._serialized_start=1321
-  _globals['_SUPPRESSREQUEST']._serialized_end=1360
-  _globals['_SUPPRESSRESPONSE']._serialized_start=1362
-  _globals['_SUPPRESSRESPONSE']._serialized_end=1380
-  _globals['_KILLREQUEST']._serialized_start=1382
-  _globals['_KILLREQUEST']._serialized_end=1434
-  _globals['_KILLRESPONSE']._serialized_start=1436
-  _globals['_KILLRESPONSE']._serialized_end=1450
-  _globals['_ACKNOWLEDGEREQUEST']._serialized_start=1452
-  _globals['_ACKNOWLEDGEREQUEST']._serialized_end=1523
-  _globals['_ACKNOWLEDGERESPONSE']._serialized_start=1525
-  _globals['_ACKNOWLEDGERESPONSE']._serialized_end=1546
-  _globals['_RECONCILEREQUEST']._serialized_start=1548
-  _globals['_RECONCILEREQUEST']._serialized_end=1606
-  _globals['_RECONCILERESPONSE']._serialized_start=1608
-  _globals['_RECONCILERESPONSE']._serialized_end=1627
-  _globals['_TEARDOWNREQUEST']._serialized_start=1629
-  _globals['_TEARDOWNREQUEST']._serialized_end=1668
-  _globals['_TEARDOWNRESPONSE']._serialized_start=1670
-  _globals['_TEARDOWNRESPONSE']._serialized_end=1688
-  _globals['_SCHEDULER']._serialized_start=1691
-  _globals['_SCHEDULER']._serialized_end=2356
+  _globals['_ACCEPTMANYREQUEST']._serialized_end=1054
+  _globals['_ACCEPTMANYRESPONSE']._serialized_start=1056
+  _globals['_ACCEPTMANYRESPONSE']._serialized_end=1117
+  _globals['_ACCEPTRESULT']._serialized_start=1119
+  _globals['_ACCEPTRESULT']._serialized_end=1164
+  _globals['_DECLINEREQUEST']._serialized_start=1166
+  _globals['_DECLINEREQUEST']._serialized_end=1259
+  _globals['_DECLINERESPONSE']._serialized_start=1261
+  _globals['_DECLINERESPONSE']._serialized_end=1278
+  _globals['_REVIVEREQUEST']._serialized_start=1280
+  _globals['_REVIVEREQUEST']._serialized_end=1317
+  _globals['_REVIVERESPONSE']._serialized_start=1319
+  _globals['_REVIVERESPONSE']._serialized_end=1335
+  _globals['_SUPPRESSREQUEST']._serialized_start=1337
+  _globals['_SUPPRESSREQUEST']._serialized_end=1376
+  _globals['_SUPPRESSRESPONSE']._serialized_start=1378
+  _globals['_SUPPRESSRESPONSE']._serialized_end=1396
+  _globals['_KILLREQUEST']._serialized_start=1398
+  _globals['_KILLREQUEST']._serialized_end=1450
+  _globals['_KILLRESPONSE']._serialized_start=1452
+  _globals['_KILLRESPONSE']._serialized_end=1466
+  _globals['_ACKNOWLEDGEREQUEST']._serialized_start=1468
+  _globals['_ACKNOWLEDGEREQUEST']._serialized_end=1539
+  _globals['_ACKNOWLEDGERESPONSE']._serialized_start=1541
+  _globals['_ACKNOWLEDGERESPONSE']._serialized_end=1562
+  _globals['_RECONCILEREQUEST']._serialized_start=1564
+  _globals['_RECONCILEREQUEST']._serialized_end=1622
+  _globals['_RECONCILERESPONSE']._serialized_start=1624
+  _globals['_RECONCILERESPONSE']._serialized_end=1643
+  _globals['_TEARDOWNREQUEST']._serialized_start=1645
+  _globals['_TEARDOWNREQUEST']._serialized_end=1684
+  _globals['_TEARDOWNRESPONSE']._serialized_start=1686
+  _globals['_TEARDOWNRESPONSE']._serialized_end=1704
+  _globals['_SCHEDULER']._serialized_start=1707
+  _globals['_SCHEDULER']._serialized_end=2372
 # @@protoc_insertion_point(module_scope)

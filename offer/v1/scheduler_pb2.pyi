@@ -104,12 +104,14 @@ class AcceptResponse(_message.Message):
     def __init__(self) -> None: ...
 
 class AcceptManyRequest(_message.Message):
-    __slots__ = ("framework_id", "accepts")
+    __slots__ = ("framework_id", "accepts", "atomic")
     FRAMEWORK_ID_FIELD_NUMBER: _ClassVar[int]
     ACCEPTS_FIELD_NUMBER: _ClassVar[int]
+    ATOMIC_FIELD_NUMBER: _ClassVar[int]
     framework_id: str
     accepts: _containers.RepeatedCompositeFieldContainer[AcceptRequest]
-    def __init__(self, framework_id: _Optional[str] = ..., accepts: _Optional[_Iterable[_Union[AcceptRequest, _Mapping]]] = ...) -> None: ...
+    atomic: bool
+    def __init__(self, framework_id: _Optional[str] = ..., accepts: _Optional[_Iterable[_Union[AcceptRequest, _Mapping]]] = ..., atomic: _Optional[bool] = ...) -> None: ...
 
 class AcceptManyResponse(_message.Message):
     __slots__ = ("results",)

@@ -115,8 +115,9 @@ class SchedulerServicer:
         """Several Accepts in one call, for a framework answering many offers at
         once: a call costs a busy master more than the tasks it carries. Each
         entry is decided on its own, exactly as its own Accept would be (one
-        refused entry changes nothing of the others); the accepted entries'
-        tasks are persisted together before the call returns.
+        refused entry changes nothing of the others), unless the request is
+        atomic (all launch or none does); the accepted entries' tasks are
+        persisted together before the call returns.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')

@@ -6,10 +6,12 @@ from __future__ import annotations
 
 import asyncio
 import signal
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 import pytest
 
-from frameworks.sdk import Acceptance, CallRefusedError, Driver
+from frameworks.sdk import Acceptance, CallRefusedError, Driver, Offer
 from offer.tasks import StatusReason, TaskState
 from offer.v1 import common_pb2, operator_pb2, operator_pb2_grpc
 from tests.support.cluster import Cluster
@@ -190,10 +192,11 @@ async def test_offers_on_an_agent_that_disconnects_are_rescinded(running_cluster
     assert listed.status == "disconnected"
 
 
-async def test_accept_many_decides_each_entry_on_its_own(cluster: Cluster) -> None:
-    """Offers of two agents answered in one call: a refused entry (an offer
-    that is not outstanding, a task too large) changes nothing of the
-    others, and the good entries' tasks run."""
+@asynccontextmanager
+async def _offers_of_two_agents(
+    cluster: Cluster,
+) -> AsyncIterator[tuple[Driver, Recorder, Offer, Offer]]:
+    """A master, two agents, and a framework holding an offer of each."""
     cluster.start_master()
     cluster.start_agent()
     cluster.start_agent()
@@ -201,6 +204,15 @@ async def test_accept_many_decides_each_entry_on_its_own(cluster: Cluster) -> No
         first = await rec.next_offer()
         second = await rec.next_offer()
         assert first.agent_id != second.agent_id
+        yield driver, rec, first, second
+
+
+@pytest.mark.docker  # agents start in _offers_of_two_agents
+async def test_accept_many_decides_each_entry_on_its_own(cluster: Cluster) -> None:
+    """Offers of two agents answered in one call: a refused entry (an offer
+    that is not outstanding, a task too large) changes nothing of the
+    others, and the good entries' tasks run."""
+    async with _offers_of_two_agents(cluster) as (driver, rec, first, second):
         outcomes = await driver.accept_many(
             [
                 Acceptance([first.offer_id], [task("one")]),
@@ -232,3 +244,32 @@ async def test_accept_many_decides_each_entry_on_its_own(cluster: Cluster) -> No
             await rec.launch(driver, task("two"))
         assert again.value.code == "ALREADY_EXISTS"
     assert not any(u.task_id in ("lost", "huge", "twice") for u in rec.updates)
+
+
+@pytest.mark.docker  # agents start in _offers_of_two_agents
+async def test_an_atomic_accept_many_launches_all_or_none(cluster: Cluster) -> None:
+    """One bad entry: nothing launches, the good entry answers ABORTED, and
+    both offers stay outstanding; the same entries without it all launch."""
+    async with _offers_of_two_agents(cluster) as (driver, rec, first, second):
+        good = Acceptance([first.offer_id], [task("one")])
+        outcomes = await driver.accept_many(
+            [good, Acceptance([second.offer_id], [task("huge", cpus=64)])], atomic=True
+        )
+        assert [o.code if o else "OK" for o in outcomes] == ["ABORTED", "INVALID_ARGUMENT"]
+        assert not cluster.list("tasks")
+        assert {o.offer_id for o in _outstanding_offers(cluster)} == {
+            first.offer_id,
+            second.offer_id,
+        }
+        # An entry clashing with an earlier one (its offer) stops both too.
+        clash = await driver.accept_many(
+            [good, Acceptance([first.offer_id], [task("two")])], atomic=True
+        )
+        assert [o.code if o else "OK" for o in clash] == ["ABORTED", "NOT_FOUND"]
+        both = await driver.accept_many(
+            [good, Acceptance([second.offer_id], [task("two")])], atomic=True
+        )
+        assert both == [None, None]
+        for task_id in ("one", "two"):
+            assert (await rec.until_terminal(task_id))[-1].state == TaskState.FINISHED
+    assert not any(u.task_id == "huge" for u in rec.updates)
