@@ -296,9 +296,7 @@ class Driver:
     async def accept_many(
         self, acceptances: Sequence[Acceptance], atomic: bool = False
     ) -> list[CallRefusedError | None]:
-        """See SchedulerDriver.accept_many. With `atomic`, all launch or none
-        does: if any entry is refused, the others answer ABORTED and every
-        offer stays yours."""
+        """See SchedulerDriver.accept_many."""
         for acceptance in acceptances:
             self._unanswered.difference_update(acceptance.offer_ids)
         request = pb.AcceptManyRequest(

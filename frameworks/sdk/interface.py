@@ -71,12 +71,17 @@ class SchedulerDriver(Protocol):
         through `update`."""
         ...
 
-    async def accept_many(self, acceptances: Sequence[Acceptance]) -> list[CallRefusedError | None]:
+    async def accept_many(
+        self, acceptances: Sequence[Acceptance], atomic: bool = False
+    ) -> list[CallRefusedError | None]:
         """Several accepts (offers of many agents) in one call, cheaper for
         the master than one call each. Each is decided on its own, as its own
         `accept` would be: the answer lists, in order, None for each launched
         and the CallRefusedError of each refused (nothing of it launched).
-        Raises CallRefusedError only if the call as a whole is refused."""
+        With `atomic` (a gang: tasks that must start together or not at all),
+        all launch or none does: if any entry is refused, the others answer
+        ABORTED and every offer stays outstanding. Raises CallRefusedError
+        only if the call as a whole is refused."""
         ...
 
     async def decline(self, offer_ids: Sequence[str], refuse_seconds: float | None = None) -> None:

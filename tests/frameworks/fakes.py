@@ -60,7 +60,10 @@ class FakeDriver:
             raise CallRefusedError("NOT_FOUND", f"no outstanding offer {sorted(offer_ids)}")
         self.launched += tasks
 
-    async def accept_many(self, acceptances: Sequence[Acceptance]) -> list[CallRefusedError | None]:
+    async def accept_many(
+        self, acceptances: Sequence[Acceptance], atomic: bool = False
+    ) -> list[CallRefusedError | None]:
+        assert not atomic, "the fake driver has no atomic accepts"
         results: list[CallRefusedError | None] = []
         for a in acceptances:
             try:
