@@ -169,3 +169,40 @@ async def test_remove_lets_a_rebuilt_host_register_the_id_anew(cluster: Cluster)
         await asyncio.to_thread(
             wait_for, lambda: cluster.containers(proc) == [], 30, "the stray container to go"
         )
+
+
+def test_an_agent_back_on_its_host_takes_over_a_half_open_stream(cluster: Cluster) -> None:
+    """The master still holds the old process's stream (SIGSTOP: its socket
+    stays open, nothing flows); the agent started again on the same host, as
+    after a crash the master has not noticed yet, is taken at once."""
+    cluster.start_master()
+    original = cluster.start_agent("cpus:1;mem:256")
+    agent_id = original.agent_id
+    registered = f"agent {agent_id} registered from host0"
+    before = master_log(cluster).count(registered)
+    original.popen.send_signal(signal.SIGSTOP)
+    try:
+        args = clone_args(cluster, original, "again", "host0")
+        again = subprocess.Popen(
+            [sys.executable, "-m", *args],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            env=cluster._env(),
+        )
+        try:
+            took_over = wait_for(
+                lambda: (
+                    master_log(cluster).count(registered) > before
+                    and [a for a in cluster.list("agents") if a.status == "active"]
+                ),
+                20,
+                "the agent back on its host to register",
+            )
+            assert [a.agent_id for a in took_over] == [agent_id]
+            assert again.poll() is None
+        finally:
+            again.terminate()
+            again.wait(10)
+    finally:
+        original.popen.send_signal(signal.SIGKILL)
+        original.popen.wait(10)
