@@ -183,18 +183,9 @@ class AgentCalls(OverParts):
         if agent.connected or agent.lost:
             return
         agent.lost = True
-        changed = []
-        for task in self._state.live_tasks_on(agent):
-            update = self._status(
-                task,
-                TaskState.LOST,
-                StatusReason.AGENT_LOST,
-                f"agent {agent_id} ({agent.hostname}) was lost: "
-                f"no contact for {self._config.agent_timeout:g}s",
-            )
-            self._state.set_status(task, update)
-            self._links.forget_kill(task.key)
-            changed.append((task, update))
+        changed = self._lose_live_tasks(
+            agent, f"was lost: no contact for {self._config.agent_timeout:g}s"
+        )
         await self._store.write(
             agents=[agent], tasks=[t for t, _ in changed], updates=[u for _, u in changed]
         )
@@ -222,17 +213,7 @@ class AgentCalls(OverParts):
                 f"agent {agent_id} is connected from {agent.hostname}; only an agent that "
                 "is not connected can be removed: stop it first",
             )
-        changed = []
-        for task in self._state.live_tasks_on(agent):
-            update = self._status(
-                task,
-                TaskState.LOST,
-                StatusReason.AGENT_LOST,
-                f"agent {agent_id} ({agent.hostname}) was removed by an operator",
-            )
-            self._state.set_status(task, update)
-            self._links.forget_kill(task.key)
-            changed.append((task, update))
+        changed = self._lose_live_tasks(agent, "was removed by an operator")
         self._offers.rescind_on_agent(agent_id)
         self._timers.cancel_agent_timeout(agent_id)
         self._timers.cancel_drain(agent_id)
@@ -255,6 +236,22 @@ class AgentCalls(OverParts):
         for task, update in changed:
             self._parts.forward(task, update)
         self._allocation.request()
+
+    def _lose_live_tasks(self, agent: Agent, why: str) -> list[tuple[Task, TaskStatus]]:
+        """Makes the agent's live tasks LOST (in memory: the caller writes
+        them), saying the agent `why`; returns each with its update."""
+        changed = []
+        for task in self._state.live_tasks_on(agent):
+            update = self._status(
+                task,
+                TaskState.LOST,
+                StatusReason.AGENT_LOST,
+                f"agent {agent.agent_id} ({agent.hostname}) {why}",
+            )
+            self._state.set_status(task, update)
+            self._links.forget_kill(task.key)
+            changed.append((task, update))
+        return changed
 
     async def status_updates(self, agent_id: str, statuses: Sequence[TaskStatus]) -> None:
         """Updates from an agent, oldest first: persisted together,
