@@ -19,16 +19,14 @@ import os
 from pathlib import Path
 
 from frameworks.sdk import (
-    Acceptance,
     Driver,
     Offer,
     Scheduler,
     SchedulerDriver,
-    TaskSpec,
     TaskState,
     TaskStatus,
     make_task,
-    pack,
+    pack_offers,
 )
 
 SIZE = 4
@@ -98,23 +96,23 @@ class Gang(Scheduler):
             )
             for rank in range(SIZE)
         ]
-        acceptances, left = spread(offers, tasks)
-        if left:  # the whole gang does not fit: wait for more offers
+        packed = pack_offers(offers, tasks, spread=True)
+        if packed.left_out:  # the whole gang does not fit: wait for more offers
             await driver.decline([o.offer_id for o in offers], refuse_seconds=1)
             return
-        used = {a.offer_ids[0] for a in acceptances}
         # Written down before launching: a restart must know these may run.
         self.attempt, self.states = attempt, {t.task_id: None for t in tasks}
         self.save()
-        results = await driver.accept_many(acceptances, atomic=True)
+        results = await driver.accept_many(packed.acceptances, atomic=True)
         refused = [r for r in results if r is not None]
         print(f"attempt {attempt}: {refused or 'launched'}", flush=True)
+        unused = packed.unused
         if refused:  # none launched (the offers stay ours): the next offers get a new attempt
             self.states = dict.fromkeys(self.states, TaskState.UNKNOWN)
-            used = set()
+            unused = [o.offer_id for o in offers]
         else:
             await driver.suppress()
-        if unused := [o.offer_id for o in offers if o.offer_id not in used]:
+        if unused:
             await driver.decline(unused, refuse_seconds=1)
 
     async def update(self, driver: SchedulerDriver, status: TaskStatus) -> None:
@@ -141,24 +139,6 @@ class Gang(Scheduler):
                 await driver.revive()
         elif not self.states:
             await driver.revive()
-
-
-def spread(offers: list[Offer], tasks: list[TaskSpec]) -> tuple[list[Acceptance], list[TaskSpec]]:
-    """Places tasks round-robin over the offers (one agent each): one
-    Acceptance per offer used, and the tasks that fit nowhere."""
-    free = {o.offer_id: o.resources for o in offers}
-    placed: dict[str, list[TaskSpec]] = {o.offer_id: [] for o in offers}
-    left: list[TaskSpec] = []
-    for i, task in enumerate(tasks):
-        for offer in offers[i % len(offers) :] + offers[: i % len(offers)]:
-            packing = pack(free[offer.offer_id], [task])
-            if packing.launch:
-                placed[offer.offer_id] += packing.launch
-                free[offer.offer_id] = packing.remaining
-                break
-        else:
-            left.append(task)
-    return [Acceptance([o], t) for o, t in placed.items() if t], left
 
 
 def main() -> None:

@@ -13,11 +13,13 @@ from frameworks.sdk.interface import Acceptance, CallRefusedError, SchedulerDriv
 from frameworks.sdk.scheduler import Offer, Scheduler
 from frameworks.sdk.tasks import (
     Constraint,
+    OffersPacking,
     Packing,
     Placement,
     check_constraints,
     make_task,
     pack,
+    pack_offers,
     task_problem,
 )
 from offer.resources import Resources
@@ -39,6 +41,7 @@ __all__ = [
     "Framework",
     "HealthCheck",
     "Offer",
+    "OffersPacking",
     "Packing",
     "Placement",
     "PortMapping",
@@ -53,5 +56,6 @@ __all__ = [
     "check_constraints",
     "make_task",
     "pack",
+    "pack_offers",
     "task_problem",
 ]

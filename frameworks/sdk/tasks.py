@@ -1,5 +1,5 @@
 """Helpers every framework otherwise rewrites: building a task, packing tasks
-into an offer, and placement constraints. Pure functions; no I/O."""
+into an offer or several, and placement constraints. Pure functions; no I/O."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 
+from frameworks.sdk.interface import Acceptance
 from frameworks.sdk.scheduler import Offer
 from offer import ranges, wire
 from offer.resources import Resources
@@ -14,11 +15,13 @@ from offer.tasks import HealthCheck, PortMapping, TaskSpec, Volume
 
 __all__ = [
     "Constraint",
+    "OffersPacking",
     "Packing",
     "Placement",
     "check_constraints",
     "make_task",
     "pack",
+    "pack_offers",
     "task_problem",
 ]
 
@@ -92,6 +95,46 @@ def pack(offer: Offer | Resources, tasks: Iterable[TaskSpec]) -> Packing:
         launch.append(placed)
         free -= placed.resources
     return Packing(launch, left_out, free)
+
+
+@dataclass(frozen=True, slots=True)
+class OffersPacking:
+    """What `pack_offers` placed: one Acceptance per offer used (ready for
+    `accept_many`, atomic or not), the tasks that fit nowhere, and the ids
+    of the offers it left unused (yours to decline)."""
+
+    acceptances: list[Acceptance]
+    left_out: list[TaskSpec]
+    unused: list[str]
+
+
+def pack_offers(
+    offers: Sequence[Offer], tasks: Iterable[TaskSpec], *, spread: bool = False
+) -> OffersPacking:
+    """Fits tasks into several offers, each task whole into one offer (host
+    ports as `pack` gives them). Binpack by default: each task goes into the
+    first offer it fits, so tasks fill few agents. With `spread`, the i-th
+    task tries offer i (modulo their number) first, then the following ones,
+    so tasks go round-robin across agents."""
+    free = [offer.resources for offer in offers]
+    placed: list[list[TaskSpec]] = [[] for _ in offers]
+    left_out: list[TaskSpec] = []
+    for i, spec in enumerate(tasks):
+        first = i % len(offers) if spread and offers else 0
+        for k in (*range(first, len(offers)), *range(first)):
+            packing = pack(free[k], [spec])
+            if packing.launch:
+                placed[k] += packing.launch
+                free[k] = packing.remaining
+                break
+        else:
+            left_out.append(spec)
+    pairs = list(zip(offers, placed, strict=True))
+    return OffersPacking(
+        [Acceptance([offer.offer_id], launch) for offer, launch in pairs if launch],
+        left_out,
+        [offer.offer_id for offer, launch in pairs if not launch],
+    )
 
 
 def _with_host_ports(spec: TaskSpec, available: ranges.Ranges) -> TaskSpec | None:

@@ -13,6 +13,7 @@ from frameworks.sdk import (
     check_constraints,
     make_task,
     pack,
+    pack_offers,
 )
 
 
@@ -79,3 +80,25 @@ def test_malformed_constraints_say_why() -> None:
     assert "needs a whole number" in (Constraint("rack", "MAX_PER", "x").problem() or "")
     assert "bad regular expression" in (Constraint("rack", "LIKE", "(").problem() or "")
     assert Constraint("hostname", "UNIQUE").problem() is None
+
+
+def test_pack_offers_binpacks_or_spreads_over_several_offers() -> None:
+    offers = [Offer(f"o{i}", f"a{i}", f"host{i}", Resources(1, 256)) for i in range(3)]
+    tasks = [make_task(f"t{i}", "img", cpus=0.5) for i in range(5)]
+    binpacked = pack_offers(offers, tasks)
+    assert [(a.offer_ids, [t.task_id for t in a.tasks]) for a in binpacked.acceptances] == [
+        (["o0"], ["t0", "t1"]),
+        (["o1"], ["t2", "t3"]),
+        (["o2"], ["t4"]),
+    ]
+    spread = pack_offers(offers, tasks[:2], spread=True)
+    assert [a.offer_ids for a in spread.acceptances] == [["o0"], ["o1"]]
+    assert (spread.left_out, spread.unused) == ([], ["o2"])
+    # Where task i's first choice is full, it takes the next offer with room.
+    crowded = pack_offers(offers[:2], [*tasks, make_task("big", "img", cpus=2)], spread=True)
+    assert [[t.task_id for t in a.tasks] for a in crowded.acceptances] == [
+        ["t0", "t2"],
+        ["t1", "t3"],
+    ]
+    assert [t.task_id for t in crowded.left_out] == ["t4", "big"]
+    assert pack_offers([], tasks).left_out == tasks
