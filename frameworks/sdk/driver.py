@@ -79,6 +79,8 @@ class Driver:
         self.master = master or os.environ.get("OFFER_MASTER", "127.0.0.1:5050")
         self.name, self.role, self.user = name, role, user
         self.framework_id = framework_id
+        # Whether the last subscription carried a framework id (see SchedulerDriver).
+        self.resubscribed = False
         self.failover_timeout = failover_timeout
         self.control_address = control_address
         self._channel: grpc.aio.Channel | None = None
@@ -211,10 +213,10 @@ class Driver:
 
     async def _on_subscribed(self, event: pb.Event) -> None:
         self._heartbeat_interval = event.subscribed.heartbeat_interval_seconds or None
-        resubscribed = bool(self.framework_id)
+        self.resubscribed = bool(self.framework_id)
         self.framework_id = event.subscribed.framework_id
         await self._callback(self.scheduler.subscribed(self, self.framework_id))
-        if resubscribed:
+        if self.resubscribed:
             # Updates may have been missed while disconnected: ask for the
             # current state of every live task.
             try:
@@ -223,6 +225,7 @@ class Driver:
                 log.info("reconciliation after re-subscribing failed (%s)", err)
 
     async def _on_offers(self, event: pb.Event) -> None:
+        received = self.clock()
         offers = [
             Offer(
                 o.offer_id,
@@ -230,6 +233,7 @@ class Driver:
                 o.hostname,
                 wire.resources_from_pb(o.resources),
                 dict(o.attributes),
+                received,
             )
             for o in event.offers.offers
         ]

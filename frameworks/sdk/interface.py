@@ -54,6 +54,15 @@ class SchedulerDriver(Protocol):
         stays the same across reconnects and failovers of the framework."""
         ...
 
+    @property
+    def resubscribed(self) -> bool:
+        """Whether the last subscription carried a framework id: a reconnect,
+        or a new process that passed its saved id (a failover). Then the
+        master knew this framework already and its tasks may be running;
+        False on a first subscription, with a new id and no tasks. Read it in
+        `subscribed`."""
+        ...
+
     async def accept(
         self,
         offer_ids: Sequence[str],

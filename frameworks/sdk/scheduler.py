@@ -22,6 +22,9 @@ class Offer:
     resources: Resources
     # The agent's attributes (e.g. rack, zone), for placement constraints.
     attributes: dict[str, str] = field(default_factory=dict)
+    # When the driver received it, on the driver's clock (Unix seconds): an
+    # offer held long may be rescinded (the master's offer timeout).
+    received_at: float = 0.0
 
 
 class Scheduler:

@@ -39,6 +39,7 @@ class FakeDriver:
     refused (NOT_FOUND), as the master refuses a rescinded offer."""
 
     framework_id: str = "fw-1"
+    resubscribed: bool = False
     gone: set[str] = field(default_factory=set)
     launched: list[TaskSpec] = field(default_factory=list)
     declined: list[tuple[list[str], float | None]] = field(default_factory=list)

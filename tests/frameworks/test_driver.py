@@ -8,7 +8,8 @@ import signal
 
 import pytest
 
-from frameworks.sdk import Offer, SchedulerDriver, TaskStatus
+from frameworks.sdk import Driver, Offer, SchedulerDriver, TaskStatus
+from offer.clock import ManualClock
 from offer.tasks import TaskState
 from offer.v1 import operator_pb2, operator_pb2_grpc
 from tests.support.cluster import Cluster, wait_for
@@ -133,3 +134,23 @@ async def test_a_teardown_from_a_callback_drops_pending_acknowledgements(
     [listed] = running_cluster.list("frameworks")
     assert listed.removed
     assert "acknowledging" not in caplog.text
+
+
+async def test_offers_carry_their_arrival_time_and_a_failover_says_it_resubscribed(
+    cluster: Cluster,
+) -> None:
+    cluster.start_master()
+    cluster.start_agent()
+    clock = ManualClock(start=1_000.0)
+    first = Recorder()
+    driver = Driver(first, master=cluster.address, clock=clock, failover_timeout=60)
+    running = asyncio.create_task(driver.run())
+    offer = await first.next_offer()
+    assert offer.received_at == 1_000.0  # the driver's clock, not the wall's
+    assert driver.resubscribed is False  # a new framework: nothing of it runs yet
+    driver.stop()
+    await running
+    # A new process that passes the saved id takes the framework over.
+    async with framework(cluster.address, framework_id=first.framework_id) as (again, rec):
+        assert rec.framework_id == first.framework_id
+        assert again.resubscribed is True
