@@ -10,6 +10,7 @@ contract is written.
 from __future__ import annotations
 
 import asyncio
+import inspect
 import logging
 import os
 from collections.abc import Awaitable, Callable, Sequence
@@ -22,7 +23,7 @@ from frameworks.sdk.interface import Acceptance, CallRefusedError
 from frameworks.sdk.scheduler import Offer, Scheduler
 from offer import wire
 from offer.backoff import Backoff
-from offer.clock import Clock, SystemClock
+from offer.clock import Clock, SystemClock, TimerHandle
 from offer.grpc_options import KEEPALIVE_OPTIONS
 from offer.security.client import ClientSecurity
 from offer.tasks import TaskSpec
@@ -93,6 +94,10 @@ class Driver:
         # Offers of the event being handled not yet accepted or declined.
         self._unanswered: set[str] = set()
         self._acks: AckBatcher | None = None
+        # Held while a callback runs (an event's or a timer's): one at a time.
+        self._turn = asyncio.Lock()
+        # Timer callbacks started and not yet ended (kept from the collector).
+        self._timer_jobs: set[asyncio.Task[None]] = set()
         self._handlers: dict[str, Callable[[pb.Event], Awaitable[None]]] = {
             "subscribed": self._on_subscribed,
             "offers": self._on_offers,
@@ -128,7 +133,8 @@ class Driver:
                     )
                 if self._stopped.is_set():
                     break
-                await self._callback(self.scheduler.disconnected(self))
+                async with self._turn:
+                    await self._callback(self.scheduler.disconnected(self))
                 await backoff.sleep(delay, self._stopped)
         finally:
             await self._acks.close()
@@ -209,7 +215,30 @@ class Driver:
         was the point)."""
         handler = self._handlers.get(event.WhichOneof("event") or "")
         if handler is not None:
-            await handler(event)
+            async with self._turn:
+                await handler(event)
+
+    def call_later(
+        self, delay: float, callback: Callable[[], Awaitable[None] | None]
+    ) -> TimerHandle:
+        """See SchedulerDriver.call_later."""
+        return self.clock.call_later(delay, self._start_timer_job, callback)
+
+    def _start_timer_job(self, callback: Callable[[], Awaitable[None] | None]) -> None:
+        job = asyncio.ensure_future(self._timer_job(callback))
+        self._timer_jobs.add(job)
+        job.add_done_callback(self._timer_jobs.discard)
+
+    async def _timer_job(self, callback: Callable[[], Awaitable[None] | None]) -> None:
+        async with self._turn:
+            if self._stopped.is_set():
+                return  # the driver has stopped: nothing to make calls on
+            try:
+                result = callback()
+                if inspect.isawaitable(result):
+                    await result
+            except Exception:
+                log.exception("a timer callback of %s raised", type(self.scheduler).__name__)
 
     async def _on_subscribed(self, event: pb.Event) -> None:
         self._heartbeat_interval = event.subscribed.heartbeat_interval_seconds or None

@@ -15,10 +15,11 @@ that follow (or a `reconcile`) say which.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
+from offer.clock import TimerHandle
 from offer.tasks import TaskSpec
 
 __all__ = ["Acceptance", "CallRefusedError", "SchedulerDriver"]
@@ -132,6 +133,20 @@ class SchedulerDriver(Protocol):
         offers withdrawn, and the driver stops. Not undone by anything.
         Acknowledgements not yet sent are dropped (they would be refused),
         so it may be called from any callback, `update` included."""
+        ...
+
+    def call_later(
+        self, delay: float, callback: Callable[[], Awaitable[None] | None]
+    ) -> TimerHandle:
+        """Runs `callback()` once `delay` seconds have passed on the driver's
+        clock (not a call to the master: nothing is sent). It runs on the
+        driver's loop like an event: never while a callback (of an event or
+        of another timer) runs, nor one while it runs; an async callback is
+        awaited. It may call the driver as a callback does; one that raises
+        is logged. It does not run once the driver has stopped. The handle's
+        `cancel()` keeps it from running (harmless once it has run). Call it
+        while the driver runs (from a callback, say). A timer callback that
+        waits for an event deadlocks: events wait for it."""
         ...
 
     def stop(self) -> None:

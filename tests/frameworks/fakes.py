@@ -4,8 +4,10 @@ scheduler's decisions can be tested in-process: the test plays the master
 
 from __future__ import annotations
 
+import asyncio
+import inspect
 import itertools
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 
 from frameworks.sdk import (
@@ -18,6 +20,7 @@ from frameworks.sdk import (
     TaskState,
     TaskStatus,
 )
+from offer.clock import ManualClock, TimerHandle
 
 _offer_ids = itertools.count(1)
 
@@ -36,7 +39,8 @@ def status(task: str | TaskSpec, state: TaskState, **fields: object) -> TaskStat
 @dataclass
 class FakeDriver:
     """Records every call. An accept or decline naming an offer of `gone` is
-    refused (NOT_FOUND), as the master refuses a rescinded offer."""
+    refused (NOT_FOUND), as the master refuses a rescinded offer. Timers
+    (`call_later`) run on `clock`, which the test moves on."""
 
     framework_id: str = "fw-1"
     resubscribed: bool = False
@@ -46,6 +50,8 @@ class FakeDriver:
     killed: list[str] = field(default_factory=list)
     reconciled: list[list[str]] = field(default_factory=list)
     calls: list[str] = field(default_factory=list)
+    clock: ManualClock = field(default_factory=ManualClock)
+    _timer_jobs: set[asyncio.Future[None]] = field(default_factory=set, init=False, repr=False)
 
     def count(self, call: str) -> int:
         return self.calls.count(call)
@@ -99,6 +105,20 @@ class FakeDriver:
 
     def stop(self) -> None:
         self.calls.append("stop")
+
+    def call_later(
+        self, delay: float, callback: Callable[[], Awaitable[None] | None]
+    ) -> TimerHandle:
+        """Runs `callback` when `clock` passes the time (an async one is
+        started then: `clock.advance` lets it run before it returns)."""
+        return self.clock.call_later(delay, self._fire, callback)
+
+    def _fire(self, callback: Callable[[], Awaitable[None] | None]) -> None:
+        result = callback()
+        if inspect.isawaitable(result):
+            job = asyncio.ensure_future(result)
+            self._timer_jobs.add(job)
+            job.add_done_callback(self._timer_jobs.discard)
 
 
 def _conforms(driver: FakeDriver) -> SchedulerDriver:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
+from collections.abc import Callable
 
 import pytest
 
@@ -154,3 +155,62 @@ async def test_offers_carry_their_arrival_time_and_a_failover_says_it_resubscrib
     async with framework(cluster.address, framework_id=first.framework_id) as (again, rec):
         assert rec.framework_id == first.framework_id
         assert again.resubscribed is True
+
+
+class Timed(Recorder):
+    """Records, in order, the timers that ran and the updates received."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.order: list[str] = []
+
+    async def update(self, driver: SchedulerDriver, status: TaskStatus) -> None:
+        self.order.append(f"update {status.task_id}")
+        await super().update(driver, status)
+
+
+async def test_call_later_runs_on_the_drivers_clock_one_at_a_time_with_events(
+    cluster: Cluster,
+) -> None:
+    """A timer runs when the driver's (manual) clock reaches it, not before;
+    a cancelled one never; and an event arriving while a timer's callback
+    runs waits for it to end."""
+    cluster.start_master()
+    clock = ManualClock()
+    rec = Timed()
+    async with framework(cluster.address, rec, clock=clock) as (driver, _):
+        release = asyncio.Event()
+
+        async def slow() -> None:
+            rec.order.append("slow timer")
+            # An update is asked for while this runs: it must wait.
+            await driver.reconcile(["never-launched"])
+            await release.wait()
+            rec.order.append("slow timer ends")
+
+        driver.call_later(5, slow)
+        driver.call_later(3, lambda: rec.order.append("sync timer")).cancel()
+        driver.call_later(2, lambda: rec.order.append("sync timer"))
+        await clock.advance(1.9)
+        assert rec.order == []
+        await clock.advance(0.1)
+        assert rec.order == ["sync timer"]
+        events = driver._events
+        await clock.advance(3)
+        # The reconcile's answer has reached the driver (it counts events as
+        # they arrive), and waits for the timer's callback.
+        await _until(lambda: driver._events > events)
+        assert rec.order == ["sync timer", "slow timer"]
+        release.set()
+        await rec.until_state("never-launched", TaskState.UNKNOWN)
+        assert rec.order == ["sync timer", "slow timer", "slow timer ends", "update never-launched"]
+
+
+async def _until(predicate: Callable[[], object], timeout: float = 10.0) -> None:
+    """Polls what nothing signals (the driver's event count), for at most
+    `timeout` seconds (a guard against a hang, not a measure)."""
+    for _ in range(int(timeout / 0.01)):
+        if predicate():
+            return
+        await asyncio.sleep(0.01)
+    raise AssertionError("never held")

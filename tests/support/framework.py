@@ -17,6 +17,7 @@ from frameworks.sdk import (
     TaskSpec,
     TaskStatus,
 )
+from offer.clock import Clock
 from offer.security.client import ClientSecurity
 from tests.support.cluster import IMAGE
 
@@ -137,6 +138,7 @@ async def framework(
     failover_timeout: float = 0.0,
     framework_id: str = "",
     security: ClientSecurity | None = None,
+    clock: Clock | None = None,
 ) -> AsyncIterator[tuple[Driver, Recorder]]:
     """A subscribed framework; leaving the block disconnects it (it stays
     registered until its failover timeout)."""
@@ -149,6 +151,7 @@ async def framework(
         failover_timeout=failover_timeout,
         framework_id=framework_id,
         security=security,
+        clock=clock,
     )
     running = asyncio.create_task(driver.run())
     try:
