@@ -10,6 +10,7 @@ tasks), override the callbacks you need, and run a `Driver`. Callbacks get a
 from frameworks.sdk.driver import Driver
 from frameworks.sdk.framework import Framework
 from frameworks.sdk.interface import Acceptance, CallRefusedError, SchedulerDriver
+from frameworks.sdk.reconcile import Reconciliation
 from frameworks.sdk.scheduler import Offer, Scheduler
 from frameworks.sdk.tasks import (
     Constraint,
@@ -45,6 +46,7 @@ __all__ = [
     "Packing",
     "Placement",
     "PortMapping",
+    "Reconciliation",
     "Resources",
     "Scheduler",
     "SchedulerDriver",
