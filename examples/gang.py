@@ -10,6 +10,9 @@ down (reconcile) and launches nothing before every one of its tasks has
 answered. A new attempt (new task ids) starts only once every task of the
 last one has ended or is UNKNOWN to the master (never launched).
 Each task gets GANG_ATTEMPT and GANG_RANK in its environment.
+If its saved framework was torn down while it was away (the master answers
+NOT_FOUND), it says so and starts afresh as a new framework: the master
+killed that framework's tasks, so its recorded attempt is forgotten.
 """
 
 import argparse
@@ -19,6 +22,7 @@ import os
 from pathlib import Path
 
 from frameworks.sdk import (
+    CallRefusedError,
     Driver,
     Offer,
     Scheduler,
@@ -66,6 +70,11 @@ class Gang(Scheduler):
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, self.path)
+
+    def forget(self) -> None:
+        """A new framework: no id and no live attempt (attempt numbers go on)."""
+        self.framework_id, self.states = "", {}
+        self.save()
 
     def idle(self) -> bool:
         """True when no task of the last attempt is (or may be) alive."""
@@ -151,10 +160,22 @@ def main() -> None:
     gang = Gang(args.state, args.image, args.command)
     if gang.done:
         return
-    driver = Driver(
-        gang, master=args.master, name="gang", framework_id=gang.framework_id, failover_timeout=3600
-    )
-    asyncio.run(driver.run())
+    while True:
+        driver = Driver(
+            gang,
+            master=args.master,
+            name="gang",
+            framework_id=gang.framework_id,
+            failover_timeout=3600,
+        )
+        try:
+            asyncio.run(driver.run())
+            return
+        except CallRefusedError as err:
+            if err.code != "NOT_FOUND" or not gang.framework_id:
+                raise
+            print(f"framework {gang.framework_id} is gone (torn down); starting afresh", flush=True)
+            gang.forget()
 
 
 if __name__ == "__main__":

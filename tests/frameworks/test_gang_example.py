@@ -5,6 +5,7 @@ finishes."""
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -27,9 +28,11 @@ COMMAND = (
 DEADLINE = 120.0
 
 
-def start_gang(cluster: Cluster, state: Path, log: Path) -> subprocess.Popen[bytes]:
+def start_gang(
+    cluster: Cluster, state: Path, log: Path, command: str = COMMAND
+) -> subprocess.Popen[bytes]:
     args = [sys.executable, str(ROOT / "examples" / "gang.py"), "--state", str(state)]
-    args += ["--master", cluster.address, "--command", COMMAND]
+    args += ["--master", cluster.address, "--command", command]
     env = {**os.environ, "PYTHONPATH": str(ROOT), "PYTHONUNBUFFERED": "1"}
     return subprocess.Popen(args, stdout=log.open("ab"), stderr=subprocess.STDOUT, env=env)
 
@@ -94,3 +97,41 @@ def test_gang_survives_kill_9_and_never_runs_two_gangs(cluster: Cluster, tmp_pat
     again = start_gang(cluster, state, log)
     assert again.wait(30) == 0
     assert attempts(cluster.list("tasks")).keys() == by_attempt.keys()
+
+
+def test_gang_whose_framework_was_torn_down_while_away_starts_afresh(
+    cluster: Cluster, tmp_path: Path
+) -> None:
+    """Stopped while its gang runs, then torn down with offerctl: started
+    again, its saved id is refused (NOT_FOUND); it says so in one line,
+    forgets the attempt the master killed, and runs a new gang to the end."""
+    cluster.start_master()
+    cluster.start_agent("cpus:1;mem:256")
+    cluster.start_agent("cpus:1;mem:256")
+    state, log = tmp_path / "gang.json", tmp_path / "gang.log"
+    gang = start_gang(cluster, state, log, command="sleep 60")
+    try:
+
+        def first_gang_running() -> bool:
+            first = attempts(cluster.list("tasks")).get("1", {})
+            return len(first) == 4 and all(s == TaskState.RUNNING for s in first.values())
+
+        wait_for(first_gang_running, what="the first gang to run")
+        gang.send_signal(signal.SIGKILL)
+        gang.wait()
+        old_id = json.loads(state.read_text())["framework_id"]
+        torn = cluster.offerctl("framework", "teardown", old_id)
+        assert torn.returncode == 0, torn.stderr
+        gang = start_gang(cluster, state, log, command="sleep 1")
+        assert gang.wait(DEADLINE) == 0, log.read_text()
+    finally:
+        if gang.poll() is None:
+            gang.kill()
+            gang.wait()
+    output = log.read_text()
+    assert f"framework {old_id} is gone (torn down); starting afresh" in output
+    assert "Traceback" not in output
+    saved = json.loads(state.read_text())
+    assert saved["framework_id"] not in ("", old_id)
+    assert saved["done"] and saved["attempt"] == 2
+    assert saved["tasks"] == [f"gang-2-{rank}" for rank in range(4)]
