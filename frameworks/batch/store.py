@@ -26,8 +26,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
 from frameworks.batch.runs import Attempt, Run, RunState
 from frameworks.batch.spec import JobSpec
-from offer import sqlmigrate
-from offer.sqlupsert import upsert
+from frameworks.sdk.state import FrameworkState, MetaRow
 from offer.tasks import TaskState
 
 # Its schema's alembic migrations (python -m frameworks.batch.migrate revision "...").
@@ -48,10 +47,8 @@ class BatchBase(DeclarativeBase):
     pass
 
 
-class _Meta(BatchBase):
-    __tablename__ = "meta"
-    key: Mapped[str] = mapped_column(String(64), primary_key=True)
-    value: Mapped[str] = mapped_column(Text)
+class _Meta(MetaRow, BatchBase):
+    pass
 
 
 class _Job(BatchBase):
@@ -127,13 +124,13 @@ def _job_row(job: JobRecord) -> _Job:
     )
 
 
-class BatchStore:
+class BatchStore(FrameworkState):
     def __init__(self, url: str) -> None:
-        self._engine = sqlmigrate.open_engine(url, MIGRATIONS)
+        super().__init__(url, MIGRATIONS, _Meta)
 
     def load(self) -> Loaded:
         with Session(self._engine) as s:
-            meta = s.get(_Meta, "framework_id")
+            framework_id = self.read_framework_id(s)
             jobs = [
                 JobRecord(
                     JobSpec.from_stored(r.spec, f"job {r.name!r}"),
@@ -178,11 +175,7 @@ class BatchStore:
                 )
                 for r in s.scalars(select(_Attempt).order_by(_Attempt.created_at))
             ]
-        return Loaded(meta.value if meta else "", jobs, runs, attempts)
-
-    def save_framework_id(self, framework_id: str) -> None:
-        with Session(self._engine) as s, s.begin():
-            s.merge(_Meta(key="framework_id", value=framework_id))
+        return Loaded(framework_id, jobs, runs, attempts)
 
     def save(
         self,
@@ -191,11 +184,7 @@ class BatchStore:
         attempts: Sequence[Attempt] = (),
     ) -> None:
         """Writes jobs, runs and attempts in one transaction."""
-        with self._engine.begin() as connection:
-            upsert(
-                connection,
-                [*map(_job_row, jobs), *map(_run_row, runs), *map(_attempt_row, attempts)],
-            )
+        self.upsert([*map(_job_row, jobs), *map(_run_row, runs), *map(_attempt_row, attempts)])
 
     def forget_runs(self, run_ids: Sequence[str]) -> None:
         """Deletes runs (old history) with their attempts."""

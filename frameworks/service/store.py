@@ -22,9 +22,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
+from frameworks.sdk.state import FrameworkState, MetaRow
 from frameworks.service.spec import AppSpec
-from offer import sqlmigrate
-from offer.sqlupsert import upsert
 from offer.tasks import TaskState
 
 # Its schema's alembic migrations (python -m frameworks.service.migrate revision "...").
@@ -63,10 +62,8 @@ class ServiceBase(DeclarativeBase):
     pass
 
 
-class _Meta(ServiceBase):
-    __tablename__ = "meta"
-    key: Mapped[str] = mapped_column(String(64), primary_key=True)
-    value: Mapped[str] = mapped_column(Text)
+class _Meta(MetaRow, ServiceBase):
+    pass
 
 
 class _App(ServiceBase):
@@ -93,13 +90,13 @@ class _Instance(ServiceBase):
     message: Mapped[str] = mapped_column(Text)
 
 
-class ServiceStore:
+class ServiceStore(FrameworkState):
     def __init__(self, url: str) -> None:
-        self._engine = sqlmigrate.open_engine(url, MIGRATIONS)
+        super().__init__(url, MIGRATIONS, _Meta)
 
     def load(self) -> tuple[str, list[AppRecord], list[InstanceRecord]]:
         with Session(self._engine) as s:
-            meta = s.get(_Meta, "framework_id")
+            framework_id = self.read_framework_id(s)
             apps = [
                 AppRecord(
                     AppSpec.from_stored(r.spec, f"app {r.app_id!r}"),
@@ -125,11 +122,7 @@ class ServiceStore:
                 )
                 for r in s.scalars(select(_Instance).order_by(_Instance.created_at))
             ]
-        return (meta.value if meta else ""), apps, instances
-
-    def save_framework_id(self, framework_id: str) -> None:
-        with Session(self._engine) as s, s.begin():
-            s.merge(_Meta(key="framework_id", value=framework_id))
+        return framework_id, apps, instances
 
     def save_app(self, app: AppRecord) -> None:
         self.save([app])
@@ -139,8 +132,7 @@ class ServiceStore:
     ) -> None:
         """Apps and instances in one transaction: status updates that arrived
         together, changing both, cost one commit (and one fsync)."""
-        with self._engine.begin() as connection:
-            upsert(connection, [*map(_app_row, apps), *map(_instance_row, instances)])
+        self.upsert([*map(_app_row, apps), *map(_instance_row, instances)])
 
     def delete_app(self, app_id: str) -> None:
         with Session(self._engine) as s, s.begin():

@@ -21,3 +21,12 @@ def test_state_survives_a_reopen(tmp_path: Path) -> None:
     assert [(i.task_id, i.version, i.host_ports) for i in instances] == [
         ("web.1", app.version, [31000])
     ]
+
+
+def test_a_new_framework_id_replaces_the_saved_one(tmp_path: Path) -> None:
+    """The id goes through the SDK's FrameworkState: an upsert of the meta row."""
+    url = f"sqlite:///{tmp_path / 's.db'}"
+    assert ServiceStore(url).load()[0] == ""
+    ServiceStore(url).save_framework_id("fw-1")
+    ServiceStore(url).save_framework_id("fw-2")
+    assert ServiceStore(url).load()[0] == "fw-2"
