@@ -45,6 +45,7 @@ class AgentCalls(OverParts):
         link: Outbox[AgentCommand],
         attributes: dict[str, str] | None = None,
         principal: str = "",
+        address: str = "",
     ) -> Agent:
         """Registers a new agent (empty id) or takes back a known one.
 
@@ -53,8 +54,10 @@ class AgentCalls(OverParts):
         once) and, with authentication, only by the principal that first
         registered it. Any other claim raises MasterError and changes nothing:
         FAILED_PRECONDITION for another hostname, PERMISSION_DENIED for
-        another principal."""
-        problem = check_agent(agent_id, total)
+        another principal. `address` (where other hosts reach its tasks) is
+        taken as it comes on every registration: an agent moved to another
+        address re-registers with the new one."""
+        problem = check_agent(agent_id, total, address)
         if problem:
             link.send(AgentRefused(problem))
             link.close()
@@ -76,7 +79,7 @@ class AgentCalls(OverParts):
             agent.principal = principal  # registered before agents had owners
         # Offers made of what it had before are void, whatever it has now.
         self._offers.rescind_on_agent(agent.agent_id)
-        self._state.describe_agent(agent, hostname, total, dict(attributes or {}))
+        self._state.describe_agent(agent, hostname, total, dict(attributes or {}), address)
         self._timers.cancel_agent_timeout(agent.agent_id)
         lost, strays = self._reconcile(agent, known)
         self._registering.add(agent.agent_id)
@@ -103,7 +106,13 @@ class AgentCalls(OverParts):
         self._links.send_pending_kills(self._state.live_tasks_on(agent))
         for task, update in lost:
             self._parts.forward(task, update)
-        log.info("agent %s registered from %s with %s", agent.agent_id, hostname, total)
+        log.info(
+            "agent %s registered from %s (address %s) with %s",
+            agent.agent_id,
+            hostname,
+            address or "not advertised",
+            total,
+        )
         self._allocation.request(agent_ids=(agent.agent_id,))
         return agent
 

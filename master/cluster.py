@@ -39,6 +39,9 @@ class Agent:
     # Who first registered it (when agents are authenticated, the only
     # principal that may register with its id again).
     principal: str = ""
+    # Where other hosts reach its tasks (an IP literal; "" from an agent
+    # older than addresses): offers and operators are told it.
+    address: str = ""
     # Held by the agent's non-terminal tasks.
     allocated: Resources = field(default_factory=Resources)
     # In outstanding offers. With `allocated`, never more than `total`.
@@ -272,3 +275,5 @@ class Offer:
     resources: Resources
     created_at: float
     attributes: tuple[tuple[str, str], ...] = ()
+    # The agent's advertised address when the offer was made.
+    address: str = ""

@@ -77,6 +77,7 @@ def make_offers(
             plan.resources,
             now,
             tuple(sorted(agent.attributes.items())),
+            agent.address,
         )
         state.add_offer(offer)
         made.setdefault(offer.framework_id, []).append(offer)

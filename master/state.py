@@ -37,10 +37,16 @@ class ClusterState:
         self._active_total = None
 
     def describe_agent(
-        self, agent: Agent, hostname: str, total: Resources, attributes: dict[str, str]
+        self,
+        agent: Agent,
+        hostname: str,
+        total: Resources,
+        attributes: dict[str, str],
+        address: str = "",
     ) -> None:
         """An agent (re-)registered: it is as it says now, and not lost."""
         agent.hostname, agent.total, agent.attributes = hostname, total, attributes
+        agent.address = address
         agent.lost, agent.engine_problem = False, ""
         self._active_total = None
         if invariants.ENABLED:

@@ -4,6 +4,7 @@ Pure functions, so that every rule is unit-testable."""
 
 from __future__ import annotations
 
+import ipaddress
 import math
 import re
 from collections.abc import Callable, Sequence
@@ -21,11 +22,35 @@ def _finite(res: Resources) -> bool:
     return all(math.isfinite(v) and v >= 0 for v in (res.cpus, res.mem, res.disk))
 
 
-def check_agent(agent_id: str, total: Resources) -> str | None:
-    """A registration: an id it brings (empty when new) and its resources."""
+def check_agent(agent_id: str, total: Resources, address: str = "") -> str | None:
+    """A registration: an id it brings (empty when new), its resources, and
+    the address it advertises (empty from an agent older than addresses)."""
     if agent_id and not is_id(agent_id):
         return f"agent id {agent_id!r} is malformed: use {ID_RULE}"
-    return check_agent_total(total)
+    return check_agent_address(address) or check_agent_total(total)
+
+
+def check_agent_address(address: str) -> str | None:
+    """An advertised address is an IP literal: tasks, health checks and links
+    are handed it, and a hostname is something no container may resolve."""
+    if not address:
+        return None
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return (
+            f"agent address {address!r} is not an IP address: advertise an IPv4 or IPv6 "
+            "literal other hosts reach this agent at (offer-agent --advertise-address), "
+            "e.g. 10.0.0.5"
+        )
+    # A zone (fe80::1%eth0) names an interface of the agent's own host.
+    if ip.is_unspecified or ip.is_multicast or "%" in address:
+        return (
+            f"agent address {address!r} is not one other hosts can reach (unspecified, "
+            "multicast or with a zone): advertise the IP other hosts reach this agent at "
+            "(offer-agent --advertise-address), e.g. 10.0.0.5"
+        )
+    return None
 
 
 def check_agent_total(total: Resources) -> str | None:

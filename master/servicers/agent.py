@@ -65,6 +65,7 @@ class AgentServicer(agent_pb2_grpc.AgentServicer):
                     link,
                     dict(reg.attributes),
                     caller,
+                    reg.address,
                 ),
                 on_abandoned=lambda agent: self._calls.disconnected(agent.agent_id, link),
             )

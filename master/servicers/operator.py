@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from importlib import metadata
 
 import grpc
@@ -56,7 +56,8 @@ class OperatorServicer(operator_pb2_grpc.OperatorServicer):
         self, request: pb.ListTasksRequest, context: grpc.aio.ServicerContext
     ) -> pb.ListTasksResponse:
         tasks = self._master.tasks_view(request.framework_id, request.agent_id)
-        return pb.ListTasksResponse(tasks=[task_to_pb(t) for t in tasks])
+        agents = self._master.state.agents
+        return pb.ListTasksResponse(tasks=[task_to_pb(t, _address(agents, t)) for t in tasks])
 
     async def GetTask(
         self, request: pb.GetTaskRequest, context: grpc.aio.ServicerContext
@@ -64,7 +65,8 @@ class OperatorServicer(operator_pb2_grpc.OperatorServicer):
         async with core_errors(context):
             task = self._master.find_task(request.task_id, request.framework_id)
         return pb.GetTaskResponse(
-            task=task_to_pb(task), history=[wire.status_to_pb(s) for s in task.history]
+            task=task_to_pb(task, _address(self._master.state.agents, task)),
+            history=[wire.status_to_pb(s) for s in task.history],
         )
 
     async def ListOffers(
@@ -168,6 +170,7 @@ def agent_to_pb(agent: Agent) -> common.AgentInfo:
         attributes=agent.attributes,
         usage=_usage(agent.usage),
         drain_deadline=agent.drain_deadline or 0.0,
+        address=agent.address,
     )
 
 
@@ -199,7 +202,13 @@ def framework_to_pb(fw: Framework, master: Master, total: Resources) -> pb.Frame
     )
 
 
-def task_to_pb(task: Task) -> pb.TaskSummary:
+def _address(agents: Mapping[str, Agent], task: Task) -> str:
+    """The advertised address of the task's agent ("" if unknown or removed)."""
+    agent = agents.get(task.agent_id)
+    return agent.address if agent is not None else ""
+
+
+def task_to_pb(task: Task, agent_address: str = "") -> pb.TaskSummary:
     spec = task.spec
     info = wire.task_to_pb(spec)
     return pb.TaskSummary(
@@ -212,6 +221,7 @@ def task_to_pb(task: Task) -> pb.TaskSummary:
         status=wire.status_to_pb(task.status),
         created_at=task.created_at,
         usage=_usage(task.usage),
+        agent_address=agent_address,
     )
 
 

@@ -206,6 +206,7 @@ def offer_to_pb(o: Offer) -> common.Offer:
         hostname=o.hostname,
         resources=wire.resources_to_pb(o.resources),
         attributes=dict(o.attributes),
+        address=o.address,
     )
 
 

@@ -28,6 +28,8 @@ class AgentRow(Base):
     drain_deadline: Mapped[float | None] = mapped_column(Float, nullable=True)
     # The authenticated principal that first registered it: only it may again.
     principal: Mapped[str] = mapped_column(String(128), default="", server_default="")
+    # Where other hosts reach its tasks (an IP literal; "" from an old agent).
+    address: Mapped[str] = mapped_column(String(64), default="", server_default="")
 
 
 class FrameworkRow(Base):

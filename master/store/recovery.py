@@ -128,6 +128,7 @@ def _agent_from(r: AgentRow) -> Agent:
         attributes=dict(r.attributes),
         drain_deadline=r.drain_deadline,
         principal=r.principal,
+        address=r.address,
     )
 
 

@@ -91,6 +91,7 @@ def agent_row(a: Agent) -> Values:
         "lost": a.lost,
         "drain_deadline": a.drain_deadline,
         "principal": a.principal,
+        "address": a.address,
     }
 
 

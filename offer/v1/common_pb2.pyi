@@ -236,7 +236,7 @@ class TaskInfo(_message.Message):
     def __init__(self, task_id: _Optional[str] = ..., name: _Optional[str] = ..., resources: _Optional[_Union[Resources, _Mapping]] = ..., container: _Optional[_Union[ContainerSpec, _Mapping]] = ..., kill_grace_seconds: _Optional[float] = ..., health_check: _Optional[_Union[HealthCheck, _Mapping]] = ...) -> None: ...
 
 class Offer(_message.Message):
-    __slots__ = ("offer_id", "framework_id", "agent_id", "hostname", "resources", "attributes")
+    __slots__ = ("offer_id", "framework_id", "agent_id", "hostname", "resources", "attributes", "address")
     class AttributesEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -250,13 +250,15 @@ class Offer(_message.Message):
     HOSTNAME_FIELD_NUMBER: _ClassVar[int]
     RESOURCES_FIELD_NUMBER: _ClassVar[int]
     ATTRIBUTES_FIELD_NUMBER: _ClassVar[int]
+    ADDRESS_FIELD_NUMBER: _ClassVar[int]
     offer_id: str
     framework_id: str
     agent_id: str
     hostname: str
     resources: Resources
     attributes: _containers.ScalarMap[str, str]
-    def __init__(self, offer_id: _Optional[str] = ..., framework_id: _Optional[str] = ..., agent_id: _Optional[str] = ..., hostname: _Optional[str] = ..., resources: _Optional[_Union[Resources, _Mapping]] = ..., attributes: _Optional[_Mapping[str, str]] = ...) -> None: ...
+    address: str
+    def __init__(self, offer_id: _Optional[str] = ..., framework_id: _Optional[str] = ..., agent_id: _Optional[str] = ..., hostname: _Optional[str] = ..., resources: _Optional[_Union[Resources, _Mapping]] = ..., attributes: _Optional[_Mapping[str, str]] = ..., address: _Optional[str] = ...) -> None: ...
 
 class Filters(_message.Message):
     __slots__ = ("refuse_seconds",)
@@ -265,7 +267,7 @@ class Filters(_message.Message):
     def __init__(self, refuse_seconds: _Optional[float] = ...) -> None: ...
 
 class AgentInfo(_message.Message):
-    __slots__ = ("agent_id", "hostname", "total", "allocated", "offered", "status", "registered_at", "attributes", "usage", "drain_deadline")
+    __slots__ = ("agent_id", "hostname", "total", "allocated", "offered", "status", "registered_at", "attributes", "usage", "drain_deadline", "address")
     class AttributesEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -283,6 +285,7 @@ class AgentInfo(_message.Message):
     ATTRIBUTES_FIELD_NUMBER: _ClassVar[int]
     USAGE_FIELD_NUMBER: _ClassVar[int]
     DRAIN_DEADLINE_FIELD_NUMBER: _ClassVar[int]
+    ADDRESS_FIELD_NUMBER: _ClassVar[int]
     agent_id: str
     hostname: str
     total: Resources
@@ -293,7 +296,8 @@ class AgentInfo(_message.Message):
     attributes: _containers.ScalarMap[str, str]
     usage: Usage
     drain_deadline: float
-    def __init__(self, agent_id: _Optional[str] = ..., hostname: _Optional[str] = ..., total: _Optional[_Union[Resources, _Mapping]] = ..., allocated: _Optional[_Union[Resources, _Mapping]] = ..., offered: _Optional[_Union[Resources, _Mapping]] = ..., status: _Optional[str] = ..., registered_at: _Optional[float] = ..., attributes: _Optional[_Mapping[str, str]] = ..., usage: _Optional[_Union[Usage, _Mapping]] = ..., drain_deadline: _Optional[float] = ...) -> None: ...
+    address: str
+    def __init__(self, agent_id: _Optional[str] = ..., hostname: _Optional[str] = ..., total: _Optional[_Union[Resources, _Mapping]] = ..., allocated: _Optional[_Union[Resources, _Mapping]] = ..., offered: _Optional[_Union[Resources, _Mapping]] = ..., status: _Optional[str] = ..., registered_at: _Optional[float] = ..., attributes: _Optional[_Mapping[str, str]] = ..., usage: _Optional[_Union[Usage, _Mapping]] = ..., drain_deadline: _Optional[float] = ..., address: _Optional[str] = ...) -> None: ...
 
 class FrameworkInfo(_message.Message):
     __slots__ = ("framework_id", "name", "role", "user", "failover_timeout", "control_address")

@@ -25,7 +25,7 @@ _sym_db = _symbol_database.Default()
 from offer.v1 import common_pb2 as offer_dot_v1_dot_common__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x17offer/v1/operator.proto\x12\x08offer.v1\x1a\x15offer/v1/common.proto\"_\n\x12GetTaskLogsRequest\x12\x0f\n\x07task_id\x18\x01 \x01(\t\x12\x14\n\x0c\x66ramework_id\x18\x02 \x01(\t\x12\x12\n\ntail_lines\x18\x03 \x01(\r\x12\x0e\n\x06\x66ollow\x18\x04 \x01(\x08\"\x1c\n\x0cTaskLogChunk\x12\x0c\n\x04\x64\x61ta\x18\x01 \x01(\x0c\"?\n\x11\x44rainAgentRequest\x12\x10\n\x08\x61gent_id\x18\x01 \x01(\t\x12\x18\n\x10\x64\x65\x61\x64line_seconds\x18\x02 \x01(\x01\"\x14\n\x12\x44rainAgentResponse\"*\n\x16ReactivateAgentRequest\x12\x10\n\x08\x61gent_id\x18\x01 \x01(\t\"\x19\n\x17ReactivateAgentResponse\"&\n\x12RemoveAgentRequest\x12\x10\n\x08\x61gent_id\x18\x01 \x01(\t\"\x15\n\x13RemoveAgentResponse\"0\n\x18TeardownFrameworkRequest\x12\x14\n\x0c\x66ramework_id\x18\x01 \x01(\t\"\x1b\n\x19TeardownFrameworkResponse\"\x13\n\x11ListAgentsRequest\"9\n\x12ListAgentsResponse\x12#\n\x06\x61gents\x18\x01 \x03(\x0b\x32\x13.offer.v1.AgentInfo\"\x84\x02\n\x10\x46rameworkSummary\x12%\n\x04info\x18\x01 \x01(\x0b\x32\x17.offer.v1.FrameworkInfo\x12\x11\n\tconnected\x18\x02 \x01(\x08\x12&\n\tallocated\x18\x03 \x01(\x0b\x32\x13.offer.v1.Resources\x12$\n\x07offered\x18\x04 \x01(\x0b\x32\x13.offer.v1.Resources\x12\x16\n\x0e\x64ominant_share\x18\x05 \x01(\x01\x12\x15\n\rregistered_at\x18\x06 \x01(\x01\x12\x14\n\x0c\x61\x63tive_tasks\x18\x07 \x01(\x05\x12\x0f\n\x07removed\x18\x08 \x01(\x08\x12\x12\n\nsuppressed\x18\t \x01(\x08\"\x17\n\x15ListFrameworksRequest\"H\n\x16ListFrameworksResponse\x12.\n\nframeworks\x18\x01 \x03(\x0b\x32\x1a.offer.v1.FrameworkSummary\"\x82\x02\n\x0bTaskSummary\x12\x0f\n\x07task_id\x18\x01 \x01(\t\x12\x14\n\x0c\x66ramework_id\x18\x02 \x01(\t\x12\x10\n\x08\x61gent_id\x18\x03 \x01(\t\x12\x0c\n\x04name\x18\x04 \x01(\t\x12&\n\tresources\x18\x05 \x01(\x0b\x32\x13.offer.v1.Resources\x12*\n\tcontainer\x18\x06 \x01(\x0b\x32\x17.offer.v1.ContainerSpec\x12$\n\x06status\x18\x07 \x01(\x0b\x32\x14.offer.v1.TaskStatus\x12\x12\n\ncreated_at\x18\x08 \x01(\x01\x12\x1e\n\x05usage\x18\t \x01(\x0b\x32\x0f.offer.v1.Usage\":\n\x10ListTasksRequest\x12\x14\n\x0c\x66ramework_id\x18\x01 \x01(\t\x12\x10\n\x08\x61gent_id\x18\x02 \x01(\t\"9\n\x11ListTasksResponse\x12$\n\x05tasks\x18\x01 \x03(\x0b\x32\x15.offer.v1.TaskSummary\"7\n\x0eGetTaskRequest\x12\x0f\n\x07task_id\x18\x01 \x01(\t\x12\x14\n\x0c\x66ramework_id\x18\x02 \x01(\t\"]\n\x0fGetTaskResponse\x12#\n\x04task\x18\x01 \x01(\x0b\x32\x15.offer.v1.TaskSummary\x12%\n\x07history\x18\x02 \x03(\x0b\x32\x14.offer.v1.TaskStatus\"B\n\x0cOfferSummary\x12\x1e\n\x05offer\x18\x01 \x01(\x0b\x32\x0f.offer.v1.Offer\x12\x12\n\ncreated_at\x18\x02 \x01(\x01\";\n\x11ListOffersRequest\x12\x14\n\x0c\x66ramework_id\x18\x01 \x01(\t\x12\x10\n\x08\x61gent_id\x18\x02 \x01(\t\"<\n\x12ListOffersResponse\x12&\n\x06offers\x18\x01 \x03(\x0b\x32\x16.offer.v1.OfferSummary\"\x12\n\x10GetStatusRequest\"\xcb\x04\n\x11GetStatusResponse\x12\x0f\n\x07\x61\x64\x64ress\x18\x01 \x01(\t\x12\x0f\n\x07version\x18\x02 \x01(\t\x12\x12\n\nstarted_at\x18\x03 \x01(\x01\x12\x0b\n\x03now\x18\x04 \x01(\x01\x12\x37\n\x06\x61gents\x18\x05 \x03(\x0b\x32\'.offer.v1.GetStatusResponse.AgentsEntry\x12?\n\nframeworks\x18\x06 \x03(\x0b\x32+.offer.v1.GetStatusResponse.FrameworksEntry\x12\x35\n\x05tasks\x18\x07 \x03(\x0b\x32&.offer.v1.GetStatusResponse.TasksEntry\x12\"\n\x05total\x18\x08 \x01(\x0b\x32\x13.offer.v1.Resources\x12&\n\tallocated\x18\t \x01(\x0b\x32\x13.offer.v1.Resources\x12$\n\x07offered\x18\n \x01(\x0b\x32\x13.offer.v1.Resources\x12!\n\x04idle\x18\x0b \x01(\x0b\x32\x13.offer.v1.Resources\x12\x1d\n\x04used\x18\x0c \x01(\x0b\x32\x0f.offer.v1.Usage\x1a-\n\x0b\x41gentsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\x05:\x02\x38\x01\x1a\x31\n\x0f\x46rameworksEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\x05:\x02\x38\x01\x1a,\n\nTasksEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\x05:\x02\x38\x01\"4\n\x12WatchEventsRequest\x12\x0e\n\x06replay\x18\x01 \x01(\r\x12\x0e\n\x06\x66ollow\x18\x02 \x01(\x08\"\xb7\x01\n\x0c\x43lusterEvent\x12\x0b\n\x03seq\x18\x01 \x01(\x04\x12\x11\n\ttimestamp\x18\x02 \x01(\x01\x12(\n\x04type\x18\x03 \x01(\x0e\x32\x1a.offer.v1.ClusterEventType\x12\x10\n\x08\x61gent_id\x18\x04 \x01(\t\x12\x14\n\x0c\x66ramework_id\x18\x05 \x01(\t\x12$\n\x06status\x18\x06 \x01(\x0b\x32\x14.offer.v1.TaskStatus\x12\x0f\n\x07message\x18\x07 \x01(\t*\xbb\x03\n\x10\x43lusterEventType\x12\"\n\x1e\x43LUSTER_EVENT_TYPE_UNSPECIFIED\x10\x00\x12\x15\n\x11\x45VENT_AGENT_ADDED\x10\x01\x12\x1c\n\x18\x45VENT_AGENT_REREGISTERED\x10\x02\x12\x1c\n\x18\x45VENT_AGENT_DISCONNECTED\x10\x03\x12\x14\n\x10\x45VENT_AGENT_LOST\x10\x04\x12\x18\n\x14\x45VENT_AGENT_DRAINING\x10\x05\x12\x1b\n\x17\x45VENT_AGENT_REACTIVATED\x10\x06\x12\x1e\n\x1a\x45VENT_FRAMEWORK_SUBSCRIBED\x10\x07\x12 \n\x1c\x45VENT_FRAMEWORK_DISCONNECTED\x10\x08\x12\x1b\n\x17\x45VENT_FRAMEWORK_REMOVED\x10\t\x12\x16\n\x12\x45VENT_TASK_CHANGED\x10\n\x12\x11\n\rEVENT_DROPPED\x10\x0b\x12\x13\n\x0f\x45VENT_CAUGHT_UP\x10\x0c\x12\"\n\x1e\x45VENT_AGENT_ENGINE_UNAVAILABLE\x10\r\x12 \n\x1c\x45VENT_AGENT_ENGINE_AVAILABLE\x10\x0e\x32\x96\x07\n\x08Operator\x12G\n\nListAgents\x12\x1b.offer.v1.ListAgentsRequest\x1a\x1c.offer.v1.ListAgentsResponse\x12S\n\x0eListFrameworks\x12\x1f.offer.v1.ListFrameworksRequest\x1a .offer.v1.ListFrameworksResponse\x12\x44\n\tListTasks\x12\x1a.offer.v1.ListTasksRequest\x1a\x1b.offer.v1.ListTasksResponse\x12>\n\x07GetTask\x12\x18.offer.v1.GetTaskRequest\x1a\x19.offer.v1.GetTaskResponse\x12G\n\nListOffers\x12\x1b.offer.v1.ListOffersRequest\x1a\x1c.offer.v1.ListOffersResponse\x12\x44\n\tGetStatus\x12\x1a.offer.v1.GetStatusRequest\x1a\x1b.offer.v1.GetStatusResponse\x12\x45\n\x0bWatchEvents\x12\x1c.offer.v1.WatchEventsRequest\x1a\x16.offer.v1.ClusterEvent0\x01\x12\x45\n\x0bGetTaskLogs\x12\x1c.offer.v1.GetTaskLogsRequest\x1a\x16.offer.v1.TaskLogChunk0\x01\x12G\n\nDrainAgent\x12\x1b.offer.v1.DrainAgentRequest\x1a\x1c.offer.v1.DrainAgentResponse\x12V\n\x0fReactivateAgent\x12 .offer.v1.ReactivateAgentRequest\x1a!.offer.v1.ReactivateAgentResponse\x12J\n\x0bRemoveAgent\x12\x1c.offer.v1.RemoveAgentRequest\x1a\x1d.offer.v1.RemoveAgentResponse\x12\\\n\x11TeardownFramework\x12\".offer.v1.TeardownFrameworkRequest\x1a#.offer.v1.TeardownFrameworkResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x17offer/v1/operator.proto\x12\x08offer.v1\x1a\x15offer/v1/common.proto\"_\n\x12GetTaskLogsRequest\x12\x0f\n\x07task_id\x18\x01 \x01(\t\x12\x14\n\x0c\x66ramework_id\x18\x02 \x01(\t\x12\x12\n\ntail_lines\x18\x03 \x01(\r\x12\x0e\n\x06\x66ollow\x18\x04 \x01(\x08\"\x1c\n\x0cTaskLogChunk\x12\x0c\n\x04\x64\x61ta\x18\x01 \x01(\x0c\"?\n\x11\x44rainAgentRequest\x12\x10\n\x08\x61gent_id\x18\x01 \x01(\t\x12\x18\n\x10\x64\x65\x61\x64line_seconds\x18\x02 \x01(\x01\"\x14\n\x12\x44rainAgentResponse\"*\n\x16ReactivateAgentRequest\x12\x10\n\x08\x61gent_id\x18\x01 \x01(\t\"\x19\n\x17ReactivateAgentResponse\"&\n\x12RemoveAgentRequest\x12\x10\n\x08\x61gent_id\x18\x01 \x01(\t\"\x15\n\x13RemoveAgentResponse\"0\n\x18TeardownFrameworkRequest\x12\x14\n\x0c\x66ramework_id\x18\x01 \x01(\t\"\x1b\n\x19TeardownFrameworkResponse\"\x13\n\x11ListAgentsRequest\"9\n\x12ListAgentsResponse\x12#\n\x06\x61gents\x18\x01 \x03(\x0b\x32\x13.offer.v1.AgentInfo\"\x84\x02\n\x10\x46rameworkSummary\x12%\n\x04info\x18\x01 \x01(\x0b\x32\x17.offer.v1.FrameworkInfo\x12\x11\n\tconnected\x18\x02 \x01(\x08\x12&\n\tallocated\x18\x03 \x01(\x0b\x32\x13.offer.v1.Resources\x12$\n\x07offered\x18\x04 \x01(\x0b\x32\x13.offer.v1.Resources\x12\x16\n\x0e\x64ominant_share\x18\x05 \x01(\x01\x12\x15\n\rregistered_at\x18\x06 \x01(\x01\x12\x14\n\x0c\x61\x63tive_tasks\x18\x07 \x01(\x05\x12\x0f\n\x07removed\x18\x08 \x01(\x08\x12\x12\n\nsuppressed\x18\t \x01(\x08\"\x17\n\x15ListFrameworksRequest\"H\n\x16ListFrameworksResponse\x12.\n\nframeworks\x18\x01 \x03(\x0b\x32\x1a.offer.v1.FrameworkSummary\"\x99\x02\n\x0bTaskSummary\x12\x0f\n\x07task_id\x18\x01 \x01(\t\x12\x14\n\x0c\x66ramework_id\x18\x02 \x01(\t\x12\x10\n\x08\x61gent_id\x18\x03 \x01(\t\x12\x0c\n\x04name\x18\x04 \x01(\t\x12&\n\tresources\x18\x05 \x01(\x0b\x32\x13.offer.v1.Resources\x12*\n\tcontainer\x18\x06 \x01(\x0b\x32\x17.offer.v1.ContainerSpec\x12$\n\x06status\x18\x07 \x01(\x0b\x32\x14.offer.v1.TaskStatus\x12\x12\n\ncreated_at\x18\x08 \x01(\x01\x12\x1e\n\x05usage\x18\t \x01(\x0b\x32\x0f.offer.v1.Usage\x12\x15\n\ragent_address\x18\n \x01(\t\":\n\x10ListTasksRequest\x12\x14\n\x0c\x66ramework_id\x18\x01 \x01(\t\x12\x10\n\x08\x61gent_id\x18\x02 \x01(\t\"9\n\x11ListTasksResponse\x12$\n\x05tasks\x18\x01 \x03(\x0b\x32\x15.offer.v1.TaskSummary\"7\n\x0eGetTaskRequest\x12\x0f\n\x07task_id\x18\x01 \x01(\t\x12\x14\n\x0c\x66ramework_id\x18\x02 \x01(\t\"]\n\x0fGetTaskResponse\x12#\n\x04task\x18\x01 \x01(\x0b\x32\x15.offer.v1.TaskSummary\x12%\n\x07history\x18\x02 \x03(\x0b\x32\x14.offer.v1.TaskStatus\"B\n\x0cOfferSummary\x12\x1e\n\x05offer\x18\x01 \x01(\x0b\x32\x0f.offer.v1.Offer\x12\x12\n\ncreated_at\x18\x02 \x01(\x01\";\n\x11ListOffersRequest\x12\x14\n\x0c\x66ramework_id\x18\x01 \x01(\t\x12\x10\n\x08\x61gent_id\x18\x02 \x01(\t\"<\n\x12ListOffersResponse\x12&\n\x06offers\x18\x01 \x03(\x0b\x32\x16.offer.v1.OfferSummary\"\x12\n\x10GetStatusRequest\"\xcb\x04\n\x11GetStatusResponse\x12\x0f\n\x07\x61\x64\x64ress\x18\x01 \x01(\t\x12\x0f\n\x07version\x18\x02 \x01(\t\x12\x12\n\nstarted_at\x18\x03 \x01(\x01\x12\x0b\n\x03now\x18\x04 \x01(\x01\x12\x37\n\x06\x61gents\x18\x05 \x03(\x0b\x32\'.offer.v1.GetStatusResponse.AgentsEntry\x12?\n\nframeworks\x18\x06 \x03(\x0b\x32+.offer.v1.GetStatusResponse.FrameworksEntry\x12\x35\n\x05tasks\x18\x07 \x03(\x0b\x32&.offer.v1.GetStatusResponse.TasksEntry\x12\"\n\x05total\x18\x08 \x01(\x0b\x32\x13.offer.v1.Resources\x12&\n\tallocated\x18\t \x01(\x0b\x32\x13.offer.v1.Resources\x12$\n\x07offered\x18\n \x01(\x0b\x32\x13.offer.v1.Resources\x12!\n\x04idle\x18\x0b \x01(\x0b\x32\x13.offer.v1.Resources\x12\x1d\n\x04used\x18\x0c \x01(\x0b\x32\x0f.offer.v1.Usage\x1a-\n\x0b\x41gentsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\x05:\x02\x38\x01\x1a\x31\n\x0f\x46rameworksEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\x05:\x02\x38\x01\x1a,\n\nTasksEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\x05:\x02\x38\x01\"4\n\x12WatchEventsRequest\x12\x0e\n\x06replay\x18\x01 \x01(\r\x12\x0e\n\x06\x66ollow\x18\x02 \x01(\x08\"\xb7\x01\n\x0c\x43lusterEvent\x12\x0b\n\x03seq\x18\x01 \x01(\x04\x12\x11\n\ttimestamp\x18\x02 \x01(\x01\x12(\n\x04type\x18\x03 \x01(\x0e\x32\x1a.offer.v1.ClusterEventType\x12\x10\n\x08\x61gent_id\x18\x04 \x01(\t\x12\x14\n\x0c\x66ramework_id\x18\x05 \x01(\t\x12$\n\x06status\x18\x06 \x01(\x0b\x32\x14.offer.v1.TaskStatus\x12\x0f\n\x07message\x18\x07 \x01(\t*\xbb\x03\n\x10\x43lusterEventType\x12\"\n\x1e\x43LUSTER_EVENT_TYPE_UNSPECIFIED\x10\x00\x12\x15\n\x11\x45VENT_AGENT_ADDED\x10\x01\x12\x1c\n\x18\x45VENT_AGENT_REREGISTERED\x10\x02\x12\x1c\n\x18\x45VENT_AGENT_DISCONNECTED\x10\x03\x12\x14\n\x10\x45VENT_AGENT_LOST\x10\x04\x12\x18\n\x14\x45VENT_AGENT_DRAINING\x10\x05\x12\x1b\n\x17\x45VENT_AGENT_REACTIVATED\x10\x06\x12\x1e\n\x1a\x45VENT_FRAMEWORK_SUBSCRIBED\x10\x07\x12 \n\x1c\x45VENT_FRAMEWORK_DISCONNECTED\x10\x08\x12\x1b\n\x17\x45VENT_FRAMEWORK_REMOVED\x10\t\x12\x16\n\x12\x45VENT_TASK_CHANGED\x10\n\x12\x11\n\rEVENT_DROPPED\x10\x0b\x12\x13\n\x0f\x45VENT_CAUGHT_UP\x10\x0c\x12\"\n\x1e\x45VENT_AGENT_ENGINE_UNAVAILABLE\x10\r\x12 \n\x1c\x45VENT_AGENT_ENGINE_AVAILABLE\x10\x0e\x32\x96\x07\n\x08Operator\x12G\n\nListAgents\x12\x1b.offer.v1.ListAgentsRequest\x1a\x1c.offer.v1.ListAgentsResponse\x12S\n\x0eListFrameworks\x12\x1f.offer.v1.ListFrameworksRequest\x1a .offer.v1.ListFrameworksResponse\x12\x44\n\tListTasks\x12\x1a.offer.v1.ListTasksRequest\x1a\x1b.offer.v1.ListTasksResponse\x12>\n\x07GetTask\x12\x18.offer.v1.GetTaskRequest\x1a\x19.offer.v1.GetTaskResponse\x12G\n\nListOffers\x12\x1b.offer.v1.ListOffersRequest\x1a\x1c.offer.v1.ListOffersResponse\x12\x44\n\tGetStatus\x12\x1a.offer.v1.GetStatusRequest\x1a\x1b.offer.v1.GetStatusResponse\x12\x45\n\x0bWatchEvents\x12\x1c.offer.v1.WatchEventsRequest\x1a\x16.offer.v1.ClusterEvent0\x01\x12\x45\n\x0bGetTaskLogs\x12\x1c.offer.v1.GetTaskLogsRequest\x1a\x16.offer.v1.TaskLogChunk0\x01\x12G\n\nDrainAgent\x12\x1b.offer.v1.DrainAgentRequest\x1a\x1c.offer.v1.DrainAgentResponse\x12V\n\x0fReactivateAgent\x12 .offer.v1.ReactivateAgentRequest\x1a!.offer.v1.ReactivateAgentResponse\x12J\n\x0bRemoveAgent\x12\x1c.offer.v1.RemoveAgentRequest\x1a\x1d.offer.v1.RemoveAgentResponse\x12\\\n\x11TeardownFramework\x12\".offer.v1.TeardownFrameworkRequest\x1a#.offer.v1.TeardownFrameworkResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -38,8 +38,8 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_GETSTATUSRESPONSE_FRAMEWORKSENTRY']._serialized_options = b'8\001'
   _globals['_GETSTATUSRESPONSE_TASKSENTRY']._loaded_options = None
   _globals['_GETSTATUSRESPONSE_TASKSENTRY']._serialized_options = b'8\001'
-  _globals['_CLUSTEREVENTTYPE']._serialized_start=2503
-  _globals['_CLUSTEREVENTTYPE']._serialized_end=2946
+  _globals['_CLUSTEREVENTTYPE']._serialized_start=2526
+  _globals['_CLUSTEREVENTTYPE']._serialized_end=2969
   _globals['_GETTASKLOGSREQUEST']._serialized_start=60
   _globals['_GETTASKLOGSREQUEST']._serialized_end=155
   _globals['_TASKLOGCHUNK']._serialized_start=157
@@ -71,35 +71,35 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_LISTFRAMEWORKSRESPONSE']._serialized_start=855
   _globals['_LISTFRAMEWORKSRESPONSE']._serialized_end=927
   _globals['_TASKSUMMARY']._serialized_start=930
-  _globals['_TASKSUMMARY']._serialized_end=1188
-  _globals['_LISTTASKSREQUEST']._serialized_start=1190
-  _globals['_LISTTASKSREQUEST']._serialized_end=1248
-  _globals['_LISTTASKSRESPONSE']._serialized_start=1250
-  _globals['_LISTTASKSRESPONSE']._serialized_end=1307
-  _globals['_GETTASKREQUEST']._serialized_start=1309
-  _globals['_GETTASKREQUEST']._serialized_end=1364
-  _globals['_GETTASKRESPONSE']._serialized_start=1366
-  _globals['_GETTASKRESPONSE']._serialized_end=1459
-  _globals['_OFFERSUMMARY']._serialized_start=1461
-  _globals['_OFFERSUMMARY']._serialized_end=1527
-  _globals['_LISTOFFERSREQUEST']._serialized_start=1529
-  _globals['_LISTOFFERSREQUEST']._serialized_end=1588
-  _globals['_LISTOFFERSRESPONSE']._serialized_start=1590
-  _globals['_LISTOFFERSRESPONSE']._serialized_end=1650
-  _globals['_GETSTATUSREQUEST']._serialized_start=1652
-  _globals['_GETSTATUSREQUEST']._serialized_end=1670
-  _globals['_GETSTATUSRESPONSE']._serialized_start=1673
-  _globals['_GETSTATUSRESPONSE']._serialized_end=2260
-  _globals['_GETSTATUSRESPONSE_AGENTSENTRY']._serialized_start=2118
-  _globals['_GETSTATUSRESPONSE_AGENTSENTRY']._serialized_end=2163
-  _globals['_GETSTATUSRESPONSE_FRAMEWORKSENTRY']._serialized_start=2165
-  _globals['_GETSTATUSRESPONSE_FRAMEWORKSENTRY']._serialized_end=2214
-  _globals['_GETSTATUSRESPONSE_TASKSENTRY']._serialized_start=2216
-  _globals['_GETSTATUSRESPONSE_TASKSENTRY']._serialized_end=2260
-  _globals['_WATCHEVENTSREQUEST']._serialized_start=2262
-  _globals['_WATCHEVENTSREQUEST']._serialized_end=2314
-  _globals['_CLUSTEREVENT']._serialized_start=2317
-  _globals['_CLUSTEREVENT']._serialized_end=2500
-  _globals['_OPERATOR']._serialized_start=2949
-  _globals['_OPERATOR']._serialized_end=3867
+  _globals['_TASKSUMMARY']._serialized_end=1211
+  _globals['_LISTTASKSREQUEST']._serialized_start=1213
+  _globals['_LISTTASKSREQUEST']._serialized_end=1271
+  _globals['_LISTTASKSRESPONSE']._serialized_start=1273
+  _globals['_LISTTASKSRESPONSE']._serialized_end=1330
+  _globals['_GETTASKREQUEST']._serialized_start=1332
+  _globals['_GETTASKREQUEST']._serialized_end=1387
+  _globals['_GETTASKRESPONSE']._serialized_start=1389
+  _globals['_GETTASKRESPONSE']._serialized_end=1482
+  _globals['_OFFERSUMMARY']._serialized_start=1484
+  _globals['_OFFERSUMMARY']._serialized_end=1550
+  _globals['_LISTOFFERSREQUEST']._serialized_start=1552
+  _globals['_LISTOFFERSREQUEST']._serialized_end=1611
+  _globals['_LISTOFFERSRESPONSE']._serialized_start=1613
+  _globals['_LISTOFFERSRESPONSE']._serialized_end=1673
+  _globals['_GETSTATUSREQUEST']._serialized_start=1675
+  _globals['_GETSTATUSREQUEST']._serialized_end=1693
+  _globals['_GETSTATUSRESPONSE']._serialized_start=1696
+  _globals['_GETSTATUSRESPONSE']._serialized_end=2283
+  _globals['_GETSTATUSRESPONSE_AGENTSENTRY']._serialized_start=2141
+  _globals['_GETSTATUSRESPONSE_AGENTSENTRY']._serialized_end=2186
+  _globals['_GETSTATUSRESPONSE_FRAMEWORKSENTRY']._serialized_start=2188
+  _globals['_GETSTATUSRESPONSE_FRAMEWORKSENTRY']._serialized_end=2237
+  _globals['_GETSTATUSRESPONSE_TASKSENTRY']._serialized_start=2239
+  _globals['_GETSTATUSRESPONSE_TASKSENTRY']._serialized_end=2283
+  _globals['_WATCHEVENTSREQUEST']._serialized_start=2285
+  _globals['_WATCHEVENTSREQUEST']._serialized_end=2337
+  _globals['_CLUSTEREVENT']._serialized_start=2340
+  _globals['_CLUSTEREVENT']._serialized_end=2523
+  _globals['_OPERATOR']._serialized_start=2972
+  _globals['_OPERATOR']._serialized_end=3890
 # @@protoc_insertion_point(module_scope)

@@ -10,6 +10,7 @@ import pytest
 
 from frameworks.sdk import CallRefusedError
 from offer.tasks import TaskState
+from offer.v1 import agent_pb2, agent_pb2_grpc, common_pb2
 from tests.support.cluster import Cluster
 from tests.support.framework import framework, task
 
@@ -96,3 +97,21 @@ async def test_unknown_framework_is_refused(running_cluster: Cluster) -> None:
             await driver.decline(["x"])
     assert refused.value.code == "NOT_FOUND"
     assert "framework 'fw-unknown' is not known" in refused.value.message
+
+
+def test_a_registration_advertising_a_hostname_is_refused(cluster: Cluster) -> None:
+    """Register.address must be an IP literal: the master refuses anything
+    else, naming it, and records no agent (the agent's CLI checks it first;
+    this is an agent of another make talking to the master directly)."""
+    cluster.start_master()
+    register = agent_pb2.AgentMessage(
+        register=agent_pb2.Register(
+            hostname="h1", address="h1.example", total=common_pb2.Resources(cpus=1, mem=256)
+        )
+    )
+    with cluster.security.channel(cluster.address) as channel:
+        replies = list(agent_pb2_grpc.AgentStub(channel).Connect(iter([register]), timeout=10))
+    assert [r.WhichOneof("message") for r in replies] == ["shutdown_reason"]
+    assert "agent address 'h1.example' is not an IP address" in replies[0].shutdown_reason
+    assert "--advertise-address" in replies[0].shutdown_reason
+    assert cluster.list("agents") == []

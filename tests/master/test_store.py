@@ -35,7 +35,7 @@ async def test_writes_survive_a_reopen_and_come_back_as_domain_objects(tmp_path:
     url = f"sqlite:///{tmp_path / 'm.db'}"
     store = StateStore(url)
     await store.start()
-    agent = Agent("agent-1", "host", Resources(4, 4096, 100), 1.0)
+    agent = Agent("agent-1", "host", Resources(4, 4096, 100), 1.0, address="10.0.0.5")
     fw = Framework("fw-1", "svc", "prod", "alice", 60.0, 2.0)
     tasks = [_task(1, TaskState.RUNNING), _task(2, TaskState.FINISHED)]
     await store.write(
@@ -48,6 +48,7 @@ async def test_writes_survive_a_reopen_and_come_back_as_domain_objects(tmp_path:
     snap = reopened.load()
     assert [a.agent_id for a in snap.agents] == ["agent-1"]
     assert snap.agents[0].total == Resources(4, 4096, 100)
+    assert snap.agents[0].address == "10.0.0.5"
     assert (snap.frameworks[0].role, snap.frameworks[0].failover_timeout) == ("prod", 60.0)
     assert [(t.spec, t.status) for t in snap.tasks] == [(t.spec, t.status) for t in tasks]
     assert snap.unacked == {"fw-1": [tasks[1].status]}
@@ -112,6 +113,32 @@ def test_upgrading_an_old_database_keeps_its_tasks(tmp_path: Path) -> None:
     [task] = snap.tasks
     assert task.spec == TaskSpec("t1", "t1", Resources(0.5, 64), "img", ("sh",), (("A", "1"),), 2.0)
     assert task.status.state == TaskState.RUNNING
+
+
+def test_agents_stored_before_addresses_upgrade_with_none(tmp_path: Path) -> None:
+    """An agent row written at the schema before addresses (0007) reads back
+    with an empty address, which its next registration fills in."""
+    from alembic import command
+    from sqlalchemy import create_engine
+
+    from master.store import migrate
+    from offer import sqlmigrate
+
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    engine = create_engine(url)
+    config = sqlmigrate.config(migrate.MIGRATIONS)
+    with engine.begin() as conn:
+        config.attributes["connection"] = conn
+        command.upgrade(config, "0c3f7a2d91b4")  # 0007_agent_principal
+        conn.exec_driver_sql(
+            "INSERT INTO agents (agent_id, hostname, cpus, mem, disk, registered_at, lost, "
+            "principal) VALUES ('agent-1', 'host1', 2, 1024, 0, 1.0, 0, 'ops')"
+        )
+    engine.dispose()
+
+    [agent] = StateStore(url).load().agents
+    assert (agent.agent_id, agent.hostname, agent.principal) == ("agent-1", "host1", "ops")
+    assert agent.address == ""
 
 
 async def test_task_history_is_kept_with_health_and_bounded(tmp_path: Path) -> None:

@@ -4,7 +4,7 @@ from dataclasses import replace
 
 import pytest
 
-from master.validation import check_role, check_tasks
+from master.validation import check_agent, check_role, check_tasks
 from offer.resources import Resources
 from offer.tasks import HealthCheck, PortMapping, TaskSpec, Volume
 
@@ -85,3 +85,31 @@ def test_ports_must_come_from_the_offer() -> None:
     )
     problem = check_tasks([outside], OFFER, used=lambda _: False)
     assert problem is not None and "ports 40000 not offered" in problem
+
+
+AGENT_TOTAL = Resources(2, 1024)
+
+
+@pytest.mark.parametrize("address", ["", "10.0.0.5", "127.0.0.2", "::1", "2001:db8::7"])
+def test_agent_addresses_that_register(address: str) -> None:
+    """An IP literal, or nothing from an agent older than addresses."""
+    assert check_agent("", AGENT_TOTAL, address) is None
+
+
+@pytest.mark.parametrize(
+    ("address", "message"),
+    [
+        ("host1", "agent address 'host1' is not an IP address"),
+        ("10.0.0.5:31000", "is not an IP address"),
+        ("[::1]", "is not an IP address"),
+        ("10.0.0.256", "is not an IP address"),
+        ("0.0.0.0", "not one other hosts can reach"),
+        ("::", "not one other hosts can reach"),
+        ("224.0.0.1", "not one other hosts can reach"),
+        ("fe80::1%eth0", "not one other hosts can reach"),
+    ],
+)
+def test_agent_addresses_refused_say_what_to_advertise(address: str, message: str) -> None:
+    problem = check_agent("", AGENT_TOTAL, address)
+    assert problem is not None and message in problem
+    assert "--advertise-address" in problem and "10.0.0.5" in problem
