@@ -34,7 +34,10 @@ def needs_root_problem() -> str:
         return "making hosts (network namespaces, engines) needs root"
     missing = [tool for tool in REQUIRED if shutil.which(tool) is None]
     if missing:
-        return f"missing {', '.join(missing)} (Debian: apt-get install iproute2 iptables docker.io docker-registry)"
+        return (
+            f"missing {', '.join(missing)} (Debian: apt-get install "
+            "iproute2 iptables docker.io docker-registry)"
+        )
     return ""
 
 
@@ -50,7 +53,9 @@ class HostSet:
         self.hosts = self.network.hosts
         self.gateway = self.network.gateway
         self.registry = Registry(self.gateway, root / "registry")
-        self.engines = {h.name: HostEngine(h, root / h.name, self.registry.address) for h in self.hosts}
+        self.engines = {
+            h.name: HostEngine(h, root / h.name, self.registry.address) for h in self.hosts
+        }
 
     # -- making and removing ------------------------------------------------
 
@@ -98,7 +103,10 @@ class HostSet:
         """Copies `image` from this machine's engine to h1 and pushes it to
         the registry; the other hosts pull it on first use."""
         first = self.engines[self.hosts[0].name]
-        with contextlib.closing(docker.from_env()) as machine, contextlib.closing(first.client()) as client:
+        with (
+            contextlib.closing(docker.from_env()) as machine,
+            contextlib.closing(first.client()) as client,
+        ):
             client.images.load(b"".join(machine.images.get(image).save(named=True)))
             repository, _, tag = self.image(image).rpartition(":")
             client.images.get(image).tag(repository, tag)

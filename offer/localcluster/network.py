@@ -73,8 +73,8 @@ class Network:
         run(["iptables", "-I", "FORWARD", "-i", self.bridge, "-o", self.bridge, "-j", "ACCEPT"])
         for host in self.hosts:
             run(["ip", "netns", "add", host.netns])
-            run(["ip", "link", "add", host.veth, "type", "veth"]
-                + ["peer", "name", "eth0", "netns", host.netns])
+            veth = ["type", "veth", "peer", "name", "eth0", "netns", host.netns]
+            run(["ip", "link", "add", host.veth, *veth])
             run(["ip", "link", "set", host.veth, "master", self.bridge, "up"])
             inside = [
                 ["ip", "addr", "add", f"{host.address}/24", "dev", "eth0"],
@@ -120,4 +120,5 @@ class Network:
 
 
 def _rule(op: str, address: str, port: int) -> list[str]:
-    return ["iptables", op, "OUTPUT", "-d", address, "-p", "tcp", "--dport", str(port), "-j", "DROP"]
+    match = ["-d", address, "-p", "tcp", "--dport", str(port)]
+    return ["iptables", op, "OUTPUT", *match, "-j", "DROP"]
