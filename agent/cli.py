@@ -5,11 +5,13 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import os
 import signal
 import socket
 import sys
 from pathlib import Path
 
+from agent.address import AddressError, default_address, parse_address
 from agent.daemon import AgentDaemon, AgentRefusedError
 from agent.machine import machine_resources, parse_attributes
 from offer.daemon_cli import add_master_flag, daemon_parser, setup_logging
@@ -23,6 +25,7 @@ examples:
   offer-agent --master 127.0.0.1:5050
   offer-agent --master 10.0.0.5:5050 --resources "cpus:2;mem:1024;ports:[31000-31099]"
   offer-agent --master 10.0.0.5:5050 --reserve "cpus:1;mem:2048" --attributes "rack:r1;zone:a"
+  offer-agent --master 10.0.0.5:5050 --advertise-address 10.0.0.7 --resources "ports:[31000-31999]"
 """
 
 
@@ -37,6 +40,13 @@ def _attributes(text: str) -> dict[str, str]:
     try:
         return parse_attributes(text)
     except ValueError as err:
+        raise argparse.ArgumentTypeError(str(err)) from None
+
+
+def _address(text: str) -> str:
+    try:
+        return parse_address(text)
+    except AddressError as err:
         raise argparse.ArgumentTypeError(str(err)) from None
 
 
@@ -78,6 +88,16 @@ def build_parser() -> argparse.ArgumentParser:
         help="hostname to register (default: this machine's)",
     )
     parser.add_argument(
+        "--advertise-address",
+        type=_address,
+        default=None,
+        metavar="IP",
+        help="where other hosts reach this host's tasks: published ports bind to it, health "
+        "checks and other tasks' links dial it; an IP literal (default: the host of "
+        "DOCKER_HOST when it names an engine over TCP, else this host's address on the "
+        "route to the master, so 127.0.0.1 with a master on loopback)",
+    )
+    parser.add_argument(
         "--usage-interval",
         type=float,
         default=5.0,
@@ -98,6 +118,12 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> None:
     args = build_parser().parse_args(argv)
     setup_logging(args.log_level)
+    try:
+        address = args.advertise_address or default_address(
+            args.master, os.environ.get("DOCKER_HOST")
+        )
+    except AddressError as err:
+        build_parser().error(str(err))
     args.work_dir.mkdir(parents=True, exist_ok=True)
     if args.resources and args.reserve:
         build_parser().error("--reserve applies to the machine's totals; drop it or --resources")
@@ -128,6 +154,7 @@ def main(argv: list[str] | None = None) -> None:
         args.usage_interval,
         security=security,
         pids_limit=args.pids_limit,
+        address=address,
     )
     try:
         asyncio.run(_run_until_signalled(daemon))

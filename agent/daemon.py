@@ -71,8 +71,11 @@ class AgentDaemon:
         *,
         security: ClientSecurity | None = None,
         pids_limit: int = 1024,
+        address: str,
     ) -> None:
         self.master = master
+        # Where other hosts reach this host's tasks (agent/address.py).
+        self.address = address
         self.security = security or ClientSecurity()
         self.pids_limit = pids_limit
         self.usage_interval = usage_interval
@@ -148,6 +151,7 @@ class AgentDaemon:
                     total=wire.resources_to_pb(self.total),
                     tasks=[wire.status_to_pb(s) for s in known],
                     attributes=self.attributes,
+                    address=self.address,
                 )
             )
         )
@@ -192,7 +196,13 @@ class AgentDaemon:
             self.agent_id = agent_id
         self._make_executor()
         self._has_id.set()
-        log.info("registered with master %s as agent %s (%s)", self.master, agent_id, self.total)
+        log.info(
+            "registered with master %s as agent %s (%s), tasks reached at %s",
+            self.master,
+            agent_id,
+            self.total,
+            self.address,
+        )
         self._outbox = outbox
         if self._engine_problem:
             self._send_engine_state()
@@ -203,7 +213,9 @@ class AgentDaemon:
         """The executor exists as soon as the agent has an id, so that no
         launch finds it missing; it waits for the engine itself."""
         if self._executor is None:
-            self._containerizer = DockerContainerizer(self.agent_id, pids_limit=self.pids_limit)
+            self._containerizer = DockerContainerizer(
+                self.agent_id, pids_limit=self.pids_limit, address=self.address
+            )
             self._executor = TaskExecutor(
                 self.agent_id, self._containerizer, self._emit, self.work_dir / "sandboxes"
             )

@@ -173,7 +173,13 @@ class TaskExecutor:
             if not healthy and check.kill_when_unhealthy:
                 self.kill(task.framework_id, task.spec.task_id, 0.0, StatusReason.UNHEALTHY)
 
-        checker = HealthChecker(check, task.spec.host_port(check.port), run_in_container, on_change)
+        checker = HealthChecker(
+            check,
+            self._containerizer.address,
+            task.spec.host_port(check.port),
+            run_in_container,
+            on_change,
+        )
         task.checker = asyncio.ensure_future(checker.run())
         self._background.add(task.checker)
         task.checker.add_done_callback(self._background.discard)

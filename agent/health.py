@@ -11,29 +11,34 @@ import asyncio
 import time
 from collections.abc import Awaitable, Callable
 
+from offer.addresses import host_port as join_host_port
 from offer.tasks import HealthCheck
-
-# TCP and HTTP checks reach the container through its published host port.
-# The engine publishes on loopback here (dockerd --ip 127.0.0.1).
-CHECK_HOST = "127.0.0.1"
 
 Exec = Callable[[tuple[str, ...]], Awaitable[int]]
 
 
-async def probe_tcp(port: int, within: float) -> tuple[bool, str]:
+# TCP and HTTP checks reach the container as other hosts do: through its
+# published host port on the agent's advertised address, where the port is
+# bound (agent/address.py).
+
+
+async def probe_tcp(host: str, port: int, within: float) -> tuple[bool, str]:
+    where = join_host_port(host, port)
     try:
-        _, writer = await asyncio.wait_for(asyncio.open_connection(CHECK_HOST, port), within)
+        _, writer = await asyncio.wait_for(asyncio.open_connection(host, port), within)
     except (OSError, TimeoutError) as err:
-        return False, f"TCP connect to port {port} failed: {err or 'timed out'}"
+        return False, f"TCP connect to {where} failed: {err or 'timed out'}"
     writer.close()
-    return True, f"TCP port {port} accepts connections"
+    return True, f"TCP {where} accepts connections"
 
 
-async def probe_http(port: int, path: str, within: float) -> tuple[bool, str]:
+async def probe_http(host: str, port: int, path: str, within: float) -> tuple[bool, str]:
+    where = join_host_port(host, port)
+
     async def get() -> str:
-        reader, writer = await asyncio.open_connection(CHECK_HOST, port)
+        reader, writer = await asyncio.open_connection(host, port)
         try:
-            writer.write(f"GET {path} HTTP/1.0\r\nHost: {CHECK_HOST}\r\n\r\n".encode())
+            writer.write(f"GET {path} HTTP/1.0\r\nHost: {where}\r\n\r\n".encode())
             await writer.drain()
             return (await reader.readline()).decode("latin-1").strip()
         finally:
@@ -42,21 +47,24 @@ async def probe_http(port: int, path: str, within: float) -> tuple[bool, str]:
     try:
         status_line = await asyncio.wait_for(get(), within)
     except (OSError, TimeoutError) as err:
-        return False, f"HTTP GET {path} on port {port} failed: {err or 'timed out'}"
+        return False, f"HTTP GET {path} on {where} failed: {err or 'timed out'}"
     parts = status_line.split()
     code = int(parts[1]) if len(parts) > 1 and parts[1].isdigit() else 0
-    return 200 <= code < 400, f"HTTP GET {path} on port {port} answered {code or status_line!r}"
+    return 200 <= code < 400, f"HTTP GET {path} on {where} answered {code or status_line!r}"
 
 
 class HealthChecker:
     def __init__(
         self,
         check: HealthCheck,
+        host: str,
         host_port: int | None,
         run_in_container: Exec,
         on_change: Callable[[bool, str], None],
     ) -> None:
         self.check = check
+        # The agent's advertised address, where the task's host port is bound.
+        self.host = host
         self.host_port = host_port
         self._exec = run_in_container
         self._on_change = on_change
@@ -93,5 +101,5 @@ class HealthChecker:
         if self.host_port is None:
             return False, f"container port {check.port} is not published"
         if check.kind == "tcp":
-            return await probe_tcp(self.host_port, check.timeout)
-        return await probe_http(self.host_port, check.path, check.timeout)
+            return await probe_tcp(self.host, self.host_port, check.timeout)
+        return await probe_http(self.host, self.host_port, check.path, check.timeout)

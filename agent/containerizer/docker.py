@@ -99,8 +99,14 @@ class DockerContainerizer:
         client: docker.DockerClient | None = None,
         pids_limit: int = 1024,
         proc: Path = Path("/proc"),
+        *,
+        address: str,
     ) -> None:
         self.agent_id = agent_id
+        # The agent's advertised address: published ports bind to it only,
+        # so that a task is reached where the agent says it is, not on every
+        # address of the engine's host (agent/address.py).
+        self.address = address
         self.pids_limit = pids_limit
         # Where process information is (the engine's PIDs are looked up there).
         self._proc = proc
@@ -190,7 +196,8 @@ class DockerContainerizer:
                 for v in spec.volumes
             },
             port_bindings={
-                f"{p.container_port}/{p.protocol}": p.host_port for p in spec.port_mappings
+                f"{p.container_port}/{p.protocol}": (self.address, p.host_port)
+                for p in spec.port_mappings
             },
             # A fork bomb in one task must not exhaust the host's process table.
             pids_limit=self.pids_limit,

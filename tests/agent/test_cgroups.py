@@ -119,9 +119,9 @@ async def test_the_containerizer_reads_cgroups_and_asks_the_engine_otherwise(
     burner: tuple[docker.DockerClient, str], tmp_path: Path
 ) -> None:
     _, container_id = burner
-    local = DockerContainerizer("a")
+    local = DockerContainerizer("a", address="127.0.0.1")
     # No process information there: the container's cgroup is not found.
-    remote = DockerContainerizer("a", proc=tmp_path)
+    remote = DockerContainerizer("a", proc=tmp_path, address="127.0.0.1")
     try:
         [(cpu_local, mem_local)] = (await local.stats([container_id])).values()
         [(cpu_remote, mem_remote)] = (await remote.stats([container_id])).values()

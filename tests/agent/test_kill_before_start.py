@@ -116,7 +116,7 @@ async def test_a_kill_while_the_engine_starts_it_stops_it_at_once(tmp_path: Path
 
 @pytest.fixture
 async def containerizer() -> AsyncIterator[DockerContainerizer]:
-    runtime = DockerContainerizer(f"test-{secrets.token_hex(4)}")
+    runtime = DockerContainerizer(f"test-{secrets.token_hex(4)}", address="127.0.0.1")
     try:
         yield runtime
     finally:
