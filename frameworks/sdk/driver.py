@@ -263,6 +263,7 @@ class Driver:
                 wire.resources_from_pb(o.resources),
                 dict(o.attributes),
                 received,
+                o.address or o.hostname,
             )
             for o in event.offers.offers
         ]

@@ -25,6 +25,11 @@ class Offer:
     # When the driver received it, on the driver's clock (Unix seconds): an
     # offer held long may be rescinded (the master's offer timeout).
     received_at: float = 0.0
+    # Where other hosts (and other tasks) reach the tasks launched on it: the
+    # agent's advertised IP address, at which its host ports are published.
+    # An agent older than addresses advertises none: the driver puts its
+    # hostname here then, the best there is, so that this is never empty.
+    address: str = ""
 
 
 class Scheduler:

@@ -6,6 +6,7 @@ generated protos, so that the argument parser (which names the columns for
 from __future__ import annotations
 
 import datetime
+import ipaddress
 import time
 import zoneinfo
 from collections.abc import Callable
@@ -64,6 +65,16 @@ def port_ranges(r: dict[str, Any]) -> str:
     return ",".join(f"{b}-{e}" for b, e in r.get("ports", []))
 
 
+def address_key(address: str | None) -> tuple[int, int]:
+    """Orders addresses as numbers (127.0.0.2 before 127.0.0.10), IPv4 first,
+    unknown ones last."""
+    try:
+        ip = ipaddress.ip_address(address or "")
+    except ValueError:
+        return (7, 0)
+    return (ip.version, int(ip))
+
+
 def text(value: Any) -> str:
     return "" if value is None else str(value)
 
@@ -94,6 +105,7 @@ COLUMNS: dict[str, list[Column]] = {
     "agents": [
         Column("ID", lambda a: a["agent_id"]),
         Column("HOSTNAME", lambda a: a["hostname"]),
+        Column("ADDRESS", lambda a: a["address"] or "-", lambda a: address_key(a["address"])),
         Column("STATUS", lambda a: a["status"]),
         Column("TOTAL", lambda a: res(a["total"]), lambda a: res_key(a["total"])),
         Column("ALLOCATED", lambda a: res(a["allocated"]), lambda a: res_key(a["allocated"])),
@@ -133,6 +145,7 @@ COLUMNS: dict[str, list[Column]] = {
         Column("NAME", lambda t: t["name"], wide=True),
         Column("FRAMEWORK", lambda t: t["framework_id"]),
         Column("AGENT", lambda t: t["agent_id"]),
+        Column("ADDRESS", lambda t: t["address"] or "-", lambda t: address_key(t["address"]), True),
         Column("STATE", lambda t: t["state"]),
         Column("REASON", lambda t: t["reason"], wide=True),
         Column("EXIT", lambda t: text(t["exit_code"]), lambda t: t["exit_code"] or 0, True),
@@ -154,6 +167,7 @@ COLUMNS: dict[str, list[Column]] = {
         Column("FRAMEWORK", lambda o: o["framework_id"]),
         Column("AGENT", lambda o: o["agent_id"]),
         Column("HOSTNAME", lambda o: o["hostname"]),
+        Column("ADDRESS", lambda o: o["address"] or "-", lambda o: address_key(o["address"])),
         Column("RESOURCES", lambda o: res(o["resources"]), lambda o: res_key(o["resources"])),
         Column("PORTS", lambda o: port_ranges(o["resources"]), wide=True),
         Column("ATTRIBUTES", lambda o: pairs(o["attributes"]), wide=True),

@@ -58,6 +58,7 @@ def _agent(stub: Stub, ident: str, args: argparse.Namespace) -> watch.Snapshot:
     fields = [
         ("ID", aid),
         ("Hostname", agent["hostname"]),
+        ("Address", agent["address"] or "-"),
         ("Status", agent["status"]),
         ("Total", cells.res(agent["total"]) + " (what it offers)"),
         ("Allocated", cells.res(agent["allocated"])),
@@ -108,6 +109,7 @@ def _task(stub: Stub, ident: str, args: argparse.Namespace) -> watch.Snapshot:
         ("Name", data["name"]),
         ("Framework", data["framework_id"]),
         ("Agent", data["agent_id"]),
+        ("Address", data["address"] or "-"),
         ("State", data["state"]),
         ("Reason", data["reason"]),
         ("Message", data["message"] or "-"),
@@ -131,6 +133,7 @@ def _offer(stub: Stub, ident: str, args: argparse.Namespace) -> watch.Snapshot:
         ("Framework", offer["framework_id"]),
         ("Agent", offer["agent_id"]),
         ("Hostname", offer["hostname"]),
+        ("Address", offer["address"] or "-"),
         ("Resources", cells.res(offer["resources"])),
         ("Ports", cells.port_ranges(offer["resources"]) or "-"),
         ("Attributes", cells.pairs(offer["attributes"]) or "-"),

@@ -32,6 +32,8 @@ def agent_view(a: common_pb2.AgentInfo) -> dict[str, Any]:
     return {
         "agent_id": a.agent_id,
         "hostname": a.hostname,
+        # Where other hosts reach its tasks; None from an agent older than addresses.
+        "address": a.address or None,
         "status": a.status,
         "total": _resources(a.total),
         "allocated": _resources(a.allocated),
@@ -69,6 +71,8 @@ def task_view(t: operator_pb2.TaskSummary) -> dict[str, Any]:
         "agent_id": t.agent_id,
         "name": t.name,
         **{k: s[k] for k in ("state", "reason", "message", "exit_code", "healthy")},
+        # Its agent's address, where its host_ports are reached (None: unknown).
+        "address": t.agent_address or None,
         "host_ports": [m.host_port for m in t.container.port_mappings],
         "image": t.container.image,
         "command": list(t.container.command),
@@ -111,6 +115,7 @@ def offer_view(o: operator_pb2.OfferSummary) -> dict[str, Any]:
         "framework_id": o.offer.framework_id,
         "agent_id": o.offer.agent_id,
         "hostname": o.offer.hostname,
+        "address": o.offer.address or None,
         "resources": _resources(o.offer.resources),
         "attributes": dict(o.offer.attributes),
         "created_at": o.created_at,

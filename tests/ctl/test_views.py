@@ -116,9 +116,10 @@ def _agents(cluster: Cluster, agent: dict[str, str]) -> None:
     assert ids(biggest, "hostname") == ["host0", "host1"]
     assert ids(data(cluster, "agents", "--sort-by", "total"), "hostname") == ["host1", "host0"]
     table, wide = ctl(cluster, "agents").stdout, ctl(cluster, "agents", "-o", "wide").stdout
-    assert table.split()[:8] == [
+    assert table.split()[:9] == [
         "ID",
         "HOSTNAME",
+        "ADDRESS",
         "STATUS",
         "TOTAL",
         "ALLOCATED",
@@ -127,6 +128,9 @@ def _agents(cluster: Cluster, agent: dict[str, str]) -> None:
         "ATTRIBUTES",
     ]
     assert len(data(cluster, "agents", "--sort-by", "used")) == 2
+    # Agents of one host on loopback: the default address is 127.0.0.1.
+    assert [a["address"] for a in listed] == ["127.0.0.1", "127.0.0.1"]
+    assert len(data(cluster, "agents", "--sort-by", "address")) == 2
     assert "OFFERED" not in table and "OFFERED" in wide and "DRAIN" in wide
     assert agent["drained"] in table and "draining" in table
 
