@@ -20,7 +20,8 @@ from offer.grpc_options import SERVER_OPTIONS
 from offer.security.client import ClientSecurity, ClientSecurityError
 from offer.security.credentials import Credentials, CredentialsError
 from offer.security.flags import add_client_flags
-from offer.security.server import ServerSecurity
+from offer.security.files import read_file
+from offer.security.server import ServerSecurity, ServerSecurityError
 
 
 def framework_parser(
@@ -52,8 +53,34 @@ def framework_parser(
         help="principals and secrets callers of its control API must present "
         "(as the master's --credentials); without it the API is open to loopback",
     )
+    parser.add_argument(
+        "--control-tls-cert",
+        metavar="PEM",
+        help="certificate of its control API; turns TLS on there (callers then verify "
+        "it with --tls-ca / OFFER_TLS_CA, as they do the master)",
+    )
+    parser.add_argument(
+        "--control-tls-key", metavar="PEM", help="the control API certificate's private key"
+    )
     add_client_flags(parser)
     return parser
+
+
+def control_security(args: argparse.Namespace) -> ServerSecurity:
+    """The control API's credentials and TLS, from the flags."""
+    if bool(args.control_tls_cert) != bool(args.control_tls_key):
+        raise ServerSecurityError("--control-tls-cert and --control-tls-key go together")
+    return ServerSecurity(
+        credentials=Credentials.load(args.control_credentials)
+        if args.control_credentials
+        else None,
+        tls_cert=_pem(args.control_tls_cert, "--control-tls-cert"),
+        tls_key=_pem(args.control_tls_key, "--control-tls-key"),
+    )
+
+
+def _pem(path: str | None, flag: str) -> bytes | None:
+    return read_file(path, f"{flag} file", ServerSecurityError) if path else None
 
 
 async def serve(
@@ -63,9 +90,7 @@ async def serve(
     add_control: Callable[[grpc.aio.Server], None],
 ) -> None:
     """Serves the control API and runs the driver until SIGTERM or SIGINT."""
-    control = ServerSecurity(
-        credentials=Credentials.load(args.control_credentials) if args.control_credentials else None
-    )
+    control = control_security(args)
     server = grpc.aio.server(options=SERVER_OPTIONS, interceptors=control.interceptors())
     add_control(server)
     control.bind(server, args.host, args.port)  # InUseError names who holds the port
@@ -109,5 +134,5 @@ def main(
         finally:
             if state_lock is not None:
                 state_lock.release()
-    except (OSError, ClientSecurityError, CredentialsError) as err:
+    except (OSError, ClientSecurityError, CredentialsError, ServerSecurityError) as err:
         raise SystemExit(f"{prog}: {err}") from None

@@ -20,6 +20,7 @@ os.environ.setdefault("OFFER_CHECK_INVARIANTS", "1")
 ENGINE_NAMES = frozenset(
     {
         "start_agent",
+        "start_agent_on",
         "restart_agent",
         "docker",
         "engine_client",

@@ -118,6 +118,9 @@ class Network:
         with contextlib.suppress(HostSetupError):
             run(host.argv(_rule("-D", address, port)))
 
+    def unblock_all(self, host: Host) -> None:
+        run(host.argv(["iptables", "-F", "OUTPUT"]), check=False)
+
 
 def _rule(op: str, address: str, port: int) -> list[str]:
     match = ["-d", address, "-p", "tcp", "--dport", str(port)]

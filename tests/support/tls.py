@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime
 import ipaddress
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -37,7 +38,9 @@ def _write_key(key: ec.EllipticCurvePrivateKey, path: Path) -> None:
     )
 
 
-def make_pki(folder: Path) -> Pki:
+def make_pki(folder: Path, addresses: Sequence[str] = ()) -> Pki:
+    """A CA and certificates it signs for localhost, 127.0.0.1 and
+    `addresses` (a master on a test network's address)."""
     now = datetime.datetime.now(datetime.UTC)
     ca_key = ec.generate_private_key(ec.SECP256R1())
     ca = (
@@ -64,7 +67,13 @@ def make_pki(folder: Path) -> Pki:
             .not_valid_after(now + datetime.timedelta(days=1))
             .add_extension(
                 x509.SubjectAlternativeName(
-                    [x509.DNSName("localhost"), x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]
+                    [
+                        x509.DNSName("localhost"),
+                        *(
+                            x509.IPAddress(ipaddress.ip_address(a))
+                            for a in ("127.0.0.1", *addresses)
+                        ),
+                    ]
                 ),
                 critical=False,
             )
