@@ -19,8 +19,8 @@ from offer.exclusive import check_port_free, lock_state_file
 from offer.grpc_options import SERVER_OPTIONS
 from offer.security.client import ClientSecurity, ClientSecurityError
 from offer.security.credentials import Credentials, CredentialsError
-from offer.security.flags import add_client_flags
 from offer.security.files import read_file
+from offer.security.flags import add_client_flags
 from offer.security.server import ServerSecurity, ServerSecurityError
 
 

@@ -93,7 +93,8 @@ cmd: [httpd, -f, -p, "8080", -h, /www]
 instances: 3
 ports: [8080]
 constraints: [[hostname, UNIQUE]]
-health_check: {{protocol: http, port: 8080, path: /, interval_seconds: 0.5, grace_period_seconds: 10}}
+health_check:
+  {{protocol: http, port: 8080, path: /, interval_seconds: 0.5, grace_period_seconds: 10}}
 """
     )
     deployed = hcluster.app("deploy", str(spec))
