@@ -93,6 +93,7 @@ class ServiceControlServicer(service_pb2_grpc.ServiceControlServicer):
                     task_id=i.task_id,
                     agent_id=i.agent_id,
                     hostname=i.hostname,
+                    address=i.address,
                     state=i.state.name,
                     health={None: "", True: "healthy", False: "unhealthy"}[i.healthy],
                     host_ports=i.host_ports,

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field, replace
 from frameworks.sdk import Offer, Placement, Resources, TaskSpec, check_constraints, pack
 from frameworks.service.spec import AppSpec, largest_fit_problem
 from offer import ranges
+from offer.addresses import host_port as host_port_text
 from offer.tasks import TaskState
 
 
@@ -28,6 +29,15 @@ class InstanceView:
     created_at: float
     # Host ports, in the order of the app's container ports.
     host_ports: tuple[int, ...] = ()
+    # Its agent's advertised address; "" for an instance placed before
+    # agents advertised one.
+    address: str = ""
+
+    @property
+    def reached_at(self) -> str:
+        """Where other tasks reach it: its agent's address, or its hostname
+        for an instance placed before addresses existed."""
+        return self.address or self.hostname
 
     @property
     def live(self) -> bool:
@@ -194,10 +204,11 @@ def _launches_wanted(app: AppView) -> int:
 
 
 def _endpoint(app: AppView) -> tuple[str, tuple[int, ...]] | None:
-    """Host and host ports of the app's oldest ready instance, if any."""
+    """Address and host ports of the app's oldest ready instance, if any:
+    where a task on any host reaches it."""
     has_check = app.spec.health_check is not None
     ready = sorted((i for i in app.instances if i.ready(has_check)), key=lambda i: i.created_at)
-    return (ready[0].hostname, ready[0].host_ports) if ready else None
+    return (ready[0].reached_at, ready[0].host_ports) if ready else None
 
 
 def _link_env(
@@ -206,7 +217,8 @@ def _link_env(
     endpoints: Mapping[str, tuple[str, tuple[int, ...]] | None],
 ) -> dict[str, str]:
     """Docker's legacy link variables for each of `spec.links`:
-    ALIAS_PORT=tcp://host:port and ALIAS_PORT_<p>_TCP[_ADDR|_PORT|_PROTO]."""
+    ALIAS_PORT=tcp://ADDR:PORT and ALIAS_PORT_<p>_TCP[_ADDR|_PORT|_PROTO], with
+    the target's agent's address (an IPv6 one in brackets in the URLs)."""
     specs = {a.spec.id: a.spec for a in apps}
     env: dict[str, str] = {}
     for link in spec.links:
@@ -219,7 +231,7 @@ def _link_env(
         for index, (container_port, host_port) in enumerate(
             zip(specs[target].ports, host_ports, strict=False)
         ):
-            url = f"tcp://{host}:{host_port}"
+            url = f"tcp://{host_port_text(host, host_port)}"
             if index == 0:
                 env[f"{prefix}_PORT"] = url
             base = f"{prefix}_PORT_{container_port}_TCP"

@@ -128,6 +128,7 @@ class ServiceScheduler(Framework):
                 self.clock(),
                 agent_id=offer.agent_id,
                 hostname=offer.hostname,
+                address=offer.address,
                 attributes=dict(offer.attributes),
                 host_ports=[m.host_port for m in spec.port_mappings],
                 message="launching",
@@ -255,6 +256,7 @@ class ServiceScheduler(Framework):
                     i.healthy,
                     i.created_at,
                     tuple(i.host_ports),
+                    i.address,
                 )
                 for i in self.instances.values()
                 # Instances asked to be killed no longer count.

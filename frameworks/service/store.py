@@ -56,6 +56,8 @@ class InstanceRecord:
     healthy: bool | None = None
     host_ports: list[int] = field(default_factory=list)
     message: str = ""
+    # Its agent's advertised address ("" if placed before addresses existed).
+    address: str = ""
 
 
 class ServiceBase(DeclarativeBase):
@@ -88,6 +90,7 @@ class _Instance(ServiceBase):
     healthy: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
     host_ports: Mapped[list[int]] = mapped_column(JSON)
     message: Mapped[str] = mapped_column(Text)
+    address: Mapped[str] = mapped_column(String(64), default="", server_default="")
 
 
 class ServiceStore(FrameworkState):
@@ -119,6 +122,7 @@ class ServiceStore(FrameworkState):
                     r.healthy,
                     list(r.host_ports),
                     r.message,
+                    r.address,
                 )
                 for r in s.scalars(select(_Instance).order_by(_Instance.created_at))
             ]
@@ -169,4 +173,5 @@ def _instance_row(i: InstanceRecord) -> _Instance:
         healthy=i.healthy,
         host_ports=i.host_ports,
         message=i.message,
+        address=i.address,
     )

@@ -55,6 +55,8 @@ def app_view(a: pb.AppStatus) -> dict[str, Any]:
                 "task_id": t.task_id,
                 "agent_id": t.agent_id,
                 "hostname": t.hostname,
+                # Where its host ports are reached (None: placed before addresses).
+                "address": t.address or None,
                 "state": t.state,
                 "health": t.health,
                 "host_ports": list(t.host_ports),
@@ -132,7 +134,8 @@ def _draw_app(view: dict[str, Any]) -> RenderableType:
     if view["waiting_reason"]:
         lines.append(Text(f"waiting: {view['waiting_reason']}"))
     table = Table(box=None, header_style="bold", pad_edge=False)
-    for title in ("TASK", "AGENT", "HOST", "STATE", "HEALTH", "PORTS", "STARTED", "MESSAGE"):
+    titles = ("TASK", "AGENT", "HOST", "ADDRESS", "STATE", "HEALTH", "PORTS", "STARTED", "MESSAGE")
+    for title in titles:
         table.add_column(title, no_wrap=title != "MESSAGE")
     for t in view["tasks"]:
         started = datetime.datetime.fromtimestamp(t["started_at"]).strftime("%H:%M:%S")
@@ -140,6 +143,7 @@ def _draw_app(view: dict[str, Any]) -> RenderableType:
             t["task_id"],
             t["agent_id"],
             t["hostname"],
+            t["address"] or "-",
             t["state"],
             t["health"],
             ",".join(map(str, t["host_ports"])),

@@ -24,7 +24,7 @@ _sym_db = _symbol_database.Default()
 
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x16offer/v1/service.proto\x12\x08offer.v1\"!\n\x11\x44\x65ployAppsRequest\x12\x0c\n\x04yaml\x18\x01 \x01(\t\"%\n\x12\x44\x65ployAppsResponse\x12\x0f\n\x07\x61pp_ids\x18\x01 \x03(\t\"\x11\n\x0fListAppsRequest\"5\n\x10ListAppsResponse\x12!\n\x04\x61pps\x18\x01 \x03(\x0b\x32\x13.offer.v1.AppStatus\"\x1f\n\rGetAppRequest\x12\x0e\n\x06\x61pp_id\x18\x01 \x01(\t\"4\n\x0fScaleAppRequest\x12\x0e\n\x06\x61pp_id\x18\x01 \x01(\t\x12\x11\n\tinstances\x18\x02 \x01(\r\"#\n\x11RestartAppRequest\x12\x0e\n\x06\x61pp_id\x18\x01 \x01(\t\"\"\n\x10RemoveAppRequest\x12\x0e\n\x06\x61pp_id\x18\x01 \x01(\t\"\x13\n\x11RemoveAppResponse\"\xa4\x01\n\tAppStatus\x12\x0e\n\x06\x61pp_id\x18\x01 \x01(\t\x12\x11\n\tspec_yaml\x18\x02 \x01(\t\x12\x11\n\tinstances\x18\x03 \x01(\r\x12\x0f\n\x07healthy\x18\x04 \x01(\r\x12!\n\x05tasks\x18\x05 \x03(\x0b\x32\x12.offer.v1.Instance\x12\x16\n\x0ewaiting_reason\x18\x06 \x01(\t\x12\x15\n\rbackoff_until\x18\x07 \x01(\x01\"\x97\x01\n\x08Instance\x12\x0f\n\x07task_id\x18\x01 \x01(\t\x12\x10\n\x08\x61gent_id\x18\x02 \x01(\t\x12\x10\n\x08hostname\x18\x03 \x01(\t\x12\r\n\x05state\x18\x04 \x01(\t\x12\x0e\n\x06health\x18\x05 \x01(\t\x12\x12\n\nhost_ports\x18\x06 \x03(\r\x12\x12\n\nstarted_at\x18\x07 \x01(\x01\x12\x0f\n\x07message\x18\x08 \x01(\t\"\x15\n\x13GetAppSchemaRequest\"C\n\tAppSchema\x12\x18\n\x10spec_json_schema\x18\x01 \x01(\t\x12\x1c\n\x14\x64ocument_json_schema\x18\x02 \x01(\t2\xda\x03\n\x0eServiceControl\x12G\n\nDeployApps\x12\x1b.offer.v1.DeployAppsRequest\x1a\x1c.offer.v1.DeployAppsResponse\x12\x41\n\x08ListApps\x12\x19.offer.v1.ListAppsRequest\x1a\x1a.offer.v1.ListAppsResponse\x12\x36\n\x06GetApp\x12\x17.offer.v1.GetAppRequest\x1a\x13.offer.v1.AppStatus\x12:\n\x08ScaleApp\x12\x19.offer.v1.ScaleAppRequest\x1a\x13.offer.v1.AppStatus\x12>\n\nRestartApp\x12\x1b.offer.v1.RestartAppRequest\x1a\x13.offer.v1.AppStatus\x12\x44\n\tRemoveApp\x12\x1a.offer.v1.RemoveAppRequest\x1a\x1b.offer.v1.RemoveAppResponse\x12\x42\n\x0cGetAppSchema\x12\x1d.offer.v1.GetAppSchemaRequest\x1a\x13.offer.v1.AppSchemab\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x16offer/v1/service.proto\x12\x08offer.v1\"!\n\x11\x44\x65ployAppsRequest\x12\x0c\n\x04yaml\x18\x01 \x01(\t\"%\n\x12\x44\x65ployAppsResponse\x12\x0f\n\x07\x61pp_ids\x18\x01 \x03(\t\"\x11\n\x0fListAppsRequest\"5\n\x10ListAppsResponse\x12!\n\x04\x61pps\x18\x01 \x03(\x0b\x32\x13.offer.v1.AppStatus\"\x1f\n\rGetAppRequest\x12\x0e\n\x06\x61pp_id\x18\x01 \x01(\t\"4\n\x0fScaleAppRequest\x12\x0e\n\x06\x61pp_id\x18\x01 \x01(\t\x12\x11\n\tinstances\x18\x02 \x01(\r\"#\n\x11RestartAppRequest\x12\x0e\n\x06\x61pp_id\x18\x01 \x01(\t\"\"\n\x10RemoveAppRequest\x12\x0e\n\x06\x61pp_id\x18\x01 \x01(\t\"\x13\n\x11RemoveAppResponse\"\xa4\x01\n\tAppStatus\x12\x0e\n\x06\x61pp_id\x18\x01 \x01(\t\x12\x11\n\tspec_yaml\x18\x02 \x01(\t\x12\x11\n\tinstances\x18\x03 \x01(\r\x12\x0f\n\x07healthy\x18\x04 \x01(\r\x12!\n\x05tasks\x18\x05 \x03(\x0b\x32\x12.offer.v1.Instance\x12\x16\n\x0ewaiting_reason\x18\x06 \x01(\t\x12\x15\n\rbackoff_until\x18\x07 \x01(\x01\"\xa8\x01\n\x08Instance\x12\x0f\n\x07task_id\x18\x01 \x01(\t\x12\x10\n\x08\x61gent_id\x18\x02 \x01(\t\x12\x10\n\x08hostname\x18\x03 \x01(\t\x12\x0f\n\x07\x61\x64\x64ress\x18\t \x01(\t\x12\r\n\x05state\x18\x04 \x01(\t\x12\x0e\n\x06health\x18\x05 \x01(\t\x12\x12\n\nhost_ports\x18\x06 \x03(\r\x12\x12\n\nstarted_at\x18\x07 \x01(\x01\x12\x0f\n\x07message\x18\x08 \x01(\t\"\x15\n\x13GetAppSchemaRequest\"C\n\tAppSchema\x12\x18\n\x10spec_json_schema\x18\x01 \x01(\t\x12\x1c\n\x14\x64ocument_json_schema\x18\x02 \x01(\t2\xda\x03\n\x0eServiceControl\x12G\n\nDeployApps\x12\x1b.offer.v1.DeployAppsRequest\x1a\x1c.offer.v1.DeployAppsResponse\x12\x41\n\x08ListApps\x12\x19.offer.v1.ListAppsRequest\x1a\x1a.offer.v1.ListAppsResponse\x12\x36\n\x06GetApp\x12\x17.offer.v1.GetAppRequest\x1a\x13.offer.v1.AppStatus\x12:\n\x08ScaleApp\x12\x19.offer.v1.ScaleAppRequest\x1a\x13.offer.v1.AppStatus\x12>\n\nRestartApp\x12\x1b.offer.v1.RestartAppRequest\x1a\x13.offer.v1.AppStatus\x12\x44\n\tRemoveApp\x12\x1a.offer.v1.RemoveAppRequest\x1a\x1b.offer.v1.RemoveAppResponse\x12\x42\n\x0cGetAppSchema\x12\x1d.offer.v1.GetAppSchemaRequest\x1a\x13.offer.v1.AppSchemab\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -52,11 +52,11 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_APPSTATUS']._serialized_start=366
   _globals['_APPSTATUS']._serialized_end=530
   _globals['_INSTANCE']._serialized_start=533
-  _globals['_INSTANCE']._serialized_end=684
-  _globals['_GETAPPSCHEMAREQUEST']._serialized_start=686
-  _globals['_GETAPPSCHEMAREQUEST']._serialized_end=707
-  _globals['_APPSCHEMA']._serialized_start=709
-  _globals['_APPSCHEMA']._serialized_end=776
-  _globals['_SERVICECONTROL']._serialized_start=779
-  _globals['_SERVICECONTROL']._serialized_end=1253
+  _globals['_INSTANCE']._serialized_end=701
+  _globals['_GETAPPSCHEMAREQUEST']._serialized_start=703
+  _globals['_GETAPPSCHEMAREQUEST']._serialized_end=724
+  _globals['_APPSCHEMA']._serialized_start=726
+  _globals['_APPSCHEMA']._serialized_end=793
+  _globals['_SERVICECONTROL']._serialized_start=796
+  _globals['_SERVICECONTROL']._serialized_end=1270
 # @@protoc_insertion_point(module_scope)

@@ -77,10 +77,11 @@ class AppStatus(_message.Message):
     def __init__(self, app_id: _Optional[str] = ..., spec_yaml: _Optional[str] = ..., instances: _Optional[int] = ..., healthy: _Optional[int] = ..., tasks: _Optional[_Iterable[_Union[Instance, _Mapping]]] = ..., waiting_reason: _Optional[str] = ..., backoff_until: _Optional[float] = ...) -> None: ...
 
 class Instance(_message.Message):
-    __slots__ = ("task_id", "agent_id", "hostname", "state", "health", "host_ports", "started_at", "message")
+    __slots__ = ("task_id", "agent_id", "hostname", "address", "state", "health", "host_ports", "started_at", "message")
     TASK_ID_FIELD_NUMBER: _ClassVar[int]
     AGENT_ID_FIELD_NUMBER: _ClassVar[int]
     HOSTNAME_FIELD_NUMBER: _ClassVar[int]
+    ADDRESS_FIELD_NUMBER: _ClassVar[int]
     STATE_FIELD_NUMBER: _ClassVar[int]
     HEALTH_FIELD_NUMBER: _ClassVar[int]
     HOST_PORTS_FIELD_NUMBER: _ClassVar[int]
@@ -89,12 +90,13 @@ class Instance(_message.Message):
     task_id: str
     agent_id: str
     hostname: str
+    address: str
     state: str
     health: str
     host_ports: _containers.RepeatedScalarFieldContainer[int]
     started_at: float
     message: str
-    def __init__(self, task_id: _Optional[str] = ..., agent_id: _Optional[str] = ..., hostname: _Optional[str] = ..., state: _Optional[str] = ..., health: _Optional[str] = ..., host_ports: _Optional[_Iterable[int]] = ..., started_at: _Optional[float] = ..., message: _Optional[str] = ...) -> None: ...
+    def __init__(self, task_id: _Optional[str] = ..., agent_id: _Optional[str] = ..., hostname: _Optional[str] = ..., address: _Optional[str] = ..., state: _Optional[str] = ..., health: _Optional[str] = ..., host_ports: _Optional[_Iterable[int]] = ..., started_at: _Optional[float] = ..., message: _Optional[str] = ...) -> None: ...
 
 class GetAppSchemaRequest(_message.Message):
     __slots__ = ()

@@ -27,6 +27,8 @@ def test_each_store_reads_what_the_old_layout_wrote(tmp_path: Path) -> None:
     finally:
         asyncio.run(master.close())
     assert [a.hostname for a in snapshot.agents] == ["host0"]
+    # Agents and instances from before addresses advertise none (yet).
+    assert [a.address for a in snapshot.agents] == [""]
     assert sorted(f.name for f in snapshot.frameworks) == ["offer-batch", "offer-service"]
     assert sorted(t.task_id.split(".")[0] for t in snapshot.tasks) == [
         "hello-1",
@@ -35,6 +37,7 @@ def test_each_store_reads_what_the_old_layout_wrote(tmp_path: Path) -> None:
     ]
     framework_id, apps, instances = ServiceStore(f"sqlite:///{tmp_path / 'service.db'}").load()
     assert framework_id and [a.spec.id for a in apps] == ["web"] and len(instances) == 1
+    assert instances[0].address == "" and instances[0].hostname == "host0"
     batch = BatchStore(f"sqlite:///{tmp_path / 'batch.db'}").load()
     assert [j.spec.name for j in batch.jobs] == ["hello"]
     assert [(r.run_id, r.state.value) for r in batch.runs] == [("hello-1", "SUCCEEDED")]
@@ -44,11 +47,16 @@ def test_daemons_carry_on_from_the_old_layouts_databases(cluster: Cluster) -> No
     for name in ("master", "service", "batch"):
         shutil.copy(OLD / f"{name}.db", cluster.root / f"{name}.db")
     cluster.start_master()
-    assert [a.hostname for a in cluster.list("agents")] == ["host0"]
+    assert [(a.hostname, a.address) for a in cluster.list("agents")] == [("host0", "")]
+    [agent] = cluster.offerctl_json("agents")
+    assert agent["address"] is None
+    assert "-" in cluster.offerctl("agents").stdout.splitlines()[1].split()
     assert len(cluster.list("tasks")) == 3
     cluster.start_service()
     cluster.start_batch()
-    assert cluster.app_json("web")["app_id"] == "web"
+    web = cluster.app_json("web")
+    assert web["app_id"] == "web"
+    assert [(t["hostname"], t["address"]) for t in web["tasks"]] == [("host0", None)]
     runs = cluster.job_json("runs", "hello")
     assert [(r["run_id"], r["state"]) for r in runs] == [("hello-1", "SUCCEEDED")]
 

@@ -80,11 +80,38 @@ def test_a_linked_app_waits_for_its_dependency_then_gets_link_variables() -> Non
 
     waiting = plan([AppView(db, "v", []), AppView(web, "v", [])], offers, 0.0, new_id)
     assert waiting.waiting["web"] == "waiting for dependencies to be ready: db"
-    db_ready = InstanceView("db.1", "db", "v", TaskState.RUNNING, "host1", {}, None, 1.0, (31005,))
+    db_ready = InstanceView(
+        "db.1", "db", "v", TaskState.RUNNING, "host1", {}, None, 1.0, (31005,), "10.0.0.5"
+    )
     ready = plan([AppView(db, "v", [db_ready]), AppView(web, "v", [])], offers, 0.0, new_id)
     [(_, [(_, task)])] = ready.launches.values()
     env = dict(task.env)
-    assert env["DB_PORT"] == "tcp://host1:31005"
-    assert env["DB_PORT_6379_TCP_ADDR"] == "host1"
+    assert env["DB_PORT"] == "tcp://10.0.0.5:31005"
+    assert env["DB_PORT_6379_TCP_ADDR"] == "10.0.0.5"
     assert env["DB_PORT_6379_TCP_PORT"] == "31005"
     assert env["DB_PORT_6379_TCP_PROTO"] == "tcp"
+
+
+def _link_env(db_address: str, db_hostname: str = "host1") -> dict[str, str]:
+    db, web = parse_apps(EXAMPLE)
+    offers = [Offer("o1", "a1", "host2", Resources(4, 4096, ports=((31000, 31009),)))]
+    db_ready = InstanceView(
+        "db.1", "db", "v", TaskState.RUNNING, db_hostname, {}, None, 1.0, (31005,), db_address
+    )
+    ready = plan([AppView(db, "v", [db_ready]), AppView(web, "v", [])], offers, 0.0, str)
+    [(_, [(_, task)])] = ready.launches.values()
+    return {k: v for k, v in task.env if k.startswith("DB_PORT")}
+
+
+def test_links_carry_an_ipv6_address_in_brackets_in_urls_only() -> None:
+    env = _link_env("fd00::5")
+    assert env["DB_PORT"] == env["DB_PORT_6379_TCP"] == "tcp://[fd00::5]:31005"
+    assert env["DB_PORT_6379_TCP_ADDR"] == "fd00::5"
+
+
+def test_an_instance_placed_before_addresses_is_linked_by_its_hostname() -> None:
+    """Instances stored before agents advertised addresses have none: their
+    hostname is all there is, as before."""
+    env = _link_env("", db_hostname="host1")
+    assert env["DB_PORT"] == "tcp://host1:31005"
+    assert env["DB_PORT_6379_TCP_ADDR"] == "host1"

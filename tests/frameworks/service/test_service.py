@@ -321,9 +321,11 @@ async def test_the_compose_example_runs_with_its_link_variables(
         "web's output",
     )
     env = dict(line.split("=", 1) for line in logs.split())
-    assert env["DB_PORT_6379_TCP_ADDR"] == db["hostname"]
+    # The agent's address (its default on one host: 127.0.0.1), not its hostname.
+    assert db["address"] == "127.0.0.1" and db["hostname"] == "host0"
+    assert env["DB_PORT_6379_TCP_ADDR"] == db["address"]
     assert env["DB_PORT_6379_TCP_PORT"] == str(db_port)
-    assert env["DB_PORT"] == f"tcp://{db['hostname']}:{db_port}"
+    assert env["DB_PORT"] == f"tcp://{db['address']}:{db_port}"
     # The link points at a real server: db answers on its published port.
     body = await asyncio.to_thread(
         wait_for, lambda: http_get(f"http://127.0.0.1:{db_port}/"), 10, "db to answer"

@@ -14,12 +14,14 @@ def test_state_survives_a_reopen(tmp_path: Path) -> None:
     app = AppRecord(AppSpec(id="web", image="img", instances=3, ports=[80]), nonce=2)
     store.save_framework_id("fw-1")
     store.save_app(app)
-    store.save_instances(InstanceRecord("web.1", "web", app.version, 5.0, host_ports=[31000]))
+    store.save_instances(
+        InstanceRecord("web.1", "web", app.version, 5.0, host_ports=[31000], address="10.0.0.5")
+    )
     framework_id, apps, instances = ServiceStore(url).load()
     assert framework_id == "fw-1"
     assert [(a.spec, a.nonce) for a in apps] == [(app.spec, 2)]
-    assert [(i.task_id, i.version, i.host_ports) for i in instances] == [
-        ("web.1", app.version, [31000])
+    assert [(i.task_id, i.version, i.host_ports, i.address) for i in instances] == [
+        ("web.1", app.version, [31000], "10.0.0.5")
     ]
 
 
