@@ -32,13 +32,14 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
 import docker
 import grpc
 
-from bench.containers_bench import CPUS, MEM_MIB, _in_turn, _swarm_create
+from bench.containers_bench import CPUS, MEM_MIB, PIDS, SHAPE, _in_turn, _swarm_create
 from bench.engine import IMAGE
 from bench.masterproc import MasterProcess, free_port
 from offer.localcluster.hosts import Host, HostSet, needs_root_problem
@@ -51,8 +52,12 @@ HOSTS = 3
 N = 60
 TIMEOUT = 180.0
 POLL = 0.05
-METHODS = ("offer", "swarm")
-# Rounds of one run each, each method going first in every other round.
+# "spread": offer-service with the app constrained to N / hosts instances
+# per host (`hostname MAX_PER`), as a Marathon user spreads an app.
+# "engines": the engines' own limit, N / hosts parallel `docker run -d` on
+# each engine at once (the machine's ceiling for any scheduler).
+METHODS = ("offer", "swarm", "spread", "engines")
+# Rounds of one run of each method, each going first in one round.
 ROUNDS = 4
 
 
@@ -67,6 +72,12 @@ class MultihostResult:
     # Instances per host (h1, h2, ...) of each run.
     offer_spread: tuple[tuple[int, ...], ...]
     swarm_spread: tuple[tuple[int, ...], ...]
+    # offer-service with the app constrained to spread (hostname MAX_PER).
+    spread: tuple[float, ...] = ()
+    spread_spread: tuple[tuple[int, ...], ...] = ()
+    max_per_host: int = 0
+    # The engines alone: N / hosts parallel `docker run -d` on each.
+    engines: tuple[float, ...] = ()
 
     @property
     def offer_median(self) -> float:
@@ -75,6 +86,14 @@ class MultihostResult:
     @property
     def swarm_median(self) -> float:
         return statistics.median(self.swarm)
+
+    @property
+    def spread_median(self) -> float:
+        return statistics.median(self.spread)
+
+    @property
+    def engines_median(self) -> float:
+        return statistics.median(self.engines)
 
 
 class Starts:
@@ -172,6 +191,24 @@ class Cluster:
         seconds = self.starts.nth_after(mark, n, f"{n} container starts") - start
         return seconds, self.spread()
 
+    def engines(self, n: int) -> tuple[float, tuple[int, ...]]:
+        """n parallel `docker run -d`, an even share on each engine."""
+        shape = (*SHAPE, "--pids-limit", str(PIDS))
+        run = ("run", "-d", "--label", "bench=engines", *shape, self.image, "sleep", "3600")
+        share = [self.hosts[k % len(self.hosts)] for k in range(n)]
+
+        def launch() -> None:
+            with ThreadPoolExecutor(n) as pool:
+                list(pool.map(lambda host: self.docker(host, *run), share))
+
+        result = self.timed(n, launch)
+        for host, client in zip(self.hosts, self.clients.values(), strict=True):
+            ids = [c["Id"] for c in client.api.containers(filters={"label": "bench=engines"})]
+            if ids:
+                self.docker(host, "rm", "--force", *ids)
+        self.cleared()
+        return result
+
     def close(self) -> None:
         self.starts.close()
         for client in self.clients.values():
@@ -184,8 +221,11 @@ class Swarm:
 
     def __init__(self, cluster: Cluster) -> None:
         self.cluster = cluster
+        self.manager = cluster.hosts[0]
+
+    def form(self) -> None:
+        cluster = self.cluster
         manager, *workers = cluster.hosts
-        self.manager = manager
         addr = manager.address
         cluster.docker(
             manager,
@@ -236,15 +276,18 @@ class Offer:
     """A master on the bridge address, an agent on every host, and
     offer-service (on this machine's loopback, a client of the master)."""
 
-    def __init__(self, cluster: Cluster, root: Path, n: int) -> None:
+    def __init__(self, cluster: Cluster, root: Path, n: int, undo: contextlib.ExitStack) -> None:
+        """Its processes stop when `undo` closes, even if it fails to start."""
         self.cluster = cluster
         self.root = root
         gateway = cluster.set.gateway
         self.master = MasterProcess(
             f"sqlite:///{root / 'master.db'}", root / "master.log", "--host", gateway, "--insecure"
         )
+        # MasterProcess asks the master on loopback; this one listens on the bridge.
         self.master.address = f"{gateway}:{self.master.port}"
         self._procs: list[subprocess.Popen[bytes]] = []
+        undo.callback(self.close)
         self.master.start()
         env = {"PYTHONUNBUFFERED": "1"}
         for host in cluster.hosts:
@@ -308,23 +351,26 @@ class Offer:
                 return 0
         return len(reply.agents)
 
-    def spec(self, app_id: str, n: int) -> str:
-        """bench.containers_bench's app, with the image by its registry name."""
+    def spec(self, app_id: str, n: int, max_per_host: int = 0) -> str:
+        """bench.containers_bench's app, with the image by its registry name;
+        with `max_per_host`, Marathon's constraint that spreads it."""
+        spread = f"constraints: [[hostname, MAX_PER, '{max_per_host}']]\n" if max_per_host else ""
         return (
             f"id: {app_id}\nimage: {self.cluster.image}\ncmd: [sleep, '3600']\n"
             f"cpus: {CPUS}\nmem: {MEM_MIB}\ninstances: {n}\n"
-            "backoff_seconds: 0\nkill_grace_seconds: 0\n"
+            f"backoff_seconds: 0\nkill_grace_seconds: 0\n{spread}"
         )
 
-    def run(self, app_id: str, n: int) -> tuple[float, tuple[int, ...]]:
-        request = service_pb2.DeployAppsRequest(yaml=self.spec(app_id, n))
+    def run(self, app_id: str, n: int, max_per_host: int = 0) -> tuple[float, tuple[int, ...]]:
+        request = service_pb2.DeployAppsRequest(yaml=self.spec(app_id, n, max_per_host))
         result = self.cluster.timed(n, lambda: self.control.DeployApps(request))
         self.control.RemoveApp(service_pb2.RemoveAppRequest(app_id=app_id))
         self.cluster.cleared()
         return result
 
     def close(self) -> None:
-        self._channel.close()
+        if hasattr(self, "_channel"):
+            self._channel.close()
         for proc in reversed(self._procs):
             proc.terminate()
             try:
@@ -341,55 +387,59 @@ def run(quick: bool, keep_logs: Path | None = None) -> MultihostResult:
     if problem := needs_root_problem():
         raise RuntimeError(f"the multi-host benchmark cannot run here: {problem}")
     rounds = 1 if quick else ROUNDS
+    per_host = -(-N // HOSTS)
     times: dict[str, list[float]] = {m: [] for m in METHODS}
     spreads: dict[str, list[tuple[int, ...]]] = {m: [] for m in METHODS}
     hosts = HostSet(INDEX, HOSTS, ROOT)
-    hosts.up(images=[IMAGE])
-    try:
+    # Whatever happens, everything goes, last made first gone: the hosts
+    # (engines, registry, network, spawned agents) last of all.
+    with contextlib.ExitStack() as undo:
+        hosts.up(images=[IMAGE])
+        undo.callback(hosts.down)
+        tmp = Path(undo.enter_context(tempfile.TemporaryDirectory(prefix="offer-multihost-")))
+        if keep_logs is not None:
+            undo.callback(_copy_logs, tmp, keep_logs)
         cluster = Cluster(hosts)
-        with tempfile.TemporaryDirectory(prefix="offer-multihost-") as tmp:
-            offer: Offer | None = None
-            swarm: Swarm | None = None
-            try:
-                cluster.warm()
-                offer = Offer(cluster, Path(tmp), N)
-                swarm = Swarm(cluster)
-                steps: dict[str, Callable[[int], tuple[float, tuple[int, ...]]]] = {
-                    "offer": lambda turn: offer.run(f"m{turn}", N),  # type: ignore[union-attr]
-                    "swarm": lambda turn: swarm.run(f"multi{turn}", N),  # type: ignore[union-attr]
-                }
-                # Each goes first in turn: offer, swarm; swarm, offer; ...
-                for turn in range(rounds):
-                    for method in _in_turn(METHODS, turn):
-                        seconds, spread = steps[method](turn)
-                        times[method].append(seconds)
-                        spreads[method].append(spread)
-                        print(
-                            f"  {method}: {seconds:.2f} s, per host {spread}",
-                            file=sys.stderr,
-                            flush=True,
-                        )
-            finally:
-                if swarm is not None:
-                    swarm.leave()
-                if offer is not None:
-                    offer.close()
-                cluster.close()
-                if keep_logs is not None:
-                    keep_logs.mkdir(parents=True, exist_ok=True)
-                    for log in Path(tmp).glob("*.log"):
-                        (keep_logs / log.name).write_bytes(log.read_bytes())
-    finally:
-        hosts.down()
+        undo.callback(cluster.close)
+        cluster.warm()
+        offer = Offer(cluster, tmp, N, undo)
+        swarm = Swarm(cluster)
+        undo.callback(swarm.leave)
+        swarm.form()
+        steps: dict[str, Callable[[int], tuple[float, tuple[int, ...]]]] = {
+            "offer": lambda turn: offer.run(f"m{turn}", N),
+            "swarm": lambda turn: swarm.run(f"multi{turn}", N),
+            "spread": lambda turn: offer.run(f"s{turn}", N, per_host),
+            "engines": lambda turn: cluster.engines(N),
+        }
+        # Each goes first in turn: offer, swarm, spread; swarm, spread, offer; ...
+        for turn in range(rounds):
+            for method in _in_turn(METHODS, turn):
+                seconds, spread = steps[method](turn)
+                times[method].append(seconds)
+                spreads[method].append(spread)
+                print(
+                    f"  {method}: {seconds:.2f} s, per host {spread}", file=sys.stderr, flush=True
+                )
     return MultihostResult(
         n=N,
         hosts=HOSTS,
-        rounds=len(times["offer"]),
+        rounds=rounds,
         offer=tuple(times["offer"]),
         swarm=tuple(times["swarm"]),
         offer_spread=tuple(spreads["offer"]),
         swarm_spread=tuple(spreads["swarm"]),
+        spread=tuple(times["spread"]),
+        spread_spread=tuple(spreads["spread"]),
+        max_per_host=per_host,
+        engines=tuple(times["engines"]),
     )
+
+
+def _copy_logs(folder: Path, to: Path) -> None:
+    to.mkdir(parents=True, exist_ok=True)
+    for log in folder.glob("*.log"):
+        (to / log.name).write_bytes(log.read_bytes())
 
 
 def spread_text(spreads: Sequence[tuple[int, ...]]) -> str:
@@ -408,5 +458,7 @@ if __name__ == "__main__":
     print(
         f"offer {result.offer_median:.2f} s ({spread_text(result.offer_spread)}), "
         f"swarm {result.swarm_median:.2f} s ({spread_text(result.swarm_spread)}), "
-        f"swarm/offer {result.swarm_median / result.offer_median:.2f}x"
+        f"swarm/offer {result.swarm_median / result.offer_median:.2f}x; "
+        f"offer spread by constraint {result.spread_median:.2f} s "
+        f"({spread_text(result.spread_spread)}); engines alone {result.engines_median:.2f} s"
     )

@@ -3,7 +3,9 @@ its plots (docs/*.png).
 
 BENCH_QUICK=1 runs smaller sizes. BENCH_ONLY=containers runs only the real
 containers section (with offerctl's) and prints it, leaving
-docs/performance.md as it is. Benchmarks report; they never assert.
+docs/performance.md as it is; BENCH_ONLY=multihost does the same for the
+three-host section (needs root and Debian's docker-registry). Benchmarks
+report; they never assert.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ import psutil
 from bench import (
     allocator_bench,
     containers_bench,
+    multihost_bench,
     plots,
     recovery_bench,
     report,
@@ -32,6 +35,7 @@ from bench import (
 )
 from bench.load.run import LoadSpec
 from bench.load.run import run as run_load
+from offer.localcluster.hosts import needs_root_problem
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs"
@@ -104,11 +108,21 @@ def step(name: str) -> float:
 
 def main() -> None:
     quick = os.environ.get("BENCH_QUICK", "") not in ("", "0")
+    only = os.environ.get("BENCH_ONLY", "")
+    if only == "multihost":
+        step("real containers on three hosts (offer-service, Swarm)")
+        print("\n".join(report.multihost(multihost_bench.run(quick))))
+        return
     began = step("real containers (private Docker engine, Swarm, offer-service, offerctl)")
     containers, user = containers_bench.run(quick)
-    if os.environ.get("BENCH_ONLY", "") == "containers":
+    if only == "containers":
         print("\n".join([*report.containers(containers), *report.user_level(user)]))
         return
+    step("real containers on three hosts (offer-service, Swarm)")
+    # Its hosts need root and Debian's docker-registry; without them the
+    # section says so and the rest still runs.
+    cannot = needs_root_problem()
+    multihost = cannot or multihost_bench.run(quick)
     step("the master at scale (load agents and frameworks)")
     loads = [isolated(run_load, spec) for spec in load_specs(quick)]
     placements = [isolated(run_load, spec) for spec in placement_specs(quick)]
@@ -143,6 +157,7 @@ def main() -> None:
         "",
         *report.containers(containers),
         *report.user_level(user),
+        *report.multihost(multihost),
         *report.load(loads, placements),
         *report.allocator(alloc),
         *report.recovery(recovery),
