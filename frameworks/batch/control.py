@@ -152,6 +152,7 @@ def _task(a: Attempt) -> pb.RunTask:
         exit_code=a.exit_code,
         agent_id=a.agent_id,
         hostname=a.hostname,
+        address=a.address,
         created_at=a.created_at,
         started_at=a.started_at or 0.0,
         ended_at=a.ended_at or 0.0,

@@ -61,6 +61,8 @@ class Attempt:
     # never saw, a drained agent): it does not use up a retry.
     counts: bool = True
     timed_out: bool = False
+    # Its agent's advertised address ("" if launched before addresses existed).
+    address: str = ""
 
     @property
     def failed(self) -> bool:

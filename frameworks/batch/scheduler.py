@@ -184,6 +184,7 @@ class BatchScheduler(Framework):
                     now,
                     agent_id=offer.agent_id,
                     hostname=offer.hostname,
+                    address=offer.address,
                     message="launching",
                 )
             )

@@ -93,6 +93,7 @@ class _Attempt(BatchBase):
     message: Mapped[str] = mapped_column(Text)
     counts: Mapped[bool] = mapped_column(Boolean)
     timed_out: Mapped[bool] = mapped_column(Boolean)
+    address: Mapped[str] = mapped_column(String(64), default="", server_default="")
 
 
 @dataclass
@@ -172,6 +173,7 @@ class BatchStore(FrameworkState):
                     r.message,
                     r.counts,
                     r.timed_out,
+                    r.address,
                 )
                 for r in s.scalars(select(_Attempt).order_by(_Attempt.created_at))
             ]

@@ -54,6 +54,7 @@ def run_view(r: pb.RunStatus) -> dict[str, Any]:
                 "exit_code": t.exit_code if t.HasField("exit_code") else None,
                 "agent_id": t.agent_id,
                 "hostname": t.hostname,
+                "address": t.address or None,
                 "created_at": t.created_at,
                 "started_at": t.started_at or None,
                 "ended_at": t.ended_at or None,
@@ -184,11 +185,12 @@ def show_run(stub: Stub, args: argparse.Namespace) -> int:
                 t["state"],
                 "" if t["exit_code"] is None else str(t["exit_code"]),
                 t["hostname"],
+                t["address"] or "-",
                 t["message"],
             )
             for t in view["tasks"]
         ]
-        titles = ("INDEX", "ATTEMPT", "TASK", "STATE", "EXIT", "HOST", "MESSAGE")
+        titles = ("INDEX", "ATTEMPT", "TASK", "STATE", "EXIT", "HOST", "ADDRESS", "MESSAGE")
         return Group(_runs_table([view]), _table(titles, rows, "No tasks yet."))
 
     render.emit(view, draw, args.output)

@@ -133,7 +133,7 @@ class RunStatus(_message.Message):
     def __init__(self, run_id: _Optional[str] = ..., job: _Optional[str] = ..., state: _Optional[str] = ..., trigger: _Optional[str] = ..., created_at: _Optional[float] = ..., scheduled_for: _Optional[float] = ..., ended_at: _Optional[float] = ..., message: _Optional[str] = ..., exit_code: _Optional[int] = ..., completions: _Optional[int] = ..., parallelism: _Optional[int] = ..., succeeded: _Optional[int] = ..., running: _Optional[int] = ..., failed_attempts: _Optional[int] = ..., tasks: _Optional[_Iterable[_Union[RunTask, _Mapping]]] = ..., framework_id: _Optional[str] = ...) -> None: ...
 
 class RunTask(_message.Message):
-    __slots__ = ("task_id", "index", "attempt", "state", "exit_code", "agent_id", "hostname", "created_at", "started_at", "ended_at", "message", "timed_out")
+    __slots__ = ("task_id", "index", "attempt", "state", "exit_code", "agent_id", "hostname", "created_at", "started_at", "ended_at", "message", "timed_out", "address")
     TASK_ID_FIELD_NUMBER: _ClassVar[int]
     INDEX_FIELD_NUMBER: _ClassVar[int]
     ATTEMPT_FIELD_NUMBER: _ClassVar[int]
@@ -146,6 +146,7 @@ class RunTask(_message.Message):
     ENDED_AT_FIELD_NUMBER: _ClassVar[int]
     MESSAGE_FIELD_NUMBER: _ClassVar[int]
     TIMED_OUT_FIELD_NUMBER: _ClassVar[int]
+    ADDRESS_FIELD_NUMBER: _ClassVar[int]
     task_id: str
     index: int
     attempt: int
@@ -158,7 +159,8 @@ class RunTask(_message.Message):
     ended_at: float
     message: str
     timed_out: bool
-    def __init__(self, task_id: _Optional[str] = ..., index: _Optional[int] = ..., attempt: _Optional[int] = ..., state: _Optional[str] = ..., exit_code: _Optional[int] = ..., agent_id: _Optional[str] = ..., hostname: _Optional[str] = ..., created_at: _Optional[float] = ..., started_at: _Optional[float] = ..., ended_at: _Optional[float] = ..., message: _Optional[str] = ..., timed_out: _Optional[bool] = ...) -> None: ...
+    address: str
+    def __init__(self, task_id: _Optional[str] = ..., index: _Optional[int] = ..., attempt: _Optional[int] = ..., state: _Optional[str] = ..., exit_code: _Optional[int] = ..., agent_id: _Optional[str] = ..., hostname: _Optional[str] = ..., created_at: _Optional[float] = ..., started_at: _Optional[float] = ..., ended_at: _Optional[float] = ..., message: _Optional[str] = ..., timed_out: _Optional[bool] = ..., address: _Optional[str] = ...) -> None: ...
 
 class GetJobSchemaRequest(_message.Message):
     __slots__ = ()

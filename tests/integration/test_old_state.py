@@ -41,6 +41,7 @@ def test_each_store_reads_what_the_old_layout_wrote(tmp_path: Path) -> None:
     batch = BatchStore(f"sqlite:///{tmp_path / 'batch.db'}").load()
     assert [j.spec.name for j in batch.jobs] == ["hello"]
     assert [(r.run_id, r.state.value) for r in batch.runs] == [("hello-1", "SUCCEEDED")]
+    assert {a.address for a in batch.attempts} == {""}
 
 
 def test_daemons_carry_on_from_the_old_layouts_databases(cluster: Cluster) -> None:

@@ -194,6 +194,10 @@ jobs:
     assert [r["state"] for r in (a, b, c)] == ["SUCCEEDED"] * 3
     assert (b["trigger"], c["trigger"]) == ("after a", "after b")
     assert a["ended_at"] <= b["created_at"] and b["ended_at"] <= c["created_at"]
+    # Where each ran: its agent's hostname and advertised address (127.0.0.1 here).
+    assert {(t["hostname"], t["address"]) for t in a["tasks"]} == {("host0", "127.0.0.1")}
+    shown = cluster.job("run-show", "a-1").stdout
+    assert "ADDRESS" in shown and "127.0.0.1" in shown
 
     submit(cluster, tmp_path, chain.replace("B_CMD", "exit 1"))
     start_run(cluster, "a")
