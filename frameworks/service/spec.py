@@ -158,8 +158,9 @@ class AppSpec(Spec):
     )
     links: list[Link] = Field(
         default=[],
-        description="APP or APP:ALIAS: a dependency whose host and ports are passed in "
-        "Docker's link variables (ALIAS_PORT_6379_TCP_ADDR, ..._PORT, ...).",
+        description="APP or APP:ALIAS: a dependency whose address (its agent's "
+        "--advertise-address) and host ports are passed in Docker's link variables "
+        "(ALIAS_PORT=tcp://ADDR:PORT, ALIAS_PORT_6379_TCP_ADDR, ..._PORT, ...).",
         examples=[["db:redis"]],
     )
 
