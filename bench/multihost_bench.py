@@ -33,7 +33,7 @@ import time
 from collections import Counter
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import docker
@@ -78,6 +78,8 @@ class MultihostResult:
     max_per_host: int = 0
     # The engines alone: N / hosts parallel `docker run -d` on each.
     engines: tuple[float, ...] = ()
+    # Method -> median seconds until its first container started.
+    first: dict[str, float] = field(default_factory=dict)
 
     @property
     def offer_median(self) -> float:
@@ -94,6 +96,16 @@ class MultihostResult:
     @property
     def engines_median(self) -> float:
         return statistics.median(self.engines)
+
+
+@dataclass(frozen=True)
+class Run:
+    seconds: float
+    # Until the first container started: the scheduler's latency, before
+    # the engines' start rate sets the pace.
+    first: float
+    # How many run on each host (h1, h2, ...) at the end.
+    spread: tuple[int, ...]
 
 
 class Starts:
@@ -123,12 +135,12 @@ class Starts:
         with self._changed:
             return len(self._seen)
 
-    def nth_after(self, mark: int, n: int, what: str) -> float:
-        """Waits for the n-th start after `mark` (a `count`); when it came."""
+    def after(self, mark: int, n: int, what: str) -> list[tuple[float, str]]:
+        """Waits for n starts after `mark` (a `count`); when each came, where."""
         with self._changed:
             if not self._changed.wait_for(lambda: len(self._seen) >= mark + n, TIMEOUT):
                 raise TimeoutError(f"timed out waiting for {what}")
-            return self._seen[mark + n - 1][0]
+            return self._seen[mark : mark + n]
 
     def close(self) -> None:
         for stream in self._streams:
@@ -182,16 +194,15 @@ class Cluster:
             self.docker(host, "pull", "--quiet", self.image)
             self.docker(host, "run", "--rm", "--network", "none", self.image, "true")
 
-    def timed(self, n: int, launch: Callable[[], object]) -> tuple[float, tuple[int, ...]]:
-        """Seconds from calling `launch` until n more containers started on
-        the hosts, and how many run on each host then."""
+    def timed(self, n: int, launch: Callable[[], object]) -> Run:
+        """From calling `launch` until n more containers started on the hosts."""
         mark = self.starts.count()
         start = time.perf_counter()
         launch()
-        seconds = self.starts.nth_after(mark, n, f"{n} container starts") - start
-        return seconds, self.spread()
+        starts = self.starts.after(mark, n, f"{n} container starts")
+        return Run(starts[-1][0] - start, starts[0][0] - start, self.spread())
 
-    def engines(self, n: int) -> tuple[float, tuple[int, ...]]:
+    def engines(self, n: int) -> Run:
         """n parallel `docker run -d`, an even share on each engine."""
         shape = (*SHAPE, "--pids-limit", str(PIDS))
         run = ("run", "-d", "--label", "bench=engines", *shape, self.image, "sleep", "3600")
@@ -260,7 +271,7 @@ class Swarm:
                 raise TimeoutError(f"swarm nodes not ready: {nodes!r}")
             time.sleep(0.2)
 
-    def run(self, name: str, n: int) -> tuple[float, tuple[int, ...]]:
+    def run(self, name: str, n: int) -> Run:
         create = _swarm_create(name, n, self.cluster.image)
         result = self.cluster.timed(n, lambda: self.cluster.docker(self.manager, *create))
         self.cluster.docker(self.manager, "service", "rm", name)
@@ -361,7 +372,7 @@ class Offer:
             f"backoff_seconds: 0\nkill_grace_seconds: 0\n{spread}"
         )
 
-    def run(self, app_id: str, n: int, max_per_host: int = 0) -> tuple[float, tuple[int, ...]]:
+    def run(self, app_id: str, n: int, max_per_host: int = 0) -> Run:
         request = service_pb2.DeployAppsRequest(yaml=self.spec(app_id, n, max_per_host))
         result = self.cluster.timed(n, lambda: self.control.DeployApps(request))
         self.control.RemoveApp(service_pb2.RemoveAppRequest(app_id=app_id))
@@ -390,6 +401,7 @@ def run(quick: bool, keep_logs: Path | None = None) -> MultihostResult:
     per_host = -(-N // HOSTS)
     times: dict[str, list[float]] = {m: [] for m in METHODS}
     spreads: dict[str, list[tuple[int, ...]]] = {m: [] for m in METHODS}
+    firsts: dict[str, list[float]] = {m: [] for m in METHODS}
     hosts = HostSet(INDEX, HOSTS, ROOT)
     # Whatever happens, everything goes, last made first gone: the hosts
     # (engines, registry, network, spawned agents) last of all.
@@ -406,7 +418,7 @@ def run(quick: bool, keep_logs: Path | None = None) -> MultihostResult:
         swarm = Swarm(cluster)
         undo.callback(swarm.leave)
         swarm.form()
-        steps: dict[str, Callable[[int], tuple[float, tuple[int, ...]]]] = {
+        steps: dict[str, Callable[[int], Run]] = {
             "offer": lambda turn: offer.run(f"m{turn}", N),
             "swarm": lambda turn: swarm.run(f"multi{turn}", N),
             "spread": lambda turn: offer.run(f"s{turn}", N, per_host),
@@ -415,11 +427,15 @@ def run(quick: bool, keep_logs: Path | None = None) -> MultihostResult:
         # Each goes first in turn: offer, swarm, spread; swarm, spread, offer; ...
         for turn in range(rounds):
             for method in _in_turn(METHODS, turn):
-                seconds, spread = steps[method](turn)
-                times[method].append(seconds)
-                spreads[method].append(spread)
+                done = steps[method](turn)
+                times[method].append(done.seconds)
+                firsts[method].append(done.first)
+                spreads[method].append(done.spread)
                 print(
-                    f"  {method}: {seconds:.2f} s, per host {spread}", file=sys.stderr, flush=True
+                    f"  {method}: {done.seconds:.2f} s (first start after {done.first:.2f} s), "
+                    f"per host {done.spread}",
+                    file=sys.stderr,
+                    flush=True,
                 )
     return MultihostResult(
         n=N,
@@ -433,6 +449,7 @@ def run(quick: bool, keep_logs: Path | None = None) -> MultihostResult:
         spread_spread=tuple(spreads["spread"]),
         max_per_host=per_host,
         engines=tuple(times["engines"]),
+        first={m: statistics.median(firsts[m]) for m in METHODS},
     )
 
 

@@ -168,6 +168,9 @@ def multihost(r: MultihostResult | str) -> list[str]:
         "|---|---:|---:|---:|---:|",
         f"| {r.n} running | {r.offer_median:.2f} s | {r.swarm_median:.2f} s "
         f"| {r.spread_median:.2f} s | {r.engines_median:.2f} s |",
+        "| first start | "
+        + " | ".join(f"{r.first[m]:.2f} s" for m in ("offer", "swarm", "spread", "engines"))
+        + " |",
         f"| per host (h1/h2/h3) | {spread_text(r.offer_spread)} | {spread_text(r.swarm_spread)} "
         f"| {spread_text(r.spread_spread)} | {r.n // r.hosts} each |",
         "",
