@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 PACKAGES := offer master agent frameworks
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
-.PHONY: setup engine protos demo test lint bench clean
+.PHONY: setup engine protos demo test lint bench cluster cluster-down clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -17,7 +17,7 @@ $(VENV)/.installed: pyproject.toml
 ## setup: the virtualenv with the project and its dev tools
 setup: $(VENV)/.installed
 
-## engine: a running Docker engine and the local test image (idempotent)
+## engine: a running Docker engine and the local test image, and as root on Debian the tools for hosts on one machine (iproute2, iptables, docker-registry) (idempotent)
 engine:
 	bash scripts/docker-engine.sh
 
@@ -42,6 +42,17 @@ lint: setup
 ## bench: every benchmark (needs root for a private Docker engine); writes docs/performance.md and docs/*.png (BENCH_QUICK=1 for a smaller run)
 bench: setup engine
 	$(PY) -m bench.run
+
+# How many hosts `make cluster` makes.
+HOSTS ?= 3
+
+## cluster: a local cluster of HOSTS hosts (default 3; needs root): a network namespace, Docker engine and agent per host, a registry, master, offer-service and offer-batch; prints how to point offerctl at it
+cluster: setup engine
+	$(VENV)/bin/offer-cluster up --hosts $(HOSTS)
+
+## cluster-down: stop and remove everything `make cluster` made
+cluster-down: setup
+	$(VENV)/bin/offer-cluster down
 
 clean:
 	rm -rf $(VENV) offer-state demo-state .pytest_cache .mypy_cache .ruff_cache

@@ -2,6 +2,10 @@
 # Makes a Docker engine available and builds the local images that the tests
 # and the demo use. Idempotent: an engine that answers is left alone, an
 # image that exists is not rebuilt. No registry is needed.
+#
+# As root with apt it also installs what hosts on one machine need
+# (offer.localcluster: the multi-host tests and `offer-cluster`): iproute2,
+# iptables and docker-registry. Without them those tests are skipped.
 set -euo pipefail
 
 IMAGE="offer-test/busybox:latest"
@@ -31,6 +35,33 @@ install_packages() {
 }
 
 file_is_static() { ! ldd "$1" >/dev/null 2>&1; }
+
+# The tools for several hosts on this machine (offer.localcluster). Never fatal.
+install_host_tools() {
+    local missing=()
+    command -v ip >/dev/null 2>&1 || missing+=(iproute2)
+    command -v iptables >/dev/null 2>&1 || missing+=(iptables)
+    command -v nsenter >/dev/null 2>&1 || missing+=(util-linux)
+    command -v docker-registry >/dev/null 2>&1 || missing+=(docker-registry)
+    [ ${#missing[@]} -eq 0 ] && return 0
+    if [ "$(id -u)" -ne 0 ] || ! command -v apt-get >/dev/null 2>&1; then
+        say "${missing[*]} missing and not installable here (needs root and apt-get):"
+        say "multi-host tests will be skipped and offer-cluster will not run."
+        return 0
+    fi
+    say "installing ${missing[*]} from Debian packages (for hosts on one machine)"
+    apt-get update -qq
+    # policy-rc.d: the package's own registry service must not start (and take
+    # port 5000): each set of hosts runs its own registry on its bridge.
+    local policy=/usr/sbin/policy-rc.d made_policy=""
+    if [ ! -e "$policy" ]; then
+        printf '#!/bin/sh\nexit 101\n' >"$policy" && chmod +x "$policy" && made_policy=1
+    fi
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+        "${missing[@]}" >/dev/null || say "installing ${missing[*]} failed: multi-host tests will be skipped"
+    [ -n "$made_policy" ] && rm -f "$policy"
+    return 0
+}
 
 start_engine() {
     [ "$(id -u)" -eq 0 ] || need_docker "This is not root, so the engine cannot be started here."
@@ -72,4 +103,5 @@ if ! engine_answers; then
     engine_answers || start_engine
 fi
 build_image
+install_host_tools
 say "engine ready ($(docker version --format '{{.Server.Version}}')), image $IMAGE present"
