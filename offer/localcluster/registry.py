@@ -29,7 +29,7 @@ class Registry:
         if binary is None:
             raise HostSetupError(
                 "docker-registry is not installed (apt-get install docker-registry, "
-                "or `make setup-cluster`)"
+                "or `make engine` as root)"
             )
         self.folder.mkdir(parents=True, exist_ok=True)
         config = self.folder / "registry.yml"
