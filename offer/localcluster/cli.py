@@ -252,9 +252,9 @@ def start_daemons(hosts: HostSet, state: Path) -> dict[str, Any]:
         # On the bridge's address, no credentials: only this machine's hosts reach it.
         "--insecure",
     )
-    wait_listening(state, "offer-master", gateway, MASTER_PORT)
-
+    # Asked while the master starts (each takes a Python's start-up).
     advertise = "--advertise-address" in _help("agent.cli")
+    wait_listening(state, "offer-master", gateway, MASTER_PORT)
     for host in hosts.hosts:
         argv = [
             "setsid",  # a session of its own: it outlives this command and its terminal
@@ -311,7 +311,7 @@ def start_daemon(state: Path, name: str, argv: list[str], *extra: str) -> None:
 def wait_listening(state: Path, name: str, host: str, port: int) -> None:
     deadline = time.monotonic() + READY_TIMEOUT
     while time.monotonic() < deadline:
-        if not _alive(_daemon_pid(state, name)):
+        if not _running(state, name):
             raise ClusterError(_exited(state, name))
         with contextlib.suppress(OSError), socket.create_connection((host, port), timeout=1):
             return
@@ -327,7 +327,7 @@ def wait_ready(info: dict[str, Any], count: int, state: Path) -> None:
     frameworks: list[str] = []
     while time.monotonic() < deadline:
         for name in DAEMONS:
-            if not _alive(_daemon_pid(state, name)):
+            if not _running(state, name):
                 raise ClusterError(_exited(state, name))
         agents = sorted(
             a["hostname"]
@@ -461,7 +461,13 @@ def stop_all(state: Path) -> None:
     _stop([_read_pid(path) for path in pid_files if path.stem not in DAEMONS])
     _stop([_daemon_pid(state, "offer-master")])
     if (state / HOSTS_FILE).exists():
-        teardown(state)
+        try:
+            made = json.loads((state / HOSTS_FILE).read_text())
+            hosts = HostSet(int(made["index"]), int(made["count"]), state)
+        except (OSError, ValueError, KeyError, TypeError):
+            teardown(state)
+        else:
+            hosts.down()  # the engines stop all at once, then teardown()
     else:  # a crash between the folder and the hosts: nothing but files
         shutil.rmtree(state, ignore_errors=True)
 
@@ -493,7 +499,7 @@ def cmd_status(state: Path) -> int:
         ("offer-service", info["service"]),
         ("offer-batch", info["batch"]),
     ):
-        alive = _alive(_daemon_pid(state, name))
+        alive = _running(state, name)
         ok &= alive
         print(f"  {name:<14} {address:<22} {'running' if alive else 'NOT RUNNING'}")
     registered = {a["hostname"]: a for a in _offerctl_json(info["master"], "agents")}
@@ -512,6 +518,15 @@ def cmd_status(state: Path) -> int:
 
 def say(message: str) -> None:
     print(f"{PROG}: {message}", file=sys.stderr, flush=True)
+
+
+def _running(state: Path, name: str) -> bool:
+    """Whether a daemon runs: asked of its Popen if this process started it
+    (its /proc entry may not show the new command line yet), else of /proc."""
+    proc = _started.get(name)
+    if proc is not None:
+        return proc.poll() is None
+    return _alive(_daemon_pid(state, name))
 
 
 def _daemon_pid(state: Path, name: str) -> int:
