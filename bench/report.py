@@ -159,9 +159,10 @@ def multihost(r: MultihostResult | str) -> list[str]:
         "network, as nothing publishes a port). *offer, spread*: the same app with",
         f"Marathon's constraint `[hostname, MAX_PER, '{r.max_per_host}']`. *Engines*: "
         f"{r.n // r.hosts} parallel",
-        "`docker run -d` on each engine at once, the ceiling for any scheduler here. The",
+        "`docker run -d` on each engine at once (the CLI, as the one-host engine limit). The",
         "container and its limits are those of the one-host section; each is timed from",
-        f"the call until the three engines' event streams have told of {r.n} starts.",
+        f"the call until the three engines' event streams have told of {r.n} starts;",
+        "*first start*: until the first of them.",
         rounds,
         "",
         "| | offer | Swarm | offer, spread | engines |",

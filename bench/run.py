@@ -111,7 +111,14 @@ def main() -> None:
     only = os.environ.get("BENCH_ONLY", "")
     if only == "multihost":
         step("real containers on three hosts (offer-service, Swarm)")
-        print("\n".join(report.multihost(multihost_bench.run(quick))))
+        load = os.getloadavg()[0]
+        section = report.multihost(multihost_bench.run(quick))
+        print("\n".join(section))
+        print(
+            f"Measured by `BENCH_ONLY=multihost make bench` on {datetime.date.today()}"
+            f"{' (BENCH_QUICK=1)' if quick else ''}; load average {load:.0f} before and "
+            f"{os.getloadavg()[0]:.0f} after. Machine: {machine()}."
+        )
         return
     began = step("real containers (private Docker engine, Swarm, offer-service, offerctl)")
     containers, user = containers_bench.run(quick)
