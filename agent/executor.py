@@ -85,7 +85,7 @@ class TaskExecutor:
             return  # a re-sent launch of a task already under way
         task = LocalTask(framework_id, spec)
         self._tasks[key] = task
-        self._update(task, TaskState.STARTING, message=f"pulling or starting image {spec.image}")
+        self._update(task, TaskState.STARTING, message=f"starting image {spec.image}")
         self._spawn(self._launch(task))
 
     async def _launch(self, task: LocalTask) -> None:
@@ -105,7 +105,14 @@ class TaskExecutor:
             return
         try:
             task.container_id = await self._containerizer.launch(
-                task.framework_id, task.spec, cancelled=lambda: task.kill_requested
+                task.framework_id,
+                task.spec,
+                cancelled=lambda: task.kill_requested,
+                pulling=lambda: self._update(
+                    task,
+                    TaskState.STARTING,
+                    message=f"pulling image {task.spec.image} (not on this host yet)",
+                ),
             )
         except LaunchCancelled:
             self._killed_before_start(task)

@@ -25,7 +25,7 @@ import docker.errors
 
 from agent.containerizer import cgroups
 from agent.containerizer.cgroups import CgroupFiles
-from agent.containerizer.engine_client import engine_client
+from agent.containerizer.engine_client import engine_client, is_local
 from offer import wire
 from offer.tasks import StatusReason, TaskSpec
 
@@ -142,6 +142,12 @@ class DockerContainerizer:
         agent starts is an error to retry, not a crash."""
         if self._docker is None:
             self._docker = engine_client(ENGINE_CALLS + SAMPLING_CALLS)
+            if not is_local(self._docker):
+                log.info(
+                    "the Docker engine at %s is on another host: task usage comes "
+                    "from the engine's stats",
+                    self._docker.api.base_url,
+                )
         return self._docker
 
     async def _in_thread(self, call: Callable[..., _T], *args: Any, **kwargs: Any) -> _T:
@@ -149,11 +155,16 @@ class DockerContainerizer:
         return await loop.run_in_executor(self._calls, functools.partial(call, *args, **kwargs))
 
     async def launch(
-        self, framework_id: str, spec: TaskSpec, cancelled: Callable[[], bool] = lambda: False
+        self,
+        framework_id: str,
+        spec: TaskSpec,
+        cancelled: Callable[[], bool] = lambda: False,
+        pulling: Callable[[], None] = lambda: None,
     ) -> str:
         """Creates and starts the task's container; returns its id. Raises
         LaunchCancelled, leaving no container, if `cancelled()` holds once
-        it is created (a kill that arrived during a pull or a create)."""
+        it is created (a kill that arrived during a pull or a create).
+        `pulling()` is called when the image must be pulled first."""
         # The engine's low-level calls: the SDK's containers.create inspects
         # every container it creates, a round trip a launch must not wait on
         # (bench/profiling.md, note 19).
@@ -166,6 +177,7 @@ class DockerContainerizer:
             except docker.errors.ImageNotFound:
                 # Pulled only when missing: an inspect before every create
                 # would be one more engine round trip per launch.
+                pulling()
                 await self._pull(spec.image)
                 container_id = (await self._in_thread(create))["Id"]
             if cancelled():
@@ -368,7 +380,11 @@ class DockerContainerizer:
     def _locate(self, container_id: str) -> CgroupFiles | None:
         """The container's cgroup counters on this machine: where engines
         usually put them, else found through its first process (one
-        question to the engine); None if they are not here."""
+        question to the engine); None if they are not here, as for every
+        container of an engine on another host (its PIDs and cgroups are
+        that host's, whatever this one happens to have under those names)."""
+        if not is_local(self._client):
+            return None
         mounted = self._mounts or {}
         if (usual := cgroups.find(container_id, mounted)) is not None:
             return usual

@@ -40,7 +40,9 @@ class SlowEngine:
         self.stopped: list[tuple[str, float]] = []
         self.cancel_seen: bool | None = None
 
-    async def launch(self, framework_id: str, spec: TaskSpec, cancelled: object) -> str:
+    async def launch(
+        self, framework_id: str, spec: TaskSpec, cancelled: object, pulling: object = None
+    ) -> str:
         self.entered = True
         await self.release.wait()
         assert callable(cancelled)

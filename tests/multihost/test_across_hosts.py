@@ -71,10 +71,14 @@ def test_compose_web_reaches_db_on_another_host(hcluster: HostCluster, tmp_path:
     # ... and web, on another host, got PONG from db through them.
     url = f"http://{_address_of(hcluster, web['hostname'])}:{web['host_ports'][0]}/db.txt"
     assert wait_for(lambda: "PONG" in (http_get(url) or ""), 30, f"PONG at {url}")
-    # Each host pulled the image from the registry on its first launch.
-    pulled = [hcluster.hosts.engine(hcluster.hosts.host(t["hostname"])) for t in (web, db)]
-    for engine in pulled:
-        assert engine.answers()
+    # A host other than h1 (which pushed it) pulled the image from the
+    # registry at its first launch, and said so while STARTING.
+    elsewhere = next(t for t in (web, db) if t["hostname"] != "h1")
+    history = hcluster.offerctl_json("tasks", "show", elsewhere["task_id"])["history"]
+    assert any(
+        h["state"] == "STARTING" and h["message"].startswith(f"pulling image {hcluster.image}")
+        for h in history
+    ), history
 
 
 def test_unique_hostname_with_http_checks_on_each_hosts_address(

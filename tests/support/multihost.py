@@ -75,8 +75,14 @@ class HostCluster(Cluster):
         return super()._start_framework(kind, *control_tls, *extra)
 
     def start_agent_on(
-        self, host: Host, resources: str = f"cpus:1;mem:512;{PORTS}", *extra: str
+        self,
+        host: Host,
+        resources: str = f"cpus:1;mem:512;{PORTS}",
+        *extra: str,
+        extra_env: dict[str, str] | None = None,
     ) -> HostAgent:
+        """An agent on `host`, on that host's engine unless `extra_env`
+        names another (DOCKER_HOST)."""
         n = len(self.agents)
         work_dir = self.root / f"agent{n}-{host.name}"
         args = [
@@ -94,8 +100,9 @@ class HostCluster(Cluster):
             *extra,
         ]
         log_path = self.root / f"agent{n}-{host.name}.log"
-        popen = self.hosts.spawn(host, [sys.executable, "-m", *args], log_path, self._env())
-        agent = HostAgent(f"agent{n}", popen, log_path, work_dir, args, {}, host)
+        env = {**self._env(), **(extra_env or {})}
+        popen = self.hosts.spawn(host, [sys.executable, "-m", *args], log_path, env)
+        agent = HostAgent(f"agent{n}", popen, log_path, work_dir, args, extra_env or {}, host)
         self.agents.append(agent)
         self.host_agents.append(agent)
         self._procs.append(agent)
@@ -106,41 +113,56 @@ class HostCluster(Cluster):
         assert isinstance(agent, HostAgent) and agent.host is not None
         agent.stop(sig)
         agent.popen = self.hosts.spawn(
-            agent.host, [sys.executable, "-m", *agent.args], agent.log_path, self._env()
+            agent.host,
+            [sys.executable, "-m", *agent.args],
+            agent.log_path,
+            {**self._env(), **agent.env},
         )
         wait_for(lambda: self._registered(agent), what=f"{agent.name} to register again")
 
     def containers(self, agent: AgentProc | None = None) -> list[dict[str, Any]]:
         """This cluster's containers on every host's engine."""
         found: list[dict[str, Any]] = []
-        for a in [agent] if agent else self.host_agents:
-            assert isinstance(a, HostAgent) and a.host is not None
-            if not a.agent_id or not self.hosts.engine(a.host).answers():
+        agent_ids = [a.agent_id for a in ([agent] if agent else self.host_agents) if a.agent_id]
+        for engine in self.hosts.engines.values():
+            if not agent_ids or not engine.answers():
                 continue
-            with contextlib.closing(self.hosts.engine(a.host).client()) as client:
-                found += client.api.containers(
-                    all=True, filters={"label": f"{LABEL_AGENT}={a.agent_id}"}
-                )
+            with contextlib.closing(engine.client()) as client:
+                for agent_id in agent_ids:
+                    found += client.api.containers(
+                        all=True, filters={"label": f"{LABEL_AGENT}={agent_id}"}
+                    )
         return found
 
+    def engine_of(self, container: dict[str, Any]) -> Any:
+        """The host engine that runs `container` (one of `containers()`)."""
+        for engine in self.hosts.engines.values():
+            with contextlib.closing(engine.client()) as client:
+                if client.api.containers(all=True, filters={"id": container["Id"]}):
+                    return engine
+        raise LookupError(container["Id"])
+
     def running_by_host(self) -> dict[str, int]:
-        """How many of this cluster's containers run on each host."""
-        counts: dict[str, int] = {}
-        for a in self.host_agents:
-            assert a.host is not None
-            running = [c for c in self.containers(a) if c["State"] == "running"]
-            counts[a.host.name] = counts.get(a.host.name, 0) + len(running)
+        """How many of this cluster's containers run on each host's engine."""
+        agent_ids = [a.agent_id for a in self.host_agents if a.agent_id]
+        counts = {}
+        for name, engine in self.hosts.engines.items():
+            if not engine.answers():
+                counts[name] = 0
+                continue
+            with contextlib.closing(engine.client()) as client:
+                counts[name] = sum(
+                    len(client.api.containers(filters={"label": f"{LABEL_AGENT}={agent_id}"}))
+                    for agent_id in agent_ids
+                )
         return counts
 
     def close(self) -> None:
         for proc in reversed(self._procs):
             proc.stop()
-        for a in self.host_agents:
-            assert a.host is not None
-            left = self.containers(a)
-            if not left:
-                continue
-            with contextlib.closing(self.hosts.engine(a.host).client()) as client:
-                for container in left:
-                    with contextlib.suppress(docker.errors.APIError):
-                        client.api.remove_container(container["Id"], force=True)
+        for container in self.containers():
+            with (
+                contextlib.closing(self.engine_of(container).client()) as client,
+                contextlib.suppress(docker.errors.APIError),
+            ):
+                client.api.remove_container(container["Id"], force=True)
