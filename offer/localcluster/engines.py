@@ -10,6 +10,7 @@ import shutil
 import signal
 import subprocess
 import time
+from collections.abc import Sequence
 from pathlib import Path
 
 import docker
@@ -34,7 +35,9 @@ class HostEngine:
     def log_path(self) -> Path:
         return self.folder / "dockerd.log"
 
-    def start(self) -> None:
+    def start(self, extra: Sequence[str] = ()) -> None:
+        """Starts the engine; `extra` are more dockerd flags (e.g. a TCP
+        listener with TLS)."""
         folder = self.folder
         folder.mkdir(parents=True, exist_ok=True)
         # Its own (empty) config: the machine's /etc/docker/daemon.json is
@@ -50,6 +53,7 @@ class HostEngine:
             "--ip", self.host.address,
             "--insecure-registry", self.registry,
             "--shutdown-timeout", "1",
+            *extra,
         ]  # fmt: skip
         self._proc = subprocess.Popen(
             self.host.argv(command),
