@@ -12,6 +12,7 @@ was started is recorded in the state folder.
 from __future__ import annotations
 
 import argparse
+import concurrent.futures
 import contextlib
 import json
 import os
@@ -27,8 +28,10 @@ from typing import Any
 
 import docker
 import docker.errors
+import requests
 
 from offer.exclusive import InUseError, check_port_free
+from offer.localcluster.engines import HostEngine
 from offer.localcluster.hosts import HostSet, HostSetupError, needs_root_problem, teardown
 from offer.localcluster.network import Network, run
 
@@ -382,9 +385,7 @@ def print_summary(info: dict[str, Any], state: Path, took: float) -> None:
     me = _command_name()
     down = f"{me} down" + ("" if str(state) == DEFAULT_STATE_DIR else f" --state-dir {state}")
     first_host, first_veth = next(iter(info["veths"].items()))
-    ctl = "offerctl"
-    if shutil.which("offerctl") is None:
-        ctl = str(Path(sys.executable).parent / "offerctl")
+    ctl = _command_name("offerctl")
     host_list = ", ".join(f"{name} {address}" for name, address in hosts.items())
     print(
         f"""
@@ -423,14 +424,20 @@ Take it all down:  {down}
     )
 
 
-def _command_name() -> str:
-    """How the user can run this command again: `offer-cluster` when it is
-    on PATH, else its full path."""
-    found = shutil.which(PROG)
-    if found is not None:
-        return PROG
-    script = Path(sys.executable).parent / PROG
-    return str(script) if script.exists() else f"{sys.executable} -m offer.localcluster.cli"
+def _command_name(name: str = PROG) -> str:
+    """How the user runs `name` (a script of this install): its bare name
+    when the user's PATH finds it (a global install, or this virtualenv
+    activated), else its full path. (`make` puts the virtualenv on its own
+    PATH only, so PATH alone does not tell.)"""
+    bindir = Path(sys.executable).parent
+    ours = bindir / name
+    if not ours.exists():
+        return name if shutil.which(name) else f"{sys.executable} -m offer.localcluster.cli"
+    found = shutil.which(name)
+    if found is None:
+        return str(ours)
+    activated = os.environ.get("VIRTUAL_ENV") == str(bindir.parent)
+    return name if activated or Path(found).resolve() != ours.resolve() else str(ours)
 
 
 # -- down and status ------------------------------------------------------------
@@ -467,9 +474,24 @@ def stop_all(state: Path) -> None:
         except (OSError, ValueError, KeyError, TypeError):
             teardown(state)
         else:
+            # Killed first: an engine's shutdown waits on each container in turn.
+            with concurrent.futures.ThreadPoolExecutor(len(hosts.hosts)) as pool:
+                list(pool.map(_kill_containers, hosts.engines.values()))
             hosts.down()  # the engines stop all at once, then teardown()
     else:  # a crash between the folder and the hosts: nothing but files
         shutil.rmtree(state, ignore_errors=True)
+
+
+def _kill_containers(engine: HostEngine) -> None:
+    if not engine.answers():
+        return
+    with (
+        contextlib.suppress(docker.errors.DockerException, requests.RequestException),
+        contextlib.closing(engine.client(timeout=10)) as client,
+    ):
+        for container in client.containers.list():
+            with contextlib.suppress(docker.errors.DockerException):
+                container.kill()
 
 
 def _stop(pids: list[int], within: float = 10.0) -> None:
