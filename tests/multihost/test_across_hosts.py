@@ -116,3 +116,22 @@ health_check:
         # The check dialled the host's address, where the port is published.
         assert address in t["message"] or http_get(f"http://{address}:{t['host_ports'][0]}/")
     assert hcluster.running_by_host() == {"h1": 1, "h2": 1, "h3": 1}
+
+
+def test_an_image_missing_from_the_registry_fails_the_task_quickly(
+    hcluster: HostCluster, tmp_path: Path
+) -> None:
+    hcluster.start_master()
+    hcluster.start_agent_on(hcluster.hosts.host("h2"))
+    hcluster.start_service()
+    missing = hcluster.hosts.image("offer-test/no-such-image:1")
+    spec = tmp_path / "app.yaml"
+    spec.write_text(f"id: ghost\nimage: {missing}\ncmd: [sleep, '60']\n")
+    assert hcluster.app("deploy", str(spec)).returncode == 0
+
+    def failed() -> list[dict[str, Any]]:
+        return [t for t in hcluster.offerctl_json("tasks") if t["state"] == "FAILED"]
+
+    [task, *_] = wait_for(failed, 30, "the task to fail")
+    assert task["reason"] == "IMAGE_UNAVAILABLE", task
+    assert missing in task["message"] and "could not be pulled" in task["message"]
