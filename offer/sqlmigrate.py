@@ -13,6 +13,7 @@ from typing import Any
 from alembic import command, context
 from alembic.config import Config
 from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, MetaData, create_engine, event
 
 log = logging.getLogger(__name__)
@@ -25,13 +26,28 @@ def config(migrations: Path, metadata: MetaData | None = None) -> Config:
     return cfg
 
 
+class ForeignSchemaError(OSError):
+    """The database holds a schema these migrations did not write. An
+    OSError, as a state file the program cannot use, so that every daemon
+    says it in one line and exits."""
+
+
 def upgrade(engine: Engine, migrations: Path) -> None:
     """Applies every migration the database lacks (a new one gets them all),
-    saying so in one line when there was any."""
+    saying so in one line when there was any. Raises ForeignSchemaError for
+    another program's database, touching nothing."""
     cfg = config(migrations)
     with engine.begin() as connection:
         cfg.attributes["connection"] = connection
         before = MigrationContext.configure(connection).get_current_revision()
+        known = {r.revision for r in ScriptDirectory.from_config(cfg).walk_revisions()}
+        if before is not None and before not in known:
+            raise ForeignSchemaError(
+                f"{engine.url.render_as_string(hide_password=True)} holds a schema this "
+                f"program did not write (revision {before}): it is another program's "
+                "database (offer-master, offer-service and offer-batch each need their own "
+                "--db) or a newer version's"
+            )
         command.upgrade(cfg, "head")
         after = MigrationContext.configure(connection).get_current_revision()
     if after != before:
