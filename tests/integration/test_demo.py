@@ -71,7 +71,8 @@ def test_demo_runs_every_part_to_the_end_and_cleans_up(tmp_path: Path) -> None:
     killed, replacement = replaced.split(" was replaced by ")
     app = section(out, "offerctl app show web")
     assert app.startswith("app web: 3 of 3 running")
-    states = {row[0]: row[3] for row in (line.split() for line in app.splitlines()[1:])}
+    # TASK AGENT HOST ADDRESS STATE ...
+    states = {row[0]: row[4] for row in (line.split() for line in app.splitlines()[1:])}
     assert states[killed] == "FAILED" and states[replacement] == "RUNNING"
 
     [run] = [line.split() for line in section(out, "offerctl job runs count").splitlines()[1:]]
