@@ -1,20 +1,16 @@
-"""Links between apps carry the target's agent's advertised address, and a
-linked container really reaches its target through them.
+"""Links between apps carry the target's agent's advertised address.
 
 127.0.0.2 is this host's (all of 127.0.0.0/8 is on Linux) but, inside a
-container on Docker's bridge, loopback is the container's own: a container
-reaches the host at the bridge's gateway address. So the address a link
-hands out is checked on 127.0.0.2 from the host, and used from inside a
-container with an agent that advertises the gateway, as an agent on another
-host would advertise its own address."""
+container on Docker's bridge, loopback is the container's own, and the
+bridge's addresses are out of bounds for tests here. So the address a link
+hands out is checked on 127.0.0.2 from the host; a container reaching its
+linked target on another host is tests/multihost/test_across_hosts.py's."""
 
 from __future__ import annotations
 
 import asyncio
 from pathlib import Path
 from typing import Any
-
-import docker
 
 from tests.support.cluster import IMAGE, Cluster, free_ports, http_get, wait_for
 
@@ -67,14 +63,6 @@ def _output(cluster: Cluster, task_id: str, marker: str) -> dict[str, str]:
     return dict(line.split("=", 1) for line in lines if "=" in line)
 
 
-def _bridge_gateway() -> str:
-    client = docker.from_env()
-    try:
-        return str(client.networks.get("bridge").attrs["IPAM"]["Config"][0]["Gateway"])
-    finally:
-        client.close()
-
-
 async def test_link_variables_carry_the_targets_advertised_address(
     cluster: Cluster, tmp_path: Path
 ) -> None:
@@ -98,18 +86,3 @@ async def test_link_variables_carry_the_targets_advertised_address(
     row = next(line.split() for line in shown if line.startswith(db["task_id"]))
     assert header[:5] == ["TASK", "AGENT", "HOST", "ADDRESS", "STATE"]
     assert row[2:4] == ["host0", SECOND]
-
-
-async def test_a_linked_container_reaches_its_target_through_the_link(
-    cluster: Cluster, tmp_path: Path
-) -> None:
-    gateway = _bridge_gateway()
-    cluster.start_master()
-    cluster.start_agent(f"cpus:2;mem:1024;{free_ports(4)}", "--advertise-address", gateway)
-    cluster.start_service()
-    _deploy(cluster, tmp_path)
-    db = await asyncio.to_thread(_running, cluster, "db")
-    web = await asyncio.to_thread(_running, cluster, "web")
-    out = await asyncio.to_thread(_output, cluster, web["task_id"], "GOT")
-    assert out["DB_PORT_6379_TCP_ADDR"] == db["address"] == gateway
-    assert out["GOT"].strip() == "ok"  # db's index.html, fetched with nc through the link
