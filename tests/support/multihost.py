@@ -121,26 +121,22 @@ class HostCluster(Cluster):
         wait_for(lambda: self._registered(agent), what=f"{agent.name} to register again")
 
     def containers(self, agent: AgentProc | None = None) -> list[dict[str, Any]]:
-        """This cluster's containers on every host's engine."""
-        found: list[dict[str, Any]] = []
+        """This cluster's containers on every host's engine that answers."""
+        return [c for _, c in self._containers(agent)]
+
+    def _containers(self, agent: AgentProc | None = None) -> list[tuple[Any, dict[str, Any]]]:
         agent_ids = [a.agent_id for a in ([agent] if agent else self.host_agents) if a.agent_id]
+        found = []
         for engine in self.hosts.engines.values():
             if not agent_ids or not engine.answers():
-                continue
+                continue  # none to look for, or powered off
             with contextlib.closing(engine.client()) as client:
                 for agent_id in agent_ids:
-                    found += client.api.containers(
+                    listed = client.api.containers(
                         all=True, filters={"label": f"{LABEL_AGENT}={agent_id}"}
                     )
+                    found += [(engine, c) for c in listed]
         return found
-
-    def engine_of(self, container: dict[str, Any]) -> Any:
-        """The host engine that runs `container` (one of `containers()`)."""
-        for engine in self.hosts.engines.values():
-            with contextlib.closing(engine.client()) as client:
-                if client.api.containers(all=True, filters={"id": container["Id"]}):
-                    return engine
-        raise LookupError(container["Id"])
 
     def running_by_host(self) -> dict[str, int]:
         """How many of this cluster's containers run on each host's engine."""
@@ -160,9 +156,9 @@ class HostCluster(Cluster):
     def close(self) -> None:
         for proc in reversed(self._procs):
             proc.stop()
-        for container in self.containers():
+        for engine, container in self._containers():
             with (
-                contextlib.closing(self.engine_of(container).client()) as client,
+                contextlib.closing(engine.client()) as client,
                 contextlib.suppress(docker.errors.APIError),
             ):
                 client.api.remove_container(container["Id"], force=True)
