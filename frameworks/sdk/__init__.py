@@ -10,6 +10,7 @@ tasks), override the callbacks you need, and run a `Driver`. Callbacks get a
 from frameworks.sdk.driver import Driver
 from frameworks.sdk.framework import Framework
 from frameworks.sdk.interface import Acceptance, CallRefusedError, SchedulerDriver
+from frameworks.sdk.placement import STRATEGIES, Strategy, place_tasks, rank_offers
 from frameworks.sdk.reconcile import Reconciliation
 from frameworks.sdk.scheduler import Offer, Scheduler
 from frameworks.sdk.tasks import (
@@ -35,6 +36,7 @@ from offer.tasks import (
 )
 
 __all__ = [
+    "STRATEGIES",
     "Acceptance",
     "CallRefusedError",
     "Constraint",
@@ -51,6 +53,7 @@ __all__ = [
     "Scheduler",
     "SchedulerDriver",
     "StatusReason",
+    "Strategy",
     "TaskSpec",
     "TaskState",
     "TaskStatus",
@@ -59,5 +62,7 @@ __all__ = [
     "make_task",
     "pack",
     "pack_offers",
+    "place_tasks",
+    "rank_offers",
     "task_problem",
 ]

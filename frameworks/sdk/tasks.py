@@ -160,10 +160,13 @@ def _with_host_ports(spec: TaskSpec, available: ranges.Ranges) -> TaskSpec | Non
 
 @dataclass(frozen=True, slots=True)
 class Placement:
-    """Where an instance already runs (or is being launched)."""
+    """Where an instance already runs (or is being launched). `agent_id`
+    tells agents apart that share a hostname; "" where it is not known
+    (placement then counts by hostname)."""
 
     hostname: str
     attributes: Mapping[str, str]
+    agent_id: str = ""
 
 
 _OPERATORS = ("UNIQUE", "CLUSTER", "LIKE", "UNLIKE", "MAX_PER", "IS")

@@ -10,7 +10,16 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
-from frameworks.sdk import Offer, Placement, Resources, TaskSpec, check_constraints, pack
+from frameworks.sdk import (
+    Offer,
+    Packing,
+    Placement,
+    Resources,
+    TaskSpec,
+    check_constraints,
+    pack,
+    rank_offers,
+)
 from frameworks.service.spec import AppSpec, largest_fit_problem
 from offer import ranges
 from offer.addresses import host_port as host_port_text
@@ -32,6 +41,8 @@ class InstanceView:
     # Its agent's advertised address; "" for an instance placed before
     # agents advertised one.
     address: str = ""
+    # Its agent's id ("" if unknown: placement counts it by hostname then).
+    agent_id: str = ""
 
     @property
     def reached_at(self) -> str:
@@ -136,34 +147,63 @@ def _place(
     new_task_id: Callable[[str], str],
     result: Plan,
 ) -> None:
-    """Places up to `need` instances of one app on the offers' free
-    resources; if some are left, result.waiting says which constraint refused
-    an offer (or "" if none did), for why_waiting to complete."""
-    placed = [Placement(i.hostname, i.attributes) for i in app.instances if i.live]
-    constraints = app.spec.parsed_constraints()
-    refusals: list[str] = []
-    for offer in offers:
-        while need > 0:
-            refusal = check_constraints(constraints, offer, placed)
-            if refusal:
-                refusals.append(refusal)
-                break
-            packed = pack(free[offer.offer_id], [app.spec.task("")])
-            if not packed.launch:
-                break
-            free[offer.offer_id] = packed.remaining
-            # An id only for a real launch: ids name attempts in logs.
-            launch = replace(
-                packed.launch[0],
-                task_id=new_task_id(app.spec.id),
-                env=tuple(sorted({**dict(packed.launch[0].env), **link_env}.items())),
-            )
-            result.launches.setdefault(offer.offer_id, (offer, []))[1].append((app.spec.id, launch))
-            placed.append(Placement(offer.hostname, offer.attributes))
-            need -= 1
+    """Places up to `need` instances of one app, one at a time, each on the
+    offer its placement ranks first (spread: where the fewest of the app
+    run, counting those placed in this pass, so that one pass interleaves
+    over the agents) among those with room that the constraints allow. If
+    some are left, result.waiting says which constraint refused an offer
+    (or "" if none did), for why_waiting to complete."""
+    placed = [Placement(i.hostname, i.attributes, i.agent_id) for i in app.instances if i.live]
+    template = app.spec.task("")
+    # Offer id -> the constraint that refused it: instances placed only
+    # tighten constraints, so it stays out for this app in this pass.
+    refused: dict[str, str] = {}
+    while need > 0:
+        chosen = _next_offer(app.spec, template, offers, placed, free, refused)
+        if chosen is None:
+            break
+        offer, packed = chosen
+        free[offer.offer_id] = packed.remaining
+        # An id only for a real launch: ids name attempts in logs.
+        launch = replace(
+            packed.launch[0],
+            task_id=new_task_id(app.spec.id),
+            env=tuple(sorted({**dict(packed.launch[0].env), **link_env}.items())),
+        )
+        result.launches.setdefault(offer.offer_id, (offer, []))[1].append((app.spec.id, launch))
+        placed.append(Placement(offer.hostname, offer.attributes, offer.agent_id))
+        need -= 1
     if need > 0:
-        everywhere = refusals and len(refusals) >= len(offers)
-        result.waiting[app.spec.id] = refusals[0] if everywhere else ""
+        everywhere = offers and len(refused) >= len(offers)
+        first = next((refused[o.offer_id] for o in offers if o.offer_id in refused), "")
+        result.waiting[app.spec.id] = first if everywhere else ""
+
+
+def _next_offer(
+    spec: AppSpec,
+    template: TaskSpec,
+    offers: Sequence[Offer],
+    placed: Sequence[Placement],
+    free: Mapping[str, Resources],
+    refused: dict[str, str],
+) -> tuple[Offer, Packing] | None:
+    """The offer the app's placement ranks first among those with room for
+    one more instance that its constraints allow (noting in `refused` those
+    they refuse), and the instance packed into it; None if there is none."""
+    constraints = spec.parsed_constraints()
+    candidates = [o for o in offers if o.offer_id not in refused]
+    ranked = rank_offers(
+        candidates, placed, strategy=spec.placement, spread_by=spec.spread_by, free=free
+    )
+    for offer in ranked:
+        refusal = check_constraints(constraints, offer, placed)
+        if refusal:
+            refused[offer.offer_id] = refusal
+            continue
+        packed = pack(free[offer.offer_id], [template])
+        if packed.launch:
+            return offer, packed
+    return None
 
 
 def _kills(app: AppView) -> list[str]:

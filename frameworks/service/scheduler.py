@@ -257,6 +257,7 @@ class ServiceScheduler(Framework):
                     i.created_at,
                     tuple(i.host_ports),
                     i.address,
+                    i.agent_id,
                 )
                 for i in self.instances.values()
                 # Instances asked to be killed no longer count.

@@ -46,6 +46,18 @@ def _constraint(value: list[str]) -> list[str]:
 
 
 ConstraintItem = Annotated[list[str], AfterValidator(_constraint)]
+# "hostname" or an agent attribute's name, as agents take them (--attributes "zone:a").
+SpreadField = Annotated[
+    str,
+    Field(
+        min_length=1,
+        max_length=128,
+        pattern=pattern_hint(r"^[^:;\s]+$", "is not an agent attribute name (or hostname)"),
+    ),
+]
+# Placement is a preference for new instances, not part of what runs: changing it
+# replaces no instance (as `instances` does not).
+_PLACEMENT_FIELDS = ("placement", "spread_by")
 # Crash-loop delays beyond a year are a typo (and beyond the dates Python can print).
 _YEAR = 365 * 86400.0
 
@@ -120,6 +132,19 @@ class AppSpec(Spec):
         "UNLIKE, MAX_PER.",
         examples=[[["hostname", "UNIQUE"], ["rack", "MAX_PER", "2"]]],
     )
+    placement: Literal["spread", "binpack"] = Field(
+        default="spread",
+        description="Where new instances go among the agents whose offers fit: spread (the "
+        "agent running the fewest of this app, then the least loaded) or binpack (the fullest "
+        "agent that fits, for density). Changing it moves no running instance.",
+    )
+    spread_by: list[SpreadField] = Field(
+        default=[],
+        description="With spread: agent attributes (or hostname) to spread over first, in "
+        "order, as Swarm's --placement-pref; e.g. [zone]: 6 instances over 3 zones run 2 "
+        "in each, however many agents each zone has.",
+        examples=[["zone"]],
+    )
     labels: Labels = Field(default={})
     backoff_seconds: float = Field(
         default=1.0,
@@ -173,13 +198,19 @@ class AppSpec(Spec):
             )
         return self
 
+    @model_validator(mode="after")
+    def _spread_by_spreads(self) -> AppSpec:
+        if self.spread_by and self.placement != "spread":
+            raise ValueError("spread_by: only with placement spread (binpack does not spread)")
+        return self
+
     def dependencies(self) -> list[str]:
         return sorted({*self.depends_on, *(link.split(":")[0] for link in self.links)})
 
     @property
     def version(self) -> str:
-        """Changes whenever anything but `instances` changes."""
-        return self.digest(without=("instances",))
+        """Changes whenever anything but `instances` or placement changes."""
+        return self.digest(without=("instances", *_PLACEMENT_FIELDS))
 
     def resources(self) -> Resources:
         return Resources(self.cpus, self.mem)

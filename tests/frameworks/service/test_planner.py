@@ -37,8 +37,15 @@ def app(instances: int, running: list[InstanceView] = (), **spec: object) -> App
     return AppView(s, s.version, list(running))
 
 
-def test_scale_up_packs_instances_into_offers() -> None:
+def test_scale_up_spreads_instances_over_offers_by_default() -> None:
     p = plan([app(5)], [offer(1, "h1"), offer(2, "h2")], NOW, new_id_factory())
+    placed = {oid: [t.task_id for _, t in tasks] for oid, (_, tasks) in p.launches.items()}
+    assert placed == {"o1": ["web.1", "web.3", "web.5"], "o2": ["web.2", "web.4"]}
+    assert p.waiting == {} and not p.wants_offers
+
+
+def test_scale_up_binpacks_instances_into_offers_when_asked() -> None:
+    p = plan([app(5, placement="binpack")], [offer(1, "h1"), offer(2, "h2")], NOW, new_id_factory())
     placed = {oid: [t.task_id for _, t in tasks] for oid, (_, tasks) in p.launches.items()}
     assert placed == {"o1": ["web.1", "web.2", "web.3", "web.4"], "o2": ["web.5"]}
     assert p.waiting == {} and not p.wants_offers
