@@ -6,8 +6,10 @@ from __future__ import annotations
 import argparse
 import datetime
 import sys
+from collections import Counter
 from typing import Any
 
+import grpc
 from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
@@ -15,10 +17,12 @@ from rich.text import Text
 from offer.ctl import render
 from offer.ctl.follow import follow
 from offer.ctl.progress import AppRollout, same_version
+from offer.tasks import TERMINAL_STATES
 from offer.v1 import operator_pb2, operator_pb2_grpc, service_pb2_grpc
 from offer.v1 import service_pb2 as pb
 
 CALL_TIMEOUT = 10.0
+_ENDED = {s.name for s in TERMINAL_STATES}
 
 Stub = service_pb2_grpc.ServiceControlStub
 
@@ -123,8 +127,57 @@ def list_apps(stub: Stub, args: argparse.Namespace) -> int:
 
 def show(stub: Stub, args: argparse.Namespace) -> int:
     view = app_view(stub.GetApp(pb.GetAppRequest(app_id=args.app_id), timeout=CALL_TIMEOUT))
+    view["spread"] = spread_view(view["tasks"], _agent_attributes(args))
     render.emit(view, lambda: _draw_app(view), args.output)
     return 0
+
+
+def spread_view(
+    tasks: list[dict[str, Any]], attributes: dict[str, dict[str, str]]
+) -> dict[str, Any]:
+    """How the live instances are spread, most first: per agent (by
+    hostname) under "agents", and per value of each attribute their agents
+    have (`attributes`: agent id -> attributes, from the master) under
+    "attributes" and the attribute's name ("-": an agent without it)."""
+    live = [t for t in tasks if t["state"] not in _ENDED]
+    of = [attributes.get(t["agent_id"], {}) for t in live]
+    names = sorted({name for attrs in of for name in attrs})
+    return {
+        "agents": _most_first(Counter(t["hostname"] or t["agent_id"] for t in live)),
+        "attributes": {
+            name: _most_first(Counter(attrs.get(name, "-") for attrs in of)) for name in names
+        },
+    }
+
+
+def _most_first(counts: Counter[str]) -> dict[str, int]:
+    return dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
+
+
+def _agent_attributes(args: argparse.Namespace) -> dict[str, dict[str, str]]:
+    """Agent id -> attributes, from the master; {} if it cannot be asked
+    (the spread is then shown per agent only)."""
+    security = getattr(args, "security", None)
+    if security is None or not getattr(args, "master", ""):
+        return {}
+    try:
+        with security.channel(args.master) as channel:
+            stub = operator_pb2_grpc.OperatorStub(channel)
+            agents = stub.ListAgents(operator_pb2.ListAgentsRequest(), timeout=CALL_TIMEOUT)
+    except grpc.RpcError:
+        return {}
+    return {a.agent_id: dict(a.attributes) for a in agents.agents}
+
+
+def _spread_lines(spread: dict[str, Any]) -> list[Text]:
+    """ "spread over agents: host0 2, host1 2", then one line per attribute."""
+    if not spread or not spread["agents"]:
+        return []
+    groups = {"agents": spread["agents"], **spread["attributes"]}
+    return [
+        Text(f"spread over {over}: " + ", ".join(f"{v} {n}" for v, n in counts.items()))
+        for over, counts in groups.items()
+    ]
 
 
 def _draw_app(view: dict[str, Any]) -> RenderableType:
@@ -133,6 +186,7 @@ def _draw_app(view: dict[str, Any]) -> RenderableType:
     ]
     if view["waiting_reason"]:
         lines.append(Text(f"waiting: {view['waiting_reason']}"))
+    lines += _spread_lines(view.get("spread", {}))
     table = Table(box=None, header_style="bold", pad_edge=False)
     titles = ("TASK", "AGENT", "HOST", "ADDRESS", "STATE", "HEALTH", "PORTS", "STARTED", "MESSAGE")
     for title in titles:
