@@ -10,24 +10,36 @@ from its `Framework` base.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import functools
 import logging
 from collections.abc import Iterable, Sequence
 
 from frameworks.batch import schedule
-from frameworks.batch.runs import Attempt, Run, RunState, Step, assign, earliest, step
+from frameworks.batch.runs import (
+    Assignment,
+    Attempt,
+    Run,
+    RunState,
+    Step,
+    assign,
+    earliest,
+    step,
+)
 from frameworks.batch.spec import JobSpec
 from frameworks.batch.store import BatchStore, JobRecord
 from frameworks.checks import largest_offer
 from frameworks.sdk import (
     Framework,
     Offer,
+    Placement,
     Resources,
     SchedulerDriver,
     StatusReason,
     TaskSpec,
     TaskState,
     TaskStatus,
+    place_tasks,
     task_problem,
 )
 from offer.clock import Clock
@@ -102,7 +114,7 @@ class BatchScheduler(Framework):
             self.largest_offer = largest_offer(self.largest_offer, offers)
             now = self.clock()
             wanted, broken = self._wanted(now)
-            assignment = assign(offers, [spec for *_, spec in wanted])
+            assignment = self._assign(offers, wanted)
             by_id = {spec.task_id: (run, index, number) for run, index, number, spec in wanted}
             unused = list(assignment.unused)
             for offer_id, (offer, specs) in assignment.launches.items():
@@ -162,6 +174,37 @@ class BatchScheduler(Framework):
                 continue
             wanted += tasks
         return wanted, broken
+
+    def _assign(
+        self, offers: list[Offer], wanted: list[tuple[Run, int, int, TaskSpec]]
+    ) -> Assignment:
+        """Binpacked jobs' tasks packed together, as many to an offer as fit
+        (throughput); then each spread run's tasks over what is left, where
+        the fewest of that run's live tasks are (placement only here)."""
+        spread = {run.run_id: run for run, *_ in wanted if run.spec.placement == "spread"}
+        packed = assign(offers, [s for run, *_, s in wanted if run.run_id not in spread])
+        if not spread:
+            return packed
+        launches = dict(packed.launches)
+        left_out = list(packed.left_out)
+        for run_id in spread:
+            free = [_minus(o, launches.get(o.offer_id, (o, []))[1]) for o in offers]
+            live = [a for a in self.attempts[run_id] if not a.state.is_terminal]
+            placing = place_tasks(
+                free,
+                [s for run, *_, s in wanted if run.run_id == run_id],
+                placed=[Placement(a.hostname, {}, a.agent_id) for a in live],
+            )
+            for acceptance in placing.acceptances:
+                offer_id = acceptance.offer_ids[0]
+                offer = next(o for o in offers if o.offer_id == offer_id)
+                launches[offer_id] = (
+                    offer,
+                    [*launches.get(offer_id, (offer, []))[1], *acceptance.tasks],
+                )
+            left_out += placing.left_out
+        unused = [o.offer_id for o in offers if o.offer_id not in launches]
+        return Assignment(launches, unused, left_out)
 
     async def _launch(
         self,
@@ -462,3 +505,11 @@ class BatchScheduler(Framework):
     def runs_of(self, name: str) -> list[Run]:
         """A job's kept runs, newest first."""
         return sorted((r for r in self.runs.values() if r.job == name), key=lambda r: -r.seq)
+
+
+def _minus(offer: Offer, tasks: Sequence[TaskSpec]) -> Offer:
+    """The offer with what `tasks` take of it taken out."""
+    free = offer.resources
+    for task in tasks:
+        free -= task.resources
+    return dataclasses.replace(offer, resources=free)

@@ -129,6 +129,12 @@ class JobSpec(Spec):
     )
     kill_grace_seconds: KillGrace = 3.0
     labels: Labels = Field(default={})
+    placement: Literal["binpack", "spread"] = Field(
+        default="binpack",
+        description="Where a run's tasks go among the agents whose offers fit: binpack (as "
+        "many to one offer as fit, for throughput) or spread (the agent running the fewest "
+        "of the run's tasks first, then the least loaded).",
+    )
 
     @model_validator(mode="after")
     def _schedule_or_dependencies(self) -> JobSpec:
