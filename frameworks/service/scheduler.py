@@ -43,6 +43,10 @@ class UnknownAppError(KeyError):
     pass
 
 
+async def _recorded() -> None:
+    """The records of a pass's launches are written before its accepts."""
+
+
 # Why the planner's kills are made, for the log.
 _PLANNED_KILL = "scaled down, replaced by a newer version, or unhealthy"
 
@@ -98,29 +102,48 @@ class ServiceScheduler(Framework):
         return 2.0 if decided.wants_offers else 30.0
 
     async def _launch(self, driver: SchedulerDriver, decided: Plan) -> set[str]:
-        """Launches what was planned; returns the offers used. A task that
-        cannot be launched marks its app broken (told by `offerctl app show`)
-        and the others on its offer go without it."""
-        used: set[str] = set()
-        for offer_id, (offer, planned) in decided.launches.items():
+        """Launches what was planned; returns the offers used. Every launch
+        of the pass is written down in one transaction, then accepted on
+        all its offers at once: a pass over several agents' offers starts
+        them all together, not one agent after another. A task that cannot
+        be launched marks its app broken (told by `offerctl app show`) and
+        the others on its offer go without it."""
+        ready: list[tuple[Offer, list[InstanceRecord], list[TaskSpec]]] = []
+        for offer, planned in decided.launches.values():
             problems = {app_id: task_problem(task) for app_id, task in planned}
             self._note_broken({a: p for a, p in problems.items() if p}, decided)
             tasks = [(app_id, task) for app_id, task in planned if not problems[app_id]]
-            if not tasks:
-                continue
-            try:
-                await self._launch_on(driver, offer, tasks)
-            except Exception as err:  # not a refusal: the apps' tasks are at fault
-                error = f"{type(err).__name__}: {err}"
-                self._note_broken({app_id: error for app_id, _ in tasks}, decided)
-                continue
-            used.add(offer_id)
+            if tasks:
+                ready.append((offer, self._records(offer, tasks), [t for _, t in tasks]))
+        if not ready:
+            return set()
+        await self._record([r for _, records, _ in ready for r in records])
+        outcomes = await asyncio.gather(
+            *(
+                self.launch(
+                    driver,
+                    offer.offer_id,
+                    specs,
+                    _recorded,
+                    functools.partial(self._unrecord, records),
+                )
+                for offer, records, specs in ready
+            ),
+            return_exceptions=True,
+        )
+        used: set[str] = set()
+        for (offer, records, _), outcome in zip(ready, outcomes, strict=True):
+            if isinstance(outcome, Exception):  # not a refusal: the apps' tasks are at fault
+                error = f"{type(outcome).__name__}: {outcome}"
+                self._note_broken({r.app_id: error for r in records}, decided)
+            elif isinstance(outcome, BaseException):
+                raise outcome
+            else:
+                used.add(offer.offer_id)
         return used
 
-    async def _launch_on(
-        self, driver: SchedulerDriver, offer: Offer, tasks: list[tuple[str, TaskSpec]]
-    ) -> None:
-        records = [
+    def _records(self, offer: Offer, tasks: list[tuple[str, TaskSpec]]) -> list[InstanceRecord]:
+        return [
             InstanceRecord(
                 spec.task_id,
                 app_id,
@@ -135,13 +158,6 @@ class ServiceScheduler(Framework):
             )
             for app_id, spec in tasks
         ]
-        await self.launch(
-            driver,
-            offer.offer_id,
-            [spec for _, spec in tasks],
-            functools.partial(self._record, records),
-            functools.partial(self._unrecord, records),
-        )
 
     def _note_broken(self, errors: dict[str, str], decided: Plan) -> None:
         """Leaves these apps out until they are deployed or restarted again,
