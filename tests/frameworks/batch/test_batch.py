@@ -157,8 +157,13 @@ kill_grace_seconds: 0.1
     assert task["state"] == "KILLED" and "timed out after 1s" in task["message"]
     assert all(c["State"] != "running" for c in cluster.containers())
 
-    # A run cancelled by hand ends CANCELLED and its task is killed.
-    run_id = start_run(cluster, "slow")
+    # A run cancelled by hand ends CANCELLED and its task is killed (a job
+    # without the timeout, which could end the run before the cancel arrives).
+    (tmp_path / "patient.yaml").write_text(
+        f"name: patient\nimage: {IMAGE}\ncmd: sleep 120\nkill_grace_seconds: 0.1\n"
+    )
+    assert cluster.job("submit", str(tmp_path / "patient.yaml")).returncode == 0
+    run_id = start_run(cluster, "patient")
     wait_for(lambda: cluster.job_json("run-show", run_id)["tasks"], 30, "a task")
     cancelled = cluster.job("cancel", run_id)
     assert cancelled.returncode == 0 and "cancelled" in cancelled.stdout, cancelled.stderr
@@ -174,6 +179,7 @@ kill_grace_seconds: 0.1
     shown = cluster.job("show", "slow")
     assert shown.returncode == 0 and "timeout_seconds: 1" in shown.stdout, shown.stderr
     assert cluster.job("remove", "slow").returncode == 0
+    assert cluster.job("remove", "patient").returncode == 0
     assert cluster.job_json("list") == []
 
 
