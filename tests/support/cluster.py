@@ -302,7 +302,17 @@ class Cluster:
             )
         n = len(self.agents)
         work_dir = self.root / f"agent{n}"
-        args = [
+        args = self.agent_args(resources, work_dir, f"host{n}", *extra)
+        popen, log_path = self._spawn(f"agent{n}", args, env)
+        agent = AgentProc(f"agent{n}", popen, log_path, work_dir, args, env or {})
+        self.agents.append(agent)
+        self._procs.append(agent)
+        wait_for(lambda: self._registered(agent), what=f"agent{n} to register")
+        return agent
+
+    def agent_args(self, resources: str, work_dir: Path, hostname: str, *extra: str) -> list[str]:
+        """`python -m` arguments of an agent of this cluster."""
+        return [
             "agent.cli",
             "--master",
             self.address,
@@ -311,15 +321,9 @@ class Cluster:
             "--work-dir",
             str(work_dir),
             "--hostname",
-            f"host{n}",
+            hostname,
             *extra,
         ]
-        popen, log_path = self._spawn(f"agent{n}", args, env)
-        agent = AgentProc(f"agent{n}", popen, log_path, work_dir, args, env or {})
-        self.agents.append(agent)
-        self._procs.append(agent)
-        wait_for(lambda: self._registered(agent), what=f"agent{n} to register")
-        return agent
 
     def restart_agent(self, agent: AgentProc, sig: int = signal.SIGTERM) -> None:
         """Stops the agent process and starts it again with the same flags."""

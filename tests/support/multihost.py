@@ -85,20 +85,7 @@ class HostCluster(Cluster):
         names another (DOCKER_HOST)."""
         n = len(self.agents)
         work_dir = self.root / f"agent{n}-{host.name}"
-        args = [
-            "agent.cli",
-            "--master",
-            self.address,
-            "--resources",
-            resources,
-            "--work-dir",
-            str(work_dir),
-            "--hostname",
-            host.name,
-            "--usage-interval",
-            "1",
-            *extra,
-        ]
+        args = self.agent_args(resources, work_dir, host.name, "--usage-interval", "1", *extra)
         log_path = self.root / f"agent{n}-{host.name}.log"
         env = {**self._env(), **(extra_env or {})}
         popen = self.hosts.spawn(host, [sys.executable, "-m", *args], log_path, env)
