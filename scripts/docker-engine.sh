@@ -43,16 +43,19 @@ install_host_tools() {
     command -v iptables >/dev/null 2>&1 || missing+=(iptables)
     command -v nsenter >/dev/null 2>&1 || missing+=(util-linux)
     command -v docker-registry >/dev/null 2>&1 || missing+=(docker-registry)
+    # PostgreSQL's binaries: the tests make their own server with initdb.
+    compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || missing+=(postgresql)
     [ ${#missing[@]} -eq 0 ] && return 0
     if [ "$(id -u)" -ne 0 ] || ! command -v apt-get >/dev/null 2>&1; then
         say "${missing[*]} missing and not installable here (needs root and apt-get):"
-        say "multi-host tests will be skipped and offer-cluster will not run."
+        say "multi-host and PostgreSQL tests will be skipped and offer-cluster will not run."
         return 0
     fi
     say "installing ${missing[*]} from Debian packages (for hosts on one machine)"
     apt-get update -qq
-    # policy-rc.d: the package's own registry service must not start (and take
-    # port 5000): each set of hosts runs its own registry on its bridge.
+    # policy-rc.d: the packages' own services must not start (the registry
+    # would take port 5000, PostgreSQL 5432): each set of hosts runs its own
+    # registry on its bridge, and the tests their own PostgreSQL server.
     local policy=/usr/sbin/policy-rc.d made_policy=""
     if [ ! -e "$policy" ]; then
         printf '#!/bin/sh\nexit 101\n' >"$policy" && chmod +x "$policy" && made_policy=1

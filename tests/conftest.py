@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from tests.support.cluster import Cluster
+from tests.support.postgres import PostgresServer, postgres_problem
 
 # Every master the tests start, in-process or as a process, checks its
 # invariants where its state changes (master/invariants.py).
@@ -85,3 +86,26 @@ def running_cluster(cluster: Cluster) -> Cluster:
     cluster.start_master()
     cluster.start_agent()
     return cluster
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[PostgresServer]:
+    """One PostgreSQL server per test worker (made and removed by the tests)."""
+    if problem := postgres_problem():
+        pytest.skip(f"PostgreSQL tests: {problem}")
+    server = PostgresServer()
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A fresh database of each kind the stores run on: a SQLite file, and a
+    database of its own on the workers' PostgreSQL server."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'state.db'}"
+    server: PostgresServer = request.getfixturevalue("postgres")
+    return server.new_database()
