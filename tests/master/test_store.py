@@ -1,18 +1,31 @@
-"""The state store against a real SQLite file."""
+"""The state store against a real database: a SQLite file and a PostgreSQL
+database (the db_url fixture)."""
 
 from __future__ import annotations
 
 import asyncio
-import sqlite3
 from collections.abc import Sequence
 from dataclasses import replace
-from pathlib import Path
+from typing import Any
+
+from sqlalchemy import create_engine, text
 
 from master.cluster import HISTORY_LIMIT, Agent, Framework, Task
 from master.store import StateStore
 from offer import wire
 from offer.resources import Resources
 from offer.tasks import StatusReason, TaskSpec, TaskState, TaskStatus
+
+
+def _query(url: str, sql: str, **params: Any) -> list[tuple[Any, ...]]:
+    """Runs `sql` (named :params) in a transaction of its own, on either database."""
+    engine = create_engine(url)
+    try:
+        with engine.begin() as connection:
+            result = connection.execute(text(sql), params)
+            return [tuple(row) for row in result] if result.returns_rows else []
+    finally:
+        engine.dispose()
 
 
 def _task(n: int, state: TaskState) -> Task:
@@ -31,8 +44,8 @@ def _task(n: int, state: TaskState) -> Task:
     return Task("fw-1", "agent-1", spec, 100.0 + n, status)
 
 
-async def test_writes_survive_a_reopen_and_come_back_as_domain_objects(tmp_path: Path) -> None:
-    url = f"sqlite:///{tmp_path / 'm.db'}"
+async def test_writes_survive_a_reopen_and_come_back_as_domain_objects(db_url: str) -> None:
+    url = db_url
     store = StateStore(url)
     await store.start()
     agent = Agent("agent-1", "host", Resources(4, 4096, 100), 1.0, address="10.0.0.5")
@@ -56,8 +69,8 @@ async def test_writes_survive_a_reopen_and_come_back_as_domain_objects(tmp_path:
     await reopened.close()
 
 
-async def test_concurrent_writes_are_grouped_into_few_commits(tmp_path: Path) -> None:
-    url = f"sqlite:///{tmp_path / 'm.db'}"
+async def test_concurrent_writes_are_grouped_into_few_commits(db_url: str) -> None:
+    url = db_url
     store = StateStore(url)
     await store.start()
     statuses = [TaskStatus(f"t{i}", "fw-1", "a", TaskState.RUNNING) for i in range(200)]
@@ -65,38 +78,36 @@ async def test_concurrent_writes_are_grouped_into_few_commits(tmp_path: Path) ->
     # All 200 were queued before the writer woke: one transaction holds them.
     assert store.commits == 1
     await store.close()
-    db = sqlite3.connect(tmp_path / "m.db")
-    assert db.execute("SELECT count(*) FROM status_updates").fetchone() == (200,)
-    assert db.execute("PRAGMA journal_mode").fetchone() == ("wal",)
+    assert _query(url, "SELECT count(*) FROM status_updates") == [(200,)]
+    if url.startswith("sqlite"):
+        assert _query(url, "PRAGMA journal_mode") == [("wal",)]
 
 
-def test_migrations_build_exactly_the_models(tmp_path: Path) -> None:
+def test_migrations_build_exactly_the_models(db_url: str) -> None:
     """A model changed without a migration (python -m master.store.migrate
     revision "...") fails here."""
     from alembic.autogenerate import compare_metadata
     from alembic.migration import MigrationContext
-    from sqlalchemy import create_engine
 
     from master.store import migrate
     from master.store.models import Base
 
-    engine = create_engine(f"sqlite:///{tmp_path / 'm.db'}")
+    engine = create_engine(db_url)
     migrate.upgrade(engine)
     migrate.upgrade(engine)  # idempotent on an up-to-date database
     with engine.connect() as conn:
         assert compare_metadata(MigrationContext.configure(conn), Base.metadata) == []
 
 
-def test_upgrading_an_old_database_keeps_its_tasks(tmp_path: Path) -> None:
+def test_upgrading_an_old_database_keeps_its_tasks(db_url: str) -> None:
     """A database at the first schema, with a task in it, upgrades to head
     and the task reads back whole."""
     from alembic import command
-    from sqlalchemy import create_engine
 
     from master.store import migrate
     from offer import sqlmigrate
 
-    url = f"sqlite:///{tmp_path / 'old.db'}"
+    url = db_url
     engine = create_engine(url)
     config = sqlmigrate.config(migrate.MIGRATIONS)
     with engine.begin() as conn:
@@ -115,16 +126,15 @@ def test_upgrading_an_old_database_keeps_its_tasks(tmp_path: Path) -> None:
     assert task.status.state == TaskState.RUNNING
 
 
-def test_agents_stored_before_addresses_upgrade_with_none(tmp_path: Path) -> None:
+def test_agents_stored_before_addresses_upgrade_with_none(db_url: str) -> None:
     """An agent row written at the schema before addresses (0007) reads back
     with an empty address, which its next registration fills in."""
     from alembic import command
-    from sqlalchemy import create_engine
 
     from master.store import migrate
     from offer import sqlmigrate
 
-    url = f"sqlite:///{tmp_path / 'old.db'}"
+    url = db_url
     engine = create_engine(url)
     config = sqlmigrate.config(migrate.MIGRATIONS)
     with engine.begin() as conn:
@@ -132,7 +142,7 @@ def test_agents_stored_before_addresses_upgrade_with_none(tmp_path: Path) -> Non
         command.upgrade(config, "0c3f7a2d91b4")  # 0007_agent_principal
         conn.exec_driver_sql(
             "INSERT INTO agents (agent_id, hostname, cpus, mem, disk, registered_at, lost, "
-            "principal) VALUES ('agent-1', 'host1', 2, 1024, 0, 1.0, 0, 'ops')"
+            "principal) VALUES ('agent-1', 'host1', 2, 1024, 0, 1.0, false, 'ops')"
         )
     engine.dispose()
 
@@ -141,8 +151,8 @@ def test_agents_stored_before_addresses_upgrade_with_none(tmp_path: Path) -> Non
     assert agent.address == ""
 
 
-async def test_task_history_is_kept_with_health_and_bounded(tmp_path: Path) -> None:
-    url = f"sqlite:///{tmp_path / 'm.db'}"
+async def test_task_history_is_kept_with_health_and_bounded(db_url: str) -> None:
+    url = db_url
     store = StateStore(url)
     await store.start()
     task = _task(1, TaskState.STAGING)
@@ -162,8 +172,7 @@ async def test_task_history_is_kept_with_health_and_bounded(tmp_path: Path) -> N
     [loaded] = snap.tasks
     assert list(loaded.history) == changes[-HISTORY_LIMIT:]
     assert loaded.status == changes[-1] and loaded.status.healthy is False
-    with sqlite3.connect(tmp_path / "m.db") as db:
-        [(rows,)] = db.execute("SELECT count(*) FROM status_updates")
+    [(rows,)] = _query(url, "SELECT count(*) FROM status_updates")
     assert rows == HISTORY_LIMIT
 
 
@@ -197,12 +206,12 @@ def test_a_spec_reads_back_through_either_json_path() -> None:
     assert wire.task_from_pb(json_format.Parse(text, common_pb2.TaskInfo())) == spec
 
 
-async def test_a_recovered_task_is_the_task_that_was_written(tmp_path: Path) -> None:
+async def test_a_recovered_task_is_the_task_that_was_written(db_url: str) -> None:
     """Its spec (kept as the stored JSON until asked for), resources (port
     ranges included), history, seen updates and unacknowledged updates."""
     from offer.tasks import HealthCheck, PortMapping
 
-    url = f"sqlite:///{tmp_path / 'm.db'}"
+    url = db_url
     store = StateStore(url)
     await store.start()
     plain = _task(1, TaskState.STAGING)
@@ -237,26 +246,20 @@ async def test_a_recovered_task_is_the_task_that_was_written(tmp_path: Path) -> 
     assert snap.unacked == {"fw-1": [running]}
 
 
-async def test_a_status_change_writes_the_task_row_but_not_its_spec_again(
-    tmp_path: Path,
-) -> None:
-    url = f"sqlite:///{tmp_path / 'm.db'}"
+async def test_a_status_change_writes_the_task_row_but_not_its_spec_again(db_url: str) -> None:
+    url = db_url
     store = StateStore(url)
     await store.start()
     task = _task(1, TaskState.STAGING)
     await store.write(tasks=[task], updates=[task.status])
     # Stands in for the spec as first written: the upsert must leave it.
     stored = wire.spec_to_json(replace(task.spec, name="as first written"))
-    with sqlite3.connect(tmp_path / "m.db") as db:
-        db.execute("UPDATE tasks SET spec = ?", (stored,))
+    _query(url, "UPDATE tasks SET spec = :spec", spec=stored)
     task.record(TaskStatus("t1", "fw-1", "agent-1", TaskState.RUNNING))
     await store.write(tasks=[task], updates=[task.status])
     await store.close()
 
-    with sqlite3.connect(tmp_path / "m.db") as db:
-        assert db.execute("SELECT spec, state FROM tasks").fetchall() == [
-            (stored, int(TaskState.RUNNING))
-        ]
+    assert _query(url, "SELECT spec, state FROM tasks") == [(stored, int(TaskState.RUNNING))]
     [loaded] = StateStore(url).load().tasks
     assert loaded.status == task.status and loaded.spec.name == "as first written"
 
@@ -267,10 +270,10 @@ def test_a_tasks_spec_json_is_made_once() -> None:
     assert wire.spec_from_json(task.spec_json) == task.spec
 
 
-async def test_a_recovered_task_recognises_old_updates_and_takes_new_ones(tmp_path: Path) -> None:
+async def test_a_recovered_task_recognises_old_updates_and_takes_new_ones(db_url: str) -> None:
     from master.state import ClusterState
 
-    url = f"sqlite:///{tmp_path / 'm.db'}"
+    url = db_url
     store = StateStore(url)
     await store.start()
     task = _task(1, TaskState.STAGING)
@@ -296,13 +299,11 @@ async def test_a_recovered_task_recognises_old_updates_and_takes_new_ones(tmp_pa
     assert state.agents["agent-1"].allocated == Resources()
 
 
-async def test_a_commit_larger_than_one_statement_keeps_order_and_every_row(
-    tmp_path: Path,
-) -> None:
+async def test_a_commit_larger_than_one_statement_keeps_order_and_every_row(db_url: str) -> None:
     """SQLite gets many rows to a statement: more rows than one statement
     takes, the same task twice in one commit (the later version wins), and
     acknowledgements of thousands of updates."""
-    url = f"sqlite:///{tmp_path / 'm.db'}"
+    url = db_url
     store = StateStore(url)
     await store.start()
     tasks = [_task(n, TaskState.RUNNING) for n in range(3000)]
@@ -317,21 +318,18 @@ async def test_a_commit_larger_than_one_statement_keeps_order_and_every_row(
     await store.write(acks=[t.status.uuid for t in tasks[1:]] + [running.uuid])
     await store.close()
 
-    db = sqlite3.connect(tmp_path / "m.db")
-    assert db.execute("SELECT count(*) FROM tasks").fetchone() == (3000,)
-    assert db.execute("SELECT state FROM tasks WHERE task_id = 't0'").fetchone() == (
-        int(TaskState.FINISHED),
-    )
-    assert db.execute("SELECT count(*) FROM status_updates").fetchone() == (3001,)
-    assert db.execute("SELECT uuid FROM status_updates WHERE NOT acknowledged").fetchall() == [
-        ("ended-0",)
+    assert _query(url, "SELECT count(*) FROM tasks") == [(3000,)]
+    assert _query(url, "SELECT state FROM tasks WHERE task_id = 't0'") == [
+        (int(TaskState.FINISHED),)
     ]
+    assert _query(url, "SELECT count(*) FROM status_updates") == [(3001,)]
+    assert _query(url, "SELECT uuid FROM status_updates WHERE NOT acknowledged") == [("ended-0",)]
 
 
 async def test_tasks_come_back_in_creation_order_whatever_order_they_were_written_in(
-    tmp_path: Path,
+    db_url: str,
 ) -> None:
-    url = f"sqlite:///{tmp_path / 'm.db'}"
+    url = db_url
     store = StateStore(url)
     await store.start()
     tasks = [_task(n, TaskState.RUNNING) for n in (3, 1, 2)]
