@@ -4,24 +4,31 @@ SQLAlchemy, which keeps the store dialect-neutral."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
-from sqlalchemy import Engine, bindparam, delete, update
+from sqlalchemy import Connection, Engine, bindparam, delete, update
 
 from master.store import rows
 from master.store.models import AgentRow, Base, StatusUpdateRow
 from master.store.rows import Batch, Values
 from master.store.sqlite_fast_path import MANY_ROWS_MODELS, SQLiteFastPath
 
+Fence = Callable[[Connection], None]
+"""Called first in every write transaction, on its connection: raises to
+abort the transaction (master.leadership: this master no longer leads)."""
+
 
 class Committer:
-    """Commits batches, called from one thread only."""
+    """Commits batches, called from one thread only. With a `fence`, every
+    transaction runs it first and takes the SQLAlchemy path (the fast path
+    is for SQLite, where one master holds the file and needs no fence)."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, fence: Fence | None = None) -> None:
         self._engine = engine
         self._fast = SQLiteFastPath(engine) if engine.dialect.name == "sqlite" else None
         self._upserts: dict[tuple[type[Base], tuple[str, ...]], Any] = {}
+        self.fence = fence
 
     def commit(self, batches: Sequence[Batch]) -> None:
         """One statement per table, not per row: building and compiling a
@@ -39,7 +46,8 @@ class Committer:
         forgotten = [uuid for batch in batches for uuid in batch.forgotten]
         removed = [agent_id for batch in batches for agent_id in batch.removed_agents]
         # Removals are rare (an operator's call): they take the general path.
-        if self._fast is not None and not removed and self._fast.takes(by_model):
+        unfenced = self.fence is None
+        if self._fast is not None and unfenced and not removed and self._fast.takes(by_model):
             self._fast.commit(by_model, acks, forgotten)
         else:
             self._commit_through_sqlalchemy(by_model, acks, forgotten, removed)
@@ -57,6 +65,8 @@ class Committer:
         removed_agents: Sequence[str] = (),
     ) -> None:
         with self._engine.begin() as connection:
+            if self.fence is not None:
+                self.fence(connection)
             if removed_agents:
                 # Before the upserts: a row written after the removal (the id
                 # registered anew) stays; rows written before it were dropped.

@@ -85,3 +85,24 @@ class StatusUpdateRow(Base):
     # The health-check verdict it carried, if any.
     healthy: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
     acknowledged: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class LeadershipRow(Base):
+    """The leader's lease: one row (id 1), made by the migration. Times are
+    the database's clock in Unix seconds, so the masters' clocks never
+    matter. A standby takes the lease once renewed_at + lease_seconds is
+    past, incrementing epoch; every write of the leader checks the epoch it
+    took is still the row's (master.leadership)."""
+
+    __tablename__ = "leadership"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # Incremented by every election; 0 before the first.
+    epoch: Mapped[int] = mapped_column(Integer, default=0)
+    # The holding process ("host:pid:nonce"); "" before the first election.
+    holder: Mapped[str] = mapped_column(String(128), default="", server_default="")
+    # HOST:PORT the holder is reached at (its --advertise).
+    address: Mapped[str] = mapped_column(String(255), default="", server_default="")
+    # When the holder last renewed, and for how long a renewal holds.
+    renewed_at: Mapped[float] = mapped_column(Float, default=0.0)
+    lease_seconds: Mapped[float] = mapped_column(Float, default=0.0)
