@@ -22,8 +22,8 @@ def _revision(url: str) -> str | None:
 
 
 @pytest.mark.parametrize("other", [batch_migrate.MIGRATIONS, master_migrate.MIGRATIONS])
-def test_another_programs_database_is_refused_untouched(tmp_path: Path, other: Path) -> None:
-    url = f"sqlite:///{tmp_path / 'service.db'}"
+def test_another_programs_database_is_refused_untouched(db_url: str, other: Path) -> None:
+    url = db_url
     sqlmigrate.open_engine(url, service_migrate.MIGRATIONS).dispose()
     written = _revision(url)
     with pytest.raises(sqlmigrate.ForeignSchemaError, match="another program's database"):
@@ -31,8 +31,8 @@ def test_another_programs_database_is_refused_untouched(tmp_path: Path, other: P
     assert _revision(url) == written
 
 
-def test_a_daemon_on_another_programs_database_says_so_and_exits(tmp_path: Path) -> None:
-    url = f"sqlite:///{tmp_path / 'service.db'}"
+def test_a_daemon_on_another_programs_database_says_so_and_exits(db_url: str) -> None:
+    url = db_url
     sqlmigrate.open_engine(url, service_migrate.MIGRATIONS).dispose()
     done = subprocess.run(
         [sys.executable, "-m", "master.cli", "--db", url, "--port", "0"],

@@ -1,9 +1,7 @@
-"""ORM rows written as upserts into a real SQLite file: new rows inserted,
+"""ORM rows written as upserts on SQLite and PostgreSQL: new rows inserted,
 existing ones replaced by key, columns a row leaves unset kept."""
 
 from __future__ import annotations
-
-from pathlib import Path
 
 from sqlalchemy import JSON, Integer, String, create_engine, select
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
@@ -28,8 +26,8 @@ class _Other(_Base):
     value: Mapped[int] = mapped_column(Integer)
 
 
-def test_rows_are_inserted_replaced_and_kept_where_unset(tmp_path: Path) -> None:
-    engine = create_engine(f"sqlite:///{tmp_path / 'rows.db'}")
+def test_rows_are_inserted_replaced_and_kept_where_unset(db_url: str) -> None:
+    engine = create_engine(db_url)
     _Base.metadata.create_all(engine)
     with engine.begin() as connection:
         upsert(

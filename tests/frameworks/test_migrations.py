@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from types import ModuleType
 
 import pytest
@@ -22,11 +21,11 @@ from frameworks.service.store import ServiceBase
     ids=["service", "batch"],
 )
 def test_migrations_build_exactly_the_models(
-    tmp_path: Path, migrate: ModuleType, metadata: MetaData
+    db_url: str, migrate: ModuleType, metadata: MetaData
 ) -> None:
     """A model changed without a migration (python -m
     frameworks.<name>.migrate revision "...") fails here."""
-    engine = create_engine(f"sqlite:///{tmp_path / 's.db'}")
+    engine = create_engine(db_url)
     migrate.upgrade(engine)
     migrate.upgrade(engine)  # idempotent on an up-to-date database
     with engine.connect() as conn:

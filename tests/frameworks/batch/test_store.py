@@ -1,8 +1,6 @@
-"""offer-batch's own store against a real SQLite file."""
+"""offer-batch's own store on SQLite and PostgreSQL (the db_url fixture)."""
 
 from __future__ import annotations
-
-from pathlib import Path
 
 import pytest
 from sqlalchemy.exc import IntegrityError
@@ -13,8 +11,8 @@ from frameworks.batch.store import BatchStore, JobRecord
 from offer.tasks import TaskState
 
 
-def test_state_survives_a_reopen(tmp_path: Path) -> None:
-    url = f"sqlite:///{tmp_path / 'b.db'}"
+def test_state_survives_a_reopen(db_url: str) -> None:
+    url = db_url
     store = BatchStore(url)
     spec = JobSpec(name="etl", image="img", completions=3, schedule="* * * * *")
     job = JobRecord(spec, 1.0, seq=1, next_at=60.0)
@@ -31,8 +29,8 @@ def test_state_survives_a_reopen(tmp_path: Path) -> None:
     assert BatchStore(url).load().runs == [] and BatchStore(url).load().attempts == []
 
 
-def test_one_scheduled_time_is_run_once(tmp_path: Path) -> None:
-    store = BatchStore(f"sqlite:///{tmp_path / 'b.db'}")
+def test_one_scheduled_time_is_run_once(db_url: str) -> None:
+    store = BatchStore(db_url)
     spec = JobSpec(name="etl", image="img", schedule="* * * * *")
     store.save(runs=[Run("etl-1", "etl", 1, spec, "schedule", 2.0, scheduled_for=60.0)])
     with pytest.raises(IntegrityError):

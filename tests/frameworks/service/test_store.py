@@ -1,15 +1,13 @@
-"""offer-service's own store against a real SQLite file."""
+"""offer-service's own store on SQLite and PostgreSQL (the db_url fixture)."""
 
 from __future__ import annotations
-
-from pathlib import Path
 
 from frameworks.service.spec import AppSpec
 from frameworks.service.store import AppRecord, InstanceRecord, ServiceStore
 
 
-def test_state_survives_a_reopen(tmp_path: Path) -> None:
-    url = f"sqlite:///{tmp_path / 's.db'}"
+def test_state_survives_a_reopen(db_url: str) -> None:
+    url = db_url
     store = ServiceStore(url)
     app = AppRecord(AppSpec(id="web", image="img", instances=3, ports=[80]), nonce=2)
     store.save_framework_id("fw-1")
@@ -25,9 +23,9 @@ def test_state_survives_a_reopen(tmp_path: Path) -> None:
     ]
 
 
-def test_a_new_framework_id_replaces_the_saved_one(tmp_path: Path) -> None:
+def test_a_new_framework_id_replaces_the_saved_one(db_url: str) -> None:
     """The id goes through the SDK's FrameworkState: an upsert of the meta row."""
-    url = f"sqlite:///{tmp_path / 's.db'}"
+    url = db_url
     assert ServiceStore(url).load()[0] == ""
     ServiceStore(url).save_framework_id("fw-1")
     ServiceStore(url).save_framework_id("fw-2")
