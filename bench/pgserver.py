@@ -1,0 +1,98 @@
+"""A PostgreSQL server of its own, for the tests and the benchmarks: Debian's
+`postgresql` binaries, a cluster made with initdb in a temp folder,
+listening on loopback only, a fresh database per test or benchmark, stopped
+and removed at the end. The tests' server skips fsync; the benchmarks' is
+durable, as a production one is."""
+
+from __future__ import annotations
+
+import contextlib
+import glob
+import itertools
+import os
+import pwd
+import shutil
+import socket
+import subprocess
+import tempfile
+from pathlib import Path
+
+_names = itertools.count()
+
+
+def _bin_dir() -> Path | None:
+    found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"))
+    return Path(found[-1]).parent if found else None
+
+
+def postgres_problem() -> str:
+    """Why no PostgreSQL server can run here, or ""."""
+    if _bin_dir() is None:
+        return "PostgreSQL is not installed (apt-get install postgresql; `make engine` does)"
+    try:
+        import psycopg  # noqa: F401
+    except ImportError:
+        return "psycopg is not installed (pip install -e '.[postgresql]')"
+    return ""
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class PostgresServer:
+    """`durable`: every commit flushed to disk (fsync, synchronous commit,
+    full page writes), PostgreSQL's defaults; else none of that, for tests."""
+
+    def __init__(self, durable: bool = False) -> None:
+        self.durable = durable
+        bin_dir = _bin_dir()
+        assert bin_dir is not None, postgres_problem()
+        self.bin = bin_dir
+        self.port = _free_port()
+        self.root = Path(tempfile.mkdtemp(prefix="opg-"))
+        self.data = self.root / "data"
+        # initdb refuses to run as root: the server then runs as `postgres`.
+        self._user = "postgres" if os.geteuid() == 0 else ""
+        if self._user:
+            entry = pwd.getpwnam(self._user)
+            os.chown(self.root, entry.pw_uid, entry.pw_gid)
+
+    def _run(self, *argv: str) -> None:
+        command = [str(self.bin / argv[0]), *argv[1:]]
+        if self._user:
+            command = ["runuser", "-u", self._user, "--", *command]
+        done = subprocess.run(command, capture_output=True, text=True, check=False)
+        if done.returncode != 0:
+            raise RuntimeError(f"{argv[0]} failed: {done.stdout}{done.stderr}")
+
+    def start(self) -> None:
+        self._run("initdb", "-D", str(self.data), "-A", "trust", "-U", "postgres", "--no-sync")
+        options = f"-c listen_addresses=127.0.0.1 -c port={self.port} -k {self.root} "
+        if not self.durable:
+            # Tests need no durability across a machine crash.
+            options += "-c fsync=off -c synchronous_commit=off -c full_page_writes=off "
+        options += "-c max_connections=200"
+        log = str(self.root / "log")
+        self._run("pg_ctl", "-D", str(self.data), "-o", options, "-l", log, "-w", "start")
+
+    def url(self, database: str) -> str:
+        return f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/{database}"
+
+    def new_database(self) -> str:
+        """The URL of a database of its own, for one test or benchmark."""
+        import psycopg
+
+        name = f"t{os.getpid()}_{next(_names)}"
+        with psycopg.connect(
+            f"host=127.0.0.1 port={self.port} user=postgres dbname=postgres", autocommit=True
+        ) as connection:
+            connection.execute(f'CREATE DATABASE "{name}"')
+        return self.url(name)
+
+    def stop(self) -> None:
+        with contextlib.suppress(RuntimeError):
+            self._run("pg_ctl", "-D", str(self.data), "-m", "immediate", "-w", "stop")
+        shutil.rmtree(self.root, ignore_errors=True)
