@@ -120,7 +120,9 @@ def main(argv: list[str] | None = None) -> None:
     setup_logging(args.log_level)
     try:
         address = args.advertise_address or default_address(
-            args.master, os.environ.get("DOCKER_HOST")
+            # The masters are alike here: the route to the first one.
+            args.master[0],
+            os.environ.get("DOCKER_HOST"),
         )
     except AddressError as err:
         build_parser().error(str(err))

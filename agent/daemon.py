@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections.abc import Sequence
 from pathlib import Path
 
 import grpc
@@ -22,6 +23,8 @@ from offer import wire
 from offer.backoff import Backoff
 from offer.folding import AGENT_LISTS, folded, same
 from offer.grpc_options import KEEPALIVE_OPTIONS
+from offer.leader import is_standby_answer, leader_from
+from offer.masters import MasterList
 from offer.outbox import Outbox
 from offer.resources import Resources
 from offer.security.client import ClientSecurity
@@ -62,7 +65,7 @@ class AgentRefusedError(Exception):
 class AgentDaemon:
     def __init__(
         self,
-        master: str,
+        master: str | Sequence[str],
         work_dir: Path,
         total: Resources,
         hostname: str,
@@ -73,7 +76,8 @@ class AgentDaemon:
         pids_limit: int = 1024,
         address: str,
     ) -> None:
-        self.master = master
+        # The masters it may reach (one leads): where the stream goes next.
+        self.masters = MasterList(master)
         # Where other hosts reach this host's tasks (agent/address.py).
         self.address = address
         self.security = security or ClientSecurity()
@@ -108,22 +112,26 @@ class AgentDaemon:
         backoff = Backoff(MIN_BACKOFF, MAX_BACKOFF)
         try:
             while True:
+                master = self.masters.current
                 try:
-                    if await self._session():
+                    if await self._session(master):
                         backoff.reset()
-                    log.warning("stream to master %s closed; reconnecting", self.master)
-                    delay = backoff.next_delay()
+                    log.warning("stream to master %s closed; reconnecting", master)
+                    round_over = self.masters.failed()
                 except grpc.aio.AioRpcError as err:
                     if err.code() in _REFUSALS:
                         raise AgentRefusedError(err.details() or err.code().name) from None
+                    if is_standby_answer(err):
+                        # To the leader it names at once; the backoff is for
+                        # a round of masters in which none led.
+                        round_over = self.masters.standby(leader_from(err))
+                    else:
+                        round_over = self.masters.failed()
+                        _log_unreachable(master, err, self.masters.current, round_over)
+                if round_over:
                     delay = backoff.next_delay()
-                    log.warning(
-                        "master %s unreachable (%s); retrying in %.1fs",
-                        self.master,
-                        err.details() or err.code().name,
-                        delay,
-                    )
-                await backoff.sleep(delay)
+                    log.warning("no master of %s leads; retrying in %.1fs", self.masters, delay)
+                    await backoff.sleep(delay)
         finally:
             resender.cancel()
             reporter.cancel()
@@ -135,8 +143,8 @@ class AgentDaemon:
             if self._containerizer is not None:
                 self._containerizer.close()
 
-    async def _session(self) -> bool:
-        """One stream to the master. True if it got as far as registering."""
+    async def _session(self, master: str) -> bool:
+        """One stream to `master`. True if it got as far as registering."""
         if self.agent_id and not self._engine_reached.is_set():
             log.info("waiting for the Docker engine before registering, to report its tasks")
             await self._engine_reached.wait()
@@ -155,7 +163,7 @@ class AgentDaemon:
                 )
             )
         )
-        async with self.security.aio_channel(self.master, KEEPALIVE_OPTIONS) as channel:
+        async with self.security.aio_channel(master, KEEPALIVE_OPTIONS) as channel:
             call = agent_pb2_grpc.AgentStub(channel).Connect(
                 folded(outbox, same, "message", AGENT_LISTS)
             )
@@ -163,6 +171,7 @@ class AgentDaemon:
                 async for message in call:
                     kind = message.WhichOneof("message")
                     if kind == "registered":
+                        self.masters.connected()
                         await self._on_registered(message.registered.agent_id, outbox)
                         registered = True
                     elif kind == "launch_task" and self._executor is not None:
@@ -198,7 +207,7 @@ class AgentDaemon:
         self._has_id.set()
         log.info(
             "registered with master %s as agent %s (%s), tasks reached at %s",
-            self.master,
+            self.masters.current,
             agent_id,
             self.total,
             self.address,
@@ -310,6 +319,16 @@ class AgentDaemon:
             for uuid, status in list(self._pending.items()):
                 if self._sent_at.get(uuid, 0.0) < stale:
                     self._send(status)
+
+
+def _log_unreachable(master: str, err: grpc.aio.AioRpcError, then: str, round_over: bool) -> None:
+    """A master that cannot be reached: a warning once no master led in a
+    round, else a note that the next one is tried."""
+    reason = err.details() or err.code().name
+    if round_over:
+        log.warning("master %s unreachable (%s)", master, reason)
+    else:
+        log.info("master %s unreachable (%s); trying %s", master, reason, then)
 
 
 def _reports_an_end(message: pb.AgentMessage) -> bool:

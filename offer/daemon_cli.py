@@ -1,5 +1,6 @@
 """What every daemon's command line shares: the parser's shape, --master
-(with OFFER_MASTER), --log-level, --version and the log format."""
+(with OFFER_MASTER: one master or several), --log-level, --version and the
+log format."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import argparse
 import logging
 import os
 
+from offer.masters import MasterListError, parse_masters
 from offer.version import version
 
 DEFAULT_MASTER = "127.0.0.1:5050"
@@ -39,11 +41,26 @@ def add_log_level_flag(parser: argparse.ArgumentParser) -> None:
 
 
 def add_master_flag(parser: argparse.ArgumentParser) -> None:
+    """--master (default: $OFFER_MASTER): one master, or several separated by
+    commas (the standbys and the leader); args.master is then their tuple."""
     parser.add_argument(
         "--master",
         default=os.environ.get("OFFER_MASTER", DEFAULT_MASTER),
-        help="master address HOST:PORT (default: $OFFER_MASTER or %(default)s)",
+        type=master_list,
+        metavar="HOST:PORT[,...]",
+        help="the master's address, or every master's, comma-separated: the leader is "
+        "found among them and followed when it changes (default: $OFFER_MASTER or "
+        f"{DEFAULT_MASTER})",
     )
+
+
+def master_list(text: str) -> tuple[str, ...]:
+    """--master's value (or OFFER_MASTER's) as addresses; a usage error says
+    which item is wrong."""
+    try:
+        return parse_masters(text)
+    except MasterListError as err:
+        raise argparse.ArgumentTypeError(str(err)) from None
 
 
 def setup_logging(level: str) -> None:

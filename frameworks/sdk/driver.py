@@ -2,9 +2,12 @@
 
 It subscribes, dispatches events to the Scheduler one at a time, acknowledges
 each update after its callback returns, and reconnects with backoff
-(re-subscribing with its framework id) when the stream breaks. Its calls are
-those of `SchedulerDriver` (frameworks/sdk/interface.py), where each one's
-contract is written.
+(re-subscribing with its framework id) when the stream breaks. Given several
+masters ("a:5050,b:5050,c:5050"), it subscribes to the one that leads and
+follows the leader when it changes (offer/masters.py): a standby names the
+leader, which is dialled at once; the backoff applies to a round of masters
+in which none led. Its calls are those of `SchedulerDriver`
+(frameworks/sdk/interface.py), where each one's contract is written.
 """
 
 from __future__ import annotations
@@ -25,6 +28,8 @@ from offer import wire
 from offer.backoff import Backoff
 from offer.clock import Clock, SystemClock, TimerHandle
 from offer.grpc_options import KEEPALIVE_OPTIONS
+from offer.leader import is_standby_answer, leader_from
+from offer.masters import MasterList
 from offer.security.client import ClientSecurity
 from offer.tasks import TaskSpec
 from offer.v1 import common_pb2, scheduler_pb2_grpc
@@ -57,7 +62,7 @@ class Driver:
         self,
         scheduler: Scheduler,
         *,
-        master: str | None = None,
+        master: str | Sequence[str] | None = None,
         name: str = "framework",
         role: str = "*",
         user: str = "",
@@ -77,7 +82,11 @@ class Driver:
         self.clock: Clock = clock or SystemClock()
         # Credentials and TLS for the master; ClientSecurity() is neither.
         self.security = security or ClientSecurity()
-        self.master = master or os.environ.get("OFFER_MASTER", "127.0.0.1:5050")
+        # The masters it may reach, one leading ("a:5050,b:5050" or a
+        # sequence): the subscription follows the leader.
+        self.masters = MasterList(master or os.environ.get("OFFER_MASTER", "127.0.0.1:5050"))
+        # The master the channel goes to (the one subscribed to, or tried).
+        self.master = self.masters.current
         self.name, self.role, self.user = name, role, user
         self.framework_id = framework_id
         # Whether the last subscription carried a framework id (see SchedulerDriver).
@@ -85,6 +94,7 @@ class Driver:
         self.failover_timeout = failover_timeout
         self.control_address = control_address
         self._channel: grpc.aio.Channel | None = None
+        self._subscribed_call: tuple[grpc.aio.UnaryStreamCall, asyncio.Event] | None = None
         self._stub: scheduler_pb2_grpc.SchedulerStub | None = None
         self._stopped = asyncio.Event()
         self._torn_down = False
@@ -110,36 +120,53 @@ class Driver:
     async def run(self) -> None:
         """Runs until stop() or teardown(). Raises CallRefusedError if the
         master refuses the subscription itself (e.g. a bad role)."""
-        # The channel belongs to the loop that runs the driver.
-        self._channel = self.security.aio_channel(self.master, KEEPALIVE_OPTIONS)
-        self._stub = scheduler_pb2_grpc.SchedulerStub(self._channel)
         self._acks = AckBatcher(self._acknowledge)
         backoff = Backoff(MIN_BACKOFF, MAX_BACKOFF, clock=self.clock)
         try:
             while not self._stopped.is_set():
+                # The channel belongs to the loop that runs the driver, and
+                # to one master: another is made when the driver moves on.
+                await self._dial(self.masters.current)
                 try:
                     await self._subscription()
                     backoff.reset()
-                    delay = backoff.next_delay()
+                    round_over = self.masters.failed()
                 except grpc.aio.AioRpcError as err:
                     if err.code() in _REFUSALS:
                         raise CallRefusedError(err.code().name, err.details() or "") from None
-                    delay = backoff.next_delay()
-                    log.warning(
-                        "master %s unreachable (%s); retrying in %.1fs",
-                        self.master,
-                        err.details() or err.code().name,
-                        delay,
-                    )
+                    if is_standby_answer(err):
+                        # To the leader it names at once; the backoff is for
+                        # a round of masters in which none led.
+                        round_over = self.masters.standby(leader_from(err))
+                    else:
+                        round_over = self.masters.failed()
+                        reason = err.details() or err.code().name
+                        then = "retrying" if round_over else f"trying {self.masters.current}"
+                        log.warning("master %s unreachable (%s); %s", self.master, reason, then)
                 if self._stopped.is_set():
                     break
                 async with self._turn:
                     await self._callback(self.scheduler.disconnected(self))
-                await backoff.sleep(delay, self._stopped)
+                if round_over:
+                    delay = backoff.next_delay()
+                    log.info("no master of %s leads; retrying in %.1fs", self.masters, delay)
+                    await backoff.sleep(delay, self._stopped)
         finally:
             await self._acks.close()
-            await self._channel.close()
+            if self._channel is not None:
+                await self._channel.close()
             self._channel = self._stub = None
+
+    async def _dial(self, master: str) -> None:
+        """Makes the channel go to `master`, closing one to another master
+        (calls still under way on it fail, as across a reconnect)."""
+        if self._channel is not None and master == self.master:
+            return
+        if self._channel is not None:
+            await self._channel.close()
+        self.master = master
+        self._channel = self.security.aio_channel(master, KEEPALIVE_OPTIONS)
+        self._stub = scheduler_pb2_grpc.SchedulerStub(self._channel)
 
     def stop(self) -> None:
         """Ends run(); the framework stays registered (see SchedulerDriver.stop)."""
@@ -166,7 +193,10 @@ class Driver:
         call = self.stub.Subscribe(request)
         stop_waiter = asyncio.create_task(self._stopped.wait())
         stop_waiter.add_done_callback(lambda _: call.cancel())
+        # Set when the driver itself ends the stream (silent master, or a
+        # call answered by a standby): run() then moves on.
         silent = asyncio.Event()
+        self._subscribed_call = (call, silent)
         watchdog = asyncio.create_task(self._watch_heartbeats(call, silent))
         try:
             async for event in call:
@@ -182,6 +212,7 @@ class Driver:
             if not (cancelled and (self._stopped.is_set() or silent.is_set())):
                 raise
         finally:
+            self._subscribed_call = None
             stop_waiter.cancel()
             watchdog.cancel()
 
@@ -241,6 +272,7 @@ class Driver:
                 log.exception("a timer callback of %s raised", type(self.scheduler).__name__)
 
     async def _on_subscribed(self, event: pb.Event) -> None:
+        self.masters.connected()
         self._heartbeat_interval = event.subscribed.heartbeat_interval_seconds or None
         self.resubscribed = bool(self.framework_id)
         self.framework_id = event.subscribed.framework_id
@@ -401,6 +433,14 @@ class Driver:
         try:
             return await method(request, timeout=10)  # type: ignore[operator]
         except grpc.aio.AioRpcError as err:
+            if is_standby_answer(err) and self._subscribed_call is not None:
+                # The master stood down: the subscription moves to the leader
+                # (run() hears which from the standby), and the call fails
+                # like any made while disconnected.
+                log.info("master %s stands by now; leaving it", self.master)
+                call, ending = self._subscribed_call
+                ending.set()
+                call.cancel()
             raise CallRefusedError(err.code().name, err.details() or "") from None
 
 

@@ -160,10 +160,17 @@ def _agent_attributes(args: argparse.Namespace) -> dict[str, dict[str, str]]:
     security = getattr(args, "security", None)
     if security is None or not getattr(args, "master", ""):
         return {}
+    from offer.ctl.calls import on_leader
+
+    def list_agents(channel: grpc.Channel) -> operator_pb2.ListAgentsResponse:
+        stub = operator_pb2_grpc.OperatorStub(channel)
+        agents: operator_pb2.ListAgentsResponse = stub.ListAgents(
+            operator_pb2.ListAgentsRequest(), timeout=CALL_TIMEOUT
+        )
+        return agents
+
     try:
-        with security.channel(args.master) as channel:
-            stub = operator_pb2_grpc.OperatorStub(channel)
-            agents = stub.ListAgents(operator_pb2.ListAgentsRequest(), timeout=CALL_TIMEOUT)
+        agents = on_leader(args, list_agents)
     except grpc.RpcError:
         return {}
     return {a.agent_id: dict(a.attributes) for a in agents.agents}

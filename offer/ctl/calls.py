@@ -1,20 +1,31 @@
 """offerctl's calls to a server: the channel to the master or to a
 framework's control API (found through the master), the command run with
-its stub, and every failure told in one line with exit code 1."""
+its stub, and every failure told in one line with exit code 1.
+
+Given several masters (--master a:5050,b:5050,c:5050 or OFFER_MASTER), a
+command goes to each in turn until one leads: one that cannot be reached is
+passed over, and a standby that names the leader sends it there
+(offer/masters.py). Only answers that show the master did nothing are
+passed over so: a command is never run twice on a leader."""
 
 from __future__ import annotations
 
 import argparse
 import os
 import sys
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 import grpc
 
 from offer.ctl.errors import CtlError
+from offer.leader import is_standby_answer, leader_from
+from offer.masters import MasterList, MasterListError
 from offer.security.client import ClientSecurity, ClientSecurityError
 
-__all__ = ["call"]
+__all__ = ["call", "on_leader"]
+
+T = TypeVar("T")
 
 
 def _stub(target: str, channel: grpc.Channel) -> Any:
@@ -36,11 +47,17 @@ def call(args: argparse.Namespace) -> int:
     from offer.ctl.apps import NoServiceError, find_service
 
     target = getattr(args, "target", "")
+    try:
+        MasterList(args.master)
+    except MasterListError as err:
+        print(f"offerctl: --master: {err}", file=sys.stderr)
+        return 2
     address, what = args.master, "the master"
     try:
         args.security = ClientSecurity.from_args(args)
-        if target:
-            address, what = _framework_address(args, target, find_service), f"offer-{target}"
+        if not target:
+            return int(on_leader(args, lambda channel: args.run(_stub("", channel), args)))
+        address, what = _framework_address(args, target, find_service), f"offer-{target}"
         with args.security.channel(address) as channel:
             return int(args.run(_stub(target, channel), args))
     except NoServiceError:
@@ -61,18 +78,57 @@ def call(args: argparse.Namespace) -> int:
     return 1
 
 
+def on_leader(args: argparse.Namespace, use: Callable[[grpc.Channel], T]) -> T:
+    """`use` run with a channel to the leading master of args.master (one
+    address, or several comma-separated). While it runs, args.master is that
+    master's address, so that a command's further calls go there too; it is
+    the given list again if none led (the last failure is raised)."""
+    given = args.master
+    masters = MasterList(given)
+    while True:
+        args.master = masters.current
+        try:
+            with args.security.channel(args.master) as channel:
+                return use(channel)
+        except grpc.RpcError as err:
+            if is_standby_answer(err):
+                round_over = masters.standby(leader_from(err))
+            elif _unreachable(err):
+                round_over = masters.failed()
+            else:
+                raise
+            if round_over:
+                args.master = given
+                raise
+
+
+def _unreachable(err: grpc.RpcError) -> bool:
+    """The master could not be reached at all (so it did nothing)."""
+    detail = (err.details() or "").lower()
+    return err.code() == grpc.StatusCode.UNAVAILABLE and any(
+        words in detail for words in ("failed to connect", "errors resolving", "dns resolution")
+    )
+
+
 def _framework_address(args: argparse.Namespace, target: str, find: Any) -> str:
     """--service/--batch (or OFFER_SERVICE/OFFER_BATCH), else the control
     address offer-service/offer-batch registered with the master."""
     given = getattr(args, target)
     if given:
         return str(given)
-    with args.security.channel(args.master) as channel:
-        return str(find(channel, f"offer-{target}"))
+    return str(on_leader(args, lambda channel: find(channel, f"offer-{target}")))
 
 
 def _explain(err: grpc.RpcError, address: str, what: str) -> str:
     code, detail = err.code(), err.details()
+    if is_standby_answer(err):
+        several = "," in address
+        return (
+            f"offerctl: {'no master of' if several else 'the master at'} {address} "
+            f"{'leads' if several else 'is a standby'} ({detail}); "
+            "is a leader being elected? Try again, or give every master with --master or "
+            "OFFER_MASTER."
+        )
     if code == grpc.StatusCode.UNAVAILABLE and "connect" in (detail or "").lower():
         flag = {"offer-service": "service", "offer-batch": "batch"}.get(what, "master")
         hint = (

@@ -8,12 +8,14 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
+import grpc
 from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
 from offer.ctl import cells, render
 from offer.ctl.apps import waits
+from offer.ctl.calls import on_leader
 from offer.ctl.follow import follow
 from offer.ctl.progress import run_progress
 from offer.v1 import batch_pb2 as pb
@@ -228,7 +230,8 @@ def logs(stub: Stub, args: argparse.Namespace) -> int:
             return 1
         last = {args.task: last[args.task]}
     out = sys.stdout.buffer
-    with args.security.channel(args.master) as channel:
+
+    def show(channel: grpc.Channel) -> None:
         master = operator_pb2_grpc.OperatorStub(channel)
         for index in sorted(last):
             task = last[index]
@@ -240,4 +243,6 @@ def logs(stub: Stub, args: argparse.Namespace) -> int:
             for chunk in master.GetTaskLogs(request, timeout=30):
                 out.write(chunk.data)
             out.flush()
+
+    on_leader(args, show)
     return 0

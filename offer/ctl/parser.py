@@ -61,7 +61,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--master",
         default=os.environ.get("OFFER_MASTER", DEFAULT_MASTER),
-        help=f"master address HOST:PORT (default: $OFFER_MASTER or {DEFAULT_MASTER})",
+        metavar="HOST:PORT[,...]",
+        help="the master's address, or every master's, comma-separated: a command goes to "
+        f"the one that leads (default: $OFFER_MASTER or {DEFAULT_MASTER})",
     )
     parser.add_argument("--version", action="version", version=f"offerctl {version()}")
     add_client_flags(parser)

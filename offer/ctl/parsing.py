@@ -70,7 +70,12 @@ _NUMBER = re.compile(r"^-\d+(\.\d*)?$")
 # --master after the command too (offerctl agents --master H:P). SUPPRESS: a
 # sub-command's default must not overwrite a --master given before it.
 MASTER_FLAG = argparse.ArgumentParser(add_help=False)
-MASTER_FLAG.add_argument("--master", default=argparse.SUPPRESS, help="master address HOST:PORT")
+MASTER_FLAG.add_argument(
+    "--master",
+    default=argparse.SUPPRESS,
+    metavar="HOST:PORT[,...]",
+    help="the master's address, or every master's, comma-separated",
+)
 
 
 def sub(
