@@ -286,10 +286,18 @@ ROUNDS = {20: 9, 50: 5}
 
 
 def _in_turn(methods: tuple[str, ...], turn: int) -> tuple[str, ...]:
-    """The methods in this round's order: each goes first in turn, so that
-    none always follows the same one's teardown."""
-    shift = turn % len(methods)
-    return methods[shift:] + methods[:shift]
+    """The methods in this round's order, as rows of a Williams square: each
+    goes first in one round, and each follows every other in turn, so that
+    none always runs just after the same one's teardown (a rotation alone
+    keeps every method's predecessor: the one whose leftovers it meets)."""
+    n = len(methods)
+    first = [0]
+    for k in range(1, n):
+        first.append((k + 1) // 2 if k % 2 else n - k // 2)
+    row = [(i + turn) % n for i in first]
+    if n % 2 and (turn // n) % 2:
+        row.reverse()  # an odd count needs the mirrored rows too
+    return tuple(methods[i] for i in row)
 
 
 def _named(names: tuple[str, str], seconds: tuple[float, float]) -> dict[str, float]:

@@ -52,6 +52,8 @@ HOSTS = 3
 N = 60
 TIMEOUT = 180.0
 POLL = 0.05
+# Seconds without a container event on any engine that count as at rest.
+QUIET = 1.0
 # "spread": offer-service with the app constrained to N / hosts instances
 # per host (`hostname MAX_PER`), as a Marathon user spreads an app.
 # "engines": the engines' own limit, N / hosts parallel `docker run -d` on
@@ -114,11 +116,13 @@ class Starts:
 
     def __init__(self, clients: dict[str, docker.DockerClient]) -> None:
         self._seen: list[tuple[float, str]] = []
+        # When any engine last told of any container event.
+        self._last = time.perf_counter()
         self._changed = threading.Condition()
         self._streams = []
         for name, client in clients.items():
             # Returns once the engine answered: no start after this is missed.
-            stream = client.events(filters={"type": "container", "event": "start"}, decode=True)
+            stream = client.events(filters={"type": "container"}, decode=True)
             self._streams.append(stream)
             threading.Thread(
                 target=self._read, args=(name, stream), name=f"starts-{name}", daemon=True
@@ -126,10 +130,22 @@ class Starts:
 
     def _read(self, name: str, stream: object) -> None:
         with contextlib.suppress(Exception):  # the stream was closed
-            for _ in stream:  # type: ignore[attr-defined]
+            for event in stream:  # type: ignore[attr-defined]
                 with self._changed:
-                    self._seen.append((time.perf_counter(), name))
+                    self._last = time.perf_counter()
+                    if event.get("status") == "start":
+                        self._seen.append((self._last, name))
                     self._changed.notify_all()
+
+    def quiet(self, seconds: float) -> None:
+        """Waits until no engine has told of a container event for `seconds`
+        (the last method's removals and clean-up done), at most TIMEOUT."""
+        deadline = time.perf_counter() + TIMEOUT
+        with self._changed:
+            while (calm := time.perf_counter() - self._last) < seconds:
+                if time.perf_counter() > deadline:
+                    raise TimeoutError("the engines never went quiet")
+                self._changed.wait(seconds - calm)
 
     def count(self) -> int:
         with self._changed:
@@ -186,6 +202,8 @@ class Cluster:
             time.sleep(POLL)
         for client in self.clients.values():
             client.api.prune_containers()
+        # The next method starts on engines at rest, whichever ran before.
+        self.starts.quiet(QUIET)
 
     def warm(self) -> None:
         """Every engine pulls the image and starts one container, so that
