@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import logging
+import os
 import sys
 
 from master.core import MasterConfig
+from master.leadership import DEFAULT_LEASE_SECONDS
 from master.server import RATE_LIMITED, run_master
 from offer.clock import SystemClock
 from offer.daemon_cli import daemon_parser, setup_logging
@@ -29,6 +32,10 @@ examples:
   offer-master --weights "prod=3,batch=1"      # DRF weights per role
   offer-master --host 0.0.0.0 --credentials creds.json --acls acls.yaml \\
       --tls-cert master.pem --tls-key master.key  # see docs/security.md
+
+high availability (run the same on three hosts; one leads, two stand by):
+  offer-master --host 0.0.0.0 --advertise m1.example:5050 --credentials creds.json \\
+      --db postgresql+psycopg://offer@db.example/offer
 """
 
 
@@ -48,6 +55,15 @@ def parse_weights(text: str) -> dict[str, float]:
     return weights
 
 
+def parse_advertise(text: str) -> str:
+    host, sep, port = text.strip().rpartition(":")
+    if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
+        raise argparse.ArgumentTypeError(
+            f"'{text}' is not HOST:PORT (e.g. 'm1.example:5050' or '[fd00::1]:5050')"
+        )
+    return text.strip()
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = daemon_parser(
         "offer-master",
@@ -62,7 +78,27 @@ def build_parser() -> argparse.ArgumentParser:
         "--port", type=int, default=5050, help="port to listen on (default: %(default)s)"
     )
     parser.add_argument(
-        "--db", default=DEFAULT_DB, help="SQLAlchemy URL of the state store (default: %(default)s)"
+        "--db",
+        default=DEFAULT_DB,
+        help="SQLAlchemy URL of the state store (default: %(default)s); masters given one "
+        "PostgreSQL URL elect a leader among themselves through it",
+    )
+    parser.add_argument(
+        "--advertise",
+        type=parse_advertise,
+        metavar="HOST:PORT",
+        help="the address clients reach this master at, which standbys name as the leader's "
+        "(default: --host:--port; with --host 0.0.0.0 or :: this host's address on its "
+        "default route, or its hostname)",
+    )
+    parser.add_argument(
+        "--leader-lease",
+        type=float,
+        default=DEFAULT_LEASE_SECONDS,
+        metavar="SECONDS",
+        help="with several masters on PostgreSQL: the leader renews its lease every third of "
+        "this and stops serving when it could not within it; a standby takes over once the "
+        "lease ran out (default: %(default)s)",
     )
     parser.add_argument(
         "--weights",
@@ -120,6 +156,7 @@ def main(argv: list[str] | None = None) -> None:
         "agent_timeout",
         "failover_timeout",
         "heartbeat_interval",
+        "leader_lease",
     ):
         if not getattr(args, flag) > 0:
             parser.error(f"--{flag.replace('_', '-')} must be a number of seconds > 0")
@@ -144,13 +181,29 @@ def main(argv: list[str] | None = None) -> None:
         check_port_free(args.host, args.port)
         state_lock = lock_state_file(args.db)
         try:
-            asyncio.run(run_master(args.host, args.port, args.db, config, secured, SystemClock()))
+            code = asyncio.run(
+                run_master(
+                    args.host,
+                    args.port,
+                    args.db,
+                    config,
+                    secured,
+                    SystemClock(),
+                    advertise=args.advertise,
+                    lease_seconds=args.leader_lease,
+                )
+            )
         finally:
             if state_lock is not None:
                 state_lock.release()
     except OSError as err:
         print(f"offer-master: {err}", file=sys.stderr)
         sys.exit(1)
+    if code:
+        # It lost the lead: out at once, without waiting for a database call
+        # that may hang on a cut connection (master.server).
+        logging.shutdown()
+        os._exit(code)
 
 
 if __name__ == "__main__":

@@ -10,6 +10,7 @@ import grpc
 from master.cluster import Agent, Framework, Offer, Task
 from master.core import Master
 from master.events import ClusterEvent
+from master.leadership import Leadership
 from master.logs import LogRelay
 from master.servicers.calls import core_errors, to_the_end
 from master.servicers.scheduler import offer_to_pb
@@ -33,8 +34,10 @@ class OperatorServicer(operator_pb2_grpc.OperatorServicer):
     def __init__(self, master: Master, logs: LogRelay) -> None:
         self._master = master
         self._logs = logs
-        # HOST:PORT the server listens on, known once it has bound its port.
+        # HOST:PORT the master is reached at, known once it has bound its port.
         self.address = ""
+        # Whether it leads; None: a master on its own, which always does.
+        self.leadership: Leadership | None = None
         self._version = _version()
 
     async def ListAgents(
@@ -78,12 +81,26 @@ class OperatorServicer(operator_pb2_grpc.OperatorServicer):
     async def GetStatus(
         self, request: pb.GetStatusRequest, context: grpc.aio.ServicerContext
     ) -> pb.GetStatusResponse:
+        leadership = self.leadership
+        if leadership is not None and not leadership.leading:
+            # A standby's state is not the cluster's: it says so and who leads.
+            return pb.GetStatusResponse(
+                address=self.address,
+                version=self._version,
+                started_at=self._master.started_at,
+                now=self._master.clock(),
+                role=pb.MASTER_ROLE_STANDBY,
+                leader=leadership.leader or "",
+            )
         summary = summarize(self._master.state)
         return pb.GetStatusResponse(
             address=self.address,
             version=self._version,
             started_at=self._master.started_at,
             now=self._master.clock(),
+            role=pb.MASTER_ROLE_LEADER,
+            leader=self.address,
+            epoch=(leadership.epoch or 0) if leadership is not None else 0,
             agents=summary.agents,
             frameworks=summary.frameworks,
             tasks=summary.tasks,

@@ -7,12 +7,17 @@ which is what lets the master keep its rule: durable before anyone is told.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from sqlalchemy import create_engine, event, text
 
 from master.cluster import Agent, Framework, Task
 from master.store import migrate, recovery, rows
-from master.store.commit import Committer
+from master.store.commit import Committer, Fence
 from master.store.group_commit import GroupCommit
+from master.store.lease import LeaseTable
 from master.store.recovery import Snapshot
 from master.store.rows import Batch
 from offer import sqlmigrate
@@ -21,6 +26,13 @@ from offer.tasks import TaskStatus
 # WAL lets readers run beside the writer; FULL makes each commit survive power
 # loss, which group commit keeps affordable.
 _PRAGMAS = ("journal_mode=WAL", "synchronous=FULL", "busy_timeout=5000")
+# Any number: the key of the PostgreSQL advisory lock that masters starting
+# together take in turn around their migrations.
+_MIGRATION_LOCK = 0x0FFE4
+# A master paused or cut off in the middle of a transaction holds the lease
+# row's share lock (the fence) until its session ends: PostgreSQL ends it
+# after this long, so that a standby can take over.
+IDLE_IN_TRANSACTION_SECONDS = 5.0
 
 
 class StateStore:
@@ -29,9 +41,26 @@ class StateStore:
 
     def __init__(self, url: str) -> None:
         self.url = url
-        self._engine = sqlmigrate.open_engine(url, migrate.MIGRATIONS, _PRAGMAS)
+        with _one_migration_at_a_time(url):
+            self._engine = sqlmigrate.open_engine(url, migrate.MIGRATIONS, _PRAGMAS)
+        if self._engine.dialect.name == "postgresql":
+            _end_idle_transactions(self._engine, IDLE_IN_TRANSACTION_SECONDS)
         self._committer = Committer(self._engine)
         self._writer = GroupCommit[Batch](self._committer.commit, "state-store")
+        # The leader's lease, in the same database (master.leadership).
+        self.lease = LeaseTable(self._engine)
+
+    @property
+    def shared(self) -> bool:
+        """Whether several masters may open this database at once (a server
+        such as PostgreSQL); a SQLite file is held by one master
+        (offer.exclusive.lock_state_file)."""
+        return self._engine.dialect.name != "sqlite"
+
+    def fence_writes(self, fence: Fence | None) -> None:
+        """Runs `fence` first in every write transaction from now on (before
+        `start`): it raises to abort one whose master no longer leads."""
+        self._committer.fence = fence
 
     @property
     def commits(self) -> int:
@@ -72,3 +101,37 @@ class StateStore:
     def load(self) -> Snapshot:
         """Reads the whole state (blocking; call before serving, or in a thread)."""
         return recovery.read(self._engine)
+
+
+@contextmanager
+def _one_migration_at_a_time(url: str) -> Iterator[None]:
+    """On PostgreSQL, masters starting together migrate one after another
+    (two creating the same table at once would fail); elsewhere nothing."""
+    if not url.startswith(("postgresql", "postgres")):
+        yield
+        return
+    engine = create_engine(url)
+    try:
+        with engine.connect() as connection:
+            connection.execute(text("SELECT pg_advisory_lock(:key)"), {"key": _MIGRATION_LOCK})
+            try:
+                yield
+            finally:
+                connection.execute(
+                    text("SELECT pg_advisory_unlock(:key)"), {"key": _MIGRATION_LOCK}
+                )
+                connection.commit()
+    finally:
+        engine.dispose()
+
+
+def _end_idle_transactions(engine: Any, seconds: float) -> None:
+    @event.listens_for(engine, "connect")
+    def _timeout(dbapi_conn: Any, _record: Any) -> None:
+        cursor = dbapi_conn.cursor()
+        cursor.execute(f"SET idle_in_transaction_session_timeout = {int(seconds * 1000)}")
+        cursor.close()
+        dbapi_conn.commit()
+
+    # The migration's connection, pooled already, gets it too.
+    engine.dispose()

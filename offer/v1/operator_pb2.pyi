@@ -8,6 +8,12 @@ from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 
 DESCRIPTOR: _descriptor.FileDescriptor
 
+class MasterRole(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    MASTER_ROLE_UNSPECIFIED: _ClassVar[MasterRole]
+    MASTER_ROLE_LEADER: _ClassVar[MasterRole]
+    MASTER_ROLE_STANDBY: _ClassVar[MasterRole]
+
 class ClusterEventType(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
     CLUSTER_EVENT_TYPE_UNSPECIFIED: _ClassVar[ClusterEventType]
@@ -25,6 +31,9 @@ class ClusterEventType(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     EVENT_CAUGHT_UP: _ClassVar[ClusterEventType]
     EVENT_AGENT_ENGINE_UNAVAILABLE: _ClassVar[ClusterEventType]
     EVENT_AGENT_ENGINE_AVAILABLE: _ClassVar[ClusterEventType]
+MASTER_ROLE_UNSPECIFIED: MasterRole
+MASTER_ROLE_LEADER: MasterRole
+MASTER_ROLE_STANDBY: MasterRole
 CLUSTER_EVENT_TYPE_UNSPECIFIED: ClusterEventType
 EVENT_AGENT_ADDED: ClusterEventType
 EVENT_AGENT_REREGISTERED: ClusterEventType
@@ -224,7 +233,7 @@ class GetStatusRequest(_message.Message):
     def __init__(self) -> None: ...
 
 class GetStatusResponse(_message.Message):
-    __slots__ = ("address", "version", "started_at", "now", "agents", "frameworks", "tasks", "total", "allocated", "offered", "idle", "used")
+    __slots__ = ("address", "version", "started_at", "now", "agents", "frameworks", "tasks", "total", "allocated", "offered", "idle", "used", "role", "leader", "epoch")
     class AgentsEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -258,6 +267,9 @@ class GetStatusResponse(_message.Message):
     OFFERED_FIELD_NUMBER: _ClassVar[int]
     IDLE_FIELD_NUMBER: _ClassVar[int]
     USED_FIELD_NUMBER: _ClassVar[int]
+    ROLE_FIELD_NUMBER: _ClassVar[int]
+    LEADER_FIELD_NUMBER: _ClassVar[int]
+    EPOCH_FIELD_NUMBER: _ClassVar[int]
     address: str
     version: str
     started_at: float
@@ -270,7 +282,10 @@ class GetStatusResponse(_message.Message):
     offered: _common_pb2.Resources
     idle: _common_pb2.Resources
     used: _common_pb2.Usage
-    def __init__(self, address: _Optional[str] = ..., version: _Optional[str] = ..., started_at: _Optional[float] = ..., now: _Optional[float] = ..., agents: _Optional[_Mapping[str, int]] = ..., frameworks: _Optional[_Mapping[str, int]] = ..., tasks: _Optional[_Mapping[str, int]] = ..., total: _Optional[_Union[_common_pb2.Resources, _Mapping]] = ..., allocated: _Optional[_Union[_common_pb2.Resources, _Mapping]] = ..., offered: _Optional[_Union[_common_pb2.Resources, _Mapping]] = ..., idle: _Optional[_Union[_common_pb2.Resources, _Mapping]] = ..., used: _Optional[_Union[_common_pb2.Usage, _Mapping]] = ...) -> None: ...
+    role: MasterRole
+    leader: str
+    epoch: int
+    def __init__(self, address: _Optional[str] = ..., version: _Optional[str] = ..., started_at: _Optional[float] = ..., now: _Optional[float] = ..., agents: _Optional[_Mapping[str, int]] = ..., frameworks: _Optional[_Mapping[str, int]] = ..., tasks: _Optional[_Mapping[str, int]] = ..., total: _Optional[_Union[_common_pb2.Resources, _Mapping]] = ..., allocated: _Optional[_Union[_common_pb2.Resources, _Mapping]] = ..., offered: _Optional[_Union[_common_pb2.Resources, _Mapping]] = ..., idle: _Optional[_Union[_common_pb2.Resources, _Mapping]] = ..., used: _Optional[_Union[_common_pb2.Usage, _Mapping]] = ..., role: _Optional[_Union[MasterRole, str]] = ..., leader: _Optional[str] = ..., epoch: _Optional[int] = ...) -> None: ...
 
 class WatchEventsRequest(_message.Message):
     __slots__ = ("replay", "follow")
