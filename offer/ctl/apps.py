@@ -160,7 +160,7 @@ def _agent_attributes(args: argparse.Namespace) -> dict[str, dict[str, str]]:
     security = getattr(args, "security", None)
     if security is None or not getattr(args, "master", ""):
         return {}
-    from offer.ctl.calls import on_leader
+    from offer.ctl.leader import on_leader
 
     def list_agents(channel: grpc.Channel) -> operator_pb2.ListAgentsResponse:
         stub = operator_pb2_grpc.OperatorStub(channel)

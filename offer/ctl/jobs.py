@@ -15,8 +15,8 @@ from rich.text import Text
 
 from offer.ctl import cells, render
 from offer.ctl.apps import waits
-from offer.ctl.calls import on_leader
 from offer.ctl.follow import follow
+from offer.ctl.leader import on_leader
 from offer.ctl.progress import run_progress
 from offer.v1 import batch_pb2 as pb
 from offer.v1 import batch_pb2_grpc, operator_pb2, operator_pb2_grpc
