@@ -1,0 +1,133 @@
+"""Clients given every master of an HA group (issue 22): two real masters on
+one PostgreSQL, one leading and one standing by. An agent, an SDK framework
+and offerctl given `standby,leader` end up on the leader; kill -9 the leader
+and they follow the standby that takes over, the framework keeping its id."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import signal
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import grpc
+import pytest
+
+from offer.v1 import operator_pb2, operator_pb2_grpc
+from tests.support.cluster import Cluster, free_port, wait_for
+from tests.support.framework import Recorder, framework
+from tests.support.postgres import PostgresServer
+
+LEASE = 1.5
+
+
+class HaMasters:
+    """offer-master processes on one PostgreSQL database, each on its own port."""
+
+    def __init__(self, root: Path, db_url: str) -> None:
+        self.root, self.db_url = root, db_url
+        self.procs: dict[str, subprocess.Popen[bytes]] = {}
+
+    def start(self) -> str:
+        port = free_port()
+        address = f"127.0.0.1:{port}"
+        args = ["--port", str(port), "--db", self.db_url, "--leader-lease", str(LEASE)]
+        args += ["--heartbeat-interval", "2", "--allocation-interval", "0.2"]
+        self.procs[address] = subprocess.Popen(
+            [sys.executable, "-m", "master.cli", *args],
+            stdout=self._log_path(address).open("ab"),
+            stderr=subprocess.STDOUT,
+            env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        )
+        wait_for(lambda: self.role(address) is not None, what=f"master on {address}")
+        return address
+
+    def _log_path(self, address: str) -> Path:
+        return self.root / f"master-{address.rsplit(':', 1)[1]}.log"
+
+    def role(self, address: str) -> tuple[int, str] | None:
+        """(role, the leader it names) from GetStatus, which a standby answers too."""
+        if (code := self.procs[address].poll()) is not None and code != -signal.SIGKILL:
+            raise RuntimeError(f"master {address} exited {code}:\n{self._log_path(address)}")
+        with grpc.insecure_channel(address) as channel:
+            try:
+                status = operator_pb2_grpc.OperatorStub(channel).GetStatus(
+                    operator_pb2.GetStatusRequest(), timeout=2
+                )
+            except grpc.RpcError:
+                return None
+        return status.role, status.leader
+
+    def leads(self, address: str) -> bool:
+        return self.role(address) == (operator_pb2.MASTER_ROLE_LEADER, address)
+
+    def close(self) -> None:
+        for proc in self.procs.values():
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+
+
+@pytest.fixture
+def ha(postgres: PostgresServer, tmp_path: Path) -> Iterator[HaMasters]:
+    group = HaMasters(tmp_path, postgres.new_database())
+    try:
+        yield group
+    finally:
+        group.close()
+
+
+def live_agents(address: str) -> set[str]:
+    with grpc.insecure_channel(address) as channel:
+        stub = operator_pb2_grpc.OperatorStub(channel)
+        agents = stub.ListAgents(operator_pb2.ListAgentsRequest(), timeout=5).agents
+    return {a.agent_id for a in agents if a.status not in ("disconnected", "lost")}
+
+
+def offerctl_agents(cluster: Cluster, masters: str) -> set[str]:
+    done = cluster.offerctl("agents", "-o", "json", master=masters)
+    assert done.returncode == 0, done.stderr
+    return {a["agent_id"] for a in json.loads(done.stdout)}
+
+
+async def test_clients_find_the_leader_and_follow_it(cluster: Cluster, ha: HaMasters) -> None:
+    leader = ha.start()
+    wait_for(lambda: ha.leads(leader), what="the first master leading")
+    standby = ha.start()
+    wait_for(
+        lambda: ha.role(standby) == (operator_pb2.MASTER_ROLE_STANDBY, leader),
+        what="the second master standing by",
+    )
+    both = f"{standby},{leader}"  # the standby first: it has to be followed
+
+    cluster.address = leader  # where the cluster's helpers look for the agent
+    agent = cluster.start_agent("cpus:1;mem:256", "--master", both)
+    assert f"master {standby} is a standby; following the leader {leader}" in agent.log()
+    assert offerctl_agents(cluster, both) == {agent.agent_id}
+    # One address, a standby's: offerctl follows it to the leader once.
+    assert offerctl_agents(cluster, standby) == {agent.agent_id}
+
+    rec = Recorder()
+    async with framework(both, rec, failover_timeout=300) as (driver, _):
+        assert driver.master == leader
+        framework_id = rec.framework_id
+
+        ha.procs[leader].send_signal(signal.SIGKILL)
+        await asyncio.to_thread(wait_for, lambda: ha.leads(standby), 15, "the standby taking over")
+        await rec.until(lambda: rec.subscriptions >= 2 and driver.master == standby)
+        assert rec.framework_id == framework_id and driver.resubscribed
+        await asyncio.to_thread(
+            wait_for,
+            lambda: agent.agent_id in live_agents(standby),
+            30,
+            "the agent registered with the new leader",
+        )
+        # The dead master first: passed over.
+        assert offerctl_agents(cluster, f"{leader},{standby}") == {agent.agent_id}
+        frameworks = cluster.offerctl("frameworks", "-o", "json", master=both)
+        assert frameworks.returncode == 0, frameworks.stderr
+        assert [f["framework_id"] for f in json.loads(frameworks.stdout)] == [framework_id]
