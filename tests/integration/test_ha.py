@@ -1,0 +1,237 @@
+"""Several real master processes on one PostgreSQL: one leads, the others
+stand by naming it; kill -9 the leader and a standby leads with the state;
+a leader whose lease moved on, or that was paused past it, stops serving."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import grpc
+import pytest
+from sqlalchemy import create_engine, text
+
+from offer.leader import LEADER_KEY, is_standby_answer, leader_from
+from offer.v1 import (
+    agent_pb2,
+    agent_pb2_grpc,
+    common_pb2,
+    operator_pb2,
+    operator_pb2_grpc,
+    scheduler_pb2,
+    scheduler_pb2_grpc,
+)
+from tests.support.cluster import free_port, wait_for
+from tests.support.postgres import PostgresServer
+
+LEASE = 1.5
+LOST_LEAD_EXIT = 75
+
+
+class Masters:
+    """Master processes on one database, each on a port of its own."""
+
+    def __init__(self, root: Path, db_url: str) -> None:
+        self.root = root
+        self.db_url = db_url
+        self.procs: dict[str, subprocess.Popen[bytes]] = {}
+
+    def start(self, port: int | None = None) -> str:
+        address = f"127.0.0.1:{port or free_port()}"
+        args = [
+            sys.executable,
+            "-m",
+            "master.cli",
+            "--port",
+            address.rsplit(":", 1)[1],
+            "--db",
+            self.db_url,
+            "--leader-lease",
+            str(LEASE),
+            "--heartbeat-interval",
+            "2",
+            "--allocation-interval",
+            "0.2",
+        ]
+        log = (self.root / f"master-{address.rsplit(':', 1)[1]}.log").open("ab")
+        env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+        self.procs[address] = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT, env=env)
+        wait_for(lambda: self.status(address) is not None, what=f"master on {address}")
+        return address
+
+    def log(self, address: str) -> str:
+        return (self.root / f"master-{address.rsplit(':', 1)[1]}.log").read_text()
+
+    def status(self, address: str) -> operator_pb2.GetStatusResponse | None:
+        proc = self.procs[address]
+        if proc.poll() is not None and proc.returncode not in (None, -9):
+            raise RuntimeError(f"master {address} exited {proc.returncode}:\n{self.log(address)}")
+        with grpc.insecure_channel(address) as channel:
+            stub = operator_pb2_grpc.OperatorStub(channel)
+            try:
+                status: operator_pb2.GetStatusResponse = stub.GetStatus(
+                    operator_pb2.GetStatusRequest(), timeout=2
+                )
+            except grpc.RpcError:
+                return None
+            return status
+
+    def role(self, address: str) -> tuple[int, str] | None:
+        status = self.status(address)
+        return None if status is None else (status.role, status.leader)
+
+    def close(self) -> None:
+        for proc in self.procs.values():
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+
+
+@pytest.fixture
+def masters(postgres: PostgresServer, tmp_path: Path) -> Iterator[Masters]:
+    group = Masters(tmp_path, postgres.new_database())
+    try:
+        yield group
+    finally:
+        group.close()
+
+
+def _leads(masters: Masters, address: str) -> bool:
+    return masters.role(address) == (operator_pb2.MASTER_ROLE_LEADER, address)
+
+
+def _list_agents(address: str) -> list[str]:
+    with grpc.insecure_channel(address) as channel:
+        stub = operator_pb2_grpc.OperatorStub(channel)
+        answer = stub.ListAgents(operator_pb2.ListAgentsRequest(), timeout=5)
+        return [a.agent_id for a in answer.agents]
+
+
+def _list_frameworks(address: str) -> list[str]:
+    with grpc.insecure_channel(address) as channel:
+        stub = operator_pb2_grpc.OperatorStub(channel)
+        answer = stub.ListFrameworks(operator_pb2.ListFrameworksRequest(), timeout=5)
+        return [f.info.framework_id for f in answer.frameworks]
+
+
+def _register_agent(address: str) -> str:
+    register = agent_pb2.AgentMessage(
+        register=agent_pb2.Register(
+            hostname="h1", address="127.0.0.1", total=common_pb2.Resources(cpus=1, mem=256)
+        )
+    )
+    with grpc.insecure_channel(address) as channel:
+        replies = agent_pb2_grpc.AgentStub(channel).Connect(iter([register]), timeout=5)
+        try:
+            first = next(replies)
+        finally:
+            replies.cancel()
+    assert first.WhichOneof("message") == "registered", first
+    return str(first.registered.agent_id)
+
+
+def _subscribe_framework(address: str) -> str:
+    """Registers a framework that keeps its tasks for an hour once gone."""
+    request = scheduler_pb2.SubscribeRequest(
+        framework=common_pb2.FrameworkInfo(name="ha", user="u", failover_timeout=3600)
+    )
+    with grpc.insecure_channel(address) as channel:
+        events = scheduler_pb2_grpc.SchedulerStub(channel).Subscribe(request, timeout=10)
+        try:
+            first = next(events)
+        finally:
+            events.cancel()
+    assert first.WhichOneof("event") == "subscribed", first
+    return str(first.subscribed.framework_id)
+
+
+def test_a_standby_names_the_leader_and_takes_over_when_it_dies(masters: Masters) -> None:
+    first = masters.start()
+    wait_for(lambda: _leads(masters, first), what="the first master leading")
+    second = masters.start()
+    wait_for(
+        lambda: masters.role(second) == (operator_pb2.MASTER_ROLE_STANDBY, first),
+        what="the second master standing by",
+    )
+
+    # Every call of every service on the standby: UNAVAILABLE, naming the leader.
+    with pytest.raises(grpc.RpcError) as refused:
+        _list_agents(second)
+    assert refused.value.code() == grpc.StatusCode.UNAVAILABLE
+    assert refused.value.details() == f"this master is a standby; the leader is {first}"
+    assert (LEADER_KEY, first) in tuple(refused.value.trailing_metadata() or ())
+    assert leader_from(refused.value) == first and is_standby_answer(refused.value)
+    with pytest.raises(grpc.RpcError) as refused:
+        _register_agent(second)
+    assert leader_from(refused.value) == first
+    with pytest.raises(grpc.RpcError) as refused:
+        _subscribe_framework(second)
+    assert leader_from(refused.value) == first
+
+    agent_id = _register_agent(first)
+    framework_id = _subscribe_framework(first)
+
+    masters.procs[first].send_signal(signal.SIGKILL)
+    killed = time.monotonic()
+    wait_for(lambda: _leads(masters, second), timeout=10, what="the standby leading")
+    took = time.monotonic() - killed
+    assert took < 2 * LEASE + 2, took
+    # It recovered the state from the database, as a restarted master does.
+    assert _list_agents(second) == [agent_id]
+    assert _list_frameworks(second) == [framework_id]
+    assert "leading as" in masters.log(second)
+
+    # The old leader, started again, stands by naming the new one.
+    masters.start(int(first.rsplit(":", 1)[1]))
+    wait_for(
+        lambda: masters.role(first) == (operator_pb2.MASTER_ROLE_STANDBY, second),
+        what="the restarted master standing by",
+    )
+
+
+def test_a_leader_whose_lease_moved_on_stops_serving(masters: Masters) -> None:
+    """Someone else took the lease (here by hand: epoch + 1): the leader's
+    next renewal fails and it stops serving within its lease, exiting 75."""
+    leader = masters.start()
+    wait_for(lambda: _leads(masters, leader), what="the master leading")
+    engine = create_engine(masters.db_url)
+    try:
+        with engine.begin() as connection:
+            connection.execute(
+                text(
+                    "UPDATE leadership SET epoch = epoch + 1, holder = 'elsewhere', "
+                    "address = '10.9.9.9:5050', renewed_at = extract(epoch from now()), "
+                    "lease_seconds = 60"
+                )
+            )
+    finally:
+        engine.dispose()
+    moved = time.monotonic()
+    assert masters.procs[leader].wait(timeout=LEASE + 2) == LOST_LEAD_EXIT
+    assert time.monotonic() - moved <= LEASE + 1
+    assert "lost the lead (epoch 1): another master took the lease" in masters.log(leader)
+
+
+def test_a_paused_leader_is_replaced_and_never_serves_again(masters: Masters) -> None:
+    """The leader is paused (SIGSTOP) past its lease: a standby takes over;
+    resumed, the old leader finds its lease over and exits without serving."""
+    first = masters.start()
+    wait_for(lambda: _leads(masters, first), what="the first master leading")
+    second = masters.start()
+    wait_for(lambda: masters.role(second) is not None, what="the second master answering")
+    framework_id = _subscribe_framework(first)
+
+    masters.procs[first].send_signal(signal.SIGSTOP)
+    try:
+        wait_for(lambda: _leads(masters, second), timeout=10, what="the standby leading")
+    finally:
+        masters.procs[first].send_signal(signal.SIGCONT)
+    assert masters.procs[first].wait(timeout=LEASE + 2) == LOST_LEAD_EXIT
+    assert _list_frameworks(second) == [framework_id]
+    status = masters.status(second)
+    assert status is not None and status.epoch == 2
