@@ -4,6 +4,7 @@ runs on the connection handed over here."""
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import sys
 from collections.abc import Sequence
@@ -14,7 +15,7 @@ from alembic import command, context
 from alembic.config import Config
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, MetaData, create_engine, event
+from sqlalchemy import Engine, MetaData, create_engine, event, text
 
 log = logging.getLogger(__name__)
 
@@ -24,6 +25,24 @@ def config(migrations: Path, metadata: MetaData | None = None) -> Config:
     cfg.set_main_option("script_location", str(migrations))
     cfg.attributes["metadata"] = metadata
     return cfg
+
+
+class MissingDriverError(OSError):
+    """The database URL names a driver that is not installed: an OSError
+    whose message says what to install, so that every daemon says it in one
+    line and exits."""
+
+
+# The optional extra (pyproject.toml) that brings each dialect's driver.
+_EXTRAS = {"postgresql": "postgresql"}
+_DRIVER_NAMES = {"postgresql": "PostgreSQL"}
+
+# pg_advisory_xact_lock's key for schema upgrades (any 64-bit number other
+# locks on the database do not use): the first 8 bytes of sha256 of
+# "offer.sqlmigrate.upgrade".
+_UPGRADE_LOCK = int.from_bytes(
+    hashlib.sha256(b"offer.sqlmigrate.upgrade").digest()[:8], "big", signed=True
+)
 
 
 class ForeignSchemaError(OSError):
@@ -38,6 +57,12 @@ def upgrade(engine: Engine, migrations: Path) -> None:
     another program's database, touching nothing."""
     cfg = config(migrations)
     with engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            # Two processes upgrading one database at once (masters started
+            # together) would both create the same tables: each waits for the
+            # other's transaction, then finds the schema up to date. SQLite
+            # needs no lock: its writers are serialized by the file.
+            connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _UPGRADE_LOCK})
         cfg.attributes["connection"] = connection
         before = MigrationContext.configure(connection).get_current_revision()
         known = {r.revision for r in ScriptDirectory.from_config(cfg).walk_revisions()}
@@ -67,7 +92,7 @@ def open_engine(
     default WAL, so that readers never wait for a writer."""
     if url.startswith("sqlite:///") and url != "sqlite:///:memory:":
         Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(url)
+    engine = new_engine(url)
     if engine.dialect.name == "sqlite":
 
         @event.listens_for(engine, "connect")
@@ -79,6 +104,24 @@ def open_engine(
 
     upgrade(engine, migrations)
     return engine
+
+
+def new_engine(url: str) -> Engine:
+    """create_engine(url), or MissingDriverError when the URL's driver (such
+    as psycopg for postgresql+psycopg://) is not installed."""
+    try:
+        return create_engine(url)
+    except ImportError as err:
+        scheme = url.split("://", 1)[0]
+        dialect = scheme.split("+", 1)[0]
+        driver = _DRIVER_NAMES.get(dialect, dialect)
+        extra = _EXTRAS.get(dialect)
+        to_install = (
+            f"pip install 'offer[{extra}]'" if extra else f"install {err.name or 'its module'}"
+        )
+        raise MissingDriverError(
+            f"--db {scheme}://... needs the {driver} driver: {to_install}"
+        ) from err
 
 
 def revision_cli(migrations: Path, metadata: MetaData, module: str) -> None:

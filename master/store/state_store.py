@@ -7,11 +7,10 @@ which is what lets the master keep its rule: durable before anyone is told.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import create_engine, event, text
+from sqlalchemy import event
 
 from master.cluster import Agent, Framework, Task
 from master.store import migrate, recovery, rows
@@ -26,9 +25,6 @@ from offer.tasks import TaskStatus
 # WAL lets readers run beside the writer; FULL makes each commit survive power
 # loss, which group commit keeps affordable.
 _PRAGMAS = ("journal_mode=WAL", "synchronous=FULL", "busy_timeout=5000")
-# Any number: the key of the PostgreSQL advisory lock that masters starting
-# together take in turn around their migrations.
-_MIGRATION_LOCK = 0x0FFE4
 # A master paused or cut off in the middle of a transaction holds the lease
 # row's share lock (the fence) until its session ends: PostgreSQL ends it
 # after this long, so that a standby can take over.
@@ -41,8 +37,9 @@ class StateStore:
 
     def __init__(self, url: str) -> None:
         self.url = url
-        with _one_migration_at_a_time(url):
-            self._engine = sqlmigrate.open_engine(url, migrate.MIGRATIONS, _PRAGMAS)
+        # On PostgreSQL, masters starting together migrate one after another
+        # (sqlmigrate.upgrade takes an advisory lock).
+        self._engine = sqlmigrate.open_engine(url, migrate.MIGRATIONS, _PRAGMAS)
         if self._engine.dialect.name == "postgresql":
             _end_idle_transactions(self._engine, IDLE_IN_TRANSACTION_SECONDS)
         self._committer = Committer(self._engine)
@@ -101,28 +98,6 @@ class StateStore:
     def load(self) -> Snapshot:
         """Reads the whole state (blocking; call before serving, or in a thread)."""
         return recovery.read(self._engine)
-
-
-@contextmanager
-def _one_migration_at_a_time(url: str) -> Iterator[None]:
-    """On PostgreSQL, masters starting together migrate one after another
-    (two creating the same table at once would fail); elsewhere nothing."""
-    if not url.startswith(("postgresql", "postgres")):
-        yield
-        return
-    engine = create_engine(url)
-    try:
-        with engine.connect() as connection:
-            connection.execute(text("SELECT pg_advisory_lock(:key)"), {"key": _MIGRATION_LOCK})
-            try:
-                yield
-            finally:
-                connection.execute(
-                    text("SELECT pg_advisory_unlock(:key)"), {"key": _MIGRATION_LOCK}
-                )
-                connection.commit()
-    finally:
-        engine.dispose()
 
 
 def _end_idle_transactions(engine: Any, seconds: float) -> None:
