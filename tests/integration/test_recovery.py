@@ -1,11 +1,14 @@
-"""Nothing is lost when a process dies: master kill -9, agent loss, framework failover."""
+"""Nothing is lost when a process dies: master kill -9 (its state on SQLite
+and on PostgreSQL), agent loss, framework failover."""
 
 from __future__ import annotations
 
 import asyncio
 import signal
-import sqlite3
 from collections import defaultdict
+
+import pytest
+from sqlalchemy import create_engine, text
 
 from frameworks.sdk import SchedulerDriver, TaskStatus
 from offer.tasks import StatusReason, TaskState
@@ -34,14 +37,28 @@ def assert_consistent(updates: list[TaskStatus]) -> None:
 
 
 def db_rows(cluster: Cluster, sql: str) -> list[tuple[object, ...]]:
-    with sqlite3.connect(cluster.root / "master.db") as db:
-        return db.execute(sql).fetchall()
+    engine = create_engine(cluster.db_url)
+    try:
+        with engine.connect() as connection:
+            return [tuple(row) for row in connection.execute(text(sql))]
+    finally:
+        engine.dispose()
+
+
+@pytest.fixture
+def cluster_on(cluster: Cluster, db_url: str) -> Cluster:
+    """running_cluster's master and agent, the master's state on each kind of
+    database the store runs on."""
+    cluster.db_url = db_url
+    cluster.start_master()
+    cluster.start_agent()
+    return cluster
 
 
 async def test_master_kill9_with_tasks_running_and_updates_in_flight(
-    running_cluster: Cluster,
+    cluster_on: Cluster,
 ) -> None:
-    cluster = running_cluster
+    cluster = cluster_on
     longs = [task(f"long{i}", "sleep 300") for i in range(2)]
     quicks = [task(f"quick{i}", "sleep 2") for i in range(3)]
     async with framework(cluster.address) as (driver, rec):
@@ -83,9 +100,9 @@ async def test_master_kill9_with_tasks_running_and_updates_in_flight(
 
 
 async def test_master_kill9_right_after_accept_accounts_for_every_task(
-    running_cluster: Cluster,
+    cluster_on: Cluster,
 ) -> None:
-    cluster = running_cluster
+    cluster = cluster_on
     specs = [task(f"t{i}", "sleep 300") for i in range(4)]
     async with framework(cluster.address) as (driver, rec):
         await rec.launch(driver, *specs)
