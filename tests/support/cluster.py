@@ -130,6 +130,9 @@ class Cluster:
         self.security = ClientSecurity()
         # Control addresses and command lines of offer-service / offer-batch.
         self.framework_addresses: dict[str, str] = {}
+        # Database URL of offer-service / offer-batch, set before starting one;
+        # by default a SQLite file in root.
+        self.framework_db_urls: dict[str, str] = {}
         self._framework_args: dict[str, list[str]] = {}
 
     def _spawn(
@@ -203,7 +206,7 @@ class Cluster:
             "--master",
             self.address,
             "--db",
-            f"sqlite:///{self.root / f'{kind}.db'}",
+            self.framework_db_urls.get(kind, f"sqlite:///{self.root / f'{kind}.db'}"),
             "--port",
             address.rsplit(":", 1)[1],
             *extra,
