@@ -30,6 +30,13 @@ def _version() -> str:
         return "unknown"
 
 
+def _epoch(leadership: Leadership | None) -> int:
+    """The election epoch, for masters that elect (not one on a SQLite file)."""
+    if leadership is None or leadership.exclusive:
+        return 0
+    return leadership.epoch or 0
+
+
 class OperatorServicer(operator_pb2_grpc.OperatorServicer):
     def __init__(self, master: Master, logs: LogRelay) -> None:
         self._master = master
@@ -100,7 +107,7 @@ class OperatorServicer(operator_pb2_grpc.OperatorServicer):
             now=self._master.clock(),
             role=pb.MASTER_ROLE_LEADER,
             leader=self.address,
-            epoch=(leadership.epoch or 0) if leadership is not None else 0,
+            epoch=_epoch(leadership),
             agents=summary.agents,
             frameworks=summary.frameworks,
             tasks=summary.tasks,

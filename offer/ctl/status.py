@@ -33,7 +33,7 @@ def _amount(value: float | None, unit: str = "") -> str:
 
 
 def draw(view: dict[str, Any]) -> RenderableType:
-    master = view["master"]
+    master, leadership = view["master"], view["leadership"]
     head = Table.grid(padding=(0, 2))
     head.add_column(style="bold", no_wrap=True)
     head.add_column()
@@ -42,6 +42,20 @@ def draw(view: dict[str, Any]) -> RenderableType:
         f"{master['address'] or '?'}, version {master['version']}, "
         f"up {cells.span(master['uptime_seconds'])} (since {cells.clock(master['started_at'])})",
     )
+    if leadership["role"] == "standby":
+        leader = leadership["leader"]
+        head.add_row(
+            "Role",
+            Text(
+                f"standby; the leader is {leader} (offerctl --master {leader} status)"
+                if leader
+                else "standby; no leader is elected yet",
+                style="yellow",
+            ),
+        )
+        return head
+    if leadership["epoch"] is not None:
+        head.add_row("Role", f"leader (epoch {leadership['epoch']})")
     for part in ("agents", "frameworks", "tasks"):
         head.add_row(part.capitalize(), _counts(view[part]))
     res = view["resources"]

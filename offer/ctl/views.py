@@ -123,20 +123,30 @@ def offer_view(o: operator_pb2.OfferSummary) -> dict[str, Any]:
 
 
 def cluster_status_view(s: operator_pb2.GetStatusResponse) -> dict[str, Any]:
-    """Every count is present, zero included, so that scripts need no defaults."""
+    """Every count is present, zero included, so that scripts need no
+    defaults; a standby's view has only "master" and "leadership"."""
 
     def counts(found: Any, names: tuple[str, ...]) -> dict[str, int]:
         out = {name.replace(" ", "_"): int(found.get(name, 0)) for name in names}
         out["total"] = sum(found.values())
         return out
 
+    master = {
+        "address": s.address,
+        "version": s.version,
+        "started_at": s.started_at,
+        "uptime_seconds": round(max(0.0, s.now - s.started_at), 1),
+    }
+    if s.role == operator_pb2.MASTER_ROLE_STANDBY:
+        # A standby knows no counts: the cluster's are the leader's to give.
+        return {
+            "master": master,
+            "leadership": {"role": "standby", "leader": s.leader or None, "epoch": None},
+        }
     return {
-        "master": {
-            "address": s.address,
-            "version": s.version,
-            "started_at": s.started_at,
-            "uptime_seconds": round(max(0.0, s.now - s.started_at), 1),
-        },
+        "master": master,
+        # A master from before standbys (role unspecified) leads alone.
+        "leadership": {"role": "leader", "leader": s.leader or s.address, "epoch": s.epoch or None},
         "agents": counts(s.agents, AGENT_STATUSES),
         "frameworks": counts(s.frameworks, FRAMEWORK_STATUSES),
         "tasks": counts(s.tasks, TASK_STATES),

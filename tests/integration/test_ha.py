@@ -4,6 +4,7 @@ a leader whose lease moved on, or that was paused past it, stops serving."""
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -150,6 +151,17 @@ def _subscribe_framework(address: str) -> str:
     return str(first.subscribed.framework_id)
 
 
+def _offerctl_status(master: str, *args: str) -> str:
+    done = subprocess.run(
+        [sys.executable, "-m", "offer.ctl.cli", "--master", master, "status", *args],
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
 def test_a_standby_names_the_leader_and_takes_over_when_it_dies(masters: Masters) -> None:
     first = masters.start()
     wait_for(lambda: _leads(masters, first), what="the first master leading")
@@ -173,6 +185,12 @@ def test_a_standby_names_the_leader_and_takes_over_when_it_dies(masters: Masters
         _subscribe_framework(second)
     assert leader_from(refused.value) == first
 
+    # offerctl status on the standby says it is one and names the leader.
+    assert f"standby; the leader is {first}" in _offerctl_status(second)
+    standby = json.loads(_offerctl_status(second, "-o", "json"))
+    assert standby["leadership"] == {"role": "standby", "leader": first, "epoch": None}
+    assert "agents" not in standby
+
     agent_id = _register_agent(first)
     framework_id = _subscribe_framework(first)
 
@@ -185,6 +203,9 @@ def test_a_standby_names_the_leader_and_takes_over_when_it_dies(masters: Masters
     assert _list_agents(second) == [agent_id]
     assert _list_frameworks(second) == [framework_id]
     assert "leading as" in masters.log(second)
+    leading = json.loads(_offerctl_status(second, "-o", "json"))
+    assert leading["leadership"] == {"role": "leader", "leader": second, "epoch": 2}
+    assert leading["agents"]["total"] == 1
 
     # The old leader, started again, stands by naming the new one.
     masters.start(int(first.rsplit(":", 1)[1]))
