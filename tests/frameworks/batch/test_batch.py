@@ -306,10 +306,14 @@ kill_grace_seconds: 0.1
     assert len(stamps) == len(set(stamps)), f"a scheduled time ran twice: {stamps}"
 
 
-def test_a_restart_mid_job_loses_and_repeats_nothing(cluster: Cluster, tmp_path: Path) -> None:
+def test_a_restart_mid_job_loses_and_repeats_nothing(
+    cluster: Cluster, tmp_path: Path, db_url: str
+) -> None:
+    """kill -9, its state on SQLite and on PostgreSQL."""
     out = shared_folder(tmp_path)
     cluster.start_secure_master(HOST_MOUNTS)
     cluster.start_agent("cpus:4;mem:2048")
+    cluster.framework_db_urls["batch"] = db_url
     cluster.start_batch()
     submit(
         cluster,

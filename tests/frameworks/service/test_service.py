@@ -142,10 +142,12 @@ async def test_a_crash_looping_app_backs_off(cluster: Cluster, tmp_path: Path) -
 
 
 async def test_restart_of_offer_service_keeps_instances_without_duplicates(
-    cluster: Cluster, tmp_path: Path
+    cluster: Cluster, tmp_path: Path, db_url: str
 ) -> None:
+    """kill -9, its state on SQLite and on PostgreSQL."""
     cluster.start_master()
     cluster.start_agent("cpus:2;mem:1024")
+    cluster.framework_db_urls["service"] = db_url
     cluster.start_service()
     deploy(cluster, tmp_path, SLEEPER.format(n=3))
     before = {t["task_id"] for t in await asyncio.to_thread(until_running, cluster, 3)}
