@@ -15,6 +15,7 @@ import shutil
 import socket
 import subprocess
 import tempfile
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 _names = itertools.count()
@@ -96,3 +97,24 @@ class PostgresServer:
         with contextlib.suppress(RuntimeError):
             self._run("pg_ctl", "-D", str(self.data), "-m", "immediate", "-w", "stop")
         shutil.rmtree(self.root, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def databases(kind: str) -> Iterator[Callable[[str], str]]:
+    """For the benchmarks: a function giving the URL of a new database of
+    `kind` ("sqlite": a file in a temp folder; "postgresql": a database on
+    a durable server of its own), each name once; all removed at the end."""
+    if kind == "sqlite":
+        with tempfile.TemporaryDirectory(prefix="offer-bench-") as tmp:
+            yield lambda name: f"sqlite:///{Path(tmp) / f'{name}.db'}"
+        return
+    if kind != "postgresql":
+        raise ValueError(f"no such database kind {kind!r}")
+    if problem := postgres_problem():
+        raise RuntimeError(f"PostgreSQL benchmarks: {problem}")
+    server = PostgresServer(durable=True)
+    server.start()
+    try:
+        yield lambda _name: server.new_database()
+    finally:
+        server.stop()

@@ -21,6 +21,7 @@ from pathlib import Path
 from bench.load.agents import LoadAgents
 from bench.load.stats import Recorder
 from bench.masterproc import MasterProcess
+from bench.pgserver import databases
 from master.cluster import Agent, Framework, Task
 from master.store import StateStore
 from offer import wire
@@ -47,6 +48,7 @@ class RecoveryResult:
     # RSS with every agent connected and every task live, and the peak so far.
     connected_rss: int
     peak_rss: int
+    database: str = "sqlite"
 
 
 def _cluster(agents: int, tasks: int) -> tuple[list[Agent], list[Framework], list[Task]]:
@@ -101,14 +103,18 @@ async def _reregister(master: MasterProcess, tasks: list[Task]) -> tuple[float, 
         await agents.close()
 
 
-def run(quick: bool) -> RecoveryResult:
+def run(quick: bool, database: str = "sqlite") -> RecoveryResult:
+    """On SQLite files, or on databases of a durable PostgreSQL server."""
     agents, tasks = (1000, 10_000) if quick else (10_000, 100_000)
-    with tempfile.TemporaryDirectory(prefix="offer-recovery-") as tmp:
+    with (
+        tempfile.TemporaryDirectory(prefix="offer-recovery-") as tmp,
+        databases(database) as new_url,
+    ):
         root = Path(tmp)
-        empty = MasterProcess(f"sqlite:///{root / 'empty.db'}", root / "empty.log")
+        empty = MasterProcess(new_url("empty"), root / "empty.log")
         empty_seconds = empty.start()
         empty.stop()
-        url = f"sqlite:///{root / 'master.db'}"
+        url = new_url("master")
         agent_list, fws, task_list = _cluster(agents, tasks)
         started = time.perf_counter()
         asyncio.run(_fill(url, agent_list, fws, task_list))
@@ -131,9 +137,18 @@ def run(quick: bool) -> RecoveryResult:
         reregister_seconds,
         connected_rss,
         peak,
+        database,
     )
 
 
+def run_postgresql(quick: bool) -> RecoveryResult:
+    """run on PostgreSQL (a module-level function, for run.isolated)."""
+    return run(quick, "postgresql")
+
+
 if __name__ == "__main__":
-    for name, value in vars(run(quick=True)).items():
+    import sys
+
+    database = sys.argv[1] if len(sys.argv) > 1 else "sqlite"
+    for name, value in vars(run(quick=True, database=database)).items():
         print(f"{name:>20}: {value}")
