@@ -26,6 +26,12 @@ def _bin_dir() -> Path | None:
     return Path(found[-1]).parent if found else None
 
 
+def major_version() -> str:
+    """The installed server's major version ("15"), or "?"."""
+    found = _bin_dir()
+    return found.parent.name if found is not None else "?"
+
+
 def postgres_problem() -> str:
     """Why no PostgreSQL server can run here, or ""."""
     if _bin_dir() is None:

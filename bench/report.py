@@ -401,7 +401,7 @@ def recovery(r: RecoveryResult) -> list[str]:
 
 
 def store(results: list[StoreResult]) -> list[str]:
-    one, grouped = results
+    one, grouped = results[:2]
     return [
         "## The state store",
         "",
@@ -420,3 +420,72 @@ def store(results: list[StoreResult]) -> list[str]:
         f"Group commit: {grouped.per_second / one.per_second:.1f}x the updates per second.",
         "",
     ]
+
+
+def store_on_postgresql(
+    stores: list[list[StoreResult]], recoveries: list[RecoveryResult]
+) -> list[str]:
+    """The store benchmark and recovery on SQLite and on PostgreSQL, side by
+    side: `stores` and `recoveries` each hold SQLite's run, then PostgreSQL's."""
+    lite, pg = ({r.mode: r for r in results} for results in stores)
+    lite_rec, pg_rec = recoveries
+    one, grouped, upserts = (lite[m] for m in store_bench.MODES)
+    pg_gain = pg["grouped"].per_second / pg["one by one"].per_second
+
+    def rate(mode: str, what: str) -> str:
+        a, b = lite[mode], pg[mode]
+        return (
+            f"| {what} | {a.per_second:,.0f}/s | {b.per_second:,.0f}/s "
+            f"| {b.per_second / a.per_second:.2f}x |"
+        )
+
+    def seconds(what: str, a: float, b: float) -> str:
+        return f"| {what} | {a:.2f} s | {b:.2f} s | {b / a:.2f}x |"
+
+    return [
+        "## The state store on PostgreSQL",
+        "",
+        "The same benchmarks on SQLite (WAL, `synchronous=FULL`) and on PostgreSQL",
+        f"{_postgres_version()} (a server of their own on loopback, durable: fsync,",
+        "synchronous commit and full page writes on, as shipped), one after the other.",
+        f"Writes: {one.updates:,} status updates, one by one and grouped by "
+        f"{store_bench.WRITERS} streams (as in",
+        f"*The state store*); *upserts*: {upserts.updates:,} calls of offer-service's "
+        "store, each one instance row",
+        "upserted in its own transaction, as on every status update. Recovery: the",
+        f"master started on {lite_rec.tasks:,} tasks on {lite_rec.agents:,} agents "
+        "(as in *Recovery and memory*).",
+        "",
+        "| | SQLite | PostgreSQL | PostgreSQL / SQLite |",
+        "|---|---:|---:|---:|",
+        rate("one by one", "status updates, one by one"),
+        rate("grouped", "status updates, grouped"),
+        f"| commits for the grouped ones | {grouped.commits:,} | {pg['grouped'].commits:,} | |",
+        rate("upserts", "offer-service upserts"),
+        seconds(
+            f"filling {lite_rec.tasks:,} tasks",
+            lite_rec.fill_seconds,
+            pg_rec.fill_seconds,
+        ),
+        seconds(
+            "start on an empty store",
+            lite_rec.empty_start_seconds,
+            pg_rec.empty_start_seconds,
+        ),
+        seconds(
+            f"start on {lite_rec.tasks:,} tasks (recovery)",
+            lite_rec.start_seconds,
+            pg_rec.start_seconds,
+        ),
+        f"| RSS with the state loaded | {lite_rec.loaded_rss / MiB:,.0f} MiB "
+        f"| {pg_rec.loaded_rss / MiB:,.0f} MiB | |",
+        "",
+        f"Group commit on PostgreSQL: {pg_gain:.1f}x the updates per second of one by one.",
+        "",
+    ]
+
+
+def _postgres_version() -> str:
+    from bench.pgserver import major_version
+
+    return major_version()

@@ -4,8 +4,10 @@ its plots (docs/*.png).
 BENCH_QUICK=1 runs smaller sizes. BENCH_ONLY=containers runs only the real
 containers section (with offerctl's) and prints it, leaving
 docs/performance.md as it is; BENCH_ONLY=multihost does the same for the
-three-host section (needs root and Debian's docker-registry). Benchmarks
-report; they never assert.
+three-host section (needs root and Debian's docker-registry);
+BENCH_ONLY=store the state store and recovery on SQLite and on PostgreSQL
+(Debian's postgresql, `make engine` installs it). Benchmarks report; they
+never assert.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from bench import (
     allocator_bench,
     containers_bench,
     multihost_bench,
+    pgserver,
     plots,
     recovery_bench,
     report,
@@ -106,6 +109,24 @@ def step(name: str) -> float:
     return time.perf_counter()
 
 
+def store_on_postgresql(
+    quick: bool,
+    sqlite_store: list[store_bench.StoreResult] | None = None,
+    sqlite_recovery: recovery_bench.RecoveryResult | None = None,
+) -> list[str]:
+    """The section comparing the stores on SQLite and on PostgreSQL (SQLite's
+    runs measured here unless given), or one line saying why it cannot run."""
+    if problem := pgserver.postgres_problem():
+        return ["## The state store on PostgreSQL", "", f"Not measured: {problem}.", ""]
+    step("state store and recovery on PostgreSQL")
+    stores = [sqlite_store or store_bench.run(quick), store_bench.run(quick, "postgresql")]
+    recoveries = [
+        sqlite_recovery or isolated(recovery_bench.run, quick),
+        isolated(recovery_bench.run_postgresql, quick),
+    ]
+    return report.store_on_postgresql(stores, recoveries)
+
+
 def main() -> None:
     quick = os.environ.get("BENCH_QUICK", "") not in ("", "0")
     only = os.environ.get("BENCH_ONLY", "")
@@ -118,6 +139,17 @@ def main() -> None:
             f"Measured by `BENCH_ONLY=multihost make bench` on {datetime.date.today()}"
             f"{' (BENCH_QUICK=1)' if quick else ''}; load average {load:.0f} before and "
             f"{os.getloadavg()[0]:.0f} after. Machine: {machine()}."
+        )
+        return
+    if only == "store":
+        load = os.getloadavg()[0]
+        section = store_on_postgresql(quick)
+        print("\n".join(section))
+        print(
+            f"Measured by `BENCH_ONLY=store make bench` on {datetime.date.today()}"
+            f"{' (BENCH_QUICK=1)' if quick else ''}; load average {load:.0f} before and "
+            f"{os.getloadavg()[0]:.0f} after. Machine: {machine()}; PostgreSQL "
+            f"{pgserver.major_version()}."
         )
         return
     began = step("real containers (private Docker engine, Swarm, offer-service, offerctl)")
@@ -139,6 +171,7 @@ def main() -> None:
     alloc = allocator_bench.run(quick)
     step("state store")
     store = store_bench.run(quick)
+    on_postgresql = store_on_postgresql(quick, store, recovery)
 
     DOCS.mkdir(exist_ok=True)
     rate_runs = loads[:-LATENCY_RUNS]
@@ -169,6 +202,7 @@ def main() -> None:
         *report.allocator(alloc),
         *report.recovery(recovery),
         *report.store(store),
+        *on_postgresql,
         PROFILING_NOTES.read_text(),
     ]
     OUT.write_text("\n".join(lines))
