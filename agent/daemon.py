@@ -129,7 +129,7 @@ class AgentDaemon:
                         round_over = self.masters.failed()
                         _log_unreachable(master, err, self.masters.current, round_over)
                 if round_over:
-                    delay = backoff.next_delay()
+                    delay = self.masters.round_delay(backoff)
                     log.warning("no master of %s leads; retrying in %.1fs", self.masters, delay)
                     await backoff.sleep(delay)
         finally:

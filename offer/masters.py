@@ -28,9 +28,14 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 
-__all__ = ["MasterList", "MasterListError", "parse_masters"]
+from offer.backoff import Backoff
+
+__all__ = ["ELECTION_WAIT", "MasterList", "MasterListError", "parse_masters"]
 
 log = logging.getLogger(__name__)
+
+# Seconds between rounds at most while standbys answer but none leads yet.
+ELECTION_WAIT = 0.25
 
 
 class MasterListError(ValueError):
@@ -88,6 +93,10 @@ class MasterList:
         self.current = self.addresses[0]
         # Addresses that neither led nor could be reached since the round began.
         self._tried: set[str] = set()
+        # A standby answered in this round: its masters live, an election is
+        # under way (a leader's lease is running out), not a cluster down.
+        self._standby_answered = False
+        self.election_under_way = False
 
     def __str__(self) -> str:
         return ",".join(self.addresses)
@@ -108,6 +117,7 @@ class MasterList:
         at once (False); otherwise this counts as a failure."""
         standby = self.current
         self._tried.add(standby)
+        self._standby_answered = True
         if leader and leader not in self._tried:
             log.info("master %s is a standby; following the leader %s", standby, leader)
             self.current = leader
@@ -130,6 +140,14 @@ class MasterList:
                 self._index, self.current = index, self.addresses[index]
                 return False
         self._tried.clear()
+        self.election_under_way, self._standby_answered = self._standby_answered, False
         self._index = (self._index + 1) % count
         self.current = self.addresses[self._index]
         return True
+
+    def round_delay(self, backoff: Backoff) -> float:
+        """How long to wait after a round in which none led: the backoff's
+        next delay, but at most ELECTION_WAIT while standbys answer (a new
+        leader is at most a lease away, and a client should find it then)."""
+        delay = backoff.next_delay()
+        return min(delay, ELECTION_WAIT) if self.election_under_way else delay

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from offer.masters import MasterList, MasterListError, parse_masters
+from offer.backoff import Backoff
+from offer.masters import ELECTION_WAIT, MasterList, MasterListError, parse_masters
 
 
 @pytest.mark.parametrize(
@@ -123,3 +124,24 @@ def test_following_a_leader_is_logged(caplog: pytest.LogCaptureFixture) -> None:
 
 def test_a_master_list_reads_as_given() -> None:
     assert str(MasterList("a:1, b:2")) == "a:1,b:2"
+
+
+@pytest.mark.parametrize(
+    ("answers", "short"),
+    [
+        (["down", "down", "down"], False),  # nobody there: the backoff grows
+        (["down", "standby", "down"], True),  # standbys live: a leader is a lease away
+        (["standby", "standby", "standby"], True),
+    ],
+)
+def test_the_wait_after_a_round_without_a_leader(answers: list[str], short: bool) -> None:
+    masters = MasterList("a:5050,b:5050,c:5050")
+    backoff = Backoff(4.0, 10.0, jitter=0.0)
+    for answer in answers:
+        masters.failed() if answer == "down" else masters.standby(None)
+    delay = masters.round_delay(backoff)
+    assert delay == (ELECTION_WAIT if short else 4.0)
+    # The next round, all down: back to the backoff's growing delays.
+    for _ in range(3):
+        masters.failed()
+    assert masters.round_delay(backoff) == 8.0

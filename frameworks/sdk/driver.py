@@ -148,7 +148,7 @@ class Driver:
                 async with self._turn:
                     await self._callback(self.scheduler.disconnected(self))
                 if round_over:
-                    delay = backoff.next_delay()
+                    delay = self.masters.round_delay(backoff)
                     log.info("no master of %s leads; retrying in %.1fs", self.masters, delay)
                     await backoff.sleep(delay, self._stopped)
         finally:
