@@ -42,7 +42,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description="Run N hello containers through offers.")
     parser.add_argument("--tasks", type=int, default=5)
     parser.add_argument("--image", default="offer-test/busybox:latest")
-    parser.add_argument("--master", default=None, help="HOST:PORT (default: $OFFER_MASTER)")
+    parser.add_argument(
+        "--master", default=None, help="HOST:PORT, or several, comma-separated ($OFFER_MASTER)"
+    )
     args = parser.parse_args()
     hello = Hello(args.tasks, args.image)
     asyncio.run(Driver(hello, master=args.master, name="hello").run())
