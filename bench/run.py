@@ -6,8 +6,8 @@ containers section (with offerctl's) and prints it, leaving
 docs/performance.md as it is; BENCH_ONLY=multihost does the same for the
 three-host section (needs root and Debian's docker-registry);
 BENCH_ONLY=store the state store and recovery on SQLite and on PostgreSQL
-(Debian's postgresql, `make engine` installs it). Benchmarks report; they
-never assert.
+(Debian's postgresql, `make engine` installs it); BENCH_ONLY=failover the
+master failover on PostgreSQL. Benchmarks report; they never assert.
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ import psutil
 from bench import (
     allocator_bench,
     containers_bench,
+    failover_bench,
     multihost_bench,
     pgserver,
     plots,
@@ -127,6 +128,14 @@ def store_on_postgresql(
     return report.store_on_postgresql(stores, recoveries)
 
 
+def failover(quick: bool) -> list[str]:
+    """The master failover section, or one line saying why it cannot run."""
+    if problem := pgserver.postgres_problem():
+        return ["## Master failover on PostgreSQL", "", f"Not measured: {problem}.", ""]
+    step("master failover on PostgreSQL")
+    return [failover_bench.report(isolated(failover_bench.run, quick)), ""]
+
+
 def main() -> None:
     quick = os.environ.get("BENCH_QUICK", "") not in ("", "0")
     only = os.environ.get("BENCH_ONLY", "")
@@ -152,6 +161,15 @@ def main() -> None:
             f"{pgserver.major_version()}."
         )
         return
+    if only == "failover":
+        load = os.getloadavg()[0]
+        print("\n".join(failover(quick)))
+        print(
+            f"Measured by `BENCH_ONLY=failover make bench` on {datetime.date.today()}"
+            f"{' (BENCH_QUICK=1)' if quick else ''}; load average {load:.0f} before and "
+            f"{os.getloadavg()[0]:.0f} after. Machine: {machine()}."
+        )
+        return
     began = step("real containers (private Docker engine, Swarm, offer-service, offerctl)")
     containers, user = containers_bench.run(quick)
     if only == "containers":
@@ -172,6 +190,7 @@ def main() -> None:
     step("state store")
     store = store_bench.run(quick)
     on_postgresql = store_on_postgresql(quick, store, recovery)
+    failovers = failover(quick)
 
     DOCS.mkdir(exist_ok=True)
     rate_runs = loads[:-LATENCY_RUNS]
@@ -203,6 +222,7 @@ def main() -> None:
         *report.recovery(recovery),
         *report.store(store),
         *on_postgresql,
+        *failovers,
         PROFILING_NOTES.read_text(),
     ]
     OUT.write_text("\n".join(lines))
