@@ -29,6 +29,15 @@ from offer.v1 import common_pb2 as common
 from offer.v1 import scheduler_pb2 as pb
 from offer.v1 import scheduler_pb2_grpc
 
+# In a burst, a framework's events go out at least this far apart, each with
+# everything that piled up: while a deploy's containers start, every agent's
+# message of RUNNING updates would be an event of its own, and each event
+# costs the framework a store write and a pass of its planner
+# (bench/profiling.md, note 31). Anything else (offers, a task's end, which
+# frees resources the framework may be waiting for) goes at once, and so does
+# the first event after a quiet spell.
+EVENT_SPACING = 0.25
+
 
 class SchedulerServicer(scheduler_pb2_grpc.SchedulerServicer):
     def __init__(self, master: Master) -> None:
@@ -38,7 +47,7 @@ class SchedulerServicer(scheduler_pb2_grpc.SchedulerServicer):
         self, request: pb.SubscribeRequest, context: grpc.aio.ServicerContext
     ) -> AsyncIterator[pb.Event]:
         info = request.framework
-        link: Outbox[FrameworkEvent] = Outbox()
+        link: Outbox[FrameworkEvent] = Outbox(EVENT_SPACING, _urgent)
         async with core_errors(context):
             fw = await to_the_end(
                 self._calls.subscribe(
@@ -196,6 +205,11 @@ def _refuse_seconds(filters: common.Filters) -> float | None:
 # Runs of these events are sent as one: updates (the bulk of a busy
 # master's events) and offers.
 _LISTS = {"update": "statuses", "offers": "offers"}
+
+
+def _urgent(event: FrameworkEvent) -> bool:
+    """Everything but an update of a task that is still live goes at once."""
+    return not isinstance(event, StatusChanged) or event.status.state.is_terminal
 
 
 def offer_to_pb(o: Offer) -> common.Offer:
