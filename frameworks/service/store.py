@@ -38,9 +38,15 @@ class AppRecord:
     backoff_until: float = 0.0
     failures: int = 0
 
+    # (spec, its version): a spec's version is a digest of its whole
+    # document, asked for by every planner pass (one per batch of updates).
+    _digest: tuple[AppSpec, str] | None = field(default=None, repr=False, compare=False)
+
     @property
     def version(self) -> str:
-        return f"{self.spec.version}-{self.nonce}"
+        if self._digest is None or self._digest[0] is not self.spec:
+            self._digest = (self.spec, self.spec.version)  # specs are immutable
+        return f"{self._digest[1]}-{self.nonce}"
 
 
 @dataclass
