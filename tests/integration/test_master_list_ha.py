@@ -7,10 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import signal
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -18,58 +15,10 @@ import grpc
 import pytest
 
 from offer.v1 import operator_pb2, operator_pb2_grpc
-from tests.support.cluster import Cluster, free_port, wait_for
+from tests.support.cluster import Cluster, wait_for
 from tests.support.framework import Recorder, framework
+from tests.support.ha import HaMasters
 from tests.support.postgres import PostgresServer
-
-LEASE = 1.5
-
-
-class HaMasters:
-    """offer-master processes on one PostgreSQL database, each on its own port."""
-
-    def __init__(self, root: Path, db_url: str) -> None:
-        self.root, self.db_url = root, db_url
-        self.procs: dict[str, subprocess.Popen[bytes]] = {}
-
-    def start(self) -> str:
-        port = free_port()
-        address = f"127.0.0.1:{port}"
-        args = ["--port", str(port), "--db", self.db_url, "--leader-lease", str(LEASE)]
-        args += ["--heartbeat-interval", "2", "--allocation-interval", "0.2"]
-        self.procs[address] = subprocess.Popen(
-            [sys.executable, "-m", "master.cli", *args],
-            stdout=self._log_path(address).open("ab"),
-            stderr=subprocess.STDOUT,
-            env={**os.environ, "PYTHONUNBUFFERED": "1"},
-        )
-        wait_for(lambda: self.role(address) is not None, what=f"master on {address}")
-        return address
-
-    def _log_path(self, address: str) -> Path:
-        return self.root / f"master-{address.rsplit(':', 1)[1]}.log"
-
-    def role(self, address: str) -> tuple[int, str] | None:
-        """(role, the leader it names) from GetStatus, which a standby answers too."""
-        if (code := self.procs[address].poll()) is not None and code != -signal.SIGKILL:
-            raise RuntimeError(f"master {address} exited {code}:\n{self._log_path(address)}")
-        with grpc.insecure_channel(address) as channel:
-            try:
-                status = operator_pb2_grpc.OperatorStub(channel).GetStatus(
-                    operator_pb2.GetStatusRequest(), timeout=2
-                )
-            except grpc.RpcError:
-                return None
-        return status.role, status.leader
-
-    def leads(self, address: str) -> bool:
-        return self.role(address) == (operator_pb2.MASTER_ROLE_LEADER, address)
-
-    def close(self) -> None:
-        for proc in self.procs.values():
-            if proc.poll() is None:
-                proc.kill()
-                proc.wait()
 
 
 @pytest.fixture

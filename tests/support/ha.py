@@ -21,41 +21,52 @@ LEASE = 1.5
 
 
 class HaMasters:
-    """offer-master processes on one database, each on its own port."""
+    """offer-master processes on one database, each on a port of its own."""
 
     def __init__(self, root: Path, db_url: str) -> None:
         self.root, self.db_url = root, db_url
         self.procs: dict[str, subprocess.Popen[bytes]] = {}
 
-    def start(self, *extra: str) -> str:
-        port = free_port()
-        address = f"127.0.0.1:{port}"
-        args = ["--port", str(port), "--db", self.db_url, "--leader-lease", str(LEASE)]
-        args += ["--heartbeat-interval", "2", "--allocation-interval", "0.2", *extra]
+    def start(self, *extra: str, port: int | None = None) -> str:
+        """A master (on `port`, else a free one) answering GetStatus."""
+        address = f"127.0.0.1:{port or free_port()}"
+        args = ["--port", address.rsplit(":", 1)[1], "--db", self.db_url]
+        args += ["--leader-lease", str(LEASE), "--heartbeat-interval", "2"]
+        args += ["--allocation-interval", "0.2", *extra]
         self.procs[address] = subprocess.Popen(
             [sys.executable, "-m", "master.cli", *args],
             stdout=self.log_path(address).open("ab"),
             stderr=subprocess.STDOUT,
             env={**os.environ, "PYTHONUNBUFFERED": "1"},
         )
-        wait_for(lambda: self.role(address) is not None, what=f"master on {address}")
+        wait_for(lambda: self.status(address) is not None, what=f"master on {address}")
         return address
 
     def log_path(self, address: str) -> Path:
         return self.root / f"master-{address.rsplit(':', 1)[1]}.log"
 
-    def role(self, address: str) -> tuple[int, str] | None:
-        """(role, the leader it names) from GetStatus, which a standby answers too."""
-        if (code := self.procs[address].poll()) is not None and code != -signal.SIGKILL:
-            raise RuntimeError(f"master {address} exited {code}:\n{self.log_path(address)}")
+    def log(self, address: str) -> str:
+        return self.log_path(address).read_text()
+
+    def status(self, address: str) -> operator_pb2.GetStatusResponse | None:
+        """GetStatus, which a standby answers too; None if nothing answers.
+        Raises if the master exited other than by kill -9."""
+        proc = self.procs[address]
+        if proc.poll() is not None and proc.returncode != -signal.SIGKILL:
+            raise RuntimeError(f"master {address} exited {proc.returncode}:\n{self.log(address)}")
         with grpc.insecure_channel(address) as channel:
             try:
-                status = operator_pb2_grpc.OperatorStub(channel).GetStatus(
-                    operator_pb2.GetStatusRequest(), timeout=2
-                )
+                status: operator_pb2.GetStatusResponse = operator_pb2_grpc.OperatorStub(
+                    channel
+                ).GetStatus(operator_pb2.GetStatusRequest(), timeout=2)
             except grpc.RpcError:
                 return None
-        return status.role, status.leader
+        return status
+
+    def role(self, address: str) -> tuple[int, str] | None:
+        """(role, the leader it names), or None if it does not answer."""
+        status = self.status(address)
+        return None if status is None else (status.role, status.leader)
 
     def leads(self, address: str) -> bool:
         return self.role(address) == (operator_pb2.MASTER_ROLE_LEADER, address)
