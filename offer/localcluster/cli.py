@@ -31,6 +31,7 @@ import docker.errors
 import requests
 
 from offer.exclusive import InUseError, check_port_free
+from offer.localcluster import pids
 from offer.localcluster.engines import HostEngine
 from offer.localcluster.hosts import HostSet, HostSetupError, needs_root_problem, teardown
 from offer.localcluster.network import Network, run
@@ -305,9 +306,7 @@ def start_daemon(state: Path, name: str, argv: list[str], *extra: str) -> None:
         cwd=state,
         start_new_session=True,
     )
-    pids = state / "pids"
-    pids.mkdir(exist_ok=True)
-    (pids / f"{name}.pid").write_text(f"{proc.pid}\n")
+    pids.record(state / "pids" / f"{name}.pid", proc.pid)
     _started[name] = proc
 
 
@@ -465,7 +464,7 @@ def stop_all(state: Path) -> None:
     folder)."""
     _stop([_daemon_pid(state, name) for name in ("offer-service", "offer-batch")])
     pid_files = (state / "pids").glob("*.pid")
-    _stop([_read_pid(path) for path in pid_files if path.stem not in DAEMONS])
+    _stop([pids.running(path) for path in pid_files if path.stem not in DAEMONS])
     _stop([_daemon_pid(state, "offer-master")])
     if (state / HOSTS_FILE).exists():
         try:
@@ -494,16 +493,16 @@ def _kill_containers(engine: HostEngine) -> None:
                 container.kill()
 
 
-def _stop(pids: list[int], within: float = 10.0) -> None:
+def _stop(victims: list[int], within: float = 10.0) -> None:
     """SIGTERM to each, then SIGKILL to those still running after `within`."""
-    pids = [pid for pid in pids if _alive(pid)]
-    for pid in pids:
+    victims = [pid for pid in victims if _alive(pid)]
+    for pid in victims:
         with contextlib.suppress(ProcessLookupError):
             os.kill(pid, signal.SIGTERM)
     deadline = time.monotonic() + within
-    while any(_alive(pid) for pid in pids) and time.monotonic() < deadline:
+    while any(_alive(pid) for pid in victims) and time.monotonic() < deadline:
         time.sleep(0.05)
-    for pid in pids:
+    for pid in victims:
         if _alive(pid):
             with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGKILL)
@@ -552,22 +551,9 @@ def _running(state: Path, name: str) -> bool:
 
 
 def _daemon_pid(state: Path, name: str) -> int:
-    """The recorded pid of a daemon, 0 unless it still runs that daemon (a
-    pid reused since, by another program, is not ours to signal)."""
-    pid = _read_pid(state / "pids" / f"{name}.pid")
-    if not pid:
-        return 0
-    try:
-        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
-    except OSError:
-        return 0
-    return pid if DAEMONS[name].encode() in cmdline else 0
-
-
-def _read_pid(path: Path) -> int:
-    with contextlib.suppress(OSError, ValueError):
-        return int(path.read_text().strip())
-    return 0
+    """The recorded pid of a daemon, 0 unless that same process still runs
+    (a pid reused since, by another program, is not ours to signal)."""
+    return pids.running(state / "pids" / f"{name}.pid")
 
 
 def _alive(pid: int) -> bool:

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import docker
 
+from offer.localcluster import pids
 from offer.localcluster.engines import HostEngine, _unmount_under, _wait_gone
 from offer.localcluster.network import Host, HostSetupError, Network
 from offer.localcluster.registry import Registry
@@ -130,9 +131,7 @@ class HostSet:
             stdin=subprocess.DEVNULL,
             env={**os.environ, "DOCKER_HOST": self.engine(host).docker_host, **(env or {})},
         )
-        pids = self.root / "pids"
-        pids.mkdir(exist_ok=True)
-        (pids / f"{popen.pid}.pid").write_text(f"{popen.pid}\n")
+        pids.record(self.root / "pids" / f"{popen.pid}.pid", popen.pid)
         return popen
 
     def power_off(self, host: Host) -> None:
@@ -165,26 +164,25 @@ def teardown(root: Path) -> None:
     for host in network.hosts:
         # A clean shutdown stops the engine's containers and unmounts them.
         HostEngine(host, root / host.name, "").stop()
-    registry_pid = root / "registry" / "registry.pid"
-    with contextlib.suppress(OSError, ValueError, ProcessLookupError):
-        pid = int(registry_pid.read_text())
-        os.kill(pid, signal.SIGTERM)
-        _wait_gone(pid, 5.0)
+    if registry := pids.running(root / "registry" / "registry.pid"):
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(registry, signal.SIGTERM)
+        _wait_gone(registry, 5.0)
     network.destroy()
     _unmount_under(root)
     shutil.rmtree(root, ignore_errors=True)
 
 
 def _spawned(root: Path) -> list[int]:
-    pids = []
+    """What `spawn` started that still runs (the same processes, not pids
+    reused since); the files of those gone are removed."""
+    found = []
     for path in (root / "pids").glob("*.pid"):
-        with contextlib.suppress(OSError, ValueError):
-            pid = int(path.read_text())
-            if Path(f"/proc/{pid}").exists():
-                pids.append(pid)
-            else:
-                path.unlink()
-    return pids
+        if pid := pids.running(path):
+            found.append(pid)
+        else:
+            path.unlink(missing_ok=True)
+    return found
 
 
 def _netns_inode(host: Host) -> int:

@@ -12,6 +12,7 @@ import time
 import urllib.request
 from pathlib import Path
 
+from offer.localcluster import pids
 from offer.localcluster.network import HostSetupError
 
 PORT = 5000
@@ -46,7 +47,7 @@ class Registry:
             stdin=subprocess.DEVNULL,
             start_new_session=True,
         )
-        (self.folder / "registry.pid").write_text(f"{self._proc.pid}\n")
+        pids.record(self.folder / "registry.pid", self._proc.pid)
         deadline = time.monotonic() + START_TIMEOUT
         while not self.answers():
             if self._proc.poll() is not None or time.monotonic() > deadline:
