@@ -9,27 +9,13 @@ from __future__ import annotations
 
 import json
 
-from frameworks.sdk import Resources, TaskSpec
-from offer.tasks import HealthCheck, PortMapping, TaskState
-from tests.support.cluster import IMAGE, Cluster, free_ports, http_get
+from offer.tasks import HealthCheck, TaskState
+from tests.agent.test_health import web
+from tests.support.cluster import Cluster, free_ports, http_get
 from tests.support.framework import framework
 
 SECOND = "127.0.0.2"
 FAST = {"interval": 0.3, "timeout": 1.0, "max_consecutive_failures": 2}
-
-
-def web(task_id: str, host_port: int, check: HealthCheck | None = None) -> TaskSpec:
-    """busybox httpd serving /www (its index.html says "ok")."""
-    return TaskSpec(
-        task_id,
-        task_id,
-        Resources(0.1, 32, ports=((host_port, host_port),)),
-        IMAGE,
-        ("httpd", "-f", "-p", "8080", "-h", "/www"),
-        port_mappings=(PortMapping(8080, host_port),),
-        kill_grace_seconds=0.2,
-        health_check=check,
-    )
 
 
 async def test_ports_bind_and_health_checks_dial_the_advertised_address(

@@ -10,7 +10,8 @@ from tests.support.framework import framework
 FAST = {"interval": 0.3, "timeout": 1.0, "max_consecutive_failures": 2}
 
 
-def web(task_id: str, host_port: int, check: HealthCheck) -> TaskSpec:
+def web(task_id: str, host_port: int, check: HealthCheck | None = None) -> TaskSpec:
+    """busybox httpd serving /www (its index.html says "ok") on `host_port`."""
     return TaskSpec(
         task_id,
         task_id,

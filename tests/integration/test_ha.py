@@ -9,8 +9,6 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
-from pathlib import Path
 
 import grpc
 import pytest
@@ -28,18 +26,8 @@ from offer.v1 import (
 )
 from tests.support.cluster import wait_for
 from tests.support.ha import LEASE, HaMasters
-from tests.support.postgres import PostgresServer
 
 LOST_LEAD_EXIT = 75
-
-
-@pytest.fixture
-def masters(postgres: PostgresServer, tmp_path: Path) -> Iterator[HaMasters]:
-    group = HaMasters(tmp_path, postgres.new_database())
-    try:
-        yield group
-    finally:
-        group.close()
 
 
 def _leads(masters: HaMasters, address: str) -> bool:

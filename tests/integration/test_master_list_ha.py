@@ -8,26 +8,13 @@ from __future__ import annotations
 import asyncio
 import json
 import signal
-from collections.abc import Iterator
-from pathlib import Path
 
 import grpc
-import pytest
 
 from offer.v1 import operator_pb2, operator_pb2_grpc
 from tests.support.cluster import Cluster, wait_for
 from tests.support.framework import Recorder, framework
 from tests.support.ha import HaMasters
-from tests.support.postgres import PostgresServer
-
-
-@pytest.fixture
-def ha(postgres: PostgresServer, tmp_path: Path) -> Iterator[HaMasters]:
-    group = HaMasters(tmp_path, postgres.new_database())
-    try:
-        yield group
-    finally:
-        group.close()
 
 
 def live_agents(address: str) -> set[str]:
@@ -43,12 +30,12 @@ def offerctl_agents(cluster: Cluster, masters: str) -> set[str]:
     return {a["agent_id"] for a in json.loads(done.stdout)}
 
 
-async def test_clients_find_the_leader_and_follow_it(cluster: Cluster, ha: HaMasters) -> None:
-    leader = ha.start()
-    wait_for(lambda: ha.leads(leader), what="the first master leading")
-    standby = ha.start()
+async def test_clients_find_the_leader_and_follow_it(cluster: Cluster, masters: HaMasters) -> None:
+    leader = masters.start()
+    wait_for(lambda: masters.leads(leader), what="the first master leading")
+    standby = masters.start()
     wait_for(
-        lambda: ha.role(standby) == (operator_pb2.MASTER_ROLE_STANDBY, leader),
+        lambda: masters.role(standby) == (operator_pb2.MASTER_ROLE_STANDBY, leader),
         what="the second master standing by",
     )
     both = f"{standby},{leader}"  # the standby first: it has to be followed
@@ -65,8 +52,10 @@ async def test_clients_find_the_leader_and_follow_it(cluster: Cluster, ha: HaMas
         assert driver.master == leader
         framework_id = rec.framework_id
 
-        ha.procs[leader].send_signal(signal.SIGKILL)
-        await asyncio.to_thread(wait_for, lambda: ha.leads(standby), 15, "the standby taking over")
+        masters.procs[leader].send_signal(signal.SIGKILL)
+        await asyncio.to_thread(
+            wait_for, lambda: masters.leads(standby), 15, "the standby taking over"
+        )
         await rec.until(lambda: rec.subscriptions >= 2 and driver.master == standby)
         assert rec.framework_id == framework_id and driver.resubscribed
         await asyncio.to_thread(
