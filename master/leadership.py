@@ -43,6 +43,7 @@ from typing import TypeVar
 from sqlalchemy import Connection
 from sqlalchemy.exc import SQLAlchemyError
 
+from master.store.group_commit import CommitRefused
 from master.store.lease import LeaseState, LeaseTable
 
 __all__ = ["DEFAULT_LEASE_SECONDS", "Leadership", "LeadershipLost", "may_take"]
@@ -54,7 +55,7 @@ DEFAULT_LEASE_SECONDS = 3.0
 _T = TypeVar("_T")
 
 
-class LeadershipLost(Exception):
+class LeadershipLost(CommitRefused):
     """A write was refused: this master no longer holds the lease it wrote under."""
 
 
@@ -119,7 +120,7 @@ class Leadership:
             except SQLAlchemyError as err:
                 problem = _first_line(err)
                 if seen != (None, problem):
-                    log.warning("cannot reach the database to compete for the lead: %s", problem)
+                    log.warning("%s: %s", _campaign_problem(err), problem)
                 seen = (None, problem)
                 self.leader = None
             else:
@@ -250,6 +251,20 @@ async def _in_thread(fn: Callable[..., _T], *args: object) -> _T:
 
     threading.Thread(target=run, name="leadership", daemon=True).start()
     return await done
+
+
+# PostgreSQL's lock_not_available and query_canceled: the lease row was
+# locked past the lease (a leader's write in flight, or a paused leader's).
+_LOCK_WAITS = ("55P03", "57014")
+
+
+def _campaign_problem(err: SQLAlchemyError) -> str:
+    if getattr(getattr(err, "orig", None), "sqlstate", None) in _LOCK_WAITS:
+        return (
+            "the lease row stayed locked (a write of the leader's in flight, "
+            "or a paused leader); trying again"
+        )
+    return "cannot reach the database to compete for the lead"
 
 
 def _first_line(err: BaseException) -> str:

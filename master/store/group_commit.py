@@ -19,6 +19,11 @@ log = logging.getLogger(__name__)
 _Write = TypeVar("_Write")
 
 
+class CommitRefused(Exception):
+    """A commit refused on purpose, for a reason its message gives in full
+    (a fenced write): logged in one line, not as a failure's traceback."""
+
+
 class GroupCommit(Generic[_Write]):
     """Runs `commit(writes)` on its own thread for whatever writes queued up."""
 
@@ -62,7 +67,10 @@ class GroupCommit(Generic[_Write]):
             try:
                 await loop.run_in_executor(self._thread, self._commit, [w for w, _ in queued])
             except Exception as exc:  # a failed commit must reach every waiter
-                log.exception("%s: commit failed", self._name)
+                if isinstance(exc, CommitRefused):
+                    log.warning("%s: commit refused: %s", self._name, exc)
+                else:
+                    log.exception("%s: commit failed", self._name)
                 for _, done in queued:
                     if not done.done():
                         done.set_exception(exc)

@@ -90,7 +90,7 @@ async def test_one_master_leads_and_the_other_stands_by_naming_it(store: StateSt
 
 
 async def test_a_stale_leaders_write_is_refused_and_nothing_written(
-    store: StateStore, pg_url: str
+    store: StateStore, pg_url: str, caplog: pytest.LogCaptureFixture
 ) -> None:
     old = Leadership(store.lease, "m1:5050", 0.3)
     await old.campaign()
@@ -107,6 +107,10 @@ async def test_a_stale_leaders_write_is_refused_and_nothing_written(
     with pytest.raises(LeadershipLost, match="epoch 2, not this master's 1"):
         await store.write(frameworks=[_framework("fw-late")])
     assert _frameworks(pg_url) == ["fw-before"]
+    # Said in one line, as the refusal it is, not as a failure's traceback.
+    [refused] = [r for r in caplog.records if "commit refused" in r.getMessage()]
+    assert refused.levelname == "WARNING" and refused.exc_info is None
+    assert "not this master's 1: another master leads" in refused.getMessage()
     # And the old leader learnt it lost: its hold ends at once.
     reason = await asyncio.wait_for(old.hold(), 1)
     assert reason.startswith("a write found the lease at epoch 2")
