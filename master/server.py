@@ -79,6 +79,7 @@ async def run_master(
         store.lease, address, lease_seconds, exclusive=not store.shared
     )
     gate.leader = lambda: leadership.leader
+    operator.serving = lambda: gate.serving
     await server.start()
     log.info(
         "offer-master listening on %s (advertised as %s), state in %s",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
 from importlib import metadata
 
 import grpc
@@ -45,6 +45,9 @@ class OperatorServicer(operator_pb2_grpc.OperatorServicer):
         self.address = ""
         # Whether it leads; None: a master on its own, which always does.
         self.leadership: Leadership | None = None
+        # Whether it serves as the leader: a new leader recovering its state
+        # has the lease but does not serve yet, and says so (server.py).
+        self.serving: Callable[[], bool] = lambda: True
         self._version = _version()
 
     async def ListAgents(
@@ -89,8 +92,10 @@ class OperatorServicer(operator_pb2_grpc.OperatorServicer):
         self, request: pb.GetStatusRequest, context: grpc.aio.ServicerContext
     ) -> pb.GetStatusResponse:
         leadership = self.leadership
-        if leadership is not None and not leadership.leading:
-            # A standby's state is not the cluster's: it says so and who leads.
+        if leadership is not None and not (leadership.leading and self.serving()):
+            # A standby's state is not the cluster's: it says so and who
+            # leads (itself, while it recovers the state as the new leader,
+            # as its answer to every other call says too).
             return pb.GetStatusResponse(
                 address=self.address,
                 version=self._version,
