@@ -268,14 +268,19 @@ class OfferCluster:
 
     def close(self) -> None:
         self._channel.close()
-        for proc in reversed(self._procs):
-            proc.terminate()
-            try:
-                proc.wait(20)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+        stop_processes(self._procs)
         self.master.stop()
+
+
+def stop_processes(procs: list[subprocess.Popen[bytes]]) -> None:
+    """SIGTERM to each, last started first; SIGKILL to one still running 20 s later."""
+    for proc in reversed(procs):
+        proc.terminate()
+        try:
+            proc.wait(20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
 
 
 # Each method runs this many times at each N, taking turns, and its median

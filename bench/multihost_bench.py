@@ -39,7 +39,15 @@ from pathlib import Path
 import docker
 import grpc
 
-from bench.containers_bench import CPUS, MEM_MIB, PIDS, SHAPE, _in_turn, _swarm_create
+from bench.containers_bench import (
+    CPUS,
+    MEM_MIB,
+    PIDS,
+    SHAPE,
+    _in_turn,
+    _swarm_create,
+    stop_processes,
+)
 from bench.engine import IMAGE
 from bench.masterproc import MasterProcess, free_port
 from offer.localcluster.hosts import Host, HostSet, needs_root_problem
@@ -400,13 +408,7 @@ class Offer:
     def close(self) -> None:
         if hasattr(self, "_channel"):
             self._channel.close()
-        for proc in reversed(self._procs):
-            proc.terminate()
-            try:
-                proc.wait(20)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+        stop_processes(self._procs)
         self.master.stop()
 
 
