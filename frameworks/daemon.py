@@ -19,9 +19,8 @@ from offer.exclusive import check_port_free, lock_state_file
 from offer.grpc_options import SERVER_OPTIONS
 from offer.security.client import ClientSecurity, ClientSecurityError
 from offer.security.credentials import Credentials, CredentialsError
-from offer.security.files import read_file
 from offer.security.flags import add_client_flags
-from offer.security.server import ServerSecurity, ServerSecurityError
+from offer.security.server import ServerSecurity, ServerSecurityError, read_pem
 
 
 def framework_parser(
@@ -74,13 +73,9 @@ def control_security(args: argparse.Namespace) -> ServerSecurity:
         credentials=Credentials.load(args.control_credentials)
         if args.control_credentials
         else None,
-        tls_cert=_pem(args.control_tls_cert, "--control-tls-cert"),
-        tls_key=_pem(args.control_tls_key, "--control-tls-key"),
+        tls_cert=read_pem(args.control_tls_cert, "--control-tls-cert"),
+        tls_key=read_pem(args.control_tls_key, "--control-tls-key"),
     )
-
-
-def _pem(path: str | None, flag: str) -> bytes | None:
-    return read_file(path, f"{flag} file", ServerSecurityError) if path else None
 
 
 async def serve(

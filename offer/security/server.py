@@ -149,9 +149,9 @@ def from_args(
     return ServerSecurity(
         credentials=Credentials.load(args.credentials) if args.credentials else None,
         acls=Acls.load(args.acls) if args.acls else Acls(),
-        tls_cert=_read(args.tls_cert, "--tls-cert"),
-        tls_key=_read(args.tls_key, "--tls-key"),
-        tls_client_ca=_read(args.tls_client_ca, "--tls-client-ca"),
+        tls_cert=read_pem(args.tls_cert, "--tls-cert"),
+        tls_key=read_pem(args.tls_key, "--tls-key"),
+        tls_client_ca=read_pem(args.tls_client_ca, "--tls-client-ca"),
         rate_limit=args.rate_limit,
         rate_burst=max(1.0, 2 * args.rate_limit),
         limited=limited,
@@ -185,7 +185,9 @@ def _tolerant(deserializer: Callable[[bytes], Any] | None) -> Callable[[bytes], 
     return decode
 
 
-def _read(path: str | None, flag: str) -> bytes | None:
+def read_pem(path: str | None, flag: str) -> bytes | None:
+    """The file a certificate flag names (None: not given); ServerSecurityError
+    naming the flag if it cannot be read."""
     return None if path is None else read_file(path, f"{flag} file", ServerSecurityError)
 
 
