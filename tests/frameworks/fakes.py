@@ -46,6 +46,8 @@ class FakeDriver:
     resubscribed: bool = False
     gone: set[str] = field(default_factory=set)
     launched: list[TaskSpec] = field(default_factory=list)
+    # Task id -> the (first) offer it was launched on.
+    on_offer: dict[str, str] = field(default_factory=dict)
     declined: list[tuple[list[str], float | None]] = field(default_factory=list)
     killed: list[str] = field(default_factory=list)
     reconciled: list[list[str]] = field(default_factory=list)
@@ -66,6 +68,7 @@ class FakeDriver:
         if self.gone.intersection(offer_ids):
             raise CallRefusedError("NOT_FOUND", f"no outstanding offer {sorted(offer_ids)}")
         self.launched += tasks
+        self.on_offer.update({t.task_id: offer_ids[0] for t in tasks})
 
     async def accept_many(
         self, acceptances: Sequence[Acceptance], atomic: bool = False

@@ -5,8 +5,6 @@ with its real store; the test plays the master."""
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
@@ -15,29 +13,12 @@ from frameworks.batch.scheduler import BatchScheduler
 from frameworks.batch.spec import JobSpec, parse_job
 from frameworks.batch.store import BatchStore
 from frameworks.checks import SpecError
-from frameworks.sdk import TaskSpec
 from offer.clock import ManualClock
 from tests.frameworks.fakes import FakeDriver, offer
 
 
-@dataclass
-class OfferRecordingDriver(FakeDriver):
-    """A FakeDriver that also notes on which offer each task was launched."""
-
-    on_offer: dict[str, str] = field(default_factory=dict)
-
-    async def accept(
-        self,
-        offer_ids: Sequence[str],
-        tasks: Sequence[TaskSpec],
-        refuse_seconds: float | None = None,
-    ) -> None:
-        await super().accept(offer_ids, tasks, refuse_seconds)
-        self.on_offer.update({t.task_id: offer_ids[0] for t in tasks})
-
-
 async def launched_per_host(tmp_path: Path, placement: str) -> dict[str, int]:
-    clock, driver = ManualClock(1_700_000_000.0), OfferRecordingDriver()
+    clock, driver = ManualClock(1_700_000_000.0), FakeDriver()
     scheduler = BatchScheduler(BatchStore(f"sqlite:///{tmp_path / 'b.db'}"), clock)
     await scheduler.load()
     await scheduler.subscribed(driver, "fw-1")
