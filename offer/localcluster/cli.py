@@ -17,7 +17,6 @@ import contextlib
 import json
 import os
 import shutil
-import signal
 import socket
 import subprocess
 import sys
@@ -43,6 +42,8 @@ MASTER_PORT = 5050
 SERVICE_PORT = 5060
 BATCH_PORT = 5070
 READY_TIMEOUT = 60.0
+# Seconds a daemon has to stop after SIGTERM before SIGKILL.
+STOP_WITHIN = 10.0
 # What `up` records in the state folder; hosts.json is the HostSet's own.
 CLUSTER_FILE = "cluster.json"
 HOSTS_FILE = "hosts.json"
@@ -462,10 +463,10 @@ def stop_all(state: Path) -> None:
     """The frameworks first, then the agents, then the master; then the
     HostSet's teardown (engines with their containers, registry, network,
     folder)."""
-    _stop([_daemon_pid(state, name) for name in ("offer-service", "offer-batch")])
+    pids.stop([_daemon_pid(state, name) for name in ("offer-service", "offer-batch")], STOP_WITHIN)
     pid_files = (state / "pids").glob("*.pid")
-    _stop([pids.running(path) for path in pid_files if path.stem not in DAEMONS])
-    _stop([_daemon_pid(state, "offer-master")])
+    pids.stop([pids.running(p) for p in pid_files if p.stem not in DAEMONS], STOP_WITHIN)
+    pids.stop([_daemon_pid(state, "offer-master")], STOP_WITHIN)
     if (state / HOSTS_FILE).exists():
         try:
             made = json.loads((state / HOSTS_FILE).read_text())
@@ -491,21 +492,6 @@ def _kill_containers(engine: HostEngine) -> None:
         for container in client.containers.list():
             with contextlib.suppress(docker.errors.DockerException):
                 container.kill()
-
-
-def _stop(victims: list[int], within: float = 10.0) -> None:
-    """SIGTERM to each, then SIGKILL to those still running after `within`."""
-    victims = [pid for pid in victims if _alive(pid)]
-    for pid in victims:
-        with contextlib.suppress(ProcessLookupError):
-            os.kill(pid, signal.SIGTERM)
-    deadline = time.monotonic() + within
-    while any(_alive(pid) for pid in victims) and time.monotonic() < deadline:
-        time.sleep(0.05)
-    for pid in victims:
-        if _alive(pid):
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(pid, signal.SIGKILL)
 
 
 def cmd_status(state: Path) -> int:
@@ -547,24 +533,13 @@ def _running(state: Path, name: str) -> bool:
     proc = _started.get(name)
     if proc is not None:
         return proc.poll() is None
-    return _alive(_daemon_pid(state, name))
+    return pids.alive(_daemon_pid(state, name))
 
 
 def _daemon_pid(state: Path, name: str) -> int:
     """The recorded pid of a daemon, 0 unless that same process still runs
     (a pid reused since, by another program, is not ours to signal)."""
     return pids.running(state / "pids" / f"{name}.pid")
-
-
-def _alive(pid: int) -> bool:
-    """Running, not a zombie."""
-    if pid <= 0:
-        return False
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return False
-    return stat.rpartition(")")[2].split()[0] != "Z"
 
 
 def _exited(state: Path, name: str) -> str:

@@ -17,6 +17,7 @@ import docker
 import docker.errors
 import requests
 
+from offer.localcluster import pids
 from offer.localcluster.network import Host, HostSetupError
 
 START_TIMEOUT = 60.0
@@ -88,11 +89,8 @@ class HostEngine:
 
     def stop(self) -> None:
         """A clean shutdown: the engine stops its containers first."""
-        pid = self._pid()
-        if pid:
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(pid, signal.SIGTERM)
-            _wait_gone(pid, 20.0)
+        if pid := self._pid():
+            pids.stop([pid], 20.0)
         self._reap()
 
     def power_off(self) -> None:
@@ -139,22 +137,3 @@ def _children(pid: int) -> list[int]:
             text = (task / "children").read_text()
             found += [int(c) for c in text.split()]
     return found
-
-
-def _wait_gone(pid: int, within: float) -> None:
-    deadline = time.monotonic() + within
-    while time.monotonic() < deadline:
-        if not _alive(pid):
-            return
-        time.sleep(0.05)
-    with contextlib.suppress(ProcessLookupError):
-        os.kill(pid, signal.SIGKILL)
-
-
-def _alive(pid: int) -> bool:
-    """Running, not a zombie waiting for a parent to reap it."""
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return False
-    return stat.rpartition(")")[2].split()[0] != "Z"

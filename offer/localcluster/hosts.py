@@ -19,7 +19,7 @@ from pathlib import Path
 import docker
 
 from offer.localcluster import pids
-from offer.localcluster.engines import HostEngine, _unmount_under, _wait_gone
+from offer.localcluster.engines import HostEngine, _unmount_under
 from offer.localcluster.network import Host, HostSetupError, Network
 from offer.localcluster.registry import Registry
 
@@ -155,19 +155,12 @@ def teardown(root: Path) -> None:
     if not state_file.exists():
         return
     state = json.loads(state_file.read_text())
-    for pid in _spawned(root):
-        with contextlib.suppress(ProcessLookupError):
-            os.kill(pid, signal.SIGTERM)
-    for pid in _spawned(root):
-        _wait_gone(pid, 5.0)
+    pids.stop(_spawned(root), 5.0)
     network = Network(int(state["index"]), int(state["count"]))
     for host in network.hosts:
         # A clean shutdown stops the engine's containers and unmounts them.
         HostEngine(host, root / host.name, "").stop()
-    if registry := pids.running(root / "registry" / "registry.pid"):
-        with contextlib.suppress(ProcessLookupError):
-            os.kill(registry, signal.SIGTERM)
-        _wait_gone(registry, 5.0)
+    pids.stop([pids.running(root / "registry" / "registry.pid")], 5.0)
     network.destroy()
     _unmount_under(root)
     shutil.rmtree(root, ignore_errors=True)

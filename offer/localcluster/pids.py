@@ -5,6 +5,10 @@ set's teardown may run long after what it started has ended)."""
 from __future__ import annotations
 
 import contextlib
+import os
+import signal
+import time
+from collections.abc import Iterable
 from pathlib import Path
 
 
@@ -32,3 +36,24 @@ def running(path: Path) -> int:
         if pid > 0 and started and start_time(pid) == started:
             return pid
     return 0
+
+
+def alive(pid: int) -> bool:
+    """Running, not a zombie waiting for its parent to reap it."""
+    return pid > 0 and start_time(pid) != ""
+
+
+def stop(victims: Iterable[int], within: float) -> None:
+    """SIGTERM to each that runs, then SIGKILL to those still running
+    `within` seconds later."""
+    running = [pid for pid in victims if alive(pid)]
+    for pid in running:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGTERM)
+    deadline = time.monotonic() + within
+    while any(alive(pid) for pid in running) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    for pid in running:
+        if alive(pid):
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
