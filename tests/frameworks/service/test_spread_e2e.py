@@ -1,6 +1,7 @@
-"""Spread by default, end to end (issue 28): real master, two agents on one
+"""Spread by default, end to end (issue 28): real master, agents on one
 engine, offer-service and real containers. Draining one agent leaves the
-app's other half running throughout."""
+app's other half running throughout; spread_by zone and binpack place as
+the planner's table says."""
 
 from __future__ import annotations
 
@@ -72,3 +73,23 @@ async def test_draining_one_of_two_agents_keeps_the_other_half_running(
     # b's two were never touched; the two replacements went there too.
     assert kept <= {t["task_id"] for t in after}
     assert {t["agent_id"] for t in after} == {b.agent_id}
+
+
+async def test_spread_by_zone_over_unequal_zones_and_binpack_end_to_end(
+    cluster: Cluster, tmp_path: Path
+) -> None:
+    """Issue 28's other two proofs with real processes: 6 instances spread
+    by zone over zones of 1, 2 and 3 agents land 2/2/2; an app asking for
+    binpack runs on one agent while it fits."""
+    cluster.start_master()
+    for zone in ("a", "b", "b", "c", "c", "c"):
+        cluster.start_agent("cpus:1;mem:512", "--attributes", f"zone:{zone}")
+    cluster.start_service()
+    deploy(cluster, tmp_path, SLEEPER.format(n=6) + "spread_by: [zone]\n")
+    await asyncio.to_thread(until_running, cluster, 6)
+    assert cluster.app_json("web")["spread"]["attributes"]["zone"] == {"a": 2, "b": 2, "c": 2}
+
+    dense = SLEEPER.format(n=4).replace("id: web", "id: dense") + "placement: binpack\n"
+    deploy(cluster, tmp_path, dense)
+    packed = await asyncio.to_thread(until_running, cluster, 4, "dense")
+    assert len({t["agent_id"] for t in packed}) == 1
