@@ -14,11 +14,15 @@ from pathlib import Path
 from agent.address import AddressError, default_address, parse_address
 from agent.daemon import AgentDaemon, AgentRefusedError
 from agent.machine import machine_resources, parse_attributes
-from offer.daemon_cli import add_master_flag, daemon_parser, setup_logging
-from offer.exclusive import InUseError, lock_file
+from offer.daemon_cli import add_http_flags, add_master_flag, daemon_parser, setup_logging
+from offer.exclusive import InUseError, check_port_free, lock_file
+from offer.http.server import HttpServer
 from offer.resources import ResourceParseError, Resources, parse_resources
 from offer.security.client import ClientSecurity, ClientSecurityError
 from offer.security.flags import add_client_flags
+
+# /metrics and /health (the master's is 5051).
+DEFAULT_HTTP_PORT = 5052
 
 EPILOG = """\
 examples:
@@ -111,6 +115,7 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="N",
         help="most processes one container may run (default: %(default)s)",
     )
+    add_http_flags(parser, DEFAULT_HTTP_PORT, host="127.0.0.1")
     add_client_flags(parser)
     return parser
 
@@ -144,6 +149,7 @@ def main(argv: list[str] | None = None) -> None:
         work_dir_lock = lock_file(
             args.work_dir / "agent.lock", f"work dir {args.work_dir}", "--work-dir"
         )
+        check_port_free(args.http_host, args.http_port, flag="--http-port")
     except InUseError as err:
         print(f"offer-agent: {err}", file=sys.stderr)
         sys.exit(1)
@@ -158,16 +164,24 @@ def main(argv: list[str] | None = None) -> None:
         pids_limit=args.pids_limit,
         address=address,
     )
+    http = HttpServer(
+        args.http_host, args.http_port, daemon.registry, daemon.healthy, "offer-agent"
+    )
     try:
-        asyncio.run(_run_until_signalled(daemon))
+        asyncio.run(_run_until_signalled(daemon, http))
     except AgentRefusedError as err:
         print(f"offer-agent: the master refused this agent: {err}", file=sys.stderr)
+        sys.exit(1)
+    except OSError as err:
+        # The HTTP port, taken since it was checked.
+        print(f"offer-agent: --http-port {args.http_port}: {err}", file=sys.stderr)
         sys.exit(1)
     finally:
         work_dir_lock.release()
 
 
-async def _run_until_signalled(daemon: AgentDaemon) -> None:
+async def _run_until_signalled(daemon: AgentDaemon, http: HttpServer) -> None:
+    await http.start()
     task = asyncio.create_task(daemon.run())
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
@@ -176,6 +190,8 @@ async def _run_until_signalled(daemon: AgentDaemon) -> None:
         await task
     except asyncio.CancelledError:
         logging.getLogger(__name__).info("offer-agent stopped; its containers keep running")
+    finally:
+        await http.stop()
 
 
 if __name__ == "__main__":

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import grpc
+from prometheus_client import CollectorRegistry
 
 from agent.containerizer.docker import DockerContainerizer
 from agent.executor import TaskExecutor
@@ -25,6 +26,7 @@ from offer.folding import AGENT_LISTS, folded, same
 from offer.grpc_options import KEEPALIVE_OPTIONS
 from offer.leader import is_standby_answer, leader_from
 from offer.masters import MasterList
+from offer.metrics import new_registry
 from offer.outbox import Outbox
 from offer.resources import Resources
 from offer.security.client import ClientSecurity
@@ -75,6 +77,7 @@ class AgentDaemon:
         security: ClientSecurity | None = None,
         pids_limit: int = 1024,
         address: str,
+        registry: CollectorRegistry | None = None,
     ) -> None:
         # The masters it may reach (one leads): where the stream goes next.
         self.masters = MasterList(master)
@@ -102,6 +105,14 @@ class AgentDaemon:
         self._engine_reached = asyncio.Event()
         self._engine_problem = ""
         self._containerizer: DockerContainerizer | None = None
+        # What /metrics shows (offer/http).
+        self.registry = registry or new_registry()
+
+    def healthy(self) -> bool:
+        """Serving: registered with a master, and the engine is reachable."""
+        return (
+            self._outbox is not None and self._engine_reached.is_set() and not self._engine_problem
+        )
 
     async def run(self) -> None:
         """Stays connected to the master, reconnecting with backoff, until

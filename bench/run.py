@@ -137,6 +137,8 @@ def failover(quick: bool) -> list[str]:
 
 
 def main() -> None:
+    # Every daemon a bench starts serves HTTP on a free port of its own.
+    os.environ.setdefault("OFFER_HTTP_PORT", "0")
     quick = os.environ.get("BENCH_QUICK", "") not in ("", "0")
     only = os.environ.get("BENCH_ONLY", "")
     if only == "multihost":

@@ -11,16 +11,20 @@ from collections.abc import Callable, Coroutine
 from typing import Any
 
 import grpc
+from prometheus_client import CollectorRegistry
 
 from frameworks.sdk import Driver, Scheduler
 from offer.addresses import host_port
-from offer.daemon_cli import add_master_flag, daemon_parser, setup_logging
+from offer.daemon_cli import add_http_flags, add_master_flag, daemon_parser, setup_logging
 from offer.exclusive import check_port_free, lock_state_file
 from offer.grpc_options import SERVER_OPTIONS
+from offer.http.server import HttpServer
+from offer.metrics import new_registry
 from offer.security.client import ClientSecurity, ClientSecurityError
 from offer.security.credentials import Credentials, CredentialsError
 from offer.security.flags import add_client_flags
 from offer.security.server import ServerSecurity, ServerSecurityError, read_pem
+from offer.serving import Serving
 
 
 def framework_parser(
@@ -61,6 +65,8 @@ def framework_parser(
     parser.add_argument(
         "--control-tls-key", metavar="PEM", help="the control API certificate's private key"
     )
+    # /metrics and /health next to the control API's port.
+    add_http_flags(parser, port + 1, host=None)
     add_client_flags(parser)
     return parser
 
@@ -83,13 +89,28 @@ async def serve(
     scheduler: Scheduler,
     framework_id: str,
     add_control: Callable[[grpc.aio.Server], None],
+    control_service: str,
+    registry: CollectorRegistry | None = None,
 ) -> None:
-    """Serves the control API and runs the driver until SIGTERM or SIGINT."""
+    """Serves the control API (`control_service`, its full gRPC name) and
+    its HTTP port, and runs the driver until SIGTERM or SIGINT."""
     control = control_security(args)
     server = grpc.aio.server(options=SERVER_OPTIONS, interceptors=control.interceptors())
     add_control(server)
+    serving = Serving([control_service])
+    serving.add_to(server)
     control.bind(server, args.host, args.port)  # InUseError names who holds the port
+    http = HttpServer(
+        http_host(args),
+        args.http_port,
+        registry or new_registry(),
+        lambda: serving.serving,
+        args.name,
+    )
     await server.start()
+    await http.start()
+    # Its state was loaded before: the control API answers from now on.
+    await serving.set(True)
     control_address = host_port(args.host, args.port)
     logging.getLogger(__name__).info("%s control API on %s", args.name, control_address)
     driver = Driver(
@@ -108,7 +129,13 @@ async def serve(
     try:
         await driver.run()
     finally:
+        await serving.drain()
+        await http.stop()
         await server.stop(grace=1)
+
+
+def http_host(args: argparse.Namespace) -> str:
+    return str(args.host if args.http_host is None else args.http_host)
 
 
 def main(
@@ -121,6 +148,7 @@ def main(
     setup_logging(args.log_level)
     try:
         check_port_free(args.host, args.port)
+        check_port_free(http_host(args), args.http_port, flag="--http-port")
         # Held while it runs: a second copy on the same database would launch
         # the same work again beside this one.
         state_lock = lock_state_file(args.db)

@@ -12,7 +12,7 @@ from master.core import MasterConfig
 from master.leadership import DEFAULT_LEASE_SECONDS
 from master.server import RATE_LIMITED, run_master
 from offer.clock import SystemClock
-from offer.daemon_cli import daemon_parser, setup_logging
+from offer.daemon_cli import add_http_flags, daemon_parser, setup_logging
 from offer.exclusive import check_port_free, lock_state_file
 from offer.security import server as security
 from offer.security.acl import AclError
@@ -24,6 +24,9 @@ DEFAULT_DB = "sqlite:///offer-state/master.db"
 # above what a framework needs (an accept launches many tasks), low enough
 # that one flooding caller cannot starve the others.
 DEFAULT_RATE_LIMIT = 500.0
+# /metrics, /health and the web UI (Mesos's master serves its UI on 5050,
+# which is our gRPC port).
+DEFAULT_HTTP_PORT = 5051
 
 EPILOG = """\
 examples:
@@ -143,6 +146,7 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="SECONDS",
         help="seconds between heartbeats to frameworks (default: %(default)s)",
     )
+    add_http_flags(parser, DEFAULT_HTTP_PORT, host=None)
     security.add_server_flags(parser, rate_limit=DEFAULT_RATE_LIMIT)
     return parser
 
@@ -179,6 +183,8 @@ def main(argv: list[str] | None = None) -> None:
         # Both before the state is opened: a second master exits at once,
         # having touched nothing (offer.exclusive).
         check_port_free(args.host, args.port)
+        http_host = args.host if args.http_host is None else args.http_host
+        check_port_free(http_host, args.http_port, flag="--http-port")
         state_lock = lock_state_file(args.db)
         try:
             code = asyncio.run(
@@ -191,6 +197,8 @@ def main(argv: list[str] | None = None) -> None:
                     SystemClock(),
                     advertise=args.advertise,
                     lease_seconds=args.leader_lease,
+                    http_host=http_host,
+                    http_port=args.http_port,
                 )
             )
         finally:

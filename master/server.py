@@ -30,7 +30,10 @@ from master.store import StateStore
 from offer.addresses import host_port
 from offer.clock import Clock, SystemClock
 from offer.grpc_options import SERVER_OPTIONS
+from offer.http.server import HttpServer
+from offer.metrics import new_registry
 from offer.security.server import ServerSecurity
+from offer.serving import Serving
 from offer.v1 import agent_pb2_grpc, operator_pb2_grpc, scheduler_pb2_grpc
 
 log = logging.getLogger(__name__)
@@ -39,6 +42,8 @@ log = logging.getLogger(__name__)
 # Framework and operator calls are rate-limited per principal; agents are
 # the cluster's own machines and their stream carries every task's updates.
 RATE_LIMITED = frozenset({"offer.v1.Scheduler", "offer.v1.Operator"})
+# What grpc.health.v1 reports on, besides the server overall.
+SERVICES = ("offer.v1.Scheduler", "offer.v1.Agent", "offer.v1.Operator")
 # The exit status of a leader that lost the lead (EX_TEMPFAIL: start it again).
 LOST_LEAD_EXIT = 75
 # Unspecified addresses: listening on every interface says nothing of
@@ -58,10 +63,14 @@ async def run_master(
     clock: Clock | None = None,
     advertise: str | None = None,
     lease_seconds: float = DEFAULT_LEASE_SECONDS,
+    http_host: str | None = None,
+    http_port: int = 0,
 ) -> int:
     """Serves until SIGTERM or SIGINT, then shuts down gracefully and
     returns 0; returns LOST_LEAD_EXIT at once when it led and lost the lead.
-    `advertise` is the HOST:PORT others reach it at (default host:port)."""
+    `advertise` is the HOST:PORT others reach it at (default host:port);
+    /metrics, /health and the web UI are served on http_host:http_port
+    (http_host None: the same as host)."""
     security = security or ServerSecurity()
     store = StateStore(db_url)
     master = Master(store, config, clock or SystemClock())
@@ -73,6 +82,8 @@ async def run_master(
     agent_pb2_grpc.add_AgentServicer_to_server(AgentServicer(master, logs), server)
     operator = OperatorServicer(master, logs)
     operator_pb2_grpc.add_OperatorServicer_to_server(operator, server)
+    serving = Serving(SERVICES)
+    serving.add_to(server)
     bound = security.bind(server, host, port)
     operator.address = address = advertise or default_advertise(host, bound)
     operator.leadership = leadership = Leadership(
@@ -80,7 +91,17 @@ async def run_master(
     )
     gate.leader = lambda: leadership.leader
     operator.serving = lambda: gate.serving
+    await serving.set(False)
+    registry = new_registry()
+    http = HttpServer(
+        host if http_host is None else http_host,
+        http_port,
+        registry,
+        lambda: serving.serving,
+        "offer-master",
+    )
     await server.start()
+    await http.start()
     log.info(
         "offer-master listening on %s (advertised as %s), state in %s",
         host_port(host, bound),
@@ -98,6 +119,8 @@ async def run_master(
     if not await _first(campaign, stopping):
         campaign.cancel()
         log.info("offer-master shutting down (a standby)")
+        await serving.drain()
+        await http.stop()
         await server.stop(grace=0)
         await store.close()
         return 0
@@ -111,21 +134,25 @@ async def run_master(
     sweeps = asyncio.create_task(collector.sweep_forever(), name="gc-sweep")
     if not holding.done():
         gate.serving = True
+        await serving.set(True)
         log.info("offer-master serving as the leader")
         await _first(holding, stopping)
     if holding.done():
         # Stop serving before anything else: this master's view may be stale.
         gate.serving = False
+        await serving.drain()
         log.warning("offer-master stops serving: %s", holding.result())
         await server.stop(grace=0)
         return LOST_LEAD_EXIT
     log.info("offer-master shutting down")
+    await serving.drain()
     holding.cancel()
     # Stop the master first so its streams close and the grace period is short.
     sweeps.cancel()
     collector.uninstall()
     await master.stop()
     await leadership.resign()
+    await http.stop()
     await server.stop(grace=2)
     return 0
 

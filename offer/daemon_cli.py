@@ -63,6 +63,27 @@ def master_list(text: str) -> tuple[str, ...]:
         raise argparse.ArgumentTypeError(str(err)) from None
 
 
+def add_http_flags(parser: argparse.ArgumentParser, port: int, host: str | None) -> None:
+    """--http-host and --http-port: where the daemon serves /metrics and
+    /health (and the master its web UI). `host` None: the same as --host."""
+    group = parser.add_argument_group("HTTP", "/metrics (Prometheus), /health; see docs/metrics.md")
+    group.add_argument(
+        "--http-host",
+        default=host,
+        metavar="HOST",
+        help="address of the HTTP port (default: "
+        + ("the same as --host)" if host is None else "%(default)s)"),
+    )
+    group.add_argument(
+        "--http-port",
+        type=int,
+        default=int(os.environ.get("OFFER_HTTP_PORT", port)),
+        metavar="PORT",
+        help=f"the HTTP port; 0 takes any free one, named in the log (default: $OFFER_HTTP_PORT "
+        f"or {port})",
+    )
+
+
 def setup_logging(level: str) -> None:
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     # Alembic describes its context at INFO on every start; offer.sqlmigrate

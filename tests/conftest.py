@@ -14,6 +14,9 @@ from tests.support.postgres import PostgresServer, postgres_problem
 # Every master the tests start, in-process or as a process, checks its
 # invariants where its state changes (master/invariants.py).
 os.environ.setdefault("OFFER_CHECK_INVARIANTS", "1")
+# Every daemon a test starts serves HTTP (/metrics, /health) on a free port
+# of its own unless the test names one: tests run side by side.
+os.environ.setdefault("OFFER_HTTP_PORT", "0")
 
 # Names whose use in a test, its fixtures or its module's helpers means the
 # test needs a Docker engine: an agent (every agent talks to the engine), or

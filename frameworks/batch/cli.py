@@ -38,7 +38,9 @@ async def run(args: argparse.Namespace) -> None:
     def add_control(server: grpc.aio.Server) -> None:
         batch_pb2_grpc.add_BatchControlServicer_to_server(BatchControlServicer(scheduler), server)
 
-    await daemon.serve(args, scheduler, scheduler.framework_id, add_control)
+    await daemon.serve(
+        args, scheduler, scheduler.framework_id, add_control, "offer.v1.BatchControl"
+    )
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -39,7 +39,9 @@ async def run(args: argparse.Namespace) -> None:
             ServiceControlServicer(scheduler), server
         )
 
-    await daemon.serve(args, scheduler, scheduler.framework_id, add_control)
+    await daemon.serve(
+        args, scheduler, scheduler.framework_id, add_control, "offer.v1.ServiceControl"
+    )
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -4,7 +4,8 @@ and in the trailing metadata (offer/leader.py), as Mesos's standby masters
 redirect to the leading one.
 
 Operator.GetStatus is let through: it says itself whether this master
-stands by, and names the leader (master/servicers/operator.py).
+stands by, and names the leader (master/servicers/operator.py); so are
+health and reflection (offer/serving.py), which say NOT_SERVING.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from typing import Any
 import grpc
 
 from offer.leader import LEADER_KEY, standby_details
+from offer.serving import is_open
 
 # Answered by the servicer on a standby too.
 ALWAYS_SERVED = frozenset({"/offer.v1.Operator/GetStatus"})
@@ -41,7 +43,8 @@ class StandbyGate(grpc.aio.ServerInterceptor):  # type: ignore[misc]  # untyped 
         handler_call_details: grpc.HandlerCallDetails,
     ) -> grpc.RpcMethodHandler:
         handler = await continuation(handler_call_details)
-        if self.serving or handler is None or handler_call_details.method in ALWAYS_SERVED:
+        method = handler_call_details.method
+        if self.serving or handler is None or method in ALWAYS_SERVED or is_open(method):
             return handler
         return self._answers[(handler.request_streaming, handler.response_streaming)]
 

@@ -267,6 +267,8 @@ def start_daemons(hosts: HostSet, state: Path) -> dict[str, Any]:
             "--master", master,
             "--work-dir", str(state / host.name / "agent"),
             "--hostname", host.name,
+            # /metrics and /health where this machine reaches them.
+            "--http-host", host.address,
         ]  # fmt: skip
         if advertise:
             argv += ["--advertise-address", host.address]
@@ -288,7 +290,15 @@ def start_daemons(hosts: HostSet, state: Path) -> dict[str, Any]:
 
 
 def check_ports_free(address: str) -> None:
-    for port in (MASTER_PORT, SERVICE_PORT, BATCH_PORT):
+    # Each daemon's gRPC port, and its HTTP port beside it.
+    for port in (
+        MASTER_PORT,
+        SERVICE_PORT,
+        BATCH_PORT,
+        MASTER_PORT + 1,
+        SERVICE_PORT + 1,
+        BATCH_PORT + 1,
+    ):
         try:
             check_port_free(address, port, flag="--subnet-index")
         except InUseError as err:

@@ -28,6 +28,7 @@ from offer.security.credentials import PRINCIPAL_KEY, SECRET_KEY, Credentials
 from offer.security.files import read_file
 from offer.security.limits import message_problem
 from offer.security.ratelimit import RateLimiter, caller_key
+from offer.serving import is_open
 
 log = logging.getLogger(__name__)
 
@@ -220,7 +221,8 @@ class _Guard(grpc.aio.ServerInterceptor):
         if wrapped is not None:
             return wrapped
         handler = await continuation(handler_call_details)
-        if handler is None:
+        if handler is None or is_open(method):
+            # Health and reflection: probes and grpcurl carry no credentials.
             return handler
         service = method.lstrip("/").rsplit("/", 1)[0]
         limited = self._limiter is not None and service in self._limited

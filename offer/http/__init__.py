@@ -1,0 +1,2 @@
+"""Every daemon's HTTP port: /metrics (Prometheus), /health, and on the
+master the web UI."""
