@@ -20,6 +20,7 @@ import grpc
 
 from master.collector import FreezingCollector
 from master.core import Master, MasterConfig
+from master.http import master_http
 from master.leadership import DEFAULT_LEASE_SECONDS, Leadership
 from master.logs import LogRelay
 from master.servicers.agent import AgentServicer
@@ -30,7 +31,6 @@ from master.store import StateStore
 from offer.addresses import host_port
 from offer.clock import Clock, SystemClock
 from offer.grpc_options import SERVER_OPTIONS
-from offer.http.server import HttpServer
 from offer.metrics import new_registry
 from offer.security.server import ServerSecurity
 from offer.serving import Serving
@@ -93,12 +93,15 @@ async def run_master(
     operator.serving = lambda: gate.serving
     await serving.set(False)
     registry = new_registry()
-    http = HttpServer(
+    http = master_http(
         host if http_host is None else http_host,
         http_port,
         registry,
         lambda: serving.serving,
-        "offer-master",
+        master,
+        operator,
+        logs,
+        security,
     )
     await server.start()
     await http.start()
