@@ -145,7 +145,7 @@ def main(
     argv: list[str] | None,
 ) -> None:
     args = parser.parse_args(argv)
-    setup_logging(args.log_level)
+    setup_logging(args.log_level, args.log_format)
     try:
         check_port_free(args.host, args.port)
         check_port_free(http_host(args), args.http_port, flag="--http-port")

@@ -164,7 +164,7 @@ def main(argv: list[str] | None = None) -> None:
     ):
         if not getattr(args, flag) > 0:
             parser.error(f"--{flag.replace('_', '-')} must be a number of seconds > 0")
-    setup_logging(args.log_level)
+    setup_logging(args.log_level, args.log_format)
     try:
         secured = security.from_args(args, args.host, RATE_LIMITED)
     except (ServerSecurityError, CredentialsError, AclError) as err:
