@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 import secrets
+import time
 from collections.abc import Sequence
 from dataclasses import replace
 
@@ -106,12 +107,15 @@ class AgentCalls(OverParts):
         self._links.send_pending_kills(self._state.live_tasks_on(agent))
         for task, update in lost:
             self._parts.forward(task, update)
+        (self._metrics.agents_registered if added else self._metrics.agents_reregistered).inc()
         log.info(
-            "agent %s registered from %s (address %s) with %s",
+            "agent %s %s from %s (address %s) with %s",
             agent.agent_id,
+            "registered" if added else "re-registered",
             hostname,
             address or "not advertised",
             total,
+            extra={"agent_id": agent.agent_id, "hostname": hostname},
         )
         self._allocation.request(agent_ids=(agent.agent_id,))
         return agent
@@ -124,7 +128,11 @@ class AgentCalls(OverParts):
                 f"agent {agent.agent_id} is registered by principal {agent.principal!r}, "
                 f"not {principal!r}: give this agent a fresh work dir"
             )
-            log.warning("registration refused: %s", refusal)
+            log.warning(
+                "registration refused: %s",
+                refusal,
+                extra={"agent_id": agent.agent_id, "hostname": hostname},
+            )
             raise MasterError(ErrorKind.PERMISSION_DENIED, refusal)
         if hostname == agent.hostname:
             return
@@ -139,7 +147,11 @@ class AgentCalls(OverParts):
                 f"it from {hostname}: give this one a fresh work dir, or, if {agent.hostname} "
                 f"was rebuilt as {hostname}, run `offerctl agent remove {agent.agent_id}` first"
             )
-        log.warning("registration refused: %s", refusal)
+        log.warning(
+            "registration refused: %s",
+            refusal,
+            extra={"agent_id": agent.agent_id, "hostname": hostname},
+        )
         raise MasterError(ErrorKind.FAILED_PRECONDITION, refusal)
 
     def _reconcile(
@@ -180,10 +192,12 @@ class AgentCalls(OverParts):
             f"{self._config.agent_timeout:g}s",
             agent_id=agent_id,
         )
+        self._metrics.agent_disconnections.inc()
         log.warning(
             "agent %s disconnected; lost unless back within %gs",
             agent_id,
             self._config.agent_timeout,
+            extra={"agent_id": agent_id},
         )
 
     async def timed_out(self, agent_id: str) -> None:
@@ -198,7 +212,14 @@ class AgentCalls(OverParts):
         await self._store.write(
             agents=[agent], tasks=[t for t, _ in changed], updates=[u for _, u in changed]
         )
-        log.warning("agent %s lost; %d tasks LOST", agent_id, len(changed))
+        self._metrics.agents_lost.inc()
+        log.warning(
+            "agent %s (%s) lost; %d tasks LOST",
+            agent_id,
+            agent.hostname,
+            len(changed),
+            extra={"agent_id": agent_id, "hostname": agent.hostname},
+        )
         self._events.publish(
             EventKind.AGENT_LOST,
             f"agent {agent_id} ({agent.hostname}) was lost; {len(changed)} tasks LOST",
@@ -233,7 +254,14 @@ class AgentCalls(OverParts):
             updates=[u for _, u in changed],
             removed_agents=[agent_id],
         )
-        log.warning("agent %s (%s) removed; %d tasks LOST", agent_id, agent.hostname, len(changed))
+        self._metrics.agents_removed.inc()
+        log.warning(
+            "agent %s (%s) removed by an operator; %d tasks LOST",
+            agent_id,
+            agent.hostname,
+            len(changed),
+            extra={"agent_id": agent_id, "hostname": agent.hostname},
+        )
         self._events.publish(
             EventKind.AGENT_LOST,
             f"agent {agent_id} ({agent.hostname}) was removed by an operator; "
@@ -293,8 +321,11 @@ class AgentCalls(OverParts):
         if link is not None:
             settled += [status.uuid for _, status in changed]
             link.send(UpdatesPersisted(tuple(settled)))
+        forwarded = time.time()  # the agents' stamps are their wall clocks
+        latency = self._metrics.status_update_latency
         for task, status in changed:
             self._parts.forward(task, status)
+            latency.observe(max(0.0, forwarded - status.timestamp))
 
     async def drain(self, agent_id: str, deadline_seconds: float) -> None:
         """Maintenance: no more offers for the agent; its tasks are killed
@@ -311,7 +342,12 @@ class AgentCalls(OverParts):
             f"agent {agent_id} is draining; its tasks are killed in {deadline_seconds:g}s",
             agent_id=agent_id,
         )
-        log.info("agent %s draining; its tasks are killed in %gs", agent_id, deadline_seconds)
+        log.info(
+            "agent %s draining; its tasks are killed in %gs",
+            agent_id,
+            deadline_seconds,
+            extra={"agent_id": agent_id},
+        )
 
     def drain_expired(self, agent_id: str) -> None:
         """The drain deadline: the agent's tasks are killed."""
@@ -330,6 +366,7 @@ class AgentCalls(OverParts):
         self._events.publish(
             EventKind.AGENT_REACTIVATED, f"agent {agent_id} is active again", agent_id=agent_id
         )
+        log.info("agent %s reactivated", agent_id, extra={"agent_id": agent_id})
         self._allocation.request(agent_ids=(agent_id,))
 
     def engine_changed(self, agent_id: str, available: bool, message: str) -> None:
@@ -341,7 +378,11 @@ class AgentCalls(OverParts):
         was = agent.engine_problem
         agent.engine_problem = "" if available else (message or "unavailable")
         if available:
-            log.info("agent %s can reach its container engine again", agent_id)
+            log.info(
+                "agent %s can reach its container engine again",
+                agent_id,
+                extra={"agent_id": agent_id},
+            )
             if was:
                 self._events.publish(
                     EventKind.AGENT_ENGINE_AVAILABLE,
@@ -350,7 +391,12 @@ class AgentCalls(OverParts):
                 )
             self._allocation.request(agent_ids=(agent_id,))
             return
-        log.warning("agent %s cannot reach its container engine: %s", agent_id, message)
+        log.warning(
+            "agent %s cannot reach its container engine: %s",
+            agent_id,
+            message,
+            extra={"agent_id": agent_id},
+        )
         if not was:
             self._events.publish(
                 EventKind.AGENT_ENGINE_UNAVAILABLE,

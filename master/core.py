@@ -36,6 +36,7 @@ from master.errors import ErrorKind, MasterError
 from master.events import EventHub
 from master.frameworks import Acceptance, FrameworkCalls
 from master.links import Links
+from master.metrics import MasterMetrics
 from master.offerbook import OfferBook
 from master.parts import Parts
 from master.state import ClusterState
@@ -50,18 +51,28 @@ log = logging.getLogger(__name__)
 
 class Master:
     def __init__(
-        self, store: StateStore, config: MasterConfig | None = None, clock: Clock | None = None
+        self,
+        store: StateStore,
+        config: MasterConfig | None = None,
+        clock: Clock | None = None,
+        metrics: MasterMetrics | None = None,
     ) -> None:
+        """`metrics`: where its counters and histograms go (by default a
+        registry of their own, which nobody scrapes)."""
         self.store = store
         self.config = config = config or MasterConfig()
         self.clock = clock = clock or SystemClock()
         self.started_at = clock()
+        self.metrics = metrics = metrics or MasterMetrics()
+        store.observe_commits(metrics.committed)
         self.state = ClusterState()
         self.events = EventHub(clock)
         self.links = Links()
         self.timers = Timers(clock, config, expiries=self)
-        self.allocation = Allocation(self.state, clock, config)
-        self.offers = OfferBook(self.state, self.links, self.timers, self.allocation, clock, config)
+        self.allocation = Allocation(self.state, clock, config, metrics)
+        self.offers = OfferBook(
+            self.state, self.links, self.timers, self.allocation, clock, config, metrics
+        )
         parts = Parts(
             config,
             clock,
@@ -72,6 +83,7 @@ class Master:
             self.timers,
             self.allocation,
             self.events,
+            metrics,
         )
         self.agent_calls = AgentCalls(parts)
         self.framework_calls = FrameworkCalls(parts)

@@ -14,6 +14,7 @@ from master.cluster import DEFAULT_ROLE, Framework, Offer, Task
 from master.errors import ErrorKind, MasterError
 from master.events import EventKind
 from master.messages import FrameworkEvent, LaunchTask, StatusChanged, Subscribed
+from master.offerbook import OfferEnd
 from master.parts import OverParts
 from master.validation import check_role, check_tasks, reused_task_id
 from offer.outbox import Outbox
@@ -90,7 +91,17 @@ class FrameworkCalls(OverParts):
         link.send(Subscribed(fw.framework_id, self._config.heartbeat_interval))
         for update in fw.unacked.values():
             link.send(StatusChanged(update))
-        log.info("framework %s (%s, role %s) subscribed", fw.framework_id, fw.name, fw.role)
+        (
+            self._metrics.frameworks_resubscribed if again else self._metrics.frameworks_subscribed
+        ).inc()
+        log.info(
+            "framework %s (%s, role %s) %s",
+            fw.framework_id,
+            fw.name,
+            fw.role,
+            "re-subscribed (failed over)" if again else "subscribed",
+            extra={"framework_id": fw.framework_id, "role": fw.role},
+        )
         self._events.publish(
             EventKind.FRAMEWORK_SUBSCRIBED,
             f"framework {fw.framework_id} ({fw.name}, role {fw.role}) "
@@ -122,10 +133,12 @@ class FrameworkCalls(OverParts):
         self._offers.withdraw_from(fw)
         if not fw.removed:
             self._timers.arm_failover(fw)
+        self._metrics.framework_disconnections.inc()
         log.info(
             "framework %s disconnected; removed unless back within %gs",
             framework_id,
             fw.failover_timeout,
+            extra={"framework_id": framework_id, "role": fw.role},
         )
         self._events.publish(
             EventKind.FRAMEWORK_DISCONNECTED,
@@ -137,7 +150,12 @@ class FrameworkCalls(OverParts):
         """The failover timeout: a framework still away is removed."""
         fw = self._state.frameworks[framework_id]
         if not fw.connected and not fw.removed:
-            log.warning("framework %s did not return within its failover timeout", framework_id)
+            log.warning(
+                "framework %s did not return within its failover timeout",
+                framework_id,
+                extra={"framework_id": framework_id, "role": fw.role},
+            )
+            self._metrics.frameworks_timed_out.inc()
             await self._remove_framework(fw, "its failover timeout expired")
 
     async def accept(
@@ -183,6 +201,7 @@ class FrameworkCalls(OverParts):
             self._parts.publish_task_changed(task, task.status)
             self._links.to_agent(task.agent_id, LaunchTask(framework_id, task.spec))
             task.keep_stored_spec_only()
+        self._metrics.tasks_launched.inc(len(tasks))
         return outcomes
 
     def _take_all(
@@ -252,7 +271,7 @@ class FrameworkCalls(OverParts):
         specs = acceptance.specs
         framework_id = fw.framework_id
         for offer in offers:
-            self._offers.remove(offer, rescind=False)
+            self._offers.remove(offer, OfferEnd.ACCEPTED)
         now = self._clock()
         tasks = []
         for spec in specs:
@@ -276,7 +295,7 @@ class FrameworkCalls(OverParts):
     ) -> None:
         fw = self._subscribed(framework_id)
         for offer in self._offers.outstanding(fw, offer_ids, same_agent=False):
-            self._offers.remove(offer, rescind=False)
+            self._offers.remove(offer, OfferEnd.DECLINED)
             self._offers.refuse(fw, offer.agent_id, offer.resources, refuse_seconds)
 
     def revive(self, framework_id: str) -> None:
@@ -335,7 +354,9 @@ class FrameworkCalls(OverParts):
             )
 
     async def teardown(self, framework_id: str) -> None:
-        await self._remove_framework(self._known(framework_id), "the framework was torn down")
+        fw = self._known(framework_id)
+        self._metrics.frameworks_torn_down.inc()
+        await self._remove_framework(fw, "the framework was torn down")
 
     async def _remove_framework(self, fw: Framework, why: str) -> None:
         fw.removed = True
@@ -346,7 +367,13 @@ class FrameworkCalls(OverParts):
         await self._store.write(frameworks=[fw])
         self._links.end_framework(fw.framework_id, why)
         fw.connected = False
-        log.info("framework %s removed: %s", fw.framework_id, why)
+        log.info(
+            "framework %s (%s) removed: %s",
+            fw.framework_id,
+            fw.name,
+            why,
+            extra={"framework_id": fw.framework_id, "role": fw.role},
+        )
         self._events.publish(
             EventKind.FRAMEWORK_REMOVED,
             f"framework {fw.framework_id} ({fw.name}) removed: {why}",

@@ -10,6 +10,7 @@ resources, so the book asks for an allocation on its agent itself.
 
 from __future__ import annotations
 
+import enum
 import itertools
 import secrets
 from collections.abc import Mapping, Sequence
@@ -20,10 +21,22 @@ from master.config import MasterConfig
 from master.errors import ErrorKind, MasterError
 from master.links import Links
 from master.messages import OfferRescinded, OffersMade
+from master.metrics import MasterMetrics
 from master.state import ClusterState
 from master.timers import Timers
 from offer.clock import Clock
 from offer.resources import Resources
+
+
+class OfferEnd(enum.Enum):
+    """How an outstanding offer ended (each counted in the master's metrics)."""
+
+    ACCEPTED = "accepted"
+    DECLINED = "declined"
+    # Taken back, its framework told: timed out, its agent changed, reclaimed.
+    RESCINDED = "rescinded"
+    # Dropped untold: its framework is gone, subscribing again or suppressing.
+    WITHDRAWN = "withdrawn"
 
 
 class OfferBook:
@@ -35,6 +48,7 @@ class OfferBook:
         allocation: Allocation,
         clock: Clock,
         config: MasterConfig,
+        metrics: MasterMetrics,
     ) -> None:
         self._state = state
         self._links = links
@@ -42,6 +56,13 @@ class OfferBook:
         self._allocation = allocation
         self._clock = clock
         self._config = config
+        self._ended = {
+            OfferEnd.ACCEPTED: metrics.offers_accepted,
+            OfferEnd.DECLINED: metrics.offers_declined,
+            OfferEnd.RESCINDED: metrics.offers_rescinded,
+            OfferEnd.WITHDRAWN: metrics.offers_withdrawn,
+        }
+        self._made = metrics.offers_made
         self._ids = (f"{secrets.token_hex(4)}-O{n}" for n in itertools.count(1))
 
     def new_id(self) -> str:
@@ -54,6 +75,7 @@ class OfferBook:
             for offer in offers:
                 self._timers.arm_offer_timeout(offer.offer_id)
             self._links.tell(framework_id, OffersMade(tuple(offers)))
+            self._made.inc(len(offers))
 
     def outstanding(
         self, fw: Framework, offer_ids: Sequence[str], same_agent: bool = True
@@ -80,32 +102,37 @@ class OfferBook:
             )
         return offers
 
-    def remove(self, offer: Offer, rescind: bool) -> None:
-        """Takes an offer out (used, declined, or taken back); with `rescind`
-        its framework is told. Its agent is looked at in the next cycle."""
+    def remove(self, offer: Offer, end: OfferEnd) -> None:
+        """Takes an offer out (used, declined, or taken back); a RESCINDED
+        one's framework is told. Its agent is looked at in the next cycle."""
         self._state.remove_offer(offer)
         self._timers.cancel_offer_timeout(offer.offer_id)
-        if rescind:
+        if end is OfferEnd.RESCINDED:
             self._links.tell(offer.framework_id, OfferRescinded(offer.offer_id))
+        self._ended[end].inc()
         self._allocation.request(agent_ids=(offer.agent_id,))
+
+    def rescind(self, offer: Offer) -> None:
+        """Takes an offer back, telling its framework."""
+        self.remove(offer, OfferEnd.RESCINDED)
 
     def rescind_on_agent(self, agent_id: str) -> None:
         """Takes back every offer of the agent (it left, is draining, or
         cannot run containers)."""
         for offer in self._state.offers_where(agent_id=agent_id):
-            self.remove(offer, rescind=True)
+            self.rescind(offer)
 
     def withdraw_from(self, fw: Framework) -> None:
         """Removes the framework's offers without telling it (it is gone,
         subscribing again, or suppressing offers)."""
         for offer in self._state.offers_where(framework_id=fw.framework_id):
-            self.remove(offer, rescind=False)
+            self.remove(offer, OfferEnd.WITHDRAWN)
 
     def offer_expired(self, offer_id: str) -> None:
         """The offer timeout: the offer is rescinded if still outstanding."""
         offer = self._state.offers.get(offer_id)
         if offer is not None:
-            self.remove(offer, rescind=True)
+            self.rescind(offer)
 
     def refuse(
         self, fw: Framework, agent_id: str, amount: Resources, refuse_seconds: float | None

@@ -12,6 +12,7 @@ from master.config import MasterConfig
 from master.events import EventHub, EventKind
 from master.links import Links
 from master.messages import StatusChanged
+from master.metrics import MasterMetrics
 from master.offerbook import OfferBook
 from master.state import ClusterState
 from master.store import StateStore
@@ -35,6 +36,7 @@ class Parts:
     allocation: Allocation
     # What operators watch: fed only after a change is durable.
     events: EventHub
+    metrics: MasterMetrics
 
     def forward(self, task: Task, status: TaskStatus) -> None:
         """Hands a persisted update to its framework, keeping it until
@@ -69,3 +71,4 @@ class OverParts:
         self._state, self._store, self._events = parts.state, parts.store, parts.events
         self._links, self._offers, self._timers = parts.links, parts.offers, parts.timers
         self._allocation = parts.allocation
+        self._metrics = parts.metrics

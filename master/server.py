@@ -23,15 +23,17 @@ from master.core import Master, MasterConfig
 from master.http import master_http
 from master.leadership import DEFAULT_LEASE_SECONDS, Leadership
 from master.logs import LogRelay
+from master.metrics import MasterMetrics
 from master.servicers.agent import AgentServicer
 from master.servicers.operator import OperatorServicer
 from master.servicers.scheduler import SchedulerServicer
 from master.servicers.standby import StandbyGate
+from master.state_metrics import MasterStateCollector
 from master.store import StateStore
 from offer.addresses import host_port
 from offer.clock import Clock, SystemClock
 from offer.grpc_options import SERVER_OPTIONS
-from offer.metrics import new_registry
+from offer.metrics import GrpcServerMetrics, LoopLag, new_registry
 from offer.security.server import ServerSecurity
 from offer.serving import Serving
 from offer.v1 import agent_pb2_grpc, operator_pb2_grpc, scheduler_pb2_grpc
@@ -73,10 +75,16 @@ async def run_master(
     (http_host None: the same as host)."""
     security = security or ServerSecurity()
     store = StateStore(db_url)
-    master = Master(store, config, clock or SystemClock())
-    # The gate first, so that a standby's answer needs no credentials.
+    # One registry per master (tests run several in one process).
+    registry = new_registry()
+    master = Master(store, config, clock or SystemClock(), MasterMetrics(registry))
+    # Calls counted first, so that refused ones count with their code; then
+    # the gate, so that a standby's answer needs no credentials.
+    calls = GrpcServerMetrics(registry).interceptor()
     gate = StandbyGate()
-    server = grpc.aio.server(options=SERVER_OPTIONS, interceptors=[gate, *security.interceptors()])
+    server = grpc.aio.server(
+        options=SERVER_OPTIONS, interceptors=[calls, gate, *security.interceptors()]
+    )
     logs = LogRelay(master)
     scheduler_pb2_grpc.add_SchedulerServicer_to_server(SchedulerServicer(master), server)
     agent_pb2_grpc.add_AgentServicer_to_server(AgentServicer(master, logs), server)
@@ -92,7 +100,10 @@ async def run_master(
     gate.leader = lambda: leadership.leader
     operator.serving = lambda: gate.serving
     await serving.set(False)
-    registry = new_registry()
+    # A standby's /metrics says it stands by (offer_master_leader 0).
+    registry.register(MasterStateCollector(master, lambda: gate.serving))
+    lag = LoopLag(registry)
+    lag.start()
     http = master_http(
         host if http_host is None else http_host,
         http_port,
@@ -124,6 +135,7 @@ async def run_master(
         log.info("offer-master shutting down (a standby)")
         await serving.drain()
         await http.stop()
+        await lag.stop()
         await server.stop(grace=0)
         await store.close()
         return 0
@@ -145,6 +157,7 @@ async def run_master(
         gate.serving = False
         await serving.drain()
         log.warning("offer-master stops serving: %s", holding.result())
+        await lag.stop()
         await server.stop(grace=0)
         return LOST_LEAD_EXIT
     log.info("offer-master shutting down")
@@ -156,6 +169,7 @@ async def run_master(
     await master.stop()
     await leadership.resign()
     await http.stop()
+    await lag.stop()
     await server.stop(grace=2)
     return 0
 

@@ -10,7 +10,7 @@ to change things; this module knows *how*.
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
 from operator import itemgetter
 
@@ -18,7 +18,7 @@ from master import invariants
 from master.cluster import Agent, Framework, Offer, Task, TaskKey
 from offer import resources
 from offer.resources import Resources
-from offer.tasks import TaskStatus
+from offer.tasks import TaskState, TaskStatus
 
 
 class ClusterState:
@@ -27,6 +27,9 @@ class ClusterState:
         self.frameworks: dict[str, Framework] = {}
         self.tasks: dict[TaskKey, Task] = {}
         self.offers: dict[str, Offer] = {}
+        # Tasks by their latest state, kept as they change: counting 100,000
+        # tasks at every scrape would cost the loop more than this does.
+        self.task_states: Counter[TaskState] = Counter()
         # What connected agents hold in total; None: to be summed again.
         self._active_total: Resources | None = None
 
@@ -70,9 +73,11 @@ class ClusterState:
         once per task."""
         by_framework: defaultdict[str, list[Resources]] = defaultdict(list)
         by_agent: defaultdict[str, list[Resources]] = defaultdict(list)
+        states = self.task_states
         for task in tasks:
             key = task.key
             self.tasks[key] = task
+            states[task.status.state] += 1
             if (fw := self.frameworks.get(task.framework_id)) is not None:
                 fw.tasks.add(key)
             if (agent := self.agents.get(task.agent_id)) is not None:
@@ -92,6 +97,8 @@ class ClusterState:
         """Records a task's new status; True if it ended, freeing its resources
         (its agent is then worth an allocation: the caller asks for one)."""
         was_live = task.is_live
+        self.task_states[task.status.state] -= 1
+        self.task_states[status.state] += 1
         task.record(status)
         task.seen_updates.add(status.uuid)
         if was_live and not task.is_live:

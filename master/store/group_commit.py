@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Generic, TypeVar
@@ -17,6 +18,13 @@ from typing import Generic, TypeVar
 log = logging.getLogger(__name__)
 
 _Write = TypeVar("_Write")
+
+CommitObserver = Callable[[int, float, bool], None]
+"""Told of each commit: how many writes it held, its seconds, whether it succeeded."""
+
+
+def _unobserved(_writes: int, _seconds: float, _ok: bool) -> None:
+    pass
 
 
 class CommitRefused(Exception):
@@ -35,6 +43,7 @@ class GroupCommit(Generic[_Write]):
         self._loop_task: asyncio.Task[None] | None = None
         # Commits that succeeded so far (a measure of how well writes group).
         self.commits = 0
+        self.observe: CommitObserver = _unobserved
 
     def start(self) -> None:
         """Starts committing, on the running event loop."""
@@ -64,9 +73,11 @@ class GroupCommit(Generic[_Write]):
             queued = [await self._queue.get()]
             while not self._queue.empty():
                 queued.append(self._queue.get_nowait())
+            began = time.perf_counter()
             try:
                 await loop.run_in_executor(self._thread, self._commit, [w for w, _ in queued])
             except Exception as exc:  # a failed commit must reach every waiter
+                self.observe(len(queued), time.perf_counter() - began, False)
                 if isinstance(exc, CommitRefused):
                     log.warning("%s: commit refused: %s", self._name, exc)
                 else:
@@ -75,6 +86,7 @@ class GroupCommit(Generic[_Write]):
                     if not done.done():
                         done.set_exception(exc)
             else:
+                self.observe(len(queued), time.perf_counter() - began, True)
                 self.commits += 1
                 for _, done in queued:
                     if not done.done():

@@ -15,7 +15,7 @@ from sqlalchemy import event
 from master.cluster import Agent, Framework, Task
 from master.store import migrate, recovery, rows
 from master.store.commit import Committer, Fence
-from master.store.group_commit import GroupCommit
+from master.store.group_commit import CommitObserver, GroupCommit
 from master.store.lease import LeaseTable
 from master.store.recovery import Snapshot
 from master.store.rows import Batch
@@ -58,6 +58,11 @@ class StateStore:
         """Runs `fence` first in every write transaction from now on (before
         `start`): it raises to abort one whose master no longer leads."""
         self._committer.fence = fence
+
+    def observe_commits(self, observer: CommitObserver) -> None:
+        """Tells `observer` of every commit from now on (its size and time,
+        for the master's metrics)."""
+        self._writer.observe = observer
 
     @property
     def commits(self) -> int:
