@@ -1,4 +1,5 @@
-"""The master's HTTP port: /metrics and /health (offer/http) and the web UI."""
+"""The master's HTTP port: /metrics and /health (offer/http) and the web UI
+(master/ui), over HTTPS when the master has a TLS certificate."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from prometheus_client import CollectorRegistry
 from master.core import Master
 from master.logs import LogRelay
 from master.servicers.operator import OperatorServicer
+from master.ui import UiConfig, add_ui, server_ssl_context
 from offer.http.server import HttpServer
 from offer.security.server import ServerSecurity
 
@@ -22,7 +24,18 @@ def master_http(
     operator: OperatorServicer,
     logs: LogRelay,
     security: ServerSecurity,
+    ui: UiConfig | None = None,
 ) -> HttpServer:
-    """The master's HTTP server, not started yet."""
-    del master, operator, logs, security  # the web UI's, next
-    return HttpServer(host, port, registry, healthy, "offer-master")
+    """The master's HTTP server, not started yet.
+
+    The web UI reads the cluster through `operator` only (the answers
+    offerctl gets), so `master` and `logs` are not needed here. With
+    --tls-cert/--tls-key the port serves HTTPS with the same certificate, so
+    that the UI's Basic credentials never cross the network in clear."""
+    del master, logs
+    tls = None
+    if security.tls_cert is not None and security.tls_key is not None:
+        tls = server_ssl_context(security.tls_cert, security.tls_key)
+    http = HttpServer(host, port, registry, healthy, "offer-master", ssl_context=tls)
+    add_ui(http.app, operator, security.credentials, ui or UiConfig())
+    return http

@@ -1,0 +1,70 @@
+"""The web UI's tests: a real cluster (master, agents with Docker,
+offer-service and offer-batch at work) per test module, read over HTTP and
+in Debian's chromium driven by Playwright.
+
+Playwright is launched with `executable_path` set to the system chromium
+(`apt-get install chromium`, which scripts/docker-engine.sh does as root):
+Playwright's own browser downloads are never used. Without chromium the
+browser tests are skipped, saying so; the plain-HTTP tests still run.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, Page, expect, sync_playwright
+
+from tests.browser.support import UiCluster, seed_cluster
+
+CHROMIUM = shutil.which("chromium")
+# Playwright's waits (expect, locators): pages answer in milliseconds;
+# live updates come within the master's allocation interval.
+EXPECT_TIMEOUT_MS = 15_000
+
+
+@pytest.fixture(scope="module")
+def ui_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[UiCluster]:
+    """A cluster with a web UI, two agents, an app of two instances
+    (offer-service) and a job run to its end (offer-batch), one per module."""
+    ui = UiCluster.make(tmp_path_factory.mktemp("ui"))
+    try:
+        ui.cluster.start_master(*ui.master_args())
+        ui.cluster.start_agent("cpus:2;mem:1024")
+        ui.cluster.start_agent("cpus:2;mem:1024")
+        seed_cluster(ui)
+        yield ui
+    finally:
+        ui.cluster.close()
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    if CHROMIUM is None:
+        pytest.skip(
+            "the browser tests need Debian's chromium (apt-get install chromium, which "
+            "`make engine` does as root); Playwright's own browser downloads are not used"
+        )
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        expect.set_options(timeout=EXPECT_TIMEOUT_MS)
+        try:
+            yield launched
+        finally:
+            launched.close()
+
+
+@pytest.fixture
+def page(browser: Browser) -> Iterator[Page]:
+    """A fresh page (its own cookies and cache) as wide as a laptop's screen."""
+    context = browser.new_context(viewport={"width": 1400, "height": 900})
+    context.set_default_timeout(EXPECT_TIMEOUT_MS)
+    try:
+        yield context.new_page()
+    finally:
+        context.close()
+
+
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"

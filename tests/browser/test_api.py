@@ -1,0 +1,114 @@
+"""The web UI's JSON API over plain HTTP, against a real cluster: the
+Operator's answers (the same offerctl gets), the live event stream, a
+task's logs, and the frameworks' apps and jobs through their control APIs."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from pathlib import Path
+
+import aiohttp
+
+from tests.browser.support import HELLO_LINE, UiCluster, until_task
+from tests.support.cluster import Cluster, free_port
+
+
+def test_the_views_are_the_operators_answers(ui_cluster: UiCluster) -> None:
+    status = ui_cluster.json("/api/v1/status")
+    assert status["role"] == "MASTER_ROLE_LEADER"
+    assert status["agents"] == {"active": 2}
+    agents = ui_cluster.json("/api/v1/agents")["agents"]
+    assert sorted(a["hostname"] for a in agents) == ["host0", "host1"]
+    frameworks = ui_cluster.json("/api/v1/frameworks")["frameworks"]
+    assert {f["info"]["name"] for f in frameworks} == {"offer-service", "offer-batch"}
+    # The same tasks, in the same order, as offerctl prints them.
+    tasks = ui_cluster.json("/api/v1/tasks")["tasks"]
+    listed = ui_cluster.cluster.offerctl_json("tasks")
+    assert [t["task_id"] for t in tasks] == [t["task_id"] for t in listed]
+    assert {t["status"]["state"] for t in tasks} == {"TASK_RUNNING", "TASK_FINISHED"}
+    service = next(f for f in frameworks if f["info"]["name"] == "offer-service")
+    only = ui_cluster.json(f"/api/v1/tasks?framework_id={service['info']['framework_id']}")
+    assert len(only["tasks"]) == 2
+    assert isinstance(ui_cluster.json("/api/v1/offers")["offers"], list)
+
+
+def test_a_task_with_its_history_and_an_unknown_one(ui_cluster: UiCluster) -> None:
+    finished = until_task(ui_cluster, lambda t: t["status"]["state"] == "TASK_FINISHED", "a task")
+    shown = ui_cluster.json(f"/api/v1/tasks/{finished['task_id']}")
+    states = [s["state"] for s in shown["history"]]
+    assert states[0] == "TASK_STAGING" and states[-1] == "TASK_FINISHED"
+    status, body = ui_cluster.get("/api/v1/tasks/no-such-task")
+    assert status == 404
+    assert json.loads(body) == {"error": "no task 'no-such-task' is known", "code": "NOT_FOUND"}
+    status, body = ui_cluster.get("/api/v1/nothing-here")
+    assert status == 404 and "docs/ui.md" in json.loads(body)["error"]
+    status, body = ui_cluster.get("/api/v1/tasks/x/logs?tail=lots")
+    assert status == 400 and "tail must be a whole number" in body
+
+
+def test_logs_show_a_tasks_output(ui_cluster: UiCluster) -> None:
+    task = until_task(ui_cluster, lambda t: t["task_id"].startswith("hello"), "a task of hello")
+    status, body = ui_cluster.get(f"/api/v1/tasks/{task['task_id']}/logs?tail=10")
+    assert status == 200 and HELLO_LINE in body
+
+
+async def test_events_stream_live_as_server_sent_events(ui_cluster: UiCluster) -> None:
+    timeout = aiohttp.ClientTimeout(total=40)
+    async with (
+        aiohttp.ClientSession(timeout=timeout) as session,
+        session.get(f"{ui_cluster.url}/api/v1/events?replay=3") as stream,
+    ):
+        assert stream.headers["Content-Type"] == "text/event-stream"
+        events = _events(stream)
+        while (await anext(events))["type"] != "EVENT_CAUGHT_UP":
+            pass
+        scaled = await asyncio.to_thread(ui_cluster.cluster.app, "scale", "web", "3")
+        assert scaled.returncode == 0, scaled.stderr
+        new = {t["task_id"] for t in ui_cluster.json("/api/v1/tasks")["tasks"]}
+        async for event in events:
+            if event["type"] == "EVENT_TASK_CHANGED" and event["status"]["task_id"] in new:
+                break
+    back = await asyncio.to_thread(ui_cluster.cluster.app, "scale", "web", "2")
+    assert back.returncode == 0, back.stderr
+
+
+async def _events(stream: aiohttp.ClientResponse) -> object:
+    async for line in stream.content:
+        if line.startswith(b"data: "):
+            yield json.loads(line[len(b"data: ") :])
+
+
+def test_apps_and_jobs_through_their_control_apis(ui_cluster: UiCluster) -> None:
+    apps = ui_cluster.json("/api/v1/apps")["apps"]
+    assert [(a["app_id"], a["instances"]) for a in apps] == [("web", 2)]
+    web = ui_cluster.json("/api/v1/apps/web")
+    assert web["healthy"] == 2 and len(web["tasks"]) == 2
+    jobs = ui_cluster.json("/api/v1/jobs")["jobs"]
+    assert [j["name"] for j in jobs] == ["hello"]
+    assert jobs[0]["last_run"]["state"] == "SUCCEEDED"
+    runs = ui_cluster.json("/api/v1/jobs/hello/runs")["runs"]
+    run = ui_cluster.json(f"/api/v1/runs/{runs[0]['run_id']}")
+    assert run["succeeded"] == 2 and len(run["tasks"]) == 2
+    status, body = ui_cluster.get("/api/v1/apps/nope")
+    assert status == 404 and "nope" in json.loads(body)["error"]
+
+
+def test_a_framework_whose_control_api_is_down_is_said_so(tmp_path: Path) -> None:
+    ui = UiCluster(Cluster(tmp_path, engine=False), free_port())
+    try:
+        ui.cluster.start_master(*ui.master_args())
+        status, body = ui.get("/api/v1/jobs")
+        assert status == 503
+        assert "no offer-batch is registered with this master" in json.loads(body)["error"]
+        ui.cluster.start_batch()
+        assert ui.json("/api/v1/jobs") == {"jobs": []}
+        address = ui.cluster.batch_address
+        ui.cluster.batch.stop()
+        status, body = ui.get("/api/v1/jobs")
+        assert status == 502, body
+        error = json.loads(body)["error"]
+        assert error.startswith(f"cannot reach offer-batch's control API at {address}")
+        assert "is offer-batch running there?" in error
+    finally:
+        ui.cluster.close()
