@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from prometheus_client import CollectorRegistry, Counter, Histogram
 
+from offer.metrics import new_registry
+
 PREFIX = "offer_master_"
 
 # A cycle over a few candidate agents takes well under a millisecond; one
@@ -40,7 +42,7 @@ class MasterMetrics:
     def __init__(self, registry: CollectorRegistry | None = None) -> None:
         # Without a registry (a master made by a test that does not scrape
         # it) the instruments still count, into a registry of their own.
-        self.registry = registry = registry if registry is not None else CollectorRegistry()
+        self.registry = registry = registry if registry is not None else new_registry(False)
 
         def counter(name: str, doc: str, labels: tuple[str, ...] = ()) -> Counter:
             return Counter(PREFIX + name, doc, labels, registry=registry)

@@ -54,17 +54,18 @@ LAG_BUCKETS = (
 )  # fmt: skip
 
 
-def new_registry() -> CollectorRegistry:
+def new_registry(process: bool = True) -> CollectorRegistry:
     """A registry holding what prometheus-client's default one holds: the
     process (CPU, memory, open files), the platform and the garbage
-    collector. Without the `_created` series: they double every counter's
-    and histogram's exposition, and nobody graphs them (a process-wide
-    switch of prometheus-client's)."""
+    collector (without `process`: nothing yet). Without the `_created`
+    series: they double every counter's and histogram's exposition, and
+    nobody graphs them (a process-wide switch of prometheus-client's)."""
     disable_created_metrics()  # type: ignore[no-untyped-call]  # unannotated upstream
     registry = CollectorRegistry(auto_describe=True)
-    ProcessCollector(registry=registry)
-    PlatformCollector(registry=registry)
-    GCCollector(registry=registry)
+    if process:
+        ProcessCollector(registry=registry)
+        PlatformCollector(registry=registry)
+        GCCollector(registry=registry)
     return registry
 
 

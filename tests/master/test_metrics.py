@@ -19,6 +19,8 @@ from offer.resources import Resources
 from offer.tasks import TaskState, TaskStatus
 from tests.support.inprocess import InProcessMaster, in_process_master
 
+DOCS = Path(__file__).resolve().parents[2] / "docs" / "metrics.md"
+
 Samples = dict[tuple[str, tuple[tuple[str, str], ...]], float]
 
 
@@ -221,3 +223,19 @@ async def test_names_follow_prometheus_conventions_and_labels_are_bounded(
         *("cpus", "mem", "disk", "*"),
         *("new", "reregistered", "resubscribed", "teardown", "failover_timeout"),
     }
+
+
+async def test_docs_list_exactly_the_metrics_the_master_exposes(m: InProcessMaster) -> None:
+    await m.add_agent()
+    text = generate_latest(registry(m)).decode()
+    exposed = {
+        f.name + "_total" if f.type == "counter" else f.name
+        for f in text_string_to_metric_families(text)
+    }
+    exposed.add("offer_event_loop_lag_seconds")  # every daemon's (offer.metrics.LoopLag)
+    documented = {
+        name for name in re.findall(r"`([a-z_]+)`", DOCS.read_text()) if name.startswith("offer_")
+    }
+    documented -= {n for n in documented if n.startswith(("offer_agent_", "offer_framework_"))}
+    documented -= {n for n in documented if n.startswith(("offer_service_", "offer_batch_"))}
+    assert exposed == documented
