@@ -7,7 +7,8 @@ docs/performance.md as it is; BENCH_ONLY=multihost does the same for the
 three-host section (needs root and Debian's docker-registry);
 BENCH_ONLY=store the state store and recovery on SQLite and on PostgreSQL
 (Debian's postgresql, `make engine` installs it); BENCH_ONLY=failover the
-master failover on PostgreSQL. Benchmarks report; they never assert.
+master failover on PostgreSQL; BENCH_ONLY=metrics the cost of scraping
+the master's /metrics. Benchmarks report; they never assert.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from bench import (
     allocator_bench,
     containers_bench,
     failover_bench,
+    metrics_bench,
     multihost_bench,
     pgserver,
     plots,
@@ -136,6 +138,11 @@ def failover(quick: bool) -> list[str]:
     return [failover_bench.report(isolated(failover_bench.run, quick)), ""]
 
 
+def report_metrics(quick: bool) -> list[str]:
+    """The cost of metrics: the master's launch rate scraped and not."""
+    return metrics_bench.report(isolated(metrics_bench.run, quick))
+
+
 def main() -> None:
     # Every daemon a bench starts serves HTTP on a free port of its own.
     os.environ.setdefault("OFFER_HTTP_PORT", "0")
@@ -172,6 +179,16 @@ def main() -> None:
             f"{os.getloadavg()[0]:.0f} after. Machine: {machine()}."
         )
         return
+    if only == "metrics":
+        load = os.getloadavg()[0]
+        step("the master's launch rate, scraped and not")
+        print("\n".join(report_metrics(quick)))
+        print(
+            f"Measured by `BENCH_ONLY=metrics make bench` on {datetime.date.today()}"
+            f"{' (BENCH_QUICK=1)' if quick else ''}; load average {load:.0f} before and "
+            f"{os.getloadavg()[0]:.0f} after. Machine: {machine()}."
+        )
+        return
     began = step("real containers (private Docker engine, Swarm, offer-service, offerctl)")
     containers, user = containers_bench.run(quick)
     if only == "containers":
@@ -193,6 +210,8 @@ def main() -> None:
     store = store_bench.run(quick)
     on_postgresql = store_on_postgresql(quick, store, recovery)
     failovers = failover(quick)
+    step("the master's launch rate, scraped and not")
+    metrics = report_metrics(quick)
 
     DOCS.mkdir(exist_ok=True)
     rate_runs = loads[:-LATENCY_RUNS]
@@ -225,6 +244,7 @@ def main() -> None:
         *report.store(store),
         *on_postgresql,
         *failovers,
+        *metrics,
         PROFILING_NOTES.read_text(),
     ]
     OUT.write_text("\n".join(lines))
