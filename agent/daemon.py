@@ -19,6 +19,7 @@ from prometheus_client import CollectorRegistry
 from agent.containerizer.docker import DockerContainerizer
 from agent.executor import TaskExecutor
 from agent.logs import LogServer
+from agent.metrics import AgentGauges, AgentMetrics, AgentState
 from agent.usage import ContainerSampler, machine_usage
 from offer import wire
 from offer.backoff import Backoff
@@ -105,8 +106,25 @@ class AgentDaemon:
         self._engine_reached = asyncio.Event()
         self._engine_problem = ""
         self._containerizer: DockerContainerizer | None = None
-        # What /metrics shows (offer/http).
+        # What /metrics shows (offer/http; agent/metrics.py).
         self.registry = registry or new_registry()
+        self.metrics = AgentMetrics(self.registry)
+        self.registry.register(
+            AgentGauges(
+                AgentState(
+                    containers_running=lambda: (
+                        self._executor.running_count() if self._executor else 0
+                    ),
+                    registered=lambda: self._outbox is not None,
+                    engine_reachable=lambda: (
+                        self._engine_reached.is_set() and not self._engine_problem
+                    ),
+                    status_updates_pending=lambda: len(self._pending),
+                )
+            )
+        )
+        # Set after the first registration: later ones are reconnects.
+        self._registered_before = False
 
     def healthy(self) -> bool:
         """Serving: registered with a master, and the engine is reachable."""
@@ -216,12 +234,16 @@ class AgentDaemon:
             self.agent_id = agent_id
         self._make_executor()
         self._has_id.set()
+        if self._registered_before:
+            self.metrics.master_reconnects.inc()
+        self._registered_before = True
         log.info(
             "registered with master %s as agent %s (%s), tasks reached at %s",
             self.masters.current,
             agent_id,
             self.total,
             self.address,
+            extra={"agent_id": agent_id, "hostname": self.hostname},
         )
         self._outbox = outbox
         if self._engine_problem:
@@ -234,10 +256,17 @@ class AgentDaemon:
         launch finds it missing; it waits for the engine itself."""
         if self._executor is None:
             self._containerizer = DockerContainerizer(
-                self.agent_id, pids_limit=self.pids_limit, address=self.address
+                self.agent_id,
+                pids_limit=self.pids_limit,
+                address=self.address,
+                metrics=self.metrics,
             )
             self._executor = TaskExecutor(
-                self.agent_id, self._containerizer, self._emit, self.work_dir / "sandboxes"
+                self.agent_id,
+                self._containerizer,
+                self._emit,
+                self.work_dir / "sandboxes",
+                self.metrics,
             )
             self._logs = LogServer(self._executor, self._containerizer, self._send_message)
         return self._executor
@@ -252,6 +281,7 @@ class AgentDaemon:
             try:
                 await executor.connect_engine()
             except Exception as err:
+                self.metrics.engine_error("connect")
                 self._set_engine_problem(f"cannot reach the Docker engine: {err}")
                 await backoff.sleep(backoff.next_delay())
                 continue

@@ -20,6 +20,7 @@ from agent.containerizer.docker import (
     LaunchError,
 )
 from agent.health import HealthChecker
+from agent.metrics import AgentMetrics
 from offer.ids import path_inside
 from offer.tasks import StatusReason, TaskSpec, TaskState, TaskStatus
 
@@ -59,8 +60,10 @@ class TaskExecutor:
         containerizer: DockerContainerizer,
         emit: Callable[[TaskStatus], None],
         sandboxes: Path,
+        metrics: AgentMetrics | None = None,
     ) -> None:
         self.agent_id = agent_id
+        self._metrics = metrics or AgentMetrics()
         self.sandboxes = sandboxes
         self._containerizer = containerizer
         self._emit = emit
@@ -85,6 +88,16 @@ class TaskExecutor:
             return  # a re-sent launch of a task already under way
         task = LocalTask(framework_id, spec)
         self._tasks[key] = task
+        self._metrics.tasks_launched.inc()
+        log.info(
+            "launching task %s of framework %s: image %s, %g cpus, %g MiB",
+            spec.task_id,
+            framework_id,
+            spec.image,
+            spec.resources.cpus,
+            spec.resources.mem,
+            extra=self._ids(task),
+        )
         self._update(task, TaskState.STARTING, message=f"starting image {spec.image}")
         self._spawn(self._launch(task))
 
@@ -122,7 +135,7 @@ class TaskExecutor:
             task.launched.set()
             return
         except Exception as err:  # the engine is unreachable or misbehaving
-            log.warning("launch of %s failed: %s", task.spec.task_id, err)
+            log.warning("launch of %s failed: %s", task.spec.task_id, err, extra=self._ids(task))
             self._update(
                 task,
                 TaskState.FAILED,
@@ -137,15 +150,12 @@ class TaskExecutor:
             task.launched.set()
             await self._containerizer.stop(task.container_id, 0.0)
             return
-        spec = task.spec
         log.info(
-            "launched task %s of framework %s: container %s, image %s, %g cpus, %g MiB",
-            spec.task_id,
+            "started task %s of framework %s: container %s",
+            task.spec.task_id,
             task.framework_id,
             task.container_id[:12],
-            spec.image,
-            spec.resources.cpus,
-            spec.resources.mem,
+            extra=self._ids(task),
         )
         self._update(task, TaskState.RUNNING, message=f"container {task.container_id[:12]} started")
         task.launched.set()
@@ -200,11 +210,22 @@ class TaskExecutor:
     ) -> None:
         task = self._tasks.get((framework_id, task_id))
         if task is None or task.state.is_terminal:
-            log.info("kill of %s/%s: not running here", framework_id, task_id)
+            log.info(
+                "kill of %s/%s: not running here",
+                framework_id,
+                task_id,
+                extra={"agent_id": self.agent_id, "framework_id": framework_id, "task_id": task_id},
+            )
             return
         task.kill_requested = True
         task.kill_reason = reason
-        log.info("killing task %s of framework %s (%s)", task_id, framework_id, reason.name)
+        log.info(
+            "killing task %s of framework %s (%s)",
+            task_id,
+            framework_id,
+            reason.name,
+            extra={**self._ids(task), "reason": reason.name, "grace_seconds": grace_seconds},
+        )
         if task.container_id is not None:
             self._spawn(self._stop(task, grace_seconds or task.spec.kill_grace_seconds))
 
@@ -236,6 +257,7 @@ class TaskExecutor:
                         "adopted running task %s (container %s)",
                         own.spec.task_id,
                         own.container_id[:12],
+                        extra=self._ids(task),
                     )
                     self._start_health_checks(task)
             if not own.running and not task.state.is_terminal:
@@ -267,7 +289,12 @@ class TaskExecutor:
         try:
             details = await self._containerizer.exit_details(container_id)
         except Exception as err:
-            log.warning("cannot inspect exited container %s: %s", container_id[:12], err)
+            log.warning(
+                "cannot inspect exited container %s: %s",
+                container_id[:12],
+                err,
+                extra=self._ids(task),
+            )
             self._update(
                 task,
                 TaskState.FAILED,
@@ -280,7 +307,9 @@ class TaskExecutor:
                 container_id, self.output_path(task.framework_id, task.spec.task_id)
             )
         except Exception as err:
-            log.warning("could not keep the output of %s: %s", task.spec.task_id, err)
+            log.warning(
+                "could not keep the output of %s: %s", task.spec.task_id, err, extra=self._ids(task)
+            )
         tail = f"; last output: {details.output_tail}" if details.output_tail else ""
         if task.kill_requested:
             self._update(
@@ -335,6 +364,10 @@ class TaskExecutor:
             if t.container_id and not t.state.is_terminal
         ]
 
+    def running_count(self) -> int:
+        """How many tasks have a live container (the containers gauge, at scrape)."""
+        return sum(1 for t in self._tasks.values() if t.container_id and not t.state.is_terminal)
+
     def find(self, framework_id: str, task_id: str) -> LocalTask | None:
         return self._tasks.get((framework_id, task_id))
 
@@ -352,14 +385,24 @@ class TaskExecutor:
         message: str = "",
         exit_code: int | None = None,
     ) -> None:
+        ended = state.is_terminal and not task.state.is_terminal
         task.state = state
-        if state.is_terminal:
+        if ended:
+            self._metrics.tasks_finished.labels(state.name.lower()).inc()
+            fields: dict[str, object] = {
+                **self._ids(task),
+                "state": state.name,
+                "reason": reason.name,
+            }
+            if exit_code is not None:
+                fields["exit_code"] = exit_code
             log.info(
                 "task %s of framework %s ended %s: %s",
                 task.spec.task_id,
                 task.framework_id,
                 state.name,
                 message,
+                extra=fields,
             )
             if task.checker is not None:
                 task.checker.cancel()
@@ -375,6 +418,17 @@ class TaskExecutor:
                 healthy=task.healthy,
             )
         )
+
+    def _ids(self, task: LocalTask) -> dict[str, str]:
+        """The ids a record about `task` carries as fields (docs/logging.md)."""
+        ids = {
+            "agent_id": self.agent_id,
+            "framework_id": task.framework_id,
+            "task_id": task.spec.task_id,
+        }
+        if task.container_id:
+            ids["container_id"] = task.container_id
+        return ids
 
     def _spawn(self, coro: object) -> None:
         job = asyncio.ensure_future(coro)  # type: ignore[call-overload]

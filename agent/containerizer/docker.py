@@ -15,6 +15,7 @@ import contextlib
 import functools
 import logging
 import threading
+import time
 from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,6 +27,7 @@ import docker.errors
 from agent.containerizer import cgroups
 from agent.containerizer.cgroups import CgroupFiles
 from agent.containerizer.engine_client import engine_client, is_local
+from agent.metrics import AgentMetrics
 from offer import wire
 from offer.tasks import StatusReason, TaskSpec
 
@@ -101,8 +103,11 @@ class DockerContainerizer:
         proc: Path = Path("/proc"),
         *,
         address: str,
+        metrics: AgentMetrics | None = None,
     ) -> None:
         self.agent_id = agent_id
+        # Launch phases timed, engine errors counted (agent/metrics.py).
+        self._metrics = metrics or AgentMetrics()
         # The agent's advertised address: published ports bind to it only,
         # so that a task is reached where the agent says it is, not on every
         # address of the engine's host (agent/address.py).
@@ -171,20 +176,34 @@ class DockerContainerizer:
         api = self._client.api
         create = functools.partial(api.create_container, **self._create_args(framework_id, spec))
         container_id = ""
+        # The phase an engine error is counted against.
+        phase = "create"
         try:
             try:
+                began = time.perf_counter()
                 container_id = (await self._in_thread(create))["Id"]
+                self._observe("create", began)
             except docker.errors.ImageNotFound:
                 # Pulled only when missing: an inspect before every create
                 # would be one more engine round trip per launch.
                 pulling()
-                await self._pull(spec.image)
+                phase = "pull"
+                await self._pull(spec.image, framework_id, spec.task_id)
+                phase = "create"
+                began = time.perf_counter()
                 container_id = (await self._in_thread(create))["Id"]
+                self._observe("create", began)
             if cancelled():
                 await self.remove(container_id)
                 raise LaunchCancelled(container_id)
+            phase = "start"
+            began = time.perf_counter()
             await self._in_thread(api.start, container_id)
+            self._observe("start", began)
+        except (LaunchCancelled, LaunchError):
+            raise
         except docker.errors.APIError as err:
+            self._metrics.engine_error(phase)
             if container_id:  # created but not started: leave nothing behind
                 with contextlib.suppress(docker.errors.APIError):
                     await self._in_thread(api.remove_container, container_id, force=True)
@@ -192,7 +211,13 @@ class DockerContainerizer:
                 StatusReason.CONTAINER_LAUNCH_FAILED,
                 f"the Docker engine refused the container: {_explain(err)}",
             ) from err
+        except Exception:  # the engine unreachable: the executor reports it
+            self._metrics.engine_error(phase)
+            raise
         return str(container_id)
+
+    def _observe(self, phase: str, began: float) -> None:
+        self._metrics.launch_duration.labels(phase).observe(time.perf_counter() - began)
 
     def _create_args(self, framework_id: str, spec: TaskSpec) -> dict[str, Any]:
         """The engine's create parameters for a task: limits always set,
@@ -237,14 +262,33 @@ class DockerContainerizer:
             "detach": True,
         }
 
-    async def _pull(self, image: str) -> None:
+    async def _pull(self, image: str, framework_id: str, task_id: str) -> None:
+        ids = {"agent_id": self.agent_id, "framework_id": framework_id, "task_id": task_id}
+        log.info("pulling image %s for task %s", image, task_id, extra={**ids, "image": image})
+        began = time.perf_counter()
         try:
             await self._in_thread(self._client.images.pull, image)
         except docker.errors.APIError as err:
+            self._metrics.engine_error("pull")
+            log.warning(
+                "pull of image %s for task %s failed: %s",
+                image,
+                task_id,
+                err,
+                extra={**ids, "image": image},
+            )
             raise LaunchError(
                 StatusReason.IMAGE_UNAVAILABLE,
                 f"image {image!r} is not on this agent and could not be pulled: {_explain(err)}",
             ) from err
+        self._observe("pull", began)
+        log.info(
+            "pulled image %s for task %s in %.1fs",
+            image,
+            task_id,
+            time.perf_counter() - began,
+            extra={**ids, "image": image},
+        )
 
     async def list_own(self) -> list[OwnContainer]:
         """This agent's containers, running or exited, as its labels describe them."""
@@ -288,8 +332,16 @@ class DockerContainerizer:
 
     async def exit_details(self, container_id: str) -> ExitDetails:
         api = self._client.api
-        state = (await self._in_thread(api.inspect_container, container_id))["State"]
-        raw = await self._in_thread(api.logs, container_id, tail=TAIL_LINES)
+        try:
+            state = (await self._in_thread(api.inspect_container, container_id))["State"]
+        except Exception:
+            self._metrics.engine_error("inspect")
+            raise
+        try:
+            raw = await self._in_thread(api.logs, container_id, tail=TAIL_LINES)
+        except Exception:
+            self._metrics.engine_error("logs")
+            raise
         tail = raw.decode("utf-8", "replace").strip()[-MAX_TAIL_CHARS:]
         oom = bool(state.get("OOMKilled")) or container_id in self._oom_seen
         self._oom_seen.discard(container_id)
@@ -298,7 +350,11 @@ class DockerContainerizer:
     async def save_output(self, container_id: str, path: Path) -> None:
         """Keeps the last OUTPUT_KEPT bytes of a container's output in `path`,
         so that its logs outlive the container."""
-        raw = await self._in_thread(self._client.api.logs, container_id)
+        try:
+            raw = await self._in_thread(self._client.api.logs, container_id)
+        except Exception:
+            self._metrics.engine_error("logs")
+            raise
         path.parent.mkdir(parents=True, exist_ok=True)
         await self._in_thread(path.write_bytes, raw[-OUTPUT_KEPT:])
 
@@ -412,6 +468,8 @@ class DockerContainerizer:
         except docker.errors.APIError as err:
             # Someone else removing it at the same moment (409) is no failure;
             # a container left behind is found again when the agent next starts.
+            if err.status_code != 409:
+                self._metrics.engine_error("remove")
             log.warning("could not remove container %s: %s", container_id[:12], _explain(err))
 
     async def subscribe_exits(self) -> AsyncIterator[ContainerExit]:
@@ -445,6 +503,7 @@ class DockerContainerizer:
                     )
                     loop.call_soon_threadsafe(queue.put_nowait, item)
             except Exception as err:  # the engine went away; the caller decides
+                self._metrics.engine_error("events")
                 log.warning("Docker event stream ended: %s", err)
             finally:
                 with contextlib.suppress(RuntimeError):  # loop already closed
