@@ -93,7 +93,9 @@ async def serve(
     registry: CollectorRegistry | None = None,
 ) -> None:
     """Serves the control API (`control_service`, its full gRPC name) and
-    its HTTP port, and runs the driver until SIGTERM or SIGINT."""
+    its HTTP port (`registry` on /metrics, with the driver's counters added),
+    and runs the driver until SIGTERM or SIGINT."""
+    registry = registry or new_registry()
     control = control_security(args)
     server = grpc.aio.server(options=SERVER_OPTIONS, interceptors=control.interceptors())
     add_control(server)
@@ -103,7 +105,7 @@ async def serve(
     http = HttpServer(
         http_host(args),
         args.http_port,
-        registry or new_registry(),
+        registry,
         lambda: serving.serving,
         args.name,
     )
@@ -122,6 +124,7 @@ async def serve(
         failover_timeout=args.failover_timeout,
         control_address=control_address,
         security=ClientSecurity.from_args(args),
+        registry=registry,
     )
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):

@@ -8,8 +8,10 @@ import grpc
 
 from frameworks import daemon
 from frameworks.batch.control import BatchControlServicer
+from frameworks.batch.metrics import BatchGauges, BatchMetrics
 from frameworks.batch.scheduler import BatchScheduler
 from frameworks.batch.store import BatchStore
+from offer.metrics import new_registry
 from offer.v1 import batch_pb2_grpc
 
 EPILOG = """\
@@ -32,14 +34,16 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 async def run(args: argparse.Namespace) -> None:
-    scheduler = BatchScheduler(BatchStore(args.db))
+    registry = new_registry()
+    scheduler = BatchScheduler(BatchStore(args.db), metrics=BatchMetrics(registry))
     await scheduler.load()
+    registry.register(BatchGauges(scheduler))
 
     def add_control(server: grpc.aio.Server) -> None:
         batch_pb2_grpc.add_BatchControlServicer_to_server(BatchControlServicer(scheduler), server)
 
     await daemon.serve(
-        args, scheduler, scheduler.framework_id, add_control, "offer.v1.BatchControl"
+        args, scheduler, scheduler.framework_id, add_control, "offer.v1.BatchControl", registry
     )
 
 

@@ -16,6 +16,7 @@ import logging
 from collections.abc import Iterable, Sequence
 
 from frameworks.batch import schedule
+from frameworks.batch.metrics import BatchMetrics
 from frameworks.batch.runs import (
     Assignment,
     Attempt,
@@ -70,10 +71,13 @@ class JobInUseError(ValueError):
 
 
 class BatchScheduler(Framework):
-    def __init__(self, store: BatchStore, clock: Clock | None = None) -> None:
+    def __init__(
+        self, store: BatchStore, clock: Clock | None = None, metrics: BatchMetrics | None = None
+    ) -> None:
         super().__init__(clock, ids=store)
         self._lock = asyncio.Lock()
         self.store = store
+        self.metrics = metrics or BatchMetrics()
         self.jobs: dict[str, JobRecord] = {}
         # Insertion order is creation order: older runs launch first.
         self.runs: dict[str, Run] = {}
@@ -127,7 +131,12 @@ class BatchScheduler(Framework):
                         )
                     unused.append(offer_id)
             for run_id, why in broken.items():
-                log.error("run %s cannot be launched: %s", run_id, why)
+                log.error(
+                    "run %s cannot be launched: %s",
+                    run_id,
+                    why,
+                    extra={"job": self.runs[run_id].job, "run_id": run_id},
+                )
                 await self._end(self.runs[run_id], RunState.FAILED, f"cannot launch: {why}")
             if unused:
                 # Refused for long unless tasks are left over: a revive clears
@@ -231,13 +240,16 @@ class BatchScheduler(Framework):
                     message="launching",
                 )
             )
-        await self.launch(
+        launched = await self.launch(
             driver,
             offer_id,
             specs,
             functools.partial(self._record_attempts, attempts),
             functools.partial(self._unrecord_attempts, attempts),
         )
+        if launched:
+            self.metrics.tasks_launched.inc(len(attempts))
+            self.metrics.task_retries.inc(sum(1 for a in attempts if a.attempt > 1))
 
     async def _record_attempts(self, attempts: list[Attempt]) -> None:
         for a in attempts:
@@ -326,7 +338,14 @@ class BatchScheduler(Framework):
         if decided.outcome is not None:
             run.state, run.ended_at = decided.outcome, now
             run.message, run.exit_code = decided.message, decided.exit_code
-            log.info("run %s %s: %s", run.run_id, run.state.value, run.message)
+            self.metrics.run_finished(run.state)
+            log.info(
+                "run %s %s: %s",
+                run.run_id,
+                run.state.value,
+                run.message,
+                extra={"job": run.job, "run_id": run.run_id},
+            )
             await asyncio.to_thread(self.store.save, runs=[run], attempts=changed)
             await self._forget_old_runs(run.job)
             if run.state == RunState.SUCCEEDED:
@@ -415,12 +434,26 @@ class BatchScheduler(Framework):
         await asyncio.to_thread(self.store.save, jobs=[job], runs=[run])
         self.runs[run.run_id] = run
         self.attempts[run.run_id] = []
-        log.info("run %s started (%s)", run.run_id, trigger)
+        self.metrics.run_started(trigger)
+        log.info(
+            "run %s started (%s)",
+            run.run_id,
+            trigger,
+            extra={"job": job.spec.name, "run_id": run.run_id},
+        )
         return run
 
     async def _end(self, run: Run, state: RunState, message: str) -> None:
         """Ends a run by request; the next tick kills its live tasks."""
         run.state, run.ended_at, run.message = state, self.clock(), message
+        self.metrics.run_finished(state)
+        log.info(
+            "run %s %s: %s",
+            run.run_id,
+            state.value,
+            message,
+            extra={"job": run.job, "run_id": run.run_id},
+        )
         await asyncio.to_thread(self.store.save, runs=[run])
         await self._forget_old_runs(run.job)
 

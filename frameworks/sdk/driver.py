@@ -20,9 +20,11 @@ from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 import grpc
+from prometheus_client import CollectorRegistry
 
 from frameworks.sdk.acks import AckBatcher
 from frameworks.sdk.interface import Acceptance, CallRefusedError
+from frameworks.sdk.metrics import DriverMetrics
 from frameworks.sdk.scheduler import Offer, Scheduler
 from offer import wire
 from offer.backoff import Backoff
@@ -72,8 +74,11 @@ class Driver:
         security: ClientSecurity | None = None,
         clock: Clock | None = None,
         suppressed: bool = False,
+        registry: CollectorRegistry | None = None,
     ) -> None:
         self.scheduler = scheduler
+        # Offers and updates counted in `registry` (a daemon's /metrics), if given.
+        self.metrics = DriverMetrics(registry)
         # What each Subscribe asks: start suppressed or not. suppress() and
         # revive() keep it current, so a reconnect keeps what was asked last;
         # a new process starts from what it passes here.
@@ -276,6 +281,15 @@ class Driver:
         self._heartbeat_interval = event.subscribed.heartbeat_interval_seconds or None
         self.resubscribed = bool(self.framework_id)
         self.framework_id = event.subscribed.framework_id
+        log.info(
+            "%s as framework %s (%s, role %s) with master %s",
+            "re-subscribed" if self.resubscribed else "subscribed",
+            self.framework_id,
+            self.name,
+            self.role,
+            self.master,
+            extra={"framework_id": self.framework_id, "role": self.role},
+        )
         await self._callback(self.scheduler.subscribed(self, self.framework_id))
         if self.resubscribed:
             # Updates may have been missed while disconnected: ask for the
@@ -299,6 +313,7 @@ class Driver:
             )
             for o in event.offers.offers
         ]
+        self.metrics.offers_received.inc(len(offers))
         self._unanswered = {o.offer_id for o in offers}
         handled = await self._callback(self.scheduler.offers(self, offers))
         left, self._unanswered = sorted(self._unanswered), set()
@@ -313,12 +328,14 @@ class Driver:
                 log.warning("declined %d offer(s) the failed callback left", len(left))
 
     async def _on_rescind(self, event: pb.Event) -> None:
+        self.metrics.offers_rescinded.inc()
         await self._callback(self.scheduler.rescind(self, event.rescind.offer_id))
 
     async def _on_update(self, event: pb.Event) -> None:
         """Each update is acknowledged once its callback returned; a Scheduler
         that overrides `update_many` gets the event's updates in one call."""
         statuses = [wire.status_from_pb(update) for update in event.update.statuses]
+        self.metrics.status_updates_received.inc(len(statuses))
         together = type(self.scheduler).update_many is not Scheduler.update_many
         for batch in [statuses] if together else [[status] for status in statuses]:
             handled = await self._callback(self.scheduler.update_many(self, batch))
@@ -358,6 +375,7 @@ class Driver:
         await self._call(
             self.stub.Accept, _accept_request(self.framework_id, offer_ids, tasks, refuse_seconds)
         )
+        self.metrics.offers_accepted.inc(len(offer_ids))
 
     async def accept_many(
         self, acceptances: Sequence[Acceptance], atomic: bool = False
@@ -373,6 +391,13 @@ class Driver:
             atomic=atomic,
         )
         response: pb.AcceptManyResponse = await self._call(self.stub.AcceptMany, request)
+        self.metrics.offers_accepted.inc(
+            sum(
+                len(a.offer_ids)
+                for a, r in zip(acceptances, response.results, strict=False)
+                if r.code == "OK"
+            )
+        )
         return [
             None if r.code == "OK" else CallRefusedError(r.code, r.message)
             for r in response.results
@@ -388,6 +413,7 @@ class Driver:
                 filters=_filters(refuse_seconds),
             ),
         )
+        self.metrics.offers_declined.inc(len(offer_ids))
 
     async def revive(self) -> None:
         await self._call(self.stub.Revive, pb.ReviveRequest(framework_id=self.framework_id))

@@ -62,7 +62,7 @@ class Kills:
             if task_id in self._asked:
                 continue
             self._asked.add(task_id)
-            log.info("killing %s: %s", task_id, why)
+            log.info("killing %s: %s", task_id, why, extra={"task_id": task_id})
             try:
                 await driver.kill(task_id)
             except CallRefusedError as err:

@@ -8,8 +8,10 @@ import grpc
 
 from frameworks import daemon
 from frameworks.service.control import ServiceControlServicer
+from frameworks.service.metrics import ServiceGauges, ServiceMetrics
 from frameworks.service.scheduler import ServiceScheduler
 from frameworks.service.store import ServiceStore
+from offer.metrics import new_registry
 from offer.v1 import service_pb2_grpc
 
 EPILOG = """\
@@ -31,8 +33,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 async def run(args: argparse.Namespace) -> None:
-    scheduler = ServiceScheduler(ServiceStore(args.db))
+    registry = new_registry()
+    scheduler = ServiceScheduler(ServiceStore(args.db), metrics=ServiceMetrics(registry))
     await scheduler.load()
+    registry.register(ServiceGauges(scheduler))
 
     def add_control(server: grpc.aio.Server) -> None:
         service_pb2_grpc.add_ServiceControlServicer_to_server(
@@ -40,7 +44,12 @@ async def run(args: argparse.Namespace) -> None:
         )
 
     await daemon.serve(
-        args, scheduler, scheduler.framework_id, add_control, "offer.v1.ServiceControl"
+        args,
+        scheduler,
+        scheduler.framework_id,
+        add_control,
+        "offer.v1.ServiceControl",
+        registry,
     )
 
 

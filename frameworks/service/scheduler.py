@@ -13,7 +13,7 @@ import asyncio
 import functools
 import logging
 import secrets
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from frameworks.checks import growing_delay, largest_offer
 from frameworks.sdk import (
@@ -25,6 +25,7 @@ from frameworks.sdk import (
     TaskStatus,
     task_problem,
 )
+from frameworks.service.metrics import ServiceMetrics
 from frameworks.service.planner import AppView, InstanceView, Plan, plan
 from frameworks.service.spec import AppSpec
 from frameworks.service.store import AppRecord, InstanceRecord, ServiceStore
@@ -52,9 +53,15 @@ _PLANNED_KILL = "scaled down, replaced by a newer version, or unhealthy"
 
 
 class ServiceScheduler(Framework):
-    def __init__(self, store: ServiceStore, clock: Clock | None = None) -> None:
+    def __init__(
+        self,
+        store: ServiceStore,
+        clock: Clock | None = None,
+        metrics: ServiceMetrics | None = None,
+    ) -> None:
         super().__init__(clock, ids=store)
         self.store = store
+        self.metrics = metrics or ServiceMetrics()
         self.apps: dict[str, AppRecord] = {}
         self.instances: dict[str, InstanceRecord] = {}
         self.waiting: dict[str, str] = {}
@@ -140,6 +147,8 @@ class ServiceScheduler(Framework):
                 raise outcome
             else:
                 used.add(offer.offer_id)
+                if outcome:  # else refused: nothing was launched
+                    self.metrics.instances_launched.inc(len(records))
         return used
 
     def _records(self, offer: Offer, tasks: list[tuple[str, TaskSpec]]) -> list[InstanceRecord]:
@@ -164,7 +173,12 @@ class ServiceScheduler(Framework):
         and says why in their waiting reason."""
         for app_id, why in errors.items():
             if self.broken.get(app_id) != why:
-                log.error("app %s cannot be launched (deploy it again once fixed): %s", app_id, why)
+                log.error(
+                    "app %s cannot be launched (deploy it again once fixed): %s",
+                    app_id,
+                    why,
+                    extra={"app": app_id},
+                )
             self.broken[app_id] = why
             decided.waiting[app_id] = f"cannot launch: {why}"
 
@@ -227,12 +241,14 @@ class ServiceScheduler(Framework):
                 spec.max_launch_delay_seconds,
             )
             app.backoff_until = self.clock() + delay
+            self.metrics.backoffs.inc()
             log.info(
                 "app %s: instance %s ended (%s); next launch in %.1fs",
                 spec.id,
                 inst.task_id,
                 status.state.name,
                 delay,
+                extra={"app": spec.id, "task_id": inst.task_id},
             )
         return (app.failures, app.backoff_until) != before
 
@@ -246,6 +262,12 @@ class ServiceScheduler(Framework):
         for task_id in old:
             del self.instances[task_id]
         return old
+
+    async def kill_tasks(self, kills: Mapping[str, str]) -> None:
+        """Counts the kills not asked for yet, then asks for them."""
+        if self.driver is not None:
+            self.metrics.instances_killed.inc(sum(1 for t in kills if t not in self.kills))
+        await super().kill_tasks(kills)
 
     async def converge(self) -> None:
         """Acts on what needs no offer (kills) and asks for offers if needed."""
