@@ -27,7 +27,7 @@ from offer.folding import AGENT_LISTS, folded, same
 from offer.grpc_options import KEEPALIVE_OPTIONS
 from offer.leader import is_standby_answer, leader_from
 from offer.masters import MasterList
-from offer.metrics import new_registry
+from offer.metrics import LoopLag, new_registry
 from offer.outbox import Outbox
 from offer.resources import Resources
 from offer.security.client import ClientSecurity
@@ -123,6 +123,8 @@ class AgentDaemon:
                 )
             )
         )
+        # A stalled loop delays every status update and kill (offer/metrics.py).
+        self._lag = LoopLag(self.registry)
         # Set after the first registration: later ones are reconnects.
         self._registered_before = False
 
@@ -135,6 +137,7 @@ class AgentDaemon:
     async def run(self) -> None:
         """Stays connected to the master, reconnecting with backoff, until
         cancelled. Raises AgentRefusedError if the master refuses it."""
+        self._lag.start()
         engine = asyncio.create_task(self._engine_loop())
         resender = asyncio.create_task(self._resend_loop())
         reporter = asyncio.create_task(self._usage_loop())
@@ -171,6 +174,7 @@ class AgentDaemon:
                 await self._executor.close()
             if self._containerizer is not None:
                 self._containerizer.close()
+            await self._lag.stop()
 
     async def _session(self, master: str) -> bool:
         """One stream to `master`. True if it got as far as registering."""

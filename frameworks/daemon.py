@@ -19,7 +19,7 @@ from offer.daemon_cli import add_http_flags, add_master_flag, daemon_parser, set
 from offer.exclusive import check_port_free, lock_state_file
 from offer.grpc_options import SERVER_OPTIONS
 from offer.http.server import HttpServer
-from offer.metrics import new_registry
+from offer.metrics import GrpcServerMetrics, LoopLag, new_registry
 from offer.security.client import ClientSecurity, ClientSecurityError
 from offer.security.credentials import Credentials, CredentialsError
 from offer.security.flags import add_client_flags
@@ -97,7 +97,9 @@ async def serve(
     and runs the driver until SIGTERM or SIGINT."""
     registry = registry or new_registry()
     control = control_security(args)
-    server = grpc.aio.server(options=SERVER_OPTIONS, interceptors=control.interceptors())
+    # Calls counted first, so that ones the guard refuses count with their code.
+    calls = GrpcServerMetrics(registry).interceptor()
+    server = grpc.aio.server(options=SERVER_OPTIONS, interceptors=[calls, *control.interceptors()])
     add_control(server)
     serving = Serving([control_service])
     serving.add_to(server)
@@ -109,6 +111,8 @@ async def serve(
         lambda: serving.serving,
         args.name,
     )
+    lag = LoopLag(registry)
+    lag.start()
     await server.start()
     await http.start()
     # Its state was loaded before: the control API answers from now on.
@@ -135,6 +139,7 @@ async def serve(
         await serving.drain()
         await http.stop()
         await server.stop(grace=1)
+        await lag.stop()
 
 
 def http_host(args: argparse.Namespace) -> str:

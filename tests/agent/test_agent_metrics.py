@@ -106,6 +106,8 @@ async def test_metrics_move_as_tasks_launch_end_and_are_killed(
         for phase, count in (("pull", 1), ("create", 2), ("start", 2)):
             assert value(ended, "offer_agent_launch_duration_seconds_count", phase=phase) == count
         assert value(ended, "offer_agent_engine_errors_total", operation="pull") == 0
+        # The shared event-loop lag measurer runs in the agent too.
+        assert value(ended, "offer_event_loop_lag_seconds_count") > 0
         # Acknowledged once the framework took them.
         await asyncio.to_thread(
             wait_for,

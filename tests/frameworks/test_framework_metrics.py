@@ -89,6 +89,15 @@ def test_service_metrics_follow_its_apps(cluster: Cluster, tmp_path: Path) -> No
     assert samples[("offer_framework_offers_received_total", frozenset())] >= 1
     assert samples[("offer_framework_offers_accepted_total", frozenset())] >= 1
     assert samples[("offer_framework_status_updates_received_total", frozenset())] >= 2
+    # The control API's calls are counted (offer.metrics' interceptor).
+    deploys = {
+        ("grpc_service", "offer.v1.ServiceControl"),
+        ("grpc_method", "DeployApps"),
+        ("grpc_type", "unary"),
+        ("grpc_code", "OK"),
+    }
+    assert samples[("grpc_server_handled_total", frozenset(deploys))] == 1
+    assert samples[("offer_event_loop_lag_seconds_count", frozenset())] > 0
     # The control API's port answers too.
     assert http_get(f"http://127.0.0.1:{port}/health") == "SERVING\n"
 
