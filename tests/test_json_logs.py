@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -109,3 +111,51 @@ def test_every_daemon_writes_one_json_object_per_line(cluster: Cluster, tmp_path
     # The HTTP port's line comes from offer.http, the same root handler.
     for name, found in logs.items():
         assert any(r["logger"] == "offer.http.server" for r in found), name
+
+
+SCRIPT = """
+import logging, threading, warnings
+from offer.daemon_cli import setup_logging
+
+setup_logging("INFO", "json")
+log = logging.getLogger("agent.executor")
+log.info("launched %s", "t1", extra={"task_id": "t1", "exit_code": 0})
+try:
+    1 / 0
+except ZeroDivisionError:
+    log.exception("it failed")
+warnings.warn("an old call", DeprecationWarning)
+thread = threading.Thread(target=lambda: 1 / 0, name="worker")
+thread.start()
+thread.join()
+raise RuntimeError("the end")
+"""
+
+
+def test_exceptions_and_warnings_come_out_as_json_too(tmp_path: Path) -> None:
+    """What Python would print to stderr by itself (a warning, an exception
+    that ends a thread or the program) is a JSON record like the rest."""
+    done = subprocess.run(
+        [sys.executable, "-c", SCRIPT], capture_output=True, text=True, timeout=30
+    )
+    assert done.returncode == 1
+    lines = [json.loads(line) for line in done.stderr.splitlines()]
+    assert [(r["level"], r["logger"]) for r in lines] == [
+        ("INFO", "agent.executor"),
+        ("ERROR", "agent.executor"),
+        ("WARNING", "py.warnings"),
+        ("ERROR", "offer"),
+        ("CRITICAL", "offer"),
+    ]
+    launched, failed, warned, in_thread, uncaught = lines
+    assert (launched["message"], launched["task_id"], launched["exit_code"]) == (
+        "launched t1",
+        "t1",
+        0,
+    )
+    assert "exception" not in launched
+    assert failed["exception"].endswith("ZeroDivisionError: division by zero")
+    assert "DeprecationWarning: an old call" in warned["message"]
+    assert "thread worker" in in_thread["message"] and "ZeroDivisionError" in in_thread["exception"]
+    assert uncaught["exception"].endswith("RuntimeError: the end")
+    assert all(TIME.match(r["time"]) for r in lines)
