@@ -109,12 +109,12 @@ class AgentCalls(OverParts):
             self._parts.forward(task, update)
         (self._metrics.agents_registered if added else self._metrics.agents_reregistered).inc()
         log.info(
-            "agent %s %s from %s (address %s) with %s",
+            "agent %s registered from %s (address %s) with %s%s",
             agent.agent_id,
-            "registered" if added else "re-registered",
             hostname,
             address or "not advertised",
             total,
+            "" if added else " (a re-registration)",
             extra={"agent_id": agent.agent_id, "hostname": hostname},
         )
         self._allocation.request(agent_ids=(agent.agent_id,))
