@@ -45,6 +45,8 @@ install_host_tools() {
     command -v docker-registry >/dev/null 2>&1 || missing+=(docker-registry)
     # PostgreSQL's binaries: the tests make their own server with initdb.
     compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || missing+=(postgresql)
+    # Debian's chromium: the web UI's browser tests drive it with Playwright.
+    command -v chromium >/dev/null 2>&1 || missing+=(chromium)
     [ ${#missing[@]} -eq 0 ] && return 0
     if [ "$(id -u)" -ne 0 ] || ! command -v apt-get >/dev/null 2>&1; then
         say "${missing[*]} missing and not installable here (needs root and apt-get):"

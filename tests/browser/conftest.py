@@ -59,7 +59,7 @@ def browser() -> Iterator[Browser]:
 @pytest.fixture
 def page(browser: Browser) -> Iterator[Page]:
     """A fresh page (its own cookies and cache) as wide as a laptop's screen."""
-    context = browser.new_context(viewport={"width": 1400, "height": 900})
+    context = browser.new_context(viewport={"width": 1360, "height": 720})
     context.set_default_timeout(EXPECT_TIMEOUT_MS)
     try:
         yield context.new_page()

@@ -9,6 +9,7 @@ import json
 import ssl
 import urllib.error
 import urllib.request
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -17,10 +18,12 @@ from tests.support.cluster import IMAGE, Cluster, free_port, wait_for
 
 # A line the job's task prints: the logs view must show it.
 HELLO_LINE = "hello from offer-batch, task"
+# ... and a line each instance of the app prints before it sleeps.
+WEB_LINE = "web instance up, serving"
 APP = f"""
 id: web
 image: {IMAGE}
-cmd: echo "web instance $OFFER_TASK_ID up"; sleep 600
+cmd: echo "{WEB_LINE}"; sleep 600
 cpus: 0.25
 mem: 32
 instances: 2
@@ -85,11 +88,14 @@ class UiCluster:
 
 
 def seed_cluster(ui: UiCluster) -> None:
-    """offer-service with the app `web` (2 instances running) and offer-batch
-    with the job `hello`, run once to its end."""
+    """offer-service (role prod) with the app `web` (2 instances running)
+    and offer-batch (role batch) with the job `hello`, run once to its end."""
     cluster = ui.cluster
-    cluster.start_service()
-    cluster.start_batch()
+    # Side by side (each waits until its framework answers): they do not meet.
+    with ThreadPoolExecutor(2) as starting:
+        service = starting.submit(cluster.start_service, "--role", "prod")
+        batch = starting.submit(cluster.start_batch, "--role", "batch")
+        service.result(), batch.result()
     specs = cluster.root / "specs"
     specs.mkdir()
     (specs / "web.yaml").write_text(APP)

@@ -63,14 +63,15 @@ async def test_events_stream_live_as_server_sent_events(ui_cluster: UiCluster) -
         events = _events(stream)
         while (await anext(events))["type"] != "EVENT_CAUGHT_UP":
             pass
-        scaled = await asyncio.to_thread(ui_cluster.cluster.app, "scale", "web", "3")
-        assert scaled.returncode == 0, scaled.stderr
-        new = {t["task_id"] for t in ui_cluster.json("/api/v1/tasks")["tasks"]}
+        known = {t["task_id"] for t in ui_cluster.json("/api/v1/tasks")["tasks"]}
+        run = asyncio.create_task(
+            asyncio.to_thread(ui_cluster.cluster.job, "run", "hello", "--wait")
+        )
         async for event in events:
-            if event["type"] == "EVENT_TASK_CHANGED" and event["status"]["task_id"] in new:
+            if event["type"] == "EVENT_TASK_CHANGED" and event["status"]["task_id"] not in known:
                 break
-    back = await asyncio.to_thread(ui_cluster.cluster.app, "scale", "web", "2")
-    assert back.returncode == 0, back.stderr
+        ran = await run
+        assert ran.returncode == 0, ran.stdout + ran.stderr
 
 
 async def _events(stream: aiohttp.ClientResponse) -> object:

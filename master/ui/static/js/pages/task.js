@@ -61,7 +61,7 @@ function History(history) {
     rows=${[...history].reverse()}
     rowKey=${(s) => s.uuid || s.timestamp + s.state}
     columns=${[
-      ["Time", (s) => time(s.timestamp)],
+      ["Time", (s) => html`<span class="nowrap">${time(s.timestamp)}</span>`],
       ["State", (s) => html`<${StateBadge} state=${s.state} />`],
       ["Reason", (s) => (s.reason === "REASON_UNSPECIFIED" ? "" : s.reason.replace(/^REASON_/, ""))],
       ["Message", (s) => html`<span class="message">${s.message}</span>`],
