@@ -263,20 +263,19 @@ class DockerContainerizer:
         }
 
     async def _pull(self, image: str, framework_id: str, task_id: str) -> None:
-        ids = {"agent_id": self.agent_id, "framework_id": framework_id, "task_id": task_id}
-        log.info("pulling image %s for task %s", image, task_id, extra={**ids, "image": image})
+        ids = {
+            "agent_id": self.agent_id,
+            "framework_id": framework_id,
+            "task_id": task_id,
+            "image": image,
+        }
+        log.info("pulling image %s for task %s", image, task_id, extra=ids)
         began = time.perf_counter()
         try:
             await self._in_thread(self._client.images.pull, image)
         except docker.errors.APIError as err:
+            # Said once, in the task's FAILED line (agent/executor.py).
             self._metrics.engine_error("pull")
-            log.warning(
-                "pull of image %s for task %s failed: %s",
-                image,
-                task_id,
-                err,
-                extra={**ids, "image": image},
-            )
             raise LaunchError(
                 StatusReason.IMAGE_UNAVAILABLE,
                 f"image {image!r} is not on this agent and could not be pulled: {_explain(err)}",
@@ -287,7 +286,7 @@ class DockerContainerizer:
             image,
             task_id,
             time.perf_counter() - began,
-            extra={**ids, "image": image},
+            extra=ids,
         )
 
     async def list_own(self) -> list[OwnContainer]:

@@ -132,10 +132,7 @@ class BatchScheduler(Framework):
                     unused.append(offer_id)
             for run_id, why in broken.items():
                 log.error(
-                    "run %s cannot be launched: %s",
-                    run_id,
-                    why,
-                    extra={"job": self.runs[run_id].job, "run_id": run_id},
+                    "run %s cannot be launched: %s", run_id, why, extra=_ids(self.runs[run_id])
                 )
                 await self._end(self.runs[run_id], RunState.FAILED, f"cannot launch: {why}")
             if unused:
@@ -339,13 +336,7 @@ class BatchScheduler(Framework):
             run.state, run.ended_at = decided.outcome, now
             run.message, run.exit_code = decided.message, decided.exit_code
             self.metrics.run_finished(run.state)
-            log.info(
-                "run %s %s: %s",
-                run.run_id,
-                run.state.value,
-                run.message,
-                extra={"job": run.job, "run_id": run.run_id},
-            )
+            log.info("run %s %s: %s", run.run_id, run.state.value, run.message, extra=_ids(run))
             await asyncio.to_thread(self.store.save, runs=[run], attempts=changed)
             await self._forget_old_runs(run.job)
             if run.state == RunState.SUCCEEDED:
@@ -435,25 +426,14 @@ class BatchScheduler(Framework):
         self.runs[run.run_id] = run
         self.attempts[run.run_id] = []
         self.metrics.run_started(trigger)
-        log.info(
-            "run %s started (%s)",
-            run.run_id,
-            trigger,
-            extra={"job": job.spec.name, "run_id": run.run_id},
-        )
+        log.info("run %s started (%s)", run.run_id, trigger, extra=_ids(run))
         return run
 
     async def _end(self, run: Run, state: RunState, message: str) -> None:
         """Ends a run by request; the next tick kills its live tasks."""
         run.state, run.ended_at, run.message = state, self.clock(), message
         self.metrics.run_finished(state)
-        log.info(
-            "run %s %s: %s",
-            run.run_id,
-            state.value,
-            message,
-            extra={"job": run.job, "run_id": run.run_id},
-        )
+        log.info("run %s %s: %s", run.run_id, state.value, message, extra=_ids(run))
         await asyncio.to_thread(self.store.save, runs=[run])
         await self._forget_old_runs(run.job)
 
@@ -538,6 +518,11 @@ class BatchScheduler(Framework):
     def runs_of(self, name: str) -> list[Run]:
         """A job's kept runs, newest first."""
         return sorted((r for r in self.runs.values() if r.job == name), key=lambda r: -r.seq)
+
+
+def _ids(run: Run) -> dict[str, str]:
+    """The fields a record about `run` carries (docs/logging.md)."""
+    return {"job": run.job, "run_id": run.run_id}
 
 
 def _minus(offer: Offer, tasks: Sequence[TaskSpec]) -> Offer:
