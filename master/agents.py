@@ -248,7 +248,7 @@ class AgentCalls(OverParts):
         self._timers.cancel_agent_timeout(agent_id)
         self._timers.cancel_drain(agent_id)
         # Not connected, so not part of the active total: nothing else to undo.
-        del self._state.agents[agent_id]
+        self._state.remove_agent(agent_id)
         await self._store.write(
             tasks=[t for t, _ in changed],
             updates=[u for _, u in changed],
@@ -333,10 +333,11 @@ class AgentCalls(OverParts):
         agent = self._agent(agent_id)
         if not deadline_seconds >= 0:
             raise MasterError(ErrorKind.INVALID_ARGUMENT, "deadline_seconds must be >= 0")
-        agent.drain_deadline = self._clock() + deadline_seconds
+        deadline = self._clock() + deadline_seconds
+        self._state.set_drain_deadline(agent, deadline)
         self._offers.rescind_on_agent(agent_id)
         await self._store.write(agents=[agent])
-        self._timers.arm_drain(agent_id, agent.drain_deadline)
+        self._timers.arm_drain(agent_id, deadline)
         self._events.publish(
             EventKind.AGENT_DRAINING,
             f"agent {agent_id} is draining; its tasks are killed in {deadline_seconds:g}s",
@@ -360,7 +361,7 @@ class AgentCalls(OverParts):
     async def reactivate(self, agent_id: str) -> None:
         """Ends a drain: the agent is offered again."""
         agent = self._agent(agent_id)
-        agent.drain_deadline = None
+        self._state.set_drain_deadline(agent, None)
         self._timers.cancel_drain(agent_id)
         await self._store.write(agents=[agent])
         self._events.publish(
@@ -376,7 +377,7 @@ class AgentCalls(OverParts):
         if agent is None:
             return
         was = agent.engine_problem
-        agent.engine_problem = "" if available else (message or "unavailable")
+        self._state.set_engine_problem(agent, "" if available else (message or "unavailable"))
         if available:
             log.info(
                 "agent %s can reach its container engine again",

@@ -12,8 +12,9 @@ The parts, each in its own module and each readable alone:
   that asks for a cycle;
 - `events` (`master.events`): what operators watch.
 
-The calls that change state are `agent_calls` (`master.agents`) and
-`framework_calls` (`master.frameworks`). All of them, the timers and the
+The calls that change state are `agent_calls` (`master.agents`),
+`framework_calls` (`master.frameworks`) and `quota_calls`
+(`master.quotas`). All of them, the timers and the
 allocation cycles run on the master's one asyncio loop, and each call
 follows one order: validate against the current state, change the
 in-memory state (with no await in between, so no other call can
@@ -39,6 +40,7 @@ from master.links import Links
 from master.metrics import MasterMetrics
 from master.offerbook import OfferBook
 from master.parts import Parts
+from master.quotas import QuotaCalls
 from master.state import ClusterState
 from master.store import StateStore
 from master.timers import Timers
@@ -87,6 +89,7 @@ class Master:
         )
         self.agent_calls = AgentCalls(parts)
         self.framework_calls = FrameworkCalls(parts)
+        self.quota_calls = QuotaCalls(parts)
         self._loops: list[asyncio.Task[None]] = []
 
     async def start(self) -> None:
@@ -124,14 +127,17 @@ class Master:
             if not fw.removed:
                 self.timers.arm_failover(fw)
         self.state.add_tasks(snapshot.tasks)
+        for role, quota in snapshot.quotas.items():
+            self.state.set_quota(role, quota)
         for fid, updates in snapshot.unacked.items():
             if fid in self.state.frameworks:
                 self.state.frameworks[fid].unacked = {u.uuid: u for u in updates}
         log.info(
-            "master state loaded: %d agents, %d frameworks, %d tasks",
+            "master state loaded: %d agents, %d frameworks, %d tasks, %d quotas",
             len(self.state.agents),
             len(self.state.frameworks),
             len(self.state.tasks),
+            len(self.state.quotas),
         )
 
     async def stop(self) -> None:

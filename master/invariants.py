@@ -13,6 +13,8 @@ The promises, per agent:
   them, but is then offered nothing).
 Per framework, the same two sums (without ports: two tasks of one
 framework on two agents may use the same port).
+For the cluster, the free total kept for quota's headroom
+(`ClusterState.offerable_free`) is what the offerable agents' free sums to.
 """
 
 from __future__ import annotations
@@ -70,3 +72,19 @@ def _check_sums(
 def _same(who: str, parts: str, summed: Resources, name: str, counted: Resources) -> None:
     if summed != counted:
         raise AssertionError(f"{who}: its {parts} sum to {summed}, but it counts {counted} {name}")
+
+
+def check_offerable_free(state: ClusterState) -> None:
+    kept = state._offerable_free
+    if kept is None:
+        return
+    summed = resources.total(
+        a.free
+        for a in state.agents.values()
+        if a.connected and a.drain_deadline is None and not a.engine_problem
+    ).without_ports()
+    # Both are sums of amounts with three decimals, in different orders.
+    if any(abs(getattr(kept, k) - getattr(summed, k)) > 0.01 for k in ("cpus", "mem", "disk")):
+        raise AssertionError(
+            f"cluster: offerable agents' free sums to {summed}, but it counts {kept}"
+        )

@@ -48,9 +48,12 @@ def make_offers(
 ) -> dict[str, list[Offer]]:
     """Runs the allocator on the offerable candidates and the connected
     frameworks, records the offers it plans in `state`, and returns them per
-    framework. An agent offered whole stays a candidate only until the next
-    cycle finds nothing free on it."""
+    framework. An agent stays a candidate until a cycle finds nothing free on
+    it: one whose free amount is held back for a guaranteed role (quota) is
+    looked at again each cycle, so that the role's framework gets it as soon
+    as it comes."""
     frameworks = [f for f in state.frameworks.values() if f.connected]
+    quotas = state.quotas
     plans = allocate(
         AllocationInput(
             agents=[AgentSlot(a.agent_id, a.free) for a in offerable_agents(state, candidates)],
@@ -64,6 +67,11 @@ def make_offers(
             now=now,
             weights=weights,
             refusals=_Refusals(state.frameworks),
+            quotas=quotas,
+            # Both only matter with quotas: a pass over frameworks, and a sum
+            # kept as offers and tasks change (not a pass over agents).
+            consumption=state.role_consumption() if quotas else {},
+            available=state.offerable_free() if quotas else None,
         )
     )
     made: dict[str, list[Offer]] = {}

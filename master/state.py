@@ -15,6 +15,7 @@ from collections.abc import Iterable, Mapping
 from operator import itemgetter
 
 from master import invariants
+from master.allocator.quota import Quota
 from master.cluster import Agent, Framework, Offer, Task, TaskKey
 from offer import resources
 from offer.resources import Resources
@@ -32,12 +33,21 @@ class ClusterState:
         self.task_states: Counter[TaskState] = Counter()
         # What connected agents hold in total; None: to be summed again.
         self._active_total: Resources | None = None
+        # Role -> its quota (master.allocator.quota); roles without one absent.
+        self.quotas: dict[str, Quota] = {}
+        # What is free on offerable agents in total (no ports), kept as offers
+        # and tasks come and go; None: to be summed again (see offerable_free).
+        self._offerable_free: Resources | None = None
 
     # --------------------------------------------------------------- agents
 
     def add_agent(self, agent: Agent) -> None:
         self.agents[agent.agent_id] = agent
-        self._active_total = None
+        self._active_total = self._offerable_free = None
+
+    def remove_agent(self, agent_id: str) -> None:
+        del self.agents[agent_id]
+        self._active_total = self._offerable_free = None
 
     def describe_agent(
         self,
@@ -51,13 +61,23 @@ class ClusterState:
         agent.hostname, agent.total, agent.attributes = hostname, total, attributes
         agent.address = address
         agent.lost, agent.engine_problem = False, ""
-        self._active_total = None
+        self._active_total = self._offerable_free = None
         if invariants.ENABLED:
             invariants.check_agent(self, agent.agent_id)
 
     def set_connected(self, agent: Agent, connected: bool) -> None:
         agent.connected = connected
-        self._active_total = None
+        self._active_total = self._offerable_free = None
+
+    def set_drain_deadline(self, agent: Agent, deadline: float | None) -> None:
+        """Drains the agent until `deadline` (None: reactivates it)."""
+        agent.drain_deadline = deadline
+        self._offerable_free = None
+
+    def set_engine_problem(self, agent: Agent, problem: str) -> None:
+        """Why its engine is unreachable; "" once it is fine again."""
+        agent.engine_problem = problem
+        self._offerable_free = None
 
     def add_framework(self, fw: Framework) -> None:
         self.frameworks[fw.framework_id] = fw
@@ -86,7 +106,9 @@ class ClusterState:
                 by_framework[task.framework_id].append(task.resources)
                 by_agent[task.agent_id].append(task.resources)
         _allocate(self.frameworks, by_framework)
-        _allocate(self.agents, by_agent)
+        taken = _allocate(self.agents, by_agent)
+        for agent_id, amount in taken.items():
+            self._free_shrinks(self.agents[agent_id], amount)
         if invariants.ENABLED:
             for agent_id in by_agent:
                 invariants.check_agent(self, agent_id)
@@ -102,8 +124,10 @@ class ClusterState:
         task.record(status)
         task.seen_updates.add(status.uuid)
         if was_live and not task.is_live:
-            self.agents[task.agent_id].allocated -= task.resources
+            agent = self.agents[task.agent_id]
+            agent.allocated -= task.resources
             self.frameworks[task.framework_id].allocated -= task.resources
+            self._free_grows(agent, task.resources)
             task.seen_updates.clear()  # nothing is accepted after a terminal state
             if invariants.ENABLED:
                 invariants.check_agent(self, task.agent_id)
@@ -129,8 +153,10 @@ class ClusterState:
 
     def add_offer(self, offer: Offer) -> None:
         self.offers[offer.offer_id] = offer
-        self.agents[offer.agent_id].offered += offer.resources
+        agent = self.agents[offer.agent_id]
+        agent.offered += offer.resources
         self.frameworks[offer.framework_id].offered += offer.resources
+        self._free_shrinks(agent, offer.resources)
         if invariants.ENABLED:
             invariants.check_agent(self, offer.agent_id)
             invariants.check_framework(self, offer.framework_id)
@@ -138,8 +164,10 @@ class ClusterState:
     def remove_offer(self, offer: Offer) -> None:
         """Its resources are free again (the caller asks for an allocation)."""
         del self.offers[offer.offer_id]
-        self.agents[offer.agent_id].offered -= offer.resources
+        agent = self.agents[offer.agent_id]
+        agent.offered -= offer.resources
         self.frameworks[offer.framework_id].offered -= offer.resources
+        self._free_grows(agent, offer.resources)
         if invariants.ENABLED:
             invariants.check_agent(self, offer.agent_id)
             invariants.check_framework(self, offer.framework_id)
@@ -151,6 +179,48 @@ class ClusterState:
             if (not agent_id or o.agent_id == agent_id)
             and (not framework_id or o.framework_id == framework_id)
         ]
+
+    # ---------------------------------------------------------------- quota
+
+    def set_quota(self, role: str, quota: Quota | None) -> None:
+        """Sets a role's quota; None (or an empty quota) removes it."""
+        if quota is None or quota.is_empty():
+            self.quotas.pop(role, None)
+        else:
+            self.quotas[role] = quota
+
+    def role_consumption(self) -> dict[str, Resources]:
+        """Role -> what its frameworks hold (live tasks and outstanding offers),
+        connected or not, as quota counts it. A pass over frameworks, which
+        are few next to agents."""
+        held: defaultdict[str, list[Resources]] = defaultdict(list)
+        for fw in self.frameworks.values():
+            held[fw.role] += (fw.allocated, fw.offered)
+        return {role: resources.total(a).without_ports() for role, a in held.items()}
+
+    def offerable_free(self) -> Resources:
+        """What is free (neither used by tasks nor offered) on agents that may
+        be offered (connected, not draining, engine fine), in total and without
+        ports: what quota's headroom is held back from. Kept as offers and tasks
+        change, so that a cycle does not sum 10,000 agents; summed again only
+        after an agent comes, goes or changes state."""
+        if self._offerable_free is None:
+            self._offerable_free = resources.total(
+                a.free for a in self.agents.values() if _offerable(a)
+            ).without_ports()
+        return self._offerable_free
+
+    def _free_shrinks(self, agent: Agent, amount: Resources) -> None:
+        if self._offerable_free is not None and _offerable(agent):
+            self._offerable_free = self._offerable_free - amount.without_ports()
+            if invariants.ENABLED:
+                invariants.check_offerable_free(self)
+
+    def _free_grows(self, agent: Agent, amount: Resources) -> None:
+        if self._offerable_free is not None and _offerable(agent):
+            self._offerable_free = self._offerable_free + amount.without_ports()
+            if invariants.ENABLED:
+                invariants.check_offerable_free(self)
 
     # ---------------------------------------------------------------- views
 
@@ -164,11 +234,20 @@ class ClusterState:
         return self._active_total
 
 
+def _offerable(agent: Agent) -> bool:
+    """Whether the allocator may offer what is free on it."""
+    return agent.connected and agent.drain_deadline is None and not agent.engine_problem
+
+
 def _allocate(
     owners: Mapping[str, Agent] | Mapping[str, Framework], held: Mapping[str, list[Resources]]
-) -> None:
-    """Adds to each owner's allocation the sum of what its tasks hold."""
+) -> dict[str, Resources]:
+    """Adds to each owner's allocation the sum of what its tasks hold;
+    returns those sums by known owner."""
+    added = {}
     for owner_id, amounts in held.items():
         owner = owners.get(owner_id)
         if owner is not None:
-            owner.allocated += resources.total(amounts)
+            added[owner_id] = amount = resources.total(amounts)
+            owner.allocated += amount
+    return added

@@ -12,15 +12,21 @@ from master.allocator.allocator import (
     allocate,
     is_allocatable,
 )
+from master.allocator.quota import NO_LIMIT, QUOTA_KINDS, Quota, owed, quota_problem
 from master.allocator.sorter import DRFSorter, Sorter
 
 __all__ = [
+    "NO_LIMIT",
+    "QUOTA_KINDS",
     "AgentSlot",
     "AllocationInput",
     "DRFSorter",
     "FrameworkDemand",
     "OfferPlan",
+    "Quota",
     "Sorter",
     "allocate",
     "is_allocatable",
+    "owed",
+    "quota_problem",
 ]

@@ -1,9 +1,20 @@
 """Hierarchical allocation: agents -> roles (weighted DRF) -> frameworks (DRF).
 
-As in Mesos's hierarchical allocator, each agent's whole free amount goes to
-one framework per cycle: the first, in role then framework order, that is
-neither suppressed nor filtered from that agent. The allocation is recorded
-at once, so the next agent sees the updated shares.
+As in Mesos's hierarchical allocator, an agent's free amount goes to the
+first framework, in role then framework order, that is neither suppressed
+nor filtered from that agent; the allocation is recorded at once, so the
+next agent sees the updated shares. Without quotas that framework takes
+the whole agent.
+
+With quotas (master.allocator.quota) a cycle has Mesos's two stages. First,
+roles owed part of their guarantee are offered, agent by agent, what they
+are owed (and no more of a guaranteed kind). Then everyone is served as
+above, each offer cut to its role's limit and to what the cluster must keep
+free for roles still owed (master.allocator.ledger): an agent may then be
+cut into several offers, to several frameworks. An agent's free ports go
+whole with the first offer cut from it in a cycle: a port range cut in
+pieces would serve no port-publishing task better, and the first offer is
+the guaranteed role's when there is one.
 """
 
 from __future__ import annotations
@@ -11,6 +22,8 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
+from master.allocator.ledger import QuotaLedger
+from master.allocator.quota import Quota
 from master.allocator.sorter import DRFSorter, Sorter
 from offer.resources import MIN_TASK_MEM, Resources
 
@@ -51,6 +64,16 @@ class AllocationInput:
     # (framework_id, agent_id) -> (until, amount): before `until`, that agent
     # is not offered to that framework unless more than `amount` is free.
     refusals: Mapping[tuple[str, str], tuple[float, Resources]] = field(default_factory=dict)
+    # Role -> its quota; roles not named have none.
+    quotas: Mapping[str, Quota] = field(default_factory=dict)
+    # Role -> what it holds (live tasks and outstanding offers of all its
+    # frameworks, connected or not; later its reservations too). Needed for
+    # roles with a quota only; a role not named holds nothing.
+    consumption: Mapping[str, Resources] = field(default_factory=dict)
+    # What is free on every offerable agent of the cluster, not only on
+    # `agents` (a cycle looks at a few): the headroom is held back from it.
+    # None: what `agents` have free.
+    available: Resources | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,7 +91,8 @@ def allocate(
     view: AllocationInput,
     make_sorter: Callable[[Resources], Sorter] = DRFSorter,
 ) -> list[OfferPlan]:
-    """Returns the offers to make, at most one per agent."""
+    """Returns the offers to make: without quotas at most one per agent, with
+    them at most one per agent and framework."""
     role_sorter = make_sorter(view.total)
     framework_sorters: dict[str, Sorter] = {}
     eligible: dict[str, list[str]] = {}
@@ -82,38 +106,121 @@ def allocate(
     wanting = {fid for ids in eligible.values() for fid in ids}
     if not wanting:
         return []
-
-    plans: list[OfferPlan] = []
-    for agent in view.agents:
-        if not is_allocatable(agent.available):
-            continue
-        chosen = _first_taker(view, role_sorter, framework_sorters, wanting, agent)
-        if chosen is None:
-            continue
-        role, framework_id = chosen
-        role_sorter.allocate(role, agent.available)
-        framework_sorters[role].allocate(framework_id, agent.available)
-        plans.append(OfferPlan(framework_id, agent.agent_id, agent.available))
-    return plans
+    cycle = _Cycle(view, role_sorter, framework_sorters, wanting)
+    if view.quotas:
+        cycle.ledger = QuotaLedger(
+            view.quotas,
+            view.consumption,
+            view.available if view.available is not None else _free_of(view.agents),
+        )
+        cycle.serve_guarantees()
+    cycle.serve_all()
+    return cycle.plans()
 
 
-def _first_taker(
-    view: AllocationInput,
-    role_sorter: Sorter,
-    framework_sorters: Mapping[str, Sorter],
-    wanting: set[str],
-    agent: AgentSlot,
-) -> tuple[str, str] | None:
-    for role in role_sorter.sorted():
-        for framework_id in framework_sorters[role].sorted():
-            if framework_id in wanting and not _refused(view, framework_id, agent):
-                return role, framework_id
-    return None
+class _Cycle:
+    """One cycle's offers as they are made: what is left free on each agent,
+    and the plans so far, by framework and agent."""
+
+    def __init__(
+        self,
+        view: AllocationInput,
+        role_sorter: Sorter,
+        framework_sorters: Mapping[str, Sorter],
+        wanting: set[str],
+    ) -> None:
+        self._view = view
+        self._roles = role_sorter
+        self._frameworks = framework_sorters
+        self._wanting = wanting
+        self.ledger: QuotaLedger | None = None
+        self._free = {a.agent_id: a.available for a in view.agents}
+        self._planned: dict[tuple[str, str], Resources] = {}
+
+    def serve_guarantees(self) -> None:
+        """Stage one: roles owed part of their guarantee, agent by agent, in
+        role order, each offered what it is owed of each agent in turn."""
+        ledger = self.ledger
+        assert ledger is not None
+        for agent in self._view.agents:
+            owed_roles = [r for r in self._roles.sorted() if ledger.is_owed(r)]
+            for role in owed_roles:
+                free = self._free[agent.agent_id]
+                part = self._with_ports(agent, ledger.guaranteed_part(role, free))
+                framework_id = self._taker(role, agent.agent_id, part)
+                if framework_id is not None:
+                    self._give(role, framework_id, agent.agent_id, part)
+
+    def serve_all(self) -> None:
+        """Stage two: each agent to the first taker in role order, cut to
+        its role's limit and the headroom; what is left to the next."""
+        free_of, ledger = self._free, self.ledger
+        for agent in self._view.agents:
+            # Each offer leaves the next taker a role whose limit or headroom
+            # it reached: no more offers than roles.
+            for _ in range(len(self._frameworks) + 1):
+                free = free_of[agent.agent_id]
+                if not is_allocatable(free):
+                    break
+                chosen = self._first_taker(agent, free)
+                if chosen is None:
+                    break
+                role, framework_id, amount = chosen
+                self._give(role, framework_id, agent.agent_id, amount)
+                if ledger is None:
+                    break  # the whole agent went
+
+    def plans(self) -> list[OfferPlan]:
+        return [OfferPlan(fid, aid, amount) for (fid, aid), amount in self._planned.items()]
+
+    def _first_taker(self, agent: AgentSlot, free: Resources) -> tuple[str, str, Resources] | None:
+        ledger = self.ledger
+        for role in self._roles.sorted():
+            amount = free if ledger is None else self._with_ports(agent, ledger.grant(role, free))
+            framework_id = self._taker(role, agent.agent_id, amount)
+            if framework_id is not None:
+                return role, framework_id, amount
+        return None
+
+    def _taker(self, role: str, agent_id: str, amount: Resources) -> str | None:
+        """The first framework of the role that wants `amount` of the agent."""
+        if not is_allocatable(amount):
+            return None
+        for framework_id in self._frameworks[role].sorted():
+            if framework_id in self._wanting and not _refused(
+                self._view, framework_id, agent_id, amount
+            ):
+                return framework_id
+        return None
+
+    def _with_ports(self, agent: AgentSlot, amount: Resources) -> Resources:
+        """`amount` with the agent's ports if no offer was cut from it yet."""
+        if agent.available.ports and self._free[agent.agent_id] is agent.available:
+            return Resources(amount.cpus, amount.mem, amount.disk, agent.available.ports)
+        return amount
+
+    def _give(self, role: str, framework_id: str, agent_id: str, amount: Resources) -> None:
+        self._roles.allocate(role, amount)
+        self._frameworks[role].allocate(framework_id, amount)
+        if self.ledger is not None:
+            self.ledger.record(role, amount)
+        free = self._free[agent_id]
+        self._free[agent_id] = Resources() if amount is free else free - amount
+        key = (framework_id, agent_id)
+        before = self._planned.get(key)
+        self._planned[key] = amount if before is None else before + amount
 
 
-def _refused(view: AllocationInput, framework_id: str, agent: AgentSlot) -> bool:
-    refusal = view.refusals.get((framework_id, agent.agent_id))
+def _free_of(agents: Sequence[AgentSlot]) -> Resources:
+    cpus = mem = disk = 0.0
+    for a in agents:
+        cpus, mem, disk = cpus + a.available.cpus, mem + a.available.mem, disk + a.available.disk
+    return Resources(round(cpus, 3), round(mem, 3), round(disk, 3))
+
+
+def _refused(view: AllocationInput, framework_id: str, agent_id: str, amount: Resources) -> bool:
+    refusal = view.refusals.get((framework_id, agent_id))
     if refusal is None:
         return False
-    until, amount = refusal
-    return until > view.now and amount.contains(agent.available)
+    until, refused = refusal
+    return until > view.now and refused.contains(amount)

@@ -1,4 +1,6 @@
-"""Operator service: read-only views for offerctl and dashboards."""
+"""Operator service: views for offerctl and dashboards, and the operator's
+actions (drain, reactivate, remove, teardown, quota), each guarded by the
+operator ACL."""
 
 from __future__ import annotations
 
@@ -12,6 +14,7 @@ from master.core import Master
 from master.events import ClusterEvent
 from master.leadership import Leadership
 from master.logs import LogRelay
+from master.quotas import RoleQuota
 from master.servicers.calls import core_errors, to_the_end
 from master.servicers.scheduler import offer_to_pb
 from master.summary import summarize
@@ -62,7 +65,8 @@ class OperatorServicer(operator_pb2_grpc.OperatorServicer):
         return pb.ListFrameworksResponse(
             frameworks=[
                 framework_to_pb(f, self._master, total) for f in self._master.frameworks_view()
-            ]
+            ],
+            quotas=[role_quota_to_pb(q) for q in self._master.quota_calls.view()],
         )
 
     async def ListTasks(
@@ -121,6 +125,7 @@ class OperatorServicer(operator_pb2_grpc.OperatorServicer):
             offered=wire.resources_to_pb(summary.offered),
             idle=wire.resources_to_pb(summary.idle),
             used=_usage(summary.used),
+            quotas=[role_quota_to_pb(q) for q in self._master.quota_calls.view()],
         )
 
     async def WatchEvents(
@@ -172,6 +177,35 @@ class OperatorServicer(operator_pb2_grpc.OperatorServicer):
         async with core_errors(context):
             await to_the_end(self._master.framework_calls.teardown(request.framework_id))
         return pb.TeardownFrameworkResponse()
+
+    async def SetQuota(
+        self, request: pb.SetQuotaRequest, context: grpc.aio.ServicerContext
+    ) -> pb.SetQuotaResponse:
+        await self._may(context, "quota")
+        config = request.quota
+        async with core_errors(context):
+            stand = await to_the_end(
+                self._master.quota_calls.set(
+                    config.role, dict(config.guarantees), dict(config.limits)
+                )
+            )
+        return pb.SetQuotaResponse(quota=role_quota_to_pb(stand))
+
+    async def RemoveQuota(
+        self, request: pb.RemoveQuotaRequest, context: grpc.aio.ServicerContext
+    ) -> pb.RemoveQuotaResponse:
+        await self._may(context, "quota")
+        async with core_errors(context):
+            await to_the_end(self._master.quota_calls.remove(request.role))
+        return pb.RemoveQuotaResponse()
+
+    async def ListQuotas(
+        self, request: pb.ListQuotasRequest, context: grpc.aio.ServicerContext
+    ) -> pb.ListQuotasResponse:
+        quotas = self._master.quota_calls.view()
+        return pb.ListQuotasResponse(
+            quotas=[role_quota_to_pb(q) for q in quotas if request.role in ("", q.role)]
+        )
 
     async def _may(self, context: grpc.aio.ServicerContext, action: str) -> None:
         denied = self._master.config.acls.operator_problem(principal(), action)
@@ -228,6 +262,17 @@ def framework_to_pb(fw: Framework, master: Master, total: Resources) -> pb.Frame
         dominant_share=held.dominant_share(total),
         registered_at=fw.registered_at,
         active_tasks=master.state.live_task_count(fw),
+    )
+
+
+def role_quota_to_pb(stand: RoleQuota) -> pb.RoleQuota:
+    quota = stand.quota
+    return pb.RoleQuota(
+        config=pb.QuotaConfig(role=stand.role, guarantees=quota.guarantees, limits=quota.limits),
+        consumption=wire.resources_to_pb(stand.consumption),
+        held_back=wire.resources_to_pb(stand.held_back),
+        room={k: getattr(stand.room, k) for k in quota.limits},
+        at_limit=stand.at_limit,
     )
 
 

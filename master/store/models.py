@@ -106,3 +106,21 @@ class LeadershipRow(Base):
     # When the holder last renewed, and for how long a renewal holds.
     renewed_at: Mapped[float] = mapped_column(Float, default=0.0)
     lease_seconds: Mapped[float] = mapped_column(Float, default=0.0)
+
+
+class QuotaRow(Base):
+    """A role's quota (master.allocator.quota). Removing a quota writes its
+    row with no guarantee and no limit, which recovery skips: an upsert
+    keeps the order of a set and a removal in one commit, with no delete."""
+
+    __tablename__ = "quotas"
+
+    role: Mapped[str] = mapped_column(String(128), primary_key=True)
+    # Guaranteed amounts; 0 guarantees nothing of that kind.
+    guarantee_cpus: Mapped[float] = mapped_column(Float, default=0.0)
+    guarantee_mem: Mapped[float] = mapped_column(Float, default=0.0)
+    guarantee_disk: Mapped[float] = mapped_column(Float, default=0.0)
+    # Limits; NULL: that kind is not limited.
+    limit_cpus: Mapped[float | None] = mapped_column(Float, nullable=True)
+    limit_mem: Mapped[float | None] = mapped_column(Float, nullable=True)
+    limit_disk: Mapped[float | None] = mapped_column(Float, nullable=True)

@@ -17,8 +17,9 @@ from typing import Any, NamedTuple, TypeVar
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
+from master.allocator.quota import QUOTA_KINDS, Quota
 from master.cluster import HISTORY_LIMIT, Agent, Framework, Task, TaskKey
-from master.store.models import AgentRow, FrameworkRow, StatusUpdateRow, TaskRow
+from master.store.models import AgentRow, FrameworkRow, QuotaRow, StatusUpdateRow, TaskRow
 from offer import wire
 from offer.resources import Resources
 from offer.tasks import StatusReason, TaskState, TaskStatus
@@ -34,6 +35,8 @@ class Snapshot:
     tasks: list[Task] = field(default_factory=list)
     # Unacknowledged updates per framework, oldest first.
     unacked: dict[str, list[TaskStatus]] = field(default_factory=dict)
+    # Role -> its quota (roles whose quota was removed are not here).
+    quotas: dict[str, Quota] = field(default_factory=dict)
 
 
 class _TaskRecord(NamedTuple):
@@ -89,6 +92,10 @@ def read(engine: Engine) -> Snapshot:
     with Session(engine) as session:
         snap.agents = [_agent_from(r) for r in session.scalars(select(AgentRow))]
         snap.frameworks = [_framework_from(r) for r in session.scalars(select(FrameworkRow))]
+        for q in session.scalars(select(QuotaRow)):
+            quota = _quota_from(q)
+            if not quota.is_empty():
+                snap.quotas[q.role] = quota
         driver = session.connection().connection
         updates = _records(driver, _UPDATES, _UpdateRecord._make)
         tasks = _records(driver, _TASKS, _TaskRecord._make)
@@ -144,6 +151,12 @@ def _framework_from(r: FrameworkRow) -> Framework:
         control_address=r.control_address,
         principal=r.principal,
     )
+
+
+def _quota_from(r: QuotaRow) -> Quota:
+    guarantees = {k: getattr(r, f"guarantee_{k}") for k in QUOTA_KINDS}
+    limits = {k: v for k in QUOTA_KINDS if (v := getattr(r, f"limit_{k}")) is not None}
+    return Quota.of({k: v for k, v in guarantees.items() if v}, limits)
 
 
 def _task_from(

@@ -7,12 +7,13 @@ change again before the commit runs.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from master.allocator.quota import QUOTA_KINDS, Quota
 from master.cluster import Agent, Framework, Task
-from master.store.models import AgentRow, Base, FrameworkRow, StatusUpdateRow, TaskRow
+from master.store.models import AgentRow, Base, FrameworkRow, QuotaRow, StatusUpdateRow, TaskRow
 from offer.sqlupsert import upsert_statement
 from offer.tasks import TaskStatus
 
@@ -42,6 +43,7 @@ def batch(
     updates: Iterable[TaskStatus],
     acks: Iterable[str],
     removed_agents: Iterable[str] = (),
+    quotas: Mapping[str, Quota | None] | None = None,
 ) -> Batch:
     """The rows of a write. Takes each task's `forgotten` uuids, leaving it
     empty: they are the store's to delete from now on."""
@@ -54,6 +56,7 @@ def batch(
         forgotten += task.forgotten
         task.forgotten.clear()
     rows += [(StatusUpdateRow, update_row(u)) for u in updates]
+    rows += [(QuotaRow, quota_row(role, q)) for role, q in (quotas or {}).items()]
     return Batch(rows, list(acks), forgotten, list(removed_agents))
 
 
@@ -138,3 +141,13 @@ def update_row(u: TaskStatus) -> Values:
         "exit_code": u.exit_code,
         "healthy": u.healthy,
     }
+
+
+def quota_row(role: str, q: Quota | None) -> Values:
+    """A role's quota; None (removed) as a row with neither guarantee nor limit."""
+    q = q or Quota()
+    row: Values = {"role": role}
+    for kind in QUOTA_KINDS:
+        row[f"guarantee_{kind}"] = getattr(q.guarantee, kind)
+        row[f"limit_{kind}"] = q.limits.get(kind)
+    return row

@@ -7,11 +7,12 @@ which is what lets the master keep its rule: durable before anyone is told.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from sqlalchemy import event
 
+from master.allocator.quota import Quota
 from master.cluster import Agent, Framework, Task
 from master.store import migrate, recovery, rows
 from master.store.commit import Committer, Fence
@@ -85,11 +86,13 @@ class StateStore:
         updates: Iterable[TaskStatus] = (),
         acks: Iterable[str] = (),
         removed_agents: Iterable[str] = (),
+        quotas: Mapping[str, Quota | None] | None = None,
     ) -> asyncio.Future[None]:
         """Queues rows for the next commit; the future resolves once they are
         durable, all of them in one transaction. The rows are taken now:
         later changes to the objects are not part of this write.
-        `removed_agents` are ids whose rows are deleted."""
+        `removed_agents` are ids whose rows are deleted; `quotas` are roles'
+        quotas as set (None: removed)."""
         batch = rows.batch(
             agents=agents,
             frameworks=frameworks,
@@ -97,6 +100,7 @@ class StateStore:
             updates=updates,
             acks=acks,
             removed_agents=removed_agents,
+            quotas=quotas,
         )
         return self._writer.submit(batch)
 

@@ -50,6 +50,85 @@ EVENT_CAUGHT_UP: ClusterEventType
 EVENT_AGENT_ENGINE_UNAVAILABLE: ClusterEventType
 EVENT_AGENT_ENGINE_AVAILABLE: ClusterEventType
 
+class QuotaConfig(_message.Message):
+    __slots__ = ("role", "guarantees", "limits")
+    class GuaranteesEntry(_message.Message):
+        __slots__ = ("key", "value")
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: float
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[float] = ...) -> None: ...
+    class LimitsEntry(_message.Message):
+        __slots__ = ("key", "value")
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: float
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[float] = ...) -> None: ...
+    ROLE_FIELD_NUMBER: _ClassVar[int]
+    GUARANTEES_FIELD_NUMBER: _ClassVar[int]
+    LIMITS_FIELD_NUMBER: _ClassVar[int]
+    role: str
+    guarantees: _containers.ScalarMap[str, float]
+    limits: _containers.ScalarMap[str, float]
+    def __init__(self, role: _Optional[str] = ..., guarantees: _Optional[_Mapping[str, float]] = ..., limits: _Optional[_Mapping[str, float]] = ...) -> None: ...
+
+class RoleQuota(_message.Message):
+    __slots__ = ("config", "consumption", "held_back", "room", "at_limit")
+    class RoomEntry(_message.Message):
+        __slots__ = ("key", "value")
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: float
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[float] = ...) -> None: ...
+    CONFIG_FIELD_NUMBER: _ClassVar[int]
+    CONSUMPTION_FIELD_NUMBER: _ClassVar[int]
+    HELD_BACK_FIELD_NUMBER: _ClassVar[int]
+    ROOM_FIELD_NUMBER: _ClassVar[int]
+    AT_LIMIT_FIELD_NUMBER: _ClassVar[int]
+    config: QuotaConfig
+    consumption: _common_pb2.Resources
+    held_back: _common_pb2.Resources
+    room: _containers.ScalarMap[str, float]
+    at_limit: bool
+    def __init__(self, config: _Optional[_Union[QuotaConfig, _Mapping]] = ..., consumption: _Optional[_Union[_common_pb2.Resources, _Mapping]] = ..., held_back: _Optional[_Union[_common_pb2.Resources, _Mapping]] = ..., room: _Optional[_Mapping[str, float]] = ..., at_limit: _Optional[bool] = ...) -> None: ...
+
+class SetQuotaRequest(_message.Message):
+    __slots__ = ("quota",)
+    QUOTA_FIELD_NUMBER: _ClassVar[int]
+    quota: QuotaConfig
+    def __init__(self, quota: _Optional[_Union[QuotaConfig, _Mapping]] = ...) -> None: ...
+
+class SetQuotaResponse(_message.Message):
+    __slots__ = ("quota",)
+    QUOTA_FIELD_NUMBER: _ClassVar[int]
+    quota: RoleQuota
+    def __init__(self, quota: _Optional[_Union[RoleQuota, _Mapping]] = ...) -> None: ...
+
+class RemoveQuotaRequest(_message.Message):
+    __slots__ = ("role",)
+    ROLE_FIELD_NUMBER: _ClassVar[int]
+    role: str
+    def __init__(self, role: _Optional[str] = ...) -> None: ...
+
+class RemoveQuotaResponse(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class ListQuotasRequest(_message.Message):
+    __slots__ = ("role",)
+    ROLE_FIELD_NUMBER: _ClassVar[int]
+    role: str
+    def __init__(self, role: _Optional[str] = ...) -> None: ...
+
+class ListQuotasResponse(_message.Message):
+    __slots__ = ("quotas",)
+    QUOTAS_FIELD_NUMBER: _ClassVar[int]
+    quotas: _containers.RepeatedCompositeFieldContainer[RoleQuota]
+    def __init__(self, quotas: _Optional[_Iterable[_Union[RoleQuota, _Mapping]]] = ...) -> None: ...
+
 class GetTaskLogsRequest(_message.Message):
     __slots__ = ("task_id", "framework_id", "tail_lines", "follow")
     TASK_ID_FIELD_NUMBER: _ClassVar[int]
@@ -147,10 +226,12 @@ class ListFrameworksRequest(_message.Message):
     def __init__(self) -> None: ...
 
 class ListFrameworksResponse(_message.Message):
-    __slots__ = ("frameworks",)
+    __slots__ = ("frameworks", "quotas")
     FRAMEWORKS_FIELD_NUMBER: _ClassVar[int]
+    QUOTAS_FIELD_NUMBER: _ClassVar[int]
     frameworks: _containers.RepeatedCompositeFieldContainer[FrameworkSummary]
-    def __init__(self, frameworks: _Optional[_Iterable[_Union[FrameworkSummary, _Mapping]]] = ...) -> None: ...
+    quotas: _containers.RepeatedCompositeFieldContainer[RoleQuota]
+    def __init__(self, frameworks: _Optional[_Iterable[_Union[FrameworkSummary, _Mapping]]] = ..., quotas: _Optional[_Iterable[_Union[RoleQuota, _Mapping]]] = ...) -> None: ...
 
 class TaskSummary(_message.Message):
     __slots__ = ("task_id", "framework_id", "agent_id", "name", "resources", "container", "status", "created_at", "usage", "agent_address")
@@ -233,7 +314,7 @@ class GetStatusRequest(_message.Message):
     def __init__(self) -> None: ...
 
 class GetStatusResponse(_message.Message):
-    __slots__ = ("address", "version", "started_at", "now", "agents", "frameworks", "tasks", "total", "allocated", "offered", "idle", "used", "role", "leader", "epoch")
+    __slots__ = ("address", "version", "started_at", "now", "agents", "frameworks", "tasks", "total", "allocated", "offered", "idle", "used", "role", "leader", "epoch", "quotas")
     class AgentsEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -270,6 +351,7 @@ class GetStatusResponse(_message.Message):
     ROLE_FIELD_NUMBER: _ClassVar[int]
     LEADER_FIELD_NUMBER: _ClassVar[int]
     EPOCH_FIELD_NUMBER: _ClassVar[int]
+    QUOTAS_FIELD_NUMBER: _ClassVar[int]
     address: str
     version: str
     started_at: float
@@ -285,7 +367,8 @@ class GetStatusResponse(_message.Message):
     role: MasterRole
     leader: str
     epoch: int
-    def __init__(self, address: _Optional[str] = ..., version: _Optional[str] = ..., started_at: _Optional[float] = ..., now: _Optional[float] = ..., agents: _Optional[_Mapping[str, int]] = ..., frameworks: _Optional[_Mapping[str, int]] = ..., tasks: _Optional[_Mapping[str, int]] = ..., total: _Optional[_Union[_common_pb2.Resources, _Mapping]] = ..., allocated: _Optional[_Union[_common_pb2.Resources, _Mapping]] = ..., offered: _Optional[_Union[_common_pb2.Resources, _Mapping]] = ..., idle: _Optional[_Union[_common_pb2.Resources, _Mapping]] = ..., used: _Optional[_Union[_common_pb2.Usage, _Mapping]] = ..., role: _Optional[_Union[MasterRole, str]] = ..., leader: _Optional[str] = ..., epoch: _Optional[int] = ...) -> None: ...
+    quotas: _containers.RepeatedCompositeFieldContainer[RoleQuota]
+    def __init__(self, address: _Optional[str] = ..., version: _Optional[str] = ..., started_at: _Optional[float] = ..., now: _Optional[float] = ..., agents: _Optional[_Mapping[str, int]] = ..., frameworks: _Optional[_Mapping[str, int]] = ..., tasks: _Optional[_Mapping[str, int]] = ..., total: _Optional[_Union[_common_pb2.Resources, _Mapping]] = ..., allocated: _Optional[_Union[_common_pb2.Resources, _Mapping]] = ..., offered: _Optional[_Union[_common_pb2.Resources, _Mapping]] = ..., idle: _Optional[_Union[_common_pb2.Resources, _Mapping]] = ..., used: _Optional[_Union[_common_pb2.Usage, _Mapping]] = ..., role: _Optional[_Union[MasterRole, str]] = ..., leader: _Optional[str] = ..., epoch: _Optional[int] = ..., quotas: _Optional[_Iterable[_Union[RoleQuota, _Mapping]]] = ...) -> None: ...
 
 class WatchEventsRequest(_message.Message):
     __slots__ = ("replay", "follow")

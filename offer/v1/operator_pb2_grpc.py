@@ -94,6 +94,21 @@ class OperatorStub:
                 request_serializer=offer_dot_v1_dot_operator__pb2.TeardownFrameworkRequest.SerializeToString,
                 response_deserializer=offer_dot_v1_dot_operator__pb2.TeardownFrameworkResponse.FromString,
                 _registered_method=True)
+        self.SetQuota = channel.unary_unary(
+                '/offer.v1.Operator/SetQuota',
+                request_serializer=offer_dot_v1_dot_operator__pb2.SetQuotaRequest.SerializeToString,
+                response_deserializer=offer_dot_v1_dot_operator__pb2.SetQuotaResponse.FromString,
+                _registered_method=True)
+        self.RemoveQuota = channel.unary_unary(
+                '/offer.v1.Operator/RemoveQuota',
+                request_serializer=offer_dot_v1_dot_operator__pb2.RemoveQuotaRequest.SerializeToString,
+                response_deserializer=offer_dot_v1_dot_operator__pb2.RemoveQuotaResponse.FromString,
+                _registered_method=True)
+        self.ListQuotas = channel.unary_unary(
+                '/offer.v1.Operator/ListQuotas',
+                request_serializer=offer_dot_v1_dot_operator__pb2.ListQuotasRequest.SerializeToString,
+                response_deserializer=offer_dot_v1_dot_operator__pb2.ListQuotasResponse.FromString,
+                _registered_method=True)
 
 
 class OperatorServicer:
@@ -198,6 +213,35 @@ class OperatorServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def SetQuota(self, request, context):
+        """Sets a role's quota (its guarantee and limit), replacing any it had; it
+        is durable before the reply, and the allocator heeds it from its next
+        cycle. Needs the operator ACL action "quota" (PERMISSION_DENIED
+        otherwise). INVALID_ARGUMENT, saying which part and why, for: an empty
+        or malformed role; a resource other than cpus, mem and disk (ports
+        included); a negative or non-finite amount; a limit below its
+        guarantee; neither guarantee nor limit. See docs/quota.md.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RemoveQuota(self, request, context):
+        """Removes a role's quota: nothing is held back for it or limits it any
+        more. Needs the operator ACL action "quota". NOT_FOUND if it has none.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListQuotas(self, request, context):
+        """Roles with a quota, by name, each with what it holds and what is held
+        back for it. Open to any caller (frameworks read their role's too).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_OperatorServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -260,6 +304,21 @@ def add_OperatorServicer_to_server(servicer, server):
                     servicer.TeardownFramework,
                     request_deserializer=offer_dot_v1_dot_operator__pb2.TeardownFrameworkRequest.FromString,
                     response_serializer=offer_dot_v1_dot_operator__pb2.TeardownFrameworkResponse.SerializeToString,
+            ),
+            'SetQuota': grpc.unary_unary_rpc_method_handler(
+                    servicer.SetQuota,
+                    request_deserializer=offer_dot_v1_dot_operator__pb2.SetQuotaRequest.FromString,
+                    response_serializer=offer_dot_v1_dot_operator__pb2.SetQuotaResponse.SerializeToString,
+            ),
+            'RemoveQuota': grpc.unary_unary_rpc_method_handler(
+                    servicer.RemoveQuota,
+                    request_deserializer=offer_dot_v1_dot_operator__pb2.RemoveQuotaRequest.FromString,
+                    response_serializer=offer_dot_v1_dot_operator__pb2.RemoveQuotaResponse.SerializeToString,
+            ),
+            'ListQuotas': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListQuotas,
+                    request_deserializer=offer_dot_v1_dot_operator__pb2.ListQuotasRequest.FromString,
+                    response_serializer=offer_dot_v1_dot_operator__pb2.ListQuotasResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -586,6 +645,87 @@ class Operator:
             '/offer.v1.Operator/TeardownFramework',
             offer_dot_v1_dot_operator__pb2.TeardownFrameworkRequest.SerializeToString,
             offer_dot_v1_dot_operator__pb2.TeardownFrameworkResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SetQuota(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/offer.v1.Operator/SetQuota',
+            offer_dot_v1_dot_operator__pb2.SetQuotaRequest.SerializeToString,
+            offer_dot_v1_dot_operator__pb2.SetQuotaResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RemoveQuota(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/offer.v1.Operator/RemoveQuota',
+            offer_dot_v1_dot_operator__pb2.RemoveQuotaRequest.SerializeToString,
+            offer_dot_v1_dot_operator__pb2.RemoveQuotaResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListQuotas(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/offer.v1.Operator/ListQuotas',
+            offer_dot_v1_dot_operator__pb2.ListQuotasRequest.SerializeToString,
+            offer_dot_v1_dot_operator__pb2.ListQuotasResponse.FromString,
             options,
             channel_credentials,
             insecure,
