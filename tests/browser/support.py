@@ -9,7 +9,6 @@ import json
 import ssl
 import urllib.error
 import urllib.request
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -27,6 +26,18 @@ cmd: echo "{WEB_LINE}"; sleep 600
 cpus: 0.25
 mem: 32
 instances: 2
+kill_grace_seconds: 0.2
+"""
+# One instance per host, three instances, two hosts: the UI says why the
+# third is missing.
+UNIQUE_APP = f"""
+id: cache
+image: {IMAGE}
+cmd: sleep 600
+cpus: 0.1
+mem: 16
+instances: 3
+constraints: [[hostname, UNIQUE]]
 kill_grace_seconds: 0.2
 """
 JOB = f"""
@@ -89,19 +100,20 @@ class UiCluster:
 
 def seed_cluster(ui: UiCluster) -> None:
     """offer-service (role prod) with the app `web` (2 instances running)
-    and offer-batch (role batch) with the job `hello`, run once to its end."""
+    the app `cache` (one of its 3 instances cannot be placed), offer-batch (role batch)
+    with the job `hello`, run once to its end."""
     cluster = ui.cluster
-    # Side by side (each waits until its framework answers): they do not meet.
-    with ThreadPoolExecutor(2) as starting:
-        service = starting.submit(cluster.start_service, "--role", "prod")
-        batch = starting.submit(cluster.start_batch, "--role", "batch")
-        service.result(), batch.result()
+    cluster.start_service("--role", "prod")
+    cluster.start_batch("--role", "batch")
     specs = cluster.root / "specs"
     specs.mkdir()
     (specs / "web.yaml").write_text(APP)
     (specs / "hello.yaml").write_text(JOB)
+    (specs / "cache.yaml").write_text(UNIQUE_APP)
     deployed = cluster.app("deploy", str(specs / "web.yaml"), "--wait", "--timeout", "30")
     assert deployed.returncode == 0, deployed.stderr
+    cache = cluster.app("deploy", str(specs / "cache.yaml"))
+    assert cache.returncode == 0, cache.stderr
     assert cluster.job("submit", str(specs / "hello.yaml")).returncode == 0
     started = cluster.job("run", "hello", "--wait")
     assert started.returncode == 0, started.stdout + started.stderr

@@ -29,7 +29,7 @@ def test_the_views_are_the_operators_answers(ui_cluster: UiCluster) -> None:
     assert {t["status"]["state"] for t in tasks} == {"TASK_RUNNING", "TASK_FINISHED"}
     service = next(f for f in frameworks if f["info"]["name"] == "offer-service")
     only = ui_cluster.json(f"/api/v1/tasks?framework_id={service['info']['framework_id']}")
-    assert len(only["tasks"]) == 2
+    assert len(only["tasks"]) == 4  # web 2, cache 2
     assert isinstance(ui_cluster.json("/api/v1/offers")["offers"], list)
 
 
@@ -82,7 +82,9 @@ async def _events(stream: aiohttp.ClientResponse) -> object:
 
 def test_apps_and_jobs_through_their_control_apis(ui_cluster: UiCluster) -> None:
     apps = ui_cluster.json("/api/v1/apps")["apps"]
-    assert [(a["app_id"], a["instances"]) for a in apps] == [("web", 2)]
+    assert sorted((a["app_id"], a["instances"]) for a in apps) == [("cache", 3), ("web", 2)]
+    cache = next(a for a in apps if a["app_id"] == "cache")
+    assert "UNIQUE hostname" in cache["waiting_reason"]
     web = ui_cluster.json("/api/v1/apps/web")
     assert web["healthy"] == 2 and len(web["tasks"]) == 2
     jobs = ui_cluster.json("/api/v1/jobs")["jobs"]

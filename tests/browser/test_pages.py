@@ -32,6 +32,8 @@ def ui_page(page: Page, ui_cluster: UiCluster) -> Iterator[Page]:
     """A page of the cluster's UI that fails the test on any script error."""
     errors: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))
+    # Shown with a failure's captured output (404s of unknown ids are expected).
+    page.on("console", lambda message: print(f"browser console: {message.type}: {message.text}"))
     yield page
     assert errors == [], f"script errors in the page: {errors}"
 
@@ -80,14 +82,14 @@ def test_a_task_launched_after_the_page_opened_appears_without_a_reload(
 def test_filters(ui_page: Page, ui_cluster: UiCluster) -> None:
     open_page(ui_page, ui_cluster, "/tasks")
     rows = ui_page.get_by_test_id("tasks").locator("tbody tr")
-    expect(rows.filter(has_text="RUNNING")).to_have_count(2)
+    expect(rows.filter(has_text="RUNNING")).to_have_count(4)  # web 2, cache 2
     ui_page.get_by_test_id("filter-state").select_option("FINISHED")
     expect(rows.filter(has_text="RUNNING")).to_have_count(0)
     expect(rows.filter(has_text="FINISHED")).not_to_have_count(0)
     assert "state=FINISHED" in ui_page.url
     ui_page.get_by_test_id("filter-state").select_option("")
     ui_page.get_by_test_id("filter-framework").select_option(label="offer-service")
-    expect(rows).to_have_count(2)
+    expect(rows).to_have_count(4)
     expect(rows.filter(has_text="offer-batch")).to_have_count(0)
     ui_page.get_by_test_id("filter-framework").select_option("")
     agent = ui_cluster.cluster.agents[0].agent_id
@@ -100,7 +102,7 @@ def test_filters(ui_page: Page, ui_cluster: UiCluster) -> None:
     ui_page.get_by_test_id("filter-text").fill("no task is called this")
     expect(ui_page.get_by_test_id("tasks")).to_have_text("No task matches these filters.")
     ui_page.get_by_role("button", name="Clear").click()
-    expect(rows.filter(has_text="RUNNING")).to_have_count(2)
+    expect(rows.filter(has_text="RUNNING")).to_have_count(4)
     screenshot(ui_page, "tasks")
 
 
@@ -134,6 +136,9 @@ def test_apps_and_jobs_of_the_frameworks(ui_page: Page, ui_cluster: UiCluster) -
     open_page(ui_page, ui_cluster, "/apps")
     app = ui_page.get_by_test_id("apps").locator("tbody tr").filter(has_text="web")
     expect(app).to_contain_text("2 / 2")
+    cache = ui_page.get_by_test_id("apps").locator("tbody tr").filter(has_text="cache")
+    expect(cache).to_contain_text("2 / 3")
+    expect(cache).to_contain_text("UNIQUE hostname")  # why the third instance is missing
     screenshot(ui_page, "apps")
     app.get_by_role("link", name="web").click()
     expect(ui_page.locator("h1")).to_have_text("App web")
