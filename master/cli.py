@@ -11,13 +11,14 @@ import sys
 from master.core import MasterConfig
 from master.leadership import DEFAULT_LEASE_SECONDS
 from master.server import RATE_LIMITED, run_master
+from master.ui import add_ui_flags, ui_config
 from offer.clock import SystemClock
 from offer.daemon_cli import add_http_flags, daemon_parser, setup_logging
 from offer.exclusive import check_port_free, lock_state_file
 from offer.security import server as security
 from offer.security.acl import AclError
 from offer.security.credentials import CredentialsError
-from offer.security.server import ServerSecurityError
+from offer.security.server import ServerSecurityError, is_loopback
 
 DEFAULT_DB = "sqlite:///offer-state/master.db"
 # Calls a second per principal to the Scheduler and Operator services: far
@@ -147,6 +148,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="seconds between heartbeats to frameworks (default: %(default)s)",
     )
     add_http_flags(parser, DEFAULT_HTTP_PORT, host=None)
+    add_ui_flags(parser)
     security.add_server_flags(parser, rate_limit=DEFAULT_RATE_LIMIT)
     return parser
 
@@ -165,10 +167,18 @@ def main(argv: list[str] | None = None) -> None:
         if not getattr(args, flag) > 0:
             parser.error(f"--{flag.replace('_', '-')} must be a number of seconds > 0")
     setup_logging(args.log_level, args.log_format)
+    http_host = args.host if args.http_host is None else args.http_host
     try:
         secured = security.from_args(args, args.host, RATE_LIMITED)
+        ui = ui_config(args)
     except (ServerSecurityError, CredentialsError, AclError) as err:
         parser.error(str(err))
+    if not is_loopback(http_host) and not secured.authenticates and not args.insecure:
+        # The web UI shows every task's output: as open as the gRPC port would be.
+        parser.error(
+            f"--http-host {http_host} lets anyone on the network read the web UI: give "
+            "--credentials (and --tls-cert/--tls-key), or --insecure to accept that"
+        )
     config = MasterConfig(
         allocation_interval=args.allocation_interval,
         heartbeat_interval=args.heartbeat_interval,
@@ -183,7 +193,6 @@ def main(argv: list[str] | None = None) -> None:
         # Both before the state is opened: a second master exits at once,
         # having touched nothing (offer.exclusive).
         check_port_free(args.host, args.port)
-        http_host = args.host if args.http_host is None else args.http_host
         check_port_free(http_host, args.http_port, flag="--http-port")
         state_lock = lock_state_file(args.db)
         try:
@@ -199,6 +208,7 @@ def main(argv: list[str] | None = None) -> None:
                     lease_seconds=args.leader_lease,
                     http_host=http_host,
                     http_port=args.http_port,
+                    ui=ui,
                 )
             )
         finally:

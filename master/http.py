@@ -7,8 +7,6 @@ from collections.abc import Callable
 
 from prometheus_client import CollectorRegistry
 
-from master.core import Master
-from master.logs import LogRelay
 from master.servicers.operator import OperatorServicer
 from master.ui import UiConfig, add_ui, server_ssl_context
 from offer.http.server import HttpServer
@@ -20,22 +18,26 @@ def master_http(
     port: int,
     registry: CollectorRegistry,
     healthy: Callable[[], bool],
-    master: Master,
     operator: OperatorServicer,
-    logs: LogRelay,
     security: ServerSecurity,
     ui: UiConfig | None = None,
 ) -> HttpServer:
     """The master's HTTP server, not started yet.
 
-    The web UI reads the cluster through `operator` only (the answers
-    offerctl gets), so `master` and `logs` are not needed here. With
-    --tls-cert/--tls-key the port serves HTTPS with the same certificate, so
+    The web UI reads the cluster through `operator` only: the answers
+    offerctl gets. With --tls-cert/--tls-key the port serves HTTPS with the same certificate, so
     that the UI's Basic credentials never cross the network in clear."""
-    del master, logs
     tls = None
     if security.tls_cert is not None and security.tls_key is not None:
         tls = server_ssl_context(security.tls_cert, security.tls_key)
-    http = HttpServer(host, port, registry, healthy, "offer-master", ssl_context=tls)
+    http = HttpServer(
+        host,
+        port,
+        registry,
+        healthy,
+        "offer-master",
+        ssl_context=tls,
+        serves="the web UI at /, /metrics, /health",
+    )
     add_ui(http.app, operator, security.credentials, ui or UiConfig())
     return http

@@ -30,6 +30,7 @@ from master.servicers.scheduler import SchedulerServicer
 from master.servicers.standby import StandbyGate
 from master.state_metrics import MasterStateCollector
 from master.store import StateStore
+from master.ui import UiConfig
 from offer.addresses import host_port
 from offer.clock import Clock, SystemClock
 from offer.grpc_options import SERVER_OPTIONS
@@ -67,6 +68,7 @@ async def run_master(
     lease_seconds: float = DEFAULT_LEASE_SECONDS,
     http_host: str | None = None,
     http_port: int = 0,
+    ui: UiConfig | None = None,
 ) -> int:
     """Serves until SIGTERM or SIGINT, then shuts down gracefully and
     returns 0; returns LOST_LEAD_EXIT at once when it led and lost the lead.
@@ -109,10 +111,9 @@ async def run_master(
         http_port,
         registry,
         lambda: serving.serving,
-        master,
         operator,
-        logs,
         security,
+        ui,
     )
     await server.start()
     await http.start()

@@ -29,6 +29,7 @@ class HttpServer:
         healthy: Callable[[], bool],
         name: str,
         ssl_context: ssl.SSLContext | None = None,
+        serves: str = "/metrics, /health",
     ) -> None:
         self.host = host
         self.port = port
@@ -36,6 +37,8 @@ class HttpServer:
         self._healthy = healthy
         self._name = name
         self._ssl = ssl_context
+        # What the start-up line says is there.
+        self._serves = serves
         self.app = web.Application()
         self.app.router.add_get("/metrics", self._metrics)
         self.app.router.add_get("/health", self._health)
@@ -52,7 +55,7 @@ class HttpServer:
         self.port = self._runner.addresses[0][1]
         address = host_port(self.host, self.port)
         scheme = "https" if self._ssl is not None else "http"
-        log.info("%s HTTP (/metrics, /health) on %s://%s", self._name, scheme, address)
+        log.info("%s HTTP (%s) on %s://%s", self._name, self._serves, scheme, address)
         return address
 
     async def stop(self) -> None:

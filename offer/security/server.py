@@ -142,7 +142,7 @@ def from_args(
         )
     if not (args.rate_limit >= 0):
         raise ServerSecurityError("--rate-limit must be a number >= 0")
-    if not _loopback(host) and not args.credentials and not args.insecure:
+    if not is_loopback(host) and not args.credentials and not args.insecure:
         raise ServerSecurityError(
             f"listening on {host} lets anyone on the network in: give --credentials "
             "(and --tls-cert/--tls-key), or --insecure to accept that"
@@ -192,7 +192,7 @@ def read_pem(path: str | None, flag: str) -> bytes | None:
     return None if path is None else read_file(path, f"{flag} file", ServerSecurityError)
 
 
-def _loopback(host: str) -> bool:
+def is_loopback(host: str) -> bool:
     if host == "localhost":
         return True
     try:
