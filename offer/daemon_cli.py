@@ -98,12 +98,27 @@ def add_http_flags(parser: argparse.ArgumentParser, port: int, host: str | None)
     )
     group.add_argument(
         "--http-port",
-        type=int,
-        default=int(os.environ.get("OFFER_HTTP_PORT", port)),
+        type=http_port,
+        # A string, so that argparse checks $OFFER_HTTP_PORT as it checks the flag.
+        default=os.environ.get("OFFER_HTTP_PORT", str(port)),
         metavar="PORT",
         help=f"the HTTP port; 0 takes any free one, named in the log (default: $OFFER_HTTP_PORT "
         f"or {port})",
     )
+
+
+def http_port(text: str) -> int:
+    """--http-port's value (or $OFFER_HTTP_PORT's): a port number, 0 for any."""
+    try:
+        port = int(text)
+    except ValueError:
+        port = -1
+    if not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError(
+            f"'{text}' is not a port number (0 to 65535; 0 takes any free port); check "
+            "the flag or $OFFER_HTTP_PORT"
+        )
+    return port
 
 
 def setup_logging(level: str, log_format: str = "text") -> None:
