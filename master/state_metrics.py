@@ -1,6 +1,7 @@
 """What the master holds, as Prometheus gauges read at scrape time: agents by
 status, frameworks by status, tasks by state, resources by role, the
-outstanding offers and the age of the oldest, and whether it leads.
+outstanding offers and the age of the oldest, roles' quotas (guarantee,
+limit, what is held back), and whether it leads.
 
 Read from the master's in-memory state when /metrics is asked for (on its
 event loop, between calls), so that none of it costs anything per event.
@@ -93,6 +94,19 @@ class MasterStateCollector(Collector):
                 "offers_oldest_age_seconds",
                 "Age of the oldest outstanding offer (0 when there is none).",
             ),
+            gauge(
+                "quota_guarantee",
+                "A role's quota guarantee, by guaranteed resource.",
+                ("resource", "role"),
+            ),
+            gauge(
+                "quota_limit", "A role's quota limit, by limited resource.", ("resource", "role")
+            ),
+            gauge(
+                "quota_held_back",
+                "What is held back from other roles for a role owed part of its guarantee.",
+                ("resource", "role"),
+            ),
         ]
 
     def _fill(
@@ -106,6 +120,9 @@ class MasterStateCollector(Collector):
         offered: GaugeMetricFamily,
         outstanding: GaugeMetricFamily,
         oldest: GaugeMetricFamily,
+        guarantee: GaugeMetricFamily,
+        limit: GaugeMetricFamily,
+        held_back: GaugeMetricFamily,
     ) -> None:
         state = self._master.state
         by_status = Counter(a.status for a in state.agents.values())
@@ -134,6 +151,14 @@ class MasterStateCollector(Collector):
         first = next(iter(state.offers.values()), None)
         age = 0.0 if first is None else max(0.0, self._master.clock() - first.created_at)
         oldest.add_metric([], age)
+        for stand in self._master.quota_calls.view():
+            quota, role = stand.quota, stand.role
+            for name, scale in RESOURCES:
+                if name in quota.guarantees:
+                    guarantee.add_metric([name, role], quota.guarantees[name] * scale)
+                if name in quota.limits:
+                    limit.add_metric([name, role], quota.limits[name] * scale)
+            _add_resources(held_back, [role], stand.held_back)
 
 
 def _add_resources(family: GaugeMetricFamily, labels: list[str], amount: Resources) -> None:

@@ -7,9 +7,13 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from rich.console import Group, RenderableType
+from rich.text import Text
+
 from offer.ctl import cells, render, watch
 from offer.ctl.errors import CtlError, not_found
-from offer.ctl.views import agent_view, framework_view, offer_view, task_view
+from offer.ctl.quota import quota_table
+from offer.ctl.views import agent_view, framework_view, offer_view, quota_view, task_view
 from offer.tasks import TERMINAL_STATES
 from offer.v1 import operator_pb2 as pb
 from offer.v1 import operator_pb2_grpc
@@ -35,7 +39,8 @@ def fetch(stub: Stub, kind: str, *, framework_id: str = "", agent_id: str = "") 
         ]
     if kind == "frameworks":
         resp = stub.ListFrameworks(pb.ListFrameworksRequest(), timeout=CALL_TIMEOUT)
-        return [framework_view(f) for f in resp.frameworks]
+        quotas = {q.config.role: quota_view(q) for q in resp.quotas}
+        return [framework_view(f, quotas.get(f.info.role)) for f in resp.frameworks]
     if kind == "tasks":
         request = pb.ListTasksRequest(framework_id=framework_id, agent_id=agent_id)
         return [task_view(t) for t in stub.ListTasks(request, timeout=CALL_TIMEOUT).tasks]
@@ -98,6 +103,22 @@ def list_command(stub: Stub, args: argparse.Namespace) -> int:
 
     def snapshot() -> watch.Snapshot:
         rows = cells.sort_rows(kind, select(stub, kind, args), args.sort_by, args.reverse)
-        return rows, lambda: render.table(kind, rows, wide=args.output == "wide")
+        return rows, lambda: _draw(kind, rows, args.output == "wide")
 
     return watch.show(snapshot, args)
+
+
+def _draw(kind: str, rows: list[Row], wide: bool) -> RenderableType:
+    """The table; for frameworks, their roles' quotas under it."""
+    table = render.table(kind, rows, wide=wide)
+    if kind != "frameworks":
+        return table
+    quotas = {r["role"]: r["role_quota"] for r in rows if r["role_quota"] is not None}
+    if not quotas:
+        return table
+    return Group(
+        table,
+        Text(""),
+        Text("Quotas of their roles:", style="bold"),
+        quota_table([quotas[k] for k in sorted(quotas)]),
+    )

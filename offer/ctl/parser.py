@@ -16,6 +16,7 @@ from offer.ctl.parsing import (
     Parser,
     add_output,
     add_watch,
+    amounts,
     at_least_zero,
     choice,
     command_group,
@@ -41,6 +42,7 @@ examples:
   offerctl events --type task -o json
   offerctl logs web-1 --tail 50 --follow
   offerctl agent drain agent-3f2a --deadline 300
+  offerctl quota set prod --guarantee "cpus:4;mem:4096" --limit "cpus:8;mem:8192"
   offerctl app deploy web.yaml --wait       # follow the rollout; exit 1 if it fails
   offerctl job run etl --wait --timeout 600
   OFFER_MASTER=10.0.0.5:5050 offerctl frameworks
@@ -157,6 +159,7 @@ def build_parser() -> argparse.ArgumentParser:
         ["offerctl framework teardown fw-1a2b3c4d5e6f"],
         lazy("commands", "teardown"),
     ).add_argument("framework_id", metavar="FRAMEWORK", help="the framework's id")
+    _add_quota_commands(group)
     add_app_commands(group)
     add_job_commands(group)
     shells = _sub(
@@ -175,6 +178,67 @@ def build_parser() -> argparse.ArgumentParser:
     )
     shells.set_defaults(target="local")
     return parser
+
+
+def _add_quota_commands(group: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    quota_group = command_group(
+        group,
+        "quota",
+        "set, list and remove roles' quotas (guarantee and limit)",
+        "A role's quota: a guarantee (held back from other roles until the role "
+        "holds it) and a limit (never offered past). docs/quota.md explains them.",
+        [
+            'offerctl quota set prod --guarantee "cpus:4;mem:4096" --limit "cpus:8;mem:8192"',
+            "offerctl quota list",
+            "offerctl quota remove prod",
+        ],
+    )
+    setter = _sub(
+        quota_group,
+        "set",
+        "set a role's quota, replacing any it had (kinds: cpus, mem, disk)",
+        [
+            'offerctl quota set prod --guarantee "cpus:4;mem:4096"',
+            'offerctl quota set prod --guarantee "cpus:4;mem:4096" --limit "cpus:8;mem:8192"',
+            'offerctl quota set batch --limit "cpus:16"        # a cap, nothing guaranteed',
+            'offerctl quota set prod --guarantee "cpus:2" -o json',
+        ],
+        lazy("quota", "quota_set"),
+    )
+    setter.add_argument("role", metavar="ROLE", help="the role (a framework's role)")
+    setter.add_argument(
+        "--guarantee",
+        type=amounts,
+        metavar="NAME:AMOUNT;...",
+        help="the least the role is owed, held back from other roles until it holds it "
+        "(e.g. 'cpus:4;mem:4096'; mem and disk in MiB)",
+    )
+    setter.add_argument(
+        "--limit",
+        type=amounts,
+        metavar="NAME:AMOUNT;...",
+        help="the most the role may hold; kinds not named are not limited "
+        "(each at least its guarantee)",
+    )
+    add_output(setter)
+    lister = _sub(
+        quota_group,
+        "list",
+        "roles with a quota: guarantee, limit, what each holds and what is held back for it",
+        ["offerctl quota list", "offerctl quota list -o json", "offerctl quota list --role prod"],
+        lazy("quota", "quota_list"),
+    )
+    lister.add_argument("--role", help="only this role's quota")
+    add_output(lister)
+    add_watch(lister)
+    remover = _sub(
+        quota_group,
+        "remove",
+        "remove a role's quota: nothing is held back for it or limits it any more",
+        ["offerctl quota remove prod"],
+        lazy("quota", "quota_remove"),
+    )
+    remover.add_argument("role", metavar="ROLE", help="the role")
 
 
 # kind -> (what the list is, examples, its filters, what `show` takes)

@@ -212,3 +212,23 @@ def one_of(what: str, valid: Iterable[str]) -> Callable[[str], frozenset[str]]:
         return frozenset(check(w) for w in wanted)
 
     return check_all
+
+
+def amounts(text: str) -> dict[str, float]:
+    """'cpus:4;mem:4096' as {'cpus': 4.0, 'mem': 4096.0}. Only the form is
+    checked: which names and values are valid is the master's to say."""
+    found: dict[str, float] = {}
+    for raw in text.split(";"):
+        part = raw.strip()
+        if not part:
+            continue
+        name, sep, value = part.partition(":")
+        try:
+            if not sep:
+                raise ValueError(part)
+            found[name.strip()] = float(value)
+        except ValueError:
+            raise argparse.ArgumentTypeError(
+                f"{part!r} is not NAME:AMOUNT (e.g. 'cpus:4;mem:4096')"
+            ) from None
+    return found

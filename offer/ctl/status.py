@@ -11,6 +11,7 @@ from rich.text import Text
 
 from offer.ctl import cells, render, watch
 from offer.ctl.lists import CALL_TIMEOUT, Stub
+from offer.ctl.quota import quota_table
 from offer.ctl.views import cluster_status_view
 from offer.v1 import operator_pb2 as pb
 
@@ -72,7 +73,9 @@ def draw(view: dict[str, Any]) -> RenderableType:
         _amount(None if used is None else used["mem_used"]),
         "-",
     )
-    return Group(head, Text(""), table)
+    if not view["quotas"]:
+        return Group(head, Text(""), table)
+    return Group(head, Text(""), table, Text(""), quota_table(view["quotas"]))
 
 
 def status(stub: Stub, args: argparse.Namespace) -> int:

@@ -45,7 +45,10 @@ def agent_view(a: common_pb2.AgentInfo) -> dict[str, Any]:
     }
 
 
-def framework_view(f: operator_pb2.FrameworkSummary) -> dict[str, Any]:
+def framework_view(
+    f: operator_pb2.FrameworkSummary, quota: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """`quota`: its role's (quota_view), if the role has one."""
     return {
         "framework_id": f.info.framework_id,
         "name": f.info.name,
@@ -60,6 +63,25 @@ def framework_view(f: operator_pb2.FrameworkSummary) -> dict[str, Any]:
         "offered": _resources(f.offered),
         "dominant_share": round(f.dominant_share, 4),
         "registered_at": f.registered_at,
+        "role_quota": quota,
+    }
+
+
+def quota_view(q: operator_pb2.RoleQuota) -> dict[str, Any]:
+    """One role's quota: guarantee, limit and room name only the kinds
+    given; consumption and held_back have cpus, mem and disk."""
+    return {
+        "role": q.config.role,
+        "guarantee": dict(sorted(q.config.guarantees.items())),
+        "limit": dict(sorted(q.config.limits.items())),
+        "consumption": {
+            "cpus": q.consumption.cpus,
+            "mem": q.consumption.mem,
+            "disk": q.consumption.disk,
+        },
+        "held_back": {"cpus": q.held_back.cpus, "mem": q.held_back.mem, "disk": q.held_back.disk},
+        "room": dict(sorted(q.room.items())),
+        "at_limit": q.at_limit,
     }
 
 
@@ -157,6 +179,7 @@ def cluster_status_view(s: operator_pb2.GetStatusResponse) -> dict[str, Any]:
             "idle": _resources(s.idle),
             "used": _usage(s.used, s.HasField("used")),
         },
+        "quotas": [quota_view(q) for q in s.quotas],
     }
 
 

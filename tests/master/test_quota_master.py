@@ -6,10 +6,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from prometheus_client import CollectorRegistry, generate_latest
+from prometheus_client.parser import text_string_to_metric_families
 
 from master.allocator import Quota
 from master.errors import ErrorKind, MasterError
 from master.messages import FrameworkEvent, OffersMade
+from master.state_metrics import MasterStateCollector
 from master.store import StateStore
 from offer.outbox import Outbox
 from offer.resources import Resources
@@ -88,3 +91,34 @@ async def test_the_master_holds_headroom_back_and_recovers_the_quota(tmp_path: P
         assert made.offers
     async with in_process_master(tmp_path) as again:
         assert again.master.state.quotas == {"prod": Quota.of({"cpus": 2, "mem": 1024}, {})}
+
+
+async def test_quota_gauges_say_guarantee_limit_and_what_is_held_back(tmp_path: Path) -> None:
+    async with in_process_master(tmp_path) as m:
+        registry = CollectorRegistry()
+        registry.register(MasterStateCollector(m.master))
+        await m.master.quota_calls.set("prod", {"cpus": 2, "mem": 1024}, {"cpus": 4})
+        await m.add_agent(Resources(4, 4096))
+        text = generate_latest(registry).decode()
+        samples = {
+            (s.name, s.labels.get("resource"), s.labels.get("role")): s.value
+            for family in text_string_to_metric_families(text)
+            for s in family.samples
+        }
+        assert samples[("offer_master_quota_guarantee", "cpus", "prod")] == 2
+        assert samples[("offer_master_quota_guarantee", "mem", "prod")] == 1024 * 2**20
+        assert ("offer_master_quota_guarantee", "disk", "prod") not in samples
+        assert samples[("offer_master_quota_limit", "cpus", "prod")] == 4
+        assert ("offer_master_quota_limit", "mem", "prod") not in samples
+        assert samples[("offer_master_quota_held_back", "cpus", "prod")] == 2
+        # Its framework comes and is offered its guarantee: nothing is held back.
+        _, events = await _subscribe(m, "prod")
+        await events.next(OffersMade)
+        text = generate_latest(registry).decode()
+        held = {
+            s.labels["resource"]: s.value
+            for family in text_string_to_metric_families(text)
+            for s in family.samples
+            if s.name == "offer_master_quota_held_back"
+        }
+        assert held == {"cpus": 0, "mem": 0, "disk": 0}
