@@ -1,7 +1,9 @@
 """Turns launches, kills and container exits into task status updates.
 
-Per task the updates go out in order: STARTING, RUNNING, then one terminal
-state. A container can exit before `start` even returns, so an exit is only
+Per task the updates go out in order: STARTING, RUNNING, KILLING (once a
+kill of its running container begins: SIGTERM is sent and its grace period
+runs, as Mesos's executors send TASK_KILLING), then one terminal state. A
+container can exit before `start` even returns, so an exit is only
 reported once its task's RUNNING has been emitted.
 """
 
@@ -230,8 +232,20 @@ class TaskExecutor:
             self._spawn(self._stop(task, grace_seconds or task.spec.kill_grace_seconds))
 
     async def _stop(self, task: LocalTask, grace_seconds: float) -> None:
+        """Stops a container that ran for its framework: KILLING is said
+        first (once), so that the grace period the container may use whole
+        is seen as a kill in flight, not as a task still RUNNING."""
         assert task.container_id is not None
-        await self._containerizer.stop(task.container_id, grace_seconds or DEFAULT_KILL_GRACE)
+        grace = grace_seconds or DEFAULT_KILL_GRACE
+        if task.state == TaskState.RUNNING:
+            self._update(
+                task,
+                TaskState.KILLING,
+                task.kill_reason,
+                f"{_KILL_MESSAGES.get(task.kill_reason, 'killed on request')}: SIGTERM sent, "
+                f"SIGKILL in {grace:g}s if it is still running",
+            )
+        await self._containerizer.stop(task.container_id, grace)
 
     async def connect_engine(self) -> None:
         """Subscribes to container exits, then squares what this agent tracks
