@@ -14,6 +14,13 @@ from pathlib import Path
 from agent.address import AddressError, default_address, parse_address
 from agent.daemon import AgentDaemon, AgentRefusedError
 from agent.machine import machine_resources, parse_attributes
+from agent.sandbox_gc import (
+    DEFAULT_DELAY,
+    DEFAULT_DISK_THRESHOLD,
+    GcPolicy,
+    format_duration,
+    parse_duration,
+)
 from offer.daemon_cli import add_http_flags, add_master_flag, daemon_parser, setup_logging
 from offer.exclusive import InUseError, check_port_free, lock_file
 from offer.http.server import HttpServer
@@ -52,6 +59,23 @@ def _address(text: str) -> str:
         return parse_address(text)
     except AddressError as err:
         raise argparse.ArgumentTypeError(str(err)) from None
+
+
+def _duration(text: str) -> float:
+    try:
+        return parse_duration(text)
+    except ValueError as err:
+        raise argparse.ArgumentTypeError(str(err)) from None
+
+
+def _percent(text: str) -> float:
+    try:
+        value = float(text.strip().removesuffix("%"))
+    except ValueError:
+        value = -1.0
+    if not 0.0 <= value <= 100.0:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a percentage from 0 to 100")
+    return value
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -115,6 +139,23 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="N",
         help="most processes one container may run (default: %(default)s)",
     )
+    parser.add_argument(
+        "--sandbox-gc-delay",
+        type=_duration,
+        default=DEFAULT_DELAY,
+        metavar="DURATION",
+        help="how long an ended task's sandbox (its output, for offerctl logs) is kept before "
+        "it is deleted: seconds, or e.g. 30m, 12h, 7d (default: "
+        f"{format_duration(DEFAULT_DELAY)}); a running task's sandbox is never deleted",
+    )
+    parser.add_argument(
+        "--sandbox-gc-disk-threshold",
+        type=_percent,
+        default=DEFAULT_DISK_THRESHOLD,
+        metavar="PERCENT",
+        help="when the work dir's filesystem is fuller than this, ended tasks' sandboxes are "
+        "deleted before their delay, oldest first, until it is not (default: %(default)g)",
+    )
     add_http_flags(parser, DEFAULT_HTTP_PORT, host="127.0.0.1")
     add_client_flags(parser)
     return parser
@@ -163,6 +204,7 @@ def main(argv: list[str] | None = None) -> None:
         security=security,
         pids_limit=args.pids_limit,
         address=address,
+        sandbox_gc=GcPolicy(args.sandbox_gc_delay, args.sandbox_gc_disk_threshold),
     )
     http = HttpServer(
         args.http_host, args.http_port, daemon.registry, daemon.healthy, "offer-agent"

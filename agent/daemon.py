@@ -20,6 +20,7 @@ from agent.containerizer.docker import DockerContainerizer
 from agent.executor import TaskExecutor
 from agent.logs import LogServer
 from agent.metrics import AgentGauges, AgentMetrics, AgentState
+from agent.sandbox_gc import GcPolicy, SandboxGc
 from agent.usage import ContainerSampler, machine_usage
 from offer import wire
 from offer.backoff import Backoff
@@ -79,6 +80,7 @@ class AgentDaemon:
         pids_limit: int = 1024,
         address: str,
         registry: CollectorRegistry | None = None,
+        sandbox_gc: GcPolicy | None = None,
     ) -> None:
         # The masters it may reach (one leads): where the stream goes next.
         self.masters = MasterList(master)
@@ -109,6 +111,15 @@ class AgentDaemon:
         # What /metrics shows (offer/http; agent/metrics.py).
         self.registry = registry or new_registry()
         self.metrics = AgentMetrics(self.registry)
+        # Deletes ended tasks' sandboxes (agent/sandbox_gc.py); a task not
+        # known yet counts as live, so nothing goes before the executor exists.
+        self.gc = SandboxGc(
+            work_dir / "sandboxes",
+            work_dir / "sandbox-gc.journal",
+            sandbox_gc or GcPolicy(),
+            self._task_is_live,
+            metrics=self.metrics,
+        )
         self.registry.register(
             AgentGauges(
                 AgentState(
@@ -120,6 +131,7 @@ class AgentDaemon:
                         self._engine_reached.is_set() and not self._engine_problem
                     ),
                     status_updates_pending=lambda: len(self._pending),
+                    sandboxes=lambda: self.gc.count,
                 )
             )
         )
@@ -141,6 +153,7 @@ class AgentDaemon:
         engine = asyncio.create_task(self._engine_loop())
         resender = asyncio.create_task(self._resend_loop())
         reporter = asyncio.create_task(self._usage_loop())
+        collector = asyncio.create_task(self._gc_loop())
         backoff = Backoff(MIN_BACKOFF, MAX_BACKOFF)
         try:
             while True:
@@ -167,6 +180,7 @@ class AgentDaemon:
         finally:
             resender.cancel()
             reporter.cancel()
+            collector.cancel()
             engine.cancel()
             if self._logs is not None:
                 await self._logs.close()
@@ -272,7 +286,7 @@ class AgentDaemon:
                 self.work_dir / "sandboxes",
                 self.metrics,
             )
-            self._logs = LogServer(self._executor, self._containerizer, self._send_message)
+            self._logs = LogServer(self._executor, self._containerizer, self._send_message, self.gc)
         return self._executor
 
     async def _engine_loop(self) -> None:
@@ -314,9 +328,25 @@ class AgentDaemon:
             )
         )
 
+    async def _gc_loop(self) -> None:
+        """Sandbox garbage collection, once the engine was reached: by then a
+        restarted agent has adopted its running containers, so that what
+        `_task_is_live` says of them is so."""
+        await self._engine_reached.wait()
+        await self.gc.run()
+
+    def _task_is_live(self, framework_id: str, task_id: str) -> bool:
+        if self._executor is None:
+            return True
+        task = self._executor.find(framework_id, task_id)
+        return task is not None and not task.state.is_terminal
+
     def _emit(self, status: TaskStatus) -> None:
         self._pending[status.uuid] = status
         self._send(status)
+        if status.state.is_terminal:
+            # Its output, if any, is written before its end is reported.
+            self.gc.task_ended(status.framework_id, status.task_id)
 
     def _send(self, status: TaskStatus) -> None:
         if self._outbox is not None:

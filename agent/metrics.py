@@ -44,7 +44,15 @@ PHASES = ("pull", "create", "start")
 OPERATIONS = ("connect", "events", "pull", "create", "start", "inspect", "logs", "remove")
 
 # The gauges AgentGauges reads at scrape time.
-GAUGES = ("containers_running", "registered", "engine_reachable", "status_updates_pending")
+GAUGES = (
+    "containers_running",
+    "registered",
+    "engine_reachable",
+    "status_updates_pending",
+    "sandboxes",
+)
+# Why a sandbox was deleted, as offer_agent_sandboxes_collected_total's label.
+GC_REASONS = ("delay", "disk")
 
 
 class AgentMetrics:
@@ -85,6 +93,14 @@ class AgentMetrics:
             "stream to the master and got it back.",
             registry=registry,
         )
+        self.sandboxes_collected = Counter(
+            f"{PREFIX}_sandboxes_collected",
+            "Sandboxes of ended tasks deleted by the sandbox garbage collection, by reason: "
+            "delay (older than --sandbox-gc-delay) or disk (the disk was fuller than "
+            "--sandbox-gc-disk-threshold).",
+            ["reason"],
+            registry=registry,
+        )
         # Every label value shown from the start, so that rate() and alerts
         # see a zero before the first event rather than no series at all.
         for state in sorted(TERMINAL_STATES):
@@ -93,6 +109,8 @@ class AgentMetrics:
             self.launch_duration.labels(phase)
         for operation in OPERATIONS:
             self.engine_errors.labels(operation)
+        for reason in GC_REASONS:
+            self.sandboxes_collected.labels(reason)
 
     def engine_error(self, operation: str) -> None:
         self.engine_errors.labels(operation).inc()
@@ -106,6 +124,7 @@ class AgentState:
     registered: Callable[[], bool]
     engine_reachable: Callable[[], bool]
     status_updates_pending: Callable[[], int]
+    sandboxes: Callable[[], int]
 
 
 class AgentGauges(Collector):
@@ -134,6 +153,12 @@ class AgentGauges(Collector):
             "status_updates_pending",
             "Task status updates sent (or waiting to be) that the master has not acknowledged yet.",
             s.status_updates_pending(),
+        )
+        yield _gauge(
+            "sandboxes",
+            "Sandboxes of ended tasks kept on this agent's disk (their output), until the "
+            "sandbox garbage collection deletes them.",
+            s.sandboxes(),
         )
 
     def describe(self) -> Iterator[Metric]:
