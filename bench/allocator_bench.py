@@ -1,5 +1,7 @@
 """The allocator alone, no master and no network (as Mesos's
-hierarchical_allocator_benchmarks): time of one allocation cycle."""
+hierarchical_allocator_benchmarks): time of one allocation cycle, without
+and with quotas (a guaranteed role owed a tenth of the cluster and with no
+framework, so that its headroom is held back, and a limited role)."""
 
 from __future__ import annotations
 
@@ -14,6 +16,7 @@ from master.allocator import (
     AllocationInput,
     DRFSorter,
     FrameworkDemand,
+    Quota,
     allocate,
 )
 from offer.resources import Resources
@@ -32,10 +35,12 @@ class AllocatorResult:
 
 
 def cycle_input(
-    agents: int, frameworks: int, free_fraction: float, seed: int = 1
+    agents: int, frameworks: int, free_fraction: float, seed: int = 1, quota: bool = False
 ) -> AllocationInput:
     """`free_fraction` of the agents have all their resources free; the rest
-    are fully used. Frameworks hold random small allocations in 4 roles."""
+    are fully used. Frameworks hold random small allocations in 4 roles.
+    With `quota`, role "prod" (no framework) is guaranteed a tenth of the
+    cluster, and role1 limited to a twentieth: every offer is then cut."""
     rng = random.Random(seed)
     slots = [
         AgentSlot(f"a{i}", AGENT if rng.random() < free_fraction else Resources())
@@ -48,7 +53,25 @@ def cycle_input(
         for j in range(frameworks)
     ]
     total = Resources(AGENT.cpus * agents, AGENT.mem * agents)
-    return AllocationInput(slots, demands, total=total, now=0.0)
+    if not quota:
+        return AllocationInput(slots, demands, total=total, now=0.0)
+    quotas = {
+        "prod": Quota.of({"cpus": total.cpus / 10, "mem": total.mem / 10}, {}),
+        "role1": Quota.of({}, {"cpus": total.cpus / 20}),
+    }
+    consumption: dict[str, Resources] = {}
+    for d in demands:
+        consumption[d.role] = consumption.get(d.role, Resources()) + d.allocated
+    available = sum((s.available for s in slots), Resources())
+    return AllocationInput(
+        slots,
+        demands,
+        total=total,
+        now=0.0,
+        quotas=quotas,
+        consumption=consumption,
+        available=available,
+    )
 
 
 def _median_cycle(view: AllocationInput, repeat: int, make_sorter: object) -> tuple[float, int]:
@@ -60,12 +83,16 @@ def _median_cycle(view: AllocationInput, repeat: int, make_sorter: object) -> tu
     return statistics.median(times), offers
 
 
-def measure(agents: int, frameworks: int, free_fraction: float, repeat: int) -> AllocatorResult:
-    view = cycle_input(agents, frameworks, free_fraction)
+def measure(
+    agents: int, frameworks: int, free_fraction: float, repeat: int, quota: bool = False
+) -> AllocatorResult:
+    view = cycle_input(agents, frameworks, free_fraction, quota=quota)
     seconds, offers = _median_cycle(view, repeat, DRFSorter)
     reference, reference_offers = _median_cycle(view, max(1, repeat // 2), ResortingDRFSorter)
     assert offers == reference_offers  # same policy, same decisions
     scenario = "all agents free" if free_fraction == 1 else f"{free_fraction:.0%} of agents free"
+    if quota:
+        scenario += ", quotas"
     return AllocatorResult(agents, frameworks, scenario, seconds, reference, offers)
 
 
@@ -78,12 +105,14 @@ def run(quick: bool) -> list[AllocatorResult]:
         repeat = 3 if agents * frameworks >= 1_000_000 else 5
         for free in (1.0, 0.1):
             results.append(measure(agents, frameworks, free, repeat))
+            if agents == 10000 and frameworks == 100:
+                results.append(measure(agents, frameworks, free, repeat, quota=True))
     return results
 
 
 if __name__ == "__main__":
     for r in run(quick=True):
         print(
-            f"{r.agents:>6} agents {r.frameworks:>5} frameworks  {r.scenario:<22} "
+            f"{r.agents:>6} agents {r.frameworks:>5} frameworks  {r.scenario:<30} "
             f"{r.seconds * 1000:8.1f} ms  (reference {r.reference_seconds * 1000:.1f} ms)"
         )
