@@ -43,6 +43,8 @@ class InstanceView:
     address: str = ""
     # Its agent's id ("" if unknown: placement counts it by hostname then).
     agent_id: str = ""
+    # A kill was asked for (its KILLING may not have arrived yet).
+    kill_asked: bool = False
 
     @property
     def reached_at(self) -> str:
@@ -52,11 +54,21 @@ class InstanceView:
 
     @property
     def live(self) -> bool:
+        """Not terminal: its container may run, and it takes resources (one
+        being killed too, until its end is seen)."""
         return not self.state.is_terminal
 
+    @property
+    def being_killed(self) -> bool:
+        return self.live and (self.kill_asked or self.state == TaskState.KILLING)
+
     def ready(self, has_check: bool) -> bool:
-        """Running, and healthy if the app checks health."""
-        return self.state == TaskState.RUNNING and (self.healthy is True or not has_check)
+        """Running, not being killed, and healthy if the app checks health."""
+        return (
+            self.state == TaskState.RUNNING
+            and not self.kill_asked
+            and (self.healthy is True or not has_check)
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -207,40 +219,59 @@ def _next_offer(
 
 
 def _kills(app: AppView) -> list[str]:
-    """Scale-down (newest first), and old versions as a rolling update allows."""
-    live = [i for i in app.instances if i.live]
-    current = [i for i in live if i.version == app.version]
-    wanted = app.spec.instances
+    """Scale-down (newest first), and old versions as a rolling update
+    allows. Instances already being killed are not chosen again, and do
+    not make room for more kills: they are not ready."""
+    active = [i for i in app.instances if i.live and not i.being_killed]
+    current = [i for i in active if i.version == app.version]
     kills: list[str] = []
-    excess = len(current) - wanted
+    excess = len(current) - app.spec.instances
     if excess > 0:
         newest_first = sorted(current, key=lambda i: i.created_at, reverse=True)
         kills += [i.task_id for i in newest_first[:excess]]
-    return kills + _old_to_kill(app, live, current)
+    return kills + _old_to_kill(app, active, current)
 
 
-def _old_to_kill(app: AppView, live: list[InstanceView], current: list[InstanceView]) -> list[str]:
+def _old_to_kill(
+    app: AppView, active: list[InstanceView], current: list[InstanceView]
+) -> list[str]:
     """Old instances that are not ready go at once; ready ones only while at
-    least minimum_health_capacity of `instances` stays ready without them."""
+    least `keep_ready` of the app stay ready without them."""
     has_check = app.spec.health_check is not None
-    old = sorted((i for i in live if i.version != app.version), key=lambda i: i.created_at)
+    old = sorted((i for i in active if i.version != app.version), key=lambda i: i.created_at)
     not_ready = [i.task_id for i in old if not i.ready(has_check)]
     ready_old = [i.task_id for i in old if i.ready(has_check)]
     ready_new = sum(1 for i in current if i.ready(has_check))
-    keep_ready = math.ceil(app.spec.instances * app.spec.minimum_health_capacity)
+    keep_ready, _ = bounds(app.spec)
     removable = max(0, ready_new + len(ready_old) - keep_ready)
     return not_ready + ready_old[:removable]
 
 
+def bounds(spec: AppSpec) -> tuple[int, int]:
+    """A rolling update's promises: (ready instances kept, most live at
+    once), from minimum_health_capacity and maximum_over_capacity of
+    `instances`, rounded up. Live counts every instance not yet terminal,
+    those being killed too (their containers run out their grace period),
+    as Marathon counts them. When no step could be taken within both (no
+    room over `instances` and every instance to stay ready: 1.0 and 0),
+    one instance may be down, as Marathon and Kubernetes resolve it."""
+    wanted = spec.instances
+    keep_ready = math.ceil(wanted * spec.minimum_health_capacity)
+    most_live = wanted + math.ceil(wanted * spec.maximum_over_capacity)
+    if wanted and keep_ready >= most_live:
+        keep_ready = most_live - 1
+    return keep_ready, most_live
+
+
 def _launches_wanted(app: AppView) -> int:
+    """Instances of the current version missing, as many as fit under the
+    ceiling of live instances: without old versions or kills in flight
+    that is all of them; while instances are being killed (a rolling
+    update, a scale-down, an unhealthy one replaced) they still count."""
     live = [i for i in app.instances if i.live]
-    current = sum(1 for i in live if i.version == app.version)
-    wanted = app.spec.instances
-    if len(live) == current:
-        return max(0, wanted - current)
-    # During a rolling update: at most maximum_over_capacity more in all.
-    ceiling = wanted + math.ceil(wanted * app.spec.maximum_over_capacity)
-    return max(0, min(wanted - current, ceiling - len(live)))
+    current = sum(1 for i in live if i.version == app.version and not i.being_killed)
+    _, most_live = bounds(app.spec)
+    return max(0, min(app.spec.instances - current, most_live - len(live)))
 
 
 def _endpoint(app: AppView) -> tuple[str, tuple[int, ...]] | None:

@@ -296,10 +296,11 @@ class ServiceScheduler(Framework):
                     tuple(i.host_ports),
                     i.address,
                     i.agent_id,
+                    # Still counted until it ends: its container runs out its grace period.
+                    kill_asked=i.task_id in self.kills,
                 )
                 for i in self.instances.values()
-                # Instances asked to be killed no longer count.
-                if i.app_id == app.spec.id and i.task_id not in self.kills
+                if i.app_id == app.spec.id
             ]
             views.append(
                 AppView(
