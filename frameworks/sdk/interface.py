@@ -98,7 +98,9 @@ class SchedulerDriver(Protocol):
         """Gives the offers back. Their resources are not offered to this
         framework again for `refuse_seconds` (5 s if None) unless more
         becomes free on that agent or it revives. Declining an offer that is
-        gone raises CallRefusedError (NOT_FOUND) and is otherwise harmless."""
+        gone (rescinded or timed out in flight) raises CallRefusedError
+        (NOT_FOUND) and is otherwise harmless: the other offers named with
+        it are declined all the same."""
         ...
 
     async def revive(self) -> None:
