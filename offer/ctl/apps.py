@@ -17,6 +17,7 @@ from rich.text import Text
 from offer.ctl import render
 from offer.ctl.follow import follow
 from offer.ctl.progress import AppRollout, same_version
+from offer.ctl.quota import framework_role_quota, limit_line
 from offer.tasks import TERMINAL_STATES
 from offer.v1 import operator_pb2, operator_pb2_grpc, service_pb2_grpc
 from offer.v1 import service_pb2 as pb
@@ -128,6 +129,10 @@ def list_apps(stub: Stub, args: argparse.Namespace) -> int:
 def show(stub: Stub, args: argparse.Namespace) -> int:
     view = app_view(stub.GetApp(pb.GetAppRequest(app_id=args.app_id), timeout=CALL_TIMEOUT))
     view["spread"] = spread_view(view["tasks"], _agent_attributes(args))
+    live = [t for t in view["tasks"] if t["state"] not in _ENDED]
+    # Said only while instances are missing: a full app waits on nothing.
+    short = len(live) < view["instances"]
+    view["role_quota"] = framework_role_quota(args, "offer-service") if short else None
     render.emit(view, lambda: _draw_app(view), args.output)
     return 0
 
@@ -193,6 +198,8 @@ def _draw_app(view: dict[str, Any]) -> RenderableType:
     ]
     if view["waiting_reason"]:
         lines.append(Text(f"waiting: {view['waiting_reason']}"))
+    if limit_line(view.get("role_quota")):
+        lines.append(Text(limit_line(view.get("role_quota")), style="yellow"))
     lines += _spread_lines(view.get("spread", {}))
     table = Table(box=None, header_style="bold", pad_edge=False)
     titles = ("TASK", "AGENT", "HOST", "ADDRESS", "STATE", "HEALTH", "PORTS", "STARTED", "MESSAGE")

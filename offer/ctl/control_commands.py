@@ -169,6 +169,32 @@ def add_app_commands(group: argparse._SubParsersAction) -> None:  # type: ignore
         "remove", "kill every instance and forget the app", ["offerctl app remove web"], "remove"
     )
     remove.add_argument("app_id", metavar="APP")
+    history = action(
+        "history",
+        "the versions the app keeps: revision, when deployed, what changed",
+        ["offerctl app history web", "offerctl app history web -o json"],
+        "history",
+        "app_versions",
+    )
+    history.add_argument("app_id", metavar="APP")
+    add_output(history)
+    rollback = action(
+        "rollback",
+        "deploy a kept version again (the one before the current by default), rolling",
+        ["offerctl app rollback web", "offerctl app rollback web 3 --wait"],
+        "rollback",
+        "app_versions",
+    )
+    rollback.add_argument("app_id", metavar="APP")
+    rollback.add_argument(
+        "revision",
+        metavar="REVISION",
+        type=int,
+        nargs="?",
+        default=0,
+        help="a revision `offerctl app history` lists (default: the one before the current)",
+    )
+    _add_wait(rollback, rollout)
     _add_schema_commands(action, "app", "a deploy document")
 
 

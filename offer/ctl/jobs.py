@@ -18,6 +18,7 @@ from offer.ctl.apps import waits
 from offer.ctl.follow import follow
 from offer.ctl.leader import on_leader
 from offer.ctl.progress import run_progress
+from offer.ctl.quota import framework_role_quota, limit_line
 from offer.v1 import batch_pb2 as pb
 from offer.v1 import batch_pb2_grpc, operator_pb2, operator_pb2_grpc
 
@@ -125,9 +126,14 @@ def list_jobs(stub: Stub, args: argparse.Namespace) -> int:
 def show(stub: Stub, args: argparse.Namespace) -> int:
     job = stub.GetJob(pb.GetJobRequest(name=args.name), timeout=CALL_TIMEOUT)
     view = {**job_view(job), "spec_yaml": job.spec_yaml}
+    # Said only while a run is active: an idle job waits on nothing.
+    active = view["active_runs"] > 0
+    view["role_quota"] = framework_role_quota(args, "offer-batch") if active else None
 
     def draw() -> RenderableType:
         lines: list[RenderableType] = [Text(job.spec_yaml.rstrip())]
+        if limit_line(view["role_quota"]):
+            lines.append(Text(limit_line(view["role_quota"]), style="yellow"))
         if view["next_run_at"]:
             lines.append(Text(f"next run: {_time(view['next_run_at'], view['timezone'])}"))
         runs = stub.ListRuns(pb.ListRunsRequest(name=args.name), timeout=CALL_TIMEOUT).runs

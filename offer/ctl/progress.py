@@ -9,7 +9,9 @@ An app's rollout (`app deploy|scale|restart --wait`):
   the version being replaced;
 - failed: CRASH_LIMIT instances launched since the command started have
   crashed (ended FAILED or ERROR): the app is in a crash loop, and
-  offer-service backs off before each new attempt.
+  offer-service backs off before each new attempt; or offer-service marked
+  the deployment failed (no progress within upgrade_deadline_seconds),
+  saying why.
 
 A run (`job run --wait`) is done when it SUCCEEDED, failed when it FAILED
 or was CANCELLED.
@@ -65,9 +67,14 @@ def same_version(before: service_pb2.AppStatus, after: service_pb2.AppStatus) ->
     """Whether offer-service runs both as one version: their specs differ
     at most in `instances` (what a version is made of, frameworks/service/spec.py)."""
     old, new = _spec(before.spec_yaml), _spec(after.spec_yaml)
-    old.pop("instances", None)
-    new.pop("instances", None)
+    for key in _NOT_VERSIONED:
+        old.pop(key, None)
+        new.pop(key, None)
     return old == new
+
+
+# Fields a version is not made of: changing them replaces no instance.
+_NOT_VERSIONED = ("instances", "placement", "spread_by", "upgrade_deadline_seconds")
 
 
 @dataclass
@@ -119,6 +126,10 @@ class AppRollout:
         line = f"app {self.app_id}: " + ", ".join(parts)
         if app.waiting_reason:
             line += f"; {app.waiting_reason}"
+        failed = service_pb2.DeploymentState.DEPLOYMENT_STATE_FAILED
+        if app.deployment.state == failed:
+            summary = f"app {self.app_id} failed: deployment {app.deployment.reason}"
+            return Progress(line, Outcome.FAILED, summary)
         if len(self.crashed) >= CRASH_LIMIT:
             last = list(self.crashed.values())[-1]
             summary = (

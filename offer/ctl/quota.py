@@ -9,14 +9,17 @@ import argparse
 import sys
 from typing import Any
 
+import grpc
 from rich.console import RenderableType
 from rich.table import Table
 from rich.text import Text
 
 from offer.ctl import render, watch
 from offer.ctl.commands import CALL_TIMEOUT, Stub
+from offer.ctl.leader import on_leader
 from offer.ctl.views import quota_view
 from offer.v1 import operator_pb2 as pb
+from offer.v1 import operator_pb2_grpc
 
 Row = dict[str, Any]
 
@@ -83,3 +86,45 @@ def quota_remove(stub: Stub, args: argparse.Namespace) -> int:
     stub.RemoveQuota(pb.RemoveQuotaRequest(role=args.role), timeout=CALL_TIMEOUT)
     print(f"quota of role {args.role} removed: nothing is held back for it or limits it")
     return 0
+
+
+def framework_role_quota(args: argparse.Namespace, framework_name: str) -> Row | None:
+    """The quota of the role of the framework registered as `framework_name`
+    (offer-service, offer-batch), as `quota_view` makes it; None when its
+    role has none, or the master cannot be asked (the view then goes
+    without). What `app show` and `job show` tell a waiting instance by."""
+    security = getattr(args, "security", None)
+    if security is None or not getattr(args, "master", ""):
+        return None
+
+    def ask(channel: grpc.Channel) -> Row | None:
+        stub = operator_pb2_grpc.OperatorStub(channel)
+        listed = stub.ListFrameworks(pb.ListFrameworksRequest(), timeout=CALL_TIMEOUT)
+        roles = [
+            f.info.role
+            for f in sorted(listed.frameworks, key=lambda f: not f.connected)
+            if f.info.name == framework_name and not f.removed
+        ]
+        if not roles:
+            return None
+        quotas = [quota_view(q) for q in listed.quotas if q.config.role == roles[0]]
+        return quotas[0] if quotas else None
+
+    try:
+        found: Row | None = on_leader(args, ask)
+    except grpc.RpcError:
+        return None
+    return found
+
+
+def limit_line(quota: Row | None) -> str:
+    """'waiting on role batch's quota limit (cpus:8): ...' when the role is
+    at its limit, else ''."""
+    if quota is None or not quota["at_limit"]:
+        return ""
+    held = quota["consumption"]
+    return (
+        f"waiting on role {quota['role']}'s quota limit ({_pairs(quota['limit'])}; it holds "
+        f"{held['cpus']:g} cpu, {held['mem']:g} MiB): nothing more starts until some of its "
+        "tasks end or the limit is raised (offerctl quota list)"
+    )

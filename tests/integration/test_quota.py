@@ -8,10 +8,11 @@ never offered past it. The quota survives a kill -9 of the master."""
 from __future__ import annotations
 
 import signal
+from pathlib import Path
 
 from frameworks.sdk import CallRefusedError, Offer, Resources, SchedulerDriver, TaskStatus
 from offer.tasks import TaskState
-from tests.support.cluster import Cluster
+from tests.support.cluster import IMAGE, Cluster, wait_for
 from tests.support.framework import Recorder, framework, task
 
 AGENT = "cpus:1;mem:512"
@@ -141,3 +142,38 @@ def test_bad_quotas_are_refused_with_the_reason(cluster: Cluster) -> None:
     assert done.returncode == 1 and "role 'prod' has no quota" in done.stderr
     assert cluster.offerctl_json("quota", "list") == []
     assert cluster.offerctl_json("status")["quotas"] == []
+
+
+APP = f"""
+id: web
+image: {IMAGE}
+cmd: sleep 300
+cpus: 0.1
+mem: 32
+instances: 2
+kill_grace_seconds: 0.2
+"""
+
+
+def test_app_show_says_an_instance_waits_on_its_roles_limit(
+    cluster: Cluster, tmp_path: Path
+) -> None:
+    cluster.start_master()
+    cluster.start_agent()
+    cluster.start_service()
+    [service] = [f for f in cluster.list("frameworks") if f.info.name == "offer-service"]
+    done = cluster.offerctl("quota", "set", service.info.role, "--limit", "cpus:0.1")
+    assert done.returncode == 0, done.stderr
+    spec = tmp_path / "web.yaml"
+    spec.write_text(APP)
+    deployed = cluster.app("deploy", str(spec))
+    assert deployed.returncode == 0, deployed.stderr
+
+    # One instance fits under the limit; the other waits on it, and says so.
+    wait_for(
+        lambda: "waiting on role" in cluster.app("show", "web").stdout,
+        what="app show to say an instance waits on its role's limit",
+    )
+    view = cluster.app_json("web")
+    assert view["role_quota"]["at_limit"] is True
+    assert len([t for t in view["tasks"] if t["state"] not in ("KILLED", "FAILED")]) == 1
