@@ -8,7 +8,8 @@ import grpc
 
 from frameworks.checks import SpecError, check_fits
 from frameworks.service.documents import app_schemas, parse_apps
-from frameworks.service.scheduler import ServiceScheduler, UnknownAppError
+from frameworks.service.rollout import AppVersion
+from frameworks.service.scheduler import ServiceScheduler, UnknownAppError, UnknownVersionError
 from frameworks.service.spec import check_dependencies
 from offer.v1 import service_pb2 as pb
 from offer.v1 import service_pb2_grpc
@@ -64,6 +65,29 @@ class ServiceControlServicer(service_pb2_grpc.ServiceControlServicer):
             await self._scheduler.remove(request.app_id)
         return pb.RemoveAppResponse()
 
+    async def GetAppHistory(
+        self, request: pb.GetAppHistoryRequest, context: grpc.aio.ServicerContext
+    ) -> pb.AppHistory:
+        await self._known(request.app_id, context)
+        return pb.AppHistory(
+            versions=[_version(v) for v in self._scheduler.history(request.app_id)]
+        )
+
+    async def RollbackApp(
+        self, request: pb.RollbackAppRequest, context: grpc.aio.ServicerContext
+    ) -> pb.AppStatus:
+        await self._known(request.app_id, context)
+        try:
+            await self._scheduler.rollback(request.app_id, request.revision)
+        except UnknownVersionError as err:
+            await context.abort(
+                grpc.StatusCode.NOT_FOUND,
+                f"{err.args[0]}; `offerctl app history {request.app_id}` lists those kept",
+            )
+        except UnknownAppError:
+            await context.abort(grpc.StatusCode.NOT_FOUND, f"no app {request.app_id!r}")
+        return self._status(request.app_id)
+
     async def GetAppSchema(
         self, request: pb.GetAppSchemaRequest, context: grpc.aio.ServicerContext
     ) -> pb.AppSchema:
@@ -78,6 +102,7 @@ class ServiceControlServicer(service_pb2_grpc.ServiceControlServicer):
 
     def _status(self, app_id: str) -> pb.AppStatus:
         app = self._scheduler.apps[app_id]
+        deployment = app.deployment
         has_check = app.spec.health_check is not None
         instances = self._scheduler.instances_of(app_id)
         healthy = sum(
@@ -99,9 +124,23 @@ class ServiceControlServicer(service_pb2_grpc.ServiceControlServicer):
                     host_ports=i.host_ports,
                     started_at=i.created_at,
                     message=i.message,
+                    revision=self._scheduler.revision_of(i),
                 )
                 for i in instances
             ],
             waiting_reason=self._scheduler.waiting.get(app_id, ""),
             backoff_until=app.backoff_until,
+            deployment=pb.Deployment(
+                state=pb.DeploymentState.Value(f"DEPLOYMENT_STATE_{deployment.state.name}"),
+                revision=app.revision,
+                started_at=deployment.started_at,
+                deadline=deployment.deadline(app.spec) or 0.0,
+                reason=deployment.reason,
+            ),
         )
+
+
+def _version(v: AppVersion) -> pb.AppVersion:
+    return pb.AppVersion(
+        revision=v.revision, deployed_at=v.deployed_at, change=v.change, spec_yaml=v.spec.to_yaml()
+    )

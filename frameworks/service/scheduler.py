@@ -27,6 +27,15 @@ from frameworks.sdk import (
 )
 from frameworks.service.metrics import ServiceMetrics
 from frameworks.service.planner import AppView, InstanceView, Plan, plan
+from frameworks.service.rollout import (
+    VERSIONS_KEPT,
+    AppVersion,
+    DeploymentState,
+    Failures,
+    advance,
+    change_between,
+    started,
+)
 from frameworks.service.spec import AppSpec
 from frameworks.service.store import AppRecord, InstanceRecord, ServiceStore
 from offer.clock import Clock
@@ -42,6 +51,10 @@ HISTORY = 5
 
 class UnknownAppError(KeyError):
     pass
+
+
+class UnknownVersionError(KeyError):
+    """No such revision of the app is kept."""
 
 
 async def _recorded() -> None:
@@ -69,6 +82,11 @@ class ServiceScheduler(Framework):
         # it is left out until it is deployed or restarted again.
         self.broken: dict[str, str] = {}
         self.largest_offer: Resources | None = None
+        # app id -> how its last failure ended, and whether it was an
+        # unhealthy kill (for a failed deployment's reason; not kept across restarts).
+        self.last_failure: dict[str, tuple[str, bool]] = {}
+        # app id -> its kept versions, oldest first (as the store has them).
+        self.versions: dict[str, list[AppVersion]] = {}
         self._lock = asyncio.Lock()
 
     async def load(self) -> None:
@@ -76,6 +94,11 @@ class ServiceScheduler(Framework):
         self.framework_id = framework_id
         self.apps = {a.spec.id: a for a in apps}
         self.instances = {i.task_id: i for i in instances}
+        for app_id in self.apps:
+            self.versions[app_id] = await asyncio.to_thread(self.store.versions, app_id)
+        for app in self.apps.values():
+            if app.revision == 0:  # deployed before versions were kept
+                await self._save_version(app, 1, "as found when versions began to be kept")
 
     # ------------------------------------------------------------ callbacks
 
@@ -96,8 +119,9 @@ class ServiceScheduler(Framework):
                 # Refused if an offer was rescinded meanwhile: harmless, as for an accept.
                 await self.call(driver.decline(unused, refuse_seconds=self._refuse_for(decided)))
             await self.kill_tasks(dict.fromkeys(decided.kills, _PLANNED_KILL))
+            await self._advance_deployments()
             # Offers were declined until a backoff ends: revive them then.
-            self.wakeup.at(decided.retry_at)
+            self.wakeup.at(self._next_wakeup(decided.retry_at))
             if not decided.wants_offers and decided.retry_at is None:
                 await self.call(driver.suppress())
 
@@ -234,6 +258,10 @@ class ServiceScheduler(Framework):
             app.failures = 0
         elif inst.state.is_terminal and status.reason not in _NOT_FAILURES:
             app.failures += 1
+            self.last_failure[spec.id] = (
+                f"{inst.task_id} {inst.state.name}: {status.message}",
+                status.reason == StatusReason.UNHEALTHY,
+            )
             delay = growing_delay(
                 spec.backoff_seconds,
                 spec.backoff_factor,
@@ -276,9 +304,52 @@ class ServiceScheduler(Framework):
         decided = plan(self._views(), [], self.clock(), self._new_task_id, self.largest_offer)
         self.waiting = decided.waiting
         await self.kill_tasks(dict.fromkeys(decided.kills, _PLANNED_KILL))
-        self.wakeup.at(decided.retry_at)
+        await self._advance_deployments()
+        self.wakeup.at(self._next_wakeup(decided.retry_at))
         if decided.wants_offers:
             await self.call(self.driver.revive())
+
+    async def _advance_deployments(self) -> None:
+        """Marks deployments complete, progressed or failed (past their
+        deadline), as the instances are now; persists those that changed."""
+        views = {v.spec.id: v for v in self._views()}
+        changed = []
+        for app_id, app in self.apps.items():
+            view = views[app_id]
+            after = advance(
+                app.deployment,
+                app.spec,
+                app.version,
+                view.instances,
+                Failures(app.failures, *self.last_failure.get(app_id, ("", False))),
+                self.waiting.get(app_id, ""),
+                self.clock(),
+            )
+            if after == app.deployment:
+                continue
+            if after.state == DeploymentState.FAILED:
+                log.warning(
+                    "app %s: deployment of revision %d failed: %s",
+                    app_id,
+                    app.revision,
+                    after.reason,
+                    extra={"app": app_id},
+                )
+            elif after.state == DeploymentState.COMPLETE:
+                log.info(
+                    "app %s: revision %d deployed", app_id, app.revision, extra={"app": app_id}
+                )
+            app.deployment = after
+            changed.append(app)
+        if changed:
+            await asyncio.to_thread(self.store.save, changed)
+
+    def _next_wakeup(self, retry_at: float | None) -> float | None:
+        """The earliest of a backoff's end and the deployments' deadlines."""
+        times = [d for a in self.apps.values() if (d := a.deployment.deadline(a.spec)) is not None]
+        if retry_at is not None:
+            times.append(retry_at)
+        return min(times, default=None)
 
     def _views(self) -> list[AppView]:
         views = []
@@ -321,22 +392,84 @@ class ServiceScheduler(Framework):
     # --------------------------------------------------------- control API
 
     async def deploy(self, specs: Sequence[AppSpec]) -> list[str]:
+        """Creates or updates apps. A new version (anything but `instances`
+        and placement changed) is a new revision in the app's history; a
+        new version or a new `instances` starts a deployment."""
         async with self._lock:
             for spec in specs:
                 app = self.apps.get(spec.id)
                 if app is None:
                     app = AppRecord(spec)
                     self.apps[spec.id] = app
-                else:
-                    app.spec, app.failures, app.backoff_until = spec, 0, 0.0
+                    await self._new_version(app, "created")
+                    continue
+                before = app.spec
+                app.spec, app.failures, app.backoff_until = spec, 0, 0.0
                 self.broken.pop(spec.id, None)
+                if spec.version != before.version:
+                    await self._new_version(app, change_between(before, spec))
+                    continue
+                if spec.instances != before.instances:
+                    app.deployment = started(self.clock())
+                # The same version: its revision is kept as first deployed.
                 await asyncio.to_thread(self.store.save_app, app)
         await self.converge()
         return [s.id for s in specs]
 
+    async def rollback(self, app_id: str, revision: int = 0) -> int:
+        """Deploys a kept version again (the one before the current if
+        `revision` is 0), with today's `instances`, by the same rolling
+        rules, as a new revision. Returns the revision rolled back to."""
+        async with self._lock:
+            app = self._app(app_id)
+            kept = self.versions.get(app_id, [])
+            if revision == 0:
+                earlier = [v for v in kept if v.revision < app.revision]
+                if not earlier:
+                    raise UnknownVersionError(f"app {app_id!r} has no version before this one")
+                target = earlier[-1]
+            else:
+                found = [v for v in kept if v.revision == revision]
+                if not found:
+                    raise UnknownVersionError(f"app {app_id!r} keeps no revision {revision}")
+                target = found[0]
+            spec = target.spec.model_copy(update={"instances": app.spec.instances})
+            before = app.spec
+            app.spec, app.failures, app.backoff_until = spec, 0, 0.0
+            self.broken.pop(app_id, None)
+            change = f"rollback to revision {target.revision}: {change_between(before, spec)}"
+            await self._new_version(app, change)
+        await self.converge()
+        return target.revision
+
+    def history(self, app_id: str) -> list[AppVersion]:
+        """The app's kept versions, oldest first."""
+        self._app(app_id)
+        return list(self.versions.get(app_id, []))
+
+    def revision_of(self, inst: InstanceRecord) -> int:
+        """The revision whose spec the instance runs (0: not kept)."""
+        digest = inst.version.rpartition("-")[0]
+        kept = self.versions.get(inst.app_id, [])
+        return next((v.revision for v in reversed(kept) if v.spec.version == digest), 0)
+
+    async def _new_version(self, app: AppRecord, change: str) -> None:
+        """Records `app.spec` as the app's next revision and starts its deployment."""
+        app.deployment = started(self.clock())
+        await self._save_version(app, app.revision + 1, change)
+
+    async def _save_version(self, app: AppRecord, revision: int, change: str) -> None:
+        app.revision = revision
+        version = AppVersion(revision, app.spec, self.clock(), change)
+        await asyncio.to_thread(self.store.save_version, app, version)
+        kept = [v for v in self.versions.get(app.spec.id, []) if v.revision != revision]
+        self.versions[app.spec.id] = [*kept, version][-VERSIONS_KEPT:]
+
     async def scale(self, app_id: str, instances: int) -> None:
         async with self._lock:
             app = self._app(app_id)
+            if instances != app.spec.instances:
+                app.deployment = started(self.clock())
             app.spec = app.spec.model_copy(update={"instances": instances})
             await asyncio.to_thread(self.store.save_app, app)
         await self.converge()
@@ -346,6 +479,7 @@ class ServiceScheduler(Framework):
             app = self._app(app_id)
             app.nonce += 1
             app.failures, app.backoff_until = 0, 0.0
+            app.deployment = started(self.clock())
             self.broken.pop(app_id, None)
             await asyncio.to_thread(self.store.save_app, app)
         await self.converge()
@@ -354,6 +488,7 @@ class ServiceScheduler(Framework):
         async with self._lock:
             self._app(app_id)
             del self.apps[app_id]
+            self.versions.pop(app_id, None)
             self.broken.pop(app_id, None)
             await asyncio.to_thread(self.store.delete_app, app_id)
             live = [

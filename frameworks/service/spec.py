@@ -56,8 +56,8 @@ SpreadField = Annotated[
     ),
 ]
 # Placement is a preference for new instances, not part of what runs: changing it
-# replaces no instance (as `instances` does not).
-_PLACEMENT_FIELDS = ("placement", "spread_by")
+# replaces no instance (as `instances` does not); nor does the rollout's deadline.
+_PLACEMENT_FIELDS = ("placement", "spread_by", "upgrade_deadline_seconds")
 # Crash-loop delays beyond a year are a typo (and beyond the dates Python can print).
 _YEAR = 365 * 86400.0
 
@@ -175,6 +175,15 @@ class AppSpec(Spec):
         le=1,
         description="Rolling updates: the fraction of `instances` that may run on top of "
         "`instances` meanwhile.",
+    )
+    upgrade_deadline_seconds: float = Field(
+        default=600.0,
+        gt=0,
+        le=_YEAR,
+        description="Rolling updates: seconds a deployment may go without progress (one "
+        "more instance of the new version ready) before it is marked failed, saying why "
+        "(crashing, unhealthy, no offers), as Kubernetes' progressDeadlineSeconds. It goes "
+        "on; the old ready instances keep serving; `offerctl app rollback` returns to them.",
     )
     depends_on: list[Name] = Field(
         default=[],

@@ -23,6 +23,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
 from frameworks.sdk.state import FrameworkState, MetaRow
+from frameworks.service.rollout import VERSIONS_KEPT, AppVersion, Deployment, DeploymentState
 from frameworks.service.spec import AppSpec
 from offer.tasks import TaskState
 
@@ -37,6 +38,9 @@ class AppRecord:
     nonce: int = 0
     backoff_until: float = 0.0
     failures: int = 0
+    # The revision of `spec` in its history (0: none recorded yet).
+    revision: int = 0
+    deployment: Deployment = field(default_factory=Deployment)
 
     # (spec, its version): a spec's version is a digest of its whole
     # document, asked for by every planner pass (one per batch of updates).
@@ -81,6 +85,23 @@ class _App(ServiceBase):
     nonce: Mapped[int] = mapped_column(Integer)
     backoff_until: Mapped[float] = mapped_column(Float)
     failures: Mapped[int] = mapped_column(Integer)
+    revision: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    deploy_state: Mapped[int] = mapped_column(Integer, default=2, server_default="2")
+    deploy_started_at: Mapped[float] = mapped_column(Float, default=0.0, server_default="0")
+    deploy_progress_at: Mapped[float] = mapped_column(Float, default=0.0, server_default="0")
+    deploy_most_ready: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    deploy_reason: Mapped[str] = mapped_column(Text, default="", server_default="")
+
+
+class _AppVersion(ServiceBase):
+    """The versions an app keeps (VERSIONS_KEPT), for history and rollback."""
+
+    __tablename__ = "app_versions"
+    app_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    revision: Mapped[int] = mapped_column(Integer, primary_key=True)
+    spec: Mapped[dict[str, Any]] = mapped_column(JSON)
+    deployed_at: Mapped[float] = mapped_column(Float)
+    change: Mapped[str] = mapped_column(Text)
 
 
 class _Instance(ServiceBase):
@@ -112,6 +133,14 @@ class ServiceStore(FrameworkState):
                     r.nonce,
                     r.backoff_until,
                     r.failures,
+                    r.revision,
+                    Deployment(
+                        DeploymentState(r.deploy_state),
+                        r.deploy_started_at,
+                        r.deploy_progress_at,
+                        r.deploy_most_ready,
+                        r.deploy_reason,
+                    ),
                 )
                 for r in s.scalars(select(_App))
             ]
@@ -147,6 +176,37 @@ class ServiceStore(FrameworkState):
     def delete_app(self, app_id: str) -> None:
         with Session(self._engine) as s, s.begin():
             s.execute(delete(_App).where(_App.app_id == app_id))
+            s.execute(delete(_AppVersion).where(_AppVersion.app_id == app_id))
+
+    def save_version(self, app: AppRecord, version: AppVersion) -> None:
+        """The app and its new version in one transaction; versions beyond
+        the last VERSIONS_KEPT are dropped."""
+        self.upsert([_app_row(app), _version_row(app.spec.id, version)])
+        oldest_kept = version.revision - VERSIONS_KEPT + 1
+        with Session(self._engine) as s, s.begin():
+            s.execute(
+                delete(_AppVersion).where(
+                    _AppVersion.app_id == app.spec.id, _AppVersion.revision < oldest_kept
+                )
+            )
+
+    def versions(self, app_id: str) -> list[AppVersion]:
+        """The app's kept versions, oldest first."""
+        with Session(self._engine) as s:
+            rows = s.scalars(
+                select(_AppVersion)
+                .where(_AppVersion.app_id == app_id)
+                .order_by(_AppVersion.revision)
+            )
+            return [
+                AppVersion(
+                    r.revision,
+                    AppSpec.from_stored(r.spec, f"app {app_id!r} revision {r.revision}"),
+                    r.deployed_at,
+                    r.change,
+                )
+                for r in rows
+            ]
 
     def save_instances(self, *instances: InstanceRecord) -> None:
         self.save(instances=instances)
@@ -163,6 +223,22 @@ def _app_row(app: AppRecord) -> _App:
         nonce=app.nonce,
         backoff_until=app.backoff_until,
         failures=app.failures,
+        revision=app.revision,
+        deploy_state=int(app.deployment.state),
+        deploy_started_at=app.deployment.started_at,
+        deploy_progress_at=app.deployment.progress_at,
+        deploy_most_ready=app.deployment.most_ready,
+        deploy_reason=app.deployment.reason,
+    )
+
+
+def _version_row(app_id: str, version: AppVersion) -> _AppVersion:
+    return _AppVersion(
+        app_id=app_id,
+        revision=version.revision,
+        spec=version.spec.stored(),
+        deployed_at=version.deployed_at,
+        change=version.change,
     )
 
 

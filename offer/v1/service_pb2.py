@@ -24,13 +24,15 @@ _sym_db = _symbol_database.Default()
 
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x16offer/v1/service.proto\x12\x08offer.v1\"!\n\x11\x44\x65ployAppsRequest\x12\x0c\n\x04yaml\x18\x01 \x01(\t\"%\n\x12\x44\x65ployAppsResponse\x12\x0f\n\x07\x61pp_ids\x18\x01 \x03(\t\"\x11\n\x0fListAppsRequest\"5\n\x10ListAppsResponse\x12!\n\x04\x61pps\x18\x01 \x03(\x0b\x32\x13.offer.v1.AppStatus\"\x1f\n\rGetAppRequest\x12\x0e\n\x06\x61pp_id\x18\x01 \x01(\t\"4\n\x0fScaleAppRequest\x12\x0e\n\x06\x61pp_id\x18\x01 \x01(\t\x12\x11\n\tinstances\x18\x02 \x01(\r\"#\n\x11RestartAppRequest\x12\x0e\n\x06\x61pp_id\x18\x01 \x01(\t\"\"\n\x10RemoveAppRequest\x12\x0e\n\x06\x61pp_id\x18\x01 \x01(\t\"\x13\n\x11RemoveAppResponse\"\xa4\x01\n\tAppStatus\x12\x0e\n\x06\x61pp_id\x18\x01 \x01(\t\x12\x11\n\tspec_yaml\x18\x02 \x01(\t\x12\x11\n\tinstances\x18\x03 \x01(\r\x12\x0f\n\x07healthy\x18\x04 \x01(\r\x12!\n\x05tasks\x18\x05 \x03(\x0b\x32\x12.offer.v1.Instance\x12\x16\n\x0ewaiting_reason\x18\x06 \x01(\t\x12\x15\n\rbackoff_until\x18\x07 \x01(\x01\"\xa8\x01\n\x08Instance\x12\x0f\n\x07task_id\x18\x01 \x01(\t\x12\x10\n\x08\x61gent_id\x18\x02 \x01(\t\x12\x10\n\x08hostname\x18\x03 \x01(\t\x12\x0f\n\x07\x61\x64\x64ress\x18\t \x01(\t\x12\r\n\x05state\x18\x04 \x01(\t\x12\x0e\n\x06health\x18\x05 \x01(\t\x12\x12\n\nhost_ports\x18\x06 \x03(\r\x12\x12\n\nstarted_at\x18\x07 \x01(\x01\x12\x0f\n\x07message\x18\x08 \x01(\t\"\x15\n\x13GetAppSchemaRequest\"C\n\tAppSchema\x12\x18\n\x10spec_json_schema\x18\x01 \x01(\t\x12\x1c\n\x14\x64ocument_json_schema\x18\x02 \x01(\t2\xda\x03\n\x0eServiceControl\x12G\n\nDeployApps\x12\x1b.offer.v1.DeployAppsRequest\x1a\x1c.offer.v1.DeployAppsResponse\x12\x41\n\x08ListApps\x12\x19.offer.v1.ListAppsRequest\x1a\x1a.offer.v1.ListAppsResponse\x12\x36\n\x06GetApp\x12\x17.offer.v1.GetAppRequest\x1a\x13.offer.v1.AppStatus\x12:\n\x08ScaleApp\x12\x19.offer.v1.ScaleAppRequest\x1a\x13.offer.v1.AppStatus\x12>\n\nRestartApp\x12\x1b.offer.v1.RestartAppRequest\x1a\x13.offer.v1.AppStatus\x12\x44\n\tRemoveApp\x12\x1a.offer.v1.RemoveAppRequest\x1a\x1b.offer.v1.RemoveAppResponse\x12\x42\n\x0cGetAppSchema\x12\x1d.offer.v1.GetAppSchemaRequest\x1a\x13.offer.v1.AppSchemab\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x16offer/v1/service.proto\x12\x08offer.v1\"!\n\x11\x44\x65ployAppsRequest\x12\x0c\n\x04yaml\x18\x01 \x01(\t\"%\n\x12\x44\x65ployAppsResponse\x12\x0f\n\x07\x61pp_ids\x18\x01 \x03(\t\"\x11\n\x0fListAppsRequest\"5\n\x10ListAppsResponse\x12!\n\x04\x61pps\x18\x01 \x03(\x0b\x32\x13.offer.v1.AppStatus\"\x1f\n\rGetAppRequest\x12\x0e\n\x06\x61pp_id\x18\x01 \x01(\t\"4\n\x0fScaleAppRequest\x12\x0e\n\x06\x61pp_id\x18\x01 \x01(\t\x12\x11\n\tinstances\x18\x02 \x01(\r\"#\n\x11RestartAppRequest\x12\x0e\n\x06\x61pp_id\x18\x01 \x01(\t\"\"\n\x10RemoveAppRequest\x12\x0e\n\x06\x61pp_id\x18\x01 \x01(\t\"\x13\n\x11RemoveAppResponse\"&\n\x14GetAppHistoryRequest\x12\x0e\n\x06\x61pp_id\x18\x01 \x01(\t\"4\n\nAppHistory\x12&\n\x08versions\x18\x01 \x03(\x0b\x32\x14.offer.v1.AppVersion\"V\n\nAppVersion\x12\x10\n\x08revision\x18\x01 \x01(\r\x12\x13\n\x0b\x64\x65ployed_at\x18\x02 \x01(\x01\x12\x0e\n\x06\x63hange\x18\x03 \x01(\t\x12\x11\n\tspec_yaml\x18\x04 \x01(\t\"6\n\x12RollbackAppRequest\x12\x0e\n\x06\x61pp_id\x18\x01 \x01(\t\x12\x10\n\x08revision\x18\x02 \x01(\r\"~\n\nDeployment\x12(\n\x05state\x18\x01 \x01(\x0e\x32\x19.offer.v1.DeploymentState\x12\x10\n\x08revision\x18\x02 \x01(\r\x12\x12\n\nstarted_at\x18\x03 \x01(\x01\x12\x10\n\x08\x64\x65\x61\x64line\x18\x04 \x01(\x01\x12\x0e\n\x06reason\x18\x05 \x01(\t\"\xce\x01\n\tAppStatus\x12\x0e\n\x06\x61pp_id\x18\x01 \x01(\t\x12\x11\n\tspec_yaml\x18\x02 \x01(\t\x12\x11\n\tinstances\x18\x03 \x01(\r\x12\x0f\n\x07healthy\x18\x04 \x01(\r\x12!\n\x05tasks\x18\x05 \x03(\x0b\x32\x12.offer.v1.Instance\x12\x16\n\x0ewaiting_reason\x18\x06 \x01(\t\x12\x15\n\rbackoff_until\x18\x07 \x01(\x01\x12(\n\ndeployment\x18\x08 \x01(\x0b\x32\x14.offer.v1.Deployment\"\xba\x01\n\x08Instance\x12\x0f\n\x07task_id\x18\x01 \x01(\t\x12\x10\n\x08\x61gent_id\x18\x02 \x01(\t\x12\x10\n\x08hostname\x18\x03 \x01(\t\x12\x0f\n\x07\x61\x64\x64ress\x18\t \x01(\t\x12\r\n\x05state\x18\x04 \x01(\t\x12\x0e\n\x06health\x18\x05 \x01(\t\x12\x12\n\nhost_ports\x18\x06 \x03(\r\x12\x12\n\nstarted_at\x18\x07 \x01(\x01\x12\x0f\n\x07message\x18\x08 \x01(\t\x12\x10\n\x08revision\x18\n \x01(\r\"\x15\n\x13GetAppSchemaRequest\"C\n\tAppSchema\x12\x18\n\x10spec_json_schema\x18\x01 \x01(\t\x12\x1c\n\x14\x64ocument_json_schema\x18\x02 \x01(\t*\x91\x01\n\x0f\x44\x65ploymentState\x12 \n\x1c\x44\x45PLOYMENT_STATE_UNSPECIFIED\x10\x00\x12 \n\x1c\x44\x45PLOYMENT_STATE_IN_PROGRESS\x10\x01\x12\x1d\n\x19\x44\x45PLOYMENT_STATE_COMPLETE\x10\x02\x12\x1b\n\x17\x44\x45PLOYMENT_STATE_FAILED\x10\x03\x32\xe3\x04\n\x0eServiceControl\x12G\n\nDeployApps\x12\x1b.offer.v1.DeployAppsRequest\x1a\x1c.offer.v1.DeployAppsResponse\x12\x41\n\x08ListApps\x12\x19.offer.v1.ListAppsRequest\x1a\x1a.offer.v1.ListAppsResponse\x12\x36\n\x06GetApp\x12\x17.offer.v1.GetAppRequest\x1a\x13.offer.v1.AppStatus\x12:\n\x08ScaleApp\x12\x19.offer.v1.ScaleAppRequest\x1a\x13.offer.v1.AppStatus\x12>\n\nRestartApp\x12\x1b.offer.v1.RestartAppRequest\x1a\x13.offer.v1.AppStatus\x12\x44\n\tRemoveApp\x12\x1a.offer.v1.RemoveAppRequest\x1a\x1b.offer.v1.RemoveAppResponse\x12\x45\n\rGetAppHistory\x12\x1e.offer.v1.GetAppHistoryRequest\x1a\x14.offer.v1.AppHistory\x12@\n\x0bRollbackApp\x12\x1c.offer.v1.RollbackAppRequest\x1a\x13.offer.v1.AppStatus\x12\x42\n\x0cGetAppSchema\x12\x1d.offer.v1.GetAppSchemaRequest\x1a\x13.offer.v1.AppSchemab\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'offer.v1.service_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
+  _globals['_DEPLOYMENTSTATE']._serialized_start=1222
+  _globals['_DEPLOYMENTSTATE']._serialized_end=1367
   _globals['_DEPLOYAPPSREQUEST']._serialized_start=36
   _globals['_DEPLOYAPPSREQUEST']._serialized_end=69
   _globals['_DEPLOYAPPSRESPONSE']._serialized_start=71
@@ -49,14 +51,24 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_REMOVEAPPREQUEST']._serialized_end=342
   _globals['_REMOVEAPPRESPONSE']._serialized_start=344
   _globals['_REMOVEAPPRESPONSE']._serialized_end=363
-  _globals['_APPSTATUS']._serialized_start=366
-  _globals['_APPSTATUS']._serialized_end=530
-  _globals['_INSTANCE']._serialized_start=533
-  _globals['_INSTANCE']._serialized_end=701
-  _globals['_GETAPPSCHEMAREQUEST']._serialized_start=703
-  _globals['_GETAPPSCHEMAREQUEST']._serialized_end=724
-  _globals['_APPSCHEMA']._serialized_start=726
-  _globals['_APPSCHEMA']._serialized_end=793
-  _globals['_SERVICECONTROL']._serialized_start=796
-  _globals['_SERVICECONTROL']._serialized_end=1270
+  _globals['_GETAPPHISTORYREQUEST']._serialized_start=365
+  _globals['_GETAPPHISTORYREQUEST']._serialized_end=403
+  _globals['_APPHISTORY']._serialized_start=405
+  _globals['_APPHISTORY']._serialized_end=457
+  _globals['_APPVERSION']._serialized_start=459
+  _globals['_APPVERSION']._serialized_end=545
+  _globals['_ROLLBACKAPPREQUEST']._serialized_start=547
+  _globals['_ROLLBACKAPPREQUEST']._serialized_end=601
+  _globals['_DEPLOYMENT']._serialized_start=603
+  _globals['_DEPLOYMENT']._serialized_end=729
+  _globals['_APPSTATUS']._serialized_start=732
+  _globals['_APPSTATUS']._serialized_end=938
+  _globals['_INSTANCE']._serialized_start=941
+  _globals['_INSTANCE']._serialized_end=1127
+  _globals['_GETAPPSCHEMAREQUEST']._serialized_start=1129
+  _globals['_GETAPPSCHEMAREQUEST']._serialized_end=1150
+  _globals['_APPSCHEMA']._serialized_start=1152
+  _globals['_APPSCHEMA']._serialized_end=1219
+  _globals['_SERVICECONTROL']._serialized_start=1370
+  _globals['_SERVICECONTROL']._serialized_end=1981
 # @@protoc_insertion_point(module_scope)

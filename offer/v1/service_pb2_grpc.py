@@ -64,6 +64,16 @@ class ServiceControlStub:
                 request_serializer=offer_dot_v1_dot_service__pb2.RemoveAppRequest.SerializeToString,
                 response_deserializer=offer_dot_v1_dot_service__pb2.RemoveAppResponse.FromString,
                 _registered_method=True)
+        self.GetAppHistory = channel.unary_unary(
+                '/offer.v1.ServiceControl/GetAppHistory',
+                request_serializer=offer_dot_v1_dot_service__pb2.GetAppHistoryRequest.SerializeToString,
+                response_deserializer=offer_dot_v1_dot_service__pb2.AppHistory.FromString,
+                _registered_method=True)
+        self.RollbackApp = channel.unary_unary(
+                '/offer.v1.ServiceControl/RollbackApp',
+                request_serializer=offer_dot_v1_dot_service__pb2.RollbackAppRequest.SerializeToString,
+                response_deserializer=offer_dot_v1_dot_service__pb2.AppStatus.FromString,
+                _registered_method=True)
         self.GetAppSchema = channel.unary_unary(
                 '/offer.v1.ServiceControl/GetAppSchema',
                 request_serializer=offer_dot_v1_dot_service__pb2.GetAppSchemaRequest.SerializeToString,
@@ -98,6 +108,7 @@ class ServiceControlServicer:
 
     def ScaleApp(self, request, context):
         """Changes the number of instances. Scaling down kills the newest first.
+        Instances being killed count against `instances` until they end.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -111,7 +122,25 @@ class ServiceControlServicer:
         raise NotImplementedError('Method not implemented!')
 
     def RemoveApp(self, request, context):
-        """Kills every instance and forgets the app.
+        """Kills every instance and forgets the app, its history too.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetAppHistory(self, request, context):
+        """The versions the app keeps (the last 10), oldest first: each with its
+        revision, when it was deployed and what changed. NOT_FOUND for an
+        unknown app.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RollbackApp(self, request, context):
+        """Deploys a kept version again, by the same rolling rules as a deploy,
+        as a new revision; the app keeps its current `instances`.
+        NOT_FOUND for an unknown app or a revision it does not keep.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -158,6 +187,16 @@ def add_ServiceControlServicer_to_server(servicer, server):
                     servicer.RemoveApp,
                     request_deserializer=offer_dot_v1_dot_service__pb2.RemoveAppRequest.FromString,
                     response_serializer=offer_dot_v1_dot_service__pb2.RemoveAppResponse.SerializeToString,
+            ),
+            'GetAppHistory': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetAppHistory,
+                    request_deserializer=offer_dot_v1_dot_service__pb2.GetAppHistoryRequest.FromString,
+                    response_serializer=offer_dot_v1_dot_service__pb2.AppHistory.SerializeToString,
+            ),
+            'RollbackApp': grpc.unary_unary_rpc_method_handler(
+                    servicer.RollbackApp,
+                    request_deserializer=offer_dot_v1_dot_service__pb2.RollbackAppRequest.FromString,
+                    response_serializer=offer_dot_v1_dot_service__pb2.AppStatus.SerializeToString,
             ),
             'GetAppSchema': grpc.unary_unary_rpc_method_handler(
                     servicer.GetAppSchema,
@@ -327,6 +366,60 @@ class ServiceControl:
             '/offer.v1.ServiceControl/RemoveApp',
             offer_dot_v1_dot_service__pb2.RemoveAppRequest.SerializeToString,
             offer_dot_v1_dot_service__pb2.RemoveAppResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetAppHistory(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/offer.v1.ServiceControl/GetAppHistory',
+            offer_dot_v1_dot_service__pb2.GetAppHistoryRequest.SerializeToString,
+            offer_dot_v1_dot_service__pb2.AppHistory.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RollbackApp(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/offer.v1.ServiceControl/RollbackApp',
+            offer_dot_v1_dot_service__pb2.RollbackAppRequest.SerializeToString,
+            offer_dot_v1_dot_service__pb2.AppStatus.FromString,
             options,
             channel_credentials,
             insecure,
