@@ -289,7 +289,10 @@ class SandboxGc:
 
     def _note_disk(self, disk: Disk, chosen: list[Collect]) -> None:
         """Warns once while the disk stays over the threshold with nothing left to delete."""
-        over = self.policy.excess(disk) > sum(c.sandbox.size for c in chosen)
+        # At 0 the operator asked for nothing to be kept: no disk is "too full".
+        over = self.policy.disk_threshold > 0 and self.policy.excess(disk) > sum(
+            c.sandbox.size for c in chosen
+        )
         if over and not self._over_warned:
             log.warning(
                 "the work dir's disk is %.0f%% full, over --sandbox-gc-disk-threshold %g%%, "

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -29,7 +30,7 @@ from agent.sandbox_gc import (
 )
 from offer.clock import ManualClock
 from offer.tasks import TaskState
-from tests.support.cluster import Cluster, free_port, http_get, wait_for
+from tests.support.cluster import Cluster, http_get, wait_for
 from tests.support.framework import framework, task
 
 DAY = 86400.0
@@ -229,10 +230,7 @@ async def test_an_agent_deletes_ended_tasks_sandboxes_and_keeps_live_ones(
     cluster: Cluster,
 ) -> None:
     cluster.start_master()
-    port = free_port()
-    agent = cluster.start_agent(
-        "cpus:2;mem:1024", "--sandbox-gc-delay", "1s", "--http-port", str(port)
-    )
+    agent = cluster.start_agent("cpus:2;mem:1024", "--sandbox-gc-delay", "1s")
     sandboxes = agent.work_dir / "sandboxes"
     async with framework(cluster.address) as (driver, rec):
         await rec.launch(driver, task("long", "sleep 300"))
@@ -265,7 +263,9 @@ async def test_an_agent_deletes_ended_tasks_sandboxes_and_keeps_live_ones(
             "(--sandbox-gc-delay 1s" in done.stderr
         ), done.stderr
 
-        body = http_get(f"http://127.0.0.1:{port}/metrics") or ""
+        # The port the restarted agent took (any free one: OFFER_HTTP_PORT=0).
+        served = re.findall(r"HTTP \(/metrics, /health\) on (http://\S+)", agent.log())
+        body = http_get(f"{served[-1]}/metrics") or ""
         assert 'offer_agent_sandboxes_collected_total{reason="delay"} 2.0' in body, body
         assert "offer_agent_sandboxes 1.0" in body
         # Exited containers are removed as before: only the live one is left.
