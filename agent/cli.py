@@ -24,7 +24,13 @@ from agent.sandbox_gc import (
 from offer.daemon_cli import add_http_flags, add_master_flag, daemon_parser, setup_logging
 from offer.exclusive import InUseError, check_port_free, lock_file
 from offer.http.server import HttpServer
-from offer.resources import ResourceParseError, Resources, parse_resources
+from offer.resources import (
+    AgentResources,
+    ResourceParseError,
+    Resources,
+    parse_agent_resources,
+    parse_resources,
+)
 from offer.security.client import ClientSecurity, ClientSecurityError
 from offer.security.flags import add_client_flags
 
@@ -43,6 +49,13 @@ examples:
 def _resources(text: str) -> Resources:
     try:
         return parse_resources(text)
+    except ResourceParseError as err:
+        raise argparse.ArgumentTypeError(str(err)) from None
+
+
+def _agent_resources(text: str) -> AgentResources:
+    try:
+        return parse_agent_resources(text)
     except ResourceParseError as err:
         raise argparse.ArgumentTypeError(str(err)) from None
 
@@ -88,9 +101,10 @@ def build_parser() -> argparse.ArgumentParser:
     add_master_flag(parser)
     parser.add_argument(
         "--resources",
-        type=_resources,
+        type=_agent_resources,
         default=None,
-        help="offer exactly this instead of the machine's totals, e.g. 'cpus:2;mem:1024'",
+        help="offer exactly this instead of the machine's totals, e.g. 'cpus:2;mem:1024'; "
+        "an amount may be reserved for a role, e.g. 'cpus(prod):2;mem(prod):2048;cpus:2;mem:2048'",
     )
     parser.add_argument(
         "--reserve",
@@ -175,7 +189,8 @@ def main(argv: list[str] | None = None) -> None:
     args.work_dir.mkdir(parents=True, exist_ok=True)
     if args.resources and args.reserve:
         build_parser().error("--reserve applies to the machine's totals; drop it or --resources")
-    total = args.resources or machine_resources(str(args.work_dir), args.reserve)
+    total = args.resources.total if args.resources else None
+    total = total or machine_resources(str(args.work_dir), args.reserve)
     if not args.usage_interval > 0:
         build_parser().error("--usage-interval must be a number of seconds > 0")
     if args.pids_limit < 1:
@@ -205,6 +220,7 @@ def main(argv: list[str] | None = None) -> None:
         pids_limit=args.pids_limit,
         address=address,
         sandbox_gc=GcPolicy(args.sandbox_gc_delay, args.sandbox_gc_disk_threshold),
+        reservations=dict(args.resources.reserved) if args.resources else None,
     )
     http = HttpServer(
         args.http_host, args.http_port, daemon.registry, daemon.healthy, "offer-agent"

@@ -81,6 +81,7 @@ class AgentDaemon:
         address: str,
         registry: CollectorRegistry | None = None,
         sandbox_gc: GcPolicy | None = None,
+        reservations: dict[str, Resources] | None = None,
     ) -> None:
         # The masters it may reach (one leads): where the stream goes next.
         self.masters = MasterList(master)
@@ -92,6 +93,8 @@ class AgentDaemon:
         self.attributes = dict(attributes or {})
         self.work_dir = work_dir
         self.total = total
+        # Role -> the part of `total` its --resources reserves for that role.
+        self.reservations = dict(reservations or {})
         self.hostname = hostname
         self._id_file = work_dir / "agent_id"
         self.agent_id = self._id_file.read_text().strip() if self._id_file.exists() else ""
@@ -207,6 +210,7 @@ class AgentDaemon:
                     tasks=[wire.status_to_pb(s) for s in known],
                     attributes=self.attributes,
                     address=self.address,
+                    reservations=wire.reservations_to_pb(self.reservations),
                 )
             )
         )

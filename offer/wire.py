@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Iterable, Mapping
 from typing import TypeVar
 
 from google.protobuf import json_format
@@ -45,6 +46,25 @@ def resources_from_pb(msg: pb.Resources) -> Resources:
         round(msg.disk, 3),
         tuple((r.begin, r.end) for r in msg.ports),
     )
+
+
+def reservations_to_pb(
+    reserved: Mapping[str, Resources], dynamic: bool = False
+) -> list[pb.Reservation]:
+    """Role -> amount as Reservation messages, by role, all of one type."""
+    kind = pb.RESERVATION_DYNAMIC if dynamic else pb.RESERVATION_STATIC
+    return [
+        pb.Reservation(role=role, resources=resources_to_pb(amount), type=kind)
+        for role, amount in sorted(reserved.items())
+    ]
+
+
+def reservations_from_pb(msgs: Iterable[pb.Reservation]) -> dict[str, Resources]:
+    """Role -> amount (two entries of one role add up)."""
+    found: dict[str, Resources] = {}
+    for msg in msgs:
+        found[msg.role] = found.get(msg.role, Resources()) + resources_from_pb(msg.resources)
+    return found
 
 
 def usage_to_pb(usage: Usage) -> pb.Usage:

@@ -25,7 +25,7 @@ _sym_db = _symbol_database.Default()
 from offer.v1 import common_pb2 as offer_dot_v1_dot_common__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x14offer/v1/agent.proto\x12\x08offer.v1\x1a\x15offer/v1/common.proto\"\xec\x01\n\x0c\x41gentMessage\x12&\n\x08register\x18\x01 \x01(\x0b\x32\x12.offer.v1.RegisterH\x00\x12/\n\rstatus_update\x18\x02 \x01(\x0b\x32\x16.offer.v1.StatusUpdateH\x00\x12&\n\x05usage\x18\x03 \x01(\x0b\x32\x15.offer.v1.UsageReportH\x00\x12\'\n\tlog_chunk\x18\x04 \x01(\x0b\x32\x12.offer.v1.LogChunkH\x00\x12\'\n\x06\x65ngine\x18\x05 \x01(\x0b\x32\x15.offer.v1.EngineStateH\x00\x42\t\n\x07message\"1\n\x0b\x45ngineState\x12\x11\n\tavailable\x18\x01 \x01(\x08\x12\x0f\n\x07message\x18\x02 \x01(\t\"\xc7\x02\n\rMasterMessage\x12*\n\nregistered\x18\x01 \x01(\x0b\x32\x14.offer.v1.RegisteredH\x00\x12+\n\x0blaunch_task\x18\x02 \x01(\x0b\x32\x14.offer.v1.LaunchTaskH\x00\x12\'\n\tkill_task\x18\x03 \x01(\x0b\x32\x12.offer.v1.KillTaskH\x00\x12\x36\n\x11status_update_ack\x18\x04 \x01(\x0b\x32\x19.offer.v1.StatusUpdateAckH\x00\x12\x19\n\x0fshutdown_reason\x18\x05 \x01(\tH\x00\x12+\n\x0blog_request\x18\x06 \x01(\x0b\x32\x14.offer.v1.LogRequestH\x00\x12)\n\nlog_cancel\x18\x07 \x01(\x0b\x32\x13.offer.v1.LogCancelH\x00\x42\t\n\x07message\"\xf3\x01\n\x08Register\x12\x10\n\x08\x61gent_id\x18\x01 \x01(\t\x12\x10\n\x08hostname\x18\x02 \x01(\t\x12\"\n\x05total\x18\x03 \x01(\x0b\x32\x13.offer.v1.Resources\x12#\n\x05tasks\x18\x04 \x03(\x0b\x32\x14.offer.v1.TaskStatus\x12\x36\n\nattributes\x18\x05 \x03(\x0b\x32\".offer.v1.Register.AttributesEntry\x12\x0f\n\x07\x61\x64\x64ress\x18\x06 \x01(\t\x1a\x31\n\x0f\x41ttributesEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"\x1e\n\nRegistered\x12\x10\n\x08\x61gent_id\x18\x01 \x01(\t\"E\n\nLaunchTask\x12\x14\n\x0c\x66ramework_id\x18\x01 \x01(\t\x12!\n\x05tasks\x18\x02 \x03(\x0b\x32\x12.offer.v1.TaskInfo\"p\n\x08KillTask\x12\x14\n\x0c\x66ramework_id\x18\x01 \x01(\t\x12\x0f\n\x07task_id\x18\x02 \x01(\t\x12\x15\n\rgrace_seconds\x18\x03 \x01(\x01\x12&\n\x06reason\x18\x04 \x01(\x0e\x32\x16.offer.v1.StatusReason\"6\n\x0cStatusUpdate\x12&\n\x08statuses\x18\x01 \x03(\x0b\x32\x14.offer.v1.TaskStatus\" \n\x0fStatusUpdateAck\x12\r\n\x05uuids\x18\x01 \x03(\t\"S\n\x0bUsageReport\x12 \n\x07machine\x18\x01 \x01(\x0b\x32\x0f.offer.v1.Usage\x12\"\n\x05tasks\x18\x02 \x03(\x0b\x32\x13.offer.v1.TaskUsage\"R\n\tTaskUsage\x12\x14\n\x0c\x66ramework_id\x18\x01 \x01(\t\x12\x0f\n\x07task_id\x18\x02 \x01(\t\x12\x1e\n\x05usage\x18\x03 \x01(\x0b\x32\x0f.offer.v1.Usage\"k\n\nLogRequest\x12\x12\n\nrequest_id\x18\x01 \x01(\t\x12\x14\n\x0c\x66ramework_id\x18\x02 \x01(\t\x12\x0f\n\x07task_id\x18\x03 \x01(\t\x12\x12\n\ntail_lines\x18\x04 \x01(\r\x12\x0e\n\x06\x66ollow\x18\x05 \x01(\x08\"\x1f\n\tLogCancel\x12\x12\n\nrequest_id\x18\x01 \x01(\t\"H\n\x08LogChunk\x12\x12\n\nrequest_id\x18\x01 \x01(\t\x12\x0c\n\x04\x64\x61ta\x18\x02 \x01(\x0c\x12\x0b\n\x03\x65of\x18\x03 \x01(\x08\x12\r\n\x05\x65rror\x18\x04 \x01(\t2G\n\x05\x41gent\x12>\n\x07\x43onnect\x12\x16.offer.v1.AgentMessage\x1a\x17.offer.v1.MasterMessage(\x01\x30\x01\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x14offer/v1/agent.proto\x12\x08offer.v1\x1a\x15offer/v1/common.proto\"\xec\x01\n\x0c\x41gentMessage\x12&\n\x08register\x18\x01 \x01(\x0b\x32\x12.offer.v1.RegisterH\x00\x12/\n\rstatus_update\x18\x02 \x01(\x0b\x32\x16.offer.v1.StatusUpdateH\x00\x12&\n\x05usage\x18\x03 \x01(\x0b\x32\x15.offer.v1.UsageReportH\x00\x12\'\n\tlog_chunk\x18\x04 \x01(\x0b\x32\x12.offer.v1.LogChunkH\x00\x12\'\n\x06\x65ngine\x18\x05 \x01(\x0b\x32\x15.offer.v1.EngineStateH\x00\x42\t\n\x07message\"1\n\x0b\x45ngineState\x12\x11\n\tavailable\x18\x01 \x01(\x08\x12\x0f\n\x07message\x18\x02 \x01(\t\"\xc7\x02\n\rMasterMessage\x12*\n\nregistered\x18\x01 \x01(\x0b\x32\x14.offer.v1.RegisteredH\x00\x12+\n\x0blaunch_task\x18\x02 \x01(\x0b\x32\x14.offer.v1.LaunchTaskH\x00\x12\'\n\tkill_task\x18\x03 \x01(\x0b\x32\x12.offer.v1.KillTaskH\x00\x12\x36\n\x11status_update_ack\x18\x04 \x01(\x0b\x32\x19.offer.v1.StatusUpdateAckH\x00\x12\x19\n\x0fshutdown_reason\x18\x05 \x01(\tH\x00\x12+\n\x0blog_request\x18\x06 \x01(\x0b\x32\x14.offer.v1.LogRequestH\x00\x12)\n\nlog_cancel\x18\x07 \x01(\x0b\x32\x13.offer.v1.LogCancelH\x00\x42\t\n\x07message\"\xa0\x02\n\x08Register\x12\x10\n\x08\x61gent_id\x18\x01 \x01(\t\x12\x10\n\x08hostname\x18\x02 \x01(\t\x12\"\n\x05total\x18\x03 \x01(\x0b\x32\x13.offer.v1.Resources\x12#\n\x05tasks\x18\x04 \x03(\x0b\x32\x14.offer.v1.TaskStatus\x12\x36\n\nattributes\x18\x05 \x03(\x0b\x32\".offer.v1.Register.AttributesEntry\x12\x0f\n\x07\x61\x64\x64ress\x18\x06 \x01(\t\x12+\n\x0creservations\x18\x07 \x03(\x0b\x32\x15.offer.v1.Reservation\x1a\x31\n\x0f\x41ttributesEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"\x1e\n\nRegistered\x12\x10\n\x08\x61gent_id\x18\x01 \x01(\t\"E\n\nLaunchTask\x12\x14\n\x0c\x66ramework_id\x18\x01 \x01(\t\x12!\n\x05tasks\x18\x02 \x03(\x0b\x32\x12.offer.v1.TaskInfo\"p\n\x08KillTask\x12\x14\n\x0c\x66ramework_id\x18\x01 \x01(\t\x12\x0f\n\x07task_id\x18\x02 \x01(\t\x12\x15\n\rgrace_seconds\x18\x03 \x01(\x01\x12&\n\x06reason\x18\x04 \x01(\x0e\x32\x16.offer.v1.StatusReason\"6\n\x0cStatusUpdate\x12&\n\x08statuses\x18\x01 \x03(\x0b\x32\x14.offer.v1.TaskStatus\" \n\x0fStatusUpdateAck\x12\r\n\x05uuids\x18\x01 \x03(\t\"S\n\x0bUsageReport\x12 \n\x07machine\x18\x01 \x01(\x0b\x32\x0f.offer.v1.Usage\x12\"\n\x05tasks\x18\x02 \x03(\x0b\x32\x13.offer.v1.TaskUsage\"R\n\tTaskUsage\x12\x14\n\x0c\x66ramework_id\x18\x01 \x01(\t\x12\x0f\n\x07task_id\x18\x02 \x01(\t\x12\x1e\n\x05usage\x18\x03 \x01(\x0b\x32\x0f.offer.v1.Usage\"k\n\nLogRequest\x12\x12\n\nrequest_id\x18\x01 \x01(\t\x12\x14\n\x0c\x66ramework_id\x18\x02 \x01(\t\x12\x0f\n\x07task_id\x18\x03 \x01(\t\x12\x12\n\ntail_lines\x18\x04 \x01(\r\x12\x0e\n\x06\x66ollow\x18\x05 \x01(\x08\"\x1f\n\tLogCancel\x12\x12\n\nrequest_id\x18\x01 \x01(\t\"H\n\x08LogChunk\x12\x12\n\nrequest_id\x18\x01 \x01(\t\x12\x0c\n\x04\x64\x61ta\x18\x02 \x01(\x0c\x12\x0b\n\x03\x65of\x18\x03 \x01(\x08\x12\r\n\x05\x65rror\x18\x04 \x01(\t2G\n\x05\x41gent\x12>\n\x07\x43onnect\x12\x16.offer.v1.AgentMessage\x1a\x17.offer.v1.MasterMessage(\x01\x30\x01\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -41,29 +41,29 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_MASTERMESSAGE']._serialized_start=348
   _globals['_MASTERMESSAGE']._serialized_end=675
   _globals['_REGISTER']._serialized_start=678
-  _globals['_REGISTER']._serialized_end=921
-  _globals['_REGISTER_ATTRIBUTESENTRY']._serialized_start=872
-  _globals['_REGISTER_ATTRIBUTESENTRY']._serialized_end=921
-  _globals['_REGISTERED']._serialized_start=923
-  _globals['_REGISTERED']._serialized_end=953
-  _globals['_LAUNCHTASK']._serialized_start=955
-  _globals['_LAUNCHTASK']._serialized_end=1024
-  _globals['_KILLTASK']._serialized_start=1026
-  _globals['_KILLTASK']._serialized_end=1138
-  _globals['_STATUSUPDATE']._serialized_start=1140
-  _globals['_STATUSUPDATE']._serialized_end=1194
-  _globals['_STATUSUPDATEACK']._serialized_start=1196
-  _globals['_STATUSUPDATEACK']._serialized_end=1228
-  _globals['_USAGEREPORT']._serialized_start=1230
-  _globals['_USAGEREPORT']._serialized_end=1313
-  _globals['_TASKUSAGE']._serialized_start=1315
-  _globals['_TASKUSAGE']._serialized_end=1397
-  _globals['_LOGREQUEST']._serialized_start=1399
-  _globals['_LOGREQUEST']._serialized_end=1506
-  _globals['_LOGCANCEL']._serialized_start=1508
-  _globals['_LOGCANCEL']._serialized_end=1539
-  _globals['_LOGCHUNK']._serialized_start=1541
-  _globals['_LOGCHUNK']._serialized_end=1613
-  _globals['_AGENT']._serialized_start=1615
-  _globals['_AGENT']._serialized_end=1686
+  _globals['_REGISTER']._serialized_end=966
+  _globals['_REGISTER_ATTRIBUTESENTRY']._serialized_start=917
+  _globals['_REGISTER_ATTRIBUTESENTRY']._serialized_end=966
+  _globals['_REGISTERED']._serialized_start=968
+  _globals['_REGISTERED']._serialized_end=998
+  _globals['_LAUNCHTASK']._serialized_start=1000
+  _globals['_LAUNCHTASK']._serialized_end=1069
+  _globals['_KILLTASK']._serialized_start=1071
+  _globals['_KILLTASK']._serialized_end=1183
+  _globals['_STATUSUPDATE']._serialized_start=1185
+  _globals['_STATUSUPDATE']._serialized_end=1239
+  _globals['_STATUSUPDATEACK']._serialized_start=1241
+  _globals['_STATUSUPDATEACK']._serialized_end=1273
+  _globals['_USAGEREPORT']._serialized_start=1275
+  _globals['_USAGEREPORT']._serialized_end=1358
+  _globals['_TASKUSAGE']._serialized_start=1360
+  _globals['_TASKUSAGE']._serialized_end=1442
+  _globals['_LOGREQUEST']._serialized_start=1444
+  _globals['_LOGREQUEST']._serialized_end=1551
+  _globals['_LOGCANCEL']._serialized_start=1553
+  _globals['_LOGCANCEL']._serialized_end=1584
+  _globals['_LOGCHUNK']._serialized_start=1586
+  _globals['_LOGCHUNK']._serialized_end=1658
+  _globals['_AGENT']._serialized_start=1660
+  _globals['_AGENT']._serialized_end=1731
 # @@protoc_insertion_point(module_scope)

@@ -48,7 +48,7 @@ class MasterMessage(_message.Message):
     def __init__(self, registered: _Optional[_Union[Registered, _Mapping]] = ..., launch_task: _Optional[_Union[LaunchTask, _Mapping]] = ..., kill_task: _Optional[_Union[KillTask, _Mapping]] = ..., status_update_ack: _Optional[_Union[StatusUpdateAck, _Mapping]] = ..., shutdown_reason: _Optional[str] = ..., log_request: _Optional[_Union[LogRequest, _Mapping]] = ..., log_cancel: _Optional[_Union[LogCancel, _Mapping]] = ...) -> None: ...
 
 class Register(_message.Message):
-    __slots__ = ("agent_id", "hostname", "total", "tasks", "attributes", "address")
+    __slots__ = ("agent_id", "hostname", "total", "tasks", "attributes", "address", "reservations")
     class AttributesEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -62,13 +62,15 @@ class Register(_message.Message):
     TASKS_FIELD_NUMBER: _ClassVar[int]
     ATTRIBUTES_FIELD_NUMBER: _ClassVar[int]
     ADDRESS_FIELD_NUMBER: _ClassVar[int]
+    RESERVATIONS_FIELD_NUMBER: _ClassVar[int]
     agent_id: str
     hostname: str
     total: _common_pb2.Resources
     tasks: _containers.RepeatedCompositeFieldContainer[_common_pb2.TaskStatus]
     attributes: _containers.ScalarMap[str, str]
     address: str
-    def __init__(self, agent_id: _Optional[str] = ..., hostname: _Optional[str] = ..., total: _Optional[_Union[_common_pb2.Resources, _Mapping]] = ..., tasks: _Optional[_Iterable[_Union[_common_pb2.TaskStatus, _Mapping]]] = ..., attributes: _Optional[_Mapping[str, str]] = ..., address: _Optional[str] = ...) -> None: ...
+    reservations: _containers.RepeatedCompositeFieldContainer[_common_pb2.Reservation]
+    def __init__(self, agent_id: _Optional[str] = ..., hostname: _Optional[str] = ..., total: _Optional[_Union[_common_pb2.Resources, _Mapping]] = ..., tasks: _Optional[_Iterable[_Union[_common_pb2.TaskStatus, _Mapping]]] = ..., attributes: _Optional[_Mapping[str, str]] = ..., address: _Optional[str] = ..., reservations: _Optional[_Iterable[_Union[_common_pb2.Reservation, _Mapping]]] = ...) -> None: ...
 
 class Registered(_message.Message):
     __slots__ = ("agent_id",)

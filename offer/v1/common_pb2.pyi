@@ -38,6 +38,12 @@ class StatusReason(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     REASON_AGENT_DRAINED: _ClassVar[StatusReason]
     REASON_ENGINE_UNAVAILABLE: _ClassVar[StatusReason]
     REASON_HEALTH_CHANGED: _ClassVar[StatusReason]
+
+class ReservationType(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    RESERVATION_TYPE_UNSPECIFIED: _ClassVar[ReservationType]
+    RESERVATION_STATIC: _ClassVar[ReservationType]
+    RESERVATION_DYNAMIC: _ClassVar[ReservationType]
 TASK_STATE_UNSPECIFIED: TaskState
 TASK_STAGING: TaskState
 TASK_STARTING: TaskState
@@ -64,6 +70,9 @@ REASON_UNHEALTHY: StatusReason
 REASON_AGENT_DRAINED: StatusReason
 REASON_ENGINE_UNAVAILABLE: StatusReason
 REASON_HEALTH_CHANGED: StatusReason
+RESERVATION_TYPE_UNSPECIFIED: ReservationType
+RESERVATION_STATIC: ReservationType
+RESERVATION_DYNAMIC: ReservationType
 
 class Resources(_message.Message):
     __slots__ = ("cpus", "mem", "disk", "ports")
@@ -236,7 +245,7 @@ class TaskInfo(_message.Message):
     def __init__(self, task_id: _Optional[str] = ..., name: _Optional[str] = ..., resources: _Optional[_Union[Resources, _Mapping]] = ..., container: _Optional[_Union[ContainerSpec, _Mapping]] = ..., kill_grace_seconds: _Optional[float] = ..., health_check: _Optional[_Union[HealthCheck, _Mapping]] = ...) -> None: ...
 
 class Offer(_message.Message):
-    __slots__ = ("offer_id", "framework_id", "agent_id", "hostname", "resources", "attributes", "address")
+    __slots__ = ("offer_id", "framework_id", "agent_id", "hostname", "resources", "attributes", "address", "reserved")
     class AttributesEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -251,6 +260,7 @@ class Offer(_message.Message):
     RESOURCES_FIELD_NUMBER: _ClassVar[int]
     ATTRIBUTES_FIELD_NUMBER: _ClassVar[int]
     ADDRESS_FIELD_NUMBER: _ClassVar[int]
+    RESERVED_FIELD_NUMBER: _ClassVar[int]
     offer_id: str
     framework_id: str
     agent_id: str
@@ -258,7 +268,18 @@ class Offer(_message.Message):
     resources: Resources
     attributes: _containers.ScalarMap[str, str]
     address: str
-    def __init__(self, offer_id: _Optional[str] = ..., framework_id: _Optional[str] = ..., agent_id: _Optional[str] = ..., hostname: _Optional[str] = ..., resources: _Optional[_Union[Resources, _Mapping]] = ..., attributes: _Optional[_Mapping[str, str]] = ..., address: _Optional[str] = ...) -> None: ...
+    reserved: Resources
+    def __init__(self, offer_id: _Optional[str] = ..., framework_id: _Optional[str] = ..., agent_id: _Optional[str] = ..., hostname: _Optional[str] = ..., resources: _Optional[_Union[Resources, _Mapping]] = ..., attributes: _Optional[_Mapping[str, str]] = ..., address: _Optional[str] = ..., reserved: _Optional[_Union[Resources, _Mapping]] = ...) -> None: ...
+
+class Reservation(_message.Message):
+    __slots__ = ("role", "resources", "type")
+    ROLE_FIELD_NUMBER: _ClassVar[int]
+    RESOURCES_FIELD_NUMBER: _ClassVar[int]
+    TYPE_FIELD_NUMBER: _ClassVar[int]
+    role: str
+    resources: Resources
+    type: ReservationType
+    def __init__(self, role: _Optional[str] = ..., resources: _Optional[_Union[Resources, _Mapping]] = ..., type: _Optional[_Union[ReservationType, str]] = ...) -> None: ...
 
 class Filters(_message.Message):
     __slots__ = ("refuse_seconds",)
@@ -267,7 +288,7 @@ class Filters(_message.Message):
     def __init__(self, refuse_seconds: _Optional[float] = ...) -> None: ...
 
 class AgentInfo(_message.Message):
-    __slots__ = ("agent_id", "hostname", "total", "allocated", "offered", "status", "registered_at", "attributes", "usage", "drain_deadline", "address")
+    __slots__ = ("agent_id", "hostname", "total", "allocated", "offered", "status", "registered_at", "attributes", "usage", "drain_deadline", "address", "reservations", "reserved_in_use")
     class AttributesEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -275,6 +296,13 @@ class AgentInfo(_message.Message):
         key: str
         value: str
         def __init__(self, key: _Optional[str] = ..., value: _Optional[str] = ...) -> None: ...
+    class ReservedInUseEntry(_message.Message):
+        __slots__ = ("key", "value")
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: Resources
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[_Union[Resources, _Mapping]] = ...) -> None: ...
     AGENT_ID_FIELD_NUMBER: _ClassVar[int]
     HOSTNAME_FIELD_NUMBER: _ClassVar[int]
     TOTAL_FIELD_NUMBER: _ClassVar[int]
@@ -286,6 +314,8 @@ class AgentInfo(_message.Message):
     USAGE_FIELD_NUMBER: _ClassVar[int]
     DRAIN_DEADLINE_FIELD_NUMBER: _ClassVar[int]
     ADDRESS_FIELD_NUMBER: _ClassVar[int]
+    RESERVATIONS_FIELD_NUMBER: _ClassVar[int]
+    RESERVED_IN_USE_FIELD_NUMBER: _ClassVar[int]
     agent_id: str
     hostname: str
     total: Resources
@@ -297,7 +327,9 @@ class AgentInfo(_message.Message):
     usage: Usage
     drain_deadline: float
     address: str
-    def __init__(self, agent_id: _Optional[str] = ..., hostname: _Optional[str] = ..., total: _Optional[_Union[Resources, _Mapping]] = ..., allocated: _Optional[_Union[Resources, _Mapping]] = ..., offered: _Optional[_Union[Resources, _Mapping]] = ..., status: _Optional[str] = ..., registered_at: _Optional[float] = ..., attributes: _Optional[_Mapping[str, str]] = ..., usage: _Optional[_Union[Usage, _Mapping]] = ..., drain_deadline: _Optional[float] = ..., address: _Optional[str] = ...) -> None: ...
+    reservations: _containers.RepeatedCompositeFieldContainer[Reservation]
+    reserved_in_use: _containers.MessageMap[str, Resources]
+    def __init__(self, agent_id: _Optional[str] = ..., hostname: _Optional[str] = ..., total: _Optional[_Union[Resources, _Mapping]] = ..., allocated: _Optional[_Union[Resources, _Mapping]] = ..., offered: _Optional[_Union[Resources, _Mapping]] = ..., status: _Optional[str] = ..., registered_at: _Optional[float] = ..., attributes: _Optional[_Mapping[str, str]] = ..., usage: _Optional[_Union[Usage, _Mapping]] = ..., drain_deadline: _Optional[float] = ..., address: _Optional[str] = ..., reservations: _Optional[_Iterable[_Union[Reservation, _Mapping]]] = ..., reserved_in_use: _Optional[_Mapping[str, Resources]] = ...) -> None: ...
 
 class FrameworkInfo(_message.Message):
     __slots__ = ("framework_id", "name", "role", "user", "failover_timeout", "control_address")

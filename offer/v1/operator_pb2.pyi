@@ -50,6 +50,52 @@ EVENT_CAUGHT_UP: ClusterEventType
 EVENT_AGENT_ENGINE_UNAVAILABLE: ClusterEventType
 EVENT_AGENT_ENGINE_AVAILABLE: ClusterEventType
 
+class ReserveResourcesRequest(_message.Message):
+    __slots__ = ("agent_id", "role", "resources")
+    AGENT_ID_FIELD_NUMBER: _ClassVar[int]
+    ROLE_FIELD_NUMBER: _ClassVar[int]
+    RESOURCES_FIELD_NUMBER: _ClassVar[int]
+    agent_id: str
+    role: str
+    resources: _common_pb2.Resources
+    def __init__(self, agent_id: _Optional[str] = ..., role: _Optional[str] = ..., resources: _Optional[_Union[_common_pb2.Resources, _Mapping]] = ...) -> None: ...
+
+class ReserveResourcesResponse(_message.Message):
+    __slots__ = ("agent",)
+    AGENT_FIELD_NUMBER: _ClassVar[int]
+    agent: _common_pb2.AgentInfo
+    def __init__(self, agent: _Optional[_Union[_common_pb2.AgentInfo, _Mapping]] = ...) -> None: ...
+
+class UnreserveResourcesRequest(_message.Message):
+    __slots__ = ("agent_id", "role", "resources")
+    AGENT_ID_FIELD_NUMBER: _ClassVar[int]
+    ROLE_FIELD_NUMBER: _ClassVar[int]
+    RESOURCES_FIELD_NUMBER: _ClassVar[int]
+    agent_id: str
+    role: str
+    resources: _common_pb2.Resources
+    def __init__(self, agent_id: _Optional[str] = ..., role: _Optional[str] = ..., resources: _Optional[_Union[_common_pb2.Resources, _Mapping]] = ...) -> None: ...
+
+class UnreserveResourcesResponse(_message.Message):
+    __slots__ = ("agent",)
+    AGENT_FIELD_NUMBER: _ClassVar[int]
+    agent: _common_pb2.AgentInfo
+    def __init__(self, agent: _Optional[_Union[_common_pb2.AgentInfo, _Mapping]] = ...) -> None: ...
+
+class RoleReservations(_message.Message):
+    __slots__ = ("role", "reserved", "dynamic", "in_use", "agents")
+    ROLE_FIELD_NUMBER: _ClassVar[int]
+    RESERVED_FIELD_NUMBER: _ClassVar[int]
+    DYNAMIC_FIELD_NUMBER: _ClassVar[int]
+    IN_USE_FIELD_NUMBER: _ClassVar[int]
+    AGENTS_FIELD_NUMBER: _ClassVar[int]
+    role: str
+    reserved: _common_pb2.Resources
+    dynamic: _common_pb2.Resources
+    in_use: _common_pb2.Resources
+    agents: int
+    def __init__(self, role: _Optional[str] = ..., reserved: _Optional[_Union[_common_pb2.Resources, _Mapping]] = ..., dynamic: _Optional[_Union[_common_pb2.Resources, _Mapping]] = ..., in_use: _Optional[_Union[_common_pb2.Resources, _Mapping]] = ..., agents: _Optional[int] = ...) -> None: ...
+
 class QuotaConfig(_message.Message):
     __slots__ = ("role", "guarantees", "limits")
     class GuaranteesEntry(_message.Message):
@@ -314,7 +360,7 @@ class GetStatusRequest(_message.Message):
     def __init__(self) -> None: ...
 
 class GetStatusResponse(_message.Message):
-    __slots__ = ("address", "version", "started_at", "now", "agents", "frameworks", "tasks", "total", "allocated", "offered", "idle", "used", "role", "leader", "epoch", "quotas")
+    __slots__ = ("address", "version", "started_at", "now", "agents", "frameworks", "tasks", "total", "allocated", "offered", "idle", "used", "role", "leader", "epoch", "quotas", "reservations")
     class AgentsEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -352,6 +398,7 @@ class GetStatusResponse(_message.Message):
     LEADER_FIELD_NUMBER: _ClassVar[int]
     EPOCH_FIELD_NUMBER: _ClassVar[int]
     QUOTAS_FIELD_NUMBER: _ClassVar[int]
+    RESERVATIONS_FIELD_NUMBER: _ClassVar[int]
     address: str
     version: str
     started_at: float
@@ -368,7 +415,8 @@ class GetStatusResponse(_message.Message):
     leader: str
     epoch: int
     quotas: _containers.RepeatedCompositeFieldContainer[RoleQuota]
-    def __init__(self, address: _Optional[str] = ..., version: _Optional[str] = ..., started_at: _Optional[float] = ..., now: _Optional[float] = ..., agents: _Optional[_Mapping[str, int]] = ..., frameworks: _Optional[_Mapping[str, int]] = ..., tasks: _Optional[_Mapping[str, int]] = ..., total: _Optional[_Union[_common_pb2.Resources, _Mapping]] = ..., allocated: _Optional[_Union[_common_pb2.Resources, _Mapping]] = ..., offered: _Optional[_Union[_common_pb2.Resources, _Mapping]] = ..., idle: _Optional[_Union[_common_pb2.Resources, _Mapping]] = ..., used: _Optional[_Union[_common_pb2.Usage, _Mapping]] = ..., role: _Optional[_Union[MasterRole, str]] = ..., leader: _Optional[str] = ..., epoch: _Optional[int] = ..., quotas: _Optional[_Iterable[_Union[RoleQuota, _Mapping]]] = ...) -> None: ...
+    reservations: _containers.RepeatedCompositeFieldContainer[RoleReservations]
+    def __init__(self, address: _Optional[str] = ..., version: _Optional[str] = ..., started_at: _Optional[float] = ..., now: _Optional[float] = ..., agents: _Optional[_Mapping[str, int]] = ..., frameworks: _Optional[_Mapping[str, int]] = ..., tasks: _Optional[_Mapping[str, int]] = ..., total: _Optional[_Union[_common_pb2.Resources, _Mapping]] = ..., allocated: _Optional[_Union[_common_pb2.Resources, _Mapping]] = ..., offered: _Optional[_Union[_common_pb2.Resources, _Mapping]] = ..., idle: _Optional[_Union[_common_pb2.Resources, _Mapping]] = ..., used: _Optional[_Union[_common_pb2.Usage, _Mapping]] = ..., role: _Optional[_Union[MasterRole, str]] = ..., leader: _Optional[str] = ..., epoch: _Optional[int] = ..., quotas: _Optional[_Iterable[_Union[RoleQuota, _Mapping]]] = ..., reservations: _Optional[_Iterable[_Union[RoleReservations, _Mapping]]] = ...) -> None: ...
 
 class WatchEventsRequest(_message.Message):
     __slots__ = ("replay", "follow")

@@ -109,6 +109,16 @@ class OperatorStub:
                 request_serializer=offer_dot_v1_dot_operator__pb2.ListQuotasRequest.SerializeToString,
                 response_deserializer=offer_dot_v1_dot_operator__pb2.ListQuotasResponse.FromString,
                 _registered_method=True)
+        self.ReserveResources = channel.unary_unary(
+                '/offer.v1.Operator/ReserveResources',
+                request_serializer=offer_dot_v1_dot_operator__pb2.ReserveResourcesRequest.SerializeToString,
+                response_deserializer=offer_dot_v1_dot_operator__pb2.ReserveResourcesResponse.FromString,
+                _registered_method=True)
+        self.UnreserveResources = channel.unary_unary(
+                '/offer.v1.Operator/UnreserveResources',
+                request_serializer=offer_dot_v1_dot_operator__pb2.UnreserveResourcesRequest.SerializeToString,
+                response_deserializer=offer_dot_v1_dot_operator__pb2.UnreserveResourcesResponse.FromString,
+                _registered_method=True)
 
 
 class OperatorServicer:
@@ -242,6 +252,30 @@ class OperatorServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ReserveResources(self, request, context):
+        """Reserves part of an agent's unreserved resources for a role (a dynamic
+        reservation, as Mesos's operator RESERVE): durable before the call
+        returns, kept across master and agent restarts. The agent's outstanding
+        offers are rescinded (they were made of what was unreserved). Needs the
+        operator ACL action "reserve". INVALID_ARGUMENT for a malformed role or
+        amount (ports, negative, empty), "*" as the role, or more than the
+        agent's unreserved resources not used by tasks; NOT_FOUND for an
+        unknown agent.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def UnreserveResources(self, request, context):
+        """Gives back part of a role's dynamic reservation on an agent. Needs the
+        operator ACL action "reserve". INVALID_ARGUMENT for more than the
+        role's dynamic reservation there (static ones cannot be unreserved), or
+        than what of its reservation its tasks do not use.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_OperatorServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -319,6 +353,16 @@ def add_OperatorServicer_to_server(servicer, server):
                     servicer.ListQuotas,
                     request_deserializer=offer_dot_v1_dot_operator__pb2.ListQuotasRequest.FromString,
                     response_serializer=offer_dot_v1_dot_operator__pb2.ListQuotasResponse.SerializeToString,
+            ),
+            'ReserveResources': grpc.unary_unary_rpc_method_handler(
+                    servicer.ReserveResources,
+                    request_deserializer=offer_dot_v1_dot_operator__pb2.ReserveResourcesRequest.FromString,
+                    response_serializer=offer_dot_v1_dot_operator__pb2.ReserveResourcesResponse.SerializeToString,
+            ),
+            'UnreserveResources': grpc.unary_unary_rpc_method_handler(
+                    servicer.UnreserveResources,
+                    request_deserializer=offer_dot_v1_dot_operator__pb2.UnreserveResourcesRequest.FromString,
+                    response_serializer=offer_dot_v1_dot_operator__pb2.UnreserveResourcesResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -726,6 +770,60 @@ class Operator:
             '/offer.v1.Operator/ListQuotas',
             offer_dot_v1_dot_operator__pb2.ListQuotasRequest.SerializeToString,
             offer_dot_v1_dot_operator__pb2.ListQuotasResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ReserveResources(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/offer.v1.Operator/ReserveResources',
+            offer_dot_v1_dot_operator__pb2.ReserveResourcesRequest.SerializeToString,
+            offer_dot_v1_dot_operator__pb2.ReserveResourcesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def UnreserveResources(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/offer.v1.Operator/UnreserveResources',
+            offer_dot_v1_dot_operator__pb2.UnreserveResourcesRequest.SerializeToString,
+            offer_dot_v1_dot_operator__pb2.UnreserveResourcesResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -76,10 +76,30 @@ class Heartbeat(_message.Message):
     def __init__(self) -> None: ...
 
 class Operation(_message.Message):
-    __slots__ = ("launch",)
+    __slots__ = ("launch", "reserve", "unreserve")
     LAUNCH_FIELD_NUMBER: _ClassVar[int]
+    RESERVE_FIELD_NUMBER: _ClassVar[int]
+    UNRESERVE_FIELD_NUMBER: _ClassVar[int]
     launch: Launch
-    def __init__(self, launch: _Optional[_Union[Launch, _Mapping]] = ...) -> None: ...
+    reserve: Reserve
+    unreserve: Unreserve
+    def __init__(self, launch: _Optional[_Union[Launch, _Mapping]] = ..., reserve: _Optional[_Union[Reserve, _Mapping]] = ..., unreserve: _Optional[_Union[Unreserve, _Mapping]] = ...) -> None: ...
+
+class Reserve(_message.Message):
+    __slots__ = ("resources", "role")
+    RESOURCES_FIELD_NUMBER: _ClassVar[int]
+    ROLE_FIELD_NUMBER: _ClassVar[int]
+    resources: _common_pb2.Resources
+    role: str
+    def __init__(self, resources: _Optional[_Union[_common_pb2.Resources, _Mapping]] = ..., role: _Optional[str] = ...) -> None: ...
+
+class Unreserve(_message.Message):
+    __slots__ = ("resources", "role")
+    RESOURCES_FIELD_NUMBER: _ClassVar[int]
+    ROLE_FIELD_NUMBER: _ClassVar[int]
+    resources: _common_pb2.Resources
+    role: str
+    def __init__(self, resources: _Optional[_Union[_common_pb2.Resources, _Mapping]] = ..., role: _Optional[str] = ...) -> None: ...
 
 class Launch(_message.Message):
     __slots__ = ("tasks",)

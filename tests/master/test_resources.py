@@ -2,7 +2,13 @@ from __future__ import annotations
 
 import pytest
 
-from offer.resources import ResourceParseError, Resources, parse_resources, total
+from offer.resources import (
+    ResourceParseError,
+    Resources,
+    parse_agent_resources,
+    parse_resources,
+    total,
+)
 
 
 def test_arithmetic_does_not_drift() -> None:
@@ -67,3 +73,35 @@ def test_total_is_what_adding_one_by_one_gives() -> None:
         one_by_one += amount
     assert total(amounts) == one_by_one == Resources(150, 32150.0, 350, ((31000, 31001),))
     assert total([]) == Resources()
+
+
+def test_parse_agent_resources_with_roles() -> None:
+    parsed = parse_agent_resources("cpus(prod):2;mem(prod):2048;cpus:2;mem:2048;ports:[1-9]")
+    assert parsed.total == Resources(4, 4096, ports=((1, 9),))
+    assert parsed.reserved == {"prod": Resources(2, 2048)}
+    assert parsed.unreserved == Resources(2, 2048, ports=((1, 9),))
+    only = parse_agent_resources("cpus(prod):1;mem(prod):64;cpus(*):1")
+    assert only.total == Resources(2, 64) and only.reserved == {"prod": Resources(1, 64)}
+    assert parse_agent_resources("cpus:1;mem:64").reserved == {}
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("cpus(prod:2", r"'cpus\(prod:2' is not NAME\(ROLE\):AMOUNT"),
+        ("cpus(-x):2", "role '-x' is malformed"),
+        ("cpus():2", "role '' is malformed"),
+        ("ports(prod):[1-2]", "ports cannot be reserved"),
+        ("cpus(prod):1;cpus(prod):2", r"'cpus\(prod\)' is given twice"),
+        ("cpus(prod):x", "'x' is not a number in 'cpus\\(prod\\):x'"),
+        ("gpus(prod):1", "unknown resource 'gpus'"),
+    ],
+)
+def test_parse_agent_resources_errors_name_the_part(text: str, message: str) -> None:
+    with pytest.raises(ResourceParseError, match=message):
+        parse_agent_resources(text)
+
+
+def test_plain_parse_refuses_roles() -> None:
+    with pytest.raises(ResourceParseError, match="a role is not allowed here"):
+        parse_resources("cpus(prod):2")
