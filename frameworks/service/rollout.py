@@ -129,11 +129,21 @@ def stall_reason(
         if failures.unhealthy:
             return f"unhealthy: instances of the new version failed their health checks {times}"
         return f"crashing: instances of the new version ended {times}"
-    running = [i for i in mine if i.state == TaskState.RUNNING and not i.kill_asked]
-    unhealthy = [i for i in running if spec.health_check is not None and i.healthy is not True]
+    checked = spec.health_check is not None
+    # Running without passing, or being killed by its agent for failing them.
+    unhealthy = [
+        i
+        for i in mine
+        if checked
+        and i.live
+        and (
+            (i.state == TaskState.RUNNING and not i.kill_asked and i.healthy is not True)
+            or (i.state == TaskState.KILLING and i.healthy is False)
+        )
+    ]
     if unhealthy:
         return (
-            f"unhealthy: {len(unhealthy)} running instance{'s' * (len(unhealthy) != 1)} of the "
+            f"unhealthy: {len(unhealthy)} instance{'s' * (len(unhealthy) != 1)} of the "
             "new version not passing health checks"
         )
     if waiting:

@@ -13,6 +13,7 @@ from rich.text import Text
 
 from offer.ctl import render
 from offer.ctl.apps import CALL_TIMEOUT, Stub, _follow, _get, waits
+from offer.ctl.names import ENDED_STATES
 from offer.ctl.progress import AppRollout
 from offer.v1 import service_pb2 as pb
 
@@ -61,5 +62,15 @@ def rollback(stub: Stub, args: argparse.Namespace) -> int:
     )
     if before is None:
         return 0
-    new_version = before.spec_yaml != status.spec_yaml
-    return _follow(stub, args, [AppRollout.start(args.app_id, before, new_version=new_version)])
+    # The instances to be replaced: those live before that do not run the
+    # version rolled back to (those that do, e.g. after a failed deployment,
+    # are kept and count as ready).
+    revision = status.deployment.revision
+    now_of = {t.task_id: t.revision for t in status.tasks}
+    old = frozenset(
+        t.task_id
+        for t in before.tasks
+        if t.state not in ENDED_STATES and now_of.get(t.task_id, 0) != revision
+    )
+    rollout = AppRollout(args.app_id, frozenset(t.task_id for t in before.tasks), old)
+    return _follow(stub, args, [rollout])

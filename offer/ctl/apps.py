@@ -55,6 +55,13 @@ def app_view(a: pb.AppStatus) -> dict[str, Any]:
         "healthy": a.healthy,
         "waiting_reason": a.waiting_reason,
         "backoff_until": a.backoff_until or None,
+        "deployment": {
+            "state": pb.DeploymentState.Name(a.deployment.state).removeprefix("DEPLOYMENT_STATE_"),
+            "revision": a.deployment.revision,
+            "started_at": a.deployment.started_at or None,
+            "deadline": a.deployment.deadline or None,
+            "reason": a.deployment.reason,
+        },
         "tasks": [
             {
                 "task_id": t.task_id,
@@ -67,6 +74,7 @@ def app_view(a: pb.AppStatus) -> dict[str, Any]:
                 "host_ports": list(t.host_ports),
                 "started_at": t.started_at,
                 "message": t.message,
+                "revision": t.revision or None,
             }
             for t in a.tasks
         ],
@@ -198,6 +206,12 @@ def _draw_app(view: dict[str, Any]) -> RenderableType:
     ]
     if view["waiting_reason"]:
         lines.append(Text(f"waiting: {view['waiting_reason']}"))
+    deployment = view.get("deployment") or {}
+    if deployment.get("state") in ("IN_PROGRESS", "FAILED"):
+        why = f": {deployment['reason']}" if deployment["reason"] else ""
+        style = "red" if deployment["state"] == "FAILED" else ""
+        said = f"deployment of revision {deployment['revision']} {deployment['state']}{why}"
+        lines.append(Text(said, style=style))
     if limit_line(view.get("role_quota")):
         lines.append(Text(limit_line(view.get("role_quota")), style="yellow"))
     lines += _spread_lines(view.get("spread", {}))

@@ -42,7 +42,7 @@ def test_a_deployment_without_progress_fails_at_its_deadline_saying_why() -> Non
     assert failed.state == DeploymentState.FAILED and failed.deadline(SPEC) is None
     assert failed.reason == (
         "not done after 30s without progress (0 of 2 of the new version ready): unhealthy: "
-        "1 running instance of the new version not passing health checks"
+        "1 instance of the new version not passing health checks"
     )
 
 
