@@ -40,7 +40,11 @@ def ui_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[UiCluster]:
         ui.cluster.close()
 
 
-@pytest.fixture(scope="session")
+# Per module, never per session: Playwright's sync API runs an event loop on
+# the test's thread while it is open, and every asyncio test the same worker
+# ran after a session-wide browser failed ("cannot be called from a running
+# event loop").
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
     if CHROMIUM is None:
         pytest.skip(
