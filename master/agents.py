@@ -8,7 +8,7 @@ from __future__ import annotations
 import logging
 import secrets
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 
 from master.cluster import Agent, Task, TaskKey
@@ -23,7 +23,7 @@ from master.messages import (
     UpdatesPersisted,
 )
 from master.parts import OverParts, Parts
-from master.validation import check_agent
+from master.validation import check_agent, check_static_reservations
 from offer.outbox import Outbox
 from offer.resources import Resources, Usage
 from offer.tasks import StatusReason, TaskState, TaskStatus
@@ -47,6 +47,7 @@ class AgentCalls(OverParts):
         attributes: dict[str, str] | None = None,
         principal: str = "",
         address: str = "",
+        reservations: Mapping[str, Resources] | None = None,
     ) -> Agent:
         """Registers a new agent (empty id) or takes back a known one.
 
@@ -57,8 +58,17 @@ class AgentCalls(OverParts):
         FAILED_PRECONDITION for another hostname, PERMISSION_DENIED for
         another principal. `address` (where other hosts reach its tasks) is
         taken as it comes on every registration: an agent moved to another
-        address re-registers with the new one."""
-        problem = check_agent(agent_id, total, address)
+        address re-registers with the new one.
+
+        `reservations` (role -> amount, part of `total`) are its static
+        ones, from its flags: they replace those it registered with before.
+        Tasks on a reservation that shrank or went keep running; what they
+        hold beyond it counts against the unreserved part (master.reserved),
+        and an agent whose tasks then overcommit it is offered nothing more
+        of it until enough end. Dynamic reservations are the master's and
+        stay as they are."""
+        static = dict(reservations or {})
+        problem = check_agent(agent_id, total, address) or check_static_reservations(total, static)
         if problem:
             link.send(AgentRefused(problem))
             link.close()
@@ -81,6 +91,8 @@ class AgentCalls(OverParts):
         # Offers made of what it had before are void, whatever it has now.
         self._offers.rescind_on_agent(agent.agent_id)
         self._state.describe_agent(agent, hostname, total, dict(attributes or {}), address)
+        self._state.set_reservations(agent, static=static)
+        self._warn_if_overreserved(agent)
         self._timers.cancel_agent_timeout(agent.agent_id)
         lost, strays = self._reconcile(agent, known)
         self._registering.add(agent.agent_id)
@@ -119,6 +131,19 @@ class AgentCalls(OverParts):
         )
         self._allocation.request(agent_ids=(agent.agent_id,))
         return agent
+
+    def _warn_if_overreserved(self, agent: Agent) -> None:
+        together = sum(agent.reserved.values(), Resources())
+        if not agent.total.contains(together):
+            log.warning(
+                "agent %s registered with %s, less than its reservations (%s): nothing "
+                "unreserved of it is offered until reservations are removed "
+                "(offerctl agent unreserve)",
+                agent.agent_id,
+                agent.total,
+                together,
+                extra={"agent_id": agent.agent_id},
+            )
 
     def _check_identity(self, agent: Agent, hostname: str, principal: str) -> None:
         """Refuses a claim of a known agent's id by someone else: a copy of its

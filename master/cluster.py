@@ -42,6 +42,18 @@ class Agent:
     # Where other hosts reach its tasks (an IP literal; "" from an agent
     # older than addresses): offers and operators are told it.
     address: str = ""
+    # Role -> the part of `total` reserved for it (master.reserved): by the
+    # agent's --resources as it last registered (static), and by frameworks'
+    # RESERVE and operators (dynamic: the master's own record, persisted).
+    # Never "*", never ports. Set through ClusterState.set_reservations.
+    static_reserved: dict[str, Resources] = field(default_factory=dict)
+    dynamic_reserved: dict[str, Resources] = field(default_factory=dict)
+    # Both summed by role.
+    reserved: dict[str, Resources] = field(default_factory=dict)
+    # Role -> what its live tasks and outstanding offers here hold (no
+    # ports), for the roles of `reserved` only: a role's holdings use its
+    # reservation first, so min(held, reserved) of it is in use.
+    held: dict[str, Resources] = field(default_factory=dict)
     # Held by the agent's non-terminal tasks.
     allocated: Resources = field(default_factory=Resources)
     # In outstanding offers. With `allocated`, never more than `total`.
@@ -277,3 +289,6 @@ class Offer:
     attributes: tuple[tuple[str, str], ...] = ()
     # The agent's advertised address when the offer was made.
     address: str = ""
+    # The part of `resources` reserved on the agent for the framework's role
+    # (master.reserved); the rest is unreserved. No ports.
+    reserved: Resources = field(default_factory=Resources)

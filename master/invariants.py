@@ -11,10 +11,17 @@ The promises, per agent:
 - while anything is offered, allocated + offered fit in its total (an
   agent that came back smaller than its tasks may be overcommitted by
   them, but is then offered nothing).
+Per agent and role with a reservation there (master.reserved): what the
+role's live tasks and offers on it sum to is its `held`; an offer's
+reserved part is within the offer and only for a role with a reservation,
+and the reserved parts of a role's offers sum to no more than what of its
+reservation is in use (each was carved from the unused part).
 Per framework, the same two sums (without ports: two tasks of one
 framework on two agents may use the same port).
 For the cluster, the free total kept for quota's headroom
-(`ClusterState.offerable_free`) is what the offerable agents' free sums to.
+(`ClusterState.offerable_free`) is what the offerable agents' free sums to,
+and the unused reservations kept per role (`ClusterState.reserved_unused`)
+what the offerable agents' sum to.
 """
 
 from __future__ import annotations
@@ -22,6 +29,7 @@ from __future__ import annotations
 import os
 from typing import TYPE_CHECKING
 
+from master import reserved
 from offer import resources
 from offer.resources import Resources
 
@@ -38,12 +46,51 @@ def check_agent(state: ClusterState, agent_id: str) -> None:
         return
     who = f"agent {agent_id}"
     _check_sums(state, who, agent, [o for o in state.offers.values() if o.agent_id == agent_id])
+    _check_pools(state, who, agent)
     promised = agent.allocated + agent.offered
     if not agent.offered.is_empty() and not agent.total.contains(promised):
         raise AssertionError(
             f"{who}: allocated {agent.allocated} + offered {agent.offered} exceed its "
             f"total {agent.total} ({agent.total.shortfall(promised)})"
         )
+
+
+def _check_pools(state: ClusterState, who: str, agent: Agent) -> None:
+    if set(agent.held) != set(agent.reserved):
+        raise AssertionError(
+            f"{who}: holdings are counted for roles {sorted(agent.held)}, "
+            f"but it has reservations for {sorted(agent.reserved)}"
+        )
+    roles = {fid: fw.role for fid, fw in state.frameworks.items()}
+    held: dict[str, list[Resources]] = {role: [] for role in agent.reserved}
+    offered: dict[str, list[Resources]] = {role: [] for role in agent.reserved}
+    for key in agent.tasks:
+        task = state.tasks[key]
+        if task.is_live and roles.get(task.framework_id) in held:
+            held[roles[task.framework_id]].append(task.resources)
+    for offer in state.offers.values():
+        if offer.agent_id != agent.agent_id:
+            continue
+        role = roles.get(offer.framework_id, "")
+        if not offer.resources.contains(offer.reserved):
+            raise AssertionError(f"{who}: offer {offer.offer_id}'s reserved part exceeds it")
+        if role in held:
+            held[role].append(offer.resources)
+            offered[role].append(offer.reserved)
+        elif not offer.reserved.is_empty():
+            raise AssertionError(
+                f"{who}: offer {offer.offer_id} carries reserved {offer.reserved} for role "
+                f"{role!r}, which has no reservation here"
+            )
+    for role, amounts in held.items():
+        summed = resources.total(amounts).without_ports()
+        _same(f"{who}, role {role}", "tasks and offers", summed, "held", agent.held[role])
+        carved = resources.total(offered[role])
+        if not reserved.in_use(agent, role).contains(carved):
+            raise AssertionError(
+                f"{who}, role {role}: its offers' reserved parts sum to {carved}, more than "
+                f"the {reserved.in_use(agent, role)} of its reservation in use"
+            )
 
 
 def check_framework(state: ClusterState, framework_id: str) -> None:
@@ -88,3 +135,25 @@ def check_offerable_free(state: ClusterState) -> None:
         raise AssertionError(
             f"cluster: offerable agents' free sums to {summed}, but it counts {kept}"
         )
+    check_reserved_unused(state)
+
+
+def check_reserved_unused(state: ClusterState) -> None:
+    kept = state._unused
+    if kept is None:
+        return
+    sums: dict[str, list[Resources]] = {}
+    for agent in state.agents.values():
+        if agent.connected and agent.drain_deadline is None and not agent.engine_problem:
+            for role in agent.reserved:
+                sums.setdefault(role, []).append(reserved.unused(agent, role))
+    for role in set(sums) | set(kept):
+        summed = resources.total(sums.get(role, ()))
+        counted = kept.get(role, Resources())
+        if any(
+            abs(getattr(counted, k) - getattr(summed, k)) > 0.01 for k in ("cpus", "mem", "disk")
+        ):
+            raise AssertionError(
+                f"cluster: role {role}'s unused reservations sum to {summed}, "
+                f"but it counts {counted}"
+            )

@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
+from master import reserved
 from master.allocator import (
     AgentSlot,
     AllocationInput,
@@ -56,7 +57,7 @@ def make_offers(
     quotas = state.quotas
     plans = allocate(
         AllocationInput(
-            agents=[AgentSlot(a.agent_id, a.free) for a in offerable_agents(state, candidates)],
+            agents=[_slot(a) for a in offerable_agents(state, candidates)],
             frameworks=[
                 FrameworkDemand(
                     f.framework_id, f.role, f.allocated + f.offered, f.suppressed, f.last_offered
@@ -71,7 +72,7 @@ def make_offers(
             # Both only matter with quotas: a pass over frameworks, and a sum
             # kept as offers and tasks change (not a pass over agents).
             consumption=state.role_consumption() if quotas else {},
-            available=state.offerable_free() if quotas else None,
+            available=state.offerable_unreserved_free() if quotas else None,
         )
     )
     made: dict[str, list[Offer]] = {}
@@ -86,12 +87,20 @@ def make_offers(
             now,
             tuple(sorted(agent.attributes.items())),
             agent.address,
+            plan.reserved,
         )
         state.add_offer(offer)
         made.setdefault(offer.framework_id, []).append(offer)
     for fid in made:
         state.frameworks[fid].last_offered = now
     return made
+
+
+def _slot(agent: Agent) -> AgentSlot:
+    if not agent.reserved:
+        return AgentSlot(agent.agent_id, agent.free)
+    unreserved, reserved_free = reserved.pools(agent)
+    return AgentSlot(agent.agent_id, unreserved, reserved_free)
 
 
 class _Refusals(Mapping[tuple[str, str], tuple[float, Resources]]):

@@ -14,7 +14,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
 from operator import itemgetter
 
-from master import invariants
+from master import invariants, reserved
 from master.allocator.quota import Quota
 from master.cluster import Agent, Framework, Offer, Task, TaskKey
 from offer import resources
@@ -38,16 +38,31 @@ class ClusterState:
         # What is free on offerable agents in total (no ports), kept as offers
         # and tasks come and go; None: to be summed again (see offerable_free).
         self._offerable_free: Resources | None = None
+        # Agents with a reservation (master.reserved), by id.
+        self._reserving: set[str] = set()
+        # Role -> its unused reservations on offerable agents in total, kept
+        # as offers and tasks change; None: to be summed again (see
+        # reserved_unused), as _offerable_free.
+        self._unused: dict[str, Resources] | None = None
 
     # --------------------------------------------------------------- agents
 
     def add_agent(self, agent: Agent) -> None:
         self.agents[agent.agent_id] = agent
-        self._active_total = self._offerable_free = None
+        self._active_total = None
+        self._offerable_changed()
+        self.set_reservations(agent, agent.static_reserved, agent.dynamic_reserved)
 
     def remove_agent(self, agent_id: str) -> None:
         del self.agents[agent_id]
-        self._active_total = self._offerable_free = None
+        self._reserving.discard(agent_id)
+        self._active_total = None
+        self._offerable_changed()
+
+    def _offerable_changed(self) -> None:
+        """An agent came, went or changed whether it may be offered: the sums
+        over offerable agents are made again when next asked for."""
+        self._offerable_free = self._unused = None
 
     def describe_agent(
         self,
@@ -61,23 +76,25 @@ class ClusterState:
         agent.hostname, agent.total, agent.attributes = hostname, total, attributes
         agent.address = address
         agent.lost, agent.engine_problem = False, ""
-        self._active_total = self._offerable_free = None
+        self._active_total = None
+        self._offerable_changed()
         if invariants.ENABLED:
             invariants.check_agent(self, agent.agent_id)
 
     def set_connected(self, agent: Agent, connected: bool) -> None:
         agent.connected = connected
-        self._active_total = self._offerable_free = None
+        self._active_total = None
+        self._offerable_changed()
 
     def set_drain_deadline(self, agent: Agent, deadline: float | None) -> None:
         """Drains the agent until `deadline` (None: reactivates it)."""
         agent.drain_deadline = deadline
-        self._offerable_free = None
+        self._offerable_changed()
 
     def set_engine_problem(self, agent: Agent, problem: str) -> None:
         """Why its engine is unreachable; "" once it is fine again."""
         agent.engine_problem = problem
-        self._offerable_free = None
+        self._offerable_changed()
 
     def add_framework(self, fw: Framework) -> None:
         self.frameworks[fw.framework_id] = fw
@@ -105,6 +122,8 @@ class ClusterState:
             if task.is_live:
                 by_framework[task.framework_id].append(task.resources)
                 by_agent[task.agent_id].append(task.resources)
+                if agent is not None and agent.reserved and fw is not None:
+                    self._hold(agent, fw.role, task.resources)
         _allocate(self.frameworks, by_framework)
         taken = _allocate(self.agents, by_agent)
         for agent_id, amount in taken.items():
@@ -126,7 +145,10 @@ class ClusterState:
         if was_live and not task.is_live:
             agent = self.agents[task.agent_id]
             agent.allocated -= task.resources
-            self.frameworks[task.framework_id].allocated -= task.resources
+            fw = self.frameworks[task.framework_id]
+            fw.allocated -= task.resources
+            if agent.reserved:
+                self._hold(agent, fw.role, task.resources, -1)
             self._free_grows(agent, task.resources)
             task.seen_updates.clear()  # nothing is accepted after a terminal state
             if invariants.ENABLED:
@@ -155,7 +177,10 @@ class ClusterState:
         self.offers[offer.offer_id] = offer
         agent = self.agents[offer.agent_id]
         agent.offered += offer.resources
-        self.frameworks[offer.framework_id].offered += offer.resources
+        fw = self.frameworks[offer.framework_id]
+        fw.offered += offer.resources
+        if agent.reserved:
+            self._hold(agent, fw.role, offer.resources)
         self._free_shrinks(agent, offer.resources)
         if invariants.ENABLED:
             invariants.check_agent(self, offer.agent_id)
@@ -166,7 +191,10 @@ class ClusterState:
         del self.offers[offer.offer_id]
         agent = self.agents[offer.agent_id]
         agent.offered -= offer.resources
-        self.frameworks[offer.framework_id].offered -= offer.resources
+        fw = self.frameworks[offer.framework_id]
+        fw.offered -= offer.resources
+        if agent.reserved:
+            self._hold(agent, fw.role, offer.resources, -1)
         self._free_grows(agent, offer.resources)
         if invariants.ENABLED:
             invariants.check_agent(self, offer.agent_id)
@@ -191,12 +219,90 @@ class ClusterState:
 
     def role_consumption(self) -> dict[str, Resources]:
         """Role -> what its frameworks hold (live tasks and outstanding offers),
-        connected or not, as quota counts it. A pass over frameworks, which
-        are few next to agents."""
+        connected or not, plus its unused reservations on offerable agents:
+        what quota counts (as Mesos, a reservation counts whether used or
+        not). A pass over frameworks, which are few next to agents."""
         held: defaultdict[str, list[Resources]] = defaultdict(list)
         for fw in self.frameworks.values():
             held[fw.role] += (fw.allocated, fw.offered)
+        for role, amount in self.reserved_unused().items():
+            held[role].append(amount)
         return {role: resources.total(a).without_ports() for role, a in held.items()}
+
+    # --------------------------------------------------------- reservations
+
+    def set_reservations(
+        self,
+        agent: Agent,
+        static: dict[str, Resources] | None = None,
+        dynamic: dict[str, Resources] | None = None,
+    ) -> None:
+        """Sets the agent's static or dynamic reservations (None: as they
+        are), and what each reserving role holds there (a pass over its
+        tasks and offers: reservations change seldom)."""
+        if static is not None:
+            agent.static_reserved = {r: a for r, a in static.items() if not a.is_empty()}
+        if dynamic is not None:
+            agent.dynamic_reserved = {r: a for r, a in dynamic.items() if not a.is_empty()}
+        agent.reserved = reserved.summed([agent.static_reserved, agent.dynamic_reserved])
+        held: defaultdict[str, list[Resources]] = defaultdict(list)
+        if agent.reserved:
+            self._reserving.add(agent.agent_id)
+            roles = {fid: fw.role for fid, fw in self.frameworks.items()}
+            for key in agent.tasks:
+                task = self.tasks[key]
+                if task.is_live and roles.get(task.framework_id) in agent.reserved:
+                    held[roles[task.framework_id]].append(task.resources)
+            for offer in self.offers_where(agent_id=agent.agent_id):
+                if roles.get(offer.framework_id) in agent.reserved:
+                    held[roles[offer.framework_id]].append(offer.resources)
+        else:
+            self._reserving.discard(agent.agent_id)
+        agent.held = {
+            role: resources.total(held.get(role, ())).without_ports() for role in agent.reserved
+        }
+        self._unused = None
+        if invariants.ENABLED:
+            invariants.check_agent(self, agent.agent_id)
+
+    def reserved_unused(self) -> dict[str, Resources]:
+        """Role -> what is reserved for it on offerable agents and not held by
+        its tasks and offers: part of its quota consumption, and of no use to
+        other roles (so not part of the headroom they may take). Kept as
+        offers and tasks change; summed again over the reserving agents only
+        after an agent comes, goes or changes state."""
+        if self._unused is None:
+            unused: defaultdict[str, list[Resources]] = defaultdict(list)
+            for agent_id in self._reserving:
+                agent = self.agents[agent_id]
+                if _offerable(agent):
+                    for role in agent.reserved:
+                        unused[role].append(reserved.unused(agent, role))
+            self._unused = {role: resources.total(a) for role, a in unused.items()}
+        return self._unused
+
+    def offerable_unreserved_free(self) -> Resources:
+        """What is free and unreserved on offerable agents, in total (no
+        ports): what quota's headroom is held back from."""
+        free = self.offerable_free()
+        unused = self.reserved_unused()
+        return free - resources.total(unused.values()) if unused else free
+
+    def _hold(self, agent: Agent, role: str, amount: Resources, sign: int = 1) -> None:
+        """The role's tasks and offers on the agent hold `amount` more (sign
+        -1: less); a role without a reservation there is not counted."""
+        before = agent.held.get(role)
+        if before is None:
+            return
+        was = reserved.unused(agent, role)
+        change = amount.without_ports()
+        agent.held[role] = before + change if sign > 0 else before - change
+        if self._unused is not None and _offerable(agent):
+            self._unused[role] = self._unused.get(role, Resources()) + (
+                reserved.unused(agent, role) - was
+            )
+            if invariants.ENABLED:
+                invariants.check_reserved_unused(self)
 
     def offerable_free(self) -> Resources:
         """What is free (neither used by tasks nor offered) on agents that may

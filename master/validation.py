@@ -7,7 +7,7 @@ from __future__ import annotations
 import ipaddress
 import math
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 from offer import ranges
 from offer.ids import ID_RULE, TASK_ID_RULE, is_id, is_task_id
@@ -58,6 +58,43 @@ def check_agent_total(total: Resources) -> str | None:
         return f"agent resources must be finite and >= 0, got {total}"
     if total.cpus <= 0 or total.mem < MIN_TASK_MEM:
         return f"agent resources {total} are too small to run any task"
+    return None
+
+
+def check_reservation_amount(amount: Resources, where: str) -> str | None:
+    """An amount to reserve or unreserve: cpus, mem, disk, finite, >= 0, not
+    nothing."""
+    if amount.ports:
+        return f"{where}: ports cannot be reserved (reserve cpus, mem or disk)"
+    if not _finite(amount):
+        return f"{where}: amounts must be finite numbers >= 0, got {amount}"
+    if amount.is_empty():
+        return f"{where}: the amount is empty; give cpus, mem or disk (e.g. 'cpus:1;mem:512')"
+    return None
+
+
+def check_reserved_role(role: str, where: str) -> str | None:
+    """A role something is reserved for: well formed and not '*' (unreserved)."""
+    if role == "*":
+        return f"{where}: '*' is the unreserved role; reserve for a named role, e.g. 'prod'"
+    problem = check_role(role)
+    return f"{where}: {problem}" if problem else None
+
+
+def check_static_reservations(total: Resources, reserved: Mapping[str, Resources]) -> str | None:
+    """An agent's static reservations: each for a named role, of cpus, mem
+    and disk, and together within its total."""
+    for role, amount in sorted(reserved.items()):
+        where = f"static reservation for role {role!r}"
+        problem = check_reserved_role(role, where) or check_reservation_amount(amount, where)
+        if problem:
+            return problem
+    together = sum(reserved.values(), Resources())
+    if not total.contains(together):
+        return (
+            f"static reservations ({together}) exceed the agent's total {total} "
+            f"({total.shortfall(together)}): the total must include them"
+        )
     return None
 
 

@@ -66,6 +66,7 @@ class AgentServicer(agent_pb2_grpc.AgentServicer):
                     dict(reg.attributes),
                     caller,
                     reg.address,
+                    wire.reservations_from_pb(reg.reservations),
                 ),
                 on_abandoned=lambda agent: self._calls.disconnected(agent.agent_id, link),
             )

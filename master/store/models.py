@@ -30,6 +30,15 @@ class AgentRow(Base):
     principal: Mapped[str] = mapped_column(String(128), default="", server_default="")
     # Where other hosts reach its tasks (an IP literal; "" from an old agent).
     address: Mapped[str] = mapped_column(String(64), default="", server_default="")
+    # Role -> [cpus, mem, disk] reserved for it: by the agent's flags as it
+    # last registered (static), and by frameworks and operators (dynamic,
+    # of which this row is the only record).
+    static_reservations: Mapped[dict[str, list[float]]] = mapped_column(
+        JSON, default=dict, server_default="{}"
+    )
+    dynamic_reservations: Mapped[dict[str, list[float]]] = mapped_column(
+        JSON, default=dict, server_default="{}"
+    )
 
 
 class FrameworkRow(Base):

@@ -136,7 +136,13 @@ def _agent_from(r: AgentRow) -> Agent:
         drain_deadline=r.drain_deadline,
         principal=r.principal,
         address=r.address,
+        static_reserved=_reservations(r.static_reservations),
+        dynamic_reserved=_reservations(r.dynamic_reservations),
     )
+
+
+def _reservations(stored: dict[str, list[float]] | None) -> dict[str, Resources]:
+    return {role: Resources(cpus, mem, disk) for role, (cpus, mem, disk) in (stored or {}).items()}
 
 
 def _framework_from(r: FrameworkRow) -> Framework:

@@ -14,6 +14,7 @@ from typing import Any
 from master.allocator.quota import QUOTA_KINDS, Quota
 from master.cluster import Agent, Framework, Task
 from master.store.models import AgentRow, Base, FrameworkRow, QuotaRow, StatusUpdateRow, TaskRow
+from offer.resources import Resources
 from offer.sqlupsert import upsert_statement
 from offer.tasks import TaskStatus
 
@@ -95,7 +96,13 @@ def agent_row(a: Agent) -> Values:
         "drain_deadline": a.drain_deadline,
         "principal": a.principal,
         "address": a.address,
+        "static_reservations": _reservations(a.static_reserved),
+        "dynamic_reservations": _reservations(a.dynamic_reserved),
     }
+
+
+def _reservations(reserved: Mapping[str, Resources]) -> dict[str, list[float]]:
+    return {role: [r.cpus, r.mem, r.disk] for role, r in reserved.items()}
 
 
 def framework_row(f: Framework) -> Values:
