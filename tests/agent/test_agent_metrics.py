@@ -15,7 +15,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from frameworks.sdk import TaskState
 from offer.localcluster.registry import Registry
-from tests.support.cluster import IMAGE, Cluster, free_port, http_get, wait_for
+from tests.support.cluster import IMAGE, Cluster, free_port, http_get, http_port, wait_for
 from tests.support.framework import framework, task
 
 Samples = dict[tuple[str, frozenset[tuple[str, str]]], float]
@@ -64,9 +64,8 @@ def metric(port: int, name: str, **labels: str) -> float:
 async def test_metrics_move_as_tasks_launch_end_and_are_killed(
     cluster: Cluster, pullable_image: str
 ) -> None:
-    port = free_port()
     cluster.start_master()
-    cluster.start_agent("cpus:2;mem:1024", "--http-port", str(port))
+    port = http_port(cluster.start_agent("cpus:2;mem:1024").log, "the agent")
     health = await asyncio.to_thread(
         wait_for,
         lambda: http_get(f"http://127.0.0.1:{port}/health"),
@@ -126,9 +125,8 @@ async def test_metrics_move_as_tasks_launch_end_and_are_killed(
 
 
 async def test_a_failed_pull_counts_an_engine_error(cluster: Cluster) -> None:
-    port = free_port()
     cluster.start_master()
-    cluster.start_agent("cpus:2;mem:1024", "--http-port", str(port))
+    port = http_port(cluster.start_agent("cpus:2;mem:1024").log, "the agent")
     # A registry on loopback where nothing listens: the pull fails at once.
     absent = f"127.0.0.1:{free_port()}/offer-test/absent:1"
     async with framework(cluster.address) as (driver, rec):

@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
+from tests.browser.browser_host import BrowserHost, browser_host_problem, ui_address
 from tests.browser.support import UiCluster, seed_cluster
 
 CHROMIUM = shutil.which("chromium")
@@ -25,13 +26,30 @@ CHROMIUM = shutil.which("chromium")
 EXPECT_TIMEOUT_MS = 15_000
 
 
+@pytest.fixture(scope="session")
+def browser_host() -> Iterator[BrowserHost | None]:
+    """The browser's network namespace (tests/browser/browser_host.py), one
+    per worker; None where none can be made: the browser then shares this
+    host's network, and may see requests dropped as containers come and go."""
+    if browser_host_problem():
+        yield None
+        return
+    made = BrowserHost.up()
+    try:
+        yield made
+    finally:
+        made.down()
+
+
 @pytest.fixture(scope="module")
-def ui_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[UiCluster]:
+def ui_cluster(
+    tmp_path_factory: pytest.TempPathFactory, browser_host: BrowserHost | None
+) -> Iterator[UiCluster]:
     """A cluster with a web UI, two agents, an app of two instances
     (offer-service) and a job run to its end (offer-batch), one per module."""
-    ui = UiCluster.make(tmp_path_factory.mktemp("ui"))
+    ui = UiCluster.make(tmp_path_factory.mktemp("ui"), ui_address(browser_host))
     try:
-        ui.cluster.start_master(*ui.master_args())
+        ui.start_master()
         ui.cluster.start_agent("cpus:2;mem:1024")
         ui.cluster.start_agent("cpus:2;mem:1024")
         seed_cluster(ui)
@@ -45,14 +63,21 @@ def ui_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[UiCluster]:
 # ran after a session-wide browser failed ("cannot be called from a running
 # event loop").
 @pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
+def browser(
+    browser_host: BrowserHost | None, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Browser]:
     if CHROMIUM is None:
         pytest.skip(
             "the browser tests need Debian's chromium (apt-get install chromium, which "
             "`make engine` does as root); Playwright's own browser downloads are not used"
         )
     with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        executable = (
+            browser_host.launcher(CHROMIUM, tmp_path_factory.mktemp("chromium"))
+            if browser_host
+            else CHROMIUM
+        )
+        launched = playwright.chromium.launch(executable_path=executable, args=["--no-sandbox"])
         expect.set_options(timeout=EXPECT_TIMEOUT_MS)
         try:
             yield launched

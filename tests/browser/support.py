@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from tests.support.cluster import IMAGE, Cluster, free_port, wait_for
+from tests.support.cluster import IMAGE, Cluster, http_port, wait_for
 
 # A line the job's task prints: the logs view must show it.
 HELLO_LINE = "hello from offer-batch, task"
@@ -54,7 +54,11 @@ parallelism: 2
 @dataclass
 class UiCluster:
     cluster: Cluster
-    http_port: int
+    # Where the master serves HTTP: loopback, or the browser's bridge
+    # (tests/browser/browser_host.py).
+    host: str = "127.0.0.1"
+    # Known once the master started (start_master).
+    http_port: int = 0
     scheme: str = "http"
     # Basic credentials (principal, secret), when the master has --credentials.
     login: tuple[str, str] | None = None
@@ -62,15 +66,19 @@ class UiCluster:
     seeded: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
-    def make(cls, root: Path) -> UiCluster:
-        return cls(Cluster(root), free_port())
+    def make(cls, root: Path, host: str = "127.0.0.1") -> UiCluster:
+        return cls(Cluster(root), host)
 
-    def master_args(self) -> list[str]:
-        return ["--http-port", str(self.http_port)]
+    def start_master(self, *extra: str) -> None:
+        http = ["--http-host", self.host]
+        if self.host != "127.0.0.1" and "--credentials" not in extra:
+            http.append("--insecure")  # the bridge is this test's own
+        master = self.cluster.start_master(*http, *extra)
+        self.http_port = http_port(master.log, "the master")
 
     @property
     def url(self) -> str:
-        return f"{self.scheme}://127.0.0.1:{self.http_port}"
+        return f"{self.scheme}://{self.host}:{self.http_port}"
 
     def request(self, path: str, login: tuple[str, str] | None = None) -> urllib.request.Request:
         request = urllib.request.Request(self.url + path)

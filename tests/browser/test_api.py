@@ -11,7 +11,7 @@ from pathlib import Path
 import aiohttp
 
 from tests.browser.support import HELLO_LINE, UiCluster, until_task
-from tests.support.cluster import Cluster, free_port
+from tests.support.cluster import Cluster
 
 
 def test_the_views_are_the_operators_answers(ui_cluster: UiCluster) -> None:
@@ -98,9 +98,9 @@ def test_apps_and_jobs_through_their_control_apis(ui_cluster: UiCluster) -> None
 
 
 def test_a_framework_whose_control_api_is_down_is_said_so(tmp_path: Path) -> None:
-    ui = UiCluster(Cluster(tmp_path, engine=False), free_port())
+    ui = UiCluster(Cluster(tmp_path, engine=False))
     try:
-        ui.cluster.start_master(*ui.master_args())
+        ui.start_master()
         status, body = ui.get("/api/v1/jobs")
         assert status == 503
         assert "no offer-batch is registered with this master" in json.loads(body)["error"]

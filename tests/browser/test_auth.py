@@ -16,23 +16,26 @@ from playwright.sync_api import Browser, Page, expect
 from playwright.sync_api import Error as PlaywrightError
 
 from offer.security.client import ClientSecurity
+from tests.browser.browser_host import BrowserHost, ui_address
 from tests.browser.support import UiCluster
-from tests.support.cluster import Cluster, free_port
+from tests.support.cluster import Cluster
 from tests.support.tls import make_pki
 
 LOGIN = ("ops", "ops-secret")
 
 
 @pytest.fixture(scope="module")
-def secure_ui(tmp_path_factory: pytest.TempPathFactory) -> Iterator[UiCluster]:
+def secure_ui(
+    tmp_path_factory: pytest.TempPathFactory, browser_host: BrowserHost | None
+) -> Iterator[UiCluster]:
     """A master with credentials, and offer-batch whose control API takes
     the same credentials; no agent."""
-    ui = UiCluster.make(tmp_path_factory.mktemp("secure-ui"))
+    ui = UiCluster.make(tmp_path_factory.mktemp("secure-ui"), ui_address(browser_host))
     cluster = ui.cluster
     ui.login = LOGIN
     try:
         cluster.use_identity(*LOGIN)
-        cluster.start_master("--credentials", str(_credentials(cluster)), *ui.master_args())
+        ui.start_master("--credentials", str(_credentials(cluster)))
         cluster.start_batch("--control-credentials", str(_credentials(cluster)))
         yield ui
     finally:
@@ -53,25 +56,23 @@ def test_pages_and_api_ask_for_the_credentials_and_probes_do_not(secure_ui: UiCl
         assert status == 401 and "requires authentication" in body, path
     status, body = secure_ui.get("/api/v1/tasks", login=(LOGIN[0], "wrong"))
     assert status == 401 and "wrong principal or secret" in body
-    anonymous = UiCluster(secure_ui.cluster, secure_ui.http_port)
+    anonymous = UiCluster(secure_ui.cluster, secure_ui.host, secure_ui.http_port)
     assert anonymous.get("/health")[0] == 200
     assert anonymous.get("/metrics")[0] == 200
 
 
 def test_https_with_the_masters_certificate(tmp_path: Path) -> None:
-    ui = UiCluster(Cluster(tmp_path, engine=False), free_port(), "https", LOGIN)
+    ui = UiCluster(Cluster(tmp_path, engine=False), scheme="https", login=LOGIN)
     pki = make_pki(tmp_path)
     ui.cluster.security = ClientSecurity(*LOGIN, tls_ca=pki.ca.read_bytes())
     ui.tls = ssl.create_default_context(cafile=pki.ca)
     try:
         tls = ["--tls-cert", str(pki.server_cert), "--tls-key", str(pki.server_key)]
-        ui.cluster.start_master(
-            "--credentials", str(_credentials(ui.cluster)), *tls, *ui.master_args()
-        )
+        ui.start_master("--credentials", str(_credentials(ui.cluster)), *tls)
         status, body = ui.get("/api/v1/status")
         assert status == 200 and json.loads(body)["role"] == "MASTER_ROLE_LEADER"
         assert ui.get("/api/v1/status", login=("", ""))[0] == 401
-        in_clear = UiCluster(ui.cluster, ui.http_port, login=LOGIN)
+        in_clear = UiCluster(ui.cluster, ui.host, ui.http_port, login=LOGIN)
         with pytest.raises(OSError):  # TLS only: a request in clear is cut off
             in_clear.get("/api/v1/status")
     finally:

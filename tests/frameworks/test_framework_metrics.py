@@ -7,7 +7,7 @@ from pathlib import Path
 
 from prometheus_client.parser import text_string_to_metric_families
 
-from tests.support.cluster import IMAGE, Cluster, free_port, http_get, wait_for
+from tests.support.cluster import IMAGE, Cluster, http_get, http_port, wait_for
 
 Samples = dict[tuple[str, frozenset[tuple[str, str]]], float]
 
@@ -67,10 +67,9 @@ def write(tmp_path: Path, name: str, text: str) -> str:
 
 
 def test_service_metrics_follow_its_apps(cluster: Cluster, tmp_path: Path) -> None:
-    port = free_port()
     cluster.start_master()
     cluster.start_agent("cpus:2;mem:1024")
-    cluster.start_service("--http-port", str(port))
+    port = http_port(cluster.start_service().log, "offer-service")
     assert metric(port, "offer_service_apps") == 0
 
     assert cluster.app("deploy", write(tmp_path, "web.yaml", WEB.format(n=2))).returncode == 0
@@ -120,10 +119,9 @@ def test_service_metrics_follow_its_apps(cluster: Cluster, tmp_path: Path) -> No
 
 
 def test_batch_metrics_follow_its_runs(cluster: Cluster, tmp_path: Path) -> None:
-    port = free_port()
     cluster.start_master()
     cluster.start_agent("cpus:2;mem:1024")
-    cluster.start_batch("--http-port", str(port))
+    port = http_port(cluster.start_batch().log, "offer-batch")
     assert cluster.job("submit", write(tmp_path, "jobs.yaml", JOBS)).returncode == 0
     assert metric(port, "offer_batch_jobs") == 3
     assert metric(port, "offer_batch_runs", state="running") == 0

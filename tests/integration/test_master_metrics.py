@@ -12,7 +12,7 @@ import urllib.request
 from prometheus_client.parser import text_string_to_metric_families
 
 from offer.tasks import TaskState
-from tests.support.cluster import Cluster, free_port, wait_for
+from tests.support.cluster import Cluster, http_port, wait_for
 from tests.support.framework import framework, task
 from tests.support.ha import HaMasters
 
@@ -44,8 +44,7 @@ def health(port: int) -> int:
 
 
 async def test_metrics_move_as_a_task_launches_and_ends(cluster: Cluster) -> None:
-    port = free_port()
-    cluster.start_master("--http-port", str(port))
+    port = http_port(cluster.start_master().log, "the master")
     cluster.start_agent("cpus:2;mem:1024")
     before = scrape(port)
     assert value(before, "offer_master_leader") == 1
@@ -106,8 +105,7 @@ async def test_metrics_move_as_a_task_launches_and_ends(cluster: Cluster) -> Non
 
 
 def test_operator_calls_are_counted_by_method_and_code(cluster: Cluster) -> None:
-    port = free_port()
-    cluster.start_master("--http-port", str(port))
+    port = http_port(cluster.start_master().log, "the master")
     list_agents = {
         "grpc_service": "offer.v1.Operator",
         "grpc_method": "ListAgents",
@@ -129,10 +127,11 @@ def test_operator_calls_are_counted_by_method_and_code(cluster: Cluster) -> None
 
 
 def test_a_standby_serves_metrics_and_answers_503_on_health(masters: HaMasters) -> None:
-    leader_http, standby_http = free_port(), free_port()
-    leader = masters.start("--http-port", str(leader_http))
+    leader = masters.start()
+    leader_http = http_port(lambda: masters.log(leader), "the leader")
     wait_for(lambda: masters.leads(leader), what="the first master to lead")
-    masters.start("--http-port", str(standby_http))
+    second = masters.start()
+    standby_http = http_port(lambda: masters.log(second), "the standby")
     assert health(leader_http) == 200
     assert health(standby_http) == 503
     assert value(scrape(leader_http), "offer_master_leader") == 1

@@ -8,6 +8,7 @@ import builtins
 import contextlib
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -54,6 +55,23 @@ def free_ports(count: int) -> str:
     finally:
         for s in sockets:
             s.close()
+
+
+# A daemon's start-up line naming its HTTP port (offer/http/server.py).
+_HTTP_LINE = re.compile(r" HTTP \(.*\) on https?://\S*:(\d+)")
+
+
+def http_port(read_log: Callable[[], str], what: str = "the daemon") -> int:
+    """The port a daemon serves HTTP on, from its log: test daemons take any
+    free port (OFFER_HTTP_PORT=0, tests/conftest.py), since a port picked
+    free by the test may be taken by another daemon's before it binds."""
+
+    def named() -> int | None:
+        found = _HTTP_LINE.search(read_log())
+        return int(found.group(1)) if found else None
+
+    port: int = wait_for(named, what=f"{what} to say its HTTP port")
+    return port
 
 
 def http_get(url: str, timeout: float = 2.0) -> str | None:
