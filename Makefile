@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 PACKAGES := offer master agent frameworks
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
-.PHONY: setup engine protos demo test lint bench cluster cluster-down clean
+.PHONY: setup engine protos demo test screenshots lint bench cluster cluster-down clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -32,6 +32,10 @@ demo: setup engine
 ## test: the whole test suite (real processes, real Docker engine); without an engine: .venv/bin/python -m pytest -m 'not docker'
 test: setup engine
 	$(PY) -m pytest -n 2 -q
+
+## screenshots: the web UI's tests in chromium, keeping their photographs of the main pages in docs/screenshots/
+screenshots: setup engine
+	OFFER_SCREENSHOTS=$(CURDIR)/docs/screenshots $(PY) -m pytest -q tests/browser/test_pages.py
 
 ## lint: ruff and mypy
 lint: setup

@@ -10,7 +10,9 @@ browser tests are skipped, saying so; the plain-HTTP tests still run.
 
 from __future__ import annotations
 
+import os
 import shutil
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -96,4 +98,10 @@ def page(browser: Browser) -> Iterator[Page]:
         context.close()
 
 
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+# Every run photographs the main pages; `make screenshots` (OFFER_SCREENSHOTS
+# set to the folder) keeps them for docs/, so that `make test` leaves the
+# checkout as it found it.
+SCREENSHOTS = Path(
+    os.environ.get("OFFER_SCREENSHOTS")
+    or Path(tempfile.gettempdir()) / f"offer-screenshots-{os.getpid()}"
+)

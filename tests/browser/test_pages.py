@@ -2,7 +2,8 @@
 against a real cluster: every page loads, lists keep current without a
 reload, the task filters work, a task's logs show its output, and the apps
 and jobs of offer-service and offer-batch are there. The pages the README
-and docs/ui.md show are photographed into docs/screenshots/ on the way."""
+and docs/ui.md show are photographed on the way (into docs/screenshots/ by
+`make screenshots`)."""
 
 from __future__ import annotations
 
