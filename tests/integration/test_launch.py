@@ -72,8 +72,12 @@ async def test_container_limits_and_labels_match_the_task(running_cluster: Clust
     log = agent.log()
     container_id = listed["Id"][:12]
     assert (
-        f"INFO agent.executor: launched task limited of framework {rec.framework_id}: "
-        f"container {container_id}, image offer-test/busybox:latest, 0.5 cpus, 48 MiB"
+        f"INFO agent.executor: launching task limited of framework {rec.framework_id}: "
+        "image offer-test/busybox:latest, 0.5 cpus, 48 MiB"
+    ) in log
+    assert (
+        f"INFO agent.executor: started task limited of framework {rec.framework_id}: "
+        f"container {container_id}"
     ) in log
     assert f"killing task limited of framework {rec.framework_id} (KILLED_BY_REQUEST)" in log
     assert f"task limited of framework {rec.framework_id} ended KILLED" in log
