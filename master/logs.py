@@ -22,6 +22,9 @@ class _Piece:
     data: bytes
     eof: bool = False
     error: str = ""
+    # The agent went away: asking again later may work. Else the agent
+    # answered that it cannot give the output (collected, unreadable).
+    transient: bool = False
 
 
 class LogRelay:
@@ -30,8 +33,9 @@ class LogRelay:
         self._open: dict[str, tuple[str, asyncio.Queue[_Piece]]] = {}
 
     async def stream(self, task: Task, tail_lines: int, follow: bool) -> AsyncIterator[bytes]:
-        """Yields the task's output. Raises MasterError (UNAVAILABLE) if its
-        agent is not connected, or if the agent could not read the output."""
+        """Yields the task's output. Raises MasterError: UNAVAILABLE if its
+        agent is not connected or leaves, NOT_FOUND with the agent's words if
+        it cannot give the output (its sandbox was collected, say)."""
         request_id = secrets.token_hex(8)
         queue: asyncio.Queue[_Piece] = asyncio.Queue()
         self._open[request_id] = (task.agent_id, queue)
@@ -51,7 +55,8 @@ class LogRelay:
                 if piece.eof:
                     ended = True
                     if piece.error:
-                        raise MasterError(ErrorKind.UNAVAILABLE, piece.error)
+                        kind = ErrorKind.UNAVAILABLE if piece.transient else ErrorKind.NOT_FOUND
+                        raise MasterError(kind, piece.error)
                     return
         finally:
             self._open.pop(request_id, None)
@@ -66,4 +71,5 @@ class LogRelay:
     def agent_gone(self, agent_id: str) -> None:
         for owner, queue in list(self._open.values()):
             if owner == agent_id:
-                queue.put_nowait(_Piece(b"", eof=True, error=f"agent {agent_id} disconnected"))
+                gone = f"agent {agent_id} disconnected"
+                queue.put_nowait(_Piece(b"", eof=True, error=gone, transient=True))

@@ -262,6 +262,8 @@ async def test_an_agent_deletes_ended_tasks_sandboxes_and_keeps_live_ones(
             "the output of task 'short' was deleted by the agent's sandbox garbage collection "
             "(--sandbox-gc-delay 1s" in done.stderr
         ), done.stderr
+        # Said as the agent's answer, not as a master that went away.
+        assert "lost the connection" not in done.stderr, done.stderr
 
         # The port the restarted agent took (any free one: OFFER_HTTP_PORT=0).
         served = re.findall(r"HTTP \(/metrics, /health\) on (http://\S+)", agent.log())
