@@ -13,8 +13,8 @@ The parts, each in its own module and each readable alone:
 - `events` (`master.events`): what operators watch.
 
 The calls that change state are `agent_calls` (`master.agents`),
-`framework_calls` (`master.frameworks`) and `quota_calls`
-(`master.quotas`). All of them, the timers and the
+`framework_calls` (`master.frameworks`), `quota_calls`
+(`master.quotas`) and `reservation_calls` (`master.reservations`). All of them, the timers and the
 allocation cycles run on the master's one asyncio loop, and each call
 follows one order: validate against the current state, change the
 in-memory state (with no await in between, so no other call can
@@ -41,6 +41,7 @@ from master.metrics import MasterMetrics
 from master.offerbook import OfferBook
 from master.parts import Parts
 from master.quotas import QuotaCalls
+from master.reservations import ReservationCalls
 from master.state import ClusterState
 from master.store import StateStore
 from master.timers import Timers
@@ -90,6 +91,7 @@ class Master:
         self.agent_calls = AgentCalls(parts)
         self.framework_calls = FrameworkCalls(parts)
         self.quota_calls = QuotaCalls(parts)
+        self.reservation_calls = ReservationCalls(parts)
         self._loops: list[asyncio.Task[None]] = []
 
     async def start(self) -> None:

@@ -10,12 +10,13 @@ import secrets
 from collections.abc import Sequence, Set
 from dataclasses import dataclass, replace
 
-from master.cluster import DEFAULT_ROLE, Framework, Offer, Task
+from master.cluster import DEFAULT_ROLE, Agent, Framework, Offer, Task
 from master.errors import ErrorKind, MasterError
 from master.events import EventKind
 from master.messages import FrameworkEvent, LaunchTask, StatusChanged, Subscribed
 from master.offerbook import OfferEnd
 from master.parts import OverParts
+from master.reservations import ReservationChange, planned_dynamic, set_dynamic
 from master.validation import check_role, check_tasks, reused_task_id
 from offer.outbox import Outbox
 from offer.resources import Resources
@@ -32,6 +33,8 @@ class Acceptance:
     specs: Sequence[TaskSpec]
     # Applies to the offers' resources left unused; None: the default.
     refuse_seconds: float | None = None
+    # RESERVE and UNRESERVE operations, applied in order before the launch.
+    reservations: Sequence[ReservationChange] = ()
 
 
 class FrameworkCalls(OverParts):
@@ -164,9 +167,10 @@ class FrameworkCalls(OverParts):
         offer_ids: Sequence[str],
         specs: Sequence[TaskSpec],
         refuse_seconds: float | None,
+        reservations: Sequence[ReservationChange] = (),
     ) -> list[Task]:
         [outcome] = await self.accept_many(
-            framework_id, [Acceptance(offer_ids, specs, refuse_seconds)]
+            framework_id, [Acceptance(offer_ids, specs, refuse_seconds, reservations)]
         )
         if isinstance(outcome, MasterError):
             raise outcome
@@ -182,20 +186,25 @@ class FrameworkCalls(OverParts):
         with one write before any agent hears of them."""
         fw = self._subscribed(framework_id)
         outcomes: list[list[Task] | MasterError] = []
+        # Agents whose dynamic reservations an acceptance changed.
+        reserving: list[Agent] = []
         if atomic:
-            outcomes = self._take_all(fw, acceptances)
+            outcomes = self._take_all(fw, acceptances, reserving)
         else:
             for acceptance in acceptances:
                 try:
-                    outcomes.append(self._take(fw, acceptance))
+                    outcomes.append(self._take(fw, acceptance, reserving))
                 except MasterError as err:
                     outcomes.append(err)
         tasks = [t for outcome in outcomes if isinstance(outcome, list) for t in outcome]
-        if not tasks:
+        if not tasks and not reserving:
             return outcomes
         # STAGING is recorded but never forwarded, so it needs no acknowledgement.
         await self._store.write(
-            tasks=tasks, updates=[t.status for t in tasks], acks=[t.status.uuid for t in tasks]
+            agents=reserving,
+            tasks=tasks,
+            updates=[t.status for t in tasks],
+            acks=[t.status.uuid for t in tasks],
         )
         for task in tasks:
             self._parts.publish_task_changed(task, task.status)
@@ -205,7 +214,7 @@ class FrameworkCalls(OverParts):
         return outcomes
 
     def _take_all(
-        self, fw: Framework, acceptances: Sequence[Acceptance]
+        self, fw: Framework, acceptances: Sequence[Acceptance], reserving: list[Agent]
     ) -> list[list[Task] | MasterError]:
         """All acceptances or none: each is checked as if the ones before it
         were taken (their offers gone, their task ids used), then all are."""
@@ -222,7 +231,7 @@ class FrameworkCalls(OverParts):
             claimed_ids.update(s.task_id for s in acceptance.specs)
         refused = [i for i, p in enumerate(problems) if p is not None]
         if not refused:
-            return [self._take(fw, acceptance) for acceptance in acceptances]
+            return [self._take(fw, acceptance, reserving) for acceptance in acceptances]
         aborted = MasterError(
             ErrorKind.ABORTED,
             f"not launched: entry {refused[0]} of this atomic AcceptMany was refused",
@@ -260,18 +269,33 @@ class FrameworkCalls(OverParts):
             denied = self._config.acls.container_problem(fw.role, spec)
             if denied:
                 raise MasterError(ErrorKind.PERMISSION_DENIED, denied)
+        if acceptance.reservations:
+            agent = self._state.agents[offers[0].agent_id]
+            planned_dynamic(fw.role, agent, offers, acceptance.reservations)
         return offers
 
-    def _take(self, fw: Framework, acceptance: Acceptance) -> list[Task]:
-        """Validates an acceptance whole, then uses its offers for its tasks
-        in memory; raises MasterError, with nothing changed, if it is refused."""
+    def _take(
+        self, fw: Framework, acceptance: Acceptance, reserving: list[Agent] | None = None
+    ) -> list[Task]:
+        """Validates an acceptance whole, then applies its reservation changes
+        and uses its offers for its tasks, in memory (an agent whose
+        reservations changed is added to `reserving`); raises MasterError,
+        with nothing changed, if it is refused."""
         offers = self._check(fw, acceptance)
         agent = self._state.agents[offers[0].agent_id]
         pooled = sum((o.resources for o in offers), Resources())
         specs = acceptance.specs
         framework_id = fw.framework_id
+        dynamic = None
+        if acceptance.reservations:
+            dynamic = planned_dynamic(fw.role, agent, offers, acceptance.reservations)
         for offer in offers:
             self._offers.remove(offer, OfferEnd.ACCEPTED)
+        if dynamic is not None:
+            # Before the tasks are added, so that they use what was just reserved.
+            set_dynamic(self._state, agent, fw.role, dynamic)
+            if reserving is not None and agent not in reserving:
+                reserving.append(agent)
         now = self._clock()
         tasks = []
         for spec in specs:

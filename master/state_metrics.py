@@ -1,7 +1,8 @@
 """What the master holds, as Prometheus gauges read at scrape time: agents by
 status, frameworks by status, tasks by state, resources by role, the
 outstanding offers and the age of the oldest, roles' quotas (guarantee,
-limit, what is held back), and whether it leads.
+limit, what is held back), what is reserved for each role, and whether it
+leads.
 
 Read from the master's in-memory state when /metrics is asked for (on its
 event loop, between calls), so that none of it costs anything per event.
@@ -107,6 +108,11 @@ class MasterStateCollector(Collector):
                 "What is held back from other roles for a role owed part of its guarantee.",
                 ("resource", "role"),
             ),
+            gauge(
+                "resources_reserved",
+                "Resources reserved for a role (static and dynamic) on agents not lost.",
+                ("resource", "role"),
+            ),
         ]
 
     def _fill(
@@ -123,6 +129,7 @@ class MasterStateCollector(Collector):
         guarantee: GaugeMetricFamily,
         limit: GaugeMetricFamily,
         held_back: GaugeMetricFamily,
+        reserved: GaugeMetricFamily,
     ) -> None:
         state = self._master.state
         by_status = Counter(a.status for a in state.agents.values())
@@ -159,6 +166,8 @@ class MasterStateCollector(Collector):
                 if name in quota.limits:
                     limit.add_metric([name, role], quota.limits[name] * scale)
             _add_resources(held_back, [role], stand.held_back)
+        for by_role in self._master.reservation_calls.view():
+            _add_resources(reserved, [by_role.role], by_role.reserved)
 
 
 def _add_resources(family: GaugeMetricFamily, labels: list[str], amount: Resources) -> None:

@@ -1,6 +1,6 @@
 """Operator service: views for offerctl and dashboards, and the operator's
-actions (drain, reactivate, remove, teardown, quota), each guarded by the
-operator ACL."""
+actions (drain, reactivate, remove, teardown, quota, reserve), each guarded
+by the operator ACL."""
 
 from __future__ import annotations
 
@@ -15,6 +15,8 @@ from master.events import ClusterEvent
 from master.leadership import Leadership
 from master.logs import LogRelay
 from master.quotas import RoleQuota
+from master.reservations import RoleReservations
+from master.reserved import in_use
 from master.servicers.calls import core_errors, to_the_end
 from master.servicers.scheduler import offer_to_pb
 from master.summary import summarize
@@ -126,6 +128,9 @@ class OperatorServicer(operator_pb2_grpc.OperatorServicer):
             idle=wire.resources_to_pb(summary.idle),
             used=_usage(summary.used),
             quotas=[role_quota_to_pb(q) for q in self._master.quota_calls.view()],
+            reservations=[
+                role_reservations_to_pb(r) for r in self._master.reservation_calls.view()
+            ],
         )
 
     async def WatchEvents(
@@ -207,6 +212,30 @@ class OperatorServicer(operator_pb2_grpc.OperatorServicer):
             quotas=[role_quota_to_pb(q) for q in quotas if request.role in ("", q.role)]
         )
 
+    async def ReserveResources(
+        self, request: pb.ReserveResourcesRequest, context: grpc.aio.ServicerContext
+    ) -> pb.ReserveResourcesResponse:
+        await self._may(context, "reserve")
+        async with core_errors(context):
+            agent = await to_the_end(
+                self._master.reservation_calls.reserve(
+                    request.agent_id, request.role, wire.resources_from_pb(request.resources)
+                )
+            )
+        return pb.ReserveResourcesResponse(agent=agent_to_pb(agent))
+
+    async def UnreserveResources(
+        self, request: pb.UnreserveResourcesRequest, context: grpc.aio.ServicerContext
+    ) -> pb.UnreserveResourcesResponse:
+        await self._may(context, "reserve")
+        async with core_errors(context):
+            agent = await to_the_end(
+                self._master.reservation_calls.unreserve(
+                    request.agent_id, request.role, wire.resources_from_pb(request.resources)
+                )
+            )
+        return pb.UnreserveResourcesResponse(agent=agent_to_pb(agent))
+
     async def _may(self, context: grpc.aio.ServicerContext, action: str) -> None:
         denied = self._master.config.acls.operator_problem(principal(), action)
         if denied:
@@ -234,6 +263,13 @@ def agent_to_pb(agent: Agent) -> common.AgentInfo:
         usage=_usage(agent.usage),
         drain_deadline=agent.drain_deadline or 0.0,
         address=agent.address,
+        reservations=[
+            *wire.reservations_to_pb(agent.static_reserved),
+            *wire.reservations_to_pb(agent.dynamic_reserved, dynamic=True),
+        ],
+        reserved_in_use={
+            role: wire.resources_to_pb(in_use(agent, role)) for role in agent.reserved
+        },
     )
 
 
@@ -273,6 +309,16 @@ def role_quota_to_pb(stand: RoleQuota) -> pb.RoleQuota:
         held_back=wire.resources_to_pb(stand.held_back),
         room={k: getattr(stand.room, k) for k in quota.limits},
         at_limit=stand.at_limit,
+    )
+
+
+def role_reservations_to_pb(r: RoleReservations) -> pb.RoleReservations:
+    return pb.RoleReservations(
+        role=r.role,
+        reserved=wire.resources_to_pb(r.reserved),
+        dynamic=wire.resources_to_pb(r.dynamic),
+        in_use=wire.resources_to_pb(r.in_use),
+        agents=r.agents,
     )
 
 

@@ -20,6 +20,7 @@ from master.messages import (
     Subscribed,
     SubscriptionEnded,
 )
+from master.reservations import ReservationChange
 from master.servicers.calls import core_errors, error_code, to_the_end
 from offer import wire
 from offer.folding import folded
@@ -81,6 +82,7 @@ class SchedulerServicer(scheduler_pb2_grpc.SchedulerServicer):
                     acceptance.offer_ids,
                     acceptance.specs,
                     acceptance.refuse_seconds,
+                    acceptance.reservations,
                 )
             )
         return pb.AcceptResponse()
@@ -180,7 +182,15 @@ def _acceptance(request: pb.AcceptRequest) -> Acceptance:
         if op.HasField("launch")
         for task in op.launch.tasks
     ]
-    return Acceptance(list(request.offer_ids), specs, _refuse_seconds(request.filters))
+    changes = [
+        ReservationChange(
+            change.role, wire.resources_from_pb(change.resources), unreserve=kind == "unreserve"
+        )
+        for op in request.operations
+        if (kind := op.WhichOneof("operation")) in ("reserve", "unreserve")
+        for change in (op.reserve if kind == "reserve" else op.unreserve,)
+    ]
+    return Acceptance(list(request.offer_ids), specs, _refuse_seconds(request.filters), changes)
 
 
 def _result(outcome: object) -> pb.AcceptResult:
@@ -221,6 +231,7 @@ def offer_to_pb(o: Offer) -> common.Offer:
         resources=wire.resources_to_pb(o.resources),
         attributes=dict(o.attributes),
         address=o.address,
+        reserved=wire.resources_to_pb(o.reserved),
     )
 
 

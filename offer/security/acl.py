@@ -16,7 +16,7 @@ import yaml
 from offer.security.files import read_file
 from offer.tasks import TaskSpec
 
-OPERATOR_ACTIONS = ("drain", "reactivate", "remove", "teardown", "quota")
+OPERATOR_ACTIONS = ("drain", "reactivate", "remove", "teardown", "quota", "reserve")
 CONTAINER_GRANTS = ("privileged", "host_network", "host_pid", "host_mounts")
 ANY = "*"
 
