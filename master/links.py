@@ -14,7 +14,7 @@ from master.cluster import Task, TaskKey
 from master.messages import AgentCommand, FrameworkEvent, Heartbeat, KillTask, SubscriptionEnded
 from offer.clock import Clock
 from offer.outbox import Outbox
-from offer.tasks import StatusReason
+from offer.tasks import StatusReason, TaskState
 
 
 class Links:
@@ -62,9 +62,14 @@ class Links:
         self._pending_kills.pop(key, None)
 
     def send_pending_kills(self, tasks: list[Task]) -> None:
-        """Sends the kills held for these tasks (their agent is back)."""
+        """Sends the kills held for these tasks (their agent is back), and
+        again those of tasks it said it was KILLING: an agent restarted
+        within a kill's grace period takes its container back as running
+        and knows nothing of the kill."""
         for task in tasks:
             reason = self._pending_kills.pop(task.key, None)
+            if reason is None and task.status.state == TaskState.KILLING:
+                reason = task.status.reason or StatusReason.KILLED_BY_REQUEST
             if reason is not None:
                 self.kill(task, reason)
 

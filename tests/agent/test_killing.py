@@ -7,6 +7,7 @@ ignores SIGTERM, so it uses its whole grace period."""
 from __future__ import annotations
 
 import asyncio
+import signal
 from dataclasses import replace
 
 from offer.tasks import StatusReason, TaskState
@@ -65,6 +66,25 @@ async def test_a_master_restart_during_killing_keeps_the_task_killing_then_kille
         # Reloaded from the store: a live task, still being killed.
         [listed] = cluster.list("tasks")
         assert listed.status.state in (TaskState.KILLING, TaskState.KILLED)
+        updates = await rec.until_terminal("stubborn")
+    assert updates[-1].state == TaskState.KILLED
+    assert updates[-1].reason == StatusReason.KILLED_BY_REQUEST
+    await asyncio.to_thread(cluster.until_no_containers)
+
+
+async def test_an_agent_killed_during_killing_is_told_the_kill_again(
+    running_cluster: Cluster,
+) -> None:
+    cluster = running_cluster
+    [agent] = cluster.agents
+    async with framework(cluster.address) as (driver, rec):
+        await rec.launch(driver, replace(task("stubborn", STUBBORN), kill_grace_seconds=GRACE))
+        await rec.until_state("stubborn", TaskState.RUNNING)
+        await driver.kill("stubborn")
+        await rec.until_state("stubborn", TaskState.KILLING)
+        # The agent dies with the kill under way; the container outlives it
+        # and the restarted agent takes it back as running.
+        await asyncio.to_thread(cluster.restart_agent, agent, signal.SIGKILL)
         updates = await rec.until_terminal("stubborn")
     assert updates[-1].state == TaskState.KILLED
     assert updates[-1].reason == StatusReason.KILLED_BY_REQUEST
