@@ -94,6 +94,9 @@ class ServiceScheduler(Framework):
         self.framework_id = framework_id
         self.apps = {a.spec.id: a for a in apps}
         self.instances = {i.task_id: i for i in instances}
+        # Ended instances of apps removed before removal forgot them.
+        gone = {i.app_id for i in instances if i.app_id not in self.apps}
+        await self._forget([t for app_id in gone for t in self._forget_old(app_id)])
         for app_id in self.apps:
             self.versions[app_id] = await asyncio.to_thread(self.store.versions, app_id)
         for app in self.apps.values():
@@ -243,9 +246,7 @@ class ServiceScheduler(Framework):
             if changed:
                 saved = list(changed.values())
                 await asyncio.to_thread(self.store.save, list(apps.values()), saved)
-            forgotten = [task_id for app_id in ended for task_id in self._forget_old(app_id)]
-            if forgotten:
-                await asyncio.to_thread(self.store.delete_instances, *forgotten)
+            await self._forget([t for app_id in ended for t in self._forget_old(app_id)])
         await self.converge()
 
     def _account(self, app: AppRecord, inst: InstanceRecord, status: TaskStatus) -> bool:
@@ -280,13 +281,19 @@ class ServiceScheduler(Framework):
             )
         return (app.failures, app.backoff_until) != before
 
+    async def _forget(self, task_ids: list[str]) -> None:
+        if task_ids:
+            await asyncio.to_thread(self.store.delete_instances, *task_ids)
+
     def _forget_old(self, app_id: str) -> list[str]:
-        """Drops all but the last HISTORY ended instances; returns their ids."""
+        """Drops all but the last HISTORY ended instances (all of them once
+        the app is removed: nothing shows them then); returns their ids."""
         ended = sorted(
             (i for i in self.instances.values() if i.app_id == app_id and i.state.is_terminal),
             key=lambda i: i.created_at,
         )
-        old = [i.task_id for i in ended[:-HISTORY]]
+        keep = HISTORY if app_id in self.apps else 0
+        old = [i.task_id for i in ended[: len(ended) - keep]]
         for task_id in old:
             del self.instances[task_id]
         return old
@@ -491,6 +498,8 @@ class ServiceScheduler(Framework):
             self.versions.pop(app_id, None)
             self.broken.pop(app_id, None)
             await asyncio.to_thread(self.store.delete_app, app_id)
+            # Its ended instances now; its live ones as they end.
+            await self._forget(self._forget_old(app_id))
             live = [
                 i.task_id
                 for i in self.instances.values()

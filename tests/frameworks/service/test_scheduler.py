@@ -119,3 +119,21 @@ async def test_a_refused_decline_does_not_stop_the_callback(tmp_path: Path) -> N
     driver.gone.add(rescinded.offer_id)
     await scheduler.offers(driver, [rescinded])  # declined: refused, logged
     assert driver.calls[-2:] == ["decline", "suppress"]
+
+
+async def test_a_removed_app_leaves_no_instance_behind(tmp_path: Path) -> None:
+    clock, driver = ManualClock(), FakeDriver()
+    scheduler = await started(tmp_path, clock, driver)
+    await scheduler.deploy([AppSpec(id="web", image="img", instances=2)])
+    await scheduler.offers(driver, [offer()])
+    first, second = driver.launched
+    await scheduler.update(driver, status(first, TaskState.FAILED, exit_code=1))
+    await scheduler.update(driver, status(second, TaskState.RUNNING))
+
+    await scheduler.remove("web")
+    # The ended one at once; the live one once its kill ends it.
+    assert [i.task_id for i in scheduler.instances_of("web")] == [second.task_id]
+    await scheduler.update(driver, status(second, TaskState.KILLED))
+    assert scheduler.instances_of("web") == []
+    restarted = await started(tmp_path, clock, FakeDriver())
+    assert restarted.instances == {}
