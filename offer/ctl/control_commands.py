@@ -123,10 +123,22 @@ def add_app_commands(group: argparse._SubParsersAction) -> None:  # type: ignore
     deploy = action(
         "deploy",
         "create or update apps from a YAML file ('-': stdin)",
-        ["offerctl app deploy web.yaml", "offerctl app deploy web.yaml --wait --timeout 300"],
+        [
+            "offerctl app deploy web.yaml",
+            "offerctl app deploy web.yaml --wait --timeout 300",
+            "offerctl app deploy compose.yaml --dry-run",
+        ],
         "deploy",
     )
     _add_spec_file(deploy)
+    # Compose files are interpolated where they are read, with offerctl's environment.
+    deploy.set_defaults(prepare=lazy("compose_file", "prepare"))
+    deploy.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="parse, interpolate and validate FILE and print the apps it would deploy "
+        "(YAML), building nothing and changing nothing; exit 1 with the reason if refused",
+    )
     _add_wait(deploy, rollout)
     add_output(
         action(

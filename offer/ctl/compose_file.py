@@ -1,0 +1,98 @@
+"""`offerctl app deploy FILE` for Compose files: interpolated here, where
+the file is read, with offerctl's environment over a `.env` beside the file
+(the environment wins, as in Compose); offer-service gets the result and
+never interpolates (a `$` it sees is a literal one). `--dry-run` parses,
+interpolates and validates here and prints the apps, calling nothing."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from offer.ctl import specs
+
+
+def prepare(parser: object, args: argparse.Namespace) -> int:
+    """specs.load, then the Compose steps; 1 (after one line on stderr) when
+    the file is refused."""
+    code = specs.load(parser, args)
+    if code:
+        return code
+    try:
+        args.spec_text = interpolated(args.spec_text, args.file, dict(os.environ))
+    except ValueError as err:
+        print(f"offerctl: {_name(args.file)}: {err}", file=sys.stderr)
+        return 1
+    if getattr(args, "dry_run", False):
+        # Nothing to call: cli.main runs it with the parser in place of a stub.
+        args.target, args.run = "local", dry_run
+    return 0
+
+
+def _name(file: str) -> str:
+    return "<stdin>" if file == "-" else file
+
+
+def interpolated(text: str, file: str, environ: dict[str, str]) -> str:
+    """`text` with a Compose file's values interpolated (other documents as
+    they are). Raises ValueError: a required variable missing, a bad
+    `${...}`, an unreadable `.env`. Warns on stderr, as Compose does, of
+    variables set nowhere (they become "")."""
+    from frameworks.service.compose import is_compose
+    from frameworks.service.compose_interpolation import interpolate
+
+    try:
+        doc = yaml.safe_load(text)
+    except yaml.YAMLError:
+        return text  # several documents: not a Compose file
+    if not is_compose(doc):
+        return text
+    variables = {**dotenv(file), **environ}
+    done = interpolate(doc, variables)
+    for name in done.unset:
+        print(
+            f'offerctl: warning: the "{name}" variable is not set; it is an empty string',
+            file=sys.stderr,
+        )
+    dumped: str = yaml.safe_dump(done.doc, sort_keys=False, allow_unicode=True)
+    return dumped
+
+
+def dotenv(file: str) -> dict[str, str]:
+    """The `.env` beside the file (stdin: in the working directory), or {}."""
+    from frameworks.service.compose_interpolation import parse_dotenv
+
+    path = (Path.cwd() if file == "-" else Path(file).resolve().parent) / ".env"
+    try:
+        text = path.read_text()
+    except FileNotFoundError:
+        return {}
+    except (OSError, UnicodeDecodeError) as err:
+        raise ValueError(f"cannot read {path}: {err}") from None
+    try:
+        return parse_dotenv(text)
+    except ValueError as err:
+        raise ValueError(f"{path}: {err}") from None
+
+
+def dry_run(_: object, args: argparse.Namespace) -> int:
+    """Prints the apps `args.spec_text` would deploy, as YAML; 1 with the
+    reason when it is refused."""
+    from frameworks.checks import SpecError
+    from frameworks.service.documents import parse_apps
+
+    try:
+        apps = parse_apps(args.spec_text)
+    except SpecError as err:
+        print(f"offerctl: {_name(args.file)}: {err}", file=sys.stderr)
+        return 1
+    views: list[dict[str, Any]] = [
+        app.model_dump(mode="json", exclude_defaults=True) for app in apps
+    ]
+    print(yaml.safe_dump({"apps": views}, sort_keys=False, allow_unicode=True), end="")
+    return 0
