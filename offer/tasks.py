@@ -64,6 +64,7 @@ class StatusReason(enum.IntEnum):
     AGENT_DRAINED = 12
     ENGINE_UNAVAILABLE = 13
     HEALTH_CHANGED = 14
+    PREEMPTED = 15
 
 
 def new_uuid() -> str:

@@ -48,7 +48,8 @@ from offer.clock import Clock
 log = logging.getLogger(__name__)
 
 # Endings that are not the task's fault: they do not use up a retry.
-_NOT_THE_TASKS_FAULT = {StatusReason.AGENT_DRAINED}
+# A preempted task was killed to give revocable resources back to their owner.
+_NOT_THE_TASKS_FAULT = {StatusReason.AGENT_DRAINED, StatusReason.PREEMPTED}
 # How long declined offers stay away: while tasks wait for a larger offer, and otherwise.
 REFUSE_BUSY_SECONDS = 5.0
 REFUSE_IDLE_SECONDS = 60.0

@@ -136,6 +136,13 @@ class JobSpec(Spec):
         "of the run's tasks first, then the least loaded).",
     )
 
+    revocable: bool = Field(
+        default=False,
+        description="Its tasks may run on revocable resources: what services are allocated "
+        "but leave idle, lent until they need it back. A task preempted for that is retried "
+        "without using up a retry (see docs/revocable.md).",
+    )
+
     @model_validator(mode="after")
     def _schedule_or_dependencies(self) -> JobSpec:
         if self.schedule and self.depends_on:
