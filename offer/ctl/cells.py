@@ -20,6 +20,26 @@ def res(r: dict[str, float]) -> str:
     return f"{r['cpus']:g} cpu, {r['mem']:g} MiB"
 
 
+def reservations(a: Row) -> str:
+    """'prod: 2 cpu, 2048 MiB' per role reserved on an agent (static and
+    dynamic summed), '-' with none."""
+    by_role: dict[str, list[float]] = {}
+    for r in a["reservations"]:
+        summed = by_role.setdefault(r["role"], [0.0, 0.0])
+        summed[0] += r["resources"]["cpus"]
+        summed[1] += r["resources"]["mem"]
+    return (
+        "; ".join(
+            f"{role}: {cpus:g} cpu, {mem:g} MiB" for role, (cpus, mem) in sorted(by_role.items())
+        )
+        or "-"
+    )
+
+
+def reserved_part(r: dict[str, float]) -> str:
+    return "-" if not r["cpus"] and not r["mem"] and not r["disk"] else res(r)
+
+
 def res_key(r: dict[str, float]) -> tuple[float, float]:
     return (r["cpus"], r["mem"])
 
@@ -110,6 +130,8 @@ COLUMNS: dict[str, list[Column]] = {
         Column("TOTAL", lambda a: res(a["total"]), lambda a: res_key(a["total"])),
         Column("ALLOCATED", lambda a: res(a["allocated"]), lambda a: res_key(a["allocated"])),
         Column("OFFERED", lambda a: res(a["offered"]), lambda a: res_key(a["offered"]), True),
+        # Parts of TOTAL offered only to frameworks of the role named.
+        Column("RESERVED", reservations),
         Column(
             # The whole machine's, measured: with --resources an agent
             # offers a slice of its machine, which others may use too.
@@ -169,6 +191,10 @@ COLUMNS: dict[str, list[Column]] = {
         Column("HOSTNAME", lambda o: o["hostname"]),
         Column("ADDRESS", lambda o: o["address"] or "-", lambda o: address_key(o["address"])),
         Column("RESOURCES", lambda o: res(o["resources"]), lambda o: res_key(o["resources"])),
+        # Of RESOURCES, the part reserved for the framework's role.
+        Column(
+            "RESERVED", lambda o: reserved_part(o["reserved"]), lambda o: res_key(o["reserved"])
+        ),
         Column("PORTS", lambda o: port_ranges(o["resources"]), wide=True),
         Column("ATTRIBUTES", lambda o: pairs(o["attributes"]), wide=True),
         Column("AGE", lambda o: ago(o["created_at"]), _newest("created_at")),

@@ -109,9 +109,13 @@ def build_parser() -> argparse.ArgumentParser:
     agent_group = command_group(
         group,
         "agent",
-        "act on one agent (drain, reactivate, remove)",
-        "Act on one agent: maintenance. `offerctl agents` lists them.",
-        ["offerctl agent drain agent-3f2a --deadline 300", "offerctl agent reactivate agent-3f2a"],
+        "act on one agent (drain, reactivate, remove, reserve, unreserve)",
+        "Act on one agent: maintenance and reservations. `offerctl agents` lists them.",
+        [
+            "offerctl agent drain agent-3f2a --deadline 300",
+            "offerctl agent reactivate agent-3f2a",
+            'offerctl agent reserve agent-3f2a --role prod "cpus:1;mem:512"',
+        ],
     )
     drain = _sub(
         agent_group,
@@ -145,6 +149,30 @@ def build_parser() -> argparse.ArgumentParser:
         lazy("commands", "remove_agent"),
     )
     remove.add_argument("agent_id", metavar="AGENT", help="the agent's id")
+    for verb, about, example in (
+        (
+            "reserve",
+            "reserve part of an agent's unreserved resources for a role: offered only to "
+            "frameworks of that role from then on (docs/reservations.md)",
+            'offerctl agent reserve agent-3f2a --role prod "cpus:1;mem:512"',
+        ),
+        (
+            "unreserve",
+            "give back part of a role's dynamic reservation on an agent (static ones come "
+            "from the agent's --resources)",
+            'offerctl agent unreserve agent-3f2a --role prod "cpus:1;mem:512"',
+        ),
+    ):
+        change = _sub(agent_group, verb, about, [example], lazy("reservations", verb))
+        change.add_argument("agent_id", metavar="AGENT", help="the agent's id")
+        change.add_argument("--role", required=True, help="the role (not '*')")
+        change.add_argument(
+            "resources",
+            type=amounts,
+            metavar="NAME:AMOUNT;...",
+            help="how much, of cpus, mem and disk (e.g. 'cpus:1;mem:512'; MiB)",
+        )
+        add_output(change)
     framework_group = command_group(
         group,
         "framework",

@@ -63,6 +63,7 @@ def _agent(stub: Stub, ident: str, args: argparse.Namespace) -> watch.Snapshot:
         ("Total", cells.res(agent["total"]) + " (what it offers)"),
         ("Allocated", cells.res(agent["allocated"])),
         ("Offered", cells.res(agent["offered"])),
+        ("Reserved", _reserved(agent)),
         ("Tasks used", cells.usage(data["tasks_usage"]) + " (its live tasks' containers)"),
         # Apart from the total: with --resources the agent offers a slice of
         # a machine that other programs use too.
@@ -73,6 +74,18 @@ def _agent(stub: Stub, ident: str, args: argparse.Namespace) -> watch.Snapshot:
     if agent["drain_deadline"] is not None:
         fields.append(("Drain deadline", cells.clock(agent["drain_deadline"])))
     return data, lambda: render.describe(fields, _sections(data))
+
+
+def _reserved(agent: Row) -> str:
+    """Each reservation, its kind, and what of its role's reservation is in use."""
+    if not agent["reservations"]:
+        return "- (all unreserved)"
+    in_use = agent["reserved_in_use"]
+    return "; ".join(
+        f"{r['role']}: {cells.res(r['resources'])} ({r['type']}"
+        + (f", {cells.res(in_use[r['role']])} in use by the role)" if r["role"] in in_use else ")")
+        for r in agent["reservations"]
+    )
 
 
 def _framework(stub: Stub, ident: str, args: argparse.Namespace) -> watch.Snapshot:

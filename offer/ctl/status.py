@@ -12,6 +12,7 @@ from rich.text import Text
 from offer.ctl import cells, render, watch
 from offer.ctl.lists import CALL_TIMEOUT, Stub
 from offer.ctl.quota import quota_table
+from offer.ctl.reservations import reservations_table
 from offer.ctl.views import cluster_status_view
 from offer.v1 import operator_pb2 as pb
 
@@ -73,9 +74,12 @@ def draw(view: dict[str, Any]) -> RenderableType:
         _amount(None if used is None else used["mem_used"]),
         "-",
     )
-    if not view["quotas"]:
-        return Group(head, Text(""), table)
-    return Group(head, Text(""), table, Text(""), quota_table(view["quotas"]))
+    parts: list[RenderableType] = [head, Text(""), table]
+    if view["quotas"]:
+        parts += [Text(""), quota_table(view["quotas"])]
+    if view["reservations"]:
+        parts += [Text(""), reservations_table(view["reservations"])]
+    return Group(*parts)
 
 
 def status(stub: Stub, args: argparse.Namespace) -> int:

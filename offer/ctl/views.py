@@ -42,6 +42,18 @@ def agent_view(a: common_pb2.AgentInfo) -> dict[str, Any]:
         "attributes": dict(a.attributes),
         "drain_deadline": a.drain_deadline or None,
         "registered_at": a.registered_at,
+        # Parts of `total` reserved for roles, one entry per role and type
+        # ("static": its --resources; "dynamic": reserved through the master).
+        "reservations": [
+            {
+                "role": r.role,
+                "type": "dynamic" if r.type == common_pb2.RESERVATION_DYNAMIC else "static",
+                "resources": _resources(r.resources),
+            }
+            for r in a.reservations
+        ],
+        # Role -> what of its reservation here its tasks and offers hold.
+        "reserved_in_use": {role: _resources(r) for role, r in sorted(a.reserved_in_use.items())},
     }
 
 
@@ -139,6 +151,8 @@ def offer_view(o: operator_pb2.OfferSummary) -> dict[str, Any]:
         "hostname": o.offer.hostname,
         "address": o.offer.address or None,
         "resources": _resources(o.offer.resources),
+        # The part of `resources` reserved for the framework's role.
+        "reserved": _resources(o.offer.reserved),
         "attributes": dict(o.offer.attributes),
         "created_at": o.created_at,
     }
@@ -180,6 +194,19 @@ def cluster_status_view(s: operator_pb2.GetStatusResponse) -> dict[str, Any]:
             "used": _usage(s.used, s.HasField("used")),
         },
         "quotas": [quota_view(q) for q in s.quotas],
+        "reservations": [reservations_view(r) for r in s.reservations],
+    }
+
+
+def reservations_view(r: operator_pb2.RoleReservations) -> dict[str, Any]:
+    """What is reserved for one role over the cluster (static and dynamic),
+    of which dynamic, and of which its tasks and offers hold."""
+    return {
+        "role": r.role,
+        "reserved": _resources(r.reserved),
+        "dynamic": _resources(r.dynamic),
+        "in_use": _resources(r.in_use),
+        "agents": r.agents,
     }
 
 

@@ -74,8 +74,8 @@ def test_unknown_ids_and_bad_filters(running_cluster: Cluster) -> None:
             ("agents", "--sort-by", "size"),
             2,
             "offerctl agents: argument --sort-by: 'size' is not a column of offerctl agents; use "
-            "one of: id, hostname, address, status, total, allocated, offered, used, attributes, "
-            "drain, age; see 'offerctl agents --help'",
+            "one of: id, hostname, address, status, total, allocated, offered, reserved, used, "
+            "attributes, drain, age; see 'offerctl agents --help'",
         ),
         (("frameworks", "--agent=a1"), 2, "unrecognized arguments: --agent=a1"),
         (("tasks", "show"), 2, "the following arguments are required: TASK"),

@@ -123,9 +123,9 @@ def _agents(cluster: Cluster, agent: dict[str, str]) -> None:
         "STATUS",
         "TOTAL",
         "ALLOCATED",
+        "RESERVED",
         "MACHINE",
         "USED",
-        "ATTRIBUTES",
     ]
     assert len(data(cluster, "agents", "--sort-by", "used")) == 2
     # Agents of one host on loopback: the default address is 127.0.0.1.
