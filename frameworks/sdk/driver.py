@@ -310,6 +310,7 @@ class Driver:
                 dict(o.attributes),
                 received,
                 o.address or o.hostname,
+                wire.resources_from_pb(o.reserved),
             )
             for o in event.offers.offers
         ]

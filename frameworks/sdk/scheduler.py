@@ -30,6 +30,11 @@ class Offer:
     # An agent older than addresses advertises none: the driver puts its
     # hostname here then, the best there is, so that this is never empty.
     address: str = ""
+    # The part of `resources` reserved on the agent for the framework's role
+    # (docs/reservations.md): offered to frameworks of that role only. The
+    # rest is unreserved; `resources` is the whole. A task launched on the
+    # offer uses the reservation first. Empty when nothing is reserved.
+    reserved: Resources = field(default_factory=Resources)
 
 
 class Scheduler:
