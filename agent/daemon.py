@@ -21,7 +21,9 @@ from agent.executor import TaskExecutor
 from agent.logs import LogServer
 from agent.metrics import AgentGauges, AgentMetrics, AgentState
 from agent.sandbox_gc import GcPolicy, SandboxGc
-from agent.usage import ContainerSampler, machine_usage
+from agent.slack import Amount, SlackPolicy, TaskUse, estimate_slack, launch_shortfall
+from agent.slack import slack_shortfall as loans_beyond
+from agent.usage import ContainerSampler, machine_free_mem, machine_usage
 from offer import wire
 from offer.backoff import Backoff
 from offer.folding import AGENT_LISTS, folded, same
@@ -30,7 +32,7 @@ from offer.leader import is_standby_answer, leader_from
 from offer.masters import MasterList
 from offer.metrics import LoopLag, new_registry
 from offer.outbox import Outbox
-from offer.resources import Resources
+from offer.resources import Resources, Usage
 from offer.security.client import ClientSecurity
 from offer.tasks import TERMINAL_STATES, StatusReason, TaskStatus
 from offer.v1 import agent_pb2 as pb
@@ -82,6 +84,7 @@ class AgentDaemon:
         registry: CollectorRegistry | None = None,
         sandbox_gc: GcPolicy | None = None,
         reservations: dict[str, Resources] | None = None,
+        slack_policy: SlackPolicy | None = None,
     ) -> None:
         # The masters it may reach (one leads): where the stream goes next.
         self.masters = MasterList(master)
@@ -142,6 +145,11 @@ class AgentDaemon:
         self._lag = LoopLag(self.registry)
         # Set after the first registration: later ones are reconnects.
         self._registered_before = False
+        # The revocable slack (agent/slack.py), updated by each usage sample,
+        # and the tasks' latest measured use (zero before the first sample).
+        self.slack_policy = slack_policy or SlackPolicy()
+        self.slack = Amount()
+        self._tasks_used = Amount()
 
     def healthy(self) -> bool:
         """Serving: registered with a master, and the engine is reachable."""
@@ -228,7 +236,10 @@ class AgentDaemon:
                     elif kind == "launch_task" and self._executor is not None:
                         launch = message.launch_task
                         for task in launch.tasks:
-                            self._executor.launch(launch.framework_id, wire.task_from_pb(task))
+                            spec = wire.task_from_pb(task)
+                            if not spec.revocable:
+                                self._make_room(spec.resources)
+                            self._executor.launch(launch.framework_id, spec)
                     elif kind == "kill_task" and self._executor is not None:
                         kill = message.kill_task
                         self._executor.kill(
@@ -389,7 +400,52 @@ class AgentDaemon:
                         task_id=task_id,
                         usage=wire.usage_to_pb(samples[container_id]),
                     )
+            self._update_slack(live, samples)
             self._send_message(pb.AgentMessage(usage=report))
+
+    def _update_slack(self, live: list[tuple[str, str, str]], samples: dict[str, Usage]) -> None:
+        """Moves the slack estimate on by one sample, and preempts revocable
+        tasks holding more than it now leaves them."""
+        assert self._executor is not None
+        uses: list[TaskUse] = []
+        for framework_id, task_id, container_id in live:
+            task = self._executor.find(framework_id, task_id)
+            sample = samples.get(container_id)
+            if task is None or sample is None:
+                continue
+            allocated = Amount(task.spec.resources.cpus, task.spec.resources.mem)
+            used = Amount(sample.cpus_used, sample.mem_used)
+            uses.append(TaskUse(allocated, used, task.spec.revocable))
+        self._tasks_used = Amount(sum(u.used.cpus for u in uses), sum(u.used.mem for u in uses))
+        before = self.slack
+        self.slack = estimate_slack(before, uses, self.slack_policy, machine_free_mem())
+        if self.slack != before:
+            log.debug("revocable slack: %s cpus, %s MiB", self.slack.cpus, self.slack.mem)
+        shortfall = loans_beyond(self._executor.revocable_tasks(), self.slack)
+        preempted = self._executor.preempt(shortfall)
+        if preempted:
+            log.info(
+                "slack fell to %g cpus, %g MiB: preempting %s",
+                self.slack.cpus,
+                self.slack.mem,
+                ", ".join(task_id for _, task_id in preempted),
+            )
+
+    def _make_room(self, launch: Resources) -> None:
+        """A non-revocable launch the machine has no room for, by the latest
+        measured use, preempts revocable tasks first (the master offered
+        that room; loans outgrew the estimate between two samples)."""
+        assert self._executor is not None
+        total = Amount(self.total.cpus, self.total.mem)
+        shortfall = launch_shortfall(total, self._tasks_used, Amount(launch.cpus, launch.mem))
+        preempted = self._executor.preempt(shortfall)
+        if preempted:
+            log.info(
+                "a launch needs %g cpus, %g MiB more: preempting %s",
+                shortfall.cpus,
+                shortfall.mem,
+                ", ".join(task_id for _, task_id in preempted),
+            )
 
     async def _resend_loop(self) -> None:
         while True:

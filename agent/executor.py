@@ -23,6 +23,7 @@ from agent.containerizer.docker import (
 )
 from agent.health import HealthChecker
 from agent.metrics import AgentMetrics
+from agent.slack import Amount, RevocableTask, choose_preemptions
 from offer.ids import path_inside
 from offer.tasks import StatusReason, TaskSpec, TaskState, TaskStatus
 
@@ -37,6 +38,7 @@ _KILL_MESSAGES = {
     StatusReason.AGENT_DRAINED: "killed: its agent is drained for maintenance",
     StatusReason.UNHEALTHY: "killed: it failed its health checks",
     StatusReason.FRAMEWORK_REMOVED: "killed: its framework was removed",
+    StatusReason.PREEMPTED: "preempted: the revocable resources it ran on were taken back",
 }
 
 
@@ -53,6 +55,8 @@ class LocalTask:
     checker: asyncio.Future[None] | None = None
     # Set once RUNNING was emitted (or the launch failed): exits wait for it.
     launched: asyncio.Event = field(default_factory=asyncio.Event)
+    # Launch order on this agent (larger: newer): preemption takes the newest first.
+    sequence: int = 0
 
 
 class TaskExecutor:
@@ -70,6 +74,7 @@ class TaskExecutor:
         self._containerizer = containerizer
         self._emit = emit
         self._tasks: dict[tuple[str, str], LocalTask] = {}
+        self._launches = 0
         # Set when the engine's event stream ends: the engine is gone or restarting.
         self.engine_lost = asyncio.Event()
         # Set while connected to the engine; launches wait for it.
@@ -88,7 +93,8 @@ class TaskExecutor:
         key = (framework_id, spec.task_id)
         if key in self._tasks:
             return  # a re-sent launch of a task already under way
-        task = LocalTask(framework_id, spec)
+        self._launches += 1
+        task = LocalTask(framework_id, spec, sequence=self._launches)
         self._tasks[key] = task
         self._metrics.tasks_launched.inc()
         log.info(
@@ -377,6 +383,28 @@ class TaskExecutor:
             for t in self._tasks.values()
             if t.container_id and not t.state.is_terminal
         ]
+
+    def revocable_tasks(self) -> list[RevocableTask[tuple[str, str]]]:
+        """Live revocable tasks not already being killed (a kill in flight
+        frees its resources already), keyed by (framework_id, task_id)."""
+        return [
+            RevocableTask(
+                key,
+                Amount(t.spec.resources.cpus, t.spec.resources.mem),
+                float(t.sequence),
+            )
+            for key, t in self._tasks.items()
+            if t.spec.revocable and not t.state.is_terminal and not t.kill_requested
+        ]
+
+    def preempt(self, shortfall: Amount) -> list[tuple[str, str]]:
+        """Kills the revocable tasks that free `shortfall` (agent/slack.py
+        chooses: newest first, no more than needed), reason PREEMPTED, each
+        with its own kill grace. Returns their (framework_id, task_id)."""
+        chosen = choose_preemptions(self.revocable_tasks(), shortfall)
+        for framework_id, task_id in chosen:
+            self.kill(framework_id, task_id, 0.0, StatusReason.PREEMPTED)
+        return chosen
 
     def running_count(self) -> int:
         """How many tasks have a live container (the containers gauge, at scrape)."""

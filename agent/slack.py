@@ -26,6 +26,7 @@ from __future__ import annotations
 
 from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass
+from typing import Generic, TypeVar
 
 __all__ = [
     "Amount",
@@ -155,18 +156,21 @@ def estimate_slack(
     return next_estimate(previous, raw_slack(tasks, policy, machine_free_mem), policy)
 
 
+K = TypeVar("K", bound=Hashable)
+
+
 @dataclass(frozen=True, slots=True)
-class RevocableTask:
+class RevocableTask(Generic[K]):
     """A running revocable task: its key (whatever the caller names tasks
     by), what it holds, and when it was launched (a larger `launched` is
     newer; ties keep the given order, later = newer)."""
 
-    key: Hashable
+    key: K
     resources: Amount
     launched: float
 
 
-def slack_shortfall(revocable: Iterable[RevocableTask], slack: Amount) -> Amount:
+def slack_shortfall(revocable: Iterable[RevocableTask[K]], slack: Amount) -> Amount:
     """How much revocable tasks hold beyond the slack (zero: they fit)."""
     return _sum(task.resources for task in revocable).minus_clipped(slack)
 
@@ -180,7 +184,7 @@ def launch_shortfall(total: Amount, used: Amount, launch: Amount) -> Amount:
     return launch.minus_clipped(total.minus_clipped(used))
 
 
-def choose_preemptions(revocable: Sequence[RevocableTask], shortfall: Amount) -> list[Hashable]:
+def choose_preemptions(revocable: Sequence[RevocableTask[K]], shortfall: Amount) -> list[K]:
     """The revocable tasks to kill so that at least `shortfall` is freed:
     taken newest first, then any whose release turns out unneeded given
     those taken after it are handed back (oldest first, as they have done
@@ -190,7 +194,7 @@ def choose_preemptions(revocable: Sequence[RevocableTask], shortfall: Amount) ->
     if shortfall.is_zero():
         return []
     order = sorted(enumerate(revocable), key=lambda pair: (pair[1].launched, pair[0]), reverse=True)
-    chosen: list[RevocableTask] = []
+    chosen: list[RevocableTask[K]] = []
     freed = Amount()
     for _, task in order:
         if freed.covers(shortfall):

@@ -22,6 +22,11 @@ def machine_usage() -> Usage:
     return Usage(round(cores, 3), round((vm.total - vm.available) / 2**20, 1), time.time())
 
 
+def machine_free_mem() -> float:
+    """MiB the machine could still give a process (psutil's `available`)."""
+    return round(float(psutil.virtual_memory().available) / 2**20, 1)
+
+
 class ContainerSampler:
     def __init__(self, containerizer: DockerContainerizer) -> None:
         self._containerizer = containerizer

@@ -142,6 +142,9 @@ class TaskSpec:
     privileged: bool = False
     network: str = ""
     pid: str = ""
+    # Runs on revocable resources (lent slack of other tasks' allocations):
+    # its agent kills it, reason PREEMPTED, when the slack shrinks.
+    revocable: bool = False
 
     def host_port(self, container_port: int) -> int | None:
         """The host port that publishes `container_port`, if any."""

@@ -92,7 +92,7 @@ def test_policy_rejects_nonsense(margin: float, growth: float) -> None:
         SlackPolicy(margin=margin, growth=growth)
 
 
-def rev(key: str, cpus: float, mem: float, launched: float) -> RevocableTask:
+def rev(key: str, cpus: float, mem: float, launched: float) -> RevocableTask[str]:
     return RevocableTask(key, Amount(cpus, mem), launched)
 
 
@@ -105,7 +105,7 @@ def rev(key: str, cpus: float, mem: float, launched: float) -> RevocableTask:
         ([rev("a", 0.5, 50, 1)], Amount(), Amount(0.5, 50)),
     ],
 )
-def test_slack_shortfall(tasks: list[RevocableTask], slack: Amount, expected: Amount) -> None:
+def test_slack_shortfall(tasks: list[RevocableTask[str]], slack: Amount, expected: Amount) -> None:
     assert slack_shortfall(tasks, slack) == expected
 
 
@@ -155,6 +155,6 @@ OLD, MID, NEW = rev("old", 1, 100, 1), rev("mid", 1, 100, 2), rev("new", 1, 100,
     ],
 )
 def test_choose_preemptions_newest_first_fewest_that_free_enough(
-    tasks: list[RevocableTask], shortfall: Amount, expected: list[str]
+    tasks: list[RevocableTask[str]], shortfall: Amount, expected: list[str]
 ) -> None:
     assert choose_preemptions(tasks, shortfall) == expected
