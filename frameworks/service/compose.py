@@ -15,7 +15,9 @@ from typing import Annotated, Any, TypeGuard
 
 from pydantic import Field, PlainValidator, WithJsonSchema, field_validator
 
+from frameworks.checks import SpecError
 from frameworks.schema import Command, SpecModel, validate
+from frameworks.service.compose_validation import schema_problems
 
 _TOP_LEVEL_V1_IGNORED = {"version", "networks", "volumes"}
 _MIB = {"": 1 / 2**20, "b": 1 / 2**20, "k": 1 / 1024, "m": 1.0, "g": 1024.0, "t": 1024.0**2}
@@ -152,13 +154,33 @@ def is_compose(doc: object) -> TypeGuard[dict[str, Any]]:
 
 def compose_to_apps(doc: dict[str, Any]) -> list[dict[str, Any]]:
     """The apps of a Compose file, as app documents. Raises SpecError,
-    naming the path from the top of the file."""
+    naming the path from the top of the file: first what the official
+    Compose schema refuses, then what offer-service cannot honour."""
     if isinstance(doc.get("services"), dict):
+        _check_schema(doc, v1=False)
+        doc = _without_extensions(doc)
+        doc["services"] = {
+            name: _without_extensions(svc) if isinstance(svc, dict) else svc
+            for name, svc in doc["services"].items()
+        }
         services = validate(ComposeFile, doc, "").services
     else:
         v1 = {k: v for k, v in doc.items() if k not in _TOP_LEVEL_V1_IGNORED}
+        _check_schema(v1, v1=True)
         services = {name: validate(ComposeService, svc, name) for name, svc in v1.items()}
     return [_service_to_app(name, service) for name, service in services.items()]
+
+
+def _without_extensions(doc: dict[str, Any]) -> dict[str, Any]:
+    """Without Compose's `x-` keys: the file's own notes (and YAML anchors'
+    sources), which change nothing."""
+    return {k: v for k, v in doc.items() if not str(k).startswith("x-")}
+
+
+def _check_schema(doc: dict[str, Any], *, v1: bool) -> None:
+    problems = schema_problems(doc, v1=v1)
+    if problems:
+        raise SpecError("\n".join(problems))
 
 
 def _service_to_app(name: str, svc: ComposeService) -> dict[str, Any]:

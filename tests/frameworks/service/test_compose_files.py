@@ -36,3 +36,22 @@ def test_interpolated_values_reach_the_container(
     out = logs_with(cluster, task["task_id"], "tag=")
     # $$HOME reached the shell as $HOME, which it expanded.
     assert "tag=from-env from=dotenv default=fallback empty= literal=/" in out
+
+
+def test_a_file_the_compose_schema_refuses_deploys_nothing(
+    cluster: Cluster, tmp_path: Path
+) -> None:
+    cluster.start_master()
+    cluster.start_service()
+    spec = tmp_path / "compose.yaml"
+    spec.write_text(
+        f"services:\n  web:\n    image: {IMAGE}\n    healthcheck: {{test: [CMD, 'true'], "
+        "intervall: 5s}\n    ports: [[80]]\n"
+    )
+    done = cluster.app("deploy", str(spec))
+    assert done.returncode == 1
+    assert "services.web.healthcheck.intervall: unknown field; did you mean 'interval'?" in (
+        done.stderr
+    )
+    assert "services.web.ports[0]: not a number, a string or a mapping: [80]" in done.stderr
+    assert cluster.app("list").stdout.strip() == "No apps."
