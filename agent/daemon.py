@@ -401,6 +401,9 @@ class AgentDaemon:
                         usage=wire.usage_to_pb(samples[container_id]),
                     )
             self._update_slack(live, samples)
+            report.revocable_slack.CopyFrom(
+                wire.resources_to_pb(Resources(self.slack.cpus, self.slack.mem))
+            )
             self._send_message(pb.AgentMessage(usage=report))
 
     def _update_slack(self, live: list[tuple[str, str, str]], samples: dict[str, Usage]) -> None:

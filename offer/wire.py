@@ -140,6 +140,7 @@ def task_to_pb(spec: TaskSpec) -> pb.TaskInfo:
             pid=spec.pid,
         ),
         kill_grace_seconds=spec.kill_grace_seconds,
+        revocable=spec.revocable,
     )
     if spec.health_check is not None:
         msg.health_check.CopyFrom(_check_to_pb(spec.health_check))
@@ -167,6 +168,7 @@ def task_from_pb(msg: pb.TaskInfo) -> TaskSpec:
         privileged=c.privileged,
         network=c.network,
         pid=c.pid,
+        revocable=msg.revocable,
     )
 
 

@@ -111,12 +111,14 @@ class StatusUpdateAck(_message.Message):
     def __init__(self, uuids: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class UsageReport(_message.Message):
-    __slots__ = ("machine", "tasks")
+    __slots__ = ("machine", "tasks", "revocable_slack")
     MACHINE_FIELD_NUMBER: _ClassVar[int]
     TASKS_FIELD_NUMBER: _ClassVar[int]
+    REVOCABLE_SLACK_FIELD_NUMBER: _ClassVar[int]
     machine: _common_pb2.Usage
     tasks: _containers.RepeatedCompositeFieldContainer[TaskUsage]
-    def __init__(self, machine: _Optional[_Union[_common_pb2.Usage, _Mapping]] = ..., tasks: _Optional[_Iterable[_Union[TaskUsage, _Mapping]]] = ...) -> None: ...
+    revocable_slack: _common_pb2.Resources
+    def __init__(self, machine: _Optional[_Union[_common_pb2.Usage, _Mapping]] = ..., tasks: _Optional[_Iterable[_Union[TaskUsage, _Mapping]]] = ..., revocable_slack: _Optional[_Union[_common_pb2.Resources, _Mapping]] = ...) -> None: ...
 
 class TaskUsage(_message.Message):
     __slots__ = ("framework_id", "task_id", "usage")

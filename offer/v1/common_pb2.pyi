@@ -38,6 +38,7 @@ class StatusReason(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     REASON_AGENT_DRAINED: _ClassVar[StatusReason]
     REASON_ENGINE_UNAVAILABLE: _ClassVar[StatusReason]
     REASON_HEALTH_CHANGED: _ClassVar[StatusReason]
+    REASON_PREEMPTED: _ClassVar[StatusReason]
 
 class ReservationType(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
@@ -70,6 +71,7 @@ REASON_UNHEALTHY: StatusReason
 REASON_AGENT_DRAINED: StatusReason
 REASON_ENGINE_UNAVAILABLE: StatusReason
 REASON_HEALTH_CHANGED: StatusReason
+REASON_PREEMPTED: StatusReason
 RESERVATION_TYPE_UNSPECIFIED: ReservationType
 RESERVATION_STATIC: ReservationType
 RESERVATION_DYNAMIC: ReservationType
@@ -229,23 +231,25 @@ class HttpCheck(_message.Message):
     def __init__(self, port: _Optional[int] = ..., path: _Optional[str] = ...) -> None: ...
 
 class TaskInfo(_message.Message):
-    __slots__ = ("task_id", "name", "resources", "container", "kill_grace_seconds", "health_check")
+    __slots__ = ("task_id", "name", "resources", "container", "kill_grace_seconds", "health_check", "revocable")
     TASK_ID_FIELD_NUMBER: _ClassVar[int]
     NAME_FIELD_NUMBER: _ClassVar[int]
     RESOURCES_FIELD_NUMBER: _ClassVar[int]
     CONTAINER_FIELD_NUMBER: _ClassVar[int]
     KILL_GRACE_SECONDS_FIELD_NUMBER: _ClassVar[int]
     HEALTH_CHECK_FIELD_NUMBER: _ClassVar[int]
+    REVOCABLE_FIELD_NUMBER: _ClassVar[int]
     task_id: str
     name: str
     resources: Resources
     container: ContainerSpec
     kill_grace_seconds: float
     health_check: HealthCheck
-    def __init__(self, task_id: _Optional[str] = ..., name: _Optional[str] = ..., resources: _Optional[_Union[Resources, _Mapping]] = ..., container: _Optional[_Union[ContainerSpec, _Mapping]] = ..., kill_grace_seconds: _Optional[float] = ..., health_check: _Optional[_Union[HealthCheck, _Mapping]] = ...) -> None: ...
+    revocable: bool
+    def __init__(self, task_id: _Optional[str] = ..., name: _Optional[str] = ..., resources: _Optional[_Union[Resources, _Mapping]] = ..., container: _Optional[_Union[ContainerSpec, _Mapping]] = ..., kill_grace_seconds: _Optional[float] = ..., health_check: _Optional[_Union[HealthCheck, _Mapping]] = ..., revocable: _Optional[bool] = ...) -> None: ...
 
 class Offer(_message.Message):
-    __slots__ = ("offer_id", "framework_id", "agent_id", "hostname", "resources", "attributes", "address", "reserved")
+    __slots__ = ("offer_id", "framework_id", "agent_id", "hostname", "resources", "attributes", "address", "reserved", "revocable")
     class AttributesEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -261,6 +265,7 @@ class Offer(_message.Message):
     ATTRIBUTES_FIELD_NUMBER: _ClassVar[int]
     ADDRESS_FIELD_NUMBER: _ClassVar[int]
     RESERVED_FIELD_NUMBER: _ClassVar[int]
+    REVOCABLE_FIELD_NUMBER: _ClassVar[int]
     offer_id: str
     framework_id: str
     agent_id: str
@@ -269,7 +274,8 @@ class Offer(_message.Message):
     attributes: _containers.ScalarMap[str, str]
     address: str
     reserved: Resources
-    def __init__(self, offer_id: _Optional[str] = ..., framework_id: _Optional[str] = ..., agent_id: _Optional[str] = ..., hostname: _Optional[str] = ..., resources: _Optional[_Union[Resources, _Mapping]] = ..., attributes: _Optional[_Mapping[str, str]] = ..., address: _Optional[str] = ..., reserved: _Optional[_Union[Resources, _Mapping]] = ...) -> None: ...
+    revocable: Resources
+    def __init__(self, offer_id: _Optional[str] = ..., framework_id: _Optional[str] = ..., agent_id: _Optional[str] = ..., hostname: _Optional[str] = ..., resources: _Optional[_Union[Resources, _Mapping]] = ..., attributes: _Optional[_Mapping[str, str]] = ..., address: _Optional[str] = ..., reserved: _Optional[_Union[Resources, _Mapping]] = ..., revocable: _Optional[_Union[Resources, _Mapping]] = ...) -> None: ...
 
 class Reservation(_message.Message):
     __slots__ = ("role", "resources", "type")
@@ -332,17 +338,19 @@ class AgentInfo(_message.Message):
     def __init__(self, agent_id: _Optional[str] = ..., hostname: _Optional[str] = ..., total: _Optional[_Union[Resources, _Mapping]] = ..., allocated: _Optional[_Union[Resources, _Mapping]] = ..., offered: _Optional[_Union[Resources, _Mapping]] = ..., status: _Optional[str] = ..., registered_at: _Optional[float] = ..., attributes: _Optional[_Mapping[str, str]] = ..., usage: _Optional[_Union[Usage, _Mapping]] = ..., drain_deadline: _Optional[float] = ..., address: _Optional[str] = ..., reservations: _Optional[_Iterable[_Union[Reservation, _Mapping]]] = ..., reserved_in_use: _Optional[_Mapping[str, Resources]] = ...) -> None: ...
 
 class FrameworkInfo(_message.Message):
-    __slots__ = ("framework_id", "name", "role", "user", "failover_timeout", "control_address")
+    __slots__ = ("framework_id", "name", "role", "user", "failover_timeout", "control_address", "accepts_revocable")
     FRAMEWORK_ID_FIELD_NUMBER: _ClassVar[int]
     NAME_FIELD_NUMBER: _ClassVar[int]
     ROLE_FIELD_NUMBER: _ClassVar[int]
     USER_FIELD_NUMBER: _ClassVar[int]
     FAILOVER_TIMEOUT_FIELD_NUMBER: _ClassVar[int]
     CONTROL_ADDRESS_FIELD_NUMBER: _ClassVar[int]
+    ACCEPTS_REVOCABLE_FIELD_NUMBER: _ClassVar[int]
     framework_id: str
     name: str
     role: str
     user: str
     failover_timeout: float
     control_address: str
-    def __init__(self, framework_id: _Optional[str] = ..., name: _Optional[str] = ..., role: _Optional[str] = ..., user: _Optional[str] = ..., failover_timeout: _Optional[float] = ..., control_address: _Optional[str] = ...) -> None: ...
+    accepts_revocable: bool
+    def __init__(self, framework_id: _Optional[str] = ..., name: _Optional[str] = ..., role: _Optional[str] = ..., user: _Optional[str] = ..., failover_timeout: _Optional[float] = ..., control_address: _Optional[str] = ..., accepts_revocable: _Optional[bool] = ...) -> None: ...
