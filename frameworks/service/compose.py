@@ -17,6 +17,14 @@ from pydantic import Field, PlainValidator, WithJsonSchema, field_validator
 
 from frameworks.checks import SpecError
 from frameworks.schema import Command, SpecModel, validate
+from frameworks.service.compose_keys import (
+    ComposeHealthcheck,
+    ComposePlacement,
+    ComposeUpdateConfig,
+    constraint,
+    health_check,
+    rolling_rules,
+)
 from frameworks.service.compose_validation import schema_problems
 
 _TOP_LEVEL_V1_IGNORED = {"version", "networks", "volumes"}
@@ -84,6 +92,14 @@ class ComposeDeploy(SpecModel):
     resources: ComposeResources | None = Field(
         default=None, description="What each instance is given."
     )
+    placement: ComposePlacement | None = Field(
+        default=None, description="Its constraints become the app's constraints."
+    )
+    update_config: ComposeUpdateConfig | None = Field(
+        default=None,
+        description="parallelism and order become the app's minimum_health_capacity and "
+        "maximum_over_capacity (docs/compose.md).",
+    )
 
 
 class ComposeService(SpecModel):
@@ -96,14 +112,47 @@ class ComposeService(SpecModel):
     environment: dict[str, str | int | float | bool | None] | list[str] | None = Field(
         default=None, description="A mapping, or a list of NAME=value."
     )
+    env_file: Any = Field(
+        default=None,
+        description="Read by offerctl, beside the Compose file, into environment (which wins).",
+    )
     ports: list[str | int] = Field(
         default=[],
-        description="Container ports: 6379, '3000:3000' or '127.0.0.1:3000:3000'; the host "
-        "port comes from an offer.",
+        description="Container ports: 6379, '3000:3000', '127.0.0.1:3000:3000' or "
+        "'53/udp'; the host port comes from an offer.",
         examples=[["3000:3000"]],
     )
+    expose: list[str | int] = Field(
+        default=[], description="Informational: ports reached only from other containers."
+    )
+    healthcheck: ComposeHealthcheck | None = Field(
+        default=None, description="The app's health_check (a command in the container)."
+    )
+    working_dir: str | None = Field(default=None, description="The app's working_dir.")
+    user: str | None = Field(default=None, description="The app's user.")
+    labels: dict[str, str | int | float | bool | None] | list[str] | None = Field(
+        default=None, description="The app's labels (a mapping, or a list of NAME=value)."
+    )
+    privileged: bool | None = Field(
+        default=None, description="The app's privileged (needs the `privileged` grant)."
+    )
+    cap_add: list[str] = Field(
+        default=[],
+        description="Asks for privileged mode, which holds every capability (needs the "
+        "`privileged` grant).",
+    )
+    network_mode: str | None = Field(
+        default=None, description="host only: the app's network (needs `host_network`)."
+    )
+    entrypoint: Any = Field(
+        default=None,
+        description="Refused: the agent runs the image's entrypoint; put the program in "
+        "command, or build an image with it.",
+    )
     deploy: ComposeDeploy | None = Field(
-        default=None, description="Replicas and resources; other keys are refused."
+        default=None,
+        description="Replicas, resources, placement constraints and update_config; other "
+        "keys are refused.",
     )
     depends_on: list[str] | dict[str, Any] = Field(default=[], description="The app's depends_on.")
     links: list[str] = Field(default=[], description="The app's links (SERVICE[:ALIAS]).")
@@ -112,13 +161,39 @@ class ComposeService(SpecModel):
     container_name: Any = Field(default=None, description="Ignored.")
     networks: Any = Field(default=None, description="Ignored.")
     hostname: Any = Field(default=None, description="Ignored.")
-    labels: Any = Field(default=None, description="Ignored.")
 
     @field_validator("build")
     @classmethod
     def _no_build(cls, value: object) -> object:
         if value is not None:
             raise ValueError("not supported: build the image and name it in image")
+        return value
+
+    @field_validator("entrypoint")
+    @classmethod
+    def _no_entrypoint(cls, value: object) -> object:
+        if value is not None:
+            raise ValueError(
+                "not supported: the agent runs the image's own entrypoint; put the program "
+                "in command"
+            )
+        return value
+
+    @field_validator("env_file")
+    @classmethod
+    def _env_file_read_by_offerctl(cls, value: object) -> object:
+        if value is not None:
+            raise ValueError(
+                "read by offerctl (`offerctl app deploy`), which has the file: send the file "
+                "through it"
+            )
+        return value
+
+    @field_validator("network_mode")
+    @classmethod
+    def _host_or_nothing(cls, value: str | None) -> str | None:
+        if value not in (None, "host", "bridge", "default"):
+            raise ValueError(f"only host (or bridge, the default) is supported: {value!r}")
         return value
 
     @field_validator("ports")
@@ -168,7 +243,14 @@ def compose_to_apps(doc: dict[str, Any]) -> list[dict[str, Any]]:
         v1 = {k: v for k, v in doc.items() if k not in _TOP_LEVEL_V1_IGNORED}
         _check_schema(v1, v1=True)
         services = {name: validate(ComposeService, svc, name) for name, svc in v1.items()}
-    return [_service_to_app(name, service) for name, service in services.items()]
+    apps = []
+    for name, service in services.items():
+        try:
+            apps.append(_service_to_app(name, service))
+        except ValueError as err:
+            where = f"services.{name}." if isinstance(doc.get("services"), dict) else f"{name}: "
+            raise SpecError(f"{where}{err}") from None
+    return apps
 
 
 def _without_extensions(doc: dict[str, Any]) -> dict[str, Any]:
@@ -190,7 +272,9 @@ def _service_to_app(name: str, svc: ComposeService) -> dict[str, Any]:
     elif svc.command is not None:
         app["cmd"] = svc.command
     app["env"] = _environment(svc.environment)
-    app["ports"] = [_container_port(p) for p in svc.ports]
+    ports = [_container_port(p) for p in svc.ports]
+    app["ports"] = [port for port, protocol in ports if protocol == "tcp"]
+    app["udp_ports"] = [port for port, protocol in ports if protocol == "udp"]
     deploy = svc.deploy or ComposeDeploy()
     if deploy.replicas is not None:
         app["instances"] = deploy.replicas
@@ -200,9 +284,42 @@ def _service_to_app(name: str, svc: ComposeService) -> dict[str, Any]:
             app["cpus"] = given.cpus
         if given is not None and given.memory is not None:
             app["mem"] = given.memory
+    _map_keys(app, svc, deploy)
     app["depends_on"] = list(svc.depends_on)
     app["links"] = list(svc.links)
     return app
+
+
+def _map_keys(app: dict[str, Any], svc: ComposeService, deploy: ComposeDeploy) -> None:
+    """The keys with an app field of their own; a ValueError names the key."""
+    if svc.healthcheck is not None:
+        app["health_check"] = _at("healthcheck", health_check, svc.healthcheck)
+    if deploy.placement is not None:
+        app["constraints"] = [
+            _at(f"deploy.placement.constraints[{i}]", constraint, c)
+            for i, c in enumerate(deploy.placement.constraints)
+        ]
+    if deploy.update_config is not None:
+        rules = _at(
+            "deploy.update_config", rolling_rules, deploy.update_config, app.get("instances", 1)
+        )
+        app.update(rules)
+    for key in ("working_dir", "user"):
+        if getattr(svc, key):
+            app[key] = getattr(svc, key)
+    app["labels"] = _environment(svc.labels)
+    # Every capability is in privileged mode: asking for some asks for it.
+    if svc.privileged or svc.cap_add:
+        app["privileged"] = True
+    if svc.network_mode == "host":
+        app["network"] = "host"
+
+
+def _at(key: str, mapping: Any, *given: Any) -> Any:
+    try:
+        return mapping(*given)
+    except ValueError as err:
+        raise ValueError(f"{key}: {err}") from None
 
 
 def _environment(raw: dict[str, Any] | list[str] | None) -> dict[str, str]:
@@ -219,13 +336,16 @@ def _text(value: object) -> str:
     return str(value).lower() if isinstance(value, bool) else str(value)
 
 
-def _container_port(raw: object) -> int:
-    """ "6379", 6379, "3000:3000" or "127.0.0.1:3000:3000" -> the container port.
-    The host port is taken from an offer: agents offer their own port ranges."""
+def _container_port(raw: object) -> tuple[int, str]:
+    """ "6379", 6379, "3000:3000", "127.0.0.1:3000:3000" or "53/udp" -> the
+    container port and its protocol. The host port is taken from an offer:
+    agents offer their own port ranges."""
     text = str(raw)
-    if "/" in text and not text.endswith("/tcp"):
-        raise ValueError(f"{text!r}: only TCP ports are supported")
-    port = text.removesuffix("/tcp").rsplit(":", 1)[-1]
+    port, _, protocol = text.partition("/")
+    protocol = protocol or "tcp"
+    if protocol not in ("tcp", "udp"):
+        raise ValueError(f"{text!r}: only tcp and udp ports are supported")
+    port = port.rsplit(":", 1)[-1]
     if not port.isdigit() or not 0 < int(port) <= 65535:
         raise ValueError(f"{text!r} is not a port or HOST:CONTAINER mapping")
-    return int(port)
+    return int(port), protocol

@@ -43,11 +43,29 @@ def schema_problems(doc: dict[str, Any], *, v1: bool = False) -> list[str]:
     schema accepts `doc`. `v1`: services stand at the top of the file
     (Compose v1): they are checked as `services:` and named as in the file."""
     checked = {"services": doc} if v1 else doc
-    lines: list[str] = []
+    # JSON has string keys only (the schema's patterns cannot read others);
+    # YAML 1.1 makes `off:` or `on:` keys booleans.
+    lines = [_named(path, problem, v1) for path, problem in _key_problems(checked, "")]
+    if lines:
+        return lines
     for error in sorted(_validator().iter_errors(checked), key=lambda e: _path(e.absolute_path)):
         for deepest in _deepest(error):
             lines += _lines(deepest, v1)
     return list(dict.fromkeys(lines))
+
+
+def _key_problems(node: object, path: str) -> list[tuple[str, str]]:
+    found: list[tuple[str, str]] = []
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if not isinstance(key, str):
+                found.append((path, f"key {key!r} is not a string (quote it in YAML)"))
+            else:
+                found += _key_problems(value, _join(path, key))
+    elif isinstance(node, list):
+        for i, item in enumerate(node):
+            found += _key_problems(item, f"{path}[{i}]")
+    return found
 
 
 def _deepest(error: ValidationError) -> list[ValidationError]:

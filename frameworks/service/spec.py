@@ -3,6 +3,7 @@ field by field. Pure: no I/O."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Annotated, Literal
 
 from pydantic import AfterValidator, Field, field_validator, model_validator
@@ -23,7 +24,7 @@ from frameworks.schema import (
     pattern_hint,
     validate_item,
 )
-from frameworks.sdk import Constraint, HealthCheck, Resources, TaskSpec, make_task
+from frameworks.sdk import Constraint, HealthCheck, PortMapping, Resources, TaskSpec, make_task
 
 Port = Annotated[int, Field(ge=1, le=65535)]
 Link = Annotated[
@@ -121,6 +122,26 @@ class AppSpec(Spec):
         description="Container ports; each instance gets a host port for each from the "
         "offer it is launched on (agents offer port ranges: --resources 'ports:[...]').",
         examples=[[8080]],
+    )
+    udp_ports: list[Port] = Field(
+        default=[],
+        description="Container ports spoken over UDP; each instance gets a host port for each, "
+        "as for `ports`.",
+        examples=[[53]],
+    )
+    working_dir: str = Field(default="", description="The working directory; empty: the image's.")
+    user: str = Field(
+        default="", description="The user (name or uid[:gid]) it runs as; empty: the image's."
+    )
+    privileged: bool = Field(
+        default=False,
+        description="Privileged mode (every capability and device): the master refuses it "
+        "unless the framework's role has the `privileged` containers grant (docs/security.md).",
+    )
+    network: Literal["", "host"] = Field(
+        default="",
+        description="host: the host's network (ports are then the host's own); needs the "
+        "`host_network` containers grant. Empty: the engine's bridge.",
     )
     health_check: HealthCheckSpec | None = Field(
         default=None, description="How instances are checked; none: running is healthy."
@@ -246,7 +267,7 @@ class AppSpec(Spec):
 
     def task(self, task_id: str) -> TaskSpec:
         """A task for one instance (host ports still to be assigned by pack())."""
-        return make_task(
+        task = make_task(
             task_id,
             self.image,
             self.cmd,
@@ -258,6 +279,15 @@ class AppSpec(Spec):
             labels={**self.labels, "app": self.id},
             name=self.id,
             kill_grace_seconds=self.kill_grace_seconds,
+        )
+        udp = tuple(PortMapping(p, 0, "udp") for p in self.udp_ports)
+        return replace(
+            task,
+            port_mappings=task.port_mappings + udp,
+            working_dir=self.working_dir,
+            user=self.user,
+            privileged=self.privileged,
+            network=self.network,
         )
 
 

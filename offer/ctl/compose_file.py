@@ -59,8 +59,39 @@ def interpolated(text: str, file: str, environ: dict[str, str]) -> str:
             f'offerctl: warning: the "{name}" variable is not set; it is an empty string',
             file=sys.stderr,
         )
+    _inline_env_files(done.doc, Path.cwd() if file == "-" else Path(file).resolve().parent)
     dumped: str = yaml.safe_dump(done.doc, sort_keys=False, allow_unicode=True)
     return dumped
+
+
+def _inline_env_files(doc: dict[str, Any], folder: Path) -> None:
+    """Each service's `env_file`s read here (offer-service does not have
+    them) into its environment, in order, `environment` winning, as in
+    Compose; a file marked `required: false` may be missing."""
+    from frameworks.service.compose_interpolation import parse_dotenv
+
+    services = doc["services"] if isinstance(doc.get("services"), dict) else doc
+    for name, service in services.items():
+        if not isinstance(service, dict) or "env_file" not in service:
+            continue
+        given = service.pop("env_file")
+        entries = given if isinstance(given, list) else [given]
+        found: dict[str, str] = {}
+        for entry in entries:
+            path = entry.get("path", "") if isinstance(entry, dict) else str(entry)
+            required = entry.get("required", True) if isinstance(entry, dict) else True
+            where = folder / path
+            try:
+                found.update(parse_dotenv(where.read_text()))
+            except FileNotFoundError:
+                if required:
+                    raise ValueError(f"{name}: env_file {path}: no such file") from None
+            except (OSError, UnicodeDecodeError, ValueError) as err:
+                raise ValueError(f"{name}: env_file {path}: {err}") from None
+        environment = service.get("environment") or {}
+        if isinstance(environment, list):
+            environment = dict(item.partition("=")[::2] for item in environment)
+        service["environment"] = {**found, **environment}
 
 
 def dotenv(file: str) -> dict[str, str]:

@@ -88,7 +88,7 @@ def test_bad_apps_are_refused_with_the_path(text: str, expected: str) -> None:
     [
         (
             "services:\n  web:\n    image: img\n    volumes: [/a:/b]",
-            "services.web.volumes: unknown field (known: build, command, ",
+            "services.web.volumes: unknown field (known: build, cap_add, command, ",
         ),
         (
             "services:\n  web:\n    image: img\n    deploy: {resources: {limits: {memroy: 1g}}}",
@@ -105,12 +105,13 @@ def test_bad_apps_are_refused_with_the_path(text: str, expected: str) -> None:
         ),
         (
             "services:\n  web:\n    image: img\n    deploy: {restart_policy: {condition: any}}",
-            "services.web.deploy.restart_policy: unknown field (known: replicas, resources)",
+            "services.web.deploy.restart_policy: unknown field (known: placement, replicas, "
+            "resources, update_config)",
         ),
         ("services:\n  web:\n    build: .", "services.web.image: required"),
         (
-            "services:\n  web:\n    image: img\n    ports: ['53/udp']",
-            "services.web.ports: '53/udp': only TCP ports are supported",
+            "services:\n  web:\n    image: img\n    ports: ['53/sctp']",
+            "services.web.ports: '53/sctp': only tcp and udp ports are supported",
         ),
         # Compose v1: services at the top.
         ("web:\n  image: img\n  enviroment: [A=1]", "web: enviroment: unknown field; did you"),

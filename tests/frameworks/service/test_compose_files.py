@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from tests.frameworks.service.test_service import until_running
-from tests.support.cluster import IMAGE, Cluster, wait_for
+from tests.support.cluster import IMAGE, Cluster, free_ports, wait_for
 
 CORPUS = Path(__file__).parents[2] / "data" / "compose"
 
@@ -55,3 +55,28 @@ def test_a_file_the_compose_schema_refuses_deploys_nothing(
     )
     assert "services.web.ports[0]: not a number, a string or a mapping: [80]" in done.stderr
     assert cluster.app("list").stdout.strip() == "No apps."
+
+
+def test_mapped_keys_run_as_asked(cluster: Cluster, monkeypatch: pytest.MonkeyPatch) -> None:
+    cluster.start_master()
+    cluster.start_agent(f"cpus:1;mem:256;{free_ports(2)}")
+    cluster.start_service()
+    monkeypatch.setenv("IMAGE", IMAGE)
+    done = cluster.app("deploy", str(CORPUS / "keys" / "compose.yaml"))
+    assert done.returncode == 0, done.stderr
+    [web] = until_running(cluster, 1, "web")
+    out = logs_with(cluster, web["task_id"], "pwd=")
+    # working_dir, user, env_file under environment (which wins).
+    assert "pwd=/www id=65534 from_file=web.env both=from-environment" in out
+    healthy = wait_for(
+        lambda: [t for t in cluster.app_json("web")["tasks"] if t["health"] == "healthy"],
+        20,
+        "web healthy by its Compose healthcheck",
+    )
+    assert healthy[0]["hostname"] == "host0"
+    [container] = [
+        c for c in cluster.containers() if c["Labels"].get("offer.task_id") == web["task_id"]
+    ]
+    assert container["Labels"]["tier"] == "front"
+    [off] = until_running(cluster, 1, "nocheck")
+    assert off["health"] == ""  # NONE: no check at all

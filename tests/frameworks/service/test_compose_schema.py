@@ -48,6 +48,8 @@ S = "services:\n  web:\n    image: img\n"
         ),
         # Compose v1 (services at the top): named as in the file.
         ("web:\n  image: img\n  enviroment: [A=1]", ["web: enviroment: unknown field; did you"]),
+        # YAML 1.1 reads `off:` as false: no JSON key.
+        ("services:\n  off: {image: img}", ["services: key False is not a string (quote it"]),
         # x- extensions are Compose's own escape hatch: accepted.
     ],
 )
