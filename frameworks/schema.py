@@ -31,7 +31,7 @@ from pydantic import (
     WithJsonSchema,
 )
 from pydantic.fields import FieldInfo
-from pydantic_core import ErrorDetails
+from pydantic_core import ErrorDetails, to_jsonable_python
 
 from frameworks.checks import NAME_RE, SpecError
 from offer.resources import MIN_TASK_MEM
@@ -84,8 +84,21 @@ class Spec(SpecModel):
             return self.model_dump(mode="json")
         return {**self._stored, **self.model_dump(mode="json", include=_SCALABLE)}
 
-    def digest(self, *, without: Sequence[str] = ()) -> str:
-        body = {k: v for k, v in self.stored().items() if k not in without}
+    def digest(self, *, without: Sequence[str] = (), added: Sequence[str] = ()) -> str:
+        """A digest of the stored document but for the fields `without`, and
+        the fields `added` to the schema since digests were first kept while
+        they hold their defaults: a document stored before they existed and
+        the same one deployed again digest alike."""
+        fields = type(self).model_fields
+        defaults = {
+            name: to_jsonable_python(fields[name].get_default(call_default_factory=True))
+            for name in added
+        }
+        body = {
+            k: v
+            for k, v in self.stored().items()
+            if k not in without and (k not in defaults or v != defaults[k])
+        }
         return hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()[:12]
 
     def to_yaml(self) -> str:

@@ -59,6 +59,11 @@ SpreadField = Annotated[
 # Placement is a preference for new instances, not part of what runs: changing it
 # replaces no instance (as `instances` does not); nor does the rollout's deadline.
 _PLACEMENT_FIELDS = ("placement", "spread_by", "upgrade_deadline_seconds")
+# Fields added since apps' versions were first kept. At their defaults they
+# are no part of a version, so that deploying an unchanged app again after an
+# upgrade rolls none of its instances. A new field joins them
+# (tests/frameworks/service/test_app_version.py says so when one is missed).
+ADDED_FIELDS = ("network", "privileged", "udp_ports", "user", "working_dir")
 # Crash-loop delays beyond a year are a typo (and beyond the dates Python can print).
 _YEAR = 365 * 86400.0
 
@@ -240,7 +245,7 @@ class AppSpec(Spec):
     @property
     def version(self) -> str:
         """Changes whenever anything but `instances` or placement changes."""
-        return self.digest(without=("instances", *_PLACEMENT_FIELDS))
+        return self.digest(without=("instances", *_PLACEMENT_FIELDS), added=ADDED_FIELDS)
 
     def resources(self) -> Resources:
         return Resources(self.cpus, self.mem)
