@@ -317,8 +317,13 @@ class FrameworkCalls(OverParts):
     def decline(
         self, framework_id: str, offer_ids: Sequence[str], refuse_seconds: float | None
     ) -> None:
+        """Declines those of the offers that are still outstanding. An offer
+        gone meanwhile (rescinded in flight, timed out) is passed over, as
+        Mesos does: the framework holds none of them afterwards, which is
+        what it asked; refusing the whole call kept the others held until
+        their timeout."""
         fw = self._subscribed(framework_id)
-        for offer in self._offers.outstanding(fw, offer_ids, same_agent=False):
+        for offer in self._offers.still_outstanding(fw, offer_ids):
             self._offers.remove(offer, OfferEnd.DECLINED)
             self._offers.refuse(fw, offer.agent_id, offer.resources, refuse_seconds)
 

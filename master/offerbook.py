@@ -102,6 +102,14 @@ class OfferBook:
             )
         return offers
 
+    def still_outstanding(self, fw: Framework, offer_ids: Sequence[str]) -> list[Offer]:
+        """The framework's offers among these ids that are still outstanding
+        (each once); the others are passed over."""
+        if not offer_ids:
+            raise MasterError(ErrorKind.INVALID_ARGUMENT, "offer_ids is empty; name at least one")
+        offers = (self._state.offers.get(offer_id) for offer_id in dict.fromkeys(offer_ids))
+        return [o for o in offers if o is not None and o.framework_id == fw.framework_id]
+
     def remove(self, offer: Offer, end: OfferEnd) -> None:
         """Takes an offer out (used, declined, or taken back); a RESCINDED
         one's framework is told. Its agent is looked at in the next cycle."""

@@ -125,7 +125,8 @@ class SchedulerServicer:
 
     def Decline(self, request, context):
         """Gives offers back. Their resources are not offered to this framework
-        again for filters.refuse_seconds.
+        again for filters.refuse_seconds. Offers no longer outstanding
+        (rescinded or timed out meanwhile) are passed over, as in Mesos.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')

@@ -149,3 +149,14 @@ async def test_two_frameworks_holding_offers_are_never_promised_more_than_the_ag
         assert sum(o.resources.mem for o in held) <= 1024
     await m.next_offer(x)
     await m.next_offer(y)
+
+
+async def test_a_decline_naming_an_offer_gone_meanwhile_declines_the_others(
+    m: InProcessMaster,
+) -> None:
+    await m.add_agent()
+    fid, events = await m.subscribe()
+    offer = await m.next_offer(events)
+    # "o-gone": an offer rescinded (or timed out) while the decline was on its way.
+    m.master.framework_calls.decline(fid, ["o-gone", offer.offer_id], refuse_seconds=60)
+    assert m.master.offers_view(fid) == []
