@@ -1,8 +1,9 @@
 """The PNGs of docs/performance.md: launch rate and allocation time
-against cluster size."""
+against cluster size, and the soak's curves over time."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 import matplotlib
@@ -74,4 +75,30 @@ def allocation_time(results: list[AllocatorResult], anchor: float, out: Path) ->
     ax.legend()
     fig.tight_layout()
     fig.savefig(out, dpi=100)
+    plt.close(fig)
+
+
+def soak(
+    rows: Sequence[tuple[float, str, str, float]], quantities: Sequence[str], out: Path
+) -> None:
+    """One panel per quantity, one curve per process, against minutes of
+    the soak (`rows`: seconds, process, quantity, value)."""
+    shown = [q for q in quantities if any(r[2] == q for r in rows)]
+    columns = 3
+    lines = -(-len(shown) // columns)
+    fig, axes = plt.subplots(lines, columns, figsize=(12, 3 * lines), squeeze=False)
+    for ax, quantity in zip(axes.flat, shown, strict=False):
+        processes = sorted({r[1] for r in rows if r[2] == quantity})
+        for process in processes:
+            points = [(t / 60, v) for t, p, q, v in rows if q == quantity and p == process]
+            ax.plot([t for t, _ in points], [v for _, v in points], label=process)
+        ax.set_title(quantity)
+        ax.set_xlabel("minutes")
+        ax.set_ylim(bottom=0)
+        ax.legend(fontsize="small")
+    for ax in list(axes.flat)[len(shown) :]:
+        ax.set_visible(False)
+    fig.suptitle("Soak: each process over time")
+    fig.tight_layout(rect=(0, 0, 1, 0.97))  # room for the title
+    fig.savefig(out, dpi=80)
     plt.close(fig)

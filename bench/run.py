@@ -8,7 +8,8 @@ three-host section (needs root and Debian's docker-registry);
 BENCH_ONLY=store the state store and recovery on SQLite and on PostgreSQL
 (Debian's postgresql, `make engine` installs it); BENCH_ONLY=failover the
 master failover on PostgreSQL; BENCH_ONLY=metrics the cost of scraping
-the master's /metrics. Benchmarks report; they never assert.
+the master's /metrics; BENCH_ONLY=soak the soak (SOAK_SECONDS long: 600 s,
+120 s with BENCH_QUICK=1), writing docs/soak.png. Benchmarks report; they never assert.
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ from bench import (
     plots,
     recovery_bench,
     report,
+    soak_bench,
     store_bench,
 )
 from bench.load.run import LoadSpec
@@ -143,6 +145,15 @@ def report_metrics(quick: bool) -> list[str]:
     return metrics_bench.report(isolated(metrics_bench.run, quick))
 
 
+def soak(quick: bool) -> list[str]:
+    """The soak section, its CSV under bench/results and docs/soak.png."""
+    step("soak: master, two agents and both frameworks under steady churn")
+    result = soak_bench.run(quick)
+    DOCS.mkdir(exist_ok=True)
+    plots.soak(result.rows, soak_bench.QUANTITIES, DOCS / "soak.png")
+    return soak_bench.report(result)
+
+
 def main() -> None:
     # Every daemon a bench starts serves HTTP on a free port of its own.
     os.environ.setdefault("OFFER_HTTP_PORT", "0")
@@ -189,6 +200,15 @@ def main() -> None:
             f"{os.getloadavg()[0]:.0f} after. Machine: {machine()}."
         )
         return
+    if only == "soak":
+        load = os.getloadavg()[0]
+        print("\n".join(soak(quick)))
+        print(
+            f"Measured by `BENCH_ONLY=soak make bench` on {datetime.date.today()}"
+            f"{' (BENCH_QUICK=1)' if quick else ''}; load average {load:.0f} before and "
+            f"{os.getloadavg()[0]:.0f} after. Machine: {machine()}."
+        )
+        return
     began = step("real containers (private Docker engine, Swarm, offer-service, offerctl)")
     containers, user = containers_bench.run(quick)
     if only == "containers":
@@ -212,6 +232,7 @@ def main() -> None:
     failovers = failover(quick)
     step("the master's launch rate, scraped and not")
     metrics = report_metrics(quick)
+    soaked = soak(quick)
 
     DOCS.mkdir(exist_ok=True)
     rate_runs = loads[:-LATENCY_RUNS]
@@ -245,6 +266,7 @@ def main() -> None:
         *on_postgresql,
         *failovers,
         *metrics,
+        *soaked,
         PROFILING_NOTES.read_text(),
     ]
     OUT.write_text("\n".join(lines))
