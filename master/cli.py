@@ -147,6 +147,22 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="SECONDS",
         help="seconds between heartbeats to frameworks (default: %(default)s)",
     )
+    parser.add_argument(
+        "--max-completed-tasks-per-framework",
+        type=int,
+        default=1000,
+        metavar="N",
+        help="ended tasks the master keeps per framework, in memory and in its database; "
+        "older ones are pruned, oldest first (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--max-completed-frameworks",
+        type=int,
+        default=50,
+        metavar="N",
+        help="removed frameworks the master keeps, with their tasks; older ones are "
+        "pruned (default: %(default)s)",
+    )
     add_http_flags(parser, DEFAULT_HTTP_PORT, host=None)
     add_ui_flags(parser)
     security.add_server_flags(parser, rate_limit=DEFAULT_RATE_LIMIT)
@@ -166,6 +182,9 @@ def main(argv: list[str] | None = None) -> None:
     ):
         if not getattr(args, flag) > 0:
             parser.error(f"--{flag.replace('_', '-')} must be a number of seconds > 0")
+    for flag in ("max_completed_tasks_per_framework", "max_completed_frameworks"):
+        if getattr(args, flag) < 0:
+            parser.error(f"--{flag.replace('_', '-')} must be a number >= 0")
     setup_logging(args.log_level, args.log_format)
     http_host = args.host if args.http_host is None else args.http_host
     try:
@@ -188,6 +207,8 @@ def main(argv: list[str] | None = None) -> None:
         weights=args.weights,
         acls=secured.acls,
         authenticate=secured.authenticates,
+        max_completed_tasks_per_framework=args.max_completed_tasks_per_framework,
+        max_completed_frameworks=args.max_completed_frameworks,
     )
     try:
         # Both before the state is opened: a second master exits at once,

@@ -32,3 +32,8 @@ class MasterConfig:
     # (only then does a framework's principal own it).
     acls: Acls = field(default_factory=Acls)
     authenticate: bool = False
+    # Ended tasks kept per framework, in memory and in the store; older ones
+    # are pruned, oldest first (master.history). Mesos's default.
+    max_completed_tasks_per_framework: int = 1000
+    # Removed frameworks kept, with their tasks; older ones are pruned.
+    max_completed_frameworks: int = 50

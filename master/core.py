@@ -36,6 +36,7 @@ from master.config import MasterConfig
 from master.errors import ErrorKind, MasterError
 from master.events import EventHub
 from master.frameworks import Acceptance, FrameworkCalls
+from master.history import History
 from master.links import Links
 from master.metrics import MasterMetrics
 from master.offerbook import OfferBook
@@ -69,6 +70,7 @@ class Master:
         self.metrics = metrics = metrics or MasterMetrics()
         store.observe_commits(metrics.committed)
         self.state = ClusterState()
+        self.history = History(self.state, store, config)
         self.events = EventHub(clock)
         self.links = Links()
         self.timers = Timers(clock, config, expiries=self)
@@ -109,6 +111,7 @@ class Master:
             gc.freeze()
         self._loops = [
             asyncio.create_task(self.allocation.run(self.offers), name="allocation"),
+            asyncio.create_task(self.history.run(), name="history"),
             asyncio.create_task(
                 self.links.send_heartbeats(self.clock, self.config.heartbeat_interval),
                 name="heartbeat",
@@ -124,7 +127,8 @@ class Master:
                 self.timers.arm_drain(agent.agent_id, agent.drain_deadline)
             if not agent.lost:
                 self.timers.arm_agent_timeout(agent.agent_id)
-        for fw in snapshot.frameworks:
+        # In registration order: removed ones are pruned oldest first.
+        for fw in sorted(snapshot.frameworks, key=lambda f: f.registered_at):
             self.state.add_framework(fw)
             if not fw.removed:
                 self.timers.arm_failover(fw)
@@ -134,6 +138,8 @@ class Master:
         for fid, updates in snapshot.unacked.items():
             if fid in self.state.frameworks:
                 self.state.frameworks[fid].unacked = {u.uuid: u for u in updates}
+        # Before serving: what the store holds beyond the limits goes now.
+        self.history.prune_all()
         log.info(
             "master state loaded: %d agents, %d frameworks, %d tasks, %d quotas",
             len(self.state.agents),
@@ -176,13 +182,26 @@ class Master:
             if t.task_id == task_id and framework_id in ("", t.framework_id)
         ]
         if not found:
-            raise MasterError(ErrorKind.NOT_FOUND, f"no task {task_id!r} is known")
+            raise MasterError(ErrorKind.NOT_FOUND, self._not_kept(task_id, framework_id))
         if len(found) > 1:
             raise MasterError(
                 ErrorKind.FAILED_PRECONDITION,
                 f"{len(found)} frameworks have a task {task_id!r}; name the framework too",
             )
         return found[0]
+
+    def _not_kept(self, task_id: str, framework_id: str) -> str:
+        """Why a task is not found: pruned (if still remembered), or unknown."""
+        keep = self.config.max_completed_tasks_per_framework
+        limit = f"--max-completed-tasks-per-framework {keep}"
+        if any(tid == task_id and framework_id in ("", fid) for fid, tid in self.state.pruned):
+            return (
+                f"task {task_id!r} ended and is no longer kept (the master keeps the last "
+                f"{keep} ended tasks per framework: {limit})"
+            )
+        # Unknown, or pruned long ago (after PRUNED_REMEMBERED others, or
+        # before a restart): the master cannot tell the two apart.
+        return f"no task {task_id!r} is known"
 
     def agents_view(self) -> list[Agent]:
         return sorted(self.state.agents.values(), key=lambda a: a.registered_at)

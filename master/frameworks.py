@@ -261,7 +261,13 @@ class FrameworkCalls(OverParts):
         if problem:
             raise MasterError(ErrorKind.INVALID_ARGUMENT, problem)
         reused = reused_task_id(
-            specs, lambda tid: tid in claimed_ids or (framework_id, tid) in self._state.tasks
+            specs,
+            lambda tid: (
+                tid in claimed_ids
+                or (framework_id, tid) in self._state.tasks
+                # A pruned task's rows may still be in the store: not yet again.
+                or (framework_id, tid) in self._state.pruned
+            ),
         )
         if reused:
             raise MasterError(ErrorKind.ALREADY_EXISTS, reused)
@@ -364,6 +370,8 @@ class FrameworkCalls(OverParts):
                 f"no unacknowledged update {uuids[0]!r} for framework {framework_id}",
             )
         await self._store.write(acks=known)
+        # A task passed over for an unacknowledged update may be pruned now.
+        self._state.prune_wanted(fw.framework_id)
 
     def reconcile(self, framework_id: str, task_ids: Sequence[str]) -> None:
         """Answers with each task's latest state (implicit: all live tasks)."""
@@ -394,6 +402,7 @@ class FrameworkCalls(OverParts):
         for task in self._state.live_tasks_of(fw):
             self._links.kill(task, StatusReason.FRAMEWORK_REMOVED)
         await self._store.write(frameworks=[fw])
+        self._state.framework_removed(fw)
         self._links.end_framework(fw.framework_id, why)
         fw.connected = False
         log.info(

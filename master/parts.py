@@ -43,10 +43,11 @@ class Parts:
         acknowledged, and to operators' event watchers."""
         self.publish_task_changed(task, status)
         fw = self.state.frameworks.get(task.framework_id)
-        if fw is None or fw.removed:
-            return
-        fw.unacked[status.uuid] = status
-        self.links.tell(fw.framework_id, StatusChanged(status))
+        if fw is not None and not fw.removed:
+            fw.unacked[status.uuid] = status
+            self.links.tell(fw.framework_id, StatusChanged(status))
+        if status.state.is_terminal:
+            self.state.end_forwarded(task)
 
     def publish_task_changed(self, task: Task, status: TaskStatus) -> None:
         text = f"task {task.task_id} is {status.state.name}"

@@ -11,7 +11,7 @@ to change things; this module knows *how*.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from operator import itemgetter
 
 from master import invariants, reserved
@@ -20,6 +20,14 @@ from master.cluster import Agent, Framework, Offer, Task, TaskKey
 from offer import resources
 from offer.resources import Resources
 from offer.tasks import TaskState, TaskStatus
+
+# Pruned tasks' keys remembered (about 200 bytes each), for a clear answer
+# about a task asked for soon after it was pruned.
+PRUNED_REMEMBERED = 10_000
+
+
+def _nobody(_framework_id: str) -> None:
+    pass
 
 
 class ClusterState:
@@ -31,6 +39,24 @@ class ClusterState:
         # Tasks by their latest state, kept as they change: counting 100,000
         # tasks at every scrape would cost the loop more than this does.
         self.task_states: Counter[TaskState] = Counter()
+        # Framework id -> its ended tasks' keys in the order their ends were
+        # forwarded, oldest first (recovered ones in creation order): pruning
+        # takes from the front, so its cost is what it prunes, not all that
+        # is kept.
+        self.ended: defaultdict[str, dict[TaskKey, None]] = defaultdict(dict)
+        # Keys of pruned tasks, oldest first -> whether the store has deleted
+        # them yet: `find_task` says such a task is no longer kept, and its id
+        # is not used again while its rows may still be in the store. At most
+        # PRUNED_REMEMBERED are kept, of those already deleted.
+        self.pruned: dict[TaskKey, bool] = {}
+        # Removed frameworks' ids in the order they were removed, oldest first
+        # (recovered ones in registration order): master.history prunes the
+        # oldest beyond --max-completed-frameworks.
+        self.removed_frameworks: dict[str, None] = {}
+        # Told the id of a framework that may have ended tasks to prune (the
+        # end of one of its tasks was forwarded, or it acknowledged updates):
+        # master.history.
+        self.prune_wanted: Callable[[str], None] = _nobody
         # What connected agents hold in total; None: to be summed again.
         self._active_total: Resources | None = None
         # Role -> its quota (master.allocator.quota); roles without one absent.
@@ -98,6 +124,41 @@ class ClusterState:
 
     def add_framework(self, fw: Framework) -> None:
         self.frameworks[fw.framework_id] = fw
+        if fw.removed:
+            self.removed_frameworks[fw.framework_id] = None
+
+    def framework_removed(self, fw: Framework) -> None:
+        """The framework was removed (torn down, or its failover timed out)."""
+        self.removed_frameworks[fw.framework_id] = None
+        self.prune_wanted(fw.framework_id)
+
+    def prune_frameworks(self, keep: int) -> list[str]:
+        """Forgets the oldest removed frameworks beyond the newest `keep`, with
+        all their tasks, passing over any with a live task still (it ends
+        once its agent reports it killed). Returns their ids, for the store.
+        A removed framework never acknowledges again: its unacknowledged
+        updates go with it."""
+        order = self.removed_frameworks
+        excess = len(order) - keep
+        if excess <= 0:
+            return []
+        pruned: list[str] = []
+        for framework_id in order:
+            if len(pruned) == excess:
+                break
+            fw = self.frameworks[framework_id]
+            if all(not self.tasks[key].is_live for key in fw.tasks):
+                pruned.append(framework_id)
+        for framework_id in pruned:
+            del order[framework_id]
+            fw = self.frameworks.pop(framework_id)
+            for key in fw.tasks:
+                task = self.tasks.pop(key)
+                self.task_states[task.status.state] -= 1
+                if (agent := self.agents.get(task.agent_id)) is not None:
+                    agent.tasks.discard(key)
+            self.ended.pop(framework_id, None)
+        return pruned
 
     # ---------------------------------------------------------------- tasks
 
@@ -115,6 +176,8 @@ class ClusterState:
             key = task.key
             self.tasks[key] = task
             states[task.status.state] += 1
+            if not task.is_live:
+                self.ended[task.framework_id][key] = None
             if (fw := self.frameworks.get(task.framework_id)) is not None:
                 fw.tasks.add(key)
             if (agent := self.agents.get(task.agent_id)) is not None:
@@ -156,6 +219,57 @@ class ClusterState:
                 invariants.check_framework(self, task.framework_id)
             return True
         return False
+
+    def end_forwarded(self, task: Task) -> None:
+        """The task's end is durable and forwarded to its framework (whose
+        acknowledgement it now awaits): only from now may it be pruned, so
+        that no update in flight outlives its task."""
+        if task.key in self.tasks and not task.is_live:
+            self.ended[task.framework_id][task.key] = None
+            self.prune_wanted(task.framework_id)
+
+    def prune_ended(
+        self, framework_id: str, keep: int, prunable: Callable[[Task], bool]
+    ) -> list[TaskKey]:
+        """Forgets the framework's oldest ended tasks beyond the newest `keep`,
+        passing over those not `prunable` (an update not yet acknowledged):
+        they stay, counted among the kept. Returns the keys forgotten, for
+        the store to delete. Walks only the excess and what it passes over."""
+        ended = self.ended.get(framework_id)
+        if not ended or len(ended) <= keep:
+            return []
+        excess = len(ended) - keep
+        pruned: list[TaskKey] = []
+        for key in ended:
+            if len(pruned) == excess:
+                break
+            if prunable(self.tasks[key]):
+                pruned.append(key)
+        for key in pruned:
+            del ended[key]
+            task = self.tasks.pop(key)
+            self.task_states[task.status.state] -= 1
+            if (fw := self.frameworks.get(task.framework_id)) is not None:
+                fw.tasks.discard(key)
+            if (agent := self.agents.get(task.agent_id)) is not None:
+                agent.tasks.discard(key)
+            self.pruned[key] = False
+        if not ended:
+            del self.ended[framework_id]
+        return pruned
+
+    def pruned_deleted(self, keys: Iterable[TaskKey]) -> None:
+        """The store deleted these pruned tasks: their ids may be used again
+        once PRUNED_REMEMBERED newer ones were pruned."""
+        pruned = self.pruned
+        for key in keys:
+            if key in pruned:
+                pruned[key] = True
+        while len(pruned) > PRUNED_REMEMBERED:
+            oldest = next(iter(pruned))
+            if not pruned[oldest]:
+                break  # deleted in order: nothing after it is deleted either
+            del pruned[oldest]
 
     def live_tasks_on(self, agent: Agent) -> list[Task]:
         return [self.tasks[k] for k in sorted(agent.tasks) if self.tasks[k].is_live]

@@ -7,10 +7,11 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, Engine, bindparam, delete, update
+from sqlalchemy import Connection, Engine, bindparam, delete, tuple_, update
 
+from master.cluster import TaskKey
 from master.store import rows
-from master.store.models import AgentRow, Base, StatusUpdateRow
+from master.store.models import AgentRow, Base, FrameworkRow, StatusUpdateRow, TaskRow
 from master.store.rows import Batch, Values
 from master.store.sqlite_fast_path import MANY_ROWS_MODELS, SQLiteFastPath
 
@@ -45,12 +46,15 @@ class Committer:
         acks = [uuid for batch in batches for uuid in batch.acks]
         forgotten = [uuid for batch in batches for uuid in batch.forgotten]
         removed = [agent_id for batch in batches for agent_id in batch.removed_agents]
-        # Removals are rare (an operator's call): they take the general path.
-        unfenced = self.fence is None
-        if self._fast is not None and unfenced and not removed and self._fast.takes(by_model):
-            self._fast.commit(by_model, acks, forgotten)
+        pruned = [key for batch in batches for key in batch.pruned_tasks]
+        gone = [fid for batch in batches for fid in batch.pruned_frameworks]
+        # Removals are rare (an operator's call, a framework pruned): they
+        # take the general path.
+        general = removed or gone or self.fence is not None
+        if self._fast is not None and not general and self._fast.takes(by_model):
+            self._fast.commit(by_model, acks, forgotten, pruned)
         else:
-            self._commit_through_sqlalchemy(by_model, acks, forgotten, removed)
+            self._commit_through_sqlalchemy(by_model, acks, forgotten, removed, pruned, gone)
 
     def release(self) -> None:
         """Lets go of the fast path's connection (on the committing thread)."""
@@ -63,6 +67,8 @@ class Committer:
         acks: list[str],
         forgotten: list[str],
         removed_agents: Sequence[str] = (),
+        pruned: Sequence[TaskKey] = (),
+        pruned_frameworks: Sequence[str] = (),
     ) -> None:
         with self._engine.begin() as connection:
             if self.fence is not None:
@@ -87,6 +93,25 @@ class Committer:
                         StatusUpdateRow.acknowledged.is_(True),
                     )
                 )
+            if pruned:
+                # Last: a task's row written earlier in this commit goes too.
+                # Its unacknowledged updates stay, for redelivery (the master
+                # prunes no task that has one; this only defends).
+                keys = [tuple(k) for k in pruned]
+                connection.execute(
+                    delete(StatusUpdateRow).where(
+                        tuple_(StatusUpdateRow.framework_id, StatusUpdateRow.task_id).in_(keys),
+                        StatusUpdateRow.acknowledged.is_(True),
+                    )
+                )
+                connection.execute(
+                    delete(TaskRow).where(tuple_(TaskRow.framework_id, TaskRow.task_id).in_(keys))
+                )
+            if pruned_frameworks:
+                for model in (StatusUpdateRow, TaskRow, FrameworkRow):
+                    connection.execute(
+                        delete(model).where(model.framework_id.in_(pruned_frameworks))
+                    )
 
     def _upsert(self, model: type[Base], columns: tuple[str, ...]) -> Any:
         key = (model, columns)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import JSON, Boolean, Float, Integer, String, Text
+from sqlalchemy import JSON, Boolean, Float, Index, Integer, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -80,6 +80,8 @@ class StatusUpdateRow(Base):
     task's history: the last HISTORY_LIMIT per task, and any not yet acknowledged."""
 
     __tablename__ = "status_updates"
+    # Pruned tasks' updates are deleted by task (master.history).
+    __table_args__ = (Index("ix_status_updates_task", "framework_id", "task_id"),)
 
     seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     uuid: Mapped[str] = mapped_column(String(32), unique=True)

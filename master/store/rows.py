@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from master.allocator.quota import QUOTA_KINDS, Quota
-from master.cluster import Agent, Framework, Task
+from master.cluster import Agent, Framework, Task, TaskKey
 from master.store.models import AgentRow, Base, FrameworkRow, QuotaRow, StatusUpdateRow, TaskRow
 from offer.resources import Resources
 from offer.sqlupsert import upsert_statement
@@ -34,6 +34,12 @@ class Batch:
     forgotten: list[str]
     # Agents an operator removed: their rows are deleted (their tasks stay).
     removed_agents: list[str] = field(default_factory=list)
+    # Ended tasks pruned from memory (master.history): their rows and their
+    # acknowledged updates are deleted.
+    pruned_tasks: list[TaskKey] = field(default_factory=list)
+    # Removed frameworks pruned from memory: their rows, their tasks' and all
+    # their updates are deleted.
+    pruned_frameworks: list[str] = field(default_factory=list)
 
 
 def batch(
@@ -45,6 +51,8 @@ def batch(
     acks: Iterable[str],
     removed_agents: Iterable[str] = (),
     quotas: Mapping[str, Quota | None] | None = None,
+    pruned_tasks: Iterable[TaskKey] = (),
+    pruned_frameworks: Iterable[str] = (),
 ) -> Batch:
     """The rows of a write. Takes each task's `forgotten` uuids, leaving it
     empty: they are the store's to delete from now on."""
@@ -58,7 +66,14 @@ def batch(
         task.forgotten.clear()
     rows += [(StatusUpdateRow, update_row(u)) for u in updates]
     rows += [(QuotaRow, quota_row(role, q)) for role, q in (quotas or {}).items()]
-    return Batch(rows, list(acks), forgotten, list(removed_agents))
+    return Batch(
+        rows,
+        list(acks),
+        forgotten,
+        list(removed_agents),
+        list(pruned_tasks),
+        list(pruned_frameworks),
+    )
 
 
 def upsert(dialect_name: str, model: type[Base], columns: tuple[str, ...]) -> Any:

@@ -14,6 +14,7 @@ from typing import Any, TypeVar
 from sqlalchemy import Engine
 from sqlalchemy.pool import PoolProxiedConnection
 
+from master.cluster import TaskKey
 from master.store import rows
 from master.store.models import Base, StatusUpdateRow, TaskRow
 from master.store.rows import Values
@@ -78,9 +79,14 @@ class SQLiteFastPath:
         return self._upserts[key]
 
     def commit(
-        self, by_model: dict[type[Base], list[Values]], acks: list[str], forgotten: list[str]
+        self,
+        by_model: dict[type[Base], list[Values]],
+        acks: list[str],
+        forgotten: list[str],
+        pruned: Sequence[TaskKey] = (),
     ) -> None:
-        """One transaction of the rows, then the acks, then the forgets.
+        """One transaction of the rows, then the acks, then the forgets, then
+        the pruned tasks (their acknowledged updates and their rows).
         SQLAlchemy's transaction and execution machinery cost more CPU per
         commit than SQLite's work in it (note 15)."""
         if self._driver is None:
@@ -95,6 +101,10 @@ class SQLiteFastPath:
                 db.execute(_ack_sql(len(part)), tuple(part))
             for part in _chunks(forgotten, _SQLITE_VARIABLES):
                 db.execute(_forget_sql(len(part)), tuple(part))
+            for keys in _chunks(pruned, _SQLITE_VARIABLES // 2):
+                flat = tuple(v for key in keys for v in key)
+                db.execute(_prune_updates_sql(len(keys)), flat)
+                db.execute(_prune_tasks_sql(len(keys)), flat)
             db.commit()
         except BaseException:
             db.rollback()
@@ -114,6 +124,19 @@ def _chunks(items: Sequence[_T], size: int) -> Iterator[Sequence[_T]]:
 def _ack_sql(count: int) -> str:
     marks = ", ".join(["?"] * count)
     return f"UPDATE {StatusUpdateRow.__tablename__} SET acknowledged = 1 WHERE uuid IN ({marks})"
+
+
+def _prune_updates_sql(count: int) -> str:
+    pairs = ", ".join(["(?, ?)"] * count)
+    return (
+        f"DELETE FROM {StatusUpdateRow.__tablename__} WHERE acknowledged = 1 "
+        f"AND (framework_id, task_id) IN (VALUES {pairs})"
+    )
+
+
+def _prune_tasks_sql(count: int) -> str:
+    pairs = ", ".join(["(?, ?)"] * count)
+    return f"DELETE FROM {TaskRow.__tablename__} WHERE (framework_id, task_id) IN (VALUES {pairs})"
 
 
 def _forget_sql(count: int) -> str:

@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import event
 
 from master.allocator.quota import Quota
-from master.cluster import Agent, Framework, Task
+from master.cluster import Agent, Framework, Task, TaskKey
 from master.store import migrate, recovery, rows
 from master.store.commit import Committer, Fence
 from master.store.group_commit import CommitObserver, GroupCommit
@@ -87,12 +87,17 @@ class StateStore:
         acks: Iterable[str] = (),
         removed_agents: Iterable[str] = (),
         quotas: Mapping[str, Quota | None] | None = None,
+        pruned_tasks: Iterable[TaskKey] = (),
+        pruned_frameworks: Iterable[str] = (),
     ) -> asyncio.Future[None]:
         """Queues rows for the next commit; the future resolves once they are
         durable, all of them in one transaction. The rows are taken now:
         later changes to the objects are not part of this write.
         `removed_agents` are ids whose rows are deleted; `quotas` are roles'
-        quotas as set (None: removed)."""
+        quotas as set (None: removed); `pruned_tasks` are ended tasks whose
+        rows and acknowledged updates are deleted, after the other rows;
+        `pruned_frameworks` are removed frameworks deleted with all their
+        tasks and updates."""
         batch = rows.batch(
             agents=agents,
             frameworks=frameworks,
@@ -101,6 +106,8 @@ class StateStore:
             acks=acks,
             removed_agents=removed_agents,
             quotas=quotas,
+            pruned_tasks=pruned_tasks,
+            pruned_frameworks=pruned_frameworks,
         )
         return self._writer.submit(batch)
 
