@@ -11,7 +11,7 @@ import grpc
 from rich.console import RenderableType
 
 from offer.ctl import cells, render, watch
-from offer.ctl.errors import not_found
+from offer.ctl.errors import CtlError, not_found
 from offer.ctl.lists import CALL_TIMEOUT, Row, Stub, fetch, find, live
 from offer.ctl.views import task_detail_view
 from offer.v1 import operator_pb2 as pb
@@ -115,6 +115,11 @@ def _task(stub: Stub, ident: str, args: argparse.Namespace) -> watch.Snapshot:
         data = task_detail_view(stub.GetTask(request, timeout=CALL_TIMEOUT))
     except grpc.RpcError as err:
         if err.code() == grpc.StatusCode.NOT_FOUND:
+            details = err.details() or ""
+            # The master's own words when it knew the task once (it ended
+            # and was pruned from the kept history); else the usual line.
+            if "no longer kept" in details:
+                raise CtlError(details) from None
             raise not_found("tasks", ident) from None
         raise
     fields = [

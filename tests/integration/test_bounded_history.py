@@ -57,5 +57,7 @@ async def test_offerctl_lists_the_newest_ended_tasks_and_says_older_ones_are_not
             f"task '{ids[0]}' ended and is no longer kept (the master keeps the last {KEEP} "
             f"ended tasks per framework: --max-completed-tasks-per-framework {KEEP})"
         )
-        assert cluster.offerctl("tasks", "show", ids[0]).returncode == 1
+        shown = cluster.offerctl("tasks", "show", ids[0])
+        assert shown.returncode == 1
+        assert "no longer kept" in shown.stderr, shown.stderr
         assert cluster.offerctl("tasks", "show", kept[0]).returncode == 0
