@@ -12,6 +12,8 @@ from tests.support.multihost import PORTS, HostCluster
 # One task of 0.1 cpu per agent: each app instance lands on a host of its own.
 ONE_TASK = f"cpus:0.1;mem:256;{PORTS}"
 
+# `$$`: the link variables are the container shell's to expand; Compose
+# (and offerctl) would put offerctl's own environment in place of `$VAR`.
 COMPOSE = """\
 db:
   image: {image}
@@ -22,7 +24,7 @@ web:
   image: {image}
   command: >-
     sh -c 'while true; do
-    nc -w 1 $DB_PORT_6379_TCP_ADDR $DB_PORT_6379_TCP_PORT </dev/null > /www/db.txt;
+    nc -w 1 $$DB_PORT_6379_TCP_ADDR $$DB_PORT_6379_TCP_PORT </dev/null > /www/db.txt;
     sleep 0.2; done & httpd -f -p 3000 -h /www'
   ports:
     - "3000:3000"
