@@ -164,12 +164,23 @@ class SoakResult:
         return sorted(found, key=lambda g: (order[g.quantity], g.process))
 
 
+# The master's bound on ended tasks per framework during the soak.
+KEPT_TASKS = 100
+
+
 class _Daemons:
     """The master, the agents and the frameworks, as processes of this bench."""
 
     def __init__(self, root: Path) -> None:
         self.root = root
-        self.master = MasterProcess(f"sqlite:///{root / 'master.db'}", root / "master.log")
+        self.master = MasterProcess(
+            f"sqlite:///{root / 'master.db'}",
+            root / "master.log",
+            # Small enough that a run of minutes reaches it, as weeks of
+            # churn reach the default 1000: the curves must level off there.
+            "--max-completed-tasks-per-framework",
+            str(KEPT_TASKS),
+        )
         self.procs: dict[str, subprocess.Popen[bytes]] = {}
         self.agent_dirs = [root / f"agent{n + 1}" for n in range(AGENTS)]
 
