@@ -10,52 +10,11 @@ from __future__ import annotations
 import signal
 from pathlib import Path
 
-from frameworks.sdk import CallRefusedError, Offer, Resources, SchedulerDriver, TaskStatus
-from offer.tasks import TaskState
+from frameworks.sdk import Resources
 from tests.support.cluster import IMAGE, Cluster, wait_for
-from tests.support.framework import Recorder, framework, task
+from tests.support.framework import Greedy, framework
 
 AGENT = "cpus:1;mem:512"
-TASK_CPUS, TASK_MEM = 0.5, 256.0
-
-
-class Greedy(Recorder):
-    """Launches as many long tasks as fit in every offer it gets, and keeps
-    each batch of offers as it came (one OFFERS event: one cycle's)."""
-
-    def __init__(self, prefix: str) -> None:
-        super().__init__()
-        self.prefix = prefix
-        self.batches: list[list[Offer]] = []
-        self.launched = 0
-        self.running: set[str] = set()
-
-    async def offers(self, driver: SchedulerDriver, offers: list[Offer]) -> None:
-        self.batches.append(list(offers))
-        for offer in offers:
-            fit = int(min(offer.resources.cpus / TASK_CPUS, offer.resources.mem / TASK_MEM))
-            specs = []
-            for _ in range(fit):
-                self.launched += 1
-                specs.append(
-                    task(f"{self.prefix}{self.launched}", "sleep 300", TASK_CPUS, TASK_MEM)
-                )
-            try:
-                if specs:
-                    await driver.accept([offer.offer_id], specs)
-                else:
-                    await driver.decline([offer.offer_id])
-            except CallRefusedError as err:
-                assert err.code == "NOT_FOUND"  # rescinded meanwhile
-        await super().offers(driver, offers)
-
-    async def update(self, driver: SchedulerDriver, status: TaskStatus) -> None:
-        if status.state == TaskState.RUNNING:
-            self.running.add(status.task_id)
-        await super().update(driver, status)
-
-    def offered(self) -> Resources:
-        return sum((o.resources for b in self.batches for o in b), Resources())
 
 
 def _quota(cluster: Cluster, role: str) -> dict[str, object]:

@@ -9,54 +9,8 @@ from __future__ import annotations
 
 import signal
 
-from frameworks.sdk import CallRefusedError, Offer, Resources, SchedulerDriver, TaskStatus
-from offer.tasks import TaskState
 from tests.support.cluster import Cluster, wait_for
-from tests.support.framework import Recorder, framework, task
-
-TASK_CPUS, TASK_MEM = 0.5, 256.0
-
-
-class Taker(Recorder):
-    """Launches as many long tasks as fit in every offer it gets, and keeps
-    every offer it was made."""
-
-    def __init__(self, prefix: str) -> None:
-        super().__init__()
-        self.prefix = prefix
-        self.seen: list[Offer] = []
-        self.launched = 0
-        self.running: set[str] = set()
-
-    async def offers(self, driver: SchedulerDriver, offers: list[Offer]) -> None:
-        self.seen += offers
-        for offer in offers:
-            fit = int(min(offer.resources.cpus / TASK_CPUS, offer.resources.mem / TASK_MEM))
-            specs = []
-            for _ in range(fit):
-                self.launched += 1
-                specs.append(
-                    task(f"{self.prefix}{self.launched}", "sleep 300", TASK_CPUS, TASK_MEM)
-                )
-            try:
-                if specs:
-                    await driver.accept([offer.offer_id], specs)
-                else:
-                    await driver.decline([offer.offer_id])
-            except CallRefusedError as err:
-                assert err.code == "NOT_FOUND"  # rescinded meanwhile
-        await super().offers(driver, offers)
-
-    async def update(self, driver: SchedulerDriver, status: TaskStatus) -> None:
-        if status.state == TaskState.RUNNING:
-            self.running.add(status.task_id)
-        await super().update(driver, status)
-
-    def offered(self) -> Resources:
-        return sum((o.resources for o in self.seen), Resources())
-
-    def reserved(self) -> Resources:
-        return sum((o.reserved for o in self.seen), Resources())
+from tests.support.framework import Greedy, framework
 
 
 async def test_static_reservations_are_offered_to_their_role_only(cluster: Cluster) -> None:
@@ -68,10 +22,10 @@ async def test_static_reservations_are_offered_to_their_role_only(cluster: Clust
         {"role": "prod", "type": "static", "resources": {"cpus": 1.0, "mem": 512.0, "disk": 0.0}}
     ]
 
-    batch = Taker("b")
+    batch = Greedy("b")
     async with framework(cluster.address, batch, "batch", role="batch"):
         await batch.until(lambda: len(batch.running) == 2)
-        prod = Taker("p")
+        prod = Greedy("p")
         async with framework(cluster.address, prod, "svc", role="prod"):
             await prod.until(lambda: len(prod.running) == 2)
             # prod was offered its reservation, said reserved.
@@ -105,10 +59,10 @@ async def test_a_dynamic_reservation_survives_a_master_kill(cluster: Cluster) ->
         {"role": "prod", "type": "dynamic", "resources": {"cpus": 1.0, "mem": 512.0, "disk": 0.0}}
     ]
 
-    batch = Taker("b")
+    batch = Greedy("b")
     async with framework(cluster.address, batch, "batch", role="batch"):
         await batch.until(lambda: len(batch.running) == 2)
-        prod = Taker("p")
+        prod = Greedy("p")
         async with framework(cluster.address, prod, "svc", role="prod"):
             await prod.until(lambda: len(prod.running) == 2)
             assert (prod.reserved().cpus, prod.reserved().mem) == (1, 512)

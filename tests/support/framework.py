@@ -19,6 +19,7 @@ from frameworks.sdk import (
 )
 from offer.clock import Clock
 from offer.security.client import ClientSecurity
+from offer.tasks import TaskState
 from tests.support.cluster import IMAGE
 
 EVENT_TIMEOUT = 30.0
@@ -127,6 +128,54 @@ class Recorder(Scheduler):
                 if u.state.is_terminal:
                     break
         return seen
+
+
+class Greedy(Recorder):
+    """Launches as many long tasks of cpus x mem as fit in every offer it
+    gets (ids `prefix`1, 2, ...), and keeps each batch of offers as it came
+    (one OFFERS event: one cycle's)."""
+
+    def __init__(self, prefix: str, cpus: float = 0.5, mem: float = 256.0) -> None:
+        super().__init__()
+        self.prefix, self.cpus, self.mem = prefix, cpus, mem
+        self.batches: list[list[Offer]] = []
+        self.launched = 0
+        self.running: set[str] = set()
+
+    async def offers(self, driver: SchedulerDriver, offers: list[Offer]) -> None:
+        self.batches.append(list(offers))
+        for offer in offers:
+            fit = int(min(offer.resources.cpus / self.cpus, offer.resources.mem / self.mem))
+            specs = []
+            for _ in range(fit):
+                self.launched += 1
+                specs.append(
+                    task(f"{self.prefix}{self.launched}", "sleep 300", self.cpus, self.mem)
+                )
+            try:
+                if specs:
+                    await driver.accept([offer.offer_id], specs)
+                else:
+                    await driver.decline([offer.offer_id])
+            except CallRefusedError as err:
+                assert err.code == "NOT_FOUND"  # rescinded meanwhile
+        await super().offers(driver, offers)
+
+    async def update(self, driver: SchedulerDriver, status: TaskStatus) -> None:
+        if status.state == TaskState.RUNNING:
+            self.running.add(status.task_id)
+        await super().update(driver, status)
+
+    @property
+    def seen(self) -> list[Offer]:
+        return [o for batch in self.batches for o in batch]
+
+    def offered(self) -> Resources:
+        return sum((o.resources for o in self.seen), Resources())
+
+    def reserved(self) -> Resources:
+        """What of its offers was reserved for its role."""
+        return sum((o.reserved for o in self.seen), Resources())
 
 
 @asynccontextmanager
