@@ -209,14 +209,6 @@ class Master:
     def frameworks_view(self) -> list[Framework]:
         return sorted(self.state.frameworks.values(), key=lambda f: f.registered_at)
 
-    def tasks_view(self, framework_id: str = "", agent_id: str = "") -> list[Task]:
-        tasks = [
-            t
-            for t in self.state.tasks.values()
-            if framework_id in ("", t.framework_id) and agent_id in ("", t.agent_id)
-        ]
-        return sorted(tasks, key=lambda t: t.created_at, reverse=True)
-
     def offers_view(self, framework_id: str = "", agent_id: str = "") -> list[Offer]:
         offers = self.state.offers_where(framework_id=framework_id, agent_id=agent_id)
         return sorted(offers, key=lambda o: (o.created_at, o.offer_id))

@@ -17,12 +17,15 @@ from master.logs import LogRelay
 from master.quotas import RoleQuota
 from master.reservations import RoleReservations
 from master.reserved import in_use
+from master.servicers import page_tokens
 from master.servicers.calls import core_errors, to_the_end
 from master.servicers.scheduler import offer_to_pb
 from master.summary import summarize
+from master.task_pages import TaskFilter, page_size, task_page
 from offer import wire
 from offer.resources import Resources, Usage
 from offer.security.server import principal
+from offer.tasks import TaskState
 from offer.v1 import common_pb2 as common
 from offer.v1 import operator_pb2 as pb
 from offer.v1 import operator_pb2_grpc
@@ -74,9 +77,24 @@ class OperatorServicer(operator_pb2_grpc.OperatorServicer):
     async def ListTasks(
         self, request: pb.ListTasksRequest, context: grpc.aio.ServicerContext
     ) -> pb.ListTasksResponse:
-        tasks = self._master.tasks_view(request.framework_id, request.agent_id)
-        agents = self._master.state.agents
-        return pb.ListTasksResponse(tasks=[task_to_pb(t, _address(agents, t)) for t in tasks])
+        try:
+            after = page_tokens.decode(request.page_token)
+            states = [TaskState(s) for s in request.states]
+        except ValueError as e:
+            await context.abort(grpc.StatusCode.INVALID_ARGUMENT, str(e))
+        where = TaskFilter(
+            framework_ids=[i for i in (request.framework_id, *request.framework_ids) if i],
+            agent_ids=[i for i in (request.agent_id, *request.agent_ids) if i],
+            states=states,
+        )
+        state = self._master.state
+        page = task_page(state, where, after, page_size(request.limit))
+        last = page.last
+        return pb.ListTasksResponse(
+            tasks=[task_to_pb(t, _address(state.agents, t)) for t in page.tasks],
+            next_page_token=page_tokens.encode(last) if last is not None else "",
+            remaining=page.remaining,
+        )
 
     async def GetTask(
         self, request: pb.GetTaskRequest, context: grpc.aio.ServicerContext

@@ -9,7 +9,8 @@ here with no change.
     GET /api/v1/status                      GetStatus
     GET /api/v1/agents                      ListAgents
     GET /api/v1/frameworks                  ListFrameworks
-    GET /api/v1/tasks?framework_id=&agent_id=   ListTasks
+    GET /api/v1/tasks?framework_id=&agent_id=&state=&limit=&page_token=
+                                            ListTasks (state: names, comma-separated)
     GET /api/v1/tasks/{task_id}?framework_id=   GetTask (with its history)
     GET /api/v1/tasks/{task_id}/logs?tail=N&follow=1&framework_id=
                                             GetTaskLogs, as text/plain
@@ -31,6 +32,7 @@ from google.protobuf.message import Message
 from master.servicers.operator import OperatorServicer
 from master.ui.errors import AbortAsHttp, ApiError, bad_request
 from master.ui.streams import QUIET, Pump
+from offer.v1 import common_pb2 as common
 from offer.v1 import operator_pb2 as pb
 
 # A comment line on an idle event stream this often: proxies keep the
@@ -41,6 +43,10 @@ KEEPALIVE_SECONDS = 15.0
 FIRST_LOG_WAIT_SECONDS = 1.0
 # What WatchEvents keeps to replay.
 MAX_REPLAY = 1000
+# The largest limit a query may name (ListTasks caps it to its own maximum).
+MAX_LIMIT = 2**32 - 1
+# What `state=` may name (without TASK_, in any case).
+_TASK_STATES = frozenset(common.TaskState.keys()) - {"TASK_STATE_UNSPECIFIED"}
 # The browser reconnects an event stream after this long.
 RETRY_MS = 2000
 
@@ -92,7 +98,11 @@ class OperatorApi:
         self._check_leading()
         query = request.query
         asked = pb.ListTasksRequest(
-            framework_id=query.get("framework_id", ""), agent_id=query.get("agent_id", "")
+            framework_id=query.get("framework_id", ""),
+            agent_id=query.get("agent_id", ""),
+            states=_task_states(query.get("state", "")),
+            limit=_count(query.get("limit", ""), "limit", MAX_LIMIT),
+            page_token=query.get("page_token", ""),
         )
         return web.json_response(to_json(await self._operator.ListTasks(asked, self._context)))
 
@@ -217,6 +227,17 @@ def _count(text: str, name: str, most: int) -> int:
     if not 0 <= value <= most:
         raise bad_request(f"{name} must be a whole number from 0 to {most}, not {text!r}")
     return value
+
+
+def _task_states(text: str) -> list[str]:
+    """`running,FAILED,task_lost` as TaskState names; "" is none (every state)."""
+    states = []
+    for word in filter(None, (n.strip().upper() for n in text.split(","))):
+        name = word if word.startswith("TASK_") else f"TASK_{word}"
+        if name not in _TASK_STATES:
+            raise bad_request(f"state {word.lower()!r} is not a task state (running, failed, ...)")
+        states.append(name)
+    return states
 
 
 def _flag(text: str) -> bool:

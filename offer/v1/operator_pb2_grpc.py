@@ -139,7 +139,9 @@ class OperatorServicer:
         raise NotImplementedError('Method not implemented!')
 
     def ListTasks(self, request, context):
-        """Tasks, newest first, with their latest status.
+        """Tasks, newest first, with their latest status: filtered and paged by
+        the master, so a call costs its page, not every task the master keeps.
+        INVALID_ARGUMENT for a page token that is not one.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')

@@ -33,6 +33,23 @@ def test_the_views_are_the_operators_answers(ui_cluster: UiCluster) -> None:
     assert isinstance(ui_cluster.json("/api/v1/offers")["offers"], list)
 
 
+def test_tasks_by_state_a_page_at_a_time(ui_cluster: UiCluster) -> None:
+    running = ui_cluster.json("/api/v1/tasks?state=running")
+    assert running["tasks"] and {t["status"]["state"] for t in running["tasks"]} == {"TASK_RUNNING"}
+    every = [t["task_id"] for t in running["tasks"]]
+    first = ui_cluster.json("/api/v1/tasks?state=running&limit=1")
+    assert [t["task_id"] for t in first["tasks"]] == every[:1]
+    assert first["remaining"] == len(every) - 1 and first["next_page_token"]
+    token = first["next_page_token"]
+    rest = ui_cluster.json(f"/api/v1/tasks?state=running&limit=1000&page_token={token}")
+    assert [t["task_id"] for t in rest["tasks"]] == every[1:]
+    assert rest["next_page_token"] == ""
+    status, body = ui_cluster.get("/api/v1/tasks?page_token=nonsense")
+    assert status == 400 and "page_token" in json.loads(body)["error"]
+    status, body = ui_cluster.get("/api/v1/tasks?state=sleeping")
+    assert status == 400 and "not a task state" in json.loads(body)["error"]
+
+
 def test_a_task_with_its_history_and_an_unknown_one(ui_cluster: UiCluster) -> None:
     finished = until_task(ui_cluster, lambda t: t["status"]["state"] == "TASK_FINISHED", "a task")
     shown = ui_cluster.json(f"/api/v1/tasks/{finished['task_id']}")
