@@ -1,10 +1,14 @@
 """offerctl agents|frameworks|tasks|offers: what the master knows, filtered
-and sorted. Filters are applied here, on the master's lists, so that a
-framework or an agent can be named by id or by name."""
+and sorted. A framework or an agent is named by id or by name: the names
+are resolved here. Tasks are filtered and paged by the master (they are as
+many as the history it keeps), which is asked for the ids and the states
+and for as many tasks as will be shown; the other lists are short, and
+filtered here."""
 
 from __future__ import annotations
 
 import argparse
+import sys
 from typing import Any
 
 from rich.console import Group, RenderableType
@@ -14,7 +18,7 @@ from offer.ctl import cells, render, watch
 from offer.ctl.errors import CtlError, not_found
 from offer.ctl.quota import quota_table
 from offer.ctl.views import agent_view, framework_view, offer_view, quota_view, task_view
-from offer.tasks import TERMINAL_STATES
+from offer.tasks import TaskState
 from offer.v1 import operator_pb2 as pb
 from offer.v1 import operator_pb2_grpc
 
@@ -26,7 +30,9 @@ Row = dict[str, Any]
 KINDS = ("agents", "frameworks", "tasks", "offers")
 # The field each kind's --state filters on.
 STATE_FIELD = {"agents": "status", "frameworks": "status", "tasks": "state"}
-_ENDED = {s.name for s in TERMINAL_STATES}
+LIVE_TASK_STATES = [
+    f"TASK_{s.name}" for s in TaskState if s is not TaskState.UNSPECIFIED and not s.is_terminal
+]
 
 
 def fetch(stub: Stub, kind: str, *, framework_id: str = "", agent_id: str = "") -> list[Row]:
@@ -43,13 +49,34 @@ def fetch(stub: Stub, kind: str, *, framework_id: str = "", agent_id: str = "") 
         return [framework_view(f, quotas.get(f.info.role)) for f in resp.frameworks]
     if kind == "tasks":
         request = pb.ListTasksRequest(framework_id=framework_id, agent_id=agent_id)
-        return [task_view(t) for t in stub.ListTasks(request, timeout=CALL_TIMEOUT).tasks]
+        return fetch_tasks(stub, request, None)[0]
     offers = pb.ListOffersRequest(framework_id=framework_id, agent_id=agent_id)
     return [offer_view(o) for o in stub.ListOffers(offers, timeout=CALL_TIMEOUT).offers]
 
 
-def live(tasks: list[Row]) -> list[Row]:
-    return [t for t in tasks if t["state"] not in _ENDED]
+def fetch_tasks(
+    stub: Stub, request: pb.ListTasksRequest, limit: int | None
+) -> tuple[list[Row], int]:
+    """The first `limit` tasks (None: all) that pass the request's filters,
+    newest first, page after page; and how many more pass them."""
+    rows: list[Row] = []
+    asked = pb.ListTasksRequest()
+    asked.CopyFrom(request)
+    while True:
+        asked.limit = 0 if limit is None else limit - len(rows)  # 0: the master's page
+        page = stub.ListTasks(asked, timeout=CALL_TIMEOUT)
+        rows += [task_view(t) for t in page.tasks]
+        if (limit is not None and len(rows) >= limit) or not page.next_page_token:
+            return rows, page.remaining
+        asked.page_token = page.next_page_token
+
+
+def live_tasks(stub: Stub, *, framework_id: str = "", agent_id: str = "") -> list[Row]:
+    """The framework's (agent's) live tasks, newest first: only those are fetched."""
+    request = pb.ListTasksRequest(
+        framework_id=framework_id, agent_id=agent_id, states=LIVE_TASK_STATES
+    )
+    return fetch_tasks(stub, request, None)[0]
 
 
 def find(rows: list[Row], kind: str, ident: str, *names: str) -> Row:
@@ -77,8 +104,30 @@ def _ids(stub: Stub, kind: str, ident: str, name_field: str) -> set[str]:
     return ids
 
 
+def select_tasks(stub: Stub, args: argparse.Namespace) -> tuple[list[Row], int]:
+    """The tasks that pass the filters in `args`, newest first, as many as
+    --limit says (all with --all); and how many more pass them."""
+    frameworks: set[str] | None = None
+    if args.framework:
+        frameworks = _ids(stub, "frameworks", args.framework, "name")
+    if args.role:
+        in_role = {f["framework_id"] for f in fetch(stub, "frameworks") if f["role"] == args.role}
+        frameworks = in_role if frameworks is None else frameworks & in_role
+    agents = _ids(stub, "agents", args.agent, "hostname") if args.agent else set()
+    if frameworks is not None and not frameworks:
+        return [], 0  # no framework passes: neither does any task
+    request = pb.ListTasksRequest(
+        framework_ids=sorted(frameworks or ()),
+        agent_ids=sorted(agents),
+        states=[f"TASK_{name}" for name in sorted(args.state or ())],
+    )
+    return fetch_tasks(stub, request, None if args.all else args.limit)
+
+
 def select(stub: Stub, kind: str, args: argparse.Namespace) -> list[Row]:
     """The rows of `kind` that pass the filters in `args`."""
+    if kind == "tasks":
+        return select_tasks(stub, args)[0]
     rows = fetch(stub, kind)
     states = getattr(args, "state", None)
     if states:
@@ -102,15 +151,29 @@ def list_command(stub: Stub, args: argparse.Namespace) -> int:
     kind = args.kind
 
     def snapshot() -> watch.Snapshot:
-        rows = cells.sort_rows(kind, select(stub, kind, args), args.sort_by, args.reverse)
-        return rows, lambda: _draw(kind, rows, args.output == "wide")
+        more = 0
+        if kind == "tasks":
+            fetched, more = select_tasks(stub, args)
+        else:
+            fetched = select(stub, kind, args)
+        rows = cells.sort_rows(kind, fetched, args.sort_by, args.reverse)
+        if more and args.output in ("json", "yaml"):
+            print(_more(more), file=sys.stderr, flush=True)  # stdout stays the data
+        return rows, lambda: _draw(kind, rows, args.output == "wide", more)
 
     return watch.show(snapshot, args)
 
 
-def _draw(kind: str, rows: list[Row], wide: bool) -> RenderableType:
-    """The table; for frameworks, their roles' quotas under it."""
+def _more(count: int) -> str:
+    return f"{count} more: --limit or --all"
+
+
+def _draw(kind: str, rows: list[Row], wide: bool, more: int = 0) -> RenderableType:
+    """The table; for frameworks, their roles' quotas under it; for tasks,
+    how many more there are, if the limit left some out."""
     table = render.table(kind, rows, wide=wide)
+    if more:
+        return Group(table, Text(_more(more)))
     if kind != "frameworks":
         return table
     quotas = {r["role"]: r["role_quota"] for r in rows if r["role_quota"] is not None}

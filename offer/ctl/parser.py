@@ -36,7 +36,7 @@ EPILOG = """\
 examples:
   offerctl status
   offerctl tasks --state running,staging --sort-by age
-  offerctl tasks -o json | jq '.[] | select(.state == "FAILED")'
+  offerctl tasks --all -o json | jq '.[] | select(.state == "FAILED")'
   offerctl tasks show web-1                 # with its whole status history
   offerctl agents --watch
   offerctl events --type task -o json
@@ -296,6 +296,7 @@ _LISTS: dict[str, tuple[str, list[str], tuple[str, ...], str]] = {
         "list tasks, newest first",
         [
             "offerctl tasks --state failed",
+            "offerctl tasks --limit 20         # the 20 newest; --all: every one",
             "offerctl tasks --framework offer-service --agent host1 -o wide",
             "offerctl tasks --sort-by state -o json",
             "offerctl tasks show web-1",
@@ -328,6 +329,28 @@ _FILTER_HELP = {
 }
 
 
+# How many tasks `offerctl tasks` shows unless --limit or --all says.
+TASKS_SHOWN = 100
+
+
+def _add_task_limit(parser: argparse.ArgumentParser) -> None:
+    """--limit and --all: the master keeps a long history of tasks, and
+    offerctl fetches only what it shows (newest first; --sort-by orders
+    those)."""
+    limits = parser.add_mutually_exclusive_group()
+    limits.add_argument(
+        "--limit",
+        type=positive(int),
+        default=TASKS_SHOWN,
+        metavar="N",
+        help="show the N newest that pass the filters (default: %(default)s); "
+        "a last line says how many more there are",
+    )
+    limits.add_argument(
+        "--all", action="store_true", help="show every task that passes the filters"
+    )
+
+
 def _add_list_commands(group: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     for kind, (text, examples, filters, what) in _LISTS.items():
         parser = _sub(group, kind, text, examples, lazy("lists", "list_command"))
@@ -353,6 +376,8 @@ def _add_list_commands(group: argparse._SubParsersAction) -> None:  # type: igno
             help="order by this column: " + ", ".join(sort_names(kind)),
         )
         parser.add_argument("--reverse", action="store_true", help="reverse the order")
+        if kind == "tasks":
+            _add_task_limit(parser)
         actions = parser.add_subparsers(dest="action", metavar="ACTION")
         single = kind.removesuffix("s")
         also = {"agents": " (or hostname)", "frameworks": " (or name)"}.get(kind, "")

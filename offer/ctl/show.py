@@ -12,7 +12,7 @@ from rich.console import RenderableType
 
 from offer.ctl import cells, render, watch
 from offer.ctl.errors import CtlError, not_found
-from offer.ctl.lists import CALL_TIMEOUT, Row, Stub, fetch, find, live
+from offer.ctl.lists import CALL_TIMEOUT, Row, Stub, fetch, find, live_tasks
 from offer.ctl.views import task_detail_view
 from offer.v1 import operator_pb2 as pb
 
@@ -26,7 +26,7 @@ def _with_work(stub: Stub, row: Row, *, agent_id: str = "", framework_id: str = 
     ids = {"agent_id": agent_id, "framework_id": framework_id}
     return {
         **row,
-        "tasks": live(fetch(stub, "tasks", **ids)),
+        "tasks": live_tasks(stub, **ids),
         "offers": fetch(stub, "offers", **ids),
     }
 

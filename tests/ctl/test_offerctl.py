@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+import re
+
 from tests.support.cluster import Cluster, free_port
 from tests.support.framework import framework, task
 
@@ -45,6 +48,36 @@ async def test_lists_what_ran(running_cluster: Cluster) -> None:
     )
     agents_table = running_cluster.offerctl("agents").stdout
     assert running_cluster.agents[0].agent_id in agents_table
+
+
+async def test_tasks_shows_its_limit_and_says_how_many_more(running_cluster: Cluster) -> None:
+    ids = [f"n{i}" for i in range(1, 9)]
+    async with framework(running_cluster.address, name="many") as (driver, rec):
+        offer = await rec.next_offer()
+        await driver.accept([offer.offer_id], [task(i) for i in ids])
+        for i in ids:
+            await rec.until_terminal(i)
+    # One Accept: the same created_at, then newest first by task id.
+    newest = sorted(ids, reverse=True)
+
+    table = running_cluster.offerctl("tasks", "--limit", "5")
+    assert table.returncode == 0, table.stderr
+    shown = {i for i in ids if re.search(rf"\b{i}\b", table.stdout)}
+    assert shown == set(newest[:5]), table.stdout
+    assert table.stdout.strip().splitlines()[-1] == "3 more: --limit or --all"
+
+    fetched = running_cluster.offerctl("tasks", "--limit", "5", "-o", "json")
+    assert [t["task_id"] for t in json.loads(fetched.stdout)] == newest[:5]
+    assert fetched.stderr.strip() == "3 more: --limit or --all"
+
+    every = running_cluster.offerctl_json("tasks", "--all", "--framework", "many")
+    assert [t["task_id"] for t in every] == newest
+    two = running_cluster.offerctl_json(
+        "tasks", "--state", "finished,failed", "--agent", "host0", "--limit", "2"
+    )
+    assert [t["task_id"] for t in two] == newest[:2]
+    table = running_cluster.offerctl("tasks", "--framework", "many")
+    assert "more: --limit" not in table.stdout  # 8 of 100: nothing is left out
 
 
 def test_unreachable_master_is_one_clear_line(cluster: Cluster) -> None:
