@@ -62,6 +62,14 @@ def test_every_page_loads(ui_page: Page, ui_cluster: UiCluster) -> None:
     expect(ui_page.get_by_test_id("agents-summary").locator("tbody tr")).to_have_count(2)
     expect(ui_page.get_by_test_id("task-states")).to_contain_text("RUNNING")
     screenshot(ui_page, "overview")
+    # The agents' live tasks, asked of the master by state: web 2, cache 2.
+    open_page(ui_page, ui_cluster, "/agents")
+    live = ui_page.get_by_test_id("agents").locator("tbody tr td:nth-child(4)")
+    expect(live).to_have_count(2)
+    ui_page.wait_for_function(
+        "() => [...document.querySelectorAll('[data-testid=agents] tbody tr td:nth-child(4)')]"
+        ".reduce((n, td) => n + Number(td.textContent), 0) === 4"
+    )
 
 
 def test_a_task_launched_after_the_page_opened_appears_without_a_reload(

@@ -9,9 +9,13 @@ import { OfferTable } from "./offers.js";
 import { useNames } from "../names.js";
 import { cpus, mem, time, isLive } from "../format.js";
 
+// Only live tasks are shown here: asked of the master, which keeps many ended
+// ones and answers a page of at most 1000 (docs/ui.md).
+const LIVE = "state=staging,starting,running,killing,unknown";
+
 export function AgentsPage() {
   const agents = useApi("api/v1/agents", { when: concerns.agents, every: 5 });
-  const tasks = useApi("api/v1/tasks", { when: concerns.tasks });
+  const tasks = useApi(`api/v1/tasks?${LIVE}`, { when: concerns.tasks });
   const live = liveTaskCounts((tasks.data && tasks.data.tasks) || []);
   return html`
     <${Page} title="Agents" subtitle="The machines that run tasks, as they registered.">
@@ -40,7 +44,7 @@ export function AgentsPage() {
 
 export function AgentPage({ id }) {
   const agents = useApi("api/v1/agents", { when: concerns.agents, every: 5 });
-  const tasks = useApi(`api/v1/tasks?agent_id=${encodeURIComponent(id)}`, { when: concerns.tasks });
+  const tasks = useApi(`api/v1/tasks?agent_id=${encodeURIComponent(id)}&${LIVE}`, { when: concerns.tasks });
   const offers = useApi(`api/v1/offers?agent_id=${encodeURIComponent(id)}`, { every: 2 });
   const names = useNames();
   const agent = agents.data && agents.data.agents.find((a) => a.agent_id === id);
