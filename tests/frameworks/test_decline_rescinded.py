@@ -1,16 +1,14 @@
 """A Decline that names an offer rescinded in flight (issue 26): the master
-refuses the whole call (NOT_FOUND), and the SDK driver still gives back the
-other offers it named, which would otherwise be held from every framework
-until the master's offer timeout. Real master and agents."""
+passes over the offer gone and declines the others it names, which would
+otherwise be held from every framework until the master's offer timeout
+(a master that refuses the whole call, as an older one does, gets them
+declined again by the SDK driver). Real master and agents."""
 
 from __future__ import annotations
 
 import asyncio
 import signal
 
-import pytest
-
-from frameworks.sdk import CallRefusedError
 from offer.v1 import operator_pb2, operator_pb2_grpc
 from tests.support.cluster import Cluster
 from tests.support.framework import framework
@@ -34,10 +32,7 @@ async def test_a_decline_naming_a_rescinded_offer_still_declines_the_others(
         await asyncio.to_thread(lost.stop, signal.SIGKILL)
         await rec.until(lambda: gone in rec.rescinded)
 
-        with pytest.raises(CallRefusedError) as refused:
-            await driver.decline([gone, held], refuse_seconds=600)
-        assert refused.value.code == "NOT_FOUND"
-        assert gone in refused.value.message
+        await driver.decline([gone, held], refuse_seconds=600)
 
         with cluster.security.channel(cluster.address) as channel:
             stub = operator_pb2_grpc.OperatorStub(channel)
