@@ -165,7 +165,7 @@ class SoakResult:
 
 
 # The master's bound on ended tasks per framework during the soak.
-KEPT_TASKS = 100
+KEPT_TASKS = 20
 
 
 class _Daemons:
