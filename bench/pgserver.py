@@ -7,18 +7,25 @@ durable, as a production one is."""
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import glob
 import itertools
 import os
 import pwd
 import shutil
+import signal
 import socket
 import subprocess
 import tempfile
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 _names = itertools.count()
+# prctl(2): the signal a process gets when its parent ends.
+_PR_SET_PDEATHSIG = 1
+# How long a new server may take to accept connections.
+START_TIMEOUT = 30.0
 
 
 def _bin_dir() -> Path | None:
@@ -76,14 +83,37 @@ class PostgresServer:
             raise RuntimeError(f"{argv[0]} failed: {done.stdout}{done.stderr}")
 
     def start(self) -> None:
+        """initdb, then the server as a child of this process that dies with
+        it: a test worker killed by a timeout or kill -9 leaves no server
+        behind (pg_ctl's server outlived its starter, adopted by init)."""
         self._run("initdb", "-D", str(self.data), "-A", "trust", "-U", "postgres", "--no-sync")
-        options = f"-c listen_addresses=127.0.0.1 -c port={self.port} -k {self.root} "
+        options = ["-c", "listen_addresses=127.0.0.1", "-c", f"port={self.port}"]
+        options += ["-k", str(self.root), "-c", "max_connections=200"]
         if not self.durable:
             # Tests need no durability across a machine crash.
-            options += "-c fsync=off -c synchronous_commit=off -c full_page_writes=off "
-        options += "-c max_connections=200"
-        log = str(self.root / "log")
-        self._run("pg_ctl", "-D", str(self.data), "-o", options, "-l", log, "-w", "start")
+            options += ["-c", "fsync=off", "-c", "synchronous_commit=off"]
+            options += ["-c", "full_page_writes=off"]
+        with (self.root / "log").open("ab") as log:
+            self._server = subprocess.Popen(
+                [str(self.bin / "postgres"), "-D", str(self.data), *options],
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                user=self._user or None,
+                # After the switch of user, which would clear it.
+                preexec_fn=_die_with_parent,
+            )
+        self._wait_ready()
+
+    def _wait_ready(self) -> None:
+        ready = [str(self.bin / "pg_isready"), "-q", "-h", "127.0.0.1", "-p", str(self.port)]
+        deadline = time.monotonic() + START_TIMEOUT
+        while self._server.poll() is None and time.monotonic() < deadline:
+            if subprocess.run(ready, check=False).returncode == 0:
+                return
+            time.sleep(0.05)
+        log = (self.root / "log").read_text(errors="replace")
+        self.stop()
+        raise RuntimeError(f"postgres did not start:\n{log}")
 
     def url(self, database: str) -> str:
         return f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/{database}"
@@ -100,9 +130,23 @@ class PostgresServer:
         return self.url(name)
 
     def stop(self) -> None:
-        with contextlib.suppress(RuntimeError):
-            self._run("pg_ctl", "-D", str(self.data), "-m", "immediate", "-w", "stop")
+        server = getattr(self, "_server", None)
+        if server is not None and server.poll() is None:
+            server.send_signal(signal.SIGQUIT)  # PostgreSQL's immediate shutdown
+            try:
+                server.wait(10)
+            except subprocess.TimeoutExpired:
+                server.kill()
+                server.wait()
         shutil.rmtree(self.root, ignore_errors=True)
+
+
+def _die_with_parent() -> None:
+    """In the server's process before exec: SIGQUIT (an immediate shutdown)
+    when the process that started it ends, however it ends."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    if libc.prctl(_PR_SET_PDEATHSIG, signal.SIGQUIT) != 0:
+        raise OSError(ctypes.get_errno(), "prctl(PR_SET_PDEATHSIG)")
 
 
 @contextlib.contextmanager
