@@ -138,12 +138,15 @@ class BatchScheduler(Framework):
                 await self._end(self.runs[run_id], RunState.FAILED, f"cannot launch: {why}")
             if unused:
                 # Refused for long unless tasks are left over: a revive clears
-                # refusals when new work appears. An offer rescinded meanwhile
-                # is refused, harmlessly, as for an accept (Framework.decline_offers).
-                await self.decline_offers(
-                    driver,
-                    unused,
-                    REFUSE_BUSY_SECONDS if assignment.left_out else REFUSE_IDLE_SECONDS,
+                # refusals when new work appears. A refusal is logged, and the
+                # callback goes on (Framework.call).
+                await self.call(
+                    driver.decline(
+                        unused,
+                        refuse_seconds=REFUSE_BUSY_SECONDS
+                        if assignment.left_out
+                        else REFUSE_IDLE_SECONDS,
+                    )
                 )
                 self._holding_back = True
             if not wanted and not any(True for _ in self._running()):

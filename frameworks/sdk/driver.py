@@ -405,29 +405,9 @@ class Driver:
         ]
 
     async def decline(self, offer_ids: Sequence[str], refuse_seconds: float | None = None) -> None:
-        """See SchedulerDriver.decline. The master refuses a whole Decline
-        if one of its offers is gone (rescinded or timed out in flight):
-        the others are then declined without it, so that none is held from
-        every framework until the offer timeout, and the refusal is raised."""
+        """See SchedulerDriver.decline. The master passes over offers gone
+        meanwhile (rescinded or timed out in flight) and declines the rest."""
         self._unanswered.difference_update(offer_ids)
-        remaining = list(offer_ids)
-        refusal: CallRefusedError | None = None
-        while remaining:
-            try:
-                await self._decline(remaining, refuse_seconds)
-            except CallRefusedError as err:
-                gone = _gone_offers(err, remaining)
-                if not gone:
-                    raise
-                refusal = refusal or err
-                remaining = [o for o in remaining if o not in gone]
-                continue
-            self.metrics.offers_declined.inc(len(remaining))
-            break
-        if refusal is not None:
-            raise refusal
-
-    async def _decline(self, offer_ids: Sequence[str], refuse_seconds: float | None) -> None:
         await self._call(
             self.stub.Decline,
             pb.DeclineRequest(
@@ -436,6 +416,7 @@ class Driver:
                 filters=_filters(refuse_seconds),
             ),
         )
+        self.metrics.offers_declined.inc(len(offer_ids))
 
     async def revive(self) -> None:
         await self._call(self.stub.Revive, pb.ReviveRequest(framework_id=self.framework_id))
@@ -510,11 +491,3 @@ def _filters(refuse_seconds: float | None) -> common_pb2.Filters:
     if refuse_seconds is None:
         return common_pb2.Filters()
     return common_pb2.Filters(refuse_seconds=refuse_seconds)
-
-
-def _gone_offers(refusal: CallRefusedError, offer_ids: Sequence[str]) -> set[str]:
-    """The offers a NOT_FOUND refusal names as no longer outstanding (the
-    master names the first it meets; none if it is another refusal)."""
-    if refusal.code != "NOT_FOUND":
-        return set()
-    return {o for o in offer_ids if repr(o) in refusal.message}

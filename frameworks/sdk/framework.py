@@ -13,7 +13,6 @@ subclass keeps only its own decisions:
 - `kill_tasks` asks for each kill once and logs a refusal;
 - `launch` writes the records of the tasks first, then accepts, and drops
   the records again if the master refuses (nothing was launched);
-- `decline_offers` takes an offer rescinded in flight as calmly as `launch` does;
 - `stray` kills a task the master reports that no live record knows.
 """
 
@@ -195,23 +194,6 @@ class Framework(Scheduler):
         except Exception:
             await unrecord()
             raise
-        return True
-
-    @staticmethod
-    async def decline_offers(
-        driver: SchedulerDriver, offer_ids: Sequence[str], refuse_seconds: float | None
-    ) -> bool:
-        """Declines offers. One rescinded or timed out in flight (NOT_FOUND)
-        is no fault, as for a refused accept: it is said at INFO (the driver
-        declined the others); other refusals are warned of. False if refused."""
-        try:
-            await driver.decline(offer_ids, refuse_seconds=refuse_seconds)
-        except CallRefusedError as err:
-            if err.code == "NOT_FOUND":
-                log.info("decline: an offer was gone already (%s); the others were declined", err)
-            else:
-                log.warning("decline of %d offer(s) refused: %s", len(offer_ids), err)
-            return False
         return True
 
     @staticmethod
