@@ -1,8 +1,7 @@
 """A Decline that names an offer rescinded in flight (issue 26): the master
 passes over the offer gone and declines the others it names, which would
-otherwise be held from every framework until the master's offer timeout
-(a master that refuses the whole call, as an older one does, gets them
-declined again by the SDK driver). Real master and agents."""
+otherwise be held from every framework until the master's offer timeout.
+Real master and agents."""
 
 from __future__ import annotations
 
