@@ -154,60 +154,45 @@ def soak(quick: bool) -> list[str]:
     return soak_bench.report(result)
 
 
+def multihost_section(quick: bool) -> list[str]:
+    step("real containers on three hosts (offer-service, Swarm)")
+    return report.multihost(multihost_bench.run(quick))
+
+
+def metrics_section(quick: bool) -> list[str]:
+    step("the master's launch rate, scraped and not")
+    return report_metrics(quick)
+
+
+# The sections BENCH_ONLY runs by themselves, each printed with how and
+# where it was measured.
+ALONE: dict[str, Callable[[bool], list[str]]] = {
+    "multihost": multihost_section,
+    "store": lambda quick: store_on_postgresql(quick),
+    "failover": failover,
+    "metrics": metrics_section,
+    "soak": soak,
+}
+
+
+def run_alone(only: str, quick: bool) -> None:
+    load = os.getloadavg()[0]
+    print("\n".join(ALONE[only](quick)))
+    postgresql = f"; PostgreSQL {pgserver.major_version()}" if only == "store" else ""
+    print(
+        f"Measured by `BENCH_ONLY={only} make bench` on {datetime.date.today()}"
+        f"{' (BENCH_QUICK=1)' if quick else ''}; load average {load:.0f} before and "
+        f"{os.getloadavg()[0]:.0f} after. Machine: {machine()}{postgresql}."
+    )
+
+
 def main() -> None:
     # Every daemon a bench starts serves HTTP on a free port of its own.
     os.environ.setdefault("OFFER_HTTP_PORT", "0")
     quick = os.environ.get("BENCH_QUICK", "") not in ("", "0")
     only = os.environ.get("BENCH_ONLY", "")
-    if only == "multihost":
-        step("real containers on three hosts (offer-service, Swarm)")
-        load = os.getloadavg()[0]
-        section = report.multihost(multihost_bench.run(quick))
-        print("\n".join(section))
-        print(
-            f"Measured by `BENCH_ONLY=multihost make bench` on {datetime.date.today()}"
-            f"{' (BENCH_QUICK=1)' if quick else ''}; load average {load:.0f} before and "
-            f"{os.getloadavg()[0]:.0f} after. Machine: {machine()}."
-        )
-        return
-    if only == "store":
-        load = os.getloadavg()[0]
-        section = store_on_postgresql(quick)
-        print("\n".join(section))
-        print(
-            f"Measured by `BENCH_ONLY=store make bench` on {datetime.date.today()}"
-            f"{' (BENCH_QUICK=1)' if quick else ''}; load average {load:.0f} before and "
-            f"{os.getloadavg()[0]:.0f} after. Machine: {machine()}; PostgreSQL "
-            f"{pgserver.major_version()}."
-        )
-        return
-    if only == "failover":
-        load = os.getloadavg()[0]
-        print("\n".join(failover(quick)))
-        print(
-            f"Measured by `BENCH_ONLY=failover make bench` on {datetime.date.today()}"
-            f"{' (BENCH_QUICK=1)' if quick else ''}; load average {load:.0f} before and "
-            f"{os.getloadavg()[0]:.0f} after. Machine: {machine()}."
-        )
-        return
-    if only == "metrics":
-        load = os.getloadavg()[0]
-        step("the master's launch rate, scraped and not")
-        print("\n".join(report_metrics(quick)))
-        print(
-            f"Measured by `BENCH_ONLY=metrics make bench` on {datetime.date.today()}"
-            f"{' (BENCH_QUICK=1)' if quick else ''}; load average {load:.0f} before and "
-            f"{os.getloadavg()[0]:.0f} after. Machine: {machine()}."
-        )
-        return
-    if only == "soak":
-        load = os.getloadavg()[0]
-        print("\n".join(soak(quick)))
-        print(
-            f"Measured by `BENCH_ONLY=soak make bench` on {datetime.date.today()}"
-            f"{' (BENCH_QUICK=1)' if quick else ''}; load average {load:.0f} before and "
-            f"{os.getloadavg()[0]:.0f} after. Machine: {machine()}."
-        )
+    if only in ALONE:
+        run_alone(only, quick)
         return
     began = step("real containers (private Docker engine, Swarm, offer-service, offerctl)")
     containers, user = containers_bench.run(quick)
