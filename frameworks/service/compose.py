@@ -166,7 +166,10 @@ class ComposeService(SpecModel):
     @classmethod
     def _no_build(cls, value: object) -> object:
         if value is not None:
-            raise ValueError("not supported: build the image and name it in image")
+            raise ValueError(
+                "not supported: build the image and push it yourself, then give image: "
+                "(`offerctl app deploy` builds and pushes it for you)"
+            )
         return value
 
     @field_validator("entrypoint")
