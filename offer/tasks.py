@@ -12,6 +12,7 @@ from offer.resources import Resources
 __all__ = [
     "TERMINAL_STATES",
     "HealthCheck",
+    "NamedVolume",
     "PortMapping",
     "StatusReason",
     "TaskSpec",
@@ -99,7 +100,21 @@ class PortMapping:
 
 @dataclass(frozen=True, slots=True)
 class Volume:
+    """A folder of the agent's host mounted into the container (a bind
+    mount): the master launches it only with the `host_mounts` grant."""
+
     host_path: str
+    container_path: str
+    read_only: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class NamedVolume:
+    """An engine volume on the agent, kept beyond the task: the agent names
+    it "offer-<framework id>-<name>", so frameworks never share one (the
+    proto's Volume.volume_name). Reaches no host folder: needs no grant."""
+
+    name: str
     container_path: str
     read_only: bool = False
 
@@ -134,6 +149,9 @@ class TaskSpec:
     working_dir: str = ""
     labels: tuple[tuple[str, str], ...] = ()
     volumes: tuple[Volume, ...] = ()
+    # On the wire they travel in the same list as `volumes` (with a
+    # volume_name); kept apart here because only host mounts need a grant.
+    named_volumes: tuple[NamedVolume, ...] = ()
     port_mappings: tuple[PortMapping, ...] = ()
     health_check: HealthCheck | None = None
     # Empty: the image's user.

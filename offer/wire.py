@@ -15,6 +15,7 @@ from google.protobuf import json_format
 from offer.resources import Resources, Usage
 from offer.tasks import (
     HealthCheck,
+    NamedVolume,
     PortMapping,
     StatusReason,
     TaskSpec,
@@ -123,10 +124,20 @@ def task_to_pb(spec: TaskSpec) -> pb.TaskInfo:
             working_dir=spec.working_dir,
             labels=dict(spec.labels),
             volumes=[
-                pb.Volume(
-                    host_path=v.host_path, container_path=v.container_path, read_only=v.read_only
-                )
-                for v in spec.volumes
+                *(
+                    pb.Volume(
+                        host_path=v.host_path,
+                        container_path=v.container_path,
+                        read_only=v.read_only,
+                    )
+                    for v in spec.volumes
+                ),
+                *(
+                    pb.Volume(
+                        volume_name=v.name, container_path=v.container_path, read_only=v.read_only
+                    )
+                    for v in spec.named_volumes
+                ),
             ],
             port_mappings=[
                 pb.PortMapping(
@@ -159,7 +170,17 @@ def task_from_pb(msg: pb.TaskInfo) -> TaskSpec:
         kill_grace_seconds=msg.kill_grace_seconds,
         working_dir=c.working_dir,
         labels=tuple(sorted(c.labels.items())),
-        volumes=tuple(Volume(v.host_path, v.container_path, v.read_only) for v in c.volumes),
+        volumes=tuple(
+            Volume(v.host_path, v.container_path, v.read_only)
+            for v in c.volumes
+            if not v.volume_name
+        ),
+        # A volume_name makes it an engine volume; a host_path beside it is not read.
+        named_volumes=tuple(
+            NamedVolume(v.volume_name, v.container_path, v.read_only)
+            for v in c.volumes
+            if v.volume_name
+        ),
         port_mappings=tuple(
             PortMapping(p.container_port, p.host_port, p.protocol or "tcp") for p in c.port_mappings
         ),

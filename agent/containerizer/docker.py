@@ -27,6 +27,7 @@ import docker.errors
 from agent.containerizer import cgroups
 from agent.containerizer.cgroups import CgroupFiles
 from agent.containerizer.engine_client import engine_client, is_local
+from agent.containerizer.volumes import VolumeProblem, named_volume_mounts
 from agent.metrics import AgentMetrics
 from offer import wire
 from offer.tasks import StatusReason, TaskSpec
@@ -174,7 +175,12 @@ class DockerContainerizer:
         # every container it creates, a round trip a launch must not wait on
         # (bench/profiling.md, note 19).
         api = self._client.api
-        create = functools.partial(api.create_container, **self._create_args(framework_id, spec))
+        try:
+            create = functools.partial(
+                api.create_container, **self._create_args(framework_id, spec)
+            )
+        except VolumeProblem as err:
+            raise LaunchError(err.reason, str(err)) from None
         container_id = ""
         # The phase an engine error is counted against.
         phase = "create"
@@ -232,6 +238,8 @@ class DockerContainerizer:
                 v.host_path: {"bind": v.container_path, "mode": "ro" if v.read_only else "rw"}
                 for v in spec.volumes
             },
+            # Engine volumes, created by the engine on first use and kept.
+            mounts=named_volume_mounts(framework_id, spec) or None,
             port_bindings={
                 f"{p.container_port}/{p.protocol}": (self.address, p.host_port)
                 for p in spec.port_mappings

@@ -171,14 +171,16 @@ class ContainerSpec(_message.Message):
     def __init__(self, image: _Optional[str] = ..., command: _Optional[_Iterable[str]] = ..., env: _Optional[_Mapping[str, str]] = ..., working_dir: _Optional[str] = ..., labels: _Optional[_Mapping[str, str]] = ..., volumes: _Optional[_Iterable[_Union[Volume, _Mapping]]] = ..., port_mappings: _Optional[_Iterable[_Union[PortMapping, _Mapping]]] = ..., user: _Optional[str] = ..., privileged: _Optional[bool] = ..., network: _Optional[str] = ..., pid: _Optional[str] = ...) -> None: ...
 
 class Volume(_message.Message):
-    __slots__ = ("host_path", "container_path", "read_only")
+    __slots__ = ("host_path", "container_path", "read_only", "volume_name")
     HOST_PATH_FIELD_NUMBER: _ClassVar[int]
     CONTAINER_PATH_FIELD_NUMBER: _ClassVar[int]
     READ_ONLY_FIELD_NUMBER: _ClassVar[int]
+    VOLUME_NAME_FIELD_NUMBER: _ClassVar[int]
     host_path: str
     container_path: str
     read_only: bool
-    def __init__(self, host_path: _Optional[str] = ..., container_path: _Optional[str] = ..., read_only: _Optional[bool] = ...) -> None: ...
+    volume_name: str
+    def __init__(self, host_path: _Optional[str] = ..., container_path: _Optional[str] = ..., read_only: _Optional[bool] = ..., volume_name: _Optional[str] = ...) -> None: ...
 
 class PortMapping(_message.Message):
     __slots__ = ("container_port", "host_port", "protocol")
