@@ -1,8 +1,10 @@
 """`offerctl app deploy FILE` for Compose files: interpolated here, where
 the file is read, with offerctl's environment over a `.env` beside the file
 (the environment wins, as in Compose); offer-service gets the result and
-never interpolates (a `$` it sees is a literal one). `--dry-run` parses,
-interpolates and validates here and prints the apps, calling nothing."""
+never interpolates (a `$` it sees is a literal one). Services with
+`build:` are built and pushed here, and sent as `image:`
+(compose_build, image_builder). `--dry-run` parses, interpolates and
+validates here and prints the apps, calling nothing and building nothing."""
 
 from __future__ import annotations
 
@@ -28,9 +30,39 @@ def prepare(parser: object, args: argparse.Namespace) -> int:
     except ValueError as err:
         print(f"offerctl: {_name(args.file)}: {err}", file=sys.stderr)
         return 1
+    code = _build_images(args)
+    if code:
+        return code
     if getattr(args, "dry_run", False):
         # Nothing to call: cli.main runs it with the parser in place of a stub.
         args.target, args.run = "local", dry_run
+    return 0
+
+
+def _build_images(args: argparse.Namespace) -> int:
+    """Services with `build:` built, pushed and named by image
+    (docs/compose-build.md); 1 (after the reason on stderr) if that fails."""
+    if "build" not in args.spec_text:
+        return 0  # no service builds: the engine and rich are not imported
+    from offer.ctl.compose_build import BuildError
+    from offer.ctl.image_builder import ImageError, built_document
+
+    try:
+        args.spec_text = built_document(
+            args.spec_text,
+            args.file,
+            getattr(args, "registry", ""),
+            dict(os.environ),
+            dry_run=getattr(args, "dry_run", False),
+        )
+    except BuildError as err:
+        print(f"offerctl: {_name(args.file)}: {err}", file=sys.stderr)
+        return 1
+    except ImageError as err:
+        for line in err.output:
+            print(f"  {line}", file=sys.stderr)
+        print(f"offerctl: {_name(args.file)}: {err}; nothing was deployed", file=sys.stderr)
+        return 1
     return 0
 
 

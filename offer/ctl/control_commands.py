@@ -127,6 +127,7 @@ def add_app_commands(group: argparse._SubParsersAction) -> None:  # type: ignore
             "offerctl app deploy web.yaml",
             "offerctl app deploy web.yaml --wait --timeout 300",
             "offerctl app deploy compose.yaml --dry-run",
+            "offerctl app deploy compose.yaml --registry 10.0.0.5:5000   # builds build: services",
         ],
         "deploy",
     )
@@ -138,6 +139,14 @@ def add_app_commands(group: argparse._SubParsersAction) -> None:  # type: ignore
         action="store_true",
         help="parse, interpolate and validate FILE and print the apps it would deploy "
         "(YAML), building nothing and changing nothing; exit 1 with the reason if refused",
+    )
+    deploy.add_argument(
+        "--registry",
+        metavar="HOST:PORT",
+        default=os.environ.get("OFFER_REGISTRY", ""),
+        help="the registry that Compose services with build: are pushed to, which every "
+        "agent pulls from (default: $OFFER_REGISTRY); they are built with the Docker "
+        "engine where offerctl runs (docs/compose-build.md)",
     )
     _add_wait(deploy, rollout)
     add_output(
