@@ -6,11 +6,13 @@ in between), await the store until durable, then tell."""
 from __future__ import annotations
 
 import logging
+import math
 import secrets
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 
+from master.allocator import is_allocatable
 from master.cluster import Agent, Task, TaskKey
 from master.errors import ErrorKind, MasterError
 from master.events import EventKind
@@ -431,8 +433,15 @@ class AgentCalls(OverParts):
             )
         self._offers.rescind_on_agent(agent_id)
 
-    def record_usage(self, agent_id: str, machine: Usage, tasks: dict[TaskKey, Usage]) -> None:
-        """Telemetry from an agent: kept in memory for operators, not persisted."""
+    def record_usage(
+        self,
+        agent_id: str,
+        machine: Usage,
+        tasks: dict[TaskKey, Usage],
+        slack: Resources | None = None,
+    ) -> None:
+        """Telemetry from an agent: kept in memory for operators, not persisted;
+        and its revocable slack (docs/revocable.md), which is lent out."""
         agent = self._state.agents.get(agent_id)
         if agent is None:
             return
@@ -441,6 +450,32 @@ class AgentCalls(OverParts):
             task = self._state.tasks.get(key)
             if task is not None and task.agent_id == agent_id:
                 task.usage = usage
+        if slack is not None:
+            self._record_slack(agent, slack)
+
+    def _record_slack(self, agent: Agent, slack: Resources) -> None:
+        # Within what the agent has: a report beyond it (or not a number) is
+        # the agent's mistake, never a loan of what does not exist.
+        cpus, mem = slack.cpus, slack.mem
+        if not (math.isfinite(cpus) and math.isfinite(mem)):
+            cpus = mem = 0.0
+        self._state.set_slack(
+            agent, Resources(min(cpus, agent.total.cpus), min(mem, agent.total.mem))
+        )
+        lent = agent.revocable_held + agent.revocable_offered
+        if (
+            not agent.slack.contains(lent.without_ports())
+            and not agent.revocable_offered.is_empty()
+        ):
+            # Less to lend than is on offer: those offers go (the agent itself
+            # preempts tasks that hold more than the slack).
+            for offer in self._state.offers_where(agent_id=agent.agent_id):
+                if not offer.revocable.is_empty():
+                    self._offers.rescind(offer)
+        elif agent.revocable_offered.is_empty() and is_allocatable(
+            agent.slack - agent.revocable_held
+        ):
+            self._allocation.lend(agent.agent_id)
 
     def _agent(self, agent_id: str) -> Agent:
         agent = self._state.agents.get(agent_id)

@@ -46,6 +46,8 @@ class Allocation:
         self._candidates: set[str] = set()
         # Frameworks that (re)subscribed and have had no offer yet.
         self._newcomers: set[str] = set()
+        # Agents that may have slack to lend (master.offers._revocable_plans).
+        self._lending: set[str] = set()
         self._wanted = asyncio.Event()
         self._refusals_purged_at = clock()
 
@@ -53,10 +55,21 @@ class Allocation:
         """Asks for a cycle soon, looking at `agent_ids` among others; a
         `newcomer` (a framework that just subscribed) that the cycle leaves
         without an offer may take back some of others' (`offers_to_reclaim`)."""
-        self._candidates.update(agent_ids)
+        ids = set(agent_ids)
+        self._candidates |= ids
+        # Whatever freed resources here (an offer or a task gone) may have
+        # freed a loan too.
+        self._lending |= ids
         if newcomer:
             self._newcomers.add(newcomer)
         self._wanted.set()
+
+    def lend(self, agent_id: str) -> None:
+        """The agent's slack grew beyond what it lends: a cycle soon, unless
+        one will already look at it."""
+        if agent_id not in self._lending:
+            self._lending.add(agent_id)
+            self._wanted.set()
 
     async def run(self, offers: OfferBook) -> None:
         """Runs cycles until cancelled; one bad cycle does not end them."""
@@ -84,7 +97,9 @@ class Allocation:
         if now - self._refusals_purged_at >= self._config.allocation_interval:
             self._refusals_purged_at = now
             forget_expired_refusals(self._state, now)
-        made = make_offers(self._state, self._candidates, self._config.weights, now, offers.new_id)
+        made = make_offers(
+            self._state, self._candidates, self._config.weights, now, offers.new_id, self._lending
+        )
         offers.send(made)
         reclaim, self._newcomers = offers_to_reclaim(
             self._state,

@@ -58,6 +58,13 @@ class Agent:
     allocated: Resources = field(default_factory=Resources)
     # In outstanding offers. With `allocated`, never more than `total`.
     offered: Resources = field(default_factory=Resources)
+    # Revocable resources (docs/revocable.md) are none of the three above: the
+    # slack the agent last reported (cpus and mem), what its live revocable
+    # tasks were launched with, and what outstanding offers' revocable parts
+    # carry. What may still be lent is slack - revocable_held - revocable_offered.
+    slack: Resources = field(default_factory=Resources)
+    revocable_held: Resources = field(default_factory=Resources)
+    revocable_offered: Resources = field(default_factory=Resources)
     tasks: set[TaskKey] = field(default_factory=set)
     # (total, allocated, offered, free) as of the last `free`: every cycle asks
     # every agent, and Resources are immutable, so unchanged inputs are the
@@ -109,9 +116,17 @@ class Framework:
     principal: str = ""
     allocated: Resources = field(default_factory=Resources)
     offered: Resources = field(default_factory=Resources)
+    # Subscribed with FrameworkInfo.accepts_revocable: its offers may carry a
+    # revocable part. Set at every subscription, not stored.
+    accepts_revocable: bool = False
+    # Its live revocable tasks and its offers' revocable parts: its share of
+    # the revocable pool, counted in no DRF share of the main one nor quota.
+    revocable: Resources = field(default_factory=Resources)
     # agent_id -> (until, amount): offers of no more than `amount` on that
     # agent are not made to this framework before `until` (Mesos's filters).
     refusals: dict[str, tuple[float, Resources]] = field(default_factory=dict)
+    # The same for offers' revocable parts, apart: amounts of another pool.
+    revocable_refusals: dict[str, tuple[float, Resources]] = field(default_factory=dict)
     # Updates sent but not yet acknowledged, in the order they were sent.
     unacked: dict[str, TaskStatus] = field(default_factory=dict)
     tasks: set[TaskKey] = field(default_factory=set)
@@ -144,6 +159,9 @@ class Task:
     task_id: str
     # What it holds while live: its spec's resources.
     resources: Resources
+    # Launched on revocable resources: while live, its resources count in
+    # its agent's and framework's revocable amounts, not their allocation.
+    revocable: bool
     created_at: float
     status: TaskStatus
     usage: Usage | None
@@ -171,6 +189,7 @@ class Task:
         status: TaskStatus,
     ) -> None:
         self._set(framework_id, agent_id, spec.task_id, spec.resources, created_at, status)
+        self.revocable = spec.revocable
         self._spec, self._spec_json, self._name = spec, None, spec.name
         self._history = [status]
         self._seen, self._stored = {status.uuid}, None
@@ -186,11 +205,13 @@ class Task:
         created_at: float,
         status: TaskStatus,
         updates: StoredUpdates,
+        revocable: bool = False,
     ) -> Task:
         """A task read back from the store: `spec_json` is what `spec_json`
-        gave when it was written, and `resources` its spec's resources."""
+        gave when it was written, and `resources` and `revocable` its spec's."""
         task = cls.__new__(cls)
         task._set(framework_id, agent_id, task_id, resources, created_at, status)
+        task.revocable = revocable
         task._spec, task._spec_json, task._name = None, spec_json, None
         task._history, task._seen, task._stored = None, None, updates
         return task
@@ -292,3 +313,6 @@ class Offer:
     # The part of `resources` reserved on the agent for the framework's role
     # (master.reserved); the rest is unreserved. No ports.
     reserved: Resources = field(default_factory=Resources)
+    # Revocable resources lent from the agent's slack, apart from `resources`
+    # (which may then be empty): only for tasks marked revocable. cpus and mem.
+    revocable: Resources = field(default_factory=Resources)

@@ -49,6 +49,7 @@ class FrameworkCalls(OverParts):
         control_address: str = "",
         principal: str = "",
         suppressed: bool = False,
+        accepts_revocable: bool = False,
     ) -> Framework:
         """Registers a framework, or re-registers it when `framework_id` is
         set. Suppression is set from `suppressed` every time (as Mesos's
@@ -84,6 +85,7 @@ class FrameworkCalls(OverParts):
             self._state.add_framework(fw)
         fw.control_address = control_address
         fw.suppressed = suppressed
+        fw.accepts_revocable = accepts_revocable
         self._timers.cancel_failover(fw.framework_id)
         await self._store.write(frameworks=[fw])
         # Attached only once durable, so that SUBSCRIBED is the stream's first
@@ -255,9 +257,10 @@ class FrameworkCalls(OverParts):
             )
         offers = self._offers.outstanding(fw, acceptance.offer_ids)
         pooled = sum((o.resources for o in offers), Resources())
+        lent = sum((o.revocable for o in offers), Resources())
         specs = acceptance.specs
         framework_id = fw.framework_id
-        problem = check_tasks(specs, pooled)
+        problem = check_tasks(specs, pooled, revocable=lent if fw.accepts_revocable else None)
         if problem:
             raise MasterError(ErrorKind.INVALID_ARGUMENT, problem)
         reused = reused_task_id(
@@ -290,6 +293,7 @@ class FrameworkCalls(OverParts):
         offers = self._check(fw, acceptance)
         agent = self._state.agents[offers[0].agent_id]
         pooled = sum((o.resources for o in offers), Resources())
+        lent = sum((o.revocable for o in offers), Resources())
         specs = acceptance.specs
         framework_id = fw.framework_id
         dynamic = None
@@ -316,8 +320,11 @@ class FrameworkCalls(OverParts):
             task = Task(framework_id, agent.agent_id, spec, now, status)
             self._state.add_task(task)
             tasks.append(task)
-        used = sum((s.resources for s in specs), Resources())
-        self._offers.refuse(fw, agent.agent_id, pooled - used, acceptance.refuse_seconds)
+        used = sum((s.resources for s in specs if not s.revocable), Resources())
+        borrowed = sum((s.resources for s in specs if s.revocable), Resources())
+        self._offers.refuse(
+            fw, agent.agent_id, pooled - used, acceptance.refuse_seconds, lent - borrowed
+        )
         return tasks
 
     def decline(
@@ -331,11 +338,14 @@ class FrameworkCalls(OverParts):
         fw = self._subscribed(framework_id)
         for offer in self._offers.still_outstanding(fw, offer_ids):
             self._offers.remove(offer, OfferEnd.DECLINED)
-            self._offers.refuse(fw, offer.agent_id, offer.resources, refuse_seconds)
+            self._offers.refuse(
+                fw, offer.agent_id, offer.resources, refuse_seconds, offer.revocable
+            )
 
     def revive(self, framework_id: str) -> None:
         fw = self._subscribed(framework_id)
         fw.refusals.clear()
+        fw.revocable_refusals.clear()
         fw.suppressed = False
         # Unlike a subscription, a revive takes back nobody's offers:
         # frameworks that revive often would rescind each other's without

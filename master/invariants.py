@@ -18,6 +18,9 @@ and the reserved parts of a role's offers sum to no more than what of its
 reservation is in use (each was carved from the unused part).
 Per framework, the same two sums (without ports: two tasks of one
 framework on two agents may use the same port).
+Revocable tasks count in neither sum: per agent, its live revocable tasks
+sum to its `revocable_held` and its offers' revocable parts to its
+`revocable_offered`; per framework, both together to its `revocable`.
 For the cluster, the free total kept for quota's headroom
 (`ClusterState.offerable_free`) is what the offerable agents' free sums to,
 and the unused reservations kept per role (`ClusterState.reserved_unused`)
@@ -30,11 +33,12 @@ import os
 from typing import TYPE_CHECKING
 
 from master import reserved
+from master.cluster import Framework
 from offer import resources
 from offer.resources import Resources
 
 if TYPE_CHECKING:
-    from master.cluster import Agent, Framework, Offer
+    from master.cluster import Agent, Offer
     from master.state import ClusterState
 
 ENABLED = os.environ.get("OFFER_CHECK_INVARIANTS", "") not in ("", "0")
@@ -112,8 +116,17 @@ def _check_sums(
 
     offered = resources.total(o.resources for o in offers)
     _same(who, "outstanding offers", kept(offered), "offered", kept(owner.offered))
-    live = resources.total(state.tasks[k].resources for k in owner.tasks if state.tasks[k].is_live)
-    _same(who, "live tasks", kept(live), "allocated", kept(owner.allocated))
+    live = [state.tasks[k] for k in owner.tasks if state.tasks[k].is_live]
+    allocated = resources.total(t.resources for t in live if not t.revocable)
+    _same(who, "live tasks", kept(allocated), "allocated", kept(owner.allocated))
+    # Revocable amounts never carry ports.
+    lent = resources.total(t.resources for t in live if t.revocable).without_ports()
+    lending = resources.total(o.revocable for o in offers).without_ports()
+    if isinstance(owner, Framework):
+        _same(who, "revocable tasks and offers", lent + lending, "revocable", owner.revocable)
+    else:
+        _same(who, "revocable tasks", lent, "revocable_held", owner.revocable_held)
+        _same(who, "offers' revocable parts", lending, "revocable_offered", owner.revocable_offered)
 
 
 def _same(who: str, parts: str, summed: Resources, name: str, counted: Resources) -> None:

@@ -27,6 +27,8 @@ from master.timers import Timers
 from offer.clock import Clock
 from offer.resources import Resources
 
+_NOTHING = Resources()
+
 
 class OfferEnd(enum.Enum):
     """How an outstanding offer ended (each counted in the master's metrics)."""
@@ -143,10 +145,21 @@ class OfferBook:
             self.rescind(offer)
 
     def refuse(
-        self, fw: Framework, agent_id: str, amount: Resources, refuse_seconds: float | None
+        self,
+        fw: Framework,
+        agent_id: str,
+        amount: Resources,
+        refuse_seconds: float | None,
+        revocable: Resources = _NOTHING,
     ) -> None:
         """No offer of at most `amount` on the agent goes to the framework for
-        `refuse_seconds` (None: the default), unless more becomes free."""
+        `refuse_seconds` (None: the default), unless more becomes free; nor a
+        revocable part of at most `revocable`."""
         seconds = self._config.default_refuse_seconds if refuse_seconds is None else refuse_seconds
-        if seconds > 0 and not amount.is_empty():
-            fw.refusals[agent_id] = (self._clock() + seconds, amount)
+        if seconds <= 0:
+            return
+        until = self._clock() + seconds
+        if not amount.is_empty():
+            fw.refusals[agent_id] = (until, amount)
+        if not revocable.is_empty():
+            fw.revocable_refusals[agent_id] = (until, revocable)

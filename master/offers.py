@@ -15,9 +15,18 @@ from master.allocator import (
     allocate,
     is_allocatable,
 )
+from master.allocator.revocable import (
+    RevocableDemand,
+    RevocableInput,
+    RevocablePlan,
+    RevocableSlot,
+    allocate_revocable,
+)
 from master.cluster import Agent, Framework, Offer
 from master.state import ClusterState
 from offer.resources import Resources
+
+_NOTHING = Resources()
 
 
 def offerable_agents(state: ClusterState, candidates: set[str]) -> list[Agent]:
@@ -27,13 +36,7 @@ def offerable_agents(state: ClusterState, candidates: set[str]) -> list[Agent]:
     found = []
     for agent_id in list(candidates):
         agent = state.agents.get(agent_id)
-        if (
-            agent is not None
-            and agent.connected
-            and agent.drain_deadline is None
-            and not agent.engine_problem
-            and is_allocatable(agent.free)
-        ):
+        if agent is not None and _offerable(agent) and is_allocatable(agent.free):
             found.append(agent)
         else:
             candidates.discard(agent_id)
@@ -46,13 +49,17 @@ def make_offers(
     weights: Mapping[str, float],
     now: float,
     new_id: Callable[[], str],
+    lending: set[str] | None = None,
 ) -> dict[str, list[Offer]]:
     """Runs the allocator on the offerable candidates and the connected
     frameworks, records the offers it plans in `state`, and returns them per
     framework. An agent stays a candidate until a cycle finds nothing free on
     it: one whose free amount is held back for a guaranteed role (quota) is
     looked at again each cycle, so that the role's framework gets it as soon
-    as it comes."""
+    as it comes. Then the slack of the agents in `lending` is lent
+    (master.allocator.revocable): a framework's revocable part on an agent
+    rides with its ordinary offer there, or makes an offer whose ordinary
+    part is empty."""
     frameworks = [f for f in state.frameworks.values() if f.connected]
     quotas = state.quotas
     plans = allocate(
@@ -75,25 +82,79 @@ def make_offers(
             available=state.offerable_unreserved_free() if quotas else None,
         )
     )
+    lending = set() if lending is None else lending
+    lent = {
+        (p.framework_id, p.agent_id): p.revocable
+        for p in _revocable_plans(state, lending, frameworks, now)
+    }
     made: dict[str, list[Offer]] = {}
-    for plan in plans:
-        agent = state.agents[plan.agent_id]
-        offer = Offer(
+
+    def offer(framework_id: str, agent: Agent, plain: Resources, part: Resources) -> None:
+        made_one = Offer(
             new_id(),
-            plan.framework_id,
-            plan.agent_id,
+            framework_id,
+            agent.agent_id,
             agent.hostname,
-            plan.resources,
+            plain,
             now,
             tuple(sorted(agent.attributes.items())),
             agent.address,
-            plan.reserved,
+            part,
+            lent.pop((framework_id, agent.agent_id), _NOTHING),
         )
-        state.add_offer(offer)
-        made.setdefault(offer.framework_id, []).append(offer)
+        state.add_offer(made_one)
+        made.setdefault(framework_id, []).append(made_one)
+
+    for plan in plans:
+        offer(plan.framework_id, state.agents[plan.agent_id], plan.resources, plan.reserved)
+    # Revocable parts for which no ordinary offer was made: offers of their own.
+    for framework_id, agent_id in list(lent):
+        offer(framework_id, state.agents[agent_id], _NOTHING, _NOTHING)
     for fid in made:
         state.frameworks[fid].last_offered = now
     return made
+
+
+def _revocable_plans(
+    state: ClusterState, lending: set[str], frameworks: list[Framework], now: float
+) -> list[RevocablePlan]:
+    """The allocation of the agents' slack among frameworks accepting it, run
+    after the main one (it takes nothing from it). `lending` holds the agents
+    whose lendable amount may have grown; one with nothing to lend, or not
+    offerable, is dropped from it until its slack grows or a loan ends."""
+    takers = [f for f in frameworks if f.accepts_revocable]
+    if not takers:
+        # Nobody to lend to: the agents' next usage reports say again what
+        # they could lend, once somebody accepts it.
+        lending.clear()
+        return []
+    slots = []
+    for agent_id in list(lending):
+        agent = state.agents.get(agent_id)
+        slot = None
+        if agent is not None and _offerable(agent):
+            slot = RevocableSlot(
+                agent_id, agent.slack, agent.revocable_held, agent.revocable_offered
+            )
+        if slot is None or not is_allocatable(slot.lendable):
+            lending.discard(agent_id)
+        else:
+            slots.append(slot)
+    return allocate_revocable(
+        RevocableInput(
+            slots,
+            [
+                RevocableDemand(f.framework_id, f.revocable, f.suppressed, f.last_offered)
+                for f in takers
+            ],
+            now,
+            _Refusals(state.frameworks, revocable=True),
+        )
+    )
+
+
+def _offerable(agent: Agent) -> bool:
+    return agent.connected and agent.drain_deadline is None and not agent.engine_problem
 
 
 def _slot(agent: Agent) -> AgentSlot:
@@ -109,33 +170,46 @@ class _Refusals(Mapping[tuple[str, str], tuple[float, Resources]]):
     bench/profiling.md, note 11). Expired ones are ignored by the allocator
     and dropped by `forget_expired_refusals`."""
 
-    def __init__(self, frameworks: Mapping[str, Framework]) -> None:
+    def __init__(self, frameworks: Mapping[str, Framework], revocable: bool = False) -> None:
         self._frameworks = frameworks
+        # Refusals of revocable parts are kept apart: an amount of one pool
+        # says nothing about the other.
+        self._of = _revocable_refusals if revocable else _refusals
 
     def __getitem__(self, key: tuple[str, str]) -> tuple[float, Resources]:
         fw = self._frameworks.get(key[0])
         if fw is None:
             raise KeyError(key)
-        return fw.refusals[key[1]]
+        return self._of(fw)[key[1]]
 
     def get(self, key: tuple[str, str], default: Any = None) -> Any:
         # Mapping.get would go through __getitem__ and a KeyError for every
         # agent a framework has not refused: most of them, every cycle.
         fw = self._frameworks.get(key[0])
-        return default if fw is None else fw.refusals.get(key[1], default)
+        return default if fw is None else self._of(fw).get(key[1], default)
 
     def __iter__(self) -> Iterator[tuple[str, str]]:
         for fw in self._frameworks.values():
-            for agent_id in fw.refusals:
+            for agent_id in self._of(fw):
                 yield fw.framework_id, agent_id
 
     def __len__(self) -> int:
-        return sum(len(fw.refusals) for fw in self._frameworks.values())
+        return sum(len(self._of(fw)) for fw in self._frameworks.values())
+
+
+def _refusals(fw: Framework) -> dict[str, tuple[float, Resources]]:
+    return fw.refusals
+
+
+def _revocable_refusals(fw: Framework) -> dict[str, tuple[float, Resources]]:
+    return fw.revocable_refusals
 
 
 def forget_expired_refusals(state: ClusterState, now: float) -> None:
     for fw in state.frameworks.values():
         fw.refusals = {a: r for a, r in fw.refusals.items() if r[0] > now}
+        if fw.revocable_refusals:
+            fw.revocable_refusals = {a: r for a, r in fw.revocable_refusals.items() if r[0] > now}
 
 
 def offers_to_reclaim(

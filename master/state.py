@@ -182,7 +182,12 @@ class ClusterState:
                 fw.tasks.add(key)
             if (agent := self.agents.get(task.agent_id)) is not None:
                 agent.tasks.add(key)
-            if task.is_live:
+            if task.is_live and task.revocable:
+                # Checked with the rest below, once all are added.
+                self._lend(agent, fw, task.resources, 1, held=True, check=False)
+                by_agent.setdefault(task.agent_id, [])
+                by_framework.setdefault(task.framework_id, [])
+            elif task.is_live:
                 by_framework[task.framework_id].append(task.resources)
                 by_agent[task.agent_id].append(task.resources)
                 if agent is not None and agent.reserved and fw is not None:
@@ -205,6 +210,16 @@ class ClusterState:
         self.task_states[status.state] += 1
         task.record(status)
         task.seen_updates.add(status.uuid)
+        if was_live and not task.is_live and task.revocable:
+            self._lend(
+                self.agents[task.agent_id],
+                self.frameworks[task.framework_id],
+                task.resources,
+                -1,
+                held=True,
+            )
+            task.seen_updates.clear()
+            return True
         if was_live and not task.is_live:
             agent = self.agents[task.agent_id]
             agent.allocated -= task.resources
@@ -293,6 +308,8 @@ class ClusterState:
         agent.offered += offer.resources
         fw = self.frameworks[offer.framework_id]
         fw.offered += offer.resources
+        if not offer.revocable.is_empty():
+            self._lend(agent, fw, offer.revocable, 1, held=False)
         if agent.reserved:
             self._hold(agent, fw.role, offer.resources)
         self._free_shrinks(agent, offer.resources)
@@ -307,6 +324,8 @@ class ClusterState:
         agent.offered -= offer.resources
         fw = self.frameworks[offer.framework_id]
         fw.offered -= offer.resources
+        if not offer.revocable.is_empty():
+            self._lend(agent, fw, offer.revocable, -1, held=False)
         if agent.reserved:
             self._hold(agent, fw.role, offer.resources, -1)
         self._free_grows(agent, offer.resources)
@@ -321,6 +340,37 @@ class ClusterState:
             if (not agent_id or o.agent_id == agent_id)
             and (not framework_id or o.framework_id == framework_id)
         ]
+
+    # ------------------------------------------------------------ revocable
+
+    def set_slack(self, agent: Agent, slack: Resources) -> None:
+        """The agent's latest slack estimate (cpus and mem only)."""
+        agent.slack = Resources(max(0.0, slack.cpus), max(0.0, slack.mem))
+
+    def _lend(
+        self,
+        agent: Agent | None,
+        fw: Framework | None,
+        amount: Resources,
+        sign: int,
+        held: bool,
+        check: bool = True,
+    ) -> None:
+        """A revocable task (`held`) or an offer's revocable part comes (sign 1)
+        or goes (-1): counted apart from allocations, so in no free amount,
+        share or quota."""
+        change = amount.without_ports()
+        if agent is not None:
+            if held:
+                agent.revocable_held = _moved(agent.revocable_held, change, sign)
+            else:
+                agent.revocable_offered = _moved(agent.revocable_offered, change, sign)
+            if invariants.ENABLED and check:
+                invariants.check_agent(self, agent.agent_id)
+        if fw is not None:
+            fw.revocable = _moved(fw.revocable, change, sign)
+            if invariants.ENABLED and check:
+                invariants.check_framework(self, fw.framework_id)
 
     # ---------------------------------------------------------------- quota
 
@@ -457,6 +507,10 @@ class ClusterState:
 def _offerable(agent: Agent) -> bool:
     """Whether the allocator may offer what is free on it."""
     return agent.connected and agent.drain_deadline is None and not agent.engine_problem
+
+
+def _moved(amount: Resources, change: Resources, sign: int) -> Resources:
+    return amount + change if sign > 0 else amount - change
 
 
 def _allocate(

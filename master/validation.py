@@ -181,9 +181,12 @@ def check_tasks(
     specs: Sequence[TaskSpec],
     offered: Resources,
     used: Callable[[str], bool] = lambda _: False,
+    revocable: Resources | None = None,
 ) -> str | None:
-    """Checks a whole launch: each task, id uniqueness, and the total against
-    the offered amount. `used(task_id)` says whether the framework had that id
+    """Checks a whole launch: each task, id uniqueness, and the totals
+    against the offered amounts: tasks marked revocable against the offers'
+    `revocable` part (None: the framework may launch none), the others
+    against `offered`. `used(task_id)` says whether the framework had that id
     (reported as `reused_task_id` would: callers that tell the two kinds of
     refusal apart call that first)."""
     if len(specs) > MAX_TASKS_PER_ACCEPT:
@@ -199,11 +202,36 @@ def check_tasks(
         if reused:
             return reused
         seen.add(spec.task_id)
-    needed = sum((s.resources for s in specs), Resources())
+    needed = sum((s.resources for s in specs if not s.revocable), Resources())
     if not offered.contains(needed):
         return (
             f"the tasks need more than the offers hold ({offered.shortfall(needed)}); "
             "launch fewer or smaller tasks"
+        )
+    return _check_revocable([s for s in specs if s.revocable], revocable)
+
+
+def _check_revocable(specs: Sequence[TaskSpec], lent: Resources | None) -> str | None:
+    if not specs:
+        return None
+    where = f"task {specs[0].task_id!r}"
+    if lent is None:
+        return (
+            f"{where} is marked revocable, but the framework did not subscribe with "
+            "FrameworkInfo.accepts_revocable; subscribe with it to be offered revocable "
+            "resources, or launch the task unmarked on the offer's resources"
+        )
+    for spec in specs:
+        if spec.resources.ports or spec.resources.disk:
+            return (
+                f"task {spec.task_id!r} is marked revocable but asks for disk or ports: "
+                "revocable resources are cpus and mem only; launch it unmarked to have them"
+            )
+    needed = sum((s.resources for s in specs), Resources())
+    if not lent.contains(needed):
+        return (
+            f"the revocable tasks need more than the offers' revocable part holds "
+            f"({lent.shortfall(needed)}); launch fewer or smaller revocable tasks"
         )
     return None
 

@@ -24,7 +24,7 @@ from master.servicers.calls import error_code, to_the_end
 from offer import wire
 from offer.folding import folded
 from offer.outbox import Outbox
-from offer.resources import Usage
+from offer.resources import Resources, Usage
 from offer.security.server import principal
 from offer.v1 import agent_pb2 as pb
 from offer.v1 import agent_pb2_grpc
@@ -139,9 +139,12 @@ def _settled(
 
 def _usage_from_pb(
     report: pb.UsageReport,
-) -> tuple[Usage, dict[tuple[str, str], Usage]]:
+) -> tuple[Usage, dict[tuple[str, str], Usage], Resources | None]:
     tasks = {(t.framework_id, t.task_id): wire.usage_from_pb(t.usage) for t in report.tasks}
-    return wire.usage_from_pb(report.machine), tasks
+    # An agent older than revocable resources sends no slack: nothing to lend.
+    slack = report.revocable_slack
+    lendable = Resources(slack.cpus, slack.mem) if report.HasField("revocable_slack") else None
+    return wire.usage_from_pb(report.machine), tasks, lendable
 
 
 # A run of one framework's launches, or of acknowledgements, is one message.

@@ -61,6 +61,7 @@ class SchedulerServicer(scheduler_pb2_grpc.SchedulerServicer):
                     info.control_address,
                     principal(),
                     request.suppressed,
+                    info.accepts_revocable,
                 ),
                 on_abandoned=lambda fw: self._calls.disconnected(fw.framework_id, link),
             )
@@ -232,6 +233,7 @@ def offer_to_pb(o: Offer) -> common.Offer:
         attributes=dict(o.attributes),
         address=o.address,
         reserved=wire.resources_to_pb(o.reserved),
+        revocable=wire.resources_to_pb(o.revocable),
     )
 
 

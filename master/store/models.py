@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import JSON, Boolean, Float, Index, Integer, String, Text
+from sqlalchemy import JSON, Boolean, Float, Index, Integer, String, Text, false
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -66,6 +66,8 @@ class TaskRow(Base):
     cpus: Mapped[float] = mapped_column(Float)
     mem: Mapped[float] = mapped_column(Float)
     disk: Mapped[float] = mapped_column(Float)
+    # TaskInfo.revocable: its resources were lent (docs/revocable.md).
+    revocable: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     # The whole TaskInfo as protobuf JSON (offer.wire.spec_to_json); the
     # columns above repeat what queries need.
     spec: Mapped[str] = mapped_column(Text)

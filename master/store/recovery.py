@@ -49,6 +49,8 @@ class _TaskRecord(NamedTuple):
     cpus: float
     mem: float
     disk: float
+    # 0 or 1 on SQLite.
+    revocable: int
     spec: str
     created_at: float
     state: int
@@ -186,7 +188,15 @@ def _task_from(
         resources = sizes.get(size) or sizes.setdefault(size, Resources(*size))
     stored = _StoredUpdates(updates, status)
     return Task.stored(
-        t.framework_id, t.agent_id, t.task_id, resources, t.spec, t.created_at, status, stored
+        t.framework_id,
+        t.agent_id,
+        t.task_id,
+        resources,
+        t.spec,
+        t.created_at,
+        status,
+        stored,
+        bool(t.revocable),
     )
 
 

@@ -93,7 +93,7 @@ def upsert(dialect_name: str, model: type[Base], columns: tuple[str, ...]) -> An
 # Columns a row keeps from its first write: a task's spec, and what the row
 # repeats of it, never change. Its every status change writes the row again.
 _WRITTEN_ONCE: dict[type[Base], frozenset[str]] = {
-    TaskRow: frozenset({"name", "cpus", "mem", "disk", "spec", "created_at"}),
+    TaskRow: frozenset({"name", "cpus", "mem", "disk", "revocable", "spec", "created_at"}),
 }
 
 
@@ -143,6 +143,7 @@ def task_row(t: Task) -> Values:
         "cpus": t.resources.cpus,
         "mem": t.resources.mem,
         "disk": t.resources.disk,
+        "revocable": t.revocable,
         "spec": t.spec_json,
         "created_at": t.created_at,
         "state": int(t.status.state),
