@@ -129,3 +129,36 @@ def test_a_failing_build_stops_the_deploy_with_the_builders_error(
     assert "returned a non-zero code: 3" in lines[-1] and "nothing was deployed" in lines[-1]
     listed = cluster.app("list", "-o", "json")
     assert listed.returncode == 0 and json.loads(listed.stdout) == [], listed.stdout
+
+
+def test_image_and_build_tag_as_image_here_and_push_by_content(
+    cluster: Cluster, registry: Registry, tmp_path: Path
+) -> None:
+    """Compose's rule: the build is tagged as `image` (here, in the engine
+    that built it); the registry gets image's path tagged by content, and
+    not the moving tag `dev`."""
+    project = tmp_path / "team"
+    shutil.copytree(CORPUS / "build-multistage", project)
+    compose = project / "compose.yaml"
+    text = compose.read_text().replace("    build:", "    image: team/web:dev\n    build:")
+    compose.write_text(text.replace("replicas: 1", "replicas: 0"))
+    cluster.start_master()
+    cluster.start_service()
+
+    done = cluster.app("deploy", str(compose), "--registry", registry.address)
+    assert done.returncode == 0, done.stderr
+    found = PUSHED.search(done.stderr)
+    assert found, done.stderr
+    image = found.group(1)
+    tag = image.rpartition(":")[2]
+    try:
+        assert image == f"{registry.address}/team/web:{tag}"
+        assert _tags(registry, "team/web") == [tag]
+        client = docker.from_env()
+        try:
+            assert client.images.get("team/web:dev").id == f"sha256:{tag}"
+        finally:
+            client.close()
+    finally:
+        _remove_image("team/web:dev")
+        _remove_image(image)
