@@ -72,6 +72,9 @@ class JobInUseError(ValueError):
 
 
 class BatchScheduler(Framework):
+    # Jobs marked `revocable: true` run on revocable resources when offered.
+    accepts_revocable = True
+
     def __init__(
         self, store: BatchStore, clock: Clock | None = None, metrics: BatchMetrics | None = None
     ) -> None:
@@ -183,6 +186,34 @@ class BatchScheduler(Framework):
         return wanted, broken
 
     def _assign(
+        self, offers: list[Offer], wanted: list[tuple[Run, int, int, TaskSpec]]
+    ) -> Assignment:
+        """Tasks of revocable jobs are placed on the offers' revocable parts
+        first (that is what those are for), and those that find no room there
+        go, unmarked, on what is left of the ordinary parts: a job marked
+        revocable may be preempted, but never waits for slack."""
+        first = self._place(offers, wanted)
+        retry = {s.task_id for s in first.left_out if s.revocable}
+        if not retry:
+            return first
+        rest = [_minus(o, first.launches.get(o.offer_id, (o, []))[1]) for o in offers]
+        second = self._place(
+            rest,
+            [
+                (run, index, number, dataclasses.replace(spec, revocable=False))
+                for run, index, number, spec in wanted
+                if spec.task_id in retry
+            ],
+        )
+        launches = dict(first.launches)
+        for offer_id, (_, specs) in second.launches.items():
+            offer = next(o for o in offers if o.offer_id == offer_id)
+            launches[offer_id] = (offer, [*launches.get(offer_id, (offer, []))[1], *specs])
+        left_out = [s for s in first.left_out if s.task_id not in retry] + second.left_out
+        unused = [o.offer_id for o in offers if o.offer_id not in launches]
+        return Assignment(launches, unused, left_out)
+
+    def _place(
         self, offers: list[Offer], wanted: list[tuple[Run, int, int, TaskSpec]]
     ) -> Assignment:
         """Binpacked jobs' tasks packed together, as many to an offer as fit
@@ -527,8 +558,12 @@ def _ids(run: Run) -> dict[str, str]:
 
 
 def _minus(offer: Offer, tasks: Sequence[TaskSpec]) -> Offer:
-    """The offer with what `tasks` take of it taken out."""
-    free = offer.resources
+    """The offer with what `tasks` take of it taken out (of its revocable
+    part for revocable tasks)."""
+    free, lent = offer.resources, offer.revocable
     for task in tasks:
-        free -= task.resources
-    return dataclasses.replace(offer, resources=free)
+        if task.revocable:
+            lent -= task.resources
+        else:
+            free -= task.resources
+    return dataclasses.replace(offer, resources=free, revocable=lent)

@@ -182,6 +182,9 @@ class JobSpec(Spec):
             labels={**self.labels, "job": self.name, "run": run_id},
             name=f"{self.name}-{index}",
             kill_grace_seconds=self.kill_grace_seconds,
+            # Placed on revocable resources when offered, else on ordinary
+            # ones unmarked (BatchScheduler._assign).
+            revocable=self.revocable,
         )
 
 

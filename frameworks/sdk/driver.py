@@ -75,8 +75,15 @@ class Driver:
         clock: Clock | None = None,
         suppressed: bool = False,
         registry: CollectorRegistry | None = None,
+        accepts_revocable: bool | None = None,
     ) -> None:
         self.scheduler = scheduler
+        # Subscribes with FrameworkInfo.accepts_revocable: offers may then
+        # carry a revocable part (Offer.revocable, docs/revocable.md). None:
+        # as the scheduler's `accepts_revocable` says.
+        self.accepts_revocable = (
+            scheduler.accepts_revocable if accepts_revocable is None else accepts_revocable
+        )
         # Offers and updates counted in `registry` (a daemon's /metrics), if given.
         self.metrics = DriverMetrics(registry)
         # What each Subscribe asks: start suppressed or not. suppress() and
@@ -192,6 +199,7 @@ class Driver:
                 user=self.user,
                 failover_timeout=self.failover_timeout,
                 control_address=self.control_address,
+                accepts_revocable=self.accepts_revocable,
             ),
             suppressed=self.suppressed,
         )
@@ -311,6 +319,7 @@ class Driver:
                 received,
                 o.address or o.hostname,
                 wire.resources_from_pb(o.reserved),
+                wire.resources_from_pb(o.revocable),
             )
             for o in event.offers.offers
         ]

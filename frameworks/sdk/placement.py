@@ -24,6 +24,7 @@ from frameworks.sdk.tasks import (
     OffersPacking,
     Placement,
     _field_of,
+    after,
     check_constraints,
     pack,
 )
@@ -101,6 +102,9 @@ def place_tasks(
     and those placed before it in this call. One Acceptance per offer used;
     the tasks that fit nowhere; the offers left unused (yours to decline)."""
     so_far = list(placed)
+    # What is left of each offer in this pass, both parts (the ranking looks
+    # at the ordinary one).
+    left = {o.offer_id: o for o in offers}
     free = {o.offer_id: o.resources for o in offers}
     launches: dict[str, list[TaskSpec]] = {o.offer_id: [] for o in offers}
     left_out: list[TaskSpec] = []
@@ -109,9 +113,10 @@ def place_tasks(
         for offer in ranked:
             if check_constraints(constraints, offer, so_far) is not None:
                 continue
-            packing = pack(free[offer.offer_id], [spec])
+            packing = pack(left[offer.offer_id], [spec])
             if packing.launch:
                 launches[offer.offer_id] += packing.launch
+                left[offer.offer_id] = after(left[offer.offer_id], packing)
                 free[offer.offer_id] = packing.remaining
                 so_far.append(Placement(offer.hostname, offer.attributes, offer.agent_id))
                 break

@@ -35,6 +35,12 @@ class Offer:
     # rest is unreserved; `resources` is the whole. A task launched on the
     # offer uses the reservation first. Empty when nothing is reserved.
     reserved: Resources = field(default_factory=Resources)
+    # Revocable resources (docs/revocable.md), apart from `resources` (which
+    # may then be empty): cpus and mem lent from other tasks' idle
+    # allocation, for tasks marked `revocable` only, which their agent may
+    # kill at any time (reason PREEMPTED). Only to a Driver made with
+    # `accepts_revocable=True`; empty otherwise.
+    revocable: Resources = field(default_factory=Resources)
 
 
 class Scheduler:
@@ -45,6 +51,11 @@ class Scheduler:
     after `update` (or `update_many`) returns without raising, so an update
     whose handling failed is delivered again.
     """
+
+    # Whether it can use revocable resources (Offer.revocable): its Driver
+    # then subscribes with FrameworkInfo.accepts_revocable, unless told
+    # otherwise. Only tasks that may be killed at any time belong there.
+    accepts_revocable: bool = False
 
     async def subscribed(self, driver: SchedulerDriver, framework_id: str) -> None:
         """The master accepted the subscription (first time or after a reconnect)."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 from frameworks.sdk.interface import Acceptance
 from frameworks.sdk.scheduler import Offer
@@ -40,10 +40,12 @@ def make_task(
     labels: Mapping[str, str] | None = None,
     name: str = "",
     kill_grace_seconds: float = 0.0,
+    revocable: bool = False,
 ) -> TaskSpec:
     """A task from an image and a command. A string command runs through
     `sh -c`; a sequence is the argv. `ports` are container ports: `pack`
-    gives each a host port from the offer it is launched on."""
+    gives each a host port from the offer it is launched on. A `revocable`
+    task goes on an offer's revocable part (docs/revocable.md)."""
     argv = ("sh", "-c", command) if isinstance(command, str) and command else tuple(command)
     return TaskSpec(
         task_id=task_id,
@@ -57,6 +59,7 @@ def make_task(
         volumes=tuple(volumes),
         port_mappings=tuple(PortMapping(p, 0) for p in ports),
         health_check=health_check,
+        revocable=revocable,
     )
 
 
@@ -80,21 +83,39 @@ class Packing:
     launch: list[TaskSpec]
     left_out: list[TaskSpec]
     remaining: Resources
+    # What is left of the offer's revocable part.
+    remaining_revocable: Resources = field(default_factory=Resources)
 
 
 def pack(offer: Offer | Resources, tasks: Iterable[TaskSpec]) -> Packing:
     """Fits tasks into an offer in order (first fit), giving each container
-    port without a host port one of the offer's free ports."""
+    port without a host port one of the offer's free ports. A task marked
+    `revocable` goes into the offer's revocable part (cpus and mem: it may
+    ask neither disk nor ports), never into its resources; the others the
+    other way round."""
     free = offer.resources if isinstance(offer, Offer) else offer
+    lent = offer.revocable if isinstance(offer, Offer) else Resources()
     launch, left_out = [], []
     for spec in tasks:
+        if spec.revocable:
+            if spec.port_mappings or not lent.contains(spec.resources):
+                left_out.append(spec)
+            else:
+                launch.append(spec)
+                lent -= spec.resources
+            continue
         placed = _with_host_ports(spec, free.ports)
         if placed is None or not free.contains(placed.resources):
             left_out.append(spec)
             continue
         launch.append(placed)
         free -= placed.resources
-    return Packing(launch, left_out, free)
+    return Packing(launch, left_out, free, lent)
+
+
+def after(offer: Offer, packing: Packing) -> Offer:
+    """The offer as `packing` leaves it: what remains of both its parts."""
+    return replace(offer, resources=packing.remaining, revocable=packing.remaining_revocable)
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,7 +137,7 @@ def pack_offers(
     first offer it fits, so tasks fill few agents. With `spread`, the i-th
     task tries offer i (modulo their number) first, then the following ones,
     so tasks go round-robin across agents."""
-    free = [offer.resources for offer in offers]
+    free = list(offers)
     placed: list[list[TaskSpec]] = [[] for _ in offers]
     left_out: list[TaskSpec] = []
     for i, spec in enumerate(tasks):
@@ -125,7 +146,7 @@ def pack_offers(
             packing = pack(free[k], [spec])
             if packing.launch:
                 placed[k] += packing.launch
-                free[k] = packing.remaining
+                free[k] = after(free[k], packing)
                 break
         else:
             left_out.append(spec)

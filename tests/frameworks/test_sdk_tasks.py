@@ -105,3 +105,28 @@ def test_pack_offers_binpacks_or_spreads_over_several_offers() -> None:
     ]
     assert [t.task_id for t in crowded.left_out] == ["t4", "big"]
     assert pack_offers([], tasks).left_out == tasks
+
+
+def test_pack_puts_revocable_tasks_on_the_revocable_part_only() -> None:
+    lent = Offer("o", "a", "h", Resources(1, 256), revocable=Resources(2, 1024))
+    tasks = [
+        make_task("r1", "img", cpus=1.5, mem=512, revocable=True),
+        make_task("r2", "img", cpus=1, mem=64, revocable=True),  # 0.5 cpus left: no
+        make_task("p1", "img", cpus=1, mem=256),
+        make_task("r3", "img", cpus=0.5, mem=64, ports=[80], revocable=True),  # no ports there
+    ]
+    packing = pack(lent, tasks)
+    assert [t.task_id for t in packing.launch] == ["r1", "p1"]
+    assert [t.task_id for t in packing.left_out] == ["r2", "r3"]
+    assert packing.remaining == Resources(0, 0)
+    assert packing.remaining_revocable == Resources(0.5, 512)
+    # Plain resources have no revocable part.
+    assert pack(Resources(8, 8192), tasks[:1]).left_out == tasks[:1]
+    # Over several offers, each task goes where its part has room.
+    plain = Offer("o2", "b", "h2", Resources(4, 4096))
+    placed = pack_offers([plain, lent], tasks[:3])
+    assert [(a.offer_ids, [t.task_id for t in a.tasks]) for a in placed.acceptances] == [
+        (["o2"], ["p1"]),
+        (["o"], ["r1"]),
+    ]
+    assert [t.task_id for t in placed.left_out] == ["r2"]

@@ -4,6 +4,7 @@ real store and a recording driver; the test plays the master)."""
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import pytest
@@ -12,7 +13,7 @@ from frameworks.batch.runs import Attempt, Run, RunState, step
 from frameworks.batch.scheduler import BatchScheduler
 from frameworks.batch.spec import JobSpec, parse_jobs
 from frameworks.batch.store import BatchStore
-from frameworks.sdk import StatusReason, TaskState
+from frameworks.sdk import Resources, StatusReason, TaskState
 from offer.clock import ManualClock
 from tests.frameworks.fakes import FakeDriver, offer, status
 
@@ -79,3 +80,27 @@ async def test_preempted_tasks_are_retried_for_free(
     counted = [a.counts for a in reloaded.attempts.get(run.run_id, [])]
     if outcome is RunState.SUCCEEDED:
         assert counted[:2] == [False, False]
+
+
+async def test_revocable_jobs_use_revocable_parts_first_then_ordinary_ones(
+    tmp_path: Path,
+) -> None:
+    scheduler, driver = await started(tmp_path)
+    assert scheduler.accepts_revocable  # its Driver subscribes with the capability
+    await scheduler.submit(
+        [
+            JobSpec(name="lend", image="img", cpus=1, completions=3, parallelism=3, revocable=True),
+            JobSpec(name="plain", image="img", cpus=1),
+        ]
+    )
+    await scheduler.run_now("lend")
+    await scheduler.run_now("plain")
+    lent = dataclasses.replace(offer(cpus=2, mem=1024), revocable=Resources(1.5, 512))
+    await scheduler.offers(driver, [lent])
+    by_job = {t.task_id: t for t in driver.launched}
+    marked = sorted(t.name for t in by_job.values() if t.revocable)
+    unmarked = sorted(t.name for t in by_job.values() if not t.revocable)
+    # One lend task fits the revocable part; the plain task and another lend
+    # task (unmarked, as revocable room ran out) the ordinary one.
+    assert marked == ["lend-0"]
+    assert unmarked == ["lend-1", "plain-0"]
