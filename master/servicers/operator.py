@@ -360,6 +360,7 @@ def task_to_pb(task: Task, agent_address: str = "") -> pb.TaskSummary:
         created_at=task.created_at,
         usage=_usage(task.usage),
         agent_address=agent_address,
+        revocable=task.revocable,
     )
 
 

@@ -1,7 +1,11 @@
 """Revocable resources with real processes.
 
 The agent's executor on a real Docker engine: preemption kills the newest
-revocable tasks first, reason PREEMPTED, and never a non-revocable one."""
+revocable tasks first, reason PREEMPTED, and never a non-revocable one.
+And the whole path (issue 24's must-show): a master, an agent, offer-service
+running a service that uses little of its allocation, and offer-batch
+running a revocable job on the slack; the service's use rises, the agent
+preempts the batch task, and the job still succeeds."""
 
 from __future__ import annotations
 
@@ -10,16 +14,18 @@ import contextlib
 import secrets
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
+from typing import Any
 
 import docker
 import pytest
 
-from agent.containerizer.docker import LABEL_AGENT, DockerContainerizer
+from agent.containerizer.docker import LABEL_AGENT, LABEL_TASK, DockerContainerizer
 from agent.executor import TaskExecutor
 from agent.slack import Amount
 from offer.resources import Resources
 from offer.tasks import StatusReason, TaskSpec, TaskState, TaskStatus
-from tests.support.cluster import IMAGE
+from offer.v1 import common_pb2
+from tests.support.cluster import IMAGE, Cluster, wait_for
 
 
 def sleeper(task_id: str, revocable: bool) -> TaskSpec:
@@ -93,3 +99,110 @@ async def test_the_executor_preempts_the_newest_revocable_tasks_only(
         assert executor.find("fw", "svc").state == TaskState.RUNNING  # type: ignore[union-attr]
     finally:
         await executor.close()
+
+
+# A service allocated far more than it uses, until the test creates /burn in
+# its container: then it keeps one core busy, until /burn is gone.
+SERVICE = f"""
+id: api
+image: {IMAGE}
+cmd: while :; do if [ -f /burn ]; then :; else sleep 0.1; fi; done
+cpus: 1.6
+mem: 256
+instances: 1
+kill_grace_seconds: 0.2
+"""
+
+# Its first attempt runs until preempted; a retry ends at once.
+JOB = f"""
+name: crunch
+image: {IMAGE}
+cmd: if [ "$OFFER_TASK_ATTEMPT" = 1 ]; then sleep 300; else sleep 1; fi
+cpus: 0.5
+mem: 32
+retries: 0
+revocable: true
+kill_grace_seconds: 0.2
+"""
+
+
+def _batch_tasks(cluster: Cluster) -> list[Any]:
+    batch = next(f for f in cluster.list("frameworks") if f.info.name == "offer-batch")
+    return [t for t in cluster.list("tasks") if t.framework_id == batch.info.framework_id]
+
+
+def _service_running(cluster: Cluster) -> int:
+    return sum(1 for t in cluster.app_json("api")["tasks"] if t["state"] == "RUNNING")
+
+
+def _burn(cluster: Cluster, on: bool) -> None:
+    [api] = [
+        t
+        for t in cluster.list("tasks")
+        if t.name.startswith("api") and t.status.state == common_pb2.TASK_RUNNING
+    ]
+    [container] = [c for c in cluster.containers() if c["Labels"].get(LABEL_TASK) == api.task_id]
+    client = docker.from_env()
+    try:
+        done = client.api.exec_start(
+            client.api.exec_create(container["Id"], ["touch" if on else "rm", "/burn"])
+        )
+    finally:
+        client.close()
+    assert done == b"", done
+
+
+def test_a_revocable_batch_task_is_preempted_when_a_service_needs_its_cpu(
+    cluster: Cluster, tmp_path: Path
+) -> None:
+    cluster.start_master()
+    # The service takes 1.6 of the 2 cpus: a 0.5-cpu task fits only in the
+    # slack it leaves unused. Usage every 0.3 s so that the slack moves fast.
+    cluster.start_agent("cpus:2;mem:1024", "--usage-interval", "0.3")
+    cluster.start_service()
+    cluster.start_batch()
+    (tmp_path / "api.yaml").write_text(SERVICE)
+    (tmp_path / "job.yaml").write_text(JOB)
+    assert cluster.app("deploy", str(tmp_path / "api.yaml")).returncode == 0
+    wait_for(lambda: _service_running(cluster) == 1, what="the service to run")
+    assert cluster.job("submit", str(tmp_path / "job.yaml")).returncode == 0
+    started = cluster.job("run", "crunch")
+    assert started.returncode == 0, started.stderr
+    run_id = started.stdout.split()[1]
+
+    def running_on_loan() -> Any:
+        running = [t for t in _batch_tasks(cluster) if t.status.state == common_pb2.TASK_RUNNING]
+        return running[0] if running and running[0].revocable else None
+
+    first = wait_for(running_on_loan, 60, "the job's task to run on revocable resources")
+
+    _burn(cluster, True)
+    preempted = wait_for(
+        lambda: next(
+            (
+                t
+                for t in _batch_tasks(cluster)
+                if t.task_id == first.task_id and t.status.state == common_pb2.TASK_KILLED
+            ),
+            None,
+        ),
+        60,
+        "the revocable task to be preempted",
+    )
+    assert preempted.status.reason == common_pb2.REASON_PREEMPTED
+    assert "preempted" in preempted.status.message
+    # The service itself was never touched.
+    assert _service_running(cluster) == 1
+
+    # The service calms down: slack comes back, the job's retry runs on it
+    # (a preemption uses up no retry, and there were none) and the run succeeds.
+    _burn(cluster, False)
+
+    def ended() -> Any:
+        run = cluster.job_json("run-show", run_id)
+        return run if run["state"] in ("SUCCEEDED", "FAILED", "CANCELLED") else None
+
+    run = wait_for(ended, 90, f"run {run_id} to end")
+    assert run["state"] == "SUCCEEDED", run
+    ends = [t for t in _batch_tasks(cluster) if t.task_id != first.task_id]
+    assert ends and all(t.revocable for t in ends)
