@@ -234,10 +234,11 @@ class DockerContainerizer:
             mem_limit=mem_bytes,
             # No swap beyond the limit: the memory limit is a hard one.
             memswap_limit=mem_bytes,
-            binds={
-                v.host_path: {"bind": v.container_path, "mode": "ro" if v.read_only else "rw"}
+            # A list, not a mapping by host path: one folder may be mounted twice.
+            binds=[
+                f"{v.host_path}:{v.container_path}:{'ro' if v.read_only else 'rw'}"
                 for v in spec.volumes
-            },
+            ],
             # Engine volumes, created by the engine on first use and kept.
             mounts=named_volume_mounts(framework_id, spec) or None,
             port_bindings={

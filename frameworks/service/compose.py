@@ -3,8 +3,9 @@
 A Compose file is checked whole by its own schema (unknown keys refused at
 every depth, naming their path from the top of the file), then each service
 is turned into an app, which the app schema checks in turn. Keys that change
-nothing here (restart, container_name, networks, hostname, labels; version,
-networks and volumes at the top) are accepted and ignored.
+nothing here (restart, container_name, networks, hostname; version and
+networks at the top) are accepted and ignored; volumes are mapped by
+compose_volumes.py.
 """
 
 from __future__ import annotations
@@ -26,6 +27,11 @@ from frameworks.service.compose_keys import (
     rolling_rules,
 )
 from frameworks.service.compose_validation import schema_problems
+from frameworks.service.compose_volumes import (
+    declared_volumes,
+    service_volumes,
+    shared_volume_problem,
+)
 
 _TOP_LEVEL_V1_IGNORED = {"version", "networks", "volumes"}
 _MIB = {"": 1 / 2**20, "b": 1 / 2**20, "k": 1 / 1024, "m": 1.0, "g": 1024.0, "t": 1024.0**2}
@@ -156,6 +162,14 @@ class ComposeService(SpecModel):
     )
     depends_on: list[str] | dict[str, Any] = Field(default=[], description="The app's depends_on.")
     links: list[str] = Field(default=[], description="The app's links (SERVICE[:ALIAS]).")
+    volumes: list[str | dict[str, Any]] = Field(
+        default=[],
+        description="The app's volumes: NAME:/path (a named volume, declared at the top; each "
+        "instance has its own, kept on the agent that first runs it), /host/path:/path (a "
+        "bind mount: the host_mounts grant), ':ro' for read-only; or the long syntax with "
+        "type volume or bind, source, target and read_only.",
+        examples=[["data:/var/lib/data", "/srv/config:/config:ro"]],
+    )
     build: Any = Field(default=None, description="Refused: build the image and name it in image.")
     restart: Any = Field(default=None, description="Ignored (offer-service always restarts).")
     container_name: Any = Field(default=None, description="Ignored.")
@@ -213,7 +227,11 @@ class ComposeFile(SpecModel):
     services: dict[str, ComposeService] = Field(description="The services, by name.")
     version: str | None = Field(default=None, description="Ignored.")
     networks: Any = Field(default=None, description="Ignored.")
-    volumes: Any = Field(default=None, description="Ignored.")
+    volumes: dict[str, dict[str, Any] | None] | None = Field(
+        default=None,
+        description="The named volumes the services use (`driver: local` at most: no other "
+        "driver, driver_opts, external, name or labels).",
+    )
 
 
 def is_compose(doc: object) -> TypeGuard[dict[str, Any]]:
@@ -241,18 +259,32 @@ def compose_to_apps(doc: dict[str, Any]) -> list[dict[str, Any]]:
             name: _without_extensions(svc) if isinstance(svc, dict) else svc
             for name, svc in doc["services"].items()
         }
-        services = validate(ComposeFile, doc, "").services
+        compose = validate(ComposeFile, doc, "")
+        services = compose.services
+        try:
+            declared: set[str] | None = declared_volumes(compose.volumes)
+        except ValueError as err:
+            raise SpecError(str(err)) from None
     else:
         v1 = {k: v for k, v in doc.items() if k not in _TOP_LEVEL_V1_IGNORED}
         _check_schema(v1, v1=True)
         services = {name: validate(ComposeService, svc, name) for name, svc in v1.items()}
+        declared = None  # v1 files declare no volumes
     apps = []
     for name, service in services.items():
         try:
-            apps.append(_service_to_app(name, service))
+            apps.append(_service_to_app(name, service, declared))
         except ValueError as err:
             where = f"services.{name}." if isinstance(doc.get("services"), dict) else f"{name}: "
             raise SpecError(f"{where}{err}") from None
+    users: dict[str, list[str]] = {}
+    for app in apps:
+        for volume in app["volumes"]:
+            if volume.get("name"):
+                users.setdefault(volume["name"], []).append(app["id"])
+    shared = shared_volume_problem(users)
+    if shared:
+        raise SpecError(shared)
     return apps
 
 
@@ -268,7 +300,7 @@ def _check_schema(doc: dict[str, Any], *, v1: bool) -> None:
         raise SpecError("\n".join(problems))
 
 
-def _service_to_app(name: str, svc: ComposeService) -> dict[str, Any]:
+def _service_to_app(name: str, svc: ComposeService, declared: set[str] | None) -> dict[str, Any]:
     app: dict[str, Any] = {"id": name, "image": svc.image, "mem": 64.0}
     if isinstance(svc.command, str):
         app["cmd"] = shlex.split(svc.command)
@@ -287,6 +319,7 @@ def _service_to_app(name: str, svc: ComposeService) -> dict[str, Any]:
             app["cpus"] = given.cpus
         if given is not None and given.memory is not None:
             app["mem"] = given.memory
+    app["volumes"] = service_volumes(svc.volumes, declared)
     _map_keys(app, svc, deploy)
     app["depends_on"] = list(svc.depends_on)
     app["links"] = list(svc.links)
@@ -303,6 +336,13 @@ def _map_keys(app: dict[str, Any], svc: ComposeService, deploy: ComposeDeploy) -
             for i, c in enumerate(deploy.placement.constraints)
         ]
     if deploy.update_config is not None:
+        if deploy.update_config.order == "start-first" and any(
+            v.get("name") for v in app["volumes"]
+        ):
+            raise ValueError(
+                "deploy.update_config.order: start-first would run a second container on each "
+                "instance's named volumes; use stop-first (the default) with named volumes"
+            )
         rules = _at(
             "deploy.update_config", rolling_rules, deploy.update_config, app.get("instances", 1)
         )

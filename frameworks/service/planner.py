@@ -45,6 +45,9 @@ class InstanceView:
     agent_id: str = ""
     # A kill was asked for (its KILLING may not have arrived yet).
     kill_asked: bool = False
+    # Which instance of an app with named volumes it is (whose volumes it
+    # mounts): 0 .. instances-1; -1 for an app without.
+    slot: int = -1
 
     @property
     def reached_at(self) -> str:
@@ -81,6 +84,9 @@ class AppView:
     # Why its tasks cannot be launched at all (e.g. one the driver cannot
     # send); nothing is launched for it until it is deployed again.
     broken: str = ""
+    # Instance slot -> the agent holding its named volumes (agent id,
+    # hostname): that instance is launched there and nowhere else.
+    volume_agents: Mapping[int, tuple[str, str]] = field(default_factory=dict)
 
 
 @dataclass
@@ -96,6 +102,10 @@ class Plan:
     retry_at: float | None = None
     # app id -> the error planning it raised: the app is left out, the others go on.
     errors: dict[str, str] = field(default_factory=dict)
+    # task id -> the instance slot it was launched for (apps with named volumes).
+    slots: dict[str, int] = field(default_factory=dict)
+    # app id -> which instances wait for the agent that holds their volumes.
+    pinned: dict[str, str] = field(default_factory=dict)
 
 
 def plan(
@@ -132,7 +142,10 @@ def plan(
         before = dict(free)
         try:
             link_env = _link_env(app.spec, apps, endpoints)
-            _place(app, need, offers, free, link_env, new_task_id, result)
+            if app.spec.has_named_volumes:
+                _place_pinned(app, need, offers, free, link_env, new_task_id, result)
+            else:
+                _place(app, need, offers, free, link_env, new_task_id, result)
         except Exception as err:  # one app's fault must not stop the others
             error = f"{type(err).__name__}: {err}"
             result.errors[app.spec.id] = error
@@ -141,7 +154,10 @@ def plan(
             for _, tasks in result.launches.values():
                 tasks[:] = [(a, t) for a, t in tasks if a != app.spec.id]
             continue
-        if app.spec.id in result.waiting:
+        if app.spec.id in result.pinned:
+            result.wants_offers = True
+            result.waiting[app.spec.id] = result.pinned[app.spec.id]
+        elif app.spec.id in result.waiting:
             result.wants_offers = True
             result.waiting[app.spec.id] = why_waiting(
                 app.spec, offers, free, result.waiting[app.spec.id], largest_seen
@@ -191,6 +207,77 @@ def _place(
         result.waiting[app.spec.id] = first if everywhere else ""
 
 
+def _place_pinned(
+    app: AppView,
+    need: int,
+    offers: Sequence[Offer],
+    free: dict[str, Resources],
+    link_env: Mapping[str, str],
+    new_task_id: Callable[[str], str],
+    result: Plan,
+) -> None:
+    """Places up to `need` instances of an app with named volumes, each
+    into a slot (0 .. instances-1) no live instance holds, lowest first. A
+    slot whose volumes are on an agent goes back to that agent, constraints
+    aside (its data is there), or waits for it, as Marathon's resident
+    tasks do; a slot without goes where _place would put an instance."""
+    held = {i.slot for i in app.instances if i.live}
+    placed = [Placement(i.hostname, i.attributes, i.agent_id) for i in app.instances if i.live]
+    template = app.spec.task("")
+    refused: dict[str, str] = {}
+    unplaced: list[str] = []
+    awaited: list[str] = []
+    for slot in range(app.spec.instances):
+        if need <= 0:
+            break
+        if slot in held:
+            continue
+        pinned_to = app.volume_agents.get(slot)
+        if pinned_to is None:
+            chosen = _next_offer(app.spec, template, offers, placed, free, refused)
+        else:
+            chosen = _offer_of(pinned_to[0], template, offers, free)
+        if chosen is None:
+            if pinned_to is None:
+                unplaced.append(str(slot))
+            else:
+                awaited.append(f"instance {slot} for agent {pinned_to[1]} ({pinned_to[0]})")
+            continue
+        offer, packed = chosen
+        free[offer.offer_id] = packed.remaining
+        launch = replace(
+            packed.launch[0],
+            task_id=new_task_id(app.spec.id),
+            env=tuple(sorted({**dict(packed.launch[0].env), **link_env}.items())),
+            named_volumes=app.spec.named_volumes(slot),
+        )
+        result.launches.setdefault(offer.offer_id, (offer, []))[1].append((app.spec.id, launch))
+        result.slots[launch.task_id] = slot
+        placed.append(Placement(offer.hostname, offer.attributes, offer.agent_id))
+        need -= 1
+    if awaited:
+        result.pinned[app.spec.id] = (
+            f"waiting for the agent that holds its volumes: {', '.join(awaited)} (an instance "
+            "with named volumes is launched only where they are)"
+        )
+    elif unplaced:
+        everywhere = offers and len(refused) >= len(offers)
+        first = next((refused[o.offer_id] for o in offers if o.offer_id in refused), "")
+        result.waiting[app.spec.id] = first if everywhere else ""
+
+
+def _offer_of(
+    agent_id: str, template: TaskSpec, offers: Sequence[Offer], free: Mapping[str, Resources]
+) -> tuple[Offer, Packing] | None:
+    """The offer of `agent_id` with room for one more instance, packed."""
+    for offer in offers:
+        if offer.agent_id == agent_id:
+            packed = pack(free[offer.offer_id], [template])
+            if packed.launch:
+                return offer, packed
+    return None
+
+
 def _next_offer(
     spec: AppSpec,
     template: TaskSpec,
@@ -227,7 +314,9 @@ def _kills(app: AppView) -> list[str]:
     kills: list[str] = []
     excess = len(current) - app.spec.instances
     if excess > 0:
-        newest_first = sorted(current, key=lambda i: i.created_at, reverse=True)
+        # With named volumes, the highest instances go: a scale-up brings
+        # back the same ones, whose volumes stayed on their agents.
+        newest_first = sorted(current, key=lambda i: (i.slot, i.created_at), reverse=True)
         kills += [i.task_id for i in newest_first[:excess]]
     return kills + _old_to_kill(app, active, current)
 
@@ -254,10 +343,14 @@ def bounds(spec: AppSpec) -> tuple[int, int]:
     those being killed too (their containers run out their grace period),
     as Marathon counts them. When no step could be taken within both (no
     room over `instances` and every instance to stay ready: 1.0 and 0),
-    one instance may be down, as Marathon and Kubernetes resolve it."""
+    one instance may be down, as Marathon and Kubernetes resolve it. An
+    app with named volumes has no room over `instances` (one container at
+    a time mounts an instance's volumes), as Marathon's resident apps."""
     wanted = spec.instances
     keep_ready = math.ceil(wanted * spec.minimum_health_capacity)
-    most_live = wanted + math.ceil(wanted * spec.maximum_over_capacity)
+    # One container at a time uses an instance's named volumes.
+    over = 0.0 if spec.has_named_volumes else spec.maximum_over_capacity
+    most_live = wanted + math.ceil(wanted * over)
     if wanted and keep_ready >= most_live:
         keep_ready = most_live - 1
     return keep_ready, most_live

@@ -10,13 +10,13 @@ subscription, wake-ups, kills and write-then-launch come from its
 from __future__ import annotations
 
 import asyncio
-import functools
 import logging
 import secrets
 from collections.abc import Mapping, Sequence
 
 from frameworks.checks import growing_delay, largest_offer
 from frameworks.sdk import (
+    CallRefusedError,
     Framework,
     Offer,
     Resources,
@@ -37,7 +37,7 @@ from frameworks.service.rollout import (
     started,
 )
 from frameworks.service.spec import AppSpec
-from frameworks.service.store import AppRecord, InstanceRecord, ServiceStore
+from frameworks.service.store import AppRecord, InstanceRecord, ServiceStore, VolumeClaim
 from offer.clock import Clock
 from offer.tasks import StatusReason, TaskState
 
@@ -57,8 +57,14 @@ class UnknownVersionError(KeyError):
     """No such revision of the app is kept."""
 
 
-async def _recorded() -> None:
-    """The records of a pass's launches are written before its accepts."""
+class TaskRefusedError(Exception):
+    """The master refused an accept for what some of its tasks ask (a grant
+    their role lacks, a field it refuses): sent again, they would be refused
+    alike."""
+
+    def __init__(self, app_ids: set[str], message: str) -> None:
+        super().__init__(message)
+        self.app_ids = app_ids
 
 
 # Why the planner's kills are made, for the log.
@@ -87,6 +93,8 @@ class ServiceScheduler(Framework):
         self.last_failure: dict[str, tuple[str, bool]] = {}
         # app id -> its kept versions, oldest first (as the store has them).
         self.versions: dict[str, list[AppVersion]] = {}
+        # (app id, instance slot) -> the agent holding that instance's named volumes.
+        self.claims: dict[tuple[str, int], VolumeClaim] = {}
         self._lock = asyncio.Lock()
 
     async def load(self) -> None:
@@ -94,6 +102,8 @@ class ServiceScheduler(Framework):
         self.framework_id = framework_id
         self.apps = {a.spec.id: a for a in apps}
         self.instances = {i.task_id: i for i in instances}
+        claims = await asyncio.to_thread(self.store.claims)
+        self.claims = {(c.app_id, c.slot): c for c in claims}
         # Ended instances of apps removed before removal forgot them.
         gone = {i.app_id for i in instances if i.app_id not in self.apps}
         await self._forget([t for app_id in gone for t in self._forget_old(app_id)])
@@ -142,32 +152,33 @@ class ServiceScheduler(Framework):
         them all together, not one agent after another. A task that cannot
         be launched marks its app broken (told by `offerctl app show`) and
         the others on its offer go without it."""
-        ready: list[tuple[Offer, list[InstanceRecord], list[TaskSpec]]] = []
+        ready: list[tuple[Offer, list[InstanceRecord], list[TaskSpec], list[VolumeClaim]]] = []
         for offer, planned in decided.launches.values():
             problems = {app_id: task_problem(task) for app_id, task in planned}
             self._note_broken({a: p for a, p in problems.items() if p}, decided)
             tasks = [(app_id, task) for app_id, task in planned if not problems[app_id]]
             if tasks:
-                ready.append((offer, self._records(offer, tasks), [t for _, t in tasks]))
+                records = self._records(offer, tasks, decided.slots)
+                claims = self._new_claims(offer, records)
+                ready.append((offer, records, [t for _, t in tasks], claims))
         if not ready:
             return set()
-        await self._record([r for _, records, _ in ready for r in records])
+        await self._record(
+            [r for _, records, _, _ in ready for r in records],
+            [c for _, _, _, claims in ready for c in claims],
+        )
         outcomes = await asyncio.gather(
             *(
-                self.launch(
-                    driver,
-                    offer.offer_id,
-                    specs,
-                    _recorded,
-                    functools.partial(self._unrecord, records),
-                )
-                for offer, records, specs in ready
+                self._accept(driver, offer.offer_id, specs, records, claims)
+                for offer, records, specs, claims in ready
             ),
             return_exceptions=True,
         )
         used: set[str] = set()
-        for (offer, records, _), outcome in zip(ready, outcomes, strict=True):
-            if isinstance(outcome, Exception):  # not a refusal: the apps' tasks are at fault
+        for (offer, records, _, _), outcome in zip(ready, outcomes, strict=True):
+            if isinstance(outcome, TaskRefusedError):  # the others go with the next offer
+                self._note_broken(dict.fromkeys(outcome.app_ids, str(outcome)), decided)
+            elif isinstance(outcome, Exception):  # not a refusal: the apps' tasks are at fault
                 error = f"{type(outcome).__name__}: {outcome}"
                 self._note_broken({r.app_id: error for r in records}, decided)
             elif isinstance(outcome, BaseException):
@@ -178,7 +189,37 @@ class ServiceScheduler(Framework):
                     self.metrics.instances_launched.inc(len(records))
         return used
 
-    def _records(self, offer: Offer, tasks: list[tuple[str, TaskSpec]]) -> list[InstanceRecord]:
+    async def _accept(
+        self,
+        driver: SchedulerDriver,
+        offer_id: str,
+        specs: list[TaskSpec],
+        records: list[InstanceRecord],
+        claims: list[VolumeClaim],
+    ) -> bool:
+        """Framework.launch, its records written beforehand for the whole
+        pass: True if launched; refused, nothing was and the records go. A
+        refusal that names tasks of ours (no grant for what they ask, a
+        field the master refuses) raises TaskRefusedError for their apps,
+        which `offerctl app show` then tells, instead of being retried
+        unseen; any other error is raised as it is."""
+        try:
+            await driver.accept([offer_id], specs)
+        except CallRefusedError as err:
+            await self._unrecord(records, claims)
+            named = {r.app_id for r in records if repr(r.task_id) in err.message}
+            if err.code in ("PERMISSION_DENIED", "INVALID_ARGUMENT") and named:
+                raise TaskRefusedError(named, err.message) from None
+            log.info("launch on offer %s refused (%s); waiting for another", offer_id, err)
+            return False
+        except Exception:
+            await self._unrecord(records, claims)
+            raise
+        return True
+
+    def _records(
+        self, offer: Offer, tasks: list[tuple[str, TaskSpec]], slots: Mapping[str, int]
+    ) -> list[InstanceRecord]:
         return [
             InstanceRecord(
                 spec.task_id,
@@ -191,8 +232,18 @@ class ServiceScheduler(Framework):
                 attributes=dict(offer.attributes),
                 host_ports=[m.host_port for m in spec.port_mappings],
                 message="launching",
+                slot=slots.get(spec.task_id, -1),
             )
             for app_id, spec in tasks
+        ]
+
+    def _new_claims(self, offer: Offer, records: list[InstanceRecord]) -> list[VolumeClaim]:
+        """The first launch of an instance with named volumes pins it to
+        the agent of its offer, where the engine creates its volumes."""
+        return [
+            VolumeClaim(r.app_id, r.slot, offer.agent_id, offer.hostname, self.clock())
+            for r in records
+            if r.slot >= 0 and (r.app_id, r.slot) not in self.claims
         ]
 
     def _note_broken(self, errors: dict[str, str], decided: Plan) -> None:
@@ -209,14 +260,21 @@ class ServiceScheduler(Framework):
             self.broken[app_id] = why
             decided.waiting[app_id] = f"cannot launch: {why}"
 
-    async def _record(self, records: list[InstanceRecord]) -> None:
-        await asyncio.to_thread(self.store.save_instances, *records)
+    async def _record(self, records: list[InstanceRecord], claims: list[VolumeClaim]) -> None:
+        await asyncio.to_thread(self.store.save, (), records, claims)
         self.instances.update({r.task_id: r for r in records})
+        self.claims.update({(c.app_id, c.slot): c for c in claims})
 
-    async def _unrecord(self, records: list[InstanceRecord]) -> None:
+    async def _unrecord(self, records: list[InstanceRecord], claims: list[VolumeClaim]) -> None:
+        """Forgets launches that were not made, and the pins they made: no
+        volume was created for them."""
         for r in records:
             del self.instances[r.task_id]
+        for c in claims:
+            self.claims.pop((c.app_id, c.slot), None)
         await asyncio.to_thread(self.store.delete_instances, *[r.task_id for r in records])
+        if claims:
+            await asyncio.to_thread(self.store.delete_claims, *claims)
 
     async def update(self, driver: SchedulerDriver, status: TaskStatus) -> None:
         await self.update_many(driver, [status])
@@ -376,6 +434,7 @@ class ServiceScheduler(Framework):
                     i.agent_id,
                     # Still counted until it ends: its container runs out its grace period.
                     kill_asked=i.task_id in self.kills,
+                    slot=i.slot,
                 )
                 for i in self.instances.values()
                 if i.app_id == app.spec.id
@@ -388,6 +447,11 @@ class ServiceScheduler(Framework):
                     app.backoff_until,
                     app.failures,
                     self.broken.get(app.spec.id, ""),
+                    {
+                        slot: (c.agent_id, c.hostname)
+                        for (app_id, slot), c in self.claims.items()
+                        if app_id == app.spec.id
+                    },
                 )
             )
         return views
@@ -497,6 +561,9 @@ class ServiceScheduler(Framework):
             del self.apps[app_id]
             self.versions.pop(app_id, None)
             self.broken.pop(app_id, None)
+            # Its volumes stay on their agents (as `docker compose down` keeps
+            # them); an app deployed again under its id pins anew.
+            self.claims = {k: c for k, c in self.claims.items() if k[0] != app_id}
             await asyncio.to_thread(self.store.delete_app, app_id)
             # Its ended instances now; its live ones as they end.
             await self._forget(self._forget_old(app_id))

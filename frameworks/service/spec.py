@@ -24,7 +24,16 @@ from frameworks.schema import (
     pattern_hint,
     validate_item,
 )
-from frameworks.sdk import Constraint, HealthCheck, PortMapping, Resources, TaskSpec, make_task
+from frameworks.sdk import (
+    Constraint,
+    HealthCheck,
+    PortMapping,
+    Resources,
+    TaskSpec,
+    Volume,
+    make_task,
+)
+from offer.tasks import NamedVolume
 
 Port = Annotated[int, Field(ge=1, le=65535)]
 Link = Annotated[
@@ -63,7 +72,10 @@ _PLACEMENT_FIELDS = ("placement", "spread_by", "upgrade_deadline_seconds")
 # are no part of a version, so that deploying an unchanged app again after an
 # upgrade rolls none of its instances. A new field joins them
 # (tests/frameworks/service/test_app_version.py says so when one is missed).
-ADDED_FIELDS = ("network", "privileged", "udp_ports", "user", "working_dir")
+ADDED_FIELDS = ("network", "privileged", "udp_ports", "user", "volumes", "working_dir")
+# A named volume's name, as Compose's top-level volumes' keys (and short enough
+# that "<app>.<instance>.<name>" stays within the agent's 128 characters).
+VOLUME_NAME = r"^([A-Za-z0-9][A-Za-z0-9_.-]{0,47})?$"
 # Crash-loop delays beyond a year are a typo (and beyond the dates Python can print).
 _YEAR = 365 * 86400.0
 
@@ -109,6 +121,42 @@ class HealthCheckSpec(SpecModel):
         return self
 
 
+class VolumeSpec(SpecModel):
+    """One mount: a named volume (`name`), kept on the agent that first runs
+    the instance, which stays there; or a folder of the agent's host
+    (`host_path`, a bind mount), which needs the `host_mounts` grant."""
+
+    container_path: str = Field(
+        pattern=pattern_hint(r"^/.", "is not an absolute path inside the container, e.g. /data"),
+        description="Where it is mounted inside the container: an absolute path.",
+        examples=["/data"],
+    )
+    name: str = Field(
+        default="",
+        pattern=pattern_hint(
+            VOLUME_NAME, "is not 1-48 letters, digits and '_.-', starting with a letter or digit"
+        ),
+        description="A named volume: each instance has its own, created on the agent that "
+        "first runs the instance, which is then pinned there (a replacement waits for that "
+        "agent rather than moving). Kept when the app is removed.",
+        examples=["data"],
+    )
+    host_path: str = Field(
+        default="",
+        pattern=pattern_hint(r"^(/.*)?$", "is not an absolute path on the agent's host"),
+        description="A folder of the agent's host (a bind mount); it must exist on every agent "
+        "that may run the app. Needs the `host_mounts` containers grant (docs/security.md).",
+        examples=["/srv/config"],
+    )
+    read_only: bool = Field(default=False, description="Mounted read-only.")
+
+    @model_validator(mode="after")
+    def _one_source(self) -> VolumeSpec:
+        if bool(self.name) == bool(self.host_path):
+            raise ValueError("give one of name (a named volume) and host_path (a bind mount)")
+        return self
+
+
 class AppSpec(Spec):
     """A long-running app: `instances` copies of one container, kept running
     (and healthy) by offer-service."""
@@ -150,6 +198,14 @@ class AppSpec(Spec):
     )
     health_check: HealthCheckSpec | None = Field(
         default=None, description="How instances are checked; none: running is healthy."
+    )
+    volumes: list[VolumeSpec] = Field(
+        default=[],
+        description="Named volumes and bind mounts. An app with named volumes never runs more "
+        "than `instances` at once (each instance's volumes are used by one container at a "
+        "time): a rolling update stops an old instance before starting its replacement, "
+        "whatever maximum_over_capacity says.",
+        examples=[[{"name": "data", "container_path": "/data"}]],
     )
     constraints: list[ConstraintItem] = Field(
         default=[],
@@ -239,6 +295,29 @@ class AppSpec(Spec):
             raise ValueError("spread_by: only with placement spread (binpack does not spread)")
         return self
 
+    @model_validator(mode="after")
+    def _mount_points_differ(self) -> AppSpec:
+        paths = [v.container_path.rstrip("/") for v in self.volumes]
+        twice = sorted({p for p in paths if paths.count(p) > 1})
+        if twice:
+            raise ValueError(f"volumes: {twice[0]!r} is mounted twice")
+        return self
+
+    @property
+    def has_named_volumes(self) -> bool:
+        """Its instances are pinned to the agents that hold their volumes."""
+        return any(v.name for v in self.volumes)
+
+    def named_volumes(self, slot: int) -> tuple[NamedVolume, ...]:
+        """The named volumes of instance `slot` (0 .. instances-1): named
+        "<app>.<slot>.<name>" for the agent, which prefixes its framework's
+        id, so that no two apps or instances share one."""
+        return tuple(
+            NamedVolume(f"{self.id}.{slot}.{v.name}", v.container_path, v.read_only)
+            for v in self.volumes
+            if v.name
+        )
+
     def dependencies(self) -> list[str]:
         return sorted({*self.depends_on, *(link.split(":")[0] for link in self.links)})
 
@@ -293,6 +372,13 @@ class AppSpec(Spec):
             user=self.user,
             privileged=self.privileged,
             network=self.network,
+            volumes=tuple(
+                Volume(v.host_path, v.container_path, v.read_only)
+                for v in self.volumes
+                if v.host_path
+            ),
+            # Instance 0's: the planner names those of the instance it launches.
+            named_volumes=self.named_volumes(0),
         )
 
 

@@ -68,6 +68,20 @@ class InstanceRecord:
     message: str = ""
     # Its agent's advertised address ("" if placed before addresses existed).
     address: str = ""
+    # The instance of an app with named volumes it is (-1: the app has none).
+    slot: int = -1
+
+
+@dataclass(frozen=True)
+class VolumeClaim:
+    """Where instance `slot` of an app keeps its named volumes: the agent it
+    was first launched on, to which every later launch of it goes."""
+
+    app_id: str
+    slot: int
+    agent_id: str
+    hostname: str
+    claimed_at: float
 
 
 class ServiceBase(DeclarativeBase):
@@ -118,6 +132,19 @@ class _Instance(ServiceBase):
     host_ports: Mapped[list[int]] = mapped_column(JSON)
     message: Mapped[str] = mapped_column(Text)
     address: Mapped[str] = mapped_column(String(64), default="", server_default="")
+    slot: Mapped[int] = mapped_column(Integer, default=-1, server_default="-1")
+
+
+class _VolumeClaim(ServiceBase):
+    """Which agent holds each app instance's named volumes (kept until the
+    app is removed: the volumes outlive every task)."""
+
+    __tablename__ = "volume_claims"
+    app_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    slot: Mapped[int] = mapped_column(Integer, primary_key=True)
+    agent_id: Mapped[str] = mapped_column(String(128))
+    hostname: Mapped[str] = mapped_column(String(255))
+    claimed_at: Mapped[float] = mapped_column(Float)
 
 
 class ServiceStore(FrameworkState):
@@ -158,25 +185,49 @@ class ServiceStore(FrameworkState):
                     list(r.host_ports),
                     r.message,
                     r.address,
+                    r.slot,
                 )
                 for r in s.scalars(select(_Instance).order_by(_Instance.created_at))
             ]
         return framework_id, apps, instances
 
+    def claims(self) -> list[VolumeClaim]:
+        with Session(self._engine) as s:
+            return [
+                VolumeClaim(r.app_id, r.slot, r.agent_id, r.hostname, r.claimed_at)
+                for r in s.scalars(select(_VolumeClaim))
+            ]
+
     def save_app(self, app: AppRecord) -> None:
         self.save([app])
 
     def save(
-        self, apps: Sequence[AppRecord] = (), instances: Sequence[InstanceRecord] = ()
+        self,
+        apps: Sequence[AppRecord] = (),
+        instances: Sequence[InstanceRecord] = (),
+        claims: Sequence[VolumeClaim] = (),
     ) -> None:
-        """Apps and instances in one transaction: status updates that arrived
-        together, changing both, cost one commit (and one fsync)."""
-        self.upsert([*map(_app_row, apps), *map(_instance_row, instances)])
+        """Apps, instances and volume claims in one transaction: status
+        updates that arrived together, changing both, cost one commit (and
+        one fsync); an instance's first launch and its claim go together."""
+        self.upsert(
+            [*map(_app_row, apps), *map(_instance_row, instances), *map(_claim_row, claims)]
+        )
+
+    def delete_claims(self, *claims: VolumeClaim) -> None:
+        with Session(self._engine) as s, s.begin():
+            for c in claims:
+                s.execute(
+                    delete(_VolumeClaim).where(
+                        _VolumeClaim.app_id == c.app_id, _VolumeClaim.slot == c.slot
+                    )
+                )
 
     def delete_app(self, app_id: str) -> None:
         with Session(self._engine) as s, s.begin():
             s.execute(delete(_App).where(_App.app_id == app_id))
             s.execute(delete(_AppVersion).where(_AppVersion.app_id == app_id))
+            s.execute(delete(_VolumeClaim).where(_VolumeClaim.app_id == app_id))
 
     def save_version(self, app: AppRecord, version: AppVersion) -> None:
         """The app and its new version in one transaction; versions beyond
@@ -256,4 +307,15 @@ def _instance_row(i: InstanceRecord) -> _Instance:
         host_ports=i.host_ports,
         message=i.message,
         address=i.address,
+        slot=i.slot,
+    )
+
+
+def _claim_row(c: VolumeClaim) -> _VolumeClaim:
+    return _VolumeClaim(
+        app_id=c.app_id,
+        slot=c.slot,
+        agent_id=c.agent_id,
+        hostname=c.hostname,
+        claimed_at=c.claimed_at,
     )

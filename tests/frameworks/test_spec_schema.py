@@ -87,8 +87,8 @@ def test_bad_apps_are_refused_with_the_path(text: str, expected: str) -> None:
     ("text", "expected"),
     [
         (
-            "services:\n  web:\n    image: img\n    volumes: [/a:/b]",
-            "services.web.volumes: unknown field (known: build, cap_add, command, ",
+            "services:\n  web:\n    image: img\n    secrets: [db]",
+            "services.web.secrets: unknown field (known: build, cap_add, command, ",
         ),
         (
             "services:\n  web:\n    image: img\n    deploy: {resources: {limits: {memroy: 1g}}}",
