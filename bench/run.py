@@ -8,7 +8,8 @@ three-host section (needs root and Debian's docker-registry);
 BENCH_ONLY=store the state store and recovery on SQLite and on PostgreSQL
 (Debian's postgresql, `make engine` installs it); BENCH_ONLY=failover the
 master failover on PostgreSQL; BENCH_ONLY=metrics the cost of scraping
-the master's /metrics; BENCH_ONLY=soak the soak (SOAK_SECONDS long: 600 s,
+the master's /metrics; BENCH_ONLY=revocable a batch job with and without
+revocable resources beside a service; BENCH_ONLY=soak the soak (SOAK_SECONDS long: 600 s,
 120 s with BENCH_QUICK=1), writing docs/soak.png. Benchmarks report; they never assert.
 """
 
@@ -38,6 +39,7 @@ from bench import (
     plots,
     recovery_bench,
     report,
+    revocable_bench,
     soak_bench,
     store_bench,
 )
@@ -154,6 +156,12 @@ def soak(quick: bool) -> list[str]:
     return soak_bench.report(result)
 
 
+def revocable(quick: bool) -> list[str]:
+    """Batch work with and without revocable resources beside a service."""
+    step("revocable resources: a batch job with and without the services' slack")
+    return revocable_bench.report(revocable_bench.run(quick))
+
+
 def multihost_section(quick: bool) -> list[str]:
     step("real containers on three hosts (offer-service, Swarm)")
     return report.multihost(multihost_bench.run(quick))
@@ -172,6 +180,7 @@ ALONE: dict[str, Callable[[bool], list[str]]] = {
     "failover": failover,
     "metrics": metrics_section,
     "soak": soak,
+    "revocable": revocable,
 }
 
 
@@ -217,6 +226,7 @@ def main() -> None:
     failovers = failover(quick)
     step("the master's launch rate, scraped and not")
     metrics = report_metrics(quick)
+    lent = revocable(quick)
     soaked = soak(quick)
 
     DOCS.mkdir(exist_ok=True)
@@ -251,6 +261,7 @@ def main() -> None:
         *on_postgresql,
         *failovers,
         *metrics,
+        *lent,
         *soaked,
         PROFILING_NOTES.read_text(),
     ]

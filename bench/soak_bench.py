@@ -29,22 +29,18 @@ import json
 import os
 import signal
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
 
-import docker
 import psutil
 
-from agent.containerizer.docker import LABEL_AGENT
-from bench.containers_bench import OFFERCTL, stop_processes
+from bench.daemons import Daemons
 from bench.engine import IMAGE
-from bench.masterproc import MasterProcess, free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 CSV_OUT = ROOT / "bench" / "results" / "soak.csv"
@@ -55,8 +51,6 @@ RESTART_EVERY = 60.0
 SCALE_EVERY = 90.0
 QUERY_EVERY = 1.0
 INSTANCES = (3, 5)
-START_TIMEOUT = 60.0
-COMMAND_TIMEOUT = 60.0
 
 # The quantities sampled, in the plot's panel order.
 RSS = "RSS (MiB)"
@@ -168,106 +162,15 @@ class SoakResult:
 KEPT_TASKS = 20
 
 
-class _Daemons:
-    """The master, the agents and the frameworks, as processes of this bench."""
-
-    def __init__(self, root: Path) -> None:
-        self.root = root
-        self.master = MasterProcess(
-            f"sqlite:///{root / 'master.db'}",
-            root / "master.log",
-            # Small enough that a run of minutes reaches it, as weeks of
-            # churn reach the default 1000: the curves must level off there.
-            "--max-completed-tasks-per-framework",
-            str(KEPT_TASKS),
-        )
-        self.procs: dict[str, subprocess.Popen[bytes]] = {}
-        self.agent_dirs = [root / f"agent{n + 1}" for n in range(AGENTS)]
-
-    def start(self) -> None:
-        self.master.start()
-        address = self.master.address
-        for n, work_dir in enumerate(self.agent_dirs, 1):
-            self._spawn(
-                f"agent{n}",
-                "agent.cli",
-                *("--master", address, "--resources", AGENT_RESOURCES),
-                *("--work-dir", str(work_dir), "--hostname", f"soak{n}"),
-                *("--sandbox-gc-delay", GC_DELAY),
-            )
-        for name, module in (
-            ("service", "frameworks.service.cli"),
-            ("batch", "frameworks.batch.cli"),
-        ):
-            self._spawn(
-                name,
-                module,
-                *("--master", address, "--db", f"sqlite:///{self.root / name}.db"),
-                *("--port", str(free_port())),
-            )
-        self._until(lambda: all((d / "agent_id").exists() for d in self.agent_dirs), "agents")
-        self._until(lambda: self.offerctl("app", "list").returncode == 0, "offer-service")
-        self._until(lambda: self.offerctl("job", "list").returncode == 0, "offer-batch")
-
-    def _spawn(self, name: str, *args: str) -> None:
-        log = (self.root / f"{name}.log").open("ab")
-        env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-        command = [sys.executable, "-m", *args]
-        self.procs[name] = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env=env)
-
-    def _until(self, ready: Callable[[], bool], what: str) -> None:
-        deadline = time.monotonic() + START_TIMEOUT
-        while not ready():
-            for name, proc in self.procs.items():
-                if proc.poll() is not None:
-                    raise RuntimeError(f"{name} exited:\n{self.log_tail(name)}")
-            if time.monotonic() > deadline:
-                raise TimeoutError(f"timed out waiting for {what}")
-            time.sleep(0.2)
-
-    def log_tail(self, name: str) -> str:
-        path = self.root / f"{name}.log"
-        return path.read_text(errors="replace")[-2000:] if path.exists() else ""
-
-    def offerctl(self, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
-        command = [*OFFERCTL, *args, "--master", self.master.address]
-        try:
-            return subprocess.run(
-                command, input=stdin, capture_output=True, text=True, timeout=COMMAND_TIMEOUT
-            )
-        except subprocess.TimeoutExpired:
-            return subprocess.CompletedProcess(command, 124, "", "timed out")
-
-    def processes(self) -> dict[str, psutil.Process]:
-        found = {"master": psutil.Process(self.master.pid)}
-        found.update({name: psutil.Process(p.pid) for name, p in self.procs.items()})
-        return found
-
-    def agent_ids(self) -> list[str]:
-        paths = [d / "agent_id" for d in self.agent_dirs]
-        return [p.read_text().strip() for p in paths if p.exists()]
-
-    def stop(self) -> None:
-        stop_processes(list(self.procs.values()))
-        self.master.stop()
-        self._remove_containers()
-
-    def _remove_containers(self) -> None:
-        """Every container the agents started, running or not: a stopped
-        agent leaves its containers for its next start to take back."""
-        ids = self.agent_ids()
-        if not ids:
-            return
-        client = docker.from_env()
-        try:
-            for agent_id in ids:
-                for c in client.api.containers(
-                    all=True, filters={"label": f"{LABEL_AGENT}={agent_id}"}
-                ):
-                    with contextlib.suppress(docker.errors.NotFound):
-                        client.api.remove_container(c["Id"], force=True)
-        finally:
-            client.close()
+def _daemons(root: Path) -> Daemons:
+    return Daemons(
+        root,
+        AGENTS,
+        ["--resources", AGENT_RESOURCES, "--sandbox-gc-delay", GC_DELAY],
+        # Small enough that a run of minutes reaches it, as weeks of churn
+        # reach the default 1000: the curves must level off there.
+        ["--max-completed-tasks-per-framework", str(KEPT_TASKS)],
+    )
 
 
 def _files_size(*paths: Path) -> int:
@@ -298,7 +201,7 @@ def _listdir(path: Path) -> Iterator[Path]:
 class _Sampler:
     """Samples every process and file of interest, once per call."""
 
-    def __init__(self, daemons: _Daemons) -> None:
+    def __init__(self, daemons: Daemons) -> None:
         self._daemons = daemons
         self._procs = daemons.processes()
         self._cpu: dict[str, tuple[float, float]] = {}
@@ -346,7 +249,7 @@ class _Counts:
     failed: int = 0
 
 
-def _churn(daemons: _Daemons, sampler: _Sampler, seconds: float, interval: float) -> _Counts:
+def _churn(daemons: Daemons, sampler: _Sampler, seconds: float, interval: float) -> _Counts:
     counts = _Counts()
 
     def run(*args: str, stdin: str | None = None) -> str:
@@ -395,7 +298,7 @@ def run(quick: bool) -> SoakResult:
     previous = signal.signal(signal.SIGTERM, _raise_interrupt)
     try:
         with tempfile.TemporaryDirectory(prefix="offer-soak-") as tmp:
-            daemons = _Daemons(Path(tmp))
+            daemons = _daemons(Path(tmp))
             try:
                 daemons.start()
                 sampler = _Sampler(daemons)
