@@ -174,7 +174,11 @@ COLUMNS: dict[str, list[Column]] = {
         Column("HEALTH", health),
         Column("IMAGE", lambda t: t["image"]),
         Column("COMMAND", lambda t: " ".join(t["command"]), wide=True),
-        Column("RESOURCES", lambda t: res(t["resources"]), lambda t: res_key(t["resources"])),
+        Column(
+            "RESOURCES",
+            lambda t: res(t["resources"]) + (" (revocable)" if t["revocable"] else ""),
+            lambda t: res_key(t["resources"]),
+        ),
         Column("PORTS", lambda t: ",".join(map(str, t["host_ports"])), wide=True),
         Column(
             "USED",
@@ -194,6 +198,13 @@ COLUMNS: dict[str, list[Column]] = {
         # Of RESOURCES, the part reserved for the framework's role.
         Column(
             "RESERVED", lambda o: reserved_part(o["reserved"]), lambda o: res_key(o["reserved"])
+        ),
+        # Lent from the agent's slack, apart from RESOURCES (docs/revocable.md).
+        Column(
+            "REVOCABLE",
+            lambda o: reserved_part(o["revocable"]),
+            lambda o: res_key(o["revocable"]),
+            True,
         ),
         Column("PORTS", lambda o: port_ranges(o["resources"]), wide=True),
         Column("ATTRIBUTES", lambda o: pairs(o["attributes"]), wide=True),

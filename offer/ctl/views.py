@@ -111,6 +111,8 @@ def task_view(t: operator_pb2.TaskSummary) -> dict[str, Any]:
         "image": t.container.image,
         "command": list(t.container.command),
         "resources": _resources(t.resources),
+        # On revocable resources: its agent may preempt it (docs/revocable.md).
+        "revocable": t.revocable,
         "usage": _usage(t.usage, t.HasField("usage")),
         "created_at": t.created_at,
         "updated_at": s["timestamp"],
@@ -153,6 +155,8 @@ def offer_view(o: operator_pb2.OfferSummary) -> dict[str, Any]:
         "resources": _resources(o.offer.resources),
         # The part of `resources` reserved for the framework's role.
         "reserved": _resources(o.offer.reserved),
+        # Lent from the agent's slack, apart from `resources`: revocable tasks only.
+        "revocable": _resources(o.offer.revocable),
         "attributes": dict(o.offer.attributes),
         "created_at": o.created_at,
     }
