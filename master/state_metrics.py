@@ -22,6 +22,7 @@ from prometheus_client.registry import Collector
 from master.core import Master
 from master.metrics import PREFIX
 from master.summary import framework_status
+from offer import resources
 from offer.resources import Resources
 from offer.tasks import TaskState
 
@@ -113,6 +114,12 @@ class MasterStateCollector(Collector):
                 "Resources reserved for a role (static and dynamic) on agents not lost.",
                 ("resource", "role"),
             ),
+            gauge(
+                "resources_revocable",
+                "Revocable resources of connected agents: the slack they report, what "
+                "revocable tasks hold and what offers lend (kind slack, allocated, offered).",
+                ("resource", "kind"),
+            ),
         ]
 
     def _fill(
@@ -130,6 +137,7 @@ class MasterStateCollector(Collector):
         limit: GaugeMetricFamily,
         held_back: GaugeMetricFamily,
         reserved: GaugeMetricFamily,
+        revocable: GaugeMetricFamily,
     ) -> None:
         state = self._master.state
         by_status = Counter(a.status for a in state.agents.values())
@@ -168,6 +176,13 @@ class MasterStateCollector(Collector):
             _add_resources(held_back, [role], stand.held_back)
         for by_role in self._master.reservation_calls.view():
             _add_resources(reserved, [by_role.role], by_role.reserved)
+        connected = [a for a in state.agents.values() if a.connected]
+        for kind, amounts in (
+            ("slack", [a.slack for a in connected]),
+            ("allocated", [a.revocable_held for a in connected]),
+            ("offered", [a.revocable_offered for a in connected]),
+        ):
+            _add_resources(revocable, [kind], resources.total(amounts))
 
 
 def _add_resources(family: GaugeMetricFamily, labels: list[str], amount: Resources) -> None:

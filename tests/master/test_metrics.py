@@ -222,6 +222,8 @@ async def test_names_follow_prometheus_conventions_and_labels_are_bounded(
         *(state.name for state in TaskState),
         *("cpus", "mem", "disk", "*"),
         *("new", "reregistered", "resubscribed", "teardown", "failover_timeout"),
+        # offer_master_resources_revocable's kinds.
+        *("slack", "allocated", "offered"),
     }
 
 
