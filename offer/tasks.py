@@ -160,6 +160,9 @@ class TaskSpec:
     privileged: bool = False
     network: str = ""
     pid: str = ""
+    # In place of the image's entrypoint (command is then its arguments);
+    # empty: the image's; ("",): none.
+    entrypoint: tuple[str, ...] = ()
     # Runs on revocable resources (lent slack of other tasks' allocations):
     # its agent kills it, reason PREEMPTED, when the slack shrinks.
     revocable: bool = False

@@ -149,6 +149,7 @@ def task_to_pb(spec: TaskSpec) -> pb.TaskInfo:
             privileged=spec.privileged,
             network=spec.network,
             pid=spec.pid,
+            entrypoint=spec.entrypoint,
         ),
         kill_grace_seconds=spec.kill_grace_seconds,
         revocable=spec.revocable,
@@ -189,6 +190,7 @@ def task_from_pb(msg: pb.TaskInfo) -> TaskSpec:
         privileged=c.privileged,
         network=c.network,
         pid=c.pid,
+        entrypoint=tuple(c.entrypoint),
         revocable=msg.revocable,
     )
 

@@ -254,6 +254,8 @@ class DockerContainerizer:
         return {
             "image": spec.image,
             "command": list(spec.command) or None,
+            # [""] asks the engine for no entrypoint at all.
+            "entrypoint": list(spec.entrypoint) or None,
             "environment": {**port_env(spec), **dict(spec.env)},
             "working_dir": spec.working_dir or None,
             "labels": {

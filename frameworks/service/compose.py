@@ -150,10 +150,10 @@ class ComposeService(SpecModel):
     network_mode: str | None = Field(
         default=None, description="host only: the app's network (needs `host_network`)."
     )
-    entrypoint: Any = Field(
+    entrypoint: Command | None = Field(
         default=None,
-        description="Refused: the agent runs the image's entrypoint; put the program in "
-        "command, or build an image with it.",
+        description="The app's entrypoint: a string is split as a shell would; [] or '' "
+        "runs no entrypoint (the command as it is).",
     )
     deploy: ComposeDeploy | None = Field(
         default=None,
@@ -183,16 +183,6 @@ class ComposeService(SpecModel):
             raise ValueError(
                 "not supported: build the image and push it yourself, then give image: "
                 "(`offerctl app deploy` builds and pushes it for you)"
-            )
-        return value
-
-    @field_validator("entrypoint")
-    @classmethod
-    def _no_entrypoint(cls, value: object) -> object:
-        if value is not None:
-            raise ValueError(
-                "not supported: the agent runs the image's own entrypoint; put the program "
-                "in command"
             )
         return value
 
@@ -306,6 +296,12 @@ def _service_to_app(name: str, svc: ComposeService, declared: set[str] | None) -
         app["cmd"] = shlex.split(svc.command)
     elif svc.command is not None:
         app["cmd"] = svc.command
+    if svc.entrypoint is not None:
+        entrypoint = (
+            shlex.split(svc.entrypoint) if isinstance(svc.entrypoint, str) else svc.entrypoint
+        )
+        # Compose: an empty one overrides the image's with none at all.
+        app["entrypoint"] = entrypoint or [""]
     app["env"] = _environment(svc.environment)
     ports = [_container_port(p) for p in svc.ports]
     app["ports"] = [port for port, protocol in ports if protocol == "tcp"]

@@ -72,7 +72,15 @@ _PLACEMENT_FIELDS = ("placement", "spread_by", "upgrade_deadline_seconds")
 # are no part of a version, so that deploying an unchanged app again after an
 # upgrade rolls none of its instances. A new field joins them
 # (tests/frameworks/service/test_app_version.py says so when one is missed).
-ADDED_FIELDS = ("network", "privileged", "udp_ports", "user", "volumes", "working_dir")
+ADDED_FIELDS = (
+    "entrypoint",
+    "network",
+    "privileged",
+    "udp_ports",
+    "user",
+    "volumes",
+    "working_dir",
+)
 # A named volume's name, as Compose's top-level volumes' keys (and short enough
 # that "<app>.<instance>.<name>" stays within the agent's 128 characters).
 VOLUME_NAME = r"^([A-Za-z0-9][A-Za-z0-9_.-]{0,47})?$"
@@ -164,6 +172,12 @@ class AppSpec(Spec):
     id: Name = Field(description="The app's id: lowercase letters, digits and '-'.")
     image: Image
     cmd: Command = command_field()
+    entrypoint: list[str] = Field(
+        default=[],
+        description="The program run in place of the image's entrypoint; `cmd` (a list) is "
+        'then its arguments. Empty: the image\'s entrypoint; [""]: none (cmd runs as it is).',
+        examples=[["/bin/sh", "-c"]],
+    )
     cpus: Cpus = 0.1
     mem: Mem = 64.0
     instances: int = Field(
@@ -296,6 +310,15 @@ class AppSpec(Spec):
         return self
 
     @model_validator(mode="after")
+    def _arguments_with_an_entrypoint(self) -> AppSpec:
+        if self.entrypoint and self.entrypoint != [""] and isinstance(self.cmd, str) and self.cmd:
+            raise ValueError(
+                "cmd: with an entrypoint, give cmd as a list (the entrypoint's arguments); a "
+                "string would reach it as `sh -c STRING`"
+            )
+        return self
+
+    @model_validator(mode="after")
     def _mount_points_differ(self) -> AppSpec:
         paths = [v.container_path.rstrip("/") for v in self.volumes]
         twice = sorted({p for p in paths if paths.count(p) > 1})
@@ -372,6 +395,7 @@ class AppSpec(Spec):
             user=self.user,
             privileged=self.privileged,
             network=self.network,
+            entrypoint=tuple(self.entrypoint),
             volumes=tuple(
                 Volume(v.host_path, v.container_path, v.read_only)
                 for v in self.volumes

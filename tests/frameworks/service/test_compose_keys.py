@@ -124,7 +124,6 @@ def test_other_keys_map_to_app_fields() -> None:
 @pytest.mark.parametrize(
     ("extra", "expected"),
     [
-        ("    entrypoint: [sh]\n", "services.web.entrypoint: not supported: the agent runs"),
         ("    env_file: a.env\n", "services.web.env_file: read by offerctl"),
         ("    network_mode: none\n", "services.web.network_mode: only host (or bridge"),
         ("    ports: ['53/sctp']\n", "services.web.ports: '53/sctp': only tcp and udp"),
