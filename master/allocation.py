@@ -48,6 +48,10 @@ class Allocation:
         self._newcomers: set[str] = set()
         # Agents that may have slack to lend (master.offers._revocable_plans).
         self._lending: set[str] = set()
+        # Whether a connected framework accepted revocable resources at the
+        # last cycle: without one, slack reports ask for no cycle (a large
+        # cluster of idle services would ask for one every report).
+        self._lenders_wanted = False
         self._wanted = asyncio.Event()
         self._refusals_purged_at = clock()
 
@@ -69,7 +73,8 @@ class Allocation:
         one will already look at it."""
         if agent_id not in self._lending:
             self._lending.add(agent_id)
-            self._wanted.set()
+            if self._lenders_wanted:
+                self._wanted.set()
 
     async def run(self, offers: OfferBook) -> None:
         """Runs cycles until cancelled; one bad cycle does not end them."""
@@ -99,6 +104,9 @@ class Allocation:
             forget_expired_refusals(self._state, now)
         made = make_offers(
             self._state, self._candidates, self._config.weights, now, offers.new_id, self._lending
+        )
+        self._lenders_wanted = any(
+            f.connected and f.accepts_revocable for f in self._state.frameworks.values()
         )
         offers.send(made)
         reclaim, self._newcomers = offers_to_reclaim(
