@@ -222,10 +222,14 @@ class FrameworkCalls(OverParts):
         were taken (their offers gone, their task ids used), then all are."""
         claimed_offers: set[str] = set()
         claimed_ids: set[str] = set()
+        # Agent id -> the role's dynamic reservation there as the entries
+        # so far leave it: two that unreserve from one reservation must
+        # together fit it, as they are taken one after the other.
+        reserved: dict[str, Resources] = {}
         problems: list[MasterError | None] = []
         for acceptance in acceptances:
             try:
-                self._check(fw, acceptance, claimed_offers, claimed_ids)
+                self._check(fw, acceptance, claimed_offers, claimed_ids, reserved)
                 problems.append(None)
             except MasterError as err:
                 problems.append(err)
@@ -246,9 +250,12 @@ class FrameworkCalls(OverParts):
         acceptance: Acceptance,
         claimed_offers: Set[str] = frozenset(),
         claimed_ids: Set[str] = frozenset(),
+        reserved: dict[str, Resources] | None = None,
     ) -> list[Offer]:
         """The acceptance's offers if it may be taken; raises MasterError if
-        not. Offers and task ids in `claimed_*` count as already taken."""
+        not. Offers and task ids in `claimed_*` count as already taken, and a
+        dynamic reservation in `reserved` (by agent id) as earlier entries
+        leave it; this one's outcome is recorded there."""
         taken = [oid for oid in acceptance.offer_ids if oid in claimed_offers]
         if taken:
             raise MasterError(
@@ -280,7 +287,10 @@ class FrameworkCalls(OverParts):
                 raise MasterError(ErrorKind.PERMISSION_DENIED, denied)
         if acceptance.reservations:
             agent = self._state.agents[offers[0].agent_id]
-            planned_dynamic(fw.role, agent, offers, acceptance.reservations)
+            so_far = None if reserved is None else reserved.get(agent.agent_id)
+            planned = planned_dynamic(fw.role, agent, offers, acceptance.reservations, so_far)
+            if reserved is not None:
+                reserved[agent.agent_id] = planned
         return offers
 
     def _take(

@@ -53,14 +53,20 @@ class RoleReservations:
 
 
 def planned_dynamic(
-    role: str, agent: Agent, offers: Sequence[Offer], changes: Sequence[ReservationChange]
+    role: str,
+    agent: Agent,
+    offers: Sequence[Offer],
+    changes: Sequence[ReservationChange],
+    start: Resources | None = None,
 ) -> Resources:
     """The role's dynamic reservation on the agent once an Accept's `changes`
-    are applied in order to its `offers` (a framework of `role`); raises
-    MasterError naming the operation and why when one cannot be."""
+    are applied in order to its `offers` (a framework of `role`), from
+    `start` (None: the reservation as it is; earlier entries of an atomic
+    AcceptMany may have changed it); raises MasterError naming the operation
+    and why when one cannot be."""
     pooled = resources.total(o.resources for o in offers).without_ports()
     carved = resources.total(o.reserved for o in offers)
-    dynamic = agent.dynamic_reserved.get(role, NOTHING)
+    dynamic = agent.dynamic_reserved.get(role, NOTHING) if start is None else start
     for n, change in enumerate(changes):
         verb = "unreserve" if change.unreserve else "reserve"
         where = f"operation {n} ({verb})"

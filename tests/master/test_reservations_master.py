@@ -10,6 +10,7 @@ import pytest
 
 from master.cluster import Offer
 from master.errors import ErrorKind, MasterError
+from master.frameworks import Acceptance
 from master.messages import AgentCommand, FrameworkEvent, OffersMade
 from master.reservations import ReservationChange
 from offer.outbox import Outbox
@@ -209,3 +210,42 @@ async def test_reservations_beyond_the_total_are_refused_at_registration(tmp_pat
             await _agent(m, Resources(1, 1024), {"prod": PROD})
         with pytest.raises(MasterError, match="unreserved role"):
             await _agent(m, Resources(4, 4096), {"*": PROD})
+
+
+async def test_an_atomic_accept_many_unreserving_one_reservation_twice_is_refused_whole(
+    tmp_path: Path,
+) -> None:
+    """Two entries each unreserving 0.8 of a dynamic reservation of 1 (beside
+    a static one of 1, so that two offers can carry reserved parts): each
+    fits alone, not both; the atomic call changes nothing. The two offers are
+    placed by hand: cycles seldom cut a role's reservation into two offers
+    to one framework."""
+    async with in_process_master(tmp_path) as m:
+        agent_id = await _agent(m, Resources(4, 4096), {"prod": Resources(1, 512)})
+        await m.master.reservation_calls.reserve(agent_id, "prod", Resources(1, 512))
+        prod, events = await _subscribe(m, "prod")
+        whole = await _offer(events)
+        m.master.framework_calls.decline(prod, [whole.offer_id], 3600.0)
+        part = Resources(0.8, 64)
+        offers = [
+            Offer(f"hand-{n}", prod, agent_id, "host", part, m.clock(), reserved=part)
+            for n in (1, 2)
+        ]
+        for offer in offers:
+            m.master.state.add_offer(offer)
+        unreserve = [ReservationChange("", part, unreserve=True)]
+        outcomes = await m.master.framework_calls.accept_many(
+            prod, [Acceptance([o.offer_id], [], 0.0, unreserve) for o in offers], atomic=True
+        )
+        assert isinstance(outcomes[0], MasterError) and outcomes[0].kind is ErrorKind.ABORTED
+        assert isinstance(outcomes[1], MasterError)
+        assert "dynamic reservation" in str(outcomes[1])
+        agent = m.master.state.agents[agent_id]
+        assert agent.dynamic_reserved == {"prod": Resources(1, 512)}
+        assert all(o.offer_id in m.master.state.offers for o in offers)
+        # Not atomic, the first is taken and the second refused, as each alone.
+        outcomes = await m.master.framework_calls.accept_many(
+            prod, [Acceptance([o.offer_id], [], 0.0, unreserve) for o in offers]
+        )
+        assert outcomes[0] == [] and isinstance(outcomes[1], MasterError)
+        assert agent.dynamic_reserved == {"prod": Resources(0.2, 448)}
