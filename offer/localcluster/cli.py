@@ -246,6 +246,9 @@ def start_daemons(hosts: HostSet, state: Path) -> dict[str, Any]:
         "hosts": {h.name: h.address for h in hosts.hosts},
         "bridge": hosts.network.bridge,
         "veths": {h.name: h.veth for h in hosts.hosts},
+        # The first host's engine trusts the registry (plain HTTP): offerctl
+        # builds Compose build: services with it (docs/compose-build.md).
+        "builder": hosts.engine(hosts.hosts[0]).docker_host,
     }
     (state / CLUSTER_FILE).write_text(json.dumps(info, indent=2) + "\n")
 
@@ -426,6 +429,11 @@ Deploy an app (one instance per host) from the registry's image:
   YAML
   {ctl} app deploy web.yaml --wait
   {ctl} app show web
+
+Build a Compose file's build: services with {first_host}'s engine, which trusts the registry:
+
+  export OFFER_REGISTRY={info["registry"]} DOCKER_HOST={info.get("builder", "")}
+  {ctl} app deploy compose.yaml --wait
 
 Partition {first_host}: ip link set {first_veth} down   (back: ip link set {first_veth} up)
 Take it all down:  {down}

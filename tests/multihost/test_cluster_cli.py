@@ -92,6 +92,12 @@ def test_up_deploy_down(tmp_path: Path) -> None:
         assert exports["OFFER_MASTER"] == f"10.231.{INDEX}.1:5050"
         assert f"10.231.{INDEX}.1:5000/offer-test/busybox:latest" in up.stdout
         env = {"PATH": f"{BIN}:/usr/sbin:/usr/bin:/sbin:/bin", **exports}
+        # What it prints for building Compose build: services names the
+        # registry and the first host's engine, which is there.
+        builder = [line for line in up.stdout.splitlines() if "OFFER_REGISTRY=" in line]
+        build_env = printed_exports("\n".join(builder))
+        assert build_env["OFFER_REGISTRY"] == f"10.231.{INDEX}.1:5000"
+        assert Path(build_env["DOCKER_HOST"].removeprefix("unix://")).is_socket()
 
         agents = offerctl_json(env, "agents")
         assert sorted(a["hostname"] for a in agents) == ["h1", "h2"]
