@@ -1,6 +1,7 @@
 """Compose volumes on a real cluster: real master, agents, offer-service,
 offerctl and Docker engine. A named volume's data outlives its instance,
-which stays on its agent (and waits for it); a bind mount needs the
+which stays on its agent (and waits for it, across a restart of
+offer-service); a bind mount needs the
 host_mounts grant; what is not honoured is refused by name."""
 
 from __future__ import annotations
@@ -80,7 +81,9 @@ async def test_a_named_volume_outlives_its_instance_which_stays_on_its_agent(
     assert second["hostname"] == first["hostname"]
     await asyncio.to_thread(logs_with, cluster, second["task_id"], "runs=2")
 
-    # Its agent gone: the instance waits for it, though the other agent has room.
+    # offer-service restarted keeps the pin (its own database), and with its
+    # agent gone the instance waits for it, though the other agent has room.
+    await asyncio.to_thread(cluster.restart_service)
     holder.stop(signal.SIGKILL)
     await asyncio.to_thread(kill_container, cluster, second["task_id"])
     waiting = await asyncio.to_thread(
