@@ -111,7 +111,10 @@ class ComposeDeploy(SpecModel):
 class ComposeService(SpecModel):
     """One service: becomes an app of the same name."""
 
-    image: str = Field(min_length=1, description="The image (build is not supported).")
+    image: str = Field(
+        min_length=1,
+        description="The image (offerctl app deploy puts the one it built and pushed for build).",
+    )
     command: Command | None = Field(
         default=None, description="The app's cmd: a string is split as a shell would."
     )
@@ -170,7 +173,11 @@ class ComposeService(SpecModel):
         "type volume or bind, source, target and read_only.",
         examples=[["data:/var/lib/data", "/srv/config:/config:ro"]],
     )
-    build: Any = Field(default=None, description="Refused: build the image and name it in image.")
+    build: Any = Field(
+        default=None,
+        description="Refused here: offerctl app deploy builds and pushes it, and sends image "
+        "instead (docs/compose-build.md).",
+    )
     restart: Any = Field(default=None, description="Ignored (offer-service always restarts).")
     container_name: Any = Field(default=None, description="Ignored.")
     networks: Any = Field(default=None, description="Ignored.")
