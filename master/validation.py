@@ -10,7 +10,7 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 
 from offer import ranges
-from offer.ids import ID_RULE, TASK_ID_RULE, is_id, is_task_id
+from offer.ids import ID_RULE, TASK_ID_RULE, VOLUME_NAME_RULE, is_id, is_task_id, is_volume_name
 from offer.resources import MIN_TASK_MEM, Resources
 from offer.tasks import TaskSpec
 
@@ -137,6 +137,23 @@ def _check_container(spec: TaskSpec, where: str) -> str | None:
                 f"{where}: container.volumes needs absolute host_path and container_path, "
                 f"got {volume.host_path!r} -> {volume.container_path!r}"
             )
+    for named in spec.named_volumes:
+        if not is_volume_name(named.name):
+            return (
+                f"{where}: container.volumes volume_name {named.name!r} is malformed: use "
+                f"{VOLUME_NAME_RULE}"
+            )
+        if not named.container_path.startswith("/"):
+            return (
+                f"{where}: container.volumes {named.name!r} needs an absolute container_path, "
+                f"got {named.container_path!r}"
+            )
+    targets = [v.container_path for v in spec.volumes] + [
+        v.container_path for v in spec.named_volumes
+    ]
+    twice = sorted({t for t in targets if targets.count(t) > 1})
+    if twice:
+        return f"{where}: container.volumes mounts {twice[0]!r} twice; mount one volume there"
     published: set[tuple[int, str]] = set()
     for mapping in spec.port_mappings:
         label = f"{where}: container.port_mappings {mapping.container_port}->{mapping.host_port}"

@@ -10,12 +10,24 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-__all__ = ["ID_RULE", "TASK_ID_RULE", "UnsafePathError", "is_id", "is_task_id", "path_inside"]
+__all__ = [
+    "ID_RULE",
+    "TASK_ID_RULE",
+    "VOLUME_NAME_RULE",
+    "UnsafePathError",
+    "is_id",
+    "is_task_id",
+    "is_volume_name",
+    "path_inside",
+]
 
 ID_RULE = "1-128 letters, digits and '._:-', not starting with a dot"
 TASK_ID_RULE = "1 to 128 letters, digits and '._-', not starting with a dot"
 _ID = re.compile(r"^(?!\.)[A-Za-z0-9._:-]{1,128}$")
 _TASK_ID = re.compile(r"^(?!\.)[A-Za-z0-9._-]{1,128}$")
+# Docker's own rule for volume names, with a length bound of ours.
+VOLUME_NAME_RULE = "1-128 letters, digits and '_.-', starting with a letter or digit"
+_VOLUME_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$")
 
 
 def is_id(value: str) -> bool:
@@ -27,6 +39,11 @@ def is_task_id(value: str) -> bool:
     """A task id: see TASK_ID_RULE (no ':', which container tooling reads
     as a separator)."""
     return _TASK_ID.match(value) is not None
+
+
+def is_volume_name(value: str) -> bool:
+    """A task's named (engine) volume: see VOLUME_NAME_RULE."""
+    return _VOLUME_NAME.match(value) is not None
 
 
 class UnsafePathError(ValueError):

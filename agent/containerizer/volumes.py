@@ -5,10 +5,10 @@ volume the first time a container mounts it)."""
 from __future__ import annotations
 
 import hashlib
-import re
 
 from docker.types import Mount
 
+from offer.ids import VOLUME_NAME_RULE, is_volume_name
 from offer.tasks import StatusReason, TaskSpec
 
 __all__ = ["LABEL_VOLUME", "VolumeProblem", "engine_volume_name", "named_volume_mounts"]
@@ -16,9 +16,6 @@ __all__ = ["LABEL_VOLUME", "VolumeProblem", "engine_volume_name", "named_volume_
 # Labels on every engine volume the agent has the engine create.
 LABEL_VOLUME = "offer.volume"
 LABEL_VOLUME_FRAMEWORK = "offer.framework_id"
-# Docker's own rule for volume names, with a length bound of ours.
-_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$")
-NAME_RULE = "1-128 letters, digits and '_.-', starting with a letter or digit"
 
 
 class VolumeProblem(ValueError):
@@ -33,7 +30,7 @@ def engine_volume_name(framework_id: str, name: str) -> str:
     one volume. A framework id the engine would not take in a name (one
     with ':') is replaced by "h" and 16 hex digits of its SHA-256."""
     scope = framework_id
-    if not _NAME.match(framework_id) or len(framework_id) > 64:
+    if not is_volume_name(framework_id) or len(framework_id) > 64:
         scope = "h" + hashlib.sha256(framework_id.encode()).hexdigest()[:16]
     return f"offer-{scope}-{name}"
 
@@ -43,9 +40,9 @@ def named_volume_mounts(framework_id: str, spec: TaskSpec) -> list[Mount]:
     naming the volume, for a name or path the engine would refuse."""
     mounts = []
     for volume in spec.named_volumes:
-        if not _NAME.match(volume.name):
+        if not is_volume_name(volume.name):
             raise VolumeProblem(
-                f"volume name {volume.name!r} is not {NAME_RULE}; rename it in the task's "
+                f"volume name {volume.name!r} is not {VOLUME_NAME_RULE}; rename it in the task's "
                 "container.volumes"
             )
         if not volume.container_path.startswith("/"):

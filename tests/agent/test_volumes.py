@@ -11,7 +11,8 @@ from dataclasses import replace
 import docker
 import pytest
 
-from agent.containerizer.volumes import engine_volume_name
+from agent.containerizer.volumes import VolumeProblem, engine_volume_name, named_volume_mounts
+from frameworks.sdk import CallRefusedError
 from offer.tasks import NamedVolume, StatusReason, TaskState
 from tests.support.cluster import Cluster
 from tests.support.framework import framework, task
@@ -66,19 +67,31 @@ async def test_a_named_volume_outlives_its_task_without_a_grant(
             remove_volumes(engine, driver.framework_id)
 
 
-async def test_a_volume_name_the_engine_refuses_fails_the_task_naming_it(
+async def test_a_volume_name_the_engine_would_refuse_is_refused_at_accept(
     running_cluster: Cluster,
 ) -> None:
     bad = replace(task("bad"), named_volumes=(NamedVolume("../etc", "/data"),))
-    relative = replace(task("relative"), named_volumes=(NamedVolume("ok", "data"),))
     async with framework(running_cluster.address) as (driver, rec):
-        await rec.launch(driver, bad, relative)
-        bad_end = (await rec.until_terminal("bad"))[-1]
-        relative_end = (await rec.until_terminal("relative"))[-1]
-    assert (bad_end.state, bad_end.reason) == (TaskState.FAILED, StatusReason.INVALID_TASK)
-    assert "volume name '../etc' is not 1-128 letters, digits and '_.-'" in bad_end.message
-    assert relative_end.reason == StatusReason.INVALID_TASK
-    assert "volume 'ok': container_path 'data' must be an absolute path" in relative_end.message
+        with pytest.raises(CallRefusedError) as refused:
+            await rec.launch(driver, bad)
+        assert refused.value.code == "INVALID_ARGUMENT"
+        assert "volume_name '../etc' is malformed: use 1-128 letters" in str(refused.value)
+
+
+@pytest.mark.parametrize(
+    ("volume", "says"),
+    [
+        (NamedVolume("../etc", "/data"), "volume name '../etc' is not 1-128 letters"),
+        (NamedVolume("ok", "data"), "volume 'ok': container_path 'data' must be an absolute"),
+    ],
+)
+def test_the_agent_refuses_them_too(volume: NamedVolume, says: str) -> None:
+    """What a master older than the check would let through fails the task
+    on the agent (INVALID_TASK), naming the volume."""
+    with pytest.raises(VolumeProblem) as problem:
+        named_volume_mounts("fw-1", replace(task("t"), named_volumes=(volume,)))
+    assert says in str(problem.value)
+    assert problem.value.reason == StatusReason.INVALID_TASK
 
 
 def test_framework_ids_the_engine_cannot_name_are_hashed() -> None:

@@ -6,7 +6,7 @@ import pytest
 
 from master.validation import check_agent, check_role, check_tasks
 from offer.resources import Resources
-from offer.tasks import HealthCheck, PortMapping, TaskSpec, Volume
+from offer.tasks import HealthCheck, NamedVolume, PortMapping, TaskSpec, Volume
 
 OFFER = Resources(2, 1024, ports=((31000, 31009),))
 
@@ -63,6 +63,12 @@ WEB = TaskSpec(
         ({"port_mappings": (PortMapping(80, 31000, "sctp"),)}, "protocol must be 'tcp' or 'udp'"),
         ({"port_mappings": (PortMapping(0, 31000),)}, "ports must be within 1-65535"),
         ({"volumes": (Volume("data", "/data"),)}, "needs absolute host_path"),
+        ({"named_volumes": (NamedVolume("../x", "/data"),)}, "volume_name '../x' is malformed"),
+        ({"named_volumes": (NamedVolume("db", "data"),)}, "needs an absolute container_path"),
+        (
+            {"volumes": (Volume("/srv", "/data"),), "named_volumes": (NamedVolume("db", "/data"),)},
+            "mounts '/data' twice",
+        ),
         ({"working_dir": "app"}, "working_dir must be an absolute path"),
         ({"labels": (("offer.task_id", "x"),)}, "is reserved"),
         ({"health_check": HealthCheck("http", port=8080)}, "health_check.http.port 8080 is not"),
