@@ -109,6 +109,11 @@ class Wakeup:
             log.error("a wake-up job failed", exc_info=job.exception())
 
 
+# Refusals of an accept that are about its tasks, not its offer: launching
+# them on another offer would be refused the same way.
+TASKS_AT_FAULT = frozenset({"PERMISSION_DENIED", "INVALID_ARGUMENT", "ALREADY_EXISTS"})
+
+
 class Framework(Scheduler):
     """A Scheduler with its own records: see the module docstring. Give it
     the clock and where to keep the framework id; override `live_task_ids`,
@@ -179,17 +184,21 @@ class Framework(Scheduler):
     ) -> bool:
         """Launches `tasks` on one offer, written down first: `record()`
         persists them before the accept, so that a restart finds every task
-        it started; if the master refuses the accept (e.g. the offer was
-        rescinded meanwhile) nothing was launched and `unrecord()` drops
-        them. True if launched. Any other error (a task the driver cannot
-        send) drops them too, then is raised: the offer is still the
-        caller's to decline."""
+        it started; if the master refuses the accept for the offer (it was
+        rescinded meanwhile, the master is away) nothing was launched and
+        `unrecord()` drops them. True if launched. A refusal of the tasks
+        themselves (PERMISSION_DENIED: a grant they lack; INVALID_ARGUMENT;
+        ALREADY_EXISTS), which another offer would not change, and any other
+        error (a task the driver cannot send) drop them too, then are
+        raised: the offer is still the caller's to decline."""
         await record()
         try:
             await driver.accept([offer_id], tasks)
         except CallRefusedError as err:
-            log.info("launch on offer %s refused (%s); waiting for another", offer_id, err)
             await unrecord()
+            if err.code in TASKS_AT_FAULT:
+                raise
+            log.info("launch on offer %s refused (%s); waiting for another", offer_id, err)
             return False
         except Exception:
             await unrecord()
