@@ -27,6 +27,7 @@ from frameworks.sdk.tasks import (
 from offer.resources import Resources
 from offer.tasks import (
     HealthCheck,
+    NamedVolume,
     PortMapping,
     StatusReason,
     TaskSpec,
@@ -43,6 +44,7 @@ __all__ = [
     "Driver",
     "Framework",
     "HealthCheck",
+    "NamedVolume",
     "Offer",
     "OffersPacking",
     "Packing",

@@ -11,7 +11,7 @@ from frameworks.sdk.interface import Acceptance
 from frameworks.sdk.scheduler import Offer
 from offer import ranges, wire
 from offer.resources import Resources
-from offer.tasks import HealthCheck, PortMapping, TaskSpec, Volume
+from offer.tasks import HealthCheck, NamedVolume, PortMapping, TaskSpec, Volume
 
 __all__ = [
     "Constraint",
@@ -41,11 +41,17 @@ def make_task(
     name: str = "",
     kill_grace_seconds: float = 0.0,
     revocable: bool = False,
+    named_volumes: Sequence[NamedVolume] = (),
+    entrypoint: Sequence[str] = (),
 ) -> TaskSpec:
     """A task from an image and a command. A string command runs through
     `sh -c`; a sequence is the argv. `ports` are container ports: `pack`
     gives each a host port from the offer it is launched on. A `revocable`
-    task goes on an offer's revocable part (docs/revocable.md)."""
+    task goes on an offer's revocable part (docs/revocable.md).
+    `named_volumes` are engine volumes the agent keeps for the framework
+    beyond the task (a later task on that agent finds their data);
+    `entrypoint` runs in place of the image's, with the command as its
+    arguments."""
     argv = ("sh", "-c", command) if isinstance(command, str) and command else tuple(command)
     return TaskSpec(
         task_id=task_id,
@@ -60,6 +66,8 @@ def make_task(
         port_mappings=tuple(PortMapping(p, 0) for p in ports),
         health_check=health_check,
         revocable=revocable,
+        named_volumes=tuple(named_volumes),
+        entrypoint=tuple(entrypoint),
     )
 
 

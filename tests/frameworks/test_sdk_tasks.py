@@ -130,3 +130,15 @@ def test_pack_puts_revocable_tasks_on_the_revocable_part_only() -> None:
         (["o"], ["r1"]),
     ]
     assert [t.task_id for t in placed.left_out] == ["r2"]
+
+
+def test_make_task_takes_named_volumes_and_an_entrypoint() -> None:
+    spec = make_task(
+        "t",
+        "img",
+        ["-c", "echo hi"],
+        named_volumes=[sdk.NamedVolume("data", "/data")],
+        entrypoint=["sh"],
+    )
+    assert spec.named_volumes == (sdk.NamedVolume("data", "/data"),)
+    assert (spec.entrypoint, spec.command) == (("sh",), ("-c", "echo hi"))
