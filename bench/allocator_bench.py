@@ -10,6 +10,7 @@ from __future__ import annotations
 import random
 import statistics
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from bench.reference_sorter import ResortingDRFSorter
@@ -82,13 +83,18 @@ def cycle_input(
     )
 
 
-def _median_cycle(view: AllocationInput, repeat: int, make_sorter: object) -> tuple[float, int]:
+def _median(cycle: Callable[[], int], repeat: int) -> tuple[float, int]:
+    """The median time of `repeat` runs of `cycle`, and the offers it makes."""
     times, offers = [], 0
     for _ in range(repeat):
         start = time.perf_counter()
-        offers = len(allocate(view, make_sorter))  # type: ignore[arg-type]
+        offers = cycle()
         times.append(time.perf_counter() - start)
     return statistics.median(times), offers
+
+
+def _median_cycle(view: AllocationInput, repeat: int, make_sorter: object) -> tuple[float, int]:
+    return _median(lambda: len(allocate(view, make_sorter)), repeat)  # type: ignore[arg-type]
 
 
 def measure(
@@ -118,16 +124,10 @@ def measure_revocable(agents: int, frameworks: int, repeat: int) -> AllocatorRes
         now=0.0,
     )
 
-    def median(make_sorter: object) -> tuple[float, int]:
-        times, offers = [], 0
-        for _ in range(repeat):
-            start = time.perf_counter()
-            offers = len(allocate_revocable(view, make_sorter))  # type: ignore[arg-type]
-            times.append(time.perf_counter() - start)
-        return statistics.median(times), offers
-
-    seconds, offers = median(DRFSorter)
-    reference, reference_offers = median(ResortingDRFSorter)
+    seconds, offers = _median(lambda: len(allocate_revocable(view, DRFSorter)), repeat)
+    reference, reference_offers = _median(
+        lambda: len(allocate_revocable(view, ResortingDRFSorter)), repeat
+    )
     assert offers == reference_offers
     return AllocatorResult(
         agents, frameworks, "revocable pass, all agents lend", seconds, reference, offers
