@@ -85,15 +85,43 @@ def http_get(url: str, timeout: float = 2.0) -> str | None:
 
 def wait_for(predicate: Callable[[], Any], timeout: float = START_TIMEOUT, what: str = "") -> Any:
     """Polls `predicate` until it returns something truthy (for conditions
-    that have no event to await, such as another process's state)."""
+    that have no event to await, such as another process's state).
+
+    Between two calls it pauses 0.05 s, or as long as the call took when
+    that was longer (up to 0.5 s): a predicate that runs offerctl costs a
+    process start (0.3-1 s of CPU), and polling it back to back kept a core
+    busy that the daemons under test and the other test worker needed."""
     deadline = time.monotonic() + timeout
     while True:
+        called = time.monotonic()
         value = predicate()
         if value:
             return value
-        if time.monotonic() > deadline:
+        now = time.monotonic()
+        if now > deadline:
             raise TimeoutError(f"timed out after {timeout}s waiting for {what or predicate}")
-        time.sleep(0.05)
+        time.sleep(min(max(0.05, now - called), 0.5, max(0.0, deadline - now)))
+
+
+def accepts_connections(address: str) -> bool:
+    """Whether something listens on HOST:PORT (a TCP connect, no process)."""
+    host, _, port = address.rpartition(":")
+    try:
+        with socket.create_connection((host, int(port)), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
+def stop_all(procs: list[Proc], timeout: float = 10.0) -> None:
+    """SIGTERM to every process at once, then waits for each (SIGKILL after
+    `timeout`): their graceful stops (about 1 s for a framework, 0.5 s for
+    an agent) overlap instead of adding up."""
+    for proc in procs:
+        if proc.popen.poll() is None:
+            proc.popen.send_signal(signal.SIGTERM)
+    for proc in procs:
+        proc.stop(timeout=timeout)
 
 
 @dataclass
@@ -236,11 +264,21 @@ class Cluster:
         return proc
 
     def _until_framework_answers(self, kind: str, proc: Proc) -> None:
-        def answers() -> bool:
+        def alive() -> None:
             if proc.popen.poll() is not None:
                 raise RuntimeError(f"offer-{kind} exited:\n{proc.log()}")
+
+        def listens() -> bool:
+            alive()
+            return accepts_connections(self.framework_addresses[kind])
+
+        def answers() -> bool:
+            alive()
             return self._control(kind, "list").returncode == 0
 
+        # A connect first: offerctl (a process) each try, while the framework
+        # still starts, took CPU from the very start it waited for.
+        wait_for(listens, what=f"offer-{kind} to listen")
         wait_for(answers, what=f"offer-{kind} to answer")
 
     def restart_service(self, sig: int = signal.SIGKILL) -> None:
@@ -416,8 +454,7 @@ class Cluster:
     def close(self) -> None:
         """Stops every process, then removes the containers of its agents;
         without an agent it needs no engine."""
-        for proc in reversed(self._procs):
-            proc.stop()
+        stop_all(list(reversed(self._procs)))
         left = self.containers()
         if not left:
             return
