@@ -169,8 +169,9 @@ class ComposeService(SpecModel):
         default=[],
         description="The app's volumes: NAME:/path (a named volume, declared at the top; each "
         "instance has its own, kept on the agent that first runs it), /host/path:/path (a "
-        "bind mount: the host_mounts grant), ':ro' for read-only; or the long syntax with "
-        "type volume or bind, source, target and read_only.",
+        "bind mount: the host_mounts grant; offerctl app deploy makes ./path and ~/path "
+        "absolute, beside the file, and that path must exist on the agents), ':ro' for "
+        "read-only; or the long syntax with type volume or bind, source, target and read_only.",
         examples=[["data:/var/lib/data", "/srv/config:/config:ro"]],
     )
     build: Any = Field(

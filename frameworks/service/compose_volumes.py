@@ -157,8 +157,10 @@ def _volume(kind: str, source: str, target: str, read_only: bool) -> dict[str, A
         if not source.startswith("/"):
             raise ValueError(
                 f"bind mount source {source!r} is relative: a bind mount is a folder of the "
-                "agent's host, not of the machine offerctl runs on; give an absolute path that "
-                "exists on every agent that may run the service, or use a named volume"
+                "agent's host, not of the machine offerctl runs on; `offerctl app deploy` "
+                "resolves it against the Compose file's folder (~: the home folder) before "
+                "sending the file, so deploy it through offerctl, or give an absolute path "
+                "that exists on every agent that may run the service, or use a named volume"
             )
         return {"host_path": source, "container_path": target, "read_only": read_only}
     if not _NAME.match(source):

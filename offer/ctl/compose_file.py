@@ -1,8 +1,9 @@
 """`offerctl app deploy FILE` for Compose files: interpolated here, where
 the file is read, with offerctl's environment over a `.env` beside the file
 (the environment wins, as in Compose); offer-service gets the result and
-never interpolates (a `$` it sees is a literal one). Services with
-`build:` are built and pushed here, and sent as `image:`
+never interpolates (a `$` it sees is a literal one). Relative bind mount
+sources are made absolute here, against the file's folder (compose_binds).
+Services with `build:` are built and pushed here, and sent as `image:`
 (compose_build, image_builder). `--dry-run` parses, interpolates and
 validates here and prints the apps, calling nothing and building nothing."""
 
@@ -17,6 +18,7 @@ from typing import Any
 import yaml
 
 from offer.ctl import specs
+from offer.ctl.compose_binds import resolve_bind_sources
 
 
 def prepare(parser: object, args: argparse.Namespace) -> int:
@@ -91,8 +93,10 @@ def interpolated(text: str, file: str, environ: dict[str, str]) -> str:
             f'offerctl: warning: the "{name}" variable is not set; it is an empty string',
             file=sys.stderr,
         )
-    _inline_env_files(done.doc, Path.cwd() if file == "-" else Path(file).resolve().parent)
-    dumped: str = yaml.safe_dump(done.doc, sort_keys=False, allow_unicode=True)
+    folder = Path.cwd() if file == "-" else Path(file).resolve().parent
+    _inline_env_files(done.doc, folder)
+    resolved = resolve_bind_sources(done.doc, str(folder), str(Path.home()))
+    dumped: str = yaml.safe_dump(resolved, sort_keys=False, allow_unicode=True)
     return dumped
 
 
