@@ -1,8 +1,9 @@
 """Turns launches, kills and container exits into task status updates.
 
 Per task the updates go out in order: STARTING, RUNNING, KILLING (once a
-kill of its running container begins: SIGTERM is sent and its grace period
-runs, as Mesos's executors send TASK_KILLING), then one terminal state. A
+kill of its running container begins: its stop signal, SIGTERM unless the
+task names another, is sent and its grace period runs, as Mesos's
+executors send TASK_KILLING), then one terminal state. A
 container can exit before `start` even returns, so an exit is only
 reported once its task's RUNNING has been emitted.
 """
@@ -243,15 +244,16 @@ class TaskExecutor:
         is seen as a kill in flight, not as a task still RUNNING."""
         assert task.container_id is not None
         grace = grace_seconds or DEFAULT_KILL_GRACE
+        signal = task.spec.stop_signal or "SIGTERM"
         if task.state == TaskState.RUNNING:
             self._update(
                 task,
                 TaskState.KILLING,
                 task.kill_reason,
-                f"{_KILL_MESSAGES.get(task.kill_reason, 'killed on request')}: SIGTERM sent, "
+                f"{_KILL_MESSAGES.get(task.kill_reason, 'killed on request')}: {signal} sent, "
                 f"SIGKILL in {grace:g}s if it is still running",
             )
-        await self._containerizer.stop(task.container_id, grace)
+        await self._containerizer.stop(task.container_id, grace, signal)
 
     async def connect_engine(self) -> None:
         """Subscribes to container exits, then squares what this agent tracks

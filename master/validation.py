@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping, Sequence
 from offer import ranges
 from offer.ids import ID_RULE, TASK_ID_RULE, VOLUME_NAME_RULE, is_id, is_task_id, is_volume_name
 from offer.resources import MIN_TASK_MEM, Resources
-from offer.tasks import TaskSpec
+from offer.tasks import TaskSpec, stop_signal_problem
 
 _ROLE_RE = re.compile(r"^(\*|[A-Za-z0-9_][A-Za-z0-9._-]{0,63})$")
 MAX_TASKS_PER_ACCEPT = 1000
@@ -131,6 +131,8 @@ def _check_container(spec: TaskSpec, where: str) -> str | None:
     for key, _ in spec.labels:
         if key.startswith("offer."):
             return f"{where}: container.labels key {key!r} is reserved (offer.* labels)"
+    if problem := stop_signal_problem(spec.stop_signal):
+        return f"{where}: container.stop_signal: {problem}"
     for volume in spec.volumes:
         if not volume.host_path.startswith("/") or not volume.container_path.startswith("/"):
             return (

@@ -19,6 +19,7 @@ __all__ = [
     "TaskState",
     "TaskStatus",
     "Volume",
+    "stop_signal_problem",
 ]
 
 
@@ -66,6 +67,39 @@ class StatusReason(enum.IntEnum):
     ENGINE_UNAVAILABLE = 13
     HEALTH_CHANGED = 14
     PREEMPTED = 15
+
+
+# Linux's signals, as Docker names them (its pkg/signal): a container is a
+# Linux process whichever host the master runs on, so not Python's `signal`.
+_SIGNALS = frozenset(
+    (
+        *("ABRT", "ALRM", "BUS", "CHLD", "CLD", "CONT", "FPE", "HUP", "ILL", "INT", "IO"),
+        *("IOT", "KILL", "PIPE", "POLL", "PROF", "PWR", "QUIT", "SEGV", "STKFLT", "STOP"),
+        *("SYS", "TERM", "TRAP", "TSTP", "TTIN", "TTOU", "URG", "USR1", "USR2", "VTALRM"),
+        *("WINCH", "XCPU", "XFSZ", "RTMIN", "RTMAX"),
+        *(f"RTMIN+{n}" for n in range(1, 16)),
+        *(f"RTMAX-{n}" for n in range(1, 15)),
+    )
+)
+
+
+def stop_signal_problem(value: str) -> str | None:
+    """Why `value` is not a stop signal the engine takes, if it is not: a
+    signal name (SIGINT, or INT, in any case) or a number 1-64; "" is
+    SIGTERM."""
+    if not value:
+        return None
+    if value.isdigit():
+        if 1 <= int(value) <= 64:
+            return None
+        return f"signal number {value} is not within 1-64"
+    name = value.upper().removeprefix("SIG")
+    if name in _SIGNALS:
+        return None
+    return (
+        f"{value!r} is not a Linux signal: give a name such as SIGINT, SIGTERM, SIGQUIT, "
+        "SIGHUP or SIGUSR1, or a number 1-64"
+    )
 
 
 def new_uuid() -> str:
@@ -166,6 +200,9 @@ class TaskSpec:
     # Runs on revocable resources (lent slack of other tasks' allocations):
     # its agent kills it, reason PREEMPTED, when the slack shrinks.
     revocable: bool = False
+    # The signal a kill sends first (SIGKILL follows after the kill grace);
+    # empty: SIGTERM. A name or a number: stop_signal_problem() says which.
+    stop_signal: str = ""
 
     def host_port(self, container_port: int) -> int | None:
         """The host port that publishes `container_port`, if any."""

@@ -150,6 +150,7 @@ def task_to_pb(spec: TaskSpec) -> pb.TaskInfo:
             network=spec.network,
             pid=spec.pid,
             entrypoint=spec.entrypoint,
+            stop_signal=spec.stop_signal,
         ),
         kill_grace_seconds=spec.kill_grace_seconds,
         revocable=spec.revocable,
@@ -192,6 +193,7 @@ def task_from_pb(msg: pb.TaskInfo) -> TaskSpec:
         pid=c.pid,
         entrypoint=tuple(c.entrypoint),
         revocable=msg.revocable,
+        stop_signal=c.stop_signal,
     )
 
 

@@ -269,6 +269,8 @@ class DockerContainerizer:
             "volumes": [v.container_path for v in spec.volumes],
             "ports": [(p.container_port, p.protocol) for p in spec.port_mappings],
             "user": spec.user or None,
+            # What `docker stop` sends by hand too; the agent's kills send it themselves.
+            "stop_signal": spec.stop_signal or None,
             "host_config": host_config,
             "detach": True,
         }
@@ -325,13 +327,14 @@ class DockerContainerizer:
             )
         return own
 
-    async def stop(self, container_id: str, grace_seconds: float) -> None:
-        """SIGTERM, then SIGKILL if it is still running after the grace period
-        (to the millisecond; Docker's own stop counts whole seconds). A
-        container that is already gone is fine."""
+    async def stop(self, container_id: str, grace_seconds: float, signal: str = "") -> None:
+        """`signal` (the task's stop signal; empty: SIGTERM), then SIGKILL if
+        it is still running after the grace period (to the millisecond;
+        Docker's own stop counts whole seconds). A container that is already
+        gone is fine."""
         api = self._client.api
         try:
-            await self._in_thread(api.kill, container_id, signal="SIGTERM")
+            await self._in_thread(api.kill, container_id, signal=signal or "SIGTERM")
         except docker.errors.APIError:
             return  # gone (NotFound is one), or not running any more
         try:

@@ -25,6 +25,7 @@ from frameworks.service.compose_keys import (
     constraint,
     health_check,
     rolling_rules,
+    seconds,
 )
 from frameworks.service.compose_validation import schema_problems
 from frameworks.service.compose_volumes import (
@@ -139,6 +140,14 @@ class ComposeService(SpecModel):
     )
     working_dir: str | None = Field(default=None, description="The app's working_dir.")
     user: str | None = Field(default=None, description="The app's user.")
+    stop_signal: str | None = Field(
+        default=None, description="The app's stop_signal: what a kill sends first, e.g. SIGINT."
+    )
+    stop_grace_period: str | None = Field(
+        default=None,
+        description="The app's kill_grace_seconds: a duration such as '30s' or '1m30s'.",
+        examples=["30s"],
+    )
     labels: dict[str, str | int | float | bool | None] | list[str] | None = Field(
         default=None, description="The app's labels (a mapping, or a list of NAME=value)."
     )
@@ -351,9 +360,11 @@ def _map_keys(app: dict[str, Any], svc: ComposeService, deploy: ComposeDeploy) -
             "deploy.update_config", rolling_rules, deploy.update_config, app.get("instances", 1)
         )
         app.update(rules)
-    for key in ("working_dir", "user"):
+    for key in ("working_dir", "user", "stop_signal"):
         if getattr(svc, key):
             app[key] = getattr(svc, key)
+    if svc.stop_grace_period is not None:
+        app["kill_grace_seconds"] = _at("stop_grace_period", seconds, svc.stop_grace_period)
     app["labels"] = _environment(svc.labels)
     # Every capability is in privileged mode: asking for some asks for it.
     if svc.privileged or svc.cap_add:

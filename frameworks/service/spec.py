@@ -33,7 +33,7 @@ from frameworks.sdk import (
     Volume,
     make_task,
 )
-from offer.tasks import NamedVolume
+from offer.tasks import NamedVolume, stop_signal_problem
 
 Port = Annotated[int, Field(ge=1, le=65535)]
 Link = Annotated[
@@ -76,6 +76,7 @@ ADDED_FIELDS = (
     "entrypoint",
     "network",
     "privileged",
+    "stop_signal",
     "udp_ports",
     "user",
     "volumes",
@@ -257,7 +258,17 @@ class AppSpec(Spec):
         le=_YEAR,
         description="The longest delay between relaunches of a crashing app.",
     )
-    kill_grace_seconds: KillGrace = 3.0
+    stop_signal: str = Field(
+        default="",
+        description="The signal a kill sends each instance first, e.g. SIGINT (a name, or a "
+        "number 1-64); SIGKILL follows after kill_grace_seconds. Empty: SIGTERM.",
+        examples=["SIGINT"],
+    )
+    kill_grace_seconds: KillGrace = Field(
+        default=3.0,
+        description="Seconds between the stop signal (SIGTERM unless stop_signal says) and "
+        "SIGKILL when an instance is killed.",
+    )
     minimum_health_capacity: float = Field(
         default=1.0,
         ge=0,
@@ -293,6 +304,13 @@ class AppSpec(Spec):
         "(ALIAS_PORT=tcp://ADDR:PORT, ALIAS_PORT_6379_TCP_ADDR, ..._PORT, ...).",
         examples=[["db:redis"]],
     )
+
+    @field_validator("stop_signal")
+    @classmethod
+    def _known_signal(cls, value: str) -> str:
+        if problem := stop_signal_problem(value):
+            raise ValueError(problem)
+        return value
 
     @model_validator(mode="after")
     def _check_port(self) -> AppSpec:
@@ -396,6 +414,7 @@ class AppSpec(Spec):
             privileged=self.privileged,
             network=self.network,
             entrypoint=tuple(self.entrypoint),
+            stop_signal=self.stop_signal,
             volumes=tuple(
                 Volume(v.host_path, v.container_path, v.read_only)
                 for v in self.volumes
