@@ -418,7 +418,8 @@ KillGrace = Annotated[
     float,
     Field(
         ge=0,
-        description="Seconds between SIGTERM and SIGKILL when a task is killed.",
+        description="Seconds between the stop signal (SIGTERM unless the task names "
+        "another) and SIGKILL when a task is killed.",
     ),
 ]
 

@@ -43,6 +43,7 @@ def make_task(
     revocable: bool = False,
     named_volumes: Sequence[NamedVolume] = (),
     entrypoint: Sequence[str] = (),
+    stop_signal: str = "",
 ) -> TaskSpec:
     """A task from an image and a command. A string command runs through
     `sh -c`; a sequence is the argv. `ports` are container ports: `pack`
@@ -51,7 +52,8 @@ def make_task(
     `named_volumes` are engine volumes the agent keeps for the framework
     beyond the task (a later task on that agent finds their data);
     `entrypoint` runs in place of the image's, with the command as its
-    arguments."""
+    arguments. `stop_signal` is what a kill sends first (SIGTERM when
+    empty), `kill_grace_seconds` before SIGKILL."""
     argv = ("sh", "-c", command) if isinstance(command, str) and command else tuple(command)
     return TaskSpec(
         task_id=task_id,
@@ -68,6 +70,7 @@ def make_task(
         revocable=revocable,
         named_volumes=tuple(named_volumes),
         entrypoint=tuple(entrypoint),
+        stop_signal=stop_signal,
     )
 
 
