@@ -27,6 +27,7 @@ from frameworks.service.compose_keys import (
     rolling_rules,
     seconds,
 )
+from frameworks.service.compose_secrets import declared_secrets, service_secrets
 from frameworks.service.compose_validation import schema_problems
 from frameworks.service.compose_volumes import (
     declared_volumes,
@@ -183,6 +184,13 @@ class ComposeService(SpecModel):
         "read-only; or the long syntax with type volume or bind, source, target and read_only.",
         examples=[["data:/var/lib/data", "/srv/config:/config:ro"]],
     )
+    secrets: list[str | dict[str, Any]] = Field(
+        default=[],
+        description="Secrets declared at the top (with file:), each mounted read-only at /run/secrets/NAME (or "
+        "the long syntax's target) as a bind mount of its file: the host_mounts grant, and "
+        "the file must exist at that path on every agent that may run the service.",
+        examples=[["db-password"]],
+    )
     build: Any = Field(
         default=None,
         description="Refused here: offerctl app deploy builds and pushes it, and sends image "
@@ -239,6 +247,11 @@ class ComposeFile(SpecModel):
         description="The named volumes the services use (`driver: local` at most: no other "
         "driver, driver_opts, external, name or labels).",
     )
+    secrets: dict[str, dict[str, Any] | None] | None = Field(
+        default=None,
+        description="The secrets the services use: `file:` only, an absolute path on the "
+        "agents' hosts (offerctl app deploy resolves a relative one beside the Compose file).",
+    )
 
 
 def is_compose(doc: object) -> TypeGuard[dict[str, Any]]:
@@ -270,17 +283,18 @@ def compose_to_apps(doc: dict[str, Any]) -> list[dict[str, Any]]:
         services = compose.services
         try:
             declared: set[str] | None = declared_volumes(compose.volumes)
+            secrets: dict[str, str] | None = declared_secrets(compose.secrets)
         except ValueError as err:
             raise SpecError(str(err)) from None
     else:
         v1 = {k: v for k, v in doc.items() if k not in _TOP_LEVEL_V1_IGNORED}
         _check_schema(v1, v1=True)
         services = {name: validate(ComposeService, svc, name) for name, svc in v1.items()}
-        declared = None  # v1 files declare no volumes
+        declared = secrets = None  # v1 files declare no volumes or secrets
     apps = []
     for name, service in services.items():
         try:
-            apps.append(_service_to_app(name, service, declared))
+            apps.append(_service_to_app(name, service, declared, secrets))
         except ValueError as err:
             where = f"services.{name}." if isinstance(doc.get("services"), dict) else f"{name}: "
             raise SpecError(f"{where}{err}") from None
@@ -307,7 +321,9 @@ def _check_schema(doc: dict[str, Any], *, v1: bool) -> None:
         raise SpecError("\n".join(problems))
 
 
-def _service_to_app(name: str, svc: ComposeService, declared: set[str] | None) -> dict[str, Any]:
+def _service_to_app(
+    name: str, svc: ComposeService, declared: set[str] | None, secrets: dict[str, str] | None
+) -> dict[str, Any]:
     app: dict[str, Any] = {"id": name, "image": svc.image, "mem": 64.0}
     if isinstance(svc.command, str):
         app["cmd"] = shlex.split(svc.command)
@@ -332,7 +348,7 @@ def _service_to_app(name: str, svc: ComposeService, declared: set[str] | None) -
             app["cpus"] = given.cpus
         if given is not None and given.memory is not None:
             app["mem"] = given.memory
-    app["volumes"] = service_volumes(svc.volumes, declared)
+    app["volumes"] = service_volumes(svc.volumes, declared) + service_secrets(svc.secrets, secrets)
     _map_keys(app, svc, deploy)
     app["depends_on"] = list(svc.depends_on)
     app["links"] = list(svc.links)

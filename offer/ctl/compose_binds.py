@@ -1,6 +1,8 @@
 """Relative bind mount sources of a Compose file made absolute, as
 `docker stack deploy` does: `./app` and `../x` against the Compose file's
-folder, `~` and `~/x` against the home of the user running offerctl.
+folder, `~` and `~/x` against the home of the user running offerctl; the
+top-level secrets' `file`s too (mounted as bind mounts, as `docker compose
+up` does: frameworks/service/compose_secrets.py).
 offerctl does it because it knows where the file is; offer-service refuses
 a relative source that reaches it any other way. The resolved path is a
 folder of the agents' hosts: it must exist on every agent that may run the
@@ -19,11 +21,17 @@ def resolve_bind_sources(doc: dict[str, Any], folder: str, home: str) -> dict[st
     """A copy of the Compose document `doc` whose services' relative bind
     sources (short syntax `./x:/y`, long syntax `type: bind`) are absolute:
     against `folder` (the Compose file's, absolute) or `home` for `~`.
-    Named volumes, absolute paths and what is not a volume list are left as
-    they are, for the checks that follow. Raises ValueError, naming the
-    entry, for a `~user` path and for a resolved path holding ':'."""
+    The top-level secrets' relative `file`s likewise. Named volumes,
+    absolute paths and what is not a volume list are left as they are, for
+    the checks that follow. Raises ValueError, naming the entry, for a
+    `~user` path and for a resolved path holding ':'."""
     done = copy.deepcopy(doc)
     v2 = isinstance(done.get("services"), dict)
+    if v2 and isinstance(done.get("secrets"), dict):
+        for name, secret in done["secrets"].items():
+            given = secret.get("file") if isinstance(secret, dict) else None
+            if isinstance(given, str) and given and not given.startswith("/"):
+                secret["file"] = _absolute(given, folder, home, f"secrets.{name}.file")
     services = done["services"] if v2 else done
     for name, service in services.items():
         if not isinstance(service, dict) or not isinstance(service.get("volumes"), list):
