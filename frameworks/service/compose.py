@@ -186,9 +186,10 @@ class ComposeService(SpecModel):
     )
     secrets: list[str | dict[str, Any]] = Field(
         default=[],
-        description="Secrets declared at the top (with file:), each mounted read-only at /run/secrets/NAME (or "
-        "the long syntax's target) as a bind mount of its file: the host_mounts grant, and "
-        "the file must exist at that path on every agent that may run the service.",
+        description="Secrets declared at the top (with file:), each mounted read-only at "
+        "/run/secrets/NAME (or the long syntax's target) as a bind mount of its file: the "
+        "host_mounts grant, and the file must exist at that path on every agent that may run "
+        "the service.",
         examples=[["db-password"]],
     )
     build: Any = Field(
