@@ -242,6 +242,11 @@ class ComposeFile(SpecModel):
 
     services: dict[str, ComposeService] = Field(description="The services, by name.")
     version: str | None = Field(default=None, description="Ignored.")
+    name: str | None = Field(
+        default=None,
+        description="The project name: ignored here (offerctl names the images it builds "
+        "after it, docs/compose-build.md).",
+    )
     networks: Any = Field(default=None, description="Ignored.")
     volumes: dict[str, dict[str, Any] | None] | None = Field(
         default=None,

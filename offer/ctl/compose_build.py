@@ -174,12 +174,14 @@ def _flag(value: object, where: str) -> bool:
     return value
 
 
-def project_name(file: str, environ: dict[str, str]) -> str:
-    """Compose's project name: COMPOSE_PROJECT_NAME, else the name of the
-    file's folder (stdin: the working directory's), lowercased, with only
-    a-z, 0-9, '_' and '-' kept."""
+def project_name(file: str, environ: dict[str, str], declared: object = None) -> str:
+    """Compose's project name, in its order: COMPOSE_PROJECT_NAME, else
+    the file's top-level `name:` (`declared`), else the name of the file's
+    folder (stdin: the working directory's); lowercased, with only a-z,
+    0-9, '_' and '-' kept."""
     given = (
         environ.get("COMPOSE_PROJECT_NAME")
+        or (declared if isinstance(declared, str) else "")
         or (Path.cwd() if file == "-" else Path(file).resolve().parent).name
     )
     name = re.sub(r"[^a-z0-9_-]", "", given.lower()).strip("_-")

@@ -87,6 +87,10 @@ def interpolated(text: str, file: str, environ: dict[str, str]) -> str:
     if not is_compose(doc):
         return text
     variables = {**dotenv(file), **environ}
+    name = doc.get("name")
+    if isinstance(name, str) and "$" not in name:
+        # As Compose: the top-level name is COMPOSE_PROJECT_NAME unless that is set.
+        variables.setdefault("COMPOSE_PROJECT_NAME", name)
     done = interpolate(doc, variables)
     for name in done.unset:
         print(

@@ -73,7 +73,7 @@ def built_document(
     if not is_compose(doc):
         return text
     folder = Path.cwd() if file == "-" else Path(file).resolve().parent
-    plan = build_plan(doc, folder, registry, environ, project_name(file, environ))
+    plan = build_plan(doc, folder, registry, environ, project_name(file, environ, doc.get("name")))
     if not plan:
         return text
     console = Console(stderr=True, highlight=False, soft_wrap=True)
