@@ -150,9 +150,16 @@ def _check_container(spec: TaskSpec, where: str) -> str | None:
                 f"{where}: container.volumes {named.name!r} needs an absolute container_path, "
                 f"got {named.container_path!r}"
             )
-    targets = [v.container_path for v in spec.volumes] + [
-        v.container_path for v in spec.named_volumes
-    ]
+    for anonymous in spec.anonymous_volumes:
+        if not anonymous.container_path.startswith("/"):
+            return (
+                f"{where}: container.volumes: an anonymous volume (neither host_path nor "
+                f"volume_name) needs an absolute container_path, got "
+                f"{anonymous.container_path!r}"
+            )
+    targets = [v.container_path for v in spec.volumes]
+    targets += [v.container_path for v in spec.named_volumes]
+    targets += [v.container_path for v in spec.anonymous_volumes]
     twice = sorted({t for t in targets if targets.count(t) > 1})
     if twice:
         return f"{where}: container.volumes mounts {twice[0]!r} twice; mount one volume there"

@@ -11,6 +11,7 @@ from offer.resources import Resources
 
 __all__ = [
     "TERMINAL_STATES",
+    "AnonymousVolume",
     "HealthCheck",
     "NamedVolume",
     "PortMapping",
@@ -154,6 +155,18 @@ class NamedVolume:
 
 
 @dataclass(frozen=True, slots=True)
+class AnonymousVolume:
+    """A fresh engine volume for one container, as `docker run -v /path`
+    makes: the engine fills it with the image's content at that path, and
+    the agent removes it with the container (the proto's Volume with
+    neither host_path nor volume_name). Reaches no host folder: needs no
+    grant."""
+
+    container_path: str
+    read_only: bool = False
+
+
+@dataclass(frozen=True, slots=True)
 class HealthCheck:
     """How the agent checks a task: "command" (in the container), "tcp" or
     "http" (through the published host port of container port `port`)."""
@@ -186,6 +199,8 @@ class TaskSpec:
     # On the wire they travel in the same list as `volumes` (with a
     # volume_name); kept apart here because only host mounts need a grant.
     named_volumes: tuple[NamedVolume, ...] = ()
+    # In that list too, with neither a host_path nor a volume_name.
+    anonymous_volumes: tuple[AnonymousVolume, ...] = ()
     port_mappings: tuple[PortMapping, ...] = ()
     health_check: HealthCheck | None = None
     # Empty: the image's user.

@@ -14,6 +14,7 @@ from google.protobuf import json_format
 
 from offer.resources import Resources, Usage
 from offer.tasks import (
+    AnonymousVolume,
     HealthCheck,
     NamedVolume,
     PortMapping,
@@ -138,6 +139,10 @@ def task_to_pb(spec: TaskSpec) -> pb.TaskInfo:
                     )
                     for v in spec.named_volumes
                 ),
+                *(
+                    pb.Volume(container_path=v.container_path, read_only=v.read_only)
+                    for v in spec.anonymous_volumes
+                ),
             ],
             port_mappings=[
                 pb.PortMapping(
@@ -175,13 +180,19 @@ def task_from_pb(msg: pb.TaskInfo) -> TaskSpec:
         volumes=tuple(
             Volume(v.host_path, v.container_path, v.read_only)
             for v in c.volumes
-            if not v.volume_name
+            if v.host_path and not v.volume_name
         ),
         # A volume_name makes it an engine volume; a host_path beside it is not read.
         named_volumes=tuple(
             NamedVolume(v.volume_name, v.container_path, v.read_only)
             for v in c.volumes
             if v.volume_name
+        ),
+        # Neither: a fresh volume for the container, removed with it.
+        anonymous_volumes=tuple(
+            AnonymousVolume(v.container_path, v.read_only)
+            for v in c.volumes
+            if not v.host_path and not v.volume_name
         ),
         port_mappings=tuple(
             PortMapping(p.container_port, p.host_port, p.protocol or "tcp") for p in c.port_mappings

@@ -27,7 +27,11 @@ import docker.errors
 from agent.containerizer import cgroups
 from agent.containerizer.cgroups import CgroupFiles
 from agent.containerizer.engine_client import engine_client, is_local
-from agent.containerizer.volumes import VolumeProblem, named_volume_mounts
+from agent.containerizer.volumes import (
+    VolumeProblem,
+    anonymous_volume_mounts,
+    named_volume_mounts,
+)
 from agent.metrics import AgentMetrics
 from offer import wire
 from offer.tasks import StatusReason, TaskSpec
@@ -212,7 +216,7 @@ class DockerContainerizer:
             self._metrics.engine_error(phase)
             if container_id:  # created but not started: leave nothing behind
                 with contextlib.suppress(docker.errors.APIError):
-                    await self._in_thread(api.remove_container, container_id, force=True)
+                    await self._in_thread(api.remove_container, container_id, force=True, v=True)
             raise LaunchError(
                 StatusReason.CONTAINER_LAUNCH_FAILED,
                 f"the Docker engine refused the container: {_explain(err)}",
@@ -239,8 +243,13 @@ class DockerContainerizer:
                 f"{v.host_path}:{v.container_path}:{'ro' if v.read_only else 'rw'}"
                 for v in spec.volumes
             ],
-            # Engine volumes, created by the engine on first use and kept.
-            mounts=named_volume_mounts(framework_id, spec) or None,
+            # Engine volumes, created by the engine on first use and kept;
+            # anonymous ones, removed with the container (remove_container v=True).
+            mounts=[
+                *named_volume_mounts(framework_id, spec),
+                *anonymous_volume_mounts(framework_id, spec),
+            ]
+            or None,
             port_bindings={
                 f"{p.container_port}/{p.protocol}": (self.address, p.host_port)
                 for p in spec.port_mappings
@@ -474,8 +483,12 @@ class DockerContainerizer:
         return dict(self._client.api.stats(container_id, stream=False, one_shot=True))
 
     async def remove(self, container_id: str) -> None:
+        """Removes the container and its anonymous volumes (`docker rm -v`:
+        named volumes are kept)."""
         try:
-            await self._in_thread(self._client.api.remove_container, container_id, force=True)
+            await self._in_thread(
+                self._client.api.remove_container, container_id, force=True, v=True
+            )
         except docker.errors.NotFound:
             pass
         except docker.errors.APIError as err:

@@ -1,6 +1,7 @@
 """Engine volumes for tasks: the names the agent gives them and the mounts
 that ask the engine for them. Pure: no engine call (the engine creates a
-volume the first time a container mounts it)."""
+volume the first time a container mounts it, and an anonymous one for the
+container: removed with it, as the agent removes containers with v=True)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,13 @@ from docker.types import Mount
 from offer.ids import VOLUME_NAME_RULE, is_volume_name
 from offer.tasks import StatusReason, TaskSpec
 
-__all__ = ["LABEL_VOLUME", "VolumeProblem", "engine_volume_name", "named_volume_mounts"]
+__all__ = [
+    "LABEL_VOLUME",
+    "VolumeProblem",
+    "anonymous_volume_mounts",
+    "engine_volume_name",
+    "named_volume_mounts",
+]
 
 # Labels on every engine volume the agent has the engine create.
 LABEL_VOLUME = "offer.volume"
@@ -58,6 +65,31 @@ def named_volume_mounts(framework_id: str, spec: TaskSpec) -> list[Mount]:
                 read_only=volume.read_only,
                 # Only read when the engine creates the volume, on its first use.
                 labels={LABEL_VOLUME: volume.name, LABEL_VOLUME_FRAMEWORK: framework_id},
+            )
+        )
+    return mounts
+
+
+def anonymous_volume_mounts(framework_id: str, spec: TaskSpec) -> list[Mount]:
+    """The engine mounts of the task's anonymous volumes: type volume with
+    no source, so the engine makes a fresh volume for the container and
+    fills it with the image's content at that path. Labelled with the
+    framework, so one left behind (a container removed without -v by
+    hand) can be found. Raises VolumeProblem for a relative path."""
+    mounts = []
+    for volume in spec.anonymous_volumes:
+        if not volume.container_path.startswith("/"):
+            raise VolumeProblem(
+                f"anonymous volume: container_path {volume.container_path!r} must be an "
+                "absolute path inside the container, e.g. /data"
+            )
+        mounts.append(
+            Mount(
+                target=volume.container_path,
+                source=None,
+                type="volume",
+                read_only=volume.read_only,
+                labels={LABEL_VOLUME_FRAMEWORK: framework_id},
             )
         )
     return mounts

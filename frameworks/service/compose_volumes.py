@@ -2,7 +2,9 @@
 
 A service's named volume becomes a volume of each of its instances, kept on
 the agent that first runs the instance (which is then pinned there); a bind
-mount becomes a host mount (the `host_mounts` grant). What offer-service
+mount becomes a host mount (the `host_mounts` grant); an anonymous volume
+(`/path` alone) one made for each container and removed with it, as Docker
+does. What offer-service
 cannot honour is refused by name, saying what to do instead
 (docs/compose.md, "Volumes").
 """
@@ -112,10 +114,7 @@ def _short(text: str) -> dict[str, Any]:
     """SOURCE:TARGET[:MODE], or TARGET alone (an anonymous volume)."""
     parts = text.split(":")
     if len(parts) == 1:
-        raise ValueError(
-            f"{text!r} is an anonymous volume, which a replacement instance would not find: "
-            f"name it (data:{text}) and declare it in the top-level volumes"
-        )
+        return _volume("anonymous", "", text, False)
     if len(parts) > 3:
         raise ValueError(f"{text!r} is not SOURCE:TARGET or SOURCE:TARGET:MODE")
     source, target = parts[0], parts[1]
@@ -140,10 +139,7 @@ def _long(entry: dict[str, Any]) -> dict[str, Any]:
             raise ValueError(f"{key}: {_OPTIONS_REFUSED[key]}")
     source = entry.get("source", "")
     if kind == "volume" and not source:
-        raise ValueError(
-            "a volume without a source is anonymous, which a replacement instance would not "
-            "find: name it in source and declare it in the top-level volumes"
-        )
+        kind = "anonymous"
     read_only = entry.get("read_only", False)
     if isinstance(read_only, str):
         read_only = read_only.lower() == "true"
@@ -163,6 +159,8 @@ def _volume(kind: str, source: str, target: str, read_only: bool) -> dict[str, A
                 "that exists on every agent that may run the service, or use a named volume"
             )
         return {"host_path": source, "container_path": target, "read_only": read_only}
+    if kind == "anonymous":
+        return {"container_path": target, "read_only": read_only}
     if not _NAME.match(source):
         raise ValueError(f"volume name {source!r} is not {_NAME_RULE}")
     return {"name": source, "container_path": target, "read_only": read_only}

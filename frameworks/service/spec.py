@@ -33,7 +33,7 @@ from frameworks.sdk import (
     Volume,
     make_task,
 )
-from offer.tasks import NamedVolume, stop_signal_problem
+from offer.tasks import AnonymousVolume, NamedVolume, stop_signal_problem
 
 Port = Annotated[int, Field(ge=1, le=65535)]
 Link = Annotated[
@@ -132,8 +132,10 @@ class HealthCheckSpec(SpecModel):
 
 class VolumeSpec(SpecModel):
     """One mount: a named volume (`name`), kept on the agent that first runs
-    the instance, which stays there; or a folder of the agent's host
-    (`host_path`, a bind mount), which needs the `host_mounts` grant."""
+    the instance, which stays there; a folder of the agent's host
+    (`host_path`, a bind mount), which needs the `host_mounts` grant; or,
+    with neither, an anonymous volume: fresh for each container, filled
+    with the image's content at that path, and removed with the container."""
 
     container_path: str = Field(
         pattern=pattern_hint(r"^/.", "is not an absolute path inside the container, e.g. /data"),
@@ -161,8 +163,11 @@ class VolumeSpec(SpecModel):
 
     @model_validator(mode="after")
     def _one_source(self) -> VolumeSpec:
-        if bool(self.name) == bool(self.host_path):
-            raise ValueError("give one of name (a named volume) and host_path (a bind mount)")
+        if self.name and self.host_path:
+            raise ValueError(
+                "give one of name (a named volume) and host_path (a bind mount), or neither "
+                "(an anonymous volume), not both"
+            )
         return self
 
 
@@ -216,7 +221,9 @@ class AppSpec(Spec):
     )
     volumes: list[VolumeSpec] = Field(
         default=[],
-        description="Named volumes and bind mounts. An app with named volumes never runs more "
+        description="Named volumes, bind mounts and anonymous volumes (neither name nor "
+        "host_path: a fresh volume for each container, filled from the image, removed with "
+        "it, as `docker run -v /path`). An app with named volumes never runs more "
         "than `instances` at once (each instance's volumes are used by one container at a "
         "time): a rolling update stops an old instance before starting its replacement, "
         "whatever maximum_over_capacity says.",
@@ -422,6 +429,11 @@ class AppSpec(Spec):
             ),
             # Instance 0's: the planner names those of the instance it launches.
             named_volumes=self.named_volumes(0),
+            anonymous_volumes=tuple(
+                AnonymousVolume(v.container_path, v.read_only)
+                for v in self.volumes
+                if not v.name and not v.host_path
+            ),
         )
 
 

@@ -51,8 +51,8 @@ services:
     assert (api.instances, api.env) == (3, {"MODE": "prod", "EMPTY": ""})
     with pytest.raises(SpecError, match=r"services.api.build: not supported: build the image"):
         parse_apps("services:\n  api:\n    build: .\n")
-    with pytest.raises(SpecError, match=r"services.api.volumes\[0\]: '/a' is an anonymous volume"):
-        parse_apps("services:\n  api:\n    image: img\n    volumes: [/a]\n")
+    with pytest.raises(SpecError, match=r"services.api.volumes\[0\]: '/a:/b:z': mode 'z'"):
+        parse_apps("services:\n  api:\n    image: img\n    volumes: ['/a:/b:z']\n")
 
 
 def test_circular_dependencies_are_refused() -> None:

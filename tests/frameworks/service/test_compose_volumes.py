@@ -52,7 +52,6 @@ def test_the_task_carries_bind_mounts_and_each_instance_its_own_volumes() -> Non
 
 
 REFUSED = [
-    ("volumes: [/data]", "services.web.volumes[0]: '/data' is an anonymous volume"),
     ("volumes: ['./data:/data']", "bind mount source './data' is relative"),
     ("volumes: ['~/data:/data']", "bind mount source '~/data' is relative"),
     ("volumes: ['/srv:/data:z']", "mode 'z' is not supported (only ro and rw)"),
@@ -62,7 +61,6 @@ REFUSED = [
     ("volumes: [{type: npipe, source: p, target: /p}]", "type npipe: named pipes are Windows"),
     ("volumes: [{type: cluster, source: c, target: /c}]", "type cluster: cluster volumes"),
     ("volumes: [{type: image, source: i, target: /i}]", "type image: image mounts"),
-    ("volumes: [{type: volume, target: /d}]", "a volume without a source is anonymous"),
     (
         "volumes: [{type: volume, source: data, target: /d, volume: {nocopy: true}}]",
         "volumes[0]: volume: volume options (nocopy, subpath) are not supported",
@@ -126,7 +124,6 @@ def test_a_v1_file_needs_no_declaration() -> None:
 @pytest.mark.parametrize(
     ("volumes", "error"),
     [
-        ([{"container_path": "/d"}], "give one of name (a named volume) and host_path"),
         ([{"name": "a", "host_path": "/x", "container_path": "/d"}], "give one of name"),
         ([{"name": "a b", "container_path": "/d"}], "'a b' is not 1-48 letters"),
         ([{"host_path": "rel", "container_path": "/d"}], "'rel' is not an absolute path"),
