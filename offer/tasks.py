@@ -218,6 +218,10 @@ class TaskSpec:
     # The signal a kill sends first (SIGKILL follows after the kill grace);
     # empty: SIGTERM. A name or a number: stop_signal_problem() says which.
     stop_signal: str = ""
+    # Stdin kept open though nothing is attached (docker run -i), and a
+    # pseudo-terminal (docker run -t: stderr merged into stdout).
+    stdin_open: bool = False
+    tty: bool = False
 
     def host_port(self, container_port: int) -> int | None:
         """The host port that publishes `container_port`, if any."""

@@ -156,6 +156,8 @@ def task_to_pb(spec: TaskSpec) -> pb.TaskInfo:
             pid=spec.pid,
             entrypoint=spec.entrypoint,
             stop_signal=spec.stop_signal,
+            stdin_open=spec.stdin_open,
+            tty=spec.tty,
         ),
         kill_grace_seconds=spec.kill_grace_seconds,
         revocable=spec.revocable,
@@ -205,6 +207,8 @@ def task_from_pb(msg: pb.TaskInfo) -> TaskSpec:
         entrypoint=tuple(c.entrypoint),
         revocable=msg.revocable,
         stop_signal=c.stop_signal,
+        stdin_open=c.stdin_open,
+        tty=c.tty,
     )
 
 

@@ -280,6 +280,10 @@ class DockerContainerizer:
             "user": spec.user or None,
             # What `docker stop` sends by hand too; the agent's kills send it themselves.
             "stop_signal": spec.stop_signal or None,
+            # Logs still read right with a tty: the SDK asks the engine
+            # whether the container has one, and reads one raw stream then.
+            "stdin_open": spec.stdin_open,
+            "tty": spec.tty,
             "host_config": host_config,
             "detach": True,
         }

@@ -144,6 +144,13 @@ class ComposeService(SpecModel):
     stop_signal: str | None = Field(
         default=None, description="The app's stop_signal: what a kill sends first, e.g. SIGINT."
     )
+    stdin_open: bool | str | None = Field(
+        default=None, description="The app's stdin_open (true, or 'true'): stdin kept open."
+    )
+    tty: bool | str | None = Field(
+        default=None,
+        description="The app's tty (true, or 'true'): a pseudo-terminal; stderr joins stdout.",
+    )
     stop_grace_period: str | None = Field(
         default=None,
         description="The app's kill_grace_seconds: a duration such as '30s' or '1m30s'.",
@@ -388,6 +395,10 @@ def _map_keys(app: dict[str, Any], svc: ComposeService, deploy: ComposeDeploy) -
     if svc.stop_grace_period is not None:
         app["kill_grace_seconds"] = _at("stop_grace_period", seconds, svc.stop_grace_period)
     app["labels"] = _environment(svc.labels)
+    for key in ("stdin_open", "tty"):
+        given = getattr(svc, key)
+        if given is not None:
+            app[key] = _at(key, _flag, given)
     # Every capability is in privileged mode: asking for some asks for it.
     if svc.privileged or svc.cap_add:
         app["privileged"] = True
@@ -400,6 +411,15 @@ def _at(key: str, mapping: Any, *given: Any) -> Any:
         return mapping(*given)
     except ValueError as err:
         raise ValueError(f"{key}: {err}") from None
+
+
+def _flag(value: bool | str) -> bool:
+    """A Compose boolean: true/false, or (as the schema allows) a string of one."""
+    if isinstance(value, bool):
+        return value
+    if value.lower() in ("true", "false"):
+        return value.lower() == "true"
+    raise ValueError(f"not true or false: {value!r}")
 
 
 def _environment(raw: dict[str, Any] | list[str] | None) -> dict[str, str]:

@@ -76,7 +76,9 @@ ADDED_FIELDS = (
     "entrypoint",
     "network",
     "privileged",
+    "stdin_open",
     "stop_signal",
+    "tty",
     "udp_ports",
     "user",
     "volumes",
@@ -215,6 +217,16 @@ class AppSpec(Spec):
         default="",
         description="host: the host's network (ports are then the host's own); needs the "
         "`host_network` containers grant. Empty: the engine's bridge.",
+    )
+    stdin_open: bool = Field(
+        default=False,
+        description="Keep stdin open though nothing is attached (docker run -i): a program "
+        "that reads stdin waits instead of exiting at its end (nothing is ever written to it).",
+    )
+    tty: bool = Field(
+        default=False,
+        description="A pseudo-terminal (docker run -t): the logs are then one stream, stderr "
+        "merged into stdout.",
     )
     health_check: HealthCheckSpec | None = Field(
         default=None, description="How instances are checked; none: running is healthy."
@@ -422,6 +434,8 @@ class AppSpec(Spec):
             network=self.network,
             entrypoint=tuple(self.entrypoint),
             stop_signal=self.stop_signal,
+            stdin_open=self.stdin_open,
+            tty=self.tty,
             volumes=tuple(
                 Volume(v.host_path, v.container_path, v.read_only)
                 for v in self.volumes

@@ -131,7 +131,7 @@ class TaskStatus(_message.Message):
     def __init__(self, task_id: _Optional[str] = ..., framework_id: _Optional[str] = ..., agent_id: _Optional[str] = ..., state: _Optional[_Union[TaskState, str]] = ..., reason: _Optional[_Union[StatusReason, str]] = ..., message: _Optional[str] = ..., timestamp: _Optional[float] = ..., uuid: _Optional[str] = ..., exit_code: _Optional[int] = ..., healthy: _Optional[bool] = ...) -> None: ...
 
 class ContainerSpec(_message.Message):
-    __slots__ = ("image", "command", "env", "working_dir", "labels", "volumes", "port_mappings", "user", "privileged", "network", "pid", "entrypoint", "stop_signal")
+    __slots__ = ("image", "command", "env", "working_dir", "labels", "volumes", "port_mappings", "user", "privileged", "network", "pid", "entrypoint", "stop_signal", "stdin_open", "tty")
     class EnvEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -159,6 +159,8 @@ class ContainerSpec(_message.Message):
     PID_FIELD_NUMBER: _ClassVar[int]
     ENTRYPOINT_FIELD_NUMBER: _ClassVar[int]
     STOP_SIGNAL_FIELD_NUMBER: _ClassVar[int]
+    STDIN_OPEN_FIELD_NUMBER: _ClassVar[int]
+    TTY_FIELD_NUMBER: _ClassVar[int]
     image: str
     command: _containers.RepeatedScalarFieldContainer[str]
     env: _containers.ScalarMap[str, str]
@@ -172,7 +174,9 @@ class ContainerSpec(_message.Message):
     pid: str
     entrypoint: _containers.RepeatedScalarFieldContainer[str]
     stop_signal: str
-    def __init__(self, image: _Optional[str] = ..., command: _Optional[_Iterable[str]] = ..., env: _Optional[_Mapping[str, str]] = ..., working_dir: _Optional[str] = ..., labels: _Optional[_Mapping[str, str]] = ..., volumes: _Optional[_Iterable[_Union[Volume, _Mapping]]] = ..., port_mappings: _Optional[_Iterable[_Union[PortMapping, _Mapping]]] = ..., user: _Optional[str] = ..., privileged: _Optional[bool] = ..., network: _Optional[str] = ..., pid: _Optional[str] = ..., entrypoint: _Optional[_Iterable[str]] = ..., stop_signal: _Optional[str] = ...) -> None: ...
+    stdin_open: bool
+    tty: bool
+    def __init__(self, image: _Optional[str] = ..., command: _Optional[_Iterable[str]] = ..., env: _Optional[_Mapping[str, str]] = ..., working_dir: _Optional[str] = ..., labels: _Optional[_Mapping[str, str]] = ..., volumes: _Optional[_Iterable[_Union[Volume, _Mapping]]] = ..., port_mappings: _Optional[_Iterable[_Union[PortMapping, _Mapping]]] = ..., user: _Optional[str] = ..., privileged: _Optional[bool] = ..., network: _Optional[str] = ..., pid: _Optional[str] = ..., entrypoint: _Optional[_Iterable[str]] = ..., stop_signal: _Optional[str] = ..., stdin_open: _Optional[bool] = ..., tty: _Optional[bool] = ...) -> None: ...
 
 class Volume(_message.Message):
     __slots__ = ("host_path", "container_path", "read_only", "volume_name")
