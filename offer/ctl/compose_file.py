@@ -19,6 +19,7 @@ import yaml
 
 from offer.ctl import specs
 from offer.ctl.compose_binds import resolve_bind_sources
+from offer.ctl.compose_document import compose_document
 
 
 def prepare(parser: object, args: argparse.Namespace) -> int:
@@ -77,14 +78,10 @@ def interpolated(text: str, file: str, environ: dict[str, str]) -> str:
     they are). Raises ValueError: a required variable missing, a bad
     `${...}`, an unreadable `.env`. Warns on stderr, as Compose does, of
     variables set nowhere (they become "")."""
-    from frameworks.service.compose import is_compose
     from frameworks.service.compose_interpolation import interpolate
 
-    try:
-        doc = yaml.safe_load(text)
-    except yaml.YAMLError:
-        return text  # several documents: not a Compose file
-    if not is_compose(doc):
+    doc = compose_document(text)
+    if doc is None:
         return text
     variables = {**dotenv(file), **environ}
     name = doc.get("name")

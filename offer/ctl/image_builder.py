@@ -33,6 +33,7 @@ from offer.ctl.compose_build import (
     pushed_name,
     rewritten,
 )
+from offer.ctl.compose_document import compose_document
 
 __all__ = ["ImageError", "built_document"]
 
@@ -64,13 +65,8 @@ def built_document(
     other documents are returned as they are. In a dry run nothing is
     built: the image is a placeholder saying so. Raises BuildError (a bad
     build: key, no registry) or ImageError (the engine said no)."""
-    from frameworks.service.compose import is_compose
-
-    try:
-        doc = yaml.safe_load(text)
-    except yaml.YAMLError:
-        return text  # several documents: not a Compose file
-    if not is_compose(doc):
+    doc = compose_document(text)
+    if doc is None:
         return text
     folder = Path.cwd() if file == "-" else Path(file).resolve().parent
     plan = build_plan(doc, folder, registry, environ, project_name(file, environ, doc.get("name")))
