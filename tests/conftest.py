@@ -64,12 +64,34 @@ def _needs_engine(item: pytest.Function) -> bool:
     return False
 
 
+# Fixtures that start processes: a test using one is slower than a unit test.
+PROCESS_FIXTURES = frozenset({"cluster", "running_cluster", "masters", "postgres", "db_url"})
+
+
+def _weight(item: pytest.Item) -> int:
+    """0: the test needs the engine (daemons, containers: seconds to a
+    minute); 1: it starts other processes; 2: it runs in this process."""
+    if item.get_closest_marker("docker"):
+        return 0
+    return 1 if PROCESS_FIXTURES & set(getattr(item, "fixturenames", ())) else 2
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Marks `docker` every test that needs the engine, so that
-    `pytest -m "not docker"` runs the rest on a machine without one."""
+    `pytest -m "not docker"` runs the rest on a machine without one.
+
+    Modules with the slowest tests go first, whole and in their own order:
+    `make test` (pytest-xdist, `--dist loadfile --no-loadscope-reorder`)
+    hands whole files to the workers in this order as each frees up, so the
+    run ends on files of unit tests on both workers, not with one worker
+    idle while the other runs a file of minute-long end-to-end tests."""
     for item in items:
         if isinstance(item, pytest.Function) and _needs_engine(item):
             item.add_marker(pytest.mark.docker)
+    weight: dict[Path, int] = {}
+    for item in items:
+        weight[item.path] = min(weight.get(item.path, 2), _weight(item))
+    items.sort(key=lambda item: weight[item.path])
 
 
 @pytest.fixture
