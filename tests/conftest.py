@@ -70,10 +70,14 @@ PROCESS_FIXTURES = frozenset({"cluster", "running_cluster", "masters", "postgres
 
 def _weight(item: pytest.Item) -> int:
     """0: the test needs the engine (daemons, containers: seconds to a
-    minute); 1: it starts other processes; 2: it runs in this process."""
+    minute); 1: it starts other processes (through a fixture, or its
+    module runs commands); 2: it runs in this process."""
     if item.get_closest_marker("docker"):
         return 0
-    return 1 if PROCESS_FIXTURES & set(getattr(item, "fixturenames", ())) else 2
+    if PROCESS_FIXTURES & set(getattr(item, "fixturenames", ())):
+        return 1
+    module = getattr(item, "module", None)
+    return 1 if hasattr(module, "subprocess") else 2
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
