@@ -16,6 +16,7 @@ import sys
 import time
 import urllib.request
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -459,9 +460,14 @@ class Cluster:
         if not left:
             return
         client = docker.from_env()
+
+        def remove(container: dict[str, Any]) -> None:
+            with contextlib.suppress(docker.errors.NotFound):
+                client.api.remove_container(container["Id"], force=True)
+
         try:
-            for container in left:
-                with contextlib.suppress(docker.errors.NotFound):
-                    client.api.remove_container(container["Id"], force=True)
+            # Side by side: each is a kill and a removal by the engine (0.2 s).
+            with ThreadPoolExecutor(8) as pool:
+                list(pool.map(remove, left))
         finally:
             client.close()
