@@ -31,7 +31,7 @@ demo: setup engine
 
 ## test: the whole test suite (real processes, real Docker engine); without an engine: .venv/bin/python -m pytest -m 'not docker'
 test: setup engine
-	$(PY) -m pytest -n 2 --dist loadfile --no-loadscope-reorder -q
+	$(PY) -m pytest -n 2 -q
 
 ## screenshots: the web UI's tests in chromium, keeping their photographs of the main pages in docs/screenshots/
 screenshots: setup engine

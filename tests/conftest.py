@@ -85,10 +85,11 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     `pytest -m "not docker"` runs the rest on a machine without one.
 
     Modules with the slowest tests go first, whole and in their own order:
-    `make test` (pytest-xdist, `--dist loadfile --no-loadscope-reorder`)
-    hands whole files to the workers in this order as each frees up, so the
-    run ends on files of unit tests on both workers, not with one worker
-    idle while the other runs a file of minute-long end-to-end tests."""
+    with -n, pytest-xdist (`--dist loadfile --no-loadscope-reorder`, set in
+    pyproject.toml) hands whole files to the workers in this order as each
+    frees up, so the run ends on files of unit tests on both workers, not
+    with one worker idle while the other runs a file of minute-long
+    end-to-end tests."""
     for item in items:
         if isinstance(item, pytest.Function) and _needs_engine(item):
             item.add_marker(pytest.mark.docker)
