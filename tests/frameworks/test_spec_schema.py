@@ -87,8 +87,12 @@ def test_bad_apps_are_refused_with_the_path(text: str, expected: str) -> None:
     ("text", "expected"),
     [
         (
+            "services:\n  web:\n    image: img\n    sysctls: {net.core.somaxconn: 1024}",
+            "services.web.sysctls: unknown field (known: build, cap_add, command, ",
+        ),
+        (
             "services:\n  web:\n    image: img\n    secrets: [db]",
-            "services.web.secrets: unknown field (known: build, cap_add, command, ",
+            "services.web.secrets[0]: secret 'db' is not declared in the top-level secrets",
         ),
         (
             "services:\n  web:\n    image: img\n    deploy: {resources: {limits: {memroy: 1g}}}",

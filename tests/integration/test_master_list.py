@@ -8,7 +8,7 @@ import json
 import subprocess
 import sys
 
-from tests.support.cluster import Cluster, free_port
+from tests.support.cluster import Cluster, free_port, wait_for
 from tests.support.framework import Recorder, framework
 
 
@@ -44,7 +44,12 @@ def test_an_agent_passes_over_a_dead_master(cluster: Cluster) -> None:
     cluster.start_master()
     # The later --master wins over the one the cluster gives.
     agent = cluster.start_agent("cpus:1;mem:256", "--master", f"{dead_address()},{cluster.address}")
-    assert f"registered with master {cluster.address}" in agent.log()
+    # The master lists it as soon as it registers; its log line may follow.
+    wait_for(
+        lambda: f"registered with master {cluster.address}" in agent.log(),
+        10,
+        "the agent to log its registration",
+    )
 
 
 def test_offer_service_passes_over_a_dead_master(cluster: Cluster) -> None:

@@ -102,11 +102,14 @@ async def test_the_executor_preempts_the_newest_revocable_tasks_only(
 
 
 # A service allocated far more than it uses, until the test creates /burn in
-# its container: then it keeps one core busy, until /burn is gone.
+# its container: then it keeps two loops busy (as much of its 1.6 cpus as a
+# shared machine gives it), until /burn is gone.
 SERVICE = f"""
 id: api
 image: {IMAGE}
-cmd: while :; do if [ -f /burn ]; then :; else sleep 0.1; fi; done
+cmd: >-
+  for n in 1 2; do (while :; do if [ -f /burn ]; then :; else sleep 0.1; fi; done) & done;
+  wait
 cpus: 1.6
 mem: 256
 instances: 1
@@ -118,7 +121,7 @@ JOB = f"""
 name: crunch
 image: {IMAGE}
 cmd: if [ "$OFFER_TASK_ATTEMPT" = 1 ]; then sleep 300; else sleep 1; fi
-cpus: 0.5
+cpus: 0.8
 mem: 32
 retries: 0
 revocable: true
@@ -156,8 +159,9 @@ def test_a_revocable_batch_task_is_preempted_when_a_service_needs_its_cpu(
     cluster: Cluster, tmp_path: Path
 ) -> None:
     cluster.start_master()
-    # The service takes 1.6 of the 2 cpus: a 0.5-cpu task fits only in the
-    # slack it leaves unused. Usage every 0.3 s so that the slack moves fast.
+    # The service takes 1.6 of the 2 cpus: a 0.8-cpu task fits only in the
+    # slack it leaves unused (1.6 less a 20 % margin: 1.28), and is preempted
+    # once the service uses more than 0.48 of it. Usage every 0.3 s so that the slack moves fast.
     cluster.start_agent("cpus:2;mem:1024", "--usage-interval", "0.3")
     cluster.start_service()
     cluster.start_batch()
