@@ -123,6 +123,6 @@ class Daemons:
                     all=True, filters={"label": f"{LABEL_AGENT}={agent_id}"}
                 ):
                     with contextlib.suppress(docker.errors.NotFound):
-                        client.api.remove_container(c["Id"], force=True)
+                        client.api.remove_container(c["Id"], force=True, v=True)
         finally:
             client.close()
