@@ -463,7 +463,7 @@ class Cluster:
 
         def remove(container: dict[str, Any]) -> None:
             with contextlib.suppress(docker.errors.NotFound):
-                client.api.remove_container(container["Id"], force=True)
+                client.api.remove_container(container["Id"], force=True, v=True)
 
         try:
             # Side by side: each is a kill and a removal by the engine (0.2 s).

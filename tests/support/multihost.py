@@ -148,4 +148,4 @@ class HostCluster(Cluster):
                 contextlib.closing(engine.client()) as client,
                 contextlib.suppress(docker.errors.APIError),
             ):
-                client.api.remove_container(container["Id"], force=True)
+                client.api.remove_container(container["Id"], force=True, v=True)
