@@ -9,6 +9,7 @@ import math
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 from frameworks.sdk import (
     Offer,
@@ -190,21 +191,44 @@ def _place(
         chosen = _next_offer(app.spec, template, offers, placed, free, refused)
         if chosen is None:
             break
-        offer, packed = chosen
-        free[offer.offer_id] = packed.remaining
-        # An id only for a real launch: ids name attempts in logs.
-        launch = replace(
-            packed.launch[0],
-            task_id=new_task_id(app.spec.id),
-            env=tuple(sorted({**dict(packed.launch[0].env), **link_env}.items())),
-        )
-        result.launches.setdefault(offer.offer_id, (offer, []))[1].append((app.spec.id, launch))
-        placed.append(Placement(offer.hostname, offer.attributes, offer.agent_id))
+        _launch(app, chosen, free, link_env, new_task_id, result, placed)
         need -= 1
     if need > 0:
-        everywhere = offers and len(refused) >= len(offers)
-        first = next((refused[o.offer_id] for o in offers if o.offer_id in refused), "")
-        result.waiting[app.spec.id] = first if everywhere else ""
+        result.waiting[app.spec.id] = _refusal(offers, refused)
+
+
+def _launch(
+    app: AppView,
+    chosen: tuple[Offer, Packing],
+    free: dict[str, Resources],
+    link_env: Mapping[str, str],
+    new_task_id: Callable[[str], str],
+    result: Plan,
+    placed: list[Placement],
+    **changes: Any,
+) -> TaskSpec:
+    """Records an instance launched on the chosen offer (its task with a new
+    id, the link variables and `changes`), taking what it uses from `free`."""
+    offer, packed = chosen
+    free[offer.offer_id] = packed.remaining
+    # An id only for a real launch: ids name attempts in logs.
+    launch = replace(
+        packed.launch[0],
+        task_id=new_task_id(app.spec.id),
+        env=tuple(sorted({**dict(packed.launch[0].env), **link_env}.items())),
+        **changes,
+    )
+    result.launches.setdefault(offer.offer_id, (offer, []))[1].append((app.spec.id, launch))
+    placed.append(Placement(offer.hostname, offer.attributes, offer.agent_id))
+    return launch
+
+
+def _refusal(offers: Sequence[Offer], refused: Mapping[str, str]) -> str:
+    """The constraint that refused an offer, if every offer was refused by
+    one (for why_waiting to complete); else ""."""
+    if not offers or len(refused) < len(offers):
+        return ""
+    return next((refused[o.offer_id] for o in offers if o.offer_id in refused), "")
 
 
 def _place_pinned(
@@ -243,17 +267,17 @@ def _place_pinned(
             else:
                 awaited.append(f"instance {slot} for agent {pinned_to[1]} ({pinned_to[0]})")
             continue
-        offer, packed = chosen
-        free[offer.offer_id] = packed.remaining
-        launch = replace(
-            packed.launch[0],
-            task_id=new_task_id(app.spec.id),
-            env=tuple(sorted({**dict(packed.launch[0].env), **link_env}.items())),
+        launch = _launch(
+            app,
+            chosen,
+            free,
+            link_env,
+            new_task_id,
+            result,
+            placed,
             named_volumes=app.spec.named_volumes(slot),
         )
-        result.launches.setdefault(offer.offer_id, (offer, []))[1].append((app.spec.id, launch))
         result.slots[launch.task_id] = slot
-        placed.append(Placement(offer.hostname, offer.attributes, offer.agent_id))
         need -= 1
     if awaited:
         result.pinned[app.spec.id] = (
@@ -261,9 +285,7 @@ def _place_pinned(
             "with named volumes is launched only where they are)"
         )
     elif unplaced:
-        everywhere = offers and len(refused) >= len(offers)
-        first = next((refused[o.offer_id] for o in offers if o.offer_id in refused), "")
-        result.waiting[app.spec.id] = first if everywhere else ""
+        result.waiting[app.spec.id] = _refusal(offers, refused)
 
 
 def _offer_of(
