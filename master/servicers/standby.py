@@ -10,6 +10,8 @@ health and reflection (offer/serving.py), which say NOT_SERVING.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -17,6 +19,10 @@ import grpc
 
 from offer.leader import LEADER_KEY, standby_details
 from offer.serving import is_open
+
+# How long a standby waits for a streaming call's first message before it
+# answers: the client sends it at once.
+FIRST_MESSAGE_WAIT = 1.0
 
 # Answered by the servicer on a standby too.
 ALWAYS_SERVED = frozenset({"/offer.v1.Operator/GetStatus"})
@@ -48,7 +54,14 @@ class StandbyGate(grpc.aio.ServerInterceptor):  # type: ignore[misc]  # untyped 
             return handler
         return self._answers[(handler.request_streaming, handler.response_streaming)]
 
-    async def _refuse(self, _request: Any, context: grpc.aio.ServicerContext) -> None:
+    async def _refuse(self, request: Any, context: grpc.aio.ServicerContext) -> None:
+        if hasattr(request, "__aiter__"):
+            # A streaming client writes its first message at once: answering
+            # while that write is in flight raced it, and the client was told
+            # "Internal error from Core" instead of this answer (seen with
+            # agents under load). So the first message is read, briefly.
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(anext(aiter(request), None), FIRST_MESSAGE_WAIT)
         leader = self.leader()
         await context.abort(
             grpc.StatusCode.UNAVAILABLE,
